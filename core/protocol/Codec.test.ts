@@ -1,0 +1,105 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Arbitrary, Either, FastCheck as fc, type Schema } from "effect"
+import * as Codec from "./Codec"
+import { DomainMessage, domainMessage, recordSchemas } from "./Messages"
+
+/** A second codec with its own packer plays the foreign peer: nothing is shared but the bytes. */
+const roundTrips = <S extends Schema.Schema.AnyNoContext>(name: string, schema: S) =>
+  it(`round-trips ${name} through msgpack and JSON`, () => {
+    const local = Codec.make(schema)
+    const foreign = Codec.make(schema)
+    fc.assert(
+      fc.property(Arbitrary.make(schema), (value) => {
+        expect(foreign.decode(local.encode(value))).toEqual(Either.right(value))
+        expect(foreign.decodeJson(local.encodeJson(value))).toEqual(Either.right(value))
+      }),
+      { numRuns: 60 }
+    )
+  })
+
+const issues = (result: Either.Either<unknown, Codec.CodecError>) =>
+  Either.isLeft(result) ? result.left.issues.map((i) => `${i.path.join(".")}: ${i.message}`) : ["decoded"]
+
+const trade = {
+  _tag: "Trade",
+  instrumentId: "AAPL.XNAS",
+  ts: 1_700_000_000_000_000,
+  price: 18_923,
+  size: 100,
+  aggressor: "buy"
+}
+
+describe("Codec", () => {
+  describe("every message type", () => {
+    const members: ReadonlyArray<Schema.Schema.AnyNoContext> = DomainMessage.members
+    for (const member of members) {
+      const [sample] = fc.sample(Arbitrary.make(member), 1)
+      roundTrips(sample?._tag ?? "?", member)
+    }
+    for (const [name, schema] of Object.entries(recordSchemas)) roundTrips(name, schema)
+  })
+
+  describe("bad input", () => {
+    it("refuses truncated msgpack without throwing", () => {
+      fc.assert(
+        fc.property(Arbitrary.make(DomainMessage), fc.nat(), (value, cut) => {
+          const bytes = domainMessage.encode(value)
+          const truncated = bytes.subarray(0, cut % bytes.length)
+          const result = domainMessage.decode(truncated)
+          expect(Either.isLeft(result)).toBe(true)
+        }),
+        { numRuns: 200 }
+      )
+      expect(domainMessage.decode(new Uint8Array([]))).toEqual(
+        Either.left(expect.objectContaining({ reason: "Malformed" }))
+      )
+    })
+
+    it("names wrong types, negative quantities and unknown enum values", () => {
+      const bytes = (value: unknown) => Codec.makePackr().pack(value)
+      expect(issues(domainMessage.decode(bytes({ ...trade, price: "189.23" })))).toEqual([
+        'price: Expected number, actual "189.23"'
+      ])
+      expect(issues(domainMessage.decode(bytes({ ...trade, size: -100 })))).toEqual(["size: quantity must be positive"])
+      expect(issues(domainMessage.decode(bytes({ ...trade, aggressor: "both" })))).toEqual([
+        'aggressor: Expected "buy" | "sell" | "none", actual "both"'
+      ])
+      expect(issues(domainMessage.decode(bytes({ ...trade, _tag: "Tarde" })))[0]).toMatch(/^_tag: Expected "Trade"/)
+      expect(issues(domainMessage.decode(bytes({ ...trade, ts: 1.5 })))).toEqual(["ts: timestamp must be an integer"])
+      expect(issues(domainMessage.decode(bytes({ ...trade, price: 2 ** 60 })))).toEqual([
+        "price: price must be a safe integer (|n| <= 2^53 - 1)"
+      ])
+      expect(issues(domainMessage.decode(bytes({ ...trade, venue: "x" })))).toEqual([
+        'venue: is unexpected, expected: "_tag" | "instrumentId" | "ts" | "price" | "size" | "aggressor" | "tradeId"'
+      ])
+    })
+
+    it("names fields deep inside a message", () => {
+      const submit = {
+        _tag: "SubmitOrder",
+        ts: 1,
+        request: {
+          clientOrderId: "c1",
+          accountId: "a1",
+          instrumentId: "AAPL.XNAS",
+          side: "buy",
+          type: "limit",
+          quantity: 0,
+          timeInForce: "GTX",
+          reduceOnly: false,
+          postOnly: false
+        }
+      }
+      expect(issues(domainMessage.decodeJson(JSON.stringify(submit)))).toEqual([
+        "request.quantity: quantity must be positive",
+        'request.timeInForce: Expected "GTC" | "IOC" | "FOK" | "DAY" | "GTD", actual "GTX"'
+      ])
+    })
+
+    it("refuses text that is not JSON", () => {
+      expect(domainMessage.decodeJson('{"_tag": "Trade",')).toEqual(
+        Either.left(expect.objectContaining({ reason: "Malformed" }))
+      )
+    })
+  })
+})

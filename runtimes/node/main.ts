@@ -1,0 +1,6 @@
+/** The `meridian` process on Node. */
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Effect } from "effect"
+import { Cli } from "../../core/cli"
+
+Cli.run(process.argv).pipe(Effect.provide(NodeContext.layer), NodeRuntime.runMain)
