@@ -3,14 +3,65 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import { Arbitrary, type FastCheck, Schema } from "effect"
 import { Liquidity } from "./Fill"
-import { AccountId, ClientOrderId, CurrencyCode, OrderId, TradeId, VenueOrderId } from "./Ids"
-import { OrderRequest } from "./Order"
+import { AccountId, ClientOrderId, CurrencyCode, InstrumentId, OrderId, TradeId, VenueOrderId } from "./Ids"
+import { Order, OrderRequest } from "./Order"
+import { RiskLimits, RiskScope } from "./Risk"
 import { Minor, PositiveLots, PositiveMinor, Ticks, Timestamp } from "./Units"
 
 export const SubmitOrder = Schema.TaggedStruct("SubmitOrder", { request: OrderRequest, ts: Timestamp })
 export type SubmitOrder = typeof SubmitOrder.Type
+
+/**
+ * Several orders tied together. `OCO`: all work at once; a fill of one reduces the others by the filled quantity
+ * and a cancel, expiry or reject of one cancels the others. `OTO`: the first is the parent, the rest are held until
+ * it fills. `bracket`: `[entry, stopLoss, takeProfit]`, the exits held until the entry fills and then tied as an OCO.
+ */
+const listArbitrary = (fc: typeof FastCheck) =>
+  fc
+    .record({
+      listId: fc.stringMatching(/^[a-z0-9]{1,16}$/),
+      contingency: fc.constantFrom("OCO" as const, "OTO" as const, "bracket" as const),
+      orders: fc.array(Arbitrary.make(OrderRequest), { minLength: 3, maxLength: 3 }),
+      ts: Arbitrary.make(Timestamp)
+    })
+    .map(({ orders: [first, ...rest], ...list }) => ({
+      _tag: "SubmitOrderList" as const,
+      ...list,
+      orders: [
+        first!,
+        ...rest.map((o) => ({ ...o, accountId: first!.accountId, instrumentId: first!.instrumentId }))
+      ] as const
+    }))
+
+export const SubmitOrderList = Schema.TaggedStruct("SubmitOrderList", {
+  listId: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(64)),
+  contingency: Schema.Literal("OCO", "OTO", "bracket"),
+  orders: Schema.NonEmptyArray(OrderRequest),
+  ts: Timestamp
+}).pipe(
+  Schema.filter(
+    (list) => {
+      const issues: Array<Schema.FilterIssue> = []
+      if (list.contingency === "bracket" && list.orders.length !== 3) {
+        issues.push({ path: ["orders"], message: "a bracket is [entry, stopLoss, takeProfit]" })
+      }
+      if (list.contingency !== "bracket" && list.orders.length < 2) {
+        issues.push({ path: ["orders"], message: `an ${list.contingency} list needs at least two orders` })
+      }
+      const first = list.orders[0]
+      list.orders.forEach((order, i) => {
+        if (order.accountId !== first.accountId || order.instrumentId !== first.instrumentId) {
+          issues.push({ path: ["orders", i], message: "orders of a list share the account and the instrument" })
+        }
+      })
+      return issues
+    },
+    { arbitrary: () => (fc) => listArbitrary(fc) }
+  )
+)
+export type SubmitOrderList = typeof SubmitOrderList.Type
 
 export const CancelOrder = Schema.TaggedStruct("CancelOrder", {
   accountId: AccountId,
@@ -76,15 +127,39 @@ export const ExecutionReport = Schema.Union(
 )
 export type ExecutionReport = typeof ExecutionReport.Type
 
+export const SetRiskLimits = Schema.TaggedStruct("SetRiskLimits", {
+  scope: RiskScope,
+  limits: RiskLimits,
+  ts: Timestamp
+})
+export type SetRiskLimits = typeof SetRiskLimits.Type
+
 export const AccountCommand = Schema.Union(
   SubmitOrder,
+  SubmitOrderList,
   CancelOrder,
   ReplaceOrder,
   Deposit,
   Withdraw,
+  SetRiskLimits,
   ...ExecutionReport.members
 )
 export type AccountCommand = typeof AccountCommand.Type
+
+const venueHeader = { accountId: AccountId, orderId: OrderId, instrumentId: InstrumentId, ts: Timestamp }
+
+/** What the Accounts Service asks of a venue connector once an order or a change passed its checks. */
+export const ExecutionCommand = Schema.Union(
+  Schema.TaggedStruct("VenueSubmit", { order: Order, ts: Timestamp }),
+  Schema.TaggedStruct("VenueCancel", venueHeader),
+  Schema.TaggedStruct("VenueReplace", {
+    ...venueHeader,
+    quantity: PositiveLots,
+    limitPrice: Schema.optionalWith(Ticks, { exact: true }),
+    stopPrice: Schema.optionalWith(Ticks, { exact: true })
+  })
+)
+export type ExecutionCommand = typeof ExecutionCommand.Type
 
 /** A refusal names the command it answers by the same client order id or reference. */
 export const clientOrderIdOf = (command: SubmitOrder | CancelOrder | ReplaceOrder): ClientOrderId =>

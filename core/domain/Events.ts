@@ -10,6 +10,7 @@ import { AccountId, ClientOrderId, CurrencyCode, OrderId, VenueOrderId } from ".
 import { Order, OrderStatus } from "./Order"
 import { CashBalance, Position } from "./Portfolio"
 import { RejectReason } from "./Reject"
+import { RiskLimits, RiskScope } from "./Risk"
 import { Minor, NonNegativeLots, PositiveLots, Sequence, Ticks, Timestamp } from "./Units"
 
 const header = { sequence: Sequence, ts: Timestamp, accountId: AccountId }
@@ -72,6 +73,19 @@ export const CashChanged = Schema.TaggedStruct("CashChanged", {
   balance: CashBalance
 })
 
+export const RiskLimitsChanged = Schema.TaggedStruct("RiskLimitsChanged", {
+  ...header,
+  scope: RiskScope,
+  limits: RiskLimits
+})
+
+/** The daily-loss kill switch tripped (`active`) or was reset; while active only reducing orders pass. */
+export const KillSwitchChanged = Schema.TaggedStruct("KillSwitchChanged", {
+  ...header,
+  active: Schema.Boolean,
+  reason: Schema.String
+})
+
 export const AccountEvent = Schema.Union(
   OrderSubmitted,
   OrderAccepted,
@@ -82,6 +96,8 @@ export const AccountEvent = Schema.Union(
   OrderExpired,
   OrderFilled,
   PositionChanged,
-  CashChanged
+  CashChanged,
+  RiskLimitsChanged,
+  KillSwitchChanged
 )
 export type AccountEvent = typeof AccountEvent.Type

@@ -6,12 +6,13 @@
  */
 import { Schema } from "effect"
 import { AccountId, ClientOrderId, InstrumentId, OrderId, StrategyId, VenueOrderId } from "./Ids"
-import { Lots, NonNegativeLots, PositiveLots, Ticks, Timestamp } from "./Units"
+import { Lots, NonNegativeLots, PositiveLots, PositiveTicks, Ticks, Timestamp } from "./Units"
 
 export const OrderSide = Schema.Literal("buy", "sell")
 export type OrderSide = typeof OrderSide.Type
 
-export const OrderType = Schema.Literal("market", "limit", "stop", "stop-limit")
+/** `trailing-stop`: a stop that follows the best price at `trailingOffset` ticks and becomes a market order. */
+export const OrderType = Schema.Literal("market", "limit", "stop", "stop-limit", "trailing-stop")
 export type OrderType = typeof OrderType.Type
 
 /** Good-till-canceled, immediate-or-cancel, fill-or-kill, the trading day, good-till-date (`expireAt`). */
@@ -47,6 +48,8 @@ const requestFields = {
   quantity: PositiveLots,
   limitPrice: Schema.optionalWith(Ticks, { exact: true }),
   stopPrice: Schema.optionalWith(Ticks, { exact: true }),
+  /** Distance in ticks a trailing stop keeps from the best price since it was accepted. */
+  trailingOffset: Schema.optionalWith(PositiveTicks, { exact: true }),
   timeInForce: TimeInForce,
   expireAt: Schema.optionalWith(Timestamp, { exact: true }),
   /** Only ever reduces the position; refused if it would open or increase one. */
@@ -62,6 +65,7 @@ interface OrderShape {
   readonly quantity: number
   readonly limitPrice?: number | undefined
   readonly stopPrice?: number | undefined
+  readonly trailingOffset?: number | undefined
   readonly timeInForce: TimeInForce
   readonly expireAt?: number | undefined
   readonly postOnly: boolean
@@ -84,6 +88,12 @@ const consistent = (o: OrderShape): Array<Schema.FilterIssue> => {
   }
   if (!needsStop && o.stopPrice !== undefined) {
     issues.push({ path: ["stopPrice"], message: `a ${o.type} order has no stop price` })
+  }
+  if (o.type === "trailing-stop" && o.trailingOffset === undefined) {
+    issues.push({ path: ["trailingOffset"], message: "a trailing-stop order needs a trailing offset" })
+  }
+  if (o.type !== "trailing-stop" && o.trailingOffset !== undefined) {
+    issues.push({ path: ["trailingOffset"], message: `a ${o.type} order has no trailing offset` })
   }
   if (o.timeInForce === "GTD" && o.expireAt === undefined) {
     issues.push({ path: ["expireAt"], message: "a GTD order needs expireAt" })

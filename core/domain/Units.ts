@@ -22,6 +22,9 @@ const safeInt = (name: string) =>
 export const Ticks = safeInt("price").pipe(Schema.brand("Ticks"))
 export type Ticks = typeof Ticks.Type
 
+/** A strictly positive distance in ticks (a trailing offset). */
+export const PositiveTicks = Ticks.pipe(Schema.positive({ message: () => "offset must be positive" }))
+
 /** A signed quantity in lots (a position: positive long, negative short). */
 export const Lots = safeInt("quantity").pipe(Schema.brand("Lots"))
 export type Lots = typeof Lots.Type

@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { AccountCommand } from "../domain/Commands"
+import { AccountCommand, ExecutionCommand } from "../domain/Commands"
 import { Currency } from "../domain/Currency"
 import { AccountEvent } from "../domain/Events"
 import { Fill } from "../domain/Fill"
@@ -19,7 +19,8 @@ export const DomainMessage = Schema.Union(
   // One flat union, so that a message is checked against the member its `_tag` names and no other.
   ...MarketDataEvent.members,
   ...AccountCommand.members,
-  ...AccountEvent.members
+  ...AccountEvent.members,
+  ...ExecutionCommand.members
 )
 export type DomainMessage = typeof DomainMessage.Type
 
