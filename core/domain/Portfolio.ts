@@ -13,7 +13,7 @@ export const Position = Schema.Struct({
   instrumentId: InstrumentId,
   /** Signed lots: positive long, negative short, zero flat. */
   quantity: Lots,
-  /** Σ price × quantity of the open lots in tick-lots, signed like `quantity`; average price = cost / quantity. */
+  /** Σ price × signed lots of the open lots, in tick-lots; average price = openCost / quantity. */
   openCost: Lots,
   /** Realized PnL in minor units of the quote currency, before fees. */
   realizedPnl: Minor,
@@ -21,13 +21,7 @@ export const Position = Schema.Struct({
   fees: Minor,
   currency: CurrencyCode,
   updatedAt: Timestamp
-}).pipe(
-  Schema.filter((p) =>
-    Math.sign(p.openCost) === Math.sign(p.quantity) || p.openCost === 0
-      ? true
-      : { path: ["openCost"], message: "openCost must have the sign of quantity" }
-  )
-)
+})
 export type Position = typeof Position.Type
 
 /** Cash of one currency in an account. `reserved` is held for open orders; free cash is `total - reserved`. */

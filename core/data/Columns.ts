@@ -1,0 +1,264 @@
+/**
+ * Market data in columns: one typed array per field, one row per event. A million quotes take 44 MB and replay
+ * without allocating an object per event. Prices are ticks and sizes lots (exact in a double up to 2^53), times
+ * microseconds since the epoch, and `instrument` an index into the run's `InstrumentSpecs.list`.
+ *
+ * @since 0.1.0
+ */
+
+/** Top-of-book quotes. A side with no order has size 0. */
+export interface QuoteColumns {
+  readonly kind: "quote"
+  readonly length: number
+  readonly ts: Float64Array
+  readonly instrument: Uint32Array
+  readonly bidPrice: Float64Array
+  readonly bidSize: Float64Array
+  readonly askPrice: Float64Array
+  readonly askSize: Float64Array
+}
+
+/** Trades; `aggressor` is 0 when the venue does not say, 1 for a buyer, 2 for a seller. */
+export interface TradeColumns {
+  readonly kind: "trade"
+  readonly length: number
+  readonly ts: Float64Array
+  readonly instrument: Uint32Array
+  readonly price: Float64Array
+  readonly size: Float64Array
+  readonly aggressor: Uint8Array
+}
+
+/** OHLCV bars; `ts` is the bar's open time, so the bar is complete at `ts + periodUs`. */
+export interface BarColumns {
+  readonly kind: "bar"
+  readonly length: number
+  readonly ts: Float64Array
+  readonly instrument: Uint32Array
+  readonly periodUs: Float64Array
+  readonly open: Float64Array
+  readonly high: Float64Array
+  readonly low: Float64Array
+  readonly close: Float64Array
+  readonly volume: Float64Array
+}
+
+/** Any one kind of market data in columns. */
+export type Columns = QuoteColumns | TradeColumns | BarColumns
+
+/** `TradeColumns.aggressor` codes. */
+export const AGGRESSOR_NONE = 0
+export const AGGRESSOR_BUY = 1
+export const AGGRESSOR_SELL = 2
+
+const DEFAULT_CAPACITY = 1024
+
+const grow64 = (array: Float64Array, size: number): Float64Array => {
+  const next = new Float64Array(size)
+  next.set(array)
+  return next
+}
+
+const grow32 = (array: Uint32Array, size: number): Uint32Array => {
+  const next = new Uint32Array(size)
+  next.set(array)
+  return next
+}
+
+const grow8 = (array: Uint8Array, size: number): Uint8Array => {
+  const next = new Uint8Array(size)
+  next.set(array)
+  return next
+}
+
+/** Collects quotes row by row, doubling its arrays as needed; `build` hands out right-sized copies. */
+export class QuoteBuilder {
+  private n = 0
+  private ts: Float64Array
+  private instrument: Uint32Array
+  private bidPrice: Float64Array
+  private bidSize: Float64Array
+  private askPrice: Float64Array
+  private askSize: Float64Array
+
+  constructor(capacity: number = DEFAULT_CAPACITY) {
+    const size = Math.max(1, capacity)
+    this.ts = new Float64Array(size)
+    this.instrument = new Uint32Array(size)
+    this.bidPrice = new Float64Array(size)
+    this.bidSize = new Float64Array(size)
+    this.askPrice = new Float64Array(size)
+    this.askSize = new Float64Array(size)
+  }
+
+  /** Rows added so far. */
+  get length(): number {
+    return this.n
+  }
+
+  add(ts: number, instrument: number, bidPrice: number, bidSize: number, askPrice: number, askSize: number): void {
+    if (this.n === this.ts.length) {
+      const size = this.n * 2
+      this.ts = grow64(this.ts, size)
+      this.instrument = grow32(this.instrument, size)
+      this.bidPrice = grow64(this.bidPrice, size)
+      this.bidSize = grow64(this.bidSize, size)
+      this.askPrice = grow64(this.askPrice, size)
+      this.askSize = grow64(this.askSize, size)
+    }
+    const i = this.n++
+    this.ts[i] = ts
+    this.instrument[i] = instrument
+    this.bidPrice[i] = bidPrice
+    this.bidSize[i] = bidSize
+    this.askPrice[i] = askPrice
+    this.askSize[i] = askSize
+  }
+
+  build(): QuoteColumns {
+    const n = this.n
+    return {
+      kind: "quote",
+      length: n,
+      ts: this.ts.slice(0, n),
+      instrument: this.instrument.slice(0, n),
+      bidPrice: this.bidPrice.slice(0, n),
+      bidSize: this.bidSize.slice(0, n),
+      askPrice: this.askPrice.slice(0, n),
+      askSize: this.askSize.slice(0, n)
+    }
+  }
+}
+
+/** Collects trades row by row, doubling its arrays as needed; `build` hands out right-sized copies. */
+export class TradeBuilder {
+  private n = 0
+  private ts: Float64Array
+  private instrument: Uint32Array
+  private price: Float64Array
+  private size: Float64Array
+  private aggressor: Uint8Array
+
+  constructor(capacity: number = DEFAULT_CAPACITY) {
+    const size = Math.max(1, capacity)
+    this.ts = new Float64Array(size)
+    this.instrument = new Uint32Array(size)
+    this.price = new Float64Array(size)
+    this.size = new Float64Array(size)
+    this.aggressor = new Uint8Array(size)
+  }
+
+  /** Rows added so far. */
+  get length(): number {
+    return this.n
+  }
+
+  /** `aggressor` is one of `AGGRESSOR_NONE`, `AGGRESSOR_BUY`, `AGGRESSOR_SELL`. */
+  add(ts: number, instrument: number, price: number, size: number, aggressor: number): void {
+    if (this.n === this.ts.length) {
+      const capacity = this.n * 2
+      this.ts = grow64(this.ts, capacity)
+      this.instrument = grow32(this.instrument, capacity)
+      this.price = grow64(this.price, capacity)
+      this.size = grow64(this.size, capacity)
+      this.aggressor = grow8(this.aggressor, capacity)
+    }
+    const i = this.n++
+    this.ts[i] = ts
+    this.instrument[i] = instrument
+    this.price[i] = price
+    this.size[i] = size
+    this.aggressor[i] = aggressor
+  }
+
+  build(): TradeColumns {
+    const n = this.n
+    return {
+      kind: "trade",
+      length: n,
+      ts: this.ts.slice(0, n),
+      instrument: this.instrument.slice(0, n),
+      price: this.price.slice(0, n),
+      size: this.size.slice(0, n),
+      aggressor: this.aggressor.slice(0, n)
+    }
+  }
+}
+
+/** Collects bars row by row, doubling its arrays as needed; `build` hands out right-sized copies. */
+export class BarBuilder {
+  private n = 0
+  private ts: Float64Array
+  private instrument: Uint32Array
+  private periodUs: Float64Array
+  private open: Float64Array
+  private high: Float64Array
+  private low: Float64Array
+  private close: Float64Array
+  private volume: Float64Array
+
+  constructor(capacity: number = DEFAULT_CAPACITY) {
+    const size = Math.max(1, capacity)
+    this.ts = new Float64Array(size)
+    this.instrument = new Uint32Array(size)
+    this.periodUs = new Float64Array(size)
+    this.open = new Float64Array(size)
+    this.high = new Float64Array(size)
+    this.low = new Float64Array(size)
+    this.close = new Float64Array(size)
+    this.volume = new Float64Array(size)
+  }
+
+  /** Rows added so far. */
+  get length(): number {
+    return this.n
+  }
+
+  add(
+    ts: number,
+    instrument: number,
+    periodUs: number,
+    open: number,
+    high: number,
+    low: number,
+    close: number,
+    volume: number
+  ): void {
+    if (this.n === this.ts.length) {
+      const size = this.n * 2
+      this.ts = grow64(this.ts, size)
+      this.instrument = grow32(this.instrument, size)
+      this.periodUs = grow64(this.periodUs, size)
+      this.open = grow64(this.open, size)
+      this.high = grow64(this.high, size)
+      this.low = grow64(this.low, size)
+      this.close = grow64(this.close, size)
+      this.volume = grow64(this.volume, size)
+    }
+    const i = this.n++
+    this.ts[i] = ts
+    this.instrument[i] = instrument
+    this.periodUs[i] = periodUs
+    this.open[i] = open
+    this.high[i] = high
+    this.low[i] = low
+    this.close[i] = close
+    this.volume[i] = volume
+  }
+
+  build(): BarColumns {
+    const n = this.n
+    return {
+      kind: "bar",
+      length: n,
+      ts: this.ts.slice(0, n),
+      instrument: this.instrument.slice(0, n),
+      periodUs: this.periodUs.slice(0, n),
+      open: this.open.slice(0, n),
+      high: this.high.slice(0, n),
+      low: this.low.slice(0, n),
+      close: this.close.slice(0, n),
+      volume: this.volume.slice(0, n)
+    }
+  }
+}

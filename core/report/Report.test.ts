@@ -1,0 +1,298 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Schema } from "effect"
+import { AAPL, BTCUSDT, currencies, ES } from "../../test/fixtures/instruments"
+import { Fill } from "../domain/Fill"
+import { MICROS_PER_DAY } from "../domain/Units"
+import { makeSpecs } from "../engine/InstrumentSpec"
+import { computeReport, equityCsv, formatStats, type ReportInput, reportJson, tradesCsv } from "./Report"
+
+const specs = makeSpecs([AAPL, ES, BTCUSDT], currencies)
+const USD = currencies.find((c) => c.code === "USD")!
+const T0 = 1_704_153_600_000_000 // 2024-01-02T00:00:00Z
+const HOUR = MICROS_PER_DAY / 24
+const day = (n: number, hours = 21) => T0 + n * MICROS_PER_DAY + hours * HOUR
+const decodeFill = Schema.decodeUnknownSync(Fill)
+
+const fill = (side: "buy" | "sell", quantity: number, price: number, fee: number, ts: number, instrumentId = AAPL.id) =>
+  decodeFill({
+    tradeId: `t-${ts}`,
+    orderId: "o-1",
+    clientOrderId: "c-1",
+    accountId: "acc-1",
+    instrumentId,
+    side,
+    quantity,
+    price,
+    fee,
+    feeCurrency: "USD",
+    liquidity: "taker",
+    ts
+  })
+
+// Equity 100 → 110 → 99 → 121 (thousands of USD, in cents), one close a day; a position is open on days 1 and 2.
+const input: ReportInput = {
+  baseCurrency: USD,
+  specs,
+  initialEquity: 10_000_000,
+  equity: {
+    ts: [day(0), day(1), day(2), day(3)],
+    equity: [10_000_000, 11_000_000, 9_900_000, 12_100_000],
+    exposed: [0, 1, 1, 0]
+  },
+  fills: [
+    fill("buy", 10, 10_000, 5, day(0, 15)), // long 10 @ 100.00
+    fill("sell", 10, 11_000, 5, day(1, 15)), // +10 × 10.00 = 100.00 − 0.10 fees → 9990 cents
+    fill("sell", 5, 11_000, 5, day(1, 16)), // short 5 @ 110.00
+    fill("buy", 5, 11_200, 5, day(2, 15)) // −5 × 2.00 = −10.00 − 0.10 fees → −1010 cents
+  ],
+  benchmark: { ts: [day(0), day(3)], price: [10_000, 11_500] }
+}
+
+describe("computeReport", () => {
+  const report = computeReport(input)
+  const { stats } = report
+
+  it("computes return, drawdown and exposure from the equity curve", () => {
+    expect(stats.start).toBe("2024-01-02T21:00:00.000Z")
+    expect(stats.end).toBe("2024-01-05T21:00:00.000Z")
+    expect(stats.durationDays).toBe(3)
+    expect(stats.exposureTimePct).toBe(50) // 2 of 4 samples
+    expect(stats.finalEquity).toBe("121000.00")
+    expect(stats.peakEquity).toBe("121000.00")
+    expect(stats.returnPct).toBeCloseTo(21, 10)
+    expect(stats.buyAndHoldReturnPct).toBeCloseTo(15, 10) // 100.00 → 115.00
+    // One drawdown: 110 → 99 is 10%, from the peak on day 1 to the recovery on day 3.
+    expect(stats.maxDrawdownPct).toBeCloseTo(10, 10)
+    expect(stats.avgDrawdownPct).toBeCloseTo(10, 10)
+    expect(stats.maxDrawdownDurationDays).toBe(2)
+    expect(stats.avgDrawdownDurationDays).toBe(2)
+    expect(report.equity.map((e) => [e.equity, e.drawdownPct])).toEqual([
+      ["100000.00", 0],
+      ["110000.00", 0],
+      ["99000.00", expect.closeTo(10, 10)],
+      ["121000.00", 0]
+    ])
+  })
+
+  it("annualizes daily returns and derives the risk ratios", () => {
+    // Daily returns 0.1, −0.1, 2/9 (n = 3): mean 0.0740741, sample stdev 0.1626685, downside √(0.01 / 3).
+    const returns = [0.1, -0.1, 2 / 9]
+    const mean = (0.1 - 0.1 + 2 / 9) / 3
+    const stdev = Math.sqrt(returns.reduce((s, r) => s + (r - mean) ** 2, 0) / 2)
+    expect(stdev).toBeCloseTo(0.1626685, 6)
+    const annualized = 1.21 ** (252 / 3) - 1
+    expect(stats.annualizedReturnPct).toBeCloseTo(annualized * 100, 6)
+    expect(stats.annualizedVolatilityPct).toBeCloseTo(stdev * Math.sqrt(252) * 100, 10)
+    expect(stats.sharpe).toBeCloseTo((mean / stdev) * Math.sqrt(252), 10) // ≈ 7.2287
+    expect(stats.sortino).toBeCloseTo((mean / Math.sqrt(0.01 / 3)) * Math.sqrt(252), 10) // ≈ 20.366
+    expect(stats.calmar).toBeCloseTo((annualized * 100) / 10, 4)
+  })
+
+  it("subtracts the risk-free rate per period from the mean", () => {
+    const withRf = computeReport({ ...input, riskFreeRate: 0.0252 }).stats // 0.0001 a day
+    const mean = (0.1 - 0.1 + 2 / 9) / 3
+    expect(withRf.sharpe! / stats.sharpe!).toBeCloseTo((mean - 0.0001) / mean, 10)
+  })
+
+  it("reports round trips with exact pnl and the trade statistics", () => {
+    expect(report.trades).toEqual([
+      {
+        instrumentId: "AAPL.XNAS",
+        side: "long",
+        quantity: 10,
+        entryTs: day(0, 15),
+        exitTs: day(1, 15),
+        entryPrice: "100.00",
+        exitPrice: "110.00",
+        pnl: "99.90",
+        pnlMinor: 9990,
+        returnPct: expect.closeTo(9.99, 10), // 9990 / 100000
+        fees: "0.10",
+        durationDays: 1
+      },
+      {
+        instrumentId: "AAPL.XNAS",
+        side: "short",
+        quantity: 5,
+        entryTs: day(1, 16),
+        exitTs: day(2, 15),
+        entryPrice: "110.00",
+        exitPrice: "112.00",
+        pnl: "-10.10",
+        pnlMinor: -1010,
+        returnPct: expect.closeTo((-1010 / 55_000) * 100, 10),
+        fees: "0.10",
+        durationDays: 23 / 24
+      }
+    ])
+    expect(stats.trades).toBe(2)
+    expect(stats.winRatePct).toBe(50)
+    expect(stats.profitFactor).toBeCloseTo(9990 / 1010, 12)
+    expect(stats.expectancy).toBe("44.90") // (9990 − 1010) / 2 cents
+    expect(stats.bestTradePct).toBeCloseTo(9.99, 10)
+    expect(stats.worstTradePct).toBeCloseTo((-1010 / 55_000) * 100, 10)
+    // Geometric mean of 1.0999 and 0.981636…
+    expect(stats.avgTradePct).toBeCloseTo((Math.sqrt(1.0999 * (1 - 1010 / 55_000)) - 1) * 100, 10)
+    expect(stats.maxTradeDurationDays).toBe(1)
+    expect(stats.avgTradeDurationDays).toBeCloseTo((1 + 23 / 24) / 2, 12)
+    // mean 4490, sample stdev |9990 − (−1010)| / √2 → SQN = √2 × 4490 / 7778.17 ≈ 0.8164
+    expect(stats.sqn).toBeCloseTo((Math.sqrt(2) * 4490) / (11_000 / Math.SQRT2), 10)
+    expect(stats.fees).toBe("0.20")
+  })
+
+  it("closes one trade and opens the next when a fill flips the position through zero", () => {
+    const flip = computeReport({
+      ...input,
+      fills: [
+        fill("sell", 5, 11_000, 5, day(0, 15)),
+        fill("buy", 15, 11_200, 30, day(1, 15)), // 5 close the short (fee 10), 10 open a long (fee 20)
+        fill("sell", 10, 11_500, 10, day(2, 15))
+      ]
+    })
+    expect(flip.trades.map((t) => [t.side, t.quantity, t.entryPrice, t.exitPrice, t.pnlMinor, t.fees])).toEqual([
+      ["short", 5, "110.00", "112.00", -1015, "0.15"],
+      ["long", 10, "112.00", "115.00", 2970, "0.30"]
+    ])
+  })
+
+  it("shows an average price between ticks with extra digits and values futures exactly", () => {
+    const averaged = computeReport({
+      ...input,
+      fills: [
+        fill("buy", 1, 10_000, 0, day(0, 15)),
+        fill("buy", 2, 10_001, 0, day(0, 16)), // (10000 + 2 × 10001) / 3 = 10000.6̅ ticks
+        fill("sell", 3, 10_100, 0, day(1, 15)),
+        fill("buy", 1, 20_000, 0, day(1, 15), ES.id), // 5000.00
+        fill("sell", 1, 20_005, 0, day(2, 15), ES.id) // 5001.25: 5 ticks × $12.50
+      ]
+    })
+    expect(averaged.trades.map((t) => [t.entryPrice, t.exitPrice, t.pnl])).toEqual([
+      ["100.006667", "101.00", "2.98"],
+      ["5000.00", "5001.25", "62.50"]
+    ])
+  })
+
+  it("gives nulls, not NaN, without trades or deviation", () => {
+    const flat = computeReport({
+      ...input,
+      equity: { ts: [day(0), day(1), day(2)], equity: [10_000_000, 10_000_000, 10_000_000], exposed: [0, 0, 0] },
+      fills: []
+    }).stats
+    expect(flat).toMatchObject({
+      returnPct: 0,
+      exposureTimePct: 0,
+      annualizedReturnPct: 0,
+      annualizedVolatilityPct: 0,
+      sharpe: null,
+      sortino: null,
+      calmar: null,
+      maxDrawdownPct: 0,
+      maxDrawdownDurationDays: 0,
+      trades: 0,
+      winRatePct: null,
+      bestTradePct: null,
+      worstTradePct: null,
+      avgTradePct: null,
+      maxTradeDurationDays: null,
+      avgTradeDurationDays: null,
+      profitFactor: null,
+      expectancy: null,
+      sqn: null,
+      fees: "0.00"
+    })
+    for (const value of Object.values(flat)) {
+      if (typeof value === "number") expect(Number.isFinite(value)).toBe(true)
+    }
+    const single = computeReport({ ...input, equity: { ts: [day(0)], equity: [10_000_000], exposed: [1] } }).stats
+    expect([single.annualizedReturnPct, single.annualizedVolatilityPct, single.sharpe]).toEqual([0, 0, null])
+    expect(computeReport({ ...input, benchmark: { ts: [], price: [] } }).stats.buyAndHoldReturnPct).toBeNull()
+  })
+
+  it("measures an unrecovered drawdown to the last sample and averages the periods", () => {
+    // 100 → 90 → 100 (10%, 2 days), then 100 → 80 → 95 unrecovered (20%, 2 days to the last sample)
+    const dd = computeReport({
+      ...input,
+      equity: {
+        ts: [day(0), day(1), day(2), day(3), day(4)],
+        equity: [100, 90, 100, 80, 95],
+        exposed: [1, 1, 1, 1, 1]
+      },
+      initialEquity: 100
+    }).stats
+    expect(dd.maxDrawdownPct).toBeCloseTo(20, 10)
+    expect(dd.avgDrawdownPct).toBeCloseTo(15, 10)
+    expect(dd.maxDrawdownDurationDays).toBe(2)
+    expect(dd.avgDrawdownDurationDays).toBe(2)
+  })
+
+  it("uses the last sample of each UTC day for daily returns", () => {
+    // Intraday samples are ignored except each day's last: daily closes 100, 110 → one return of 10%.
+    const intraday = computeReport({
+      ...input,
+      equity: {
+        ts: [day(0, 1), day(0, 23), day(1, 0), day(1, 23)],
+        equity: [100, 100, 50, 110],
+        exposed: [0, 1, 1, 1]
+      },
+      initialEquity: 100
+    }).stats
+    expect(intraday.annualizedReturnPct / ((1.1 ** 252 - 1) * 100)).toBeCloseTo(1, 10)
+    expect(intraday.annualizedVolatilityPct).toBe(0) // a single return has no sample deviation
+    expect(intraday.maxDrawdownPct).toBeCloseTo(50, 10) // drawdown still sees every sample
+    expect(intraday.exposureTimePct).toBe(75)
+  })
+
+  it("refuses an empty or ragged curve", () => {
+    expect(() => computeReport({ ...input, equity: { ts: [], equity: [], exposed: [] } })).toThrow(RangeError)
+    expect(() => computeReport({ ...input, equity: { ts: [1, 2], equity: [1], exposed: [0, 0] } })).toThrow(
+      /differ in length/
+    )
+  })
+})
+
+describe("renderings", () => {
+  const report = computeReport(input)
+
+  it("writes byte-identical canonical JSON with sorted keys and rounded numbers", () => {
+    const json = reportJson(report)
+    expect(reportJson(computeReport(input))).toBe(json)
+    const parsed = JSON.parse(json)
+    expect(Object.keys(parsed)).toEqual(["equity", "stats", "trades"])
+    expect(Object.keys(parsed.stats)).toEqual(Object.keys(parsed.stats).toSorted())
+    expect(Object.keys(parsed.trades[0])).toEqual(Object.keys(parsed.trades[0]).toSorted())
+    expect(parsed.trades[1].returnPct).toBe(-1.836364) // −1010 / 55000 × 100 = −1.8363636…
+    expect(parsed.trades[1].entryTs).toBe(day(1, 16))
+    // The same report built with its keys in another order serializes to the same bytes.
+    const reordered = { trades: report.trades, equity: report.equity, stats: { ...report.stats } }
+    expect(reportJson(reordered)).toBe(json)
+    expect(json.endsWith("}\n")).toBe(true)
+  })
+
+  it("writes CSV with a header line and one row per trade or sample", () => {
+    const trades = tradesCsv(report).split("\n")
+    expect(trades[0]).toBe(
+      "instrumentId,side,quantity,entryTs,exitTs,entryPrice,exitPrice,pnl,pnlMinor,returnPct,fees,durationDays"
+    )
+    expect(trades).toHaveLength(2 + 2) // header, two trades, the empty string after the final newline
+    expect(trades[2]).toBe(
+      `AAPL.XNAS,short,5,${day(1, 16)},${day(2, 15)},110.00,112.00,-10.10,-1010,-1.836364,0.10,0.958333`
+    )
+    const equity = equityCsv(report).split("\n")
+    expect(equity[0]).toBe("ts,equity,drawdownPct")
+    expect(equity.slice(1, -1)).toEqual([
+      "2024-01-02T21:00:00.000Z,100000.00,0",
+      "2024-01-03T21:00:00.000Z,110000.00,0",
+      "2024-01-04T21:00:00.000Z,99000.00,10",
+      "2024-01-05T21:00:00.000Z,121000.00,0"
+    ])
+  })
+
+  it("formats one fixed-width line per statistic", () => {
+    const lines = formatStats(report.stats).trimEnd().split("\n")
+    expect(lines).toHaveLength(28)
+    expect(new Set(lines.map((l) => l.length)).size).toBe(1)
+    expect(lines).toContainEqual(expect.stringMatching(/^Max\. Drawdown \[%\]\s+10\.00$/))
+    expect(lines).toContainEqual(expect.stringMatching(/^Expectancy\s+44\.90$/))
+    expect(lines).toContainEqual(expect.stringMatching(/^# Trades\s+2$/))
+  })
+})

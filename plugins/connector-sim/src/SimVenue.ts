@@ -1,0 +1,562 @@
+/**
+ * The simulated venue: matches the platform's orders against market data (bars, quotes, trades or an L2 book)
+ * with seeded latency, fee and slippage models, and answers with the domain's execution reports. The backtest uses
+ * it as its Execution layer; it is a plain state machine driven by one caller.
+ *
+ * @since 0.1.0
+ */
+import type { ExecutionCommand, ExecutionReport } from "../../../core/domain/Commands"
+import type { OrderId, TradeId, VenueOrderId } from "../../../core/domain/Ids"
+import type { Order } from "../../../core/domain/Order"
+import { mulDivRound } from "../../../core/domain/SafeInt"
+import { nextUtcMidnight, sessionClose } from "../../../core/domain/Session"
+import { lots, minor, ticks, timestamp } from "../../../core/domain/Units"
+import type { InstrumentSpecs } from "../../../core/engine/InstrumentSpec"
+import { walkBar } from "./internal/barPath"
+import { available, BARS, BOOK, bestPrice, type Market, makeMarket, QUOTES, TRADES } from "./internal/Market"
+import {
+  acceptsPrice,
+  eventCap,
+  isStop,
+  leaves,
+  makeWorkingOrder,
+  stopHit,
+  trail,
+  trigger,
+  type WorkingOrder
+} from "./internal/WorkingOrder"
+import type { FeeModel } from "./models/Fees"
+import type { LatencyModel } from "./models/Latency"
+import type { SlippageModel } from "./models/Slippage"
+import { makeRng, type Rng } from "./Rng"
+
+/** How the venue is set up. */
+export interface SimVenueOptions {
+  readonly specs: InstrumentSpecs
+  /** When a market order that arrives during a bar fills: at that bar's close, or at the next bar's open. */
+  readonly barFill: "next-open" | "close"
+  readonly latency: LatencyModel
+  readonly fees: FeeModel
+  readonly slippage: SlippageModel
+  readonly seed: number
+  readonly report: (report: ExecutionReport) => void
+  /** Fraction of a bar's volume the venue's orders may fill in that bar; no cap when absent. */
+  readonly volumeLimit?: number
+}
+
+interface PendingCommand {
+  readonly at: number
+  readonly command: ExecutionCommand
+}
+
+interface PendingBarFill {
+  readonly order: WorkingOrder
+  readonly step: number
+  readonly price: number
+  readonly liquidity: "maker" | "taker"
+}
+
+/** The simulated venue. Feed it commands with `execute` and market data in timestamp order. */
+export class SimVenue {
+  private readonly options: SimVenueOptions
+  private readonly markets: Array<Market>
+  private readonly orders = new Map<OrderId, WorkingOrder>()
+  private pending: Array<PendingCommand> = []
+  private pendingHead = 0
+  /** Commands travel one ordered session: none overtakes an earlier one. */
+  private lastArrival = 0
+  private nextExpiry = Number.POSITIVE_INFINITY
+  private now = 0
+  private orderSeq = 0
+  private tradeSeq = 0
+  private readonly latencyRng: Rng
+  private readonly slippageRng: Rng
+  private readonly barFills: Array<PendingBarFill> = []
+
+  constructor(options: SimVenueOptions) {
+    this.options = options
+    // Separate streams, so that changing the slippage model does not move the latencies.
+    this.latencyRng = makeRng(options.seed)
+    this.slippageRng = makeRng(options.seed ^ 0x9e3779b9)
+    this.markets = options.specs.list.map(makeMarket)
+  }
+
+  /** Sends a command; it takes effect at `command.ts` plus the modelled latency. */
+  execute(command: ExecutionCommand): void {
+    const at = Math.max(command.ts + this.options.latency.delay(this.latencyRng), this.lastArrival)
+    this.lastArrival = at
+    this.pending.push({ at, command })
+  }
+
+  /** Processes arrivals and time-based expiries (GTD, DAY at the session close) up to `ts`, in time order. */
+  advanceTo(ts: number): void {
+    for (;;) {
+      const next = this.pending[this.pendingHead]
+      const arrival = next !== undefined && next.at <= ts ? next.at : Number.POSITIVE_INFINITY
+      const expiry = this.nextExpiry <= ts ? this.nextExpiry : Number.POSITIVE_INFINITY
+      if (arrival === Number.POSITIVE_INFINITY && expiry === Number.POSITIVE_INFINITY) break
+      if (expiry <= arrival) {
+        this.expire(expiry)
+      } else {
+        this.pendingHead++
+        this.now = Math.max(this.now, arrival)
+        this.arrive(next!.command)
+      }
+    }
+    if (this.pendingHead > 0 && this.pendingHead === this.pending.length) {
+      this.pending = []
+      this.pendingHead = 0
+    }
+    if (ts > this.now) this.now = ts
+  }
+
+  /** A new top of book. */
+  onQuote(index: number, ts: number, bidPrice: number, bidSize: number, askPrice: number, askSize: number): void {
+    this.advanceTo(ts)
+    const m = this.markets[index]
+    if (m === undefined) return
+    m.bid = bidPrice
+    m.bidSize = bidSize
+    m.ask = askPrice
+    m.askSize = askSize
+    m.hasBid = bidSize > 0
+    m.hasAsk = askSize > 0
+    if (m.mode < QUOTES) m.mode = QUOTES
+    // With an L2 book the book is the truth; the quote is only its summary.
+    if (m.mode !== QUOTES) return
+    for (const o of m.working) if (!o.done) this.continuous(m, o)
+    this.sweep(m)
+  }
+
+  /** A trade printed; `aggressor` is 0 none, 1 buy, 2 sell. */
+  onTrade(index: number, ts: number, price: number, size: number, aggressor: 0 | 1 | 2): void {
+    this.advanceTo(ts)
+    const m = this.markets[index]
+    if (m === undefined) return
+    m.last = price
+    if (m.mode < TRADES) m.mode = TRADES
+    if (m.mode === BARS) return
+    let remaining = size
+    for (const o of m.working) {
+      if (o.done) continue
+      if (isStop(o)) {
+        if (m.mode === TRADES) trail(o, price)
+        if (!stopHit(o, price)) continue
+        trigger(o)
+      }
+      if (!o.resting) {
+        if (m.mode !== TRADES) this.engage(m, o)
+        else if (o.kind === "market" || o.kind === "limit") {
+          // Without quotes the trade is the only liquidity there is.
+          if (remaining > 0 && acceptsPrice(o, price)) {
+            const quantity = Math.min(eventCap(o), remaining)
+            remaining -= quantity
+            this.fill(o, price, quantity, "taker")
+          }
+          if (!o.done && o.kind === "limit") this.rest(m, o)
+        }
+        continue
+      }
+      remaining -= this.tradeAtResting(m, o, price, size, remaining, aggressor)
+    }
+    this.sweep(m)
+  }
+
+  /** A bar; `ts` is its open time and it covers [ts, ts + periodUs). */
+  onBar(
+    index: number,
+    ts: number,
+    periodUs: number,
+    open: number,
+    high: number,
+    low: number,
+    close: number,
+    volume: number
+  ): void {
+    this.advanceTo(ts)
+    const m = this.markets[index]
+    if (m === undefined) return
+    m.last = close
+    if (m.mode < BARS) m.mode = BARS
+    const end = ts + periodUs
+    const limit = this.options.volumeLimit
+    let capacity = limit === undefined ? Number.POSITIVE_INFINITY : Math.floor(volume * limit)
+    if (m.mode === BARS) {
+      const fills = this.barFills
+      fills.length = 0
+      for (const o of m.working) {
+        if (o.done) continue
+        if (o.kind === "market") {
+          const atClose = this.options.barFill === "close"
+          if (atClose ? end <= o.arrivedAt : ts < o.arrivedAt) continue
+          fills.push({ order: o, step: atClose ? 3 : 0, price: atClose ? close : open, liquidity: "taker" })
+          o.hadBar = true
+          continue
+        }
+        // A bar that opened before the order arrived may have made its extremes before it.
+        if (ts < o.arrivedAt) continue
+        o.hadBar = true
+        const fill = walkBar(o, open, high, low, close)
+        if (fill !== undefined) fills.push({ order: o, ...fill })
+        else if (o.kind === "limit") o.resting = true
+      }
+      // Report in path order: the adverse extreme's fills come first (the sort is stable).
+      fills.sort((a, b) => a.step - b.step)
+      for (const { order, price, liquidity } of fills) {
+        const quantity = Math.min(eventCap(order), capacity)
+        if (order.order.timeInForce === "FOK" && quantity < leaves(order)) continue
+        if (quantity > 0) {
+          capacity -= quantity
+          this.fill(order, price, quantity, liquidity)
+        }
+      }
+      for (const o of m.working) {
+        const immediate = o.order.timeInForce === "IOC" || o.order.timeInForce === "FOK"
+        if (immediate && o.hadBar) this.cancelImmediate(o)
+      }
+    }
+    m.barEnd = end
+    m.barClose = close
+    m.barCapacity = capacity
+    this.sweep(m)
+  }
+
+  /** An L2 change: `action` 0 set, 1 delete, 2 clear; `side` 0 bid, 1 ask. */
+  onBookDelta(index: number, ts: number, action: 0 | 1 | 2, side: 0 | 1, price: number, size: number): void {
+    this.advanceTo(ts)
+    const m = this.markets[index]
+    if (m === undefined) return
+    m.mode = BOOK
+    if (action === 2) {
+      // Queue positions survive a clear: the snapshot that follows rebuilds the same levels.
+      m.book.clear()
+      return
+    }
+    const newSize = action === 0 ? size : 0
+    const oldSize = m.book.set(side, price, newSize)
+    for (const o of m.working) {
+      if (o.done) continue
+      if (o.resting && o.limit === price && (o.buy ? 0 : 1) === side) this.requeue(o, oldSize, newSize)
+      this.continuous(m, o)
+    }
+    this.sweep(m)
+  }
+
+  // ---- commands ---------------------------------------------------------------------------------------------
+
+  private arrive(command: ExecutionCommand): void {
+    switch (command._tag) {
+      case "VenueSubmit":
+        this.submit(command.order)
+        return
+      case "VenueCancel": {
+        // A cancel for an order that already finished has nothing left to do: its last report said so.
+        const o = this.orders.get(command.orderId)
+        if (o === undefined) return
+        this.emit({ _tag: "VenueCanceled", ...this.header(o.order) })
+        this.finish(o)
+        this.sweep(this.marketOf(o))
+        return
+      }
+      case "VenueReplace":
+        this.replace(command)
+        return
+    }
+  }
+
+  private submit(order: Order): void {
+    const spec = this.options.specs.byId.get(order.instrumentId)
+    if (spec === undefined) {
+      this.reject(order, `unknown instrument ${order.instrumentId}`)
+      return
+    }
+    const m = this.markets[spec.index]!
+    if (order.postOnly && order.limitPrice !== undefined) {
+      const opposite = bestPrice(m, order.side === "buy")
+      if (
+        opposite !== undefined &&
+        (order.side === "buy" ? order.limitPrice >= opposite : order.limitPrice <= opposite)
+      ) {
+        this.reject(order, "post-only order would take liquidity")
+        return
+      }
+    }
+    if (order.expireAt !== undefined && order.expireAt <= this.now) {
+      this.reject(order, "expireAt has passed")
+      return
+    }
+    const expiresAt =
+      order.timeInForce === "GTD"
+        ? (order.expireAt ?? Number.POSITIVE_INFINITY)
+        : order.timeInForce === "DAY"
+          ? (sessionClose(spec.instrument, this.now) ?? nextUtcMidnight(this.now))
+          : Number.POSITIVE_INFINITY
+    this.emit({ _tag: "VenueAccepted", ...this.header(order), venueOrderId: `SIM-${++this.orderSeq}` as VenueOrderId })
+    const o = makeWorkingOrder(order, spec, this.now, expiresAt)
+    this.orders.set(order.orderId, o)
+    m.working.push(o)
+    if (expiresAt < this.nextExpiry) this.nextExpiry = expiresAt
+    if (m.mode === BARS) this.arriveOnBars(m, o)
+    else {
+      this.checkStop(m, o)
+      if (o.order.timeInForce === "FOK" && (isStop(o) || available(m, o) < leaves(o))) this.cancelImmediate(o)
+      else this.engage(m, o)
+      if (o.order.timeInForce === "IOC" || o.order.timeInForce === "FOK") this.cancelImmediate(o)
+    }
+    this.sweep(m)
+  }
+
+  /** With `barFill: "close"`, a market order arriving inside the last bar fills at its close right away. */
+  private arriveOnBars(m: Market, o: WorkingOrder): void {
+    if (o.kind !== "market" || this.options.barFill !== "close" || o.arrivedAt >= m.barEnd) return
+    o.hadBar = true
+    const quantity = Math.min(eventCap(o), m.barCapacity)
+    if (quantity > 0 && !(o.order.timeInForce === "FOK" && quantity < leaves(o))) {
+      m.barCapacity -= quantity
+      this.fill(o, m.barClose, quantity, "taker")
+    }
+    if (o.order.timeInForce === "IOC" || o.order.timeInForce === "FOK") this.cancelImmediate(o)
+  }
+
+  private replace(command: Extract<ExecutionCommand, { _tag: "VenueReplace" }>): void {
+    const o = this.orders.get(command.orderId)
+    if (o === undefined) return
+    const m = this.marketOf(o)
+    if (command.quantity <= o.filled) {
+      this.emit({ _tag: "VenueCanceled", ...this.header(o.order) })
+      this.finish(o)
+      this.sweep(m)
+      return
+    }
+    const hasLimit = o.kind === "limit" || o.kind === "stop-limit"
+    const newLimit = hasLimit && command.limitPrice !== undefined ? command.limitPrice : o.limit
+    // Exchanges keep priority for a smaller quantity only; a new price or a larger quantity queues again.
+    const losesPriority = newLimit !== o.limit || command.quantity > o.quantity
+    o.limit = newLimit
+    if ((o.kind === "stop" || o.kind === "stop-limit") && command.stopPrice !== undefined) o.stop = command.stopPrice
+    o.quantity = command.quantity
+    o.shown = Math.min(o.shown, leaves(o))
+    const type = o.order.type
+    this.emit({
+      _tag: "VenueReplaced",
+      ...this.header(o.order),
+      quantity: lots(o.quantity),
+      ...(o.limit !== undefined ? { limitPrice: ticks(o.limit) } : {}),
+      ...((type === "stop" || type === "stop-limit") && o.stop !== undefined ? { stopPrice: ticks(o.stop) } : {})
+    })
+    if (losesPriority) {
+      m.working.splice(m.working.indexOf(o), 1)
+      m.working.push(o)
+      o.arrivedAt = this.now
+      o.resting = false
+      o.shown = Math.min(o.order.displayQuantity ?? leaves(o), leaves(o))
+      if (m.mode !== BARS) {
+        this.checkStop(m, o)
+        this.engage(m, o)
+      }
+    }
+    this.sweep(m)
+  }
+
+  // ---- continuous matching (quotes, trades, book) -----------------------------------------------------------
+
+  /** Re-evaluates one order against the current quote or book. */
+  private continuous(m: Market, o: WorkingOrder): void {
+    this.checkStop(m, o)
+    if (!o.resting) this.engage(m, o)
+    else if (o.kind === "limit") this.crossResting(m, o)
+  }
+
+  /** Updates a trailing stop and triggers a stop from the best price on the order's own exit side. */
+  private checkStop(m: Market, o: WorkingOrder): void {
+    if (!isStop(o)) return
+    // Buy stops watch the offer rising, sell stops the bid falling; a trailing stop follows the same price.
+    const best = bestPrice(m, o.buy)
+    if (best === undefined) return
+    trail(o, best)
+    if (stopHit(o, best)) trigger(o)
+  }
+
+  /** A market order or a newly arrived (or triggered) limit takes liquidity; an unfilled limit then rests. */
+  private engage(m: Market, o: WorkingOrder): void {
+    if (o.kind !== "market" && o.kind !== "limit") return
+    if (m.mode === BOOK) {
+      const levels = m.book.levels(o.buy ? 1 : 0)
+      for (let level = levels[0]; level !== undefined && !o.done && acceptsPrice(o, level.price); level = levels[0]) {
+        const quantity = Math.min(leaves(o), level.size)
+        // The liquidity is gone for the rest of this book state; the feed's next update of the level replaces it.
+        m.book.set(o.buy ? 1 : 0, level.price, level.size - quantity)
+        this.fill(o, level.price, quantity, "taker")
+      }
+    } else if (m.mode === QUOTES) {
+      const price = o.buy ? m.ask : m.bid
+      const size = o.buy ? m.askSize : m.bidSize
+      if (size > 0 && acceptsPrice(o, price)) {
+        const quantity = Math.min(eventCap(o), size)
+        if (o.buy) m.askSize -= quantity
+        else m.bidSize -= quantity
+        this.fill(o, price, quantity, "taker")
+      }
+    }
+    if (!o.done && o.kind === "limit") this.rest(m, o)
+  }
+
+  private rest(m: Market, o: WorkingOrder): void {
+    o.resting = true
+    o.queueAhead = m.mode === BOOK && o.limit !== undefined ? m.book.sizeAt(o.buy ? 0 : 1, o.limit) : 0
+    o.tradedAtLevel = 0
+  }
+
+  /** The other side came through a resting limit: it fills at its limit, as maker. */
+  private crossResting(m: Market, o: WorkingOrder): void {
+    if (m.mode === BOOK) {
+      const levels = m.book.levels(o.buy ? 1 : 0)
+      for (let level = levels[0]; level !== undefined && !o.done && acceptsPrice(o, level.price); level = levels[0]) {
+        const quantity = Math.min(this.visible(o), level.size)
+        m.book.set(o.buy ? 1 : 0, level.price, level.size - quantity)
+        this.fill(o, o.limit!, quantity, "maker")
+      }
+    } else if (m.mode === QUOTES) {
+      const size = o.buy ? m.askSize : m.bidSize
+      if (size > 0 && acceptsPrice(o, o.buy ? m.ask : m.bid)) {
+        const quantity = Math.min(eventCap(o), size)
+        if (o.buy) m.askSize -= quantity
+        else m.bidSize -= quantity
+        this.fill(o, o.limit!, quantity, "maker")
+      }
+    }
+  }
+
+  /**
+   * A trade and a resting limit: a print strictly through the limit fills it; in book mode a print at the limit
+   * first eats the queue ahead of it and fills it with what is left. Returns the lots the order took.
+   */
+  private tradeAtResting(
+    m: Market,
+    o: WorkingOrder,
+    price: number,
+    size: number,
+    remaining: number,
+    aggressor: 0 | 1 | 2
+  ): number {
+    if (o.kind !== "limit" || o.limit === undefined || remaining <= 0) return 0
+    if (o.buy ? price < o.limit : price > o.limit) {
+      const quantity = Math.min(this.visible(o), remaining)
+      this.fill(o, o.limit, quantity, "maker")
+      return quantity
+    }
+    // A buyer lifting at our bid price did not trade against the bid queue.
+    if (m.mode !== BOOK || price !== o.limit || aggressor === (o.buy ? 1 : 2)) return 0
+    const eaten = Math.min(size, o.queueAhead)
+    o.queueAhead -= eaten
+    o.tradedAtLevel += size
+    const quantity = Math.min(this.visible(o), size - eaten, remaining)
+    if (quantity === 0) return 0
+    this.fill(o, o.limit, quantity, "maker")
+    return quantity
+  }
+
+  /**
+   * A level holding a resting order shrank. The part a trade explains was already taken off the queue; the rest
+   * is cancellations, assumed spread evenly over the level, so the share ahead of the order is proportional.
+   */
+  private requeue(o: WorkingOrder, oldSize: number, newSize: number): void {
+    const decrease = oldSize - newSize - o.tradedAtLevel
+    if (decrease > 0 && oldSize > 0) o.queueAhead -= mulDivRound(decrease, o.queueAhead, 1, oldSize)
+    o.queueAhead = Math.max(0, Math.min(o.queueAhead, newSize))
+    o.tradedAtLevel = 0
+  }
+
+  /** Lots a resting order shows: an iceberg's slice, otherwise all it has left. */
+  private visible(o: WorkingOrder): number {
+    return o.order.displayQuantity === undefined ? leaves(o) : Math.min(o.shown, leaves(o))
+  }
+
+  // ---- fills and reports ------------------------------------------------------------------------------------
+
+  private fill(o: WorkingOrder, price: number, quantity: number, liquidity: "maker" | "taker"): void {
+    const spec = o.spec
+    if (liquidity === "taker") {
+      const slip = this.options.slippage.ticks(this.slippageRng, spec, o.buy ? "buy" : "sell", quantity)
+      price = o.buy ? price + slip : price - slip
+      // Slippage never takes a limit order past its limit.
+      if (o.kind === "limit" && o.limit !== undefined)
+        price = o.buy ? Math.min(price, o.limit) : Math.max(price, o.limit)
+    }
+    o.filled += quantity
+    this.emit({
+      _tag: "VenueFilled",
+      ...this.header(o.order),
+      tradeId: `SIM-T${++this.tradeSeq}` as TradeId,
+      quantity: lots(quantity),
+      price: ticks(price),
+      fee: minor(this.options.fees.fee(spec, liquidity, price, quantity)),
+      feeCurrency: spec.currency.code,
+      liquidity
+    })
+    if (leaves(o) === 0) {
+      this.finish(o)
+      return
+    }
+    if (o.order.displayQuantity !== undefined) {
+      o.shown -= quantity
+      if (o.shown <= 0) {
+        // A new slice joins the back of the queue.
+        const m = this.marketOf(o)
+        o.shown = Math.min(o.order.displayQuantity, leaves(o))
+        if (o.resting && m.mode === BOOK) this.rest(m, o)
+      }
+    }
+  }
+
+  /** IOC and FOK: whatever did not fill now is canceled. */
+  private cancelImmediate(o: WorkingOrder): void {
+    if (o.done) return
+    this.emit({ _tag: "VenueCanceled", ...this.header(o.order) })
+    this.finish(o)
+  }
+
+  private expire(at: number): void {
+    this.now = Math.max(this.now, at)
+    let next = Number.POSITIVE_INFINITY
+    for (const m of this.markets) {
+      for (const o of m.working) {
+        if (o.done) continue
+        if (o.expiresAt <= at) {
+          this.emit({ _tag: "VenueExpired", ...this.header(o.order) })
+          this.finish(o)
+        } else if (o.expiresAt < next) next = o.expiresAt
+      }
+      this.sweep(m)
+    }
+    this.nextExpiry = next
+  }
+
+  private reject(order: Order, message: string): void {
+    this.emit({ _tag: "VenueRejected", ...this.header(order), message })
+  }
+
+  private finish(o: WorkingOrder): void {
+    o.done = true
+    this.orders.delete(o.order.orderId)
+    this.marketOf(o).dirty = true
+  }
+
+  private sweep(m: Market): void {
+    if (!m.dirty) return
+    m.working = m.working.filter((o) => !o.done)
+    m.dirty = false
+  }
+
+  private marketOf(o: WorkingOrder): Market {
+    return this.markets[o.spec.index]!
+  }
+
+  private header(order: Order) {
+    return { accountId: order.accountId, orderId: order.orderId, ts: timestamp(this.now) }
+  }
+
+  private emit(report: ExecutionReport): void {
+    this.options.report(report)
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * The simulated venue connector: matching against bars, quotes, trades and L2 books, with pluggable seeded
+ * latency, fee and slippage models.
+ *
+ * @since 0.1.0
+ */
+export * from "./models/Fees"
+export * from "./models/Latency"
+export * from "./models/Slippage"
+export * from "./Rng"
+export * from "./SimVenue"
