@@ -1,0 +1,28 @@
+/**
+ * What the backtest needs of a simulated venue. The `connector-sim` plugin implements it; the runner takes any
+ * implementation, so core does not depend on a plugin.
+ *
+ * @since 0.1.0
+ */
+import type { ExecutionCommand, ExecutionReport } from "../domain/Commands"
+import type { InstrumentSpecs } from "../engine/InstrumentSpec"
+
+export interface SimulatedVenue {
+  readonly execute: (command: ExecutionCommand) => void
+  readonly advanceTo: (ts: number) => void
+  readonly onQuote: (index: number, ts: number, bid: number, bidSize: number, ask: number, askSize: number) => void
+  readonly onTrade: (index: number, ts: number, price: number, size: number, aggressor: 0 | 1 | 2) => void
+  readonly onBar: (
+    index: number,
+    ts: number,
+    periodUs: number,
+    open: number,
+    high: number,
+    low: number,
+    close: number,
+    volume: number
+  ) => void
+}
+
+/** Builds the venue for a run: its instruments, and where it sends its execution reports. */
+export type MakeSimulatedVenue = (specs: InstrumentSpecs, report: (report: ExecutionReport) => void) => SimulatedVenue

@@ -1,0 +1,112 @@
+/**
+ * The simulated `MarketData` and `Accounts` ports of a backtest: thin adapters over the replay's handler tables
+ * and the in-process Accounts engine.
+ */
+import { Effect } from "effect"
+import type { ReplaceOrder, SubmitOrder, SubmitOrderList } from "../../domain/Commands"
+import type { AccountEvent } from "../../domain/Events"
+import type { AccountId, ClientOrderId, CurrencyCode, InstrumentId, StrategyId } from "../../domain/Ids"
+import type { OrderRequest } from "../../domain/Order"
+import type { Timestamp } from "../../domain/Units"
+import type { AccountsEngine } from "../../engine/accounts/AccountsEngine"
+import type { InstrumentSpecs } from "../../engine/InstrumentSpec"
+import type { AccountsService, OrderInput } from "../../services/Accounts"
+import { MarketDataError, type MarketDataHandlers, type MarketDataService } from "../../services/MarketData"
+import type { SimulatedClock } from "../SimulatedClock"
+
+/** Handlers per instrument index, called by the replay loop. */
+export interface HandlerTables {
+  readonly quote: Array<Array<NonNullable<MarketDataHandlers["onQuote"]>>>
+  readonly trade: Array<Array<NonNullable<MarketDataHandlers["onTrade"]>>>
+  readonly bar: Array<Array<NonNullable<MarketDataHandlers["onBar"]>>>
+  readonly account: Array<(event: AccountEvent) => void>
+}
+
+export const makeHandlerTables = (instruments: number): HandlerTables => ({
+  quote: Array.from({ length: instruments }, () => []),
+  trade: Array.from({ length: instruments }, () => []),
+  bar: Array.from({ length: instruments }, () => []),
+  account: []
+})
+
+export const makeMarketData = (specs: InstrumentSpecs, tables: HandlerTables): MarketDataService => ({
+  instruments: specs.list.map((s) => s.instrument),
+  spec: (instrumentId) => specs.byId.get(instrumentId),
+  subscribe: (instrumentId, handlers) =>
+    Effect.suspend(() => {
+      const spec = specs.byId.get(instrumentId)
+      if (spec === undefined) {
+        return Effect.fail(
+          new MarketDataError({ reason: "UnknownInstrument", message: `${instrumentId} is not in this backtest` })
+        )
+      }
+      if (handlers.onQuote) tables.quote[spec.index]?.push(handlers.onQuote)
+      if (handlers.onTrade) tables.trade[spec.index]?.push(handlers.onTrade)
+      if (handlers.onBar) tables.bar[spec.index]?.push(handlers.onBar)
+      return Effect.void
+    })
+})
+
+export const makeAccounts = (options: {
+  readonly engine: AccountsEngine
+  readonly specs: InstrumentSpecs
+  readonly accountId: AccountId
+  readonly strategyId: StrategyId
+  readonly clock: SimulatedClock
+  readonly tables: HandlerTables
+}): AccountsService => {
+  const { engine, specs, accountId, strategyId, clock, tables } = options
+  let next = 0
+  const now = () => clock.now as Timestamp
+  const request = (order: OrderInput): OrderRequest => ({
+    ...order,
+    accountId,
+    strategyId,
+    clientOrderId: `${strategyId}-${++next}` as ClientOrderId,
+    reduceOnly: order.reduceOnly ?? false,
+    postOnly: order.postOnly ?? false
+  })
+  const indexOf = (instrumentId: InstrumentId): number => specs.byId.get(instrumentId)?.index ?? -1
+  return {
+    accountId,
+    submit: (order) => {
+      const command: SubmitOrder = { _tag: "SubmitOrder", request: request(order), ts: now() }
+      engine.submit(command)
+      return command.request.clientOrderId
+    },
+    submitList: (contingency, orders) => {
+      const requests = orders.map(request)
+      const [first, ...rest] = requests
+      if (first === undefined) return []
+      const command: SubmitOrderList = {
+        _tag: "SubmitOrderList",
+        listId: `${strategyId}-list-${next}`,
+        contingency,
+        orders: [first, ...rest],
+        ts: now()
+      }
+      engine.submitList(command)
+      return requests.map((r) => r.clientOrderId)
+    },
+    cancel: (clientOrderId) => engine.cancel({ _tag: "CancelOrder", accountId, clientOrderId, ts: now() }),
+    replace: (clientOrderId, change) =>
+      engine.replace({
+        _tag: "ReplaceOrder",
+        accountId,
+        clientOrderId,
+        ts: now(),
+        ...(change as Pick<ReplaceOrder, "quantity" | "limitPrice" | "stopPrice">)
+      }),
+    position: (instrumentId) => {
+      const index = indexOf(instrumentId)
+      return index < 0 ? 0 : engine.portfolio(accountId).positionQuantity(index)
+    },
+    equity: () => engine.portfolio(accountId).equity(),
+    freeCash: (currency) => engine.portfolio(accountId).freeCash(currency as CurrencyCode),
+    openOrders: () => engine.openOrders(accountId),
+    subscribe: (handler) =>
+      Effect.sync(() => {
+        tables.account.push(handler)
+      })
+  }
+}

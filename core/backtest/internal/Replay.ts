@@ -1,0 +1,249 @@
+/**
+ * The replay loop: plain TypeScript over columnar data, owned by the backtest's one fiber. Everything per event
+ * is a direct call; Effect only runs when a strategy timer is due.
+ */
+import type { Columns } from "../../data/Columns"
+import { mergeByTime, type Timeline } from "../../data/Merge"
+import type { ExecutionCommand } from "../../domain/Commands"
+import type { AccountEvent } from "../../domain/Events"
+import type { Fill } from "../../domain/Fill"
+import type { AccountId, InstrumentId } from "../../domain/Ids"
+import type { AccountsEngine } from "../../engine/accounts/AccountsEngine"
+import type { InstrumentSpecs } from "../../engine/InstrumentSpec"
+import type { Portfolio } from "../../engine/portfolio/Portfolio"
+import type { BarEvent, QuoteEvent, TradeEvent } from "../../services/MarketData"
+import type { ReplayScheduler } from "../ReplayScheduler"
+import type { SimulatedClock } from "../SimulatedClock"
+import type { SimulatedVenue } from "../SimulatedVenue"
+import { GrowableSeries } from "./GrowableSeries"
+import type { HandlerTables } from "./Ports"
+
+const DEFAULT_SAMPLE_US = 60_000_000
+
+export interface ReplayOptions {
+  readonly data: ReadonlyArray<Columns>
+  readonly specs: InstrumentSpecs
+  readonly clock: SimulatedClock
+  readonly scheduler: ReplayScheduler
+  readonly tables: HandlerTables
+  readonly accountId: AccountId
+  readonly equitySampleUs: number | undefined
+}
+
+export class Replay {
+  private engine!: AccountsEngine
+  private venue!: SimulatedVenue
+  private portfolio!: Portfolio
+  private readonly pending: Array<ExecutionCommand> = []
+  private readonly fills: Array<Fill> = []
+  private orders = 0
+  private rejections = 0
+  private readonly equityTs = new GrowableSeries()
+  private readonly equity = new GrowableSeries()
+  private readonly exposed = new GrowableSeries()
+  private readonly benchmarkPrice = new GrowableSeries()
+  private readonly lastPrice: Float64Array
+  private readonly ids: ReadonlyArray<InstrumentId>
+  private readonly sampleUs: number
+  private nextSample = Number.NEGATIVE_INFINITY
+  private processed = 0
+  // One reusable event object per kind (see MarketData: handlers copy what they keep).
+  private readonly quote: QuoteEvent = {
+    instrumentId: "" as InstrumentId,
+    index: 0,
+    ts: 0,
+    bidPrice: 0,
+    bidSize: 0,
+    askPrice: 0,
+    askSize: 0
+  }
+  private readonly trade: TradeEvent = {
+    instrumentId: "" as InstrumentId,
+    index: 0,
+    ts: 0,
+    price: 0,
+    size: 0,
+    aggressor: 0
+  }
+  private readonly bar: BarEvent = {
+    instrumentId: "" as InstrumentId,
+    index: 0,
+    ts: 0,
+    openTs: 0,
+    periodUs: 0,
+    open: 0,
+    high: 0,
+    low: 0,
+    close: 0,
+    volume: 0
+  }
+
+  constructor(private readonly options: ReplayOptions) {
+    this.lastPrice = new Float64Array(options.specs.list.length).fill(Number.NaN)
+    this.ids = options.specs.list.map((s) => s.instrument.id)
+    this.sampleUs = options.equitySampleUs ?? DEFAULT_SAMPLE_US
+  }
+
+  attach(engine: AccountsEngine, venue: SimulatedVenue): void {
+    this.engine = engine
+    this.venue = venue
+    this.portfolio = engine.portfolio(this.options.accountId)
+  }
+
+  enqueue(command: ExecutionCommand): void {
+    this.pending.push(command)
+  }
+
+  onAccountEvent(event: AccountEvent): void {
+    if (event._tag === "OrderFilled") this.fills.push(event.fill)
+    else if (event._tag === "OrderSubmitted") this.orders++
+    else if (event._tag === "OrderRejected") this.rejections++
+    const handlers = this.options.tables.account
+    for (let i = 0; i < handlers.length; i++) handlers[i]!(event)
+  }
+
+  run(): void {
+    const { data, clock } = this.options
+    const timeline: Timeline = mergeByTime(data)
+    const { source, row } = timeline
+    let nextTimer = clock.nextTimer()
+    for (let i = 0; i < timeline.length; i++) {
+      const columns = data[source[i]!]!
+      const r = row[i]!
+      // A bar is known at its close; ticks at their own time.
+      const ts = columns.kind === "bar" ? columns.ts[r]! + columns.periodUs[r]! : columns.ts[r]!
+      if (ts >= nextTimer) nextTimer = this.fireTimers(ts)
+      clock.setTime(ts)
+      switch (columns.kind) {
+        case "quote":
+          this.onQuote(columns, r, ts)
+          break
+        case "trade":
+          this.onTrade(columns, r, ts)
+          break
+        case "bar":
+          this.onBar(columns, r, ts)
+          break
+      }
+      if (this.pending.length > 0) this.flush()
+      if (ts >= this.nextSample) this.sample(ts, columns.kind === "bar")
+      // Handlers may have started timers.
+      nextTimer = clock.nextTimer()
+    }
+    this.processed = timeline.length
+    this.fireTimers(clock.now)
+    this.sample(clock.now, true)
+  }
+
+  result() {
+    return {
+      equity: { ts: this.equityTs.toArray(), equity: this.equity.toArray(), exposed: this.exposed.toArray() },
+      benchmark: { ts: this.equityTs.toArray(), price: this.benchmarkPrice.toArray() },
+      fills: this.fills,
+      events: this.processed,
+      orders: this.orders,
+      rejections: this.rejections
+    }
+  }
+
+  /** Fire every timer due at or before `ts`, each at its own time; returns the next timer's time. */
+  private fireTimers(ts: number): number {
+    const { clock, scheduler } = this.options
+    for (let at = clock.nextTimer(); at <= ts; at = clock.nextTimer()) {
+      this.venue.advanceTo(at)
+      if (this.pending.length > 0) this.flush()
+      clock.fireNext(at)
+      scheduler.drain()
+      if (this.pending.length > 0) this.flush()
+    }
+    return clock.nextTimer()
+  }
+
+  /** Send queued venue commands; the venue's answers may queue more (contingent orders), so loop. */
+  private flush(): void {
+    const pending = this.pending
+    for (let i = 0; i < pending.length; i++) this.venue.execute(pending[i]!)
+    pending.length = 0
+  }
+
+  private mark(index: number, price: number, ts: number): void {
+    this.lastPrice[index] = price
+    this.engine.mark(index, price, ts)
+  }
+
+  private onQuote(c: Extract<Columns, { kind: "quote" }>, r: number, ts: number): void {
+    const index = c.instrument[r]!
+    const bid = c.bidPrice[r]!
+    const ask = c.askPrice[r]!
+    this.venue.onQuote(index, ts, bid, c.bidSize[r]!, ask, c.askSize[r]!)
+    this.mark(index, Math.floor((bid + ask) / 2), ts)
+    const handlers = this.options.tables.quote[index]!
+    if (handlers.length === 0) return
+    const q = this.quote
+    q.instrumentId = this.ids[index]!
+    q.index = index
+    q.ts = ts
+    q.bidPrice = bid
+    q.bidSize = c.bidSize[r]!
+    q.askPrice = ask
+    q.askSize = c.askSize[r]!
+    for (let h = 0; h < handlers.length; h++) handlers[h]!(q)
+  }
+
+  private onTrade(c: Extract<Columns, { kind: "trade" }>, r: number, ts: number): void {
+    const index = c.instrument[r]!
+    const price = c.price[r]!
+    this.venue.onTrade(index, ts, price, c.size[r]!, c.aggressor[r]! as 0 | 1 | 2)
+    this.mark(index, price, ts)
+    const handlers = this.options.tables.trade[index]!
+    if (handlers.length === 0) return
+    const t = this.trade
+    t.instrumentId = this.ids[index]!
+    t.index = index
+    t.ts = ts
+    t.price = price
+    t.size = c.size[r]!
+    t.aggressor = c.aggressor[r]!
+    for (let h = 0; h < handlers.length; h++) handlers[h]!(t)
+  }
+
+  private onBar(c: Extract<Columns, { kind: "bar" }>, r: number, ts: number): void {
+    const index = c.instrument[r]!
+    const openTs = c.ts[r]!
+    const close = c.close[r]!
+    this.venue.onBar(index, openTs, c.periodUs[r]!, c.open[r]!, c.high[r]!, c.low[r]!, close, c.volume[r]!)
+    this.mark(index, close, ts)
+    const handlers = this.options.tables.bar[index]!
+    if (handlers.length === 0) return
+    const b = this.bar
+    b.instrumentId = this.ids[index]!
+    b.index = index
+    b.ts = ts
+    b.openTs = openTs
+    b.periodUs = c.periodUs[r]!
+    b.open = c.open[r]!
+    b.high = c.high[r]!
+    b.low = c.low[r]!
+    b.close = close
+    b.volume = c.volume[r]!
+    for (let h = 0; h < handlers.length; h++) handlers[h]!(b)
+  }
+
+  /** Record equity and exposure; bars sample at every bar time, ticks every `sampleUs`. */
+  private sample(ts: number, everyEvent: boolean): void {
+    const equity = this.portfolio.equity()
+    let exposed = 0
+    for (let i = 0; i < this.ids.length; i++) if (this.portfolio.positionQuantity(i) !== 0) exposed = 1
+    if (this.equityTs.last() === ts) {
+      this.equity.setLast(equity)
+      this.exposed.setLast(exposed)
+      this.benchmarkPrice.setLast(this.lastPrice[0]!)
+    } else {
+      this.equityTs.push(ts)
+      this.equity.push(equity)
+      this.exposed.push(exposed)
+      this.benchmarkPrice.push(this.lastPrice[0]!)
+    }
+    this.nextSample = everyEvent ? ts : ts + this.sampleUs
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Moving-average crossover. When the fast average of closes (or of quote mid prices) crosses above the slow one,
+ * close any short and go long; when it crosses below, close any long and — in `long-short` mode — go short.
+ * Orders are market orders sized by `sizing` at the signal price.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Schema } from "effect"
+import { SMA } from "trading-signals"
+import { Accounts } from "../../../core/services/Accounts"
+import { MarketData } from "../../../core/services/MarketData"
+import * as Sizing from "../../../core/strategy/Sizing"
+import * as Strategy from "../../../core/strategy/Strategy"
+
+const Period = Schema.Int.pipe(Schema.between(1, 10_000))
+
+export const Params = Schema.Struct({
+  /** The instrument to trade; the first of the run when left out. */
+  instrument: Schema.optionalWith(Schema.String, { exact: true }),
+  fast: Schema.optionalWith(Period, { default: () => 10 }),
+  slow: Schema.optionalWith(Period, { default: () => 30 }),
+  mode: Schema.optionalWith(Schema.Literal("long-only", "long-short"), { default: () => "long-only" as const }),
+  sizing: Schema.optionalWith(Sizing.SizingFromString, {
+    default: () => ({ _tag: "PercentOfEquity", percent: 100 }) as const
+  })
+}).pipe(Schema.filter((p) => (p.fast < p.slow ? true : { path: ["fast"], message: "fast must be shorter than slow" })))
+export type Params = typeof Params.Type
+
+export const smaCross = Strategy.make({
+  id: "strategy-sma-cross",
+  description: "Moving-average crossover: long when the fast average is above the slow one",
+  params: Params,
+  program: (params) =>
+    Effect.gen(function* () {
+      const marketData = yield* MarketData
+      const accounts = yield* Accounts
+      const instrument =
+        params.instrument === undefined
+          ? marketData.instruments[0]
+          : marketData.instruments.find((i) => i.id === params.instrument)
+      if (instrument === undefined) return yield* Effect.dieMessage(`no instrument ${params.instrument ?? ""}`)
+      const id = instrument.id
+      const spec = marketData.spec(id)!
+      const fast = new SMA(params.fast)
+      const slow = new SMA(params.slow)
+      let above: boolean | undefined
+
+      const trade = (goLong: boolean, price: number) => {
+        const position = accounts.position(id)
+        const wantShort = !goLong && params.mode === "long-short"
+        if (goLong ? position < 0 : position > 0) {
+          accounts.submit({
+            instrumentId: id,
+            side: goLong ? "buy" : "sell",
+            type: "market",
+            quantity: Math.abs(position) as never,
+            timeInForce: "GTC",
+            reduceOnly: true
+          })
+        }
+        if (!goLong && !wantShort) return
+        if (goLong ? position > 0 : position < 0) return
+        // Cash freed by the closing order is not settled yet: size on equity, which already counts it.
+        const lots = Sizing.quantity(params.sizing, spec, price, accounts.equity())
+        if (lots > 0) {
+          accounts.submit({
+            instrumentId: id,
+            side: goLong ? "buy" : "sell",
+            type: "market",
+            quantity: lots as never,
+            timeInForce: "GTC"
+          })
+        }
+      }
+
+      const onPrice = (price: number) => {
+        const f = fast.update(price, false)
+        const s = slow.update(price, false)
+        if (f === null || s === null) return
+        const nowAbove = f > s
+        if (above !== undefined && nowAbove !== above) trade(nowAbove, price)
+        above = nowAbove
+      }
+
+      yield* marketData.subscribe(id, {
+        onBar: (bar) => onPrice(bar.close),
+        onQuote: (quote) => onPrice((quote.bidPrice + quote.askPrice) / 2)
+      })
+    })
+})

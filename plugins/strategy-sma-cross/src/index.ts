@@ -1,0 +1,1 @@
+export { Params, smaCross as default, smaCross } from "./SmaCross"

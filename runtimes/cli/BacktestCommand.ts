@@ -1,0 +1,120 @@
+/**
+ * `meridian backtest`: load market data files, pick a strategy by name or by path, run it through the simulated
+ * venue and print (and optionally write) the report.
+ *
+ * @since 0.1.0
+ */
+import { Command, Options } from "@effect/cli"
+import { FileSystem, Path } from "@effect/platform"
+import { Console, Effect, HashMap, Option } from "effect"
+import { BacktestError } from "../../core/backtest/Backtest"
+import { fixedLatency, noFees, noSlippage, notionalFractionFee } from "../../plugins/connector-sim/src/index"
+import { runBacktestJob } from "./BacktestJob"
+
+const strategy = Options.text("strategy").pipe(
+  Options.withDescription("a built-in strategy (sma-cross) or the path of a TypeScript file exporting one")
+)
+const data = Options.file("data", { exists: "yes" }).pipe(
+  Options.repeated,
+  Options.withDescription("a CSV file of bars (Date,Open,High,Low,Close[,Volume]), quotes or trades; repeatable")
+)
+const instrument = Options.text("instrument").pipe(
+  Options.repeated,
+  Options.withDescription("SYMBOL.VENUE for each --data file in order (default: the file name on venue SIM)")
+)
+const param = Options.keyValueMap("param").pipe(
+  Options.optional,
+  Options.withDescription("a strategy parameter, k=v; repeatable")
+)
+const cash = Options.text("cash").pipe(Options.withDefault("100000"), Options.withDescription("initial cash"))
+const currency = Options.text("currency").pipe(Options.withDefault("USD"))
+const tickSize = Options.text("tick-size").pipe(Options.withDefault("0.01"))
+const lotSize = Options.text("lot-size").pipe(Options.withDefault("1"))
+const timezone = Options.text("timezone").pipe(
+  Options.withDefault("UTC"),
+  Options.withDescription("IANA time zone of timestamps written without an offset")
+)
+const commission = Options.text("commission").pipe(
+  Options.withDefault("0"),
+  Options.withDescription("fee as a fraction of notional, e.g. 0.001")
+)
+const fill = Options.choice("fill", ["next-open", "close"]).pipe(
+  Options.withDefault("next-open" as const),
+  Options.withDescription("when market orders sent on a bar fill")
+)
+const sizing = Options.text("sizing").pipe(
+  Options.optional,
+  Options.withDescription("qty:<lots>, notional:<minor units> or equity:<percent> (the strategy's sizing param)")
+)
+const accountKind = Options.choice("account", ["cash", "margin"]).pipe(Options.withDefault("cash" as const))
+const latencyUs = Options.integer("latency-us").pipe(Options.withDefault(0))
+const seed = Options.integer("seed").pipe(Options.withDefault(1))
+const out = Options.directory("out").pipe(
+  Options.optional,
+  Options.withDescription("write report.json, trades.csv and equity.csv here")
+)
+
+export const backtest = Command.make(
+  "backtest",
+  {
+    strategy,
+    data,
+    instrument,
+    param,
+    cash,
+    currency,
+    tickSize,
+    lotSize,
+    timezone,
+    commission,
+    fill,
+    sizing,
+    accountKind,
+    latencyUs,
+    seed,
+    out
+  },
+  (o) =>
+    Effect.gen(function* () {
+      if (o.data.length === 0)
+        return yield* new BacktestError({ reason: "Config", message: "give at least one --data file" })
+      const params = Object.fromEntries(
+        HashMap.toEntries(Option.getOrElse(o.param, () => HashMap.empty<string, string>()))
+      )
+      if (Option.isSome(o.sizing)) params.sizing = o.sizing.value
+      const fees =
+        o.commission === "0"
+          ? noFees
+          : yield* Effect.try({
+              try: () => notionalFractionFee(o.commission),
+              catch: () =>
+                new BacktestError({
+                  reason: "Config",
+                  message: `--commission ${o.commission} is not a decimal fraction`
+                })
+            })
+      const outcome = yield* runBacktestJob({
+        strategy: o.strategy,
+        data: o.data,
+        instruments: o.instrument,
+        params,
+        cash: o.cash,
+        currency: o.currency,
+        tickSize: o.tickSize,
+        lotSize: o.lotSize,
+        timezone: o.timezone,
+        accountKind: o.accountKind,
+        venue: { barFill: o.fill, fees, latency: fixedLatency(o.latencyUs), slippage: noSlippage, seed: o.seed }
+      })
+      yield* Console.log(outcome.table)
+      if (Option.isSome(o.out)) {
+        const fs = yield* FileSystem.FileSystem
+        const path = yield* Path.Path
+        yield* fs.makeDirectory(o.out.value, { recursive: true })
+        for (const [name, text] of Object.entries(outcome.files)) {
+          yield* fs.writeFileString(path.join(o.out.value, name), text)
+        }
+        yield* Console.log(`wrote ${Object.keys(outcome.files).join(", ")} to ${o.out.value}`)
+      }
+    })
+).pipe(Command.withDescription("Backtest a strategy on market data files"))

@@ -1,0 +1,172 @@
+/**
+ * A backtest from files and names, as the CLI and the demo describe it: the instruments are made from the file
+ * names and the units given, the strategy is found by name or loaded from a TypeScript file, its parameters are
+ * decoded with its own schema, and the report is rendered.
+ *
+ * @since 0.1.0
+ */
+import { FileSystem, Path } from "@effect/platform"
+import { Effect, Either, ParseResult, Schema } from "effect"
+import { BacktestError, run } from "../../core/backtest/Backtest"
+import type { Columns } from "../../core/data/Columns"
+import { readBarsCsv, readQuotesCsv, readTradesCsv } from "../../core/data/Csv"
+import { Currency } from "../../core/domain/Currency"
+import * as Decimal from "../../core/domain/Decimal"
+import { Instrument } from "../../core/domain/Instrument"
+import { makeSpecs } from "../../core/engine/InstrumentSpec"
+import { computeReport, equityCsv, formatStats, reportJson, tradesCsv } from "../../core/report/Report"
+import { type AnyStrategy, isStrategy } from "../../core/strategy/Strategy"
+import { type FeeModel, type LatencyModel, SimVenue, type SlippageModel } from "../../plugins/connector-sim/src/index"
+import smaCross from "../../plugins/strategy-sma-cross/src/index"
+
+/** Strategies known by name; others are loaded from a path. */
+const builtIn: Record<string, AnyStrategy> = { "sma-cross": smaCross, [smaCross.id]: smaCross }
+
+/** Currencies the CLI knows; static data files replace this with the data layer. */
+const currencies = Schema.decodeUnknownSync(Schema.Array(Currency))([
+  { code: "USD", decimals: 2, kind: "fiat" },
+  { code: "EUR", decimals: 2, kind: "fiat" },
+  { code: "GBP", decimals: 2, kind: "fiat" },
+  { code: "JPY", decimals: 0, kind: "fiat" },
+  { code: "CHF", decimals: 2, kind: "fiat" },
+  { code: "USDT", decimals: 6, kind: "crypto" },
+  { code: "USDC", decimals: 6, kind: "crypto" },
+  { code: "BTC", decimals: 8, kind: "crypto" },
+  { code: "ETH", decimals: 8, kind: "crypto" }
+])
+
+export interface BacktestJob {
+  readonly strategy: string
+  readonly data: ReadonlyArray<string>
+  readonly instruments: ReadonlyArray<string>
+  readonly params: Readonly<Record<string, string>>
+  readonly cash: string
+  readonly currency: string
+  readonly tickSize: string
+  readonly lotSize: string
+  readonly timezone: string
+  readonly accountKind: "cash" | "margin"
+  readonly venue: {
+    readonly barFill: "next-open" | "close"
+    readonly fees: FeeModel
+    readonly latency: LatencyModel
+    readonly slippage: SlippageModel
+    readonly seed: number
+  }
+}
+
+export interface BacktestOutcome {
+  readonly table: string
+  readonly files: Readonly<Record<string, string>>
+}
+
+const configError = (message: string) => new BacktestError({ reason: "Config", message })
+
+/** `k=v` values from the command line: numbers and booleans are typed, the rest stay text. */
+const parseValue = (text: string): unknown =>
+  /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text === "true" ? true : text === "false" ? false : text
+
+const loadStrategy = (name: string) =>
+  Effect.gen(function* () {
+    const known = builtIn[name]
+    if (known !== undefined) return known
+    if (!/[/\\]|\.[cm]?[jt]s$/.test(name)) {
+      return yield* configError(`unknown strategy ${name}; built in: ${Object.keys(builtIn).join(", ")}`)
+    }
+    const path = yield* Path.Path
+    const url = yield* path.toFileUrl(path.resolve(name)).pipe(Effect.mapError(() => configError(`bad path ${name}`)))
+    const module = yield* Effect.tryPromise({
+      try: () => import(url.href) as Promise<Record<string, unknown>>,
+      catch: (e) => configError(`cannot load ${name}: ${e instanceof Error ? e.message : String(e)}`)
+    })
+    const found = [module.default, module.strategy, ...Object.values(module)].find(isStrategy)
+    if (found === undefined) return yield* configError(`${name} exports no strategy (Strategy.make({ ... }))`)
+    return found
+  })
+
+const readColumns = (text: string, file: string, spec: Parameters<typeof readBarsCsv>[1]["spec"], timezone: string) => {
+  const header = (text.split(/\r?\n/, 1)[0] ?? "").toLowerCase()
+  const options = { file, spec, timezone }
+  const read: Either.Either<Columns, { readonly message: string }> = /\bclose\b/.test(header)
+    ? readBarsCsv(text, options)
+    : /\b(bid|ask)/.test(header)
+      ? readQuotesCsv(text, options)
+      : readTradesCsv(text, options)
+  return Either.mapLeft(read, (e) => configError(e.message))
+}
+
+export const runBacktestJob = (job: BacktestJob) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const strategy = yield* loadStrategy(job.strategy)
+    const params = yield* Schema.decodeUnknown(strategy.params, { errors: "all" })(
+      Object.fromEntries(Object.entries(job.params).map(([k, v]) => [k, parseValue(v)]))
+    ).pipe(
+      Effect.mapError((e) =>
+        configError(
+          `bad --param for ${strategy.id}: ${ParseResult.ArrayFormatter.formatErrorSync(e)
+            .map((i) => `${i.path.join(".")}: ${i.message}`)
+            .join("; ")}`
+        )
+      )
+    )
+    const instruments = yield* Effect.forEach(job.data, (file, i) => {
+      const id =
+        job.instruments[i] ??
+        `${path
+          .basename(file)
+          .replace(/\.[^.]*$/, "")
+          .toUpperCase()
+          .replace(/[^A-Z0-9_-]/g, "-")}.SIM`
+      const [symbol = id, venue = "SIM"] = [id.slice(0, id.lastIndexOf(".")), id.slice(id.lastIndexOf(".") + 1)]
+      return Schema.decodeUnknown(Instrument, { errors: "all" })({
+        id,
+        venue,
+        symbol,
+        assetClass: "equity",
+        quoteCurrency: job.currency,
+        tickSize: job.tickSize,
+        lotSize: job.lotSize,
+        multiplier: "1",
+        timezone: job.timezone,
+        sessions: []
+      }).pipe(Effect.mapError((e) => configError(`instrument for ${file}: ${e.message}`)))
+    })
+    const specs = yield* Effect.try({
+      try: () => makeSpecs(instruments, currencies),
+      catch: (e) => configError(e instanceof Error ? e.message : String(e))
+    })
+    const data = yield* Effect.forEach(job.data, (file, i) =>
+      fs.readFileString(file).pipe(
+        Effect.mapError((e) => configError(`cannot read ${file}: ${e.message}`)),
+        Effect.flatMap((text) => readColumns(text, file, specs.list[i]!, job.timezone))
+      )
+    )
+    const currency = specs.currencies.get(instruments[0]!.quoteCurrency)!
+    const deposit = yield* Either.mapLeft(Decimal.toUnits(job.cash, Decimal.minorIncrement(currency.decimals)), (e) =>
+      configError(`--cash ${job.cash}: ${e.message}`)
+    )
+    const result = yield* run({
+      instruments,
+      currencies,
+      data,
+      strategyId: strategy.id,
+      strategy: strategy.program(params),
+      account: { id: "backtest", kind: job.accountKind, baseCurrency: currency.code, deposit },
+      venue: (venueSpecs, report) => new SimVenue({ specs: venueSpecs, ...job.venue, report })
+    })
+    const report = computeReport({
+      baseCurrency: result.baseCurrency,
+      specs: result.specs,
+      initialEquity: result.initialEquity,
+      equity: result.equity,
+      fills: result.fills,
+      benchmark: result.benchmark
+    })
+    const summary = `${strategy.id} on ${instruments.map((i) => i.id).join(", ")}: ${result.events} events, ${result.orders} orders, ${result.fills.length} fills, ${result.rejections} rejected`
+    return {
+      table: `${summary}\n\n${formatStats(report.stats)}`,
+      files: { "report.json": reportJson(report), "trades.csv": tradesCsv(report), "equity.csv": equityCsv(report) }
+    } satisfies BacktestOutcome
+  })

@@ -1,0 +1,59 @@
+/**
+ * The `meridian` command line. Platform-free: each runtime's `main` provides its platform layer.
+ *
+ * @since 0.1.0
+ */
+
+import { createRequire } from "node:module"
+import { Command } from "@effect/cli"
+import { Console, Effect } from "effect"
+import packageJson from "../../package.json" with { type: "json" }
+import { fixedLatency, noSlippage, notionalFractionFee } from "../../plugins/connector-sim/src/index"
+import { backtest } from "./BacktestCommand"
+import { runBacktestJob } from "./BacktestJob"
+
+/** Real daily S&P 500 bars (2000-2020) shipped by the vega-datasets package beside its build. */
+const sp500 = () => {
+  const main = createRequire(import.meta.url).resolve("vega-datasets")
+  return main.replace(/build[/\\][^/\\]+$/, "data/sp500-2000.csv")
+}
+
+const demo = Command.make("demo", {}, () =>
+  Effect.gen(function* () {
+    yield* Console.log("Meridian demo: SMA crossover (10/30, long-only) on S&P 500 daily bars 2000-2020, 0.1% fees\n")
+    const outcome = yield* runBacktestJob({
+      strategy: "sma-cross",
+      data: [sp500()],
+      instruments: ["SPX.SIM"],
+      params: { fast: "10", slow: "30" },
+      cash: "100000",
+      currency: "USD",
+      tickSize: "0.01",
+      lotSize: "1",
+      timezone: "America/New_York",
+      accountKind: "cash",
+      venue: {
+        barFill: "next-open",
+        fees: notionalFractionFee("0.001"),
+        latency: fixedLatency(0),
+        slippage: noSlippage,
+        seed: 1
+      }
+    })
+    yield* Console.log(outcome.table)
+  })
+).pipe(Command.withDescription("Run the demo on embedded defaults: a backtest on real S&P 500 data"))
+
+const info = Command.make("info", {}, () =>
+  Effect.sync(() => {
+    const bun = (globalThis as { Bun?: { version: string } }).Bun
+    return bun === undefined ? `node ${process.versions.node}` : `bun ${bun.version}`
+  }).pipe(Effect.flatMap((runtime) => Console.log(`meridian ${packageJson.version} on ${runtime}`)))
+).pipe(Command.withDescription("Print the version and the runtime"))
+
+export const command = Command.make("meridian").pipe(
+  Command.withDescription("Meridian: backtest, paper-trade and trade live with one strategy code"),
+  Command.withSubcommands([demo, backtest, info])
+)
+
+export const run = Command.run(command, { name: "meridian", version: packageJson.version })
