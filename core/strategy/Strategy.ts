@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { Effect, Schema, Scope } from "effect"
+import { type Effect, Schema, type Scope } from "effect"
 import type { Accounts } from "../services/Accounts"
 import type { MarketData, MarketDataError } from "../services/MarketData"
 
@@ -32,4 +32,4 @@ export const isStrategy = (value: unknown): value is AnyStrategy =>
   value !== null &&
   typeof (value as { id?: unknown }).id === "string" &&
   typeof (value as { program?: unknown }).program === "function" &&
-  typeof (value as { params?: unknown }).params === "object"
+  Schema.isSchema((value as { params?: unknown }).params)

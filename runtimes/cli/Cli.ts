@@ -56,4 +56,18 @@ export const command = Command.make("meridian").pipe(
   Command.withSubcommands([demo, backtest, info])
 )
 
-export const run = Command.run(command, { name: "meridian", version: packageJson.version })
+const runCommand = Command.run(command, { name: "meridian", version: packageJson.version })
+
+/** Run the CLI; a user error prints one line and sets a failing exit code instead of a stack trace. */
+export const run = (argv: ReadonlyArray<string>) =>
+  runCommand(argv).pipe(
+    Effect.catchTag("BacktestError", (error) =>
+      Console.error(`meridian: ${error.message}`).pipe(
+        Effect.zipRight(
+          Effect.sync(() => {
+            process.exitCode = 1
+          })
+        )
+      )
+    )
+  )

@@ -6,9 +6,9 @@
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
-import { SMA } from "trading-signals"
 import { Accounts } from "../../../core/services/Accounts"
 import { MarketData } from "../../../core/services/MarketData"
+import { RollingMean } from "../../../core/strategy/RollingMean"
 import * as Sizing from "../../../core/strategy/Sizing"
 import * as Strategy from "../../../core/strategy/Strategy"
 
@@ -41,8 +41,8 @@ export const smaCross = Strategy.make({
       if (instrument === undefined) return yield* Effect.dieMessage(`no instrument ${params.instrument ?? ""}`)
       const id = instrument.id
       const spec = marketData.spec(id)!
-      const fast = new SMA(params.fast)
-      const slow = new SMA(params.slow)
+      const fast = new RollingMean(params.fast)
+      const slow = new RollingMean(params.slow)
       let above: boolean | undefined
 
       const trade = (goLong: boolean, price: number) => {
@@ -74,9 +74,9 @@ export const smaCross = Strategy.make({
       }
 
       const onPrice = (price: number) => {
-        const f = fast.update(price, false)
-        const s = slow.update(price, false)
-        if (f === null || s === null) return
+        const f = fast.update(price)
+        const s = slow.update(price)
+        if (f === undefined || s === undefined) return
         const nowAbove = f > s
         if (above !== undefined && nowAbove !== above) trade(nowAbove, price)
         above = nowAbove

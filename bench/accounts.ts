@@ -1,0 +1,122 @@
+/**
+ * Accounts engine throughput: submit → venue accept → fill cycles per second with every risk check on (limits set
+ * at the firm, account, instrument and strategy scopes). Orders alternate buy and sell so the position stays
+ * inside its limit. Prints one JSON line.
+ */
+import type { ExecutionCommand } from "../core/domain/Commands"
+import type { AccountId, ClientOrderId, CurrencyCode, StrategyId, TradeId, VenueOrderId } from "../core/domain/Ids"
+import type { RiskLimits } from "../core/domain/Risk"
+import type { Lots, Minor, Ticks, Timestamp } from "../core/domain/Units"
+import { AccountsEngine } from "../core/engine/accounts/AccountsEngine"
+import { makeSpecs } from "../core/engine/InstrumentSpec"
+import { FxRates } from "../core/engine/portfolio/FxRates"
+import { AAPL, currencies } from "../test/fixtures/instruments"
+
+const CYCLES = 1_000_000
+const specs = makeSpecs([AAPL], currencies)
+const accountId = "bench" as AccountId
+const strategyId = "bench-strategy" as StrategyId
+const usd = "USD" as CurrencyCode
+let submitted: ExecutionCommand | undefined
+let events = 0
+
+const engine = new AccountsEngine({
+  specs,
+  fx: new FxRates(),
+  accounts: [{ id: accountId, name: "bench", kind: "margin", baseCurrency: usd }],
+  output: {
+    event: () => {
+      events++
+    },
+    execution: (command) => {
+      submitted = command
+    }
+  }
+})
+
+let ts = 1_700_000_000_000_000
+engine.deposit({
+  _tag: "Deposit",
+  accountId,
+  currency: usd,
+  amount: 1e12 as Minor,
+  reference: "bench",
+  ts: ts as Timestamp
+})
+const limits: RiskLimits = {
+  maxOrderQuantity: 1_000 as Lots,
+  maxOrderNotional: 1e10 as Minor,
+  maxPosition: 10_000 as Lots,
+  maxOpenOrders: 100,
+  priceBand: 500 as never,
+  maxOrdersPerWindow: 1_000_000_000,
+  orderRateWindow: 1_000_000,
+  dailyLossLimit: 1e11 as Minor,
+  maxGrossExposure: 1e12 as Minor,
+  maxNetExposure: 1e12 as Minor
+}
+for (const scope of [
+  { _tag: "Firm" } as const,
+  { _tag: "Account", accountId } as const,
+  { _tag: "AccountInstrument", accountId, instrumentId: AAPL.id } as const,
+  { _tag: "Strategy", strategyId } as const
+]) {
+  engine.setRiskLimits({ _tag: "SetRiskLimits", scope, limits, ts: ts as Timestamp })
+}
+engine.mark(0, 15_000, ts)
+
+const cycle = (i: number) => {
+  ts += 10
+  engine.submit({
+    _tag: "SubmitOrder",
+    ts: ts as Timestamp,
+    request: {
+      clientOrderId: `c${i}` as ClientOrderId,
+      accountId,
+      strategyId,
+      instrumentId: AAPL.id,
+      side: i % 2 === 0 ? "buy" : "sell",
+      type: "limit",
+      quantity: 10 as Lots,
+      limitPrice: 15_000 as Ticks,
+      timeInForce: "GTC",
+      reduceOnly: false,
+      postOnly: false
+    }
+  })
+  if (submitted?._tag !== "VenueSubmit") throw new Error(`order ${i} was not sent to the venue`)
+  const orderId = submitted.order.orderId
+  submitted = undefined
+  engine.report({
+    _tag: "VenueAccepted",
+    accountId,
+    orderId,
+    ts: ts as Timestamp,
+    venueOrderId: `v${i}` as VenueOrderId
+  })
+  engine.report({
+    _tag: "VenueFilled",
+    accountId,
+    orderId,
+    ts: ts as Timestamp,
+    tradeId: `t${i}` as TradeId,
+    quantity: 10 as Lots,
+    price: 15_000 as Ticks,
+    fee: 1 as Minor,
+    feeCurrency: usd,
+    liquidity: "taker"
+  })
+}
+
+for (let i = 0; i < 100_000; i++) cycle(i)
+const start = performance.now()
+for (let i = 100_000; i < 100_000 + CYCLES; i++) cycle(i)
+const seconds = (performance.now() - start) / 1000
+console.log(
+  JSON.stringify({
+    bench: "accounts",
+    cycles_per_s: Math.round(CYCLES / seconds),
+    events_per_cycle: Math.round((events / (CYCLES + 100_000)) * 10) / 10,
+    open_orders_after: engine.openOrders(accountId).length
+  })
+)

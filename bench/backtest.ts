@@ -1,0 +1,114 @@
+/**
+ * Backtest throughput: 1,000,000 seeded quotes over 2 instruments through the full engine (SMA-crossover strategy
+ * on each, risk checks, matching, portfolio), the same data through a bare loop that only reads it, and 1,000,000
+ * bars. Prints one JSON line.
+ */
+import { Effect, Schema } from "effect"
+import { run } from "../core/backtest/Backtest"
+import type { Columns } from "../core/data/Columns"
+import { generateBars, generateQuotes } from "../core/data/Generate"
+import { mergeByTime } from "../core/data/Merge"
+import { Instrument } from "../core/domain/Instrument"
+import type { BarPeriod } from "../core/domain/MarketData"
+import { fixedLatency, noSlippage, notionalFractionFee, SimVenue } from "../plugins/connector-sim/src/index"
+import smaCross from "../plugins/strategy-sma-cross/src/index"
+import { AAPL, currencies } from "../test/fixtures/instruments"
+
+const COUNT = 1_000_000
+const MSFT = Schema.decodeUnknownSync(Instrument)({ ...AAPL, id: "MSFT.XNAS", symbol: "MSFT" })
+const instruments = [AAPL, MSFT]
+
+const backtest = (data: Columns) =>
+  run({
+    instruments,
+    currencies,
+    data: [data],
+    strategyId: "bench",
+    strategy: Effect.all(
+      instruments.map((i) =>
+        smaCross.program(
+          Schema.decodeUnknownSync(smaCross.params)({ instrument: i.id, fast: 20, slow: 60, sizing: "qty:100" })
+        )
+      ),
+      { discard: true }
+    ),
+    account: { id: "bench", kind: "margin", baseCurrency: "USD", deposit: 1_000_000_000 },
+    venue: (specs, report) =>
+      new SimVenue({
+        specs,
+        barFill: "next-open",
+        latency: fixedLatency(0),
+        fees: notionalFractionFee("0.0005"),
+        slippage: noSlippage,
+        seed: 7,
+        report
+      })
+  }).pipe(Effect.runSync)
+
+const timed = <A>(f: () => A): [A, number] => {
+  const start = performance.now()
+  const value = f()
+  return [value, (performance.now() - start) / 1000]
+}
+
+/** The floor: merge and read every column of every event, nothing else. */
+const bareLoop = (data: Columns): number => {
+  const timeline = mergeByTime([data])
+  let sum = 0
+  if (data.kind !== "quote") return sum
+  for (let i = 0; i < timeline.length; i++) {
+    const r = timeline.row[i]!
+    sum +=
+      data.ts[r]! + data.bidPrice[r]! + data.askPrice[r]! + data.bidSize[r]! + data.askSize[r]! + data.instrument[r]!
+  }
+  return sum
+}
+
+const quotes = generateQuotes({
+  instruments: 2,
+  count: COUNT,
+  seed: 42,
+  startTs: 1_704_067_200_000_000,
+  stepUs: 100_000,
+  startPrice: 15_000,
+  spreadTicks: 1
+})
+backtest(
+  generateQuotes({
+    instruments: 2,
+    count: 50_000,
+    seed: 1,
+    startTs: 0,
+    stepUs: 1000,
+    startPrice: 15_000,
+    spreadTicks: 1
+  })
+)
+globalThis.gc?.()
+const [quoteResult, quoteSeconds] = timed(() => backtest(quotes))
+const peakRssMb = process.resourceUsage().maxRSS / 1024
+const [, bareSeconds] = timed(() => bareLoop(quotes))
+
+const bars = generateBars({
+  instruments: 2,
+  count: COUNT,
+  seed: 43,
+  startTs: 946_684_800_000_000,
+  period: "1m" as BarPeriod,
+  startPrice: 15_000
+})
+const [barResult, barSeconds] = timed(() => backtest(bars))
+
+const round = (n: number) => Math.round(n)
+console.log(
+  JSON.stringify({
+    bench: "backtest",
+    quote_events_per_s: round(COUNT / quoteSeconds),
+    quote_fills: quoteResult.fills.length,
+    bare_loop_events_per_s: round(COUNT / bareSeconds),
+    engine_vs_bare_ratio: Math.round((bareSeconds / quoteSeconds) * 1000) / 1000,
+    bar_events_per_s: round(COUNT / barSeconds),
+    bar_fills: barResult.fills.length,
+    peak_rss_mb: round(peakRssMb)
+  })
+)

@@ -1,0 +1,154 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { NodeContext } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Schema } from "effect"
+import { run } from "../../core/backtest/Backtest"
+import { BarBuilder } from "../../core/data/Columns"
+import { computeReport, reportJson } from "../../core/report/Report"
+import { Accounts } from "../../core/services/Accounts"
+import { MarketData } from "../../core/services/MarketData"
+import { fixedLatency, noFees, noSlippage, SimVenue } from "../../plugins/connector-sim/src/index"
+import smaCross from "../../plugins/strategy-sma-cross/src/index"
+import { runBacktestJob } from "../../runtimes/cli/BacktestJob"
+import { currencies } from "../fixtures/instruments"
+import { SPX, simVenue, sp500Bars, sp500Path } from "./support"
+
+const DAY = 86_400_000_000
+
+const smaBacktest = (barFill: "next-open" | "close") =>
+  run({
+    instruments: [SPX],
+    currencies,
+    data: [sp500Bars()],
+    strategyId: "sma",
+    strategy: smaCross.program(Schema.decodeUnknownSync(smaCross.params)({ fast: 10, slow: 30 })),
+    account: { id: "acc", kind: "cash", baseCurrency: "USD", deposit: 10_000_000 },
+    venue: simVenue(barFill)
+  }).pipe(
+    Effect.map((result) =>
+      reportJson(
+        computeReport({
+          baseCurrency: result.baseCurrency,
+          specs: result.specs,
+          initialEquity: result.initialEquity,
+          equity: result.equity,
+          fills: result.fills,
+          benchmark: result.benchmark
+        })
+      )
+    )
+  )
+
+describe("Backtest", () => {
+  it.effect("gives byte-identical results when run twice", () =>
+    Effect.gen(function* () {
+      const first = yield* smaBacktest("next-open")
+      const second = yield* smaBacktest("next-open")
+      expect(second).toBe(first)
+      const report = JSON.parse(first)
+      expect(report.stats.trades).toBeGreaterThan(50)
+      // Buy and hold from the first close (2000-01-03, 1455.22) to the last (2020-04-17, 2874.56).
+      expect(report.stats.buyAndHoldReturnPct).toBeCloseTo((2874.56 / 1455.22 - 1) * 100, 1)
+      expect(yield* smaBacktest("close")).not.toBe(first)
+    })
+  )
+
+  it.effect("fires strategy timers from the replay's clock, between events and at their own time", () =>
+    Effect.gen(function* () {
+      const bars = new BarBuilder()
+      const start = 1_704_067_200_000_000 // 2024-01-01T00:00Z
+      for (let d = 0; d < 10; d++) bars.add(start + d * DAY, 0, DAY, 10_000, 10_100, 9_900, 10_000 + d, 1_000)
+      const seen: Array<string> = []
+      const strategy = Effect.gen(function* () {
+        const marketData = yield* MarketData
+        const accounts = yield* Accounts
+        yield* marketData.subscribe(SPX.id, { onBar: (bar) => seen.push(`bar ${(bar.ts - start) / DAY}`) })
+        // Every 36 hours of simulated time: buy one lot, and note the clock.
+        yield* Effect.forkScoped(
+          Effect.forever(
+            Effect.gen(function* () {
+              yield* Effect.sleep(Duration.hours(36))
+              const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+              seen.push(`timer ${(now * 1000 - start) / DAY}`)
+              accounts.submit({
+                instrumentId: SPX.id,
+                side: "buy",
+                type: "market",
+                quantity: 1 as never,
+                timeInForce: "GTC"
+              })
+            })
+          )
+        )
+      })
+      const result = yield* run({
+        instruments: [SPX],
+        currencies,
+        data: [bars.build()],
+        strategyId: "timer",
+        strategy,
+        account: { id: "acc", kind: "cash", baseCurrency: "USD", deposit: 10_000_000 },
+        venue: (specs, report) =>
+          new SimVenue({
+            specs,
+            barFill: "close",
+            latency: fixedLatency(0),
+            fees: noFees,
+            slippage: noSlippage,
+            seed: 1,
+            report
+          })
+      })
+      // Bars are known at their close (day d + 1); timers fire at 1.5, 3, 4.5, ... days, and a timer due at the
+      // time of an event fires before it.
+      expect(seen.slice(0, 6), seen.join(", ")).toEqual(["bar 1", "timer 1.5", "bar 2", "timer 3", "bar 3", "bar 4"])
+      expect(seen.filter((s) => s.startsWith("timer"))).toHaveLength(6)
+      expect(result.orders).toBe(6)
+      expect(result.fills).toHaveLength(6)
+    })
+  )
+
+  it.effect("loads a strategy from a TypeScript file and decodes its parameters", () =>
+    Effect.gen(function* () {
+      // Inside the project, as a user's file would be, so that `@meridian/core` resolves as the README says.
+      const cache = join(process.cwd(), "node_modules", ".cache")
+      mkdirSync(cache, { recursive: true })
+      const file = join(mkdtempSync(join(cache, "strategy-")), "buy-and-hold.ts")
+      writeFileSync(
+        file,
+        [
+          `import { Effect, Schema } from "effect"`,
+          `import { Accounts } from "@meridian/core/services/Accounts"`,
+          `import { MarketData } from "@meridian/core/services/MarketData"`,
+          `import * as Strategy from "@meridian/core/strategy/Strategy"`,
+          `export default Strategy.make({`,
+          `  id: "buy-and-hold", description: "buy once",`,
+          `  params: Schema.Struct({ lots: Schema.Int }),`,
+          `  program: ({ lots }) => Effect.gen(function* () {`,
+          `    const md = yield* MarketData; const accounts = yield* Accounts; let done = false`,
+          `    yield* md.subscribe(md.instruments[0]!.id, { onBar: () => { if (!done) { done = true; accounts.submit({ instrumentId: md.instruments[0]!.id, side: "buy", type: "market", quantity: lots as never, timeInForce: "GTC" }) } } })`,
+          `  })`,
+          `})`
+        ].join("\n")
+      )
+      const job = {
+        strategy: file,
+        data: [sp500Path],
+        instruments: ["SPX.SIM"],
+        params: { lots: "50" },
+        cash: "100000",
+        currency: "USD",
+        tickSize: "0.01",
+        lotSize: "1",
+        timezone: "America/New_York",
+        accountKind: "cash" as const,
+        venue: { barFill: "next-open" as const, fees: noFees, latency: fixedLatency(0), slippage: noSlippage, seed: 1 }
+      }
+      const outcome = yield* runBacktestJob(job)
+      expect(outcome.table).toMatch(/buy-and-hold on SPX.SIM: 5105 events, 1 orders, 1 fills/)
+      const bad = yield* runBacktestJob({ ...job, params: { lots: "many" } }).pipe(Effect.flip)
+      expect(bad.message).toMatch(/lots: Expected number, actual "many"/)
+    }).pipe(Effect.provide(NodeContext.layer))
+  )
+})
