@@ -150,7 +150,15 @@ const venueHeader = { accountId: AccountId, orderId: OrderId, instrumentId: Inst
 
 /** What the Accounts Service asks of a venue connector once an order or a change passed its checks. */
 export const ExecutionCommand = Schema.Union(
-  Schema.TaggedStruct("VenueSubmit", { order: Order, ts: Timestamp }),
+  Schema.TaggedStruct("VenueSubmit", {
+    order: Order,
+    /**
+     * Orders of one group are one-cancels-other at the venue: a fill of one reduces the others by the filled
+     * quantity (cancel at zero) in the same event, before any other order of the group can fill.
+     */
+    ocoGroup: Schema.optionalWith(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(64)), { exact: true }),
+    ts: Timestamp
+  }),
   Schema.TaggedStruct("VenueCancel", venueHeader),
   Schema.TaggedStruct("VenueReplace", {
     ...venueHeader,

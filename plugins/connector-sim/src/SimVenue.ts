@@ -14,6 +14,7 @@ import { lots, minor, ticks, timestamp } from "../../../core/domain/Units"
 import type { InstrumentSpecs } from "../../../core/engine/InstrumentSpec"
 import { walkBar } from "./internal/barPath"
 import { available, BARS, BOOK, bestPrice, type Market, makeMarket, QUOTES, TRADES } from "./internal/Market"
+import { OcoGroups } from "./internal/OcoGroups"
 import {
   acceptsPrice,
   eventCap,
@@ -61,6 +62,7 @@ export class SimVenue {
   private readonly options: SimVenueOptions
   private readonly markets: Array<Market>
   private readonly orders = new Map<OrderId, WorkingOrder>()
+  private readonly groups = new OcoGroups()
   private pending: Array<PendingCommand> = []
   private pendingHead = 0
   /** Commands travel one ordered session: none overtakes an earlier one. */
@@ -203,6 +205,8 @@ export class SimVenue {
       // Report in path order: the adverse extreme's fills come first (the sort is stable).
       fills.sort((a, b) => a.step - b.step)
       for (const { order, price, liquidity } of fills) {
+        // An OCO leg reached earlier on the path may have canceled this one.
+        if (order.done) continue
         const quantity = Math.min(eventCap(order), capacity)
         if (order.order.timeInForce === "FOK" && quantity < leaves(order)) continue
         if (quantity > 0) {
@@ -247,7 +251,7 @@ export class SimVenue {
   private arrive(command: ExecutionCommand): void {
     switch (command._tag) {
       case "VenueSubmit":
-        this.submit(command.order)
+        this.submit(command.order, command.ocoGroup)
         return
       case "VenueCancel": {
         // A cancel for an order that already finished has nothing left to do: its last report said so.
@@ -264,7 +268,7 @@ export class SimVenue {
     }
   }
 
-  private submit(order: Order): void {
+  private submit(order: Order, ocoGroup: string | undefined): void {
     const spec = this.options.specs.byId.get(order.instrumentId)
     if (spec === undefined) {
       this.reject(order, `unknown instrument ${order.instrumentId}`)
@@ -295,6 +299,7 @@ export class SimVenue {
     const o = makeWorkingOrder(order, spec, this.now, expiresAt)
     this.orders.set(order.orderId, o)
     m.working.push(o)
+    if (ocoGroup !== undefined) this.groups.join(o, ocoGroup)
     if (expiresAt < this.nextExpiry) this.nextExpiry = expiresAt
     if (m.mode === BARS) this.arriveOnBars(m, o)
     else {
@@ -336,14 +341,7 @@ export class SimVenue {
     if ((o.kind === "stop" || o.kind === "stop-limit") && command.stopPrice !== undefined) o.stop = command.stopPrice
     o.quantity = command.quantity
     o.shown = Math.min(o.shown, leaves(o))
-    const type = o.order.type
-    this.emit({
-      _tag: "VenueReplaced",
-      ...this.header(o.order),
-      quantity: lots(o.quantity),
-      ...(o.limit !== undefined ? { limitPrice: ticks(o.limit) } : {}),
-      ...((type === "stop" || type === "stop-limit") && o.stop !== undefined ? { stopPrice: ticks(o.stop) } : {})
-    })
+    this.emitReplaced(o)
     if (losesPriority) {
       m.working.splice(m.working.indexOf(o), 1)
       m.working.push(o)
@@ -494,6 +492,7 @@ export class SimVenue {
       feeCurrency: spec.currency.code,
       liquidity
     })
+    if (o.oco !== undefined) this.reduceGroup(o.oco.legs, o, quantity)
     if (leaves(o) === 0) {
       this.finish(o)
       return
@@ -506,6 +505,26 @@ export class SimVenue {
         o.shown = Math.min(o.order.displayQuantity, leaves(o))
         if (o.resting && m.mode === BOOK) this.rest(m, o)
       }
+    }
+  }
+
+  /**
+   * One-cancels-other: the other live legs of `o`'s group shrink by what `o` just filled, before anything else
+   * can match, and a leg left with nothing to fill is canceled. Their time priority is kept (a smaller quantity).
+   */
+  private reduceGroup(legs: ReadonlyArray<WorkingOrder>, o: WorkingOrder, filled: number): void {
+    // A copy: a canceled leg leaves the group while we walk it.
+    for (const leg of legs.slice()) {
+      if (leg === o) continue
+      const quantity = leg.quantity - filled
+      if (quantity <= leg.filled) {
+        this.emit({ _tag: "VenueCanceled", ...this.header(leg.order) })
+        this.finish(leg)
+        continue
+      }
+      leg.quantity = quantity
+      leg.shown = Math.min(leg.shown, leaves(leg))
+      this.emitReplaced(leg)
     }
   }
 
@@ -538,6 +557,7 @@ export class SimVenue {
 
   private finish(o: WorkingOrder): void {
     o.done = true
+    this.groups.leave(o)
     this.orders.delete(o.order.orderId)
     this.marketOf(o).dirty = true
   }
@@ -550,6 +570,17 @@ export class SimVenue {
 
   private marketOf(o: WorkingOrder): Market {
     return this.markets[o.spec.index]!
+  }
+
+  private emitReplaced(o: WorkingOrder): void {
+    const type = o.order.type
+    this.emit({
+      _tag: "VenueReplaced",
+      ...this.header(o.order),
+      quantity: lots(o.quantity),
+      ...(o.limit !== undefined ? { limitPrice: ticks(o.limit) } : {}),
+      ...((type === "stop" || type === "stop-limit") && o.stop !== undefined ? { stopPrice: ticks(o.stop) } : {})
+    })
   }
 
   private header(order: Order) {

@@ -68,7 +68,13 @@ export const harness = (overrides: Partial<SimVenueOptions> = {}) => {
     report: (r) => reports.push(r),
     ...overrides
   })
-  const submit = (o: Order, ts: number) => venue.execute({ _tag: "VenueSubmit", order: o, ts: timestamp(ts) })
+  const submit = (o: Order, ts: number, ocoGroup?: string) =>
+    venue.execute({
+      _tag: "VenueSubmit",
+      order: o,
+      ...(ocoGroup === undefined ? {} : { ocoGroup }),
+      ts: timestamp(ts)
+    })
   const cancel = (o: Order, ts: number) =>
     venue.execute({
       _tag: "VenueCancel",

@@ -5,6 +5,7 @@
  */
 import type { Order } from "../../../../core/domain/Order"
 import type { InstrumentSpec } from "../../../../core/engine/InstrumentSpec"
+import type { OcoGroup } from "./OcoGroups"
 
 /** What the order currently is: a stop becomes `market`, a stop-limit becomes `limit`, once triggered. */
 export type WorkingKind = "market" | "limit" | "stop" | "stop-limit" | "trailing-stop"
@@ -32,6 +33,8 @@ export interface WorkingOrder {
   shown: number
   /** Bar mode: an IOC or FOK order had its one bar. */
   hadBar: boolean
+  /** The one-cancels-other group it belongs to while it lives. */
+  oco: OcoGroup | undefined
   done: boolean
 }
 
@@ -57,6 +60,7 @@ export const makeWorkingOrder = (
   tradedAtLevel: 0,
   shown: Math.min(order.displayQuantity ?? order.quantity, order.quantity - order.filledQuantity),
   hadBar: false,
+  oco: undefined,
   done: false
 })
 

@@ -1,0 +1,524 @@
+/**
+ * The Accounts engine (the OMS core): the authoritative order state machine with pre-trade risk, positions and
+ * cash, as a deterministic single-writer object. Commands go in; `AccountEvent`s (one sequence per account) and
+ * `ExecutionCommand`s for the venue come out. The backtest calls it in-process; the Accounts Service wraps it.
+ *
+ * Choices worth knowing:
+ * - A cancel or replace is only a request: the order changes on `VenueCanceled` / `VenueReplaced`. Risk counts
+ *   a pending replace at its old values until then.
+ * - A venue report that contradicts the record (a fill of a closed order, an unknown order id, an accept of an
+ *   accepted order) changes nothing and is kept as a `Refusal`. An overfill is clamped: the leaves are filled and
+ *   booked, the excess is refused. A `VenueRejected` of a working order with a cancel or replace in flight rejects
+ *   that request (`OrderModifyRejected`); otherwise it rejects the order.
+ * - A client order id is used once per account, whether its order was placed, refused or is held by an OTO.
+ * - Commands for an unknown account, deposits in an unknown currency and withdrawals beyond free cash emit no
+ *   event (there is no stream or event for them); they are refusals, see `lastRefusal` and `output.refusal`.
+ * - OCO members are checked one by one as alternatives, then all count while they work. OTO children are checked
+ *   when released; a bracket's two exits pass or fail together.
+ * - Daily-loss kill switches exist at the Firm and Account scopes; they are evaluated after fills, marks and limit
+ *   changes, and reset at the UTC day boundary of the command or mark time (see `KillSwitches`).
+ * - Orders do not expire by themselves: DAY / GTD / IOC end with the venue's `VenueExpired` / `VenueCanceled`.
+ * - Outputs must not call back into the engine synchronously; queue what they receive.
+ *
+ * @since 0.1.0
+ */
+import type {
+  AccountCommand,
+  CancelOrder,
+  Deposit,
+  ExecutionCommand,
+  ExecutionReport,
+  ReplaceOrder,
+  SetRiskLimits,
+  SubmitOrder,
+  SubmitOrderList,
+  Withdraw
+} from "../../domain/Commands"
+import type { Currency } from "../../domain/Currency"
+import type { AccountEvent } from "../../domain/Events"
+import type { AccountId, ClientOrderId, CurrencyCode } from "../../domain/Ids"
+import { isTerminal, type Order, type OrderRequest } from "../../domain/Order"
+import type { Account } from "../../domain/Portfolio"
+import type { RiskScope } from "../../domain/Risk"
+import { lots, type Timestamp } from "../../domain/Units"
+import type { InstrumentSpecs } from "../InstrumentSpec"
+import type { FxRates } from "../portfolio/FxRates"
+import { Portfolio } from "../portfolio/Portfolio"
+import { EventSink, type Refusal, type Rejection } from "./EventSink"
+import { KillSwitches } from "./KillSwitches"
+import { hasLimit, hasStop, OrderLifecycle } from "./OrderLifecycle"
+import { OrderPlacement, priceOf } from "./OrderPlacement"
+import { AccountState, type HeldChildren, type OrderRecord } from "./OrderRecord"
+import { PreTradeRisk } from "./PreTradeRisk"
+import { RiskScopes } from "./RiskScopes"
+import { ScopeState } from "./ScopeState"
+
+/** Where the engine's results go. */
+export interface AccountsOutput {
+  /** Every event, with a per-account sequence 1, 2, 3, ... */
+  readonly event: (event: AccountEvent) => void
+  /** `VenueSubmit` / `VenueCancel` / `VenueReplace` for the venue. */
+  readonly execution: (command: ExecutionCommand) => void
+  /** Every refusal, including those that have no event (see `Refusal`). */
+  readonly refusal?: (refusal: Refusal) => void
+}
+
+export interface AccountsOptions {
+  readonly specs: InstrumentSpecs
+  readonly accounts: ReadonlyArray<Account>
+  readonly fx: FxRates
+  readonly output: AccountsOutput
+  /** Order ids are `${orderIdPrefix}${n}`, n = 1, 2, ... (default `O`). */
+  readonly orderIdPrefix?: string
+  /** Currency of firm- and strategy-wide limits (default: the first account's base currency). */
+  readonly firmCurrency?: CurrencyCode
+  /**
+   * Keep closed orders queryable (default true). Without, a closed order is forgotten but for its client order id,
+   * which stays used: memory per order drops to one id, `order()` no longer finds it, and a late report for it is
+   * refused as UNKNOWN_ORDER. For long backtests and benchmarks.
+   */
+  readonly retainClosedOrders?: boolean
+}
+
+type Tag = AccountCommand["_tag"]
+
+/** A refusal of a client order id used before. */
+const duplicate = (account: AccountState, request: OrderRequest): Rejection => ({
+  reason: "DUPLICATE_CLIENT_ORDER_ID",
+  message: `client order id ${request.clientOrderId} was already used on account ${account.account.id}`
+})
+
+/** The OMS state machine with pre-trade risk. See the module comment for its rules. */
+export class AccountsEngine {
+  private readonly specs: InstrumentSpecs
+  private readonly fx: FxRates
+  private readonly output: AccountsOutput
+  private readonly sink: EventSink
+  private readonly accounts = new Map<AccountId, AccountState>()
+  private readonly accountList: Array<AccountState> = []
+  private readonly scopes: RiskScopes
+  private readonly switches: KillSwitches
+  private readonly marks: Float64Array
+  private readonly fills: Float64Array
+  private readonly risk: PreTradeRisk
+  private readonly placement: OrderPlacement
+  private readonly lifecycle: OrderLifecycle
+
+  constructor(options: AccountsOptions) {
+    this.specs = options.specs
+    this.fx = options.fx
+    this.output = options.output
+    this.sink = new EventSink(options.output.event, options.output.refusal)
+    const firmCode = options.firmCurrency ?? options.accounts[0]?.baseCurrency
+    this.scopes = new RiskScopes(this.currency(firmCode, "firm"))
+    for (const account of options.accounts) {
+      if (this.accounts.has(account.id)) throw new RangeError(`account ${account.id} is listed twice`)
+      const base = this.currency(account.baseCurrency, `account ${account.id}`)
+      const portfolio = new Portfolio({ accountId: account.id, baseCurrency: base, specs: this.specs, fx: this.fx })
+      const state = new AccountState(account, base, portfolio, new ScopeState(`account ${account.id}`, base))
+      this.accounts.set(account.id, state)
+      this.accountList.push(state)
+    }
+    const n = this.specs.list.length
+    this.marks = new Float64Array(n).fill(Number.NaN)
+    this.fills = new Float64Array(n).fill(Number.NaN)
+    this.risk = new PreTradeRisk(this.fx, this.scopes.firm, this.marks, this.fills)
+    this.switches = new KillSwitches(this.sink, this.fx, this.scopes.firm, this.accountList)
+    const execution = options.output.execution
+    const prefix = options.orderIdPrefix ?? "O"
+    this.placement = new OrderPlacement(this.specs, this.scopes, this.risk, this.sink, execution, prefix)
+    const retain = options.retainClosedOrders ?? true
+    this.lifecycle = new OrderLifecycle(this.sink, execution, this.placement, this.switches, this.fills, retain)
+  }
+
+  /** The latest refused command or ignored venue report. */
+  get lastRefusal(): Refusal | undefined {
+    return this.sink.last
+  }
+
+  /** How many commands and reports were refused so far. */
+  get refusals(): number {
+    return this.sink.count
+  }
+
+  /** Dispatch any command. */
+  handle(command: AccountCommand): void {
+    switch (command._tag) {
+      case "SubmitOrder":
+        this.submit(command)
+        return
+      case "SubmitOrderList":
+        this.submitList(command)
+        return
+      case "CancelOrder":
+        this.cancel(command)
+        return
+      case "ReplaceOrder":
+        this.replace(command)
+        return
+      case "Deposit":
+        this.deposit(command)
+        return
+      case "Withdraw":
+        this.withdraw(command)
+        return
+      case "SetRiskLimits":
+        this.setRiskLimits(command)
+        return
+      case "VenueAccepted":
+      case "VenueRejected":
+      case "VenueFilled":
+      case "VenueCanceled":
+      case "VenueExpired":
+      case "VenueReplaced":
+        this.report(command)
+        return
+    }
+  }
+
+  // ---- orders ----
+
+  submit(command: SubmitOrder): void {
+    const { request, ts } = command
+    const account = this.accountOf(request.accountId, command._tag, request.clientOrderId, ts)
+    if (account === undefined) return
+    this.switches.roll(ts)
+    if (account.used(request.clientOrderId)) {
+      this.sink.orderRejected(account, command._tag, request.clientOrderId, undefined, duplicate(account, request), ts)
+      return
+    }
+    const refused = this.placement.vet(account, request, ts, 0)
+    if (refused !== undefined) {
+      account.markUsed(request.clientOrderId)
+      this.sink.orderRejected(account, command._tag, request.clientOrderId, undefined, refused, ts)
+      return
+    }
+    this.placement.announce(this.placement.commit(account, request, ts), ts)
+  }
+
+  /** OCO: every order works at once. OTO / bracket: the first works, the rest wait for it to fill. */
+  submitList(command: SubmitOrderList): void {
+    const { orders, ts } = command
+    const first = orders[0]
+    const account = this.accountOf(first.accountId, command._tag, first.clientOrderId, ts)
+    if (account === undefined) return
+    this.switches.roll(ts)
+    const reused = orders.findIndex(
+      (o, i) => account.used(o.clientOrderId) || orders.findIndex((p) => p.clientOrderId === o.clientOrderId) < i
+    )
+    if (reused >= 0) {
+      const rejection = duplicate(account, orders[reused]!)
+      this.placement.refuseAll(account, command._tag, orders, reused, rejection, `list ${command.listId}`, ts)
+      return
+    }
+    const oco = command.contingency === "OCO"
+    const placed = oco ? orders : [first]
+    const held: HeldChildren | undefined = oco
+      ? undefined
+      : { listId: command.listId, requests: orders.slice(1), asOco: command.contingency === "bracket" }
+    for (let i = 0; i < placed.length; i++) {
+      const refused = this.placement.vet(account, placed[i]!, ts, i)
+      if (refused !== undefined) {
+        for (const order of orders) account.markUsed(order.clientOrderId)
+        this.placement.refuseAll(account, command._tag, orders, i, refused, `list ${command.listId}`, ts)
+        return
+      }
+    }
+    const records = this.placement.commitAll(account, placed, ts, oco ? command.listId : undefined)
+    if (held !== undefined) {
+      records[0]!.held = held
+      for (const child of held.requests) account.markUsed(child.clientOrderId)
+    }
+    for (const record of records) this.placement.announce(record, ts)
+  }
+
+  cancel(command: CancelOrder): void {
+    const record = this.modifiable(command)
+    if (record === undefined) return
+    if (record.pendingCancel) {
+      this.refuseModify(record, command, "ORDER_NOT_OPEN", `a cancel of ${command.clientOrderId} is already pending`)
+      return
+    }
+    this.lifecycle.requestCancel(record, command.ts)
+  }
+
+  /** Risk-checks the amended order; the venue's `VenueReplaced` applies it. */
+  replace(command: ReplaceOrder): void {
+    const record = this.modifiable(command)
+    if (record === undefined) return
+    const o = record.order
+    if (record.pendingCancel) {
+      this.refuseModify(record, command, "ORDER_NOT_OPEN", `a cancel of ${command.clientOrderId} is pending`)
+      return
+    }
+    if (command.limitPrice !== undefined && !hasLimit(o.type)) {
+      this.refuseModify(record, command, "INVALID_PRICE", `a ${o.type} order has no limit price`)
+      return
+    }
+    if (command.stopPrice !== undefined && !hasStop(o.type)) {
+      this.refuseModify(record, command, "INVALID_PRICE", `a ${o.type} order has no stop price`)
+      return
+    }
+    const quantity = command.quantity ?? record.target
+    if (quantity <= o.filledQuantity) {
+      this.refuseModify(
+        record,
+        command,
+        "INVALID_QUANTITY",
+        `quantity ${quantity} must exceed the filled ${o.filledQuantity}`
+      )
+      return
+    }
+    const limitPrice = command.limitPrice ?? o.limitPrice
+    const stopPrice = command.stopPrice ?? o.stopPrice
+    const refused = this.risk.check({
+      route: record.route,
+      side: o.side,
+      quantity,
+      leaves: quantity - o.filledQuantity,
+      unitPrice: priceOf(limitPrice, stopPrice, record.unitPrice),
+      limitPrice,
+      stopPrice,
+      reduceOnly: o.reduceOnly,
+      previous: record,
+      earlier: 0,
+      ts: command.ts
+    })
+    if (refused !== undefined) {
+      this.refuseModify(record, command, refused.reason, refused.message)
+      return
+    }
+    record.target = quantity
+    record.pendingReplaces++
+    this.output.execution({
+      _tag: "VenueReplace",
+      accountId: o.accountId,
+      orderId: o.orderId,
+      instrumentId: o.instrumentId,
+      ts: command.ts,
+      quantity: lots(quantity),
+      ...(limitPrice === undefined ? {} : { limitPrice }),
+      ...(stopPrice === undefined ? {} : { stopPrice })
+    })
+  }
+
+  // ---- venue reports ----
+
+  report(report: ExecutionReport): void {
+    const record = this.placement.recordOf(report.orderId)
+    if (record === undefined || record.order.accountId !== report.accountId) {
+      const message = `no order ${report.orderId} on account ${report.accountId}: ${report._tag} ignored`
+      this.sink.refuse({
+        command: report._tag,
+        accountId: report.accountId,
+        clientOrderId: undefined,
+        orderId: report.orderId,
+        reason: "UNKNOWN_ORDER",
+        message,
+        ts: report.ts
+      })
+      return
+    }
+    this.switches.roll(report.ts)
+    this.lifecycle.apply(record, report)
+  }
+
+  // ---- cash and limits ----
+
+  deposit(command: Deposit): void {
+    const account = this.accountOf(command.accountId, command._tag, undefined, command.ts)
+    if (account === undefined) return
+    this.switches.roll(command.ts)
+    if (!this.knownCurrency(command)) return
+    this.sink.cashChanged(account, account.portfolio.deposit(command.currency, command.amount, command.ts), command.ts)
+  }
+
+  withdraw(command: Withdraw): void {
+    const account = this.accountOf(command.accountId, command._tag, undefined, command.ts)
+    if (account === undefined) return
+    this.switches.roll(command.ts)
+    if (!this.knownCurrency(command)) return
+    const move = account.portfolio.withdraw(command.currency, command.amount, command.ts)
+    if (move === undefined) {
+      const free = account.portfolio.freeCash(command.currency)
+      const message = `withdrawal of ${command.amount} ${command.currency} exceeds free cash ${free}`
+      this.refuseCash(command, "INSUFFICIENT_FUNDS", message)
+      return
+    }
+    this.sink.cashChanged(account, move, command.ts)
+  }
+
+  /**
+   * Replace a scope's limits. Daily-loss limits are enforced at the Firm and Account scopes (the ledger keeps
+   * day PnL per account); raising or removing a tripped limit resets its kill switch.
+   */
+  setRiskLimits(command: SetRiskLimits): void {
+    const { scope: target, limits, ts } = command
+    const resolved = this.scopeOf(target, ts)
+    if (resolved === undefined) return
+    this.switches.roll(ts)
+    const [scope, audience] = resolved
+    scope.setLimits(limits)
+    for (const account of audience) {
+      this.sink.emit({
+        _tag: "RiskLimitsChanged",
+        sequence: this.sink.next(account),
+        ts,
+        accountId: account.account.id,
+        scope: target,
+        limits
+      })
+    }
+    this.switches.limitsChanged(scope, audience, ts)
+  }
+
+  /** Hot path, per market event: records the last price and marks every ledger; allocates nothing. */
+  mark(index: number, price: number, ts: number): void {
+    this.switches.roll(ts as Timestamp)
+    this.marks[index] = price
+    const list = this.accountList
+    for (let i = 0; i < list.length; i++) list[i]!.portfolio.mark(index, price)
+    this.switches.afterMark(ts as Timestamp)
+  }
+
+  // ---- queries ----
+
+  /** The ledger of an account; throws a `RangeError` for an account the engine does not hold. */
+  portfolio(accountId: AccountId): Portfolio {
+    const account = this.accounts.get(accountId)
+    if (account === undefined) throw new RangeError(`unknown account ${accountId}`)
+    return account.portfolio
+  }
+
+  /** A copy of the order as it stands. */
+  order(accountId: AccountId, clientOrderId: ClientOrderId): Order | undefined {
+    const record = this.accounts.get(accountId)?.orders.get(clientOrderId)
+    return record === undefined || record === null ? undefined : { ...record.order }
+  }
+
+  /** Copies of the account's pending and working orders, in submission order. */
+  openOrders(accountId: AccountId): ReadonlyArray<Order> {
+    const out: Array<Order> = []
+    const account = this.accounts.get(accountId)
+    if (account === undefined) return out
+    const open = account.open.slice().sort((a, b) => a.seq - b.seq)
+    for (const record of open) out.push({ ...record.order })
+    return out
+  }
+
+  // ---- lookups ----
+
+  private currency(code: CurrencyCode | undefined, owner: string): Currency {
+    const currency = code === undefined ? undefined : this.specs.currencies.get(code)
+    if (currency === undefined) throw new RangeError(`${owner}: unknown or missing base currency ${code ?? ""}`)
+    return currency
+  }
+
+  private accountOf(
+    accountId: AccountId,
+    command: Tag,
+    clientOrderId: ClientOrderId | undefined,
+    ts: number
+  ): AccountState | undefined {
+    const account = this.accounts.get(accountId)
+    if (account === undefined) {
+      const message = `unknown account ${accountId}`
+      this.sink.refuse({
+        command,
+        accountId,
+        clientOrderId,
+        orderId: undefined,
+        reason: "UNKNOWN_ACCOUNT",
+        message,
+        ts
+      })
+    }
+    return account
+  }
+
+  /** The scope a limit change names and the accounts whose streams hear of it. */
+  private scopeOf(scope: RiskScope, ts: Timestamp): [ScopeState, ReadonlyArray<AccountState>] | undefined {
+    switch (scope._tag) {
+      case "Firm":
+        return [this.scopes.firm, this.accountList]
+      case "Strategy":
+        return [this.scopes.strategy(scope.strategyId), this.accountList]
+      case "Account":
+      case "AccountInstrument": {
+        const account = this.accountOf(scope.accountId, "SetRiskLimits", undefined, ts)
+        if (account === undefined) return undefined
+        if (scope._tag === "Account") return [account.scope, [account]]
+        const spec = this.specs.byId.get(scope.instrumentId)
+        if (spec === undefined) {
+          const message = `unknown instrument ${scope.instrumentId}`
+          this.sink.refuse({
+            command: "SetRiskLimits",
+            accountId: scope.accountId,
+            clientOrderId: undefined,
+            orderId: undefined,
+            reason: "UNKNOWN_INSTRUMENT",
+            message,
+            ts
+          })
+          return undefined
+        }
+        return [this.scopes.instrument(account, spec), [account]]
+      }
+    }
+  }
+
+  /** The open order a cancel or replace names, or undefined after refusing the command. */
+  private modifiable(command: CancelOrder | ReplaceOrder): OrderRecord | undefined {
+    const account = this.accountOf(command.accountId, command._tag, command.clientOrderId, command.ts)
+    if (account === undefined) return undefined
+    this.switches.roll(command.ts)
+    const record = account.orders.get(command.clientOrderId)
+    if (record === undefined || record === null || isTerminal(record.order.status)) {
+      const rejection: Rejection =
+        record === undefined || record === null
+          ? {
+              reason: "UNKNOWN_ORDER",
+              message: `no working order ${command.clientOrderId} on account ${command.accountId}`
+            }
+          : { reason: "ORDER_NOT_OPEN", message: `order ${command.clientOrderId} is ${record.order.status}` }
+      this.sink.modifyRejected(account, command._tag, command.clientOrderId, undefined, rejection, command.ts)
+      return undefined
+    }
+    return record
+  }
+
+  private refuseModify(
+    record: OrderRecord,
+    command: CancelOrder | ReplaceOrder,
+    reason: Rejection["reason"],
+    message: string
+  ): void {
+    const o = record.order
+    this.sink.modifyRejected(
+      record.route.account,
+      command._tag,
+      o.clientOrderId,
+      o.orderId,
+      { reason, message },
+      command.ts
+    )
+  }
+
+  private knownCurrency(command: Deposit | Withdraw): boolean {
+    if (this.specs.currencies.has(command.currency)) return true
+    this.refuseCash(command, "UNKNOWN_INSTRUMENT", `unknown currency ${command.currency}`)
+    return false
+  }
+
+  private refuseCash(command: Deposit | Withdraw, reason: Rejection["reason"], message: string): void {
+    this.sink.refuse({
+      command: command._tag,
+      accountId: command.accountId,
+      clientOrderId: undefined,
+      orderId: undefined,
+      reason,
+      message,
+      ts: command.ts
+    })
+  }
+}

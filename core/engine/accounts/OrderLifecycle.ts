@@ -1,0 +1,354 @@
+/**
+ * The order state machine driven by venue reports: pending-new → accepted → partially-filled → filled, or
+ * canceled / expired / rejected; replaces applied on `VenueReplaced`. Each transition updates the risk aggregates,
+ * the cash reservation and the ledger, emits its events, and settles contingent lists (OCO siblings, OTO children).
+ * A report the record contradicts changes nothing and becomes a `Refusal`.
+ *
+ * @since 0.1.0
+ */
+import type { ExecutionCommand, ExecutionReport } from "../../domain/Commands"
+import type { Fill } from "../../domain/Fill"
+import { isOpen, isTerminal, type OrderType } from "../../domain/Order"
+import { PrecisionLossError } from "../../domain/SafeInt"
+import { lots, type Timestamp } from "../../domain/Units"
+import { notional } from "../InstrumentSpec"
+import type { FillResult } from "../portfolio/Portfolio"
+import type { EventSink, Rejection } from "./EventSink"
+import type { KillSwitches } from "./KillSwitches"
+import { safeNotional } from "./Money"
+import { type OrderPlacement, priceOf } from "./OrderPlacement"
+import { leaves, type OrderRecord } from "./OrderRecord"
+
+type Report<T extends ExecutionReport["_tag"]> = Extract<ExecutionReport, { _tag: T }>
+
+/** Whether orders of this type carry a limit price. */
+export const hasLimit = (type: OrderType): boolean => type === "limit" || type === "stop-limit"
+/** Whether orders of this type carry a stop price. */
+export const hasStop = (type: OrderType): boolean => type === "stop" || type === "stop-limit"
+
+/** Applies venue reports to order records. */
+export class OrderLifecycle {
+  constructor(
+    private readonly sink: EventSink,
+    private readonly execution: (command: ExecutionCommand) => void,
+    private readonly placement: OrderPlacement,
+    private readonly switches: KillSwitches,
+    /** Last fill price per instrument index, shared with the risk checks. */
+    private readonly fills: Float64Array,
+    private readonly retainClosed: boolean
+  ) {}
+
+  /** Apply a report about `record`'s order. */
+  apply(record: OrderRecord, report: ExecutionReport): void {
+    if (isTerminal(record.order.status)) {
+      this.ignore(record, report, "ORDER_NOT_OPEN", `order is ${record.order.status}: ${report._tag} ignored`)
+      return
+    }
+    switch (report._tag) {
+      case "VenueAccepted":
+        this.accepted(record, report)
+        return
+      case "VenueRejected":
+        this.venueRejected(record, report)
+        return
+      case "VenueFilled":
+        this.filled(record, report)
+        return
+      case "VenueCanceled":
+        this.close(record, "canceled", report.ts, "")
+        return
+      case "VenueExpired":
+        this.close(record, "expired", report.ts, "")
+        return
+      case "VenueReplaced":
+        this.replaced(record, report)
+        return
+    }
+  }
+
+  private accepted(record: OrderRecord, report: Report<"VenueAccepted">): void {
+    const o = record.order
+    const first = o.status === "pending-new"
+    if (!first && o.venueOrderId !== undefined) {
+      this.ignore(record, report, "ORDER_NOT_OPEN", `order is already ${o.status}: VenueAccepted ignored`)
+      return
+    }
+    o.venueOrderId = report.venueOrderId
+    if (first) o.status = "accepted"
+    o.updatedAt = report.ts
+    const account = record.route.account
+    this.sink.emit({
+      _tag: "OrderAccepted",
+      sequence: this.sink.next(account),
+      ts: report.ts,
+      accountId: o.accountId,
+      orderId: o.orderId,
+      venueOrderId: report.venueOrderId
+    })
+  }
+
+  private venueRejected(record: OrderRecord, report: Report<"VenueRejected">): void {
+    const o = record.order
+    if (o.status === "pending-new" || (record.pendingReplaces === 0 && !record.pendingCancel)) {
+      this.close(record, "rejected", report.ts, report.message)
+      return
+    }
+    if (record.pendingReplaces > 0) {
+      record.pendingReplaces--
+      if (record.pendingReplaces === 0) record.target = o.quantity
+    } else record.pendingCancel = false
+    const rejection: Rejection = { reason: "VENUE_REJECTED", message: report.message }
+    this.sink.modifyRejected(record.route.account, report._tag, o.clientOrderId, o.orderId, rejection, report.ts)
+  }
+
+  private filled(record: OrderRecord, report: Report<"VenueFilled">): void {
+    const o = record.order
+    const { spec, account } = record.route
+    const left = leaves(record)
+    const quantity = Math.min(report.quantity, left)
+    const filledValue = o.filledValue + report.price * quantity
+    if (!Number.isSafeInteger(filledValue)) {
+      this.ignore(record, report, "PRECISION_LOSS", `fill value of ${o.orderId} leaves the exact integer range`)
+      return
+    }
+    let result: FillResult
+    try {
+      result = account.portfolio.applyFill({
+        spec,
+        side: o.side,
+        quantity,
+        price: report.price,
+        fee: report.fee,
+        feeCurrency: report.feeCurrency,
+        ts: report.ts
+      })
+    } catch (error) {
+      // The ledger checks before it changes anything: an overflow, or a fee in a currency it cannot value.
+      const reason = error instanceof PrecisionLossError ? "PRECISION_LOSS" : "UNKNOWN_INSTRUMENT"
+      this.ignore(record, report, reason, `the ledger refused the fill: ${String(error)}`)
+      return
+    }
+    if (report.quantity > left) {
+      this.ignore(
+        record,
+        report,
+        "INVALID_QUANTITY",
+        `overfill: ${report.quantity} reported, ${left} left; ${left} booked`
+      )
+    }
+    const rest = left - quantity
+    const working = rest === 0 || Number.isNaN(record.unitPrice) ? 0 : notional(spec, record.unitPrice, rest)
+    const freed = record.working - working
+    const signed = o.side === "buy" ? quantity : -quantity
+    const route = record.route
+    for (let k = 0; k < route.stats.length; k++) {
+      const stat = route.stats[k]!
+      stat.position += signed
+      if (signed > 0) stat.buyLeaves -= quantity
+      else stat.sellLeaves -= quantity
+      stat.workingNotional -= freed
+      if (rest === 0) route.scopes[k]!.openOrders--
+    }
+    if (record.reservesCash && freed > 0) account.portfolio.release(spec.currency.code, freed)
+    record.working = working
+    o.filledQuantity = lots(o.filledQuantity + quantity)
+    o.filledValue = lots(filledValue)
+    o.status = rest === 0 ? "filled" : "partially-filled"
+    o.updatedAt = report.ts
+    if (rest === 0) this.finish(record)
+    this.fills[spec.index] = report.price
+
+    const fill: Fill = {
+      tradeId: report.tradeId,
+      orderId: o.orderId,
+      clientOrderId: o.clientOrderId,
+      accountId: o.accountId,
+      instrumentId: o.instrumentId,
+      side: o.side,
+      quantity: lots(quantity),
+      price: report.price,
+      fee: report.fee,
+      feeCurrency: report.feeCurrency,
+      liquidity: report.liquidity,
+      ts: report.ts
+    }
+    const ts = report.ts
+    const accountId = o.accountId
+    const sink = this.sink
+    sink.emit({
+      _tag: "OrderFilled",
+      sequence: sink.next(account),
+      ts,
+      accountId,
+      fill,
+      status: o.status,
+      leavesQuantity: lots(rest)
+    })
+    sink.emit({ _tag: "PositionChanged", sequence: sink.next(account), ts, accountId, position: result.position })
+    for (const move of result.cash) sink.cashChanged(account, move, ts)
+    this.switches.afterFill(account, ts)
+    if (record.oco !== undefined) this.reduceSiblings(record, quantity)
+    if (rest === 0 && record.held !== undefined) this.placement.release(record, ts)
+  }
+
+  /** End an open order (canceled, expired or rejected), free what it held and settle its list. */
+  private close(
+    record: OrderRecord,
+    status: "canceled" | "expired" | "rejected",
+    ts: Timestamp,
+    message: string
+  ): void {
+    const o = record.order
+    // A member the venue canceled because its siblings' fills used it up is the OCO working, not a reason to cancel.
+    const usedUp = record.target <= o.filledQuantity
+    this.retire(record)
+    o.status = status
+    o.updatedAt = ts
+    const account = record.route.account
+    if (status === "rejected") {
+      const rejection: Rejection = { reason: "VENUE_REJECTED", message }
+      this.sink.orderRejected(account, "VenueRejected", o.clientOrderId, o.orderId, rejection, ts)
+    } else {
+      const sequence = this.sink.next(account)
+      const { accountId, orderId } = o
+      this.sink.emit(
+        status === "canceled"
+          ? { _tag: "OrderCanceled", sequence, ts, accountId, orderId }
+          : { _tag: "OrderExpired", sequence, ts, accountId, orderId }
+      )
+    }
+    if (record.oco !== undefined && !usedUp) {
+      for (const other of record.oco.members) {
+        if (other !== record && isOpen(other.order.status) && !other.pendingCancel) this.requestCancel(other, ts)
+      }
+    }
+    this.placement.release(record, ts)
+  }
+
+  /** Apply a replace the venue confirmed; a quantity down to the filled one completes the order. */
+  private replaced(record: OrderRecord, report: Report<"VenueReplaced">): void {
+    const o = record.order
+    if (report.quantity < o.filledQuantity) {
+      this.ignore(
+        record,
+        report,
+        "INVALID_QUANTITY",
+        `replaced quantity ${report.quantity} is below the filled ${o.filledQuantity}`
+      )
+      return
+    }
+    const limitPrice = hasLimit(o.type) ? (report.limitPrice ?? o.limitPrice) : undefined
+    const stopPrice = hasStop(o.type) ? (report.stopPrice ?? o.stopPrice) : undefined
+    const unitPrice = priceOf(limitPrice, stopPrice, record.unitPrice)
+    const rest = report.quantity - o.filledQuantity
+    const { spec, account } = record.route
+    const working = rest === 0 || Number.isNaN(unitPrice) ? 0 : safeNotional(spec, unitPrice, rest)
+    if (working === undefined || !(Number.isNaN(unitPrice) || Number.isSafeInteger(unitPrice * report.quantity))) {
+      this.ignore(record, report, "PRECISION_LOSS", `replaced order ${o.orderId} leaves the exact integer range`)
+      return
+    }
+    const addLeaves = rest - leaves(record)
+    const addWorking = working - record.working
+    const route = record.route
+    for (let k = 0; k < route.stats.length; k++) {
+      const stat = route.stats[k]!
+      if (o.side === "buy") stat.buyLeaves += addLeaves
+      else stat.sellLeaves += addLeaves
+      stat.workingNotional += addWorking
+      if (rest === 0) route.scopes[k]!.openOrders--
+    }
+    if (record.reservesCash && addWorking > 0) account.portfolio.reserve(spec.currency.code, addWorking)
+    if (record.reservesCash && addWorking < 0) account.portfolio.release(spec.currency.code, -addWorking)
+    record.working = working
+    record.unitPrice = unitPrice
+    if (record.pendingReplaces > 0) record.pendingReplaces--
+    if (record.pendingReplaces === 0) record.target = report.quantity
+    o.quantity = report.quantity
+    if (limitPrice !== undefined) o.limitPrice = limitPrice
+    if (stopPrice !== undefined) o.stopPrice = stopPrice
+    if (o.displayQuantity !== undefined && o.displayQuantity > report.quantity) o.displayQuantity = report.quantity
+    o.updatedAt = report.ts
+    this.sink.emit({
+      _tag: "OrderReplaced",
+      sequence: this.sink.next(account),
+      ts: report.ts,
+      accountId: o.accountId,
+      orderId: o.orderId,
+      quantity: report.quantity,
+      ...(limitPrice === undefined ? {} : { limitPrice }),
+      ...(stopPrice === undefined ? {} : { stopPrice })
+    })
+    if (rest === 0) {
+      o.status = "filled"
+      record.pendingCancel = false
+      this.finish(record)
+      this.placement.release(record, report.ts)
+    }
+  }
+
+  /** Take an open order's leaves out of every aggregate and free its cash. */
+  private retire(record: OrderRecord): void {
+    const left = leaves(record)
+    const route = record.route
+    const buy = record.order.side === "buy"
+    for (let k = 0; k < route.stats.length; k++) {
+      route.scopes[k]!.openOrders--
+      const stat = route.stats[k]!
+      if (buy) stat.buyLeaves -= left
+      else stat.sellLeaves -= left
+      stat.workingNotional -= record.working
+    }
+    if (record.reservesCash && record.working > 0) {
+      route.account.portfolio.release(route.spec.currency.code, record.working)
+    }
+    record.working = 0
+    record.pendingCancel = false
+    record.pendingReplaces = 0
+    this.finish(record)
+  }
+
+  /** A closed order leaves the open set; without retention, the indexes too (its client order id stays used). */
+  private finish(record: OrderRecord): void {
+    const account = record.route.account
+    account.removeOpen(record)
+    if (!this.retainClosed) this.placement.forget(record)
+  }
+
+  /**
+   * OCO: a fill of one member takes its quantity off the others. The venue does it in the same event (the
+   * `ocoGroup` contract) and reports `VenueReplaced` / `VenueCanceled`; the engine only expects it, so that a
+   * member's cancel at zero is not taken for a cancel that should cancel the others.
+   */
+  private reduceSiblings(record: OrderRecord, quantity: number): void {
+    for (const other of record.oco!.members) {
+      if (other !== record && isOpen(other.order.status)) other.target -= quantity
+    }
+  }
+
+  /** Ask the venue to cancel; the order closes on `VenueCanceled`. */
+  requestCancel(record: OrderRecord, ts: Timestamp): void {
+    record.pendingCancel = true
+    const o = record.order
+    this.execution({
+      _tag: "VenueCancel",
+      accountId: o.accountId,
+      orderId: o.orderId,
+      instrumentId: o.instrumentId,
+      ts
+    })
+  }
+
+  /** A venue report the record contradicts: nothing changes, the refusal says why. */
+  private ignore(record: OrderRecord, report: ExecutionReport, reason: Rejection["reason"], message: string): void {
+    const o = record.order
+    this.sink.refuse({
+      command: report._tag,
+      accountId: o.accountId,
+      clientOrderId: o.clientOrderId,
+      orderId: o.orderId,
+      reason,
+      message: `${o.orderId}: ${message}`,
+      ts: report.ts
+    })
+  }
+}

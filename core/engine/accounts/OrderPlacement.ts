@@ -1,0 +1,201 @@
+/**
+ * Placing orders: checking a request, creating its record and counting it in every aggregate, announcing it
+ * (`OrderSubmitted` + `VenueSubmit`), refusing groups, and releasing the children an OTO parent held.
+ *
+ * @since 0.1.0
+ */
+import type { AccountCommand, ExecutionCommand } from "../../domain/Commands"
+import type { OrderId } from "../../domain/Ids"
+import type { Order, OrderRequest } from "../../domain/Order"
+import { lots, type Timestamp } from "../../domain/Units"
+import { type InstrumentSpec, type InstrumentSpecs, notional } from "../InstrumentSpec"
+import type { EventSink, Rejection } from "./EventSink"
+import { type AccountState, newOrder, type OrderRecord } from "./OrderRecord"
+import type { PreTradeRisk } from "./PreTradeRisk"
+import type { RiskScopes } from "./RiskScopes"
+
+type Tag = AccountCommand["_tag"]
+
+/** Price an order's notional is counted at: its limit, else its stop, else `fallback` (the last price). */
+export const priceOf = (limitPrice: number | undefined, stopPrice: number | undefined, fallback: number): number =>
+  limitPrice ?? stopPrice ?? fallback
+
+/** Creates and indexes orders; ids are `${prefix}${n}`, n = 1, 2, ... */
+export class OrderPlacement {
+  /** Orders by the n of their id, at n - 1: an array, cheaper than a Map as it grows. */
+  private readonly records: Array<OrderRecord | undefined> = []
+  private nextOrder = 1
+
+  constructor(
+    private readonly specs: InstrumentSpecs,
+    private readonly scopes: RiskScopes,
+    private readonly risk: PreTradeRisk,
+    private readonly sink: EventSink,
+    private readonly execution: (command: ExecutionCommand) => void,
+    private readonly prefix: string
+  ) {}
+
+  /** The order with this id, found by the n in `${prefix}${n}`. */
+  recordOf(orderId: OrderId): OrderRecord | undefined {
+    if (!orderId.startsWith(this.prefix)) return undefined
+    const record = this.records[Number(orderId.slice(this.prefix.length)) - 1]
+    return record !== undefined && record.order.orderId === orderId ? record : undefined
+  }
+
+  /** Drop a closed order from the index; its client order id stays used. */
+  forget(record: OrderRecord): void {
+    this.records[record.seq - 1] = undefined
+    record.route.account.markUsed(record.order.clientOrderId)
+  }
+
+  /** The first check `request` fails, or undefined. */
+  vet(account: AccountState, request: OrderRequest, ts: Timestamp, earlier: number): Rejection | undefined {
+    const spec = this.specs.byId.get(request.instrumentId)
+    if (spec === undefined) {
+      return { reason: "UNKNOWN_INSTRUMENT", message: `unknown instrument ${request.instrumentId}` }
+    }
+    return this.risk.check({
+      route: this.scopes.routeOf(account, spec, request.strategyId),
+      side: request.side,
+      quantity: request.quantity,
+      leaves: request.quantity,
+      unitPrice: priceOf(request.limitPrice, request.stopPrice, this.risk.valuation(spec.index)),
+      limitPrice: request.limitPrice,
+      stopPrice: request.stopPrice,
+      reduceOnly: request.reduceOnly,
+      previous: undefined,
+      earlier,
+      ts
+    })
+  }
+
+  /** Create the order record and count it everywhere; `vet` passed it. */
+  commit(account: AccountState, request: OrderRequest, ts: Timestamp): OrderRecord {
+    const spec = this.specs.byId.get(request.instrumentId) as InstrumentSpec
+    const route = this.scopes.routeOf(account, spec, request.strategyId)
+    const unitPrice = priceOf(request.limitPrice, request.stopPrice, this.risk.valuation(spec.index))
+    const working = Number.isNaN(unitPrice) ? 0 : notional(spec, unitPrice, request.quantity)
+    const seq = this.nextOrder++
+    const orderId = `${this.prefix}${seq}` as OrderId
+    const order = newOrder(request, orderId, ts)
+    const record: OrderRecord = {
+      order,
+      seq,
+      openSlot: -1,
+      route,
+      unitPrice,
+      working,
+      reservesCash: request.side === "buy" && !account.margin && spec.instrument.margin === undefined,
+      target: request.quantity,
+      pendingCancel: false,
+      pendingReplaces: 0,
+      oco: undefined,
+      held: undefined
+    }
+    account.orders.set(request.clientOrderId, record)
+    account.addOpen(record)
+    this.records.push(record)
+    const buy = request.side === "buy"
+    for (let k = 0; k < route.scopes.length; k++) {
+      route.scopes[k]!.openOrders++
+      const stat = route.stats[k]!
+      if (buy) stat.buyLeaves += request.quantity
+      else stat.sellLeaves += request.quantity
+      stat.workingNotional += working
+    }
+    if (record.reservesCash && working > 0) account.portfolio.reserve(spec.currency.code, working)
+    this.risk.recordSubmission(route, ts)
+    return record
+  }
+
+  /** Commit a group; an OCO group (`ocoGroup` its id) links its members before any of them is announced. */
+  commitAll(
+    account: AccountState,
+    requests: ReadonlyArray<OrderRequest>,
+    ts: Timestamp,
+    ocoGroup: string | undefined
+  ): Array<OrderRecord> {
+    const records = requests.map((request) => this.commit(account, request, ts))
+    if (ocoGroup !== undefined) {
+      const group = { id: ocoGroup, members: records }
+      for (const record of records) record.oco = group
+    }
+    return records
+  }
+
+  /** Publish a committed order and send it to the venue. */
+  announce(record: OrderRecord, ts: Timestamp): void {
+    const order: Order = { ...record.order }
+    const account = record.route.account
+    this.sink.emit({ _tag: "OrderSubmitted", sequence: this.sink.next(account), ts, accountId: order.accountId, order })
+    const oco = record.oco
+    this.execution(
+      oco === undefined ? { _tag: "VenueSubmit", order, ts } : { _tag: "VenueSubmit", order, ocoGroup: oco.id, ts }
+    )
+  }
+
+  /** Refuse every order of a group: the one at fault with its reason, the others because of it. */
+  refuseAll(
+    account: AccountState,
+    command: Tag,
+    requests: ReadonlyArray<OrderRequest>,
+    fault: number,
+    rejection: Rejection,
+    group: string,
+    ts: Timestamp
+  ): void {
+    const culprit = requests[fault]!.clientOrderId
+    const others = { reason: rejection.reason, message: `${group} refused because of ${culprit}: ${rejection.message}` }
+    requests.forEach((request, i) => {
+      this.sink.orderRejected(account, command, request.clientOrderId, undefined, i === fault ? rejection : others, ts)
+    })
+  }
+
+  /** Release an OTO parent's children: all of them after a complete fill, cut to the filled quantity after a partial one. */
+  release(parent: OrderRecord, ts: Timestamp): void {
+    const held = parent.held
+    if (held === undefined) return
+    parent.held = undefined
+    const account = parent.route.account
+    const { filledQuantity: filled, status, clientOrderId } = parent.order
+    if (filled === 0) {
+      const dropped: Rejection = {
+        reason: "ORDER_NOT_OPEN",
+        message: `parent ${clientOrderId} of list ${held.listId} ended ${status} without a fill: order dropped`
+      }
+      for (const child of held.requests) {
+        this.sink.orderRejected(account, "SubmitOrderList", child.clientOrderId, undefined, dropped, ts)
+      }
+      return
+    }
+    const requests =
+      status === "filled" ? held.requests : held.requests.map((child) => OrderPlacement.capped(child, filled))
+    if (!held.asOco) {
+      for (const child of requests) {
+        const refused = this.vet(account, child, ts, 0)
+        if (refused === undefined) this.announce(this.commit(account, child, ts), ts)
+        else this.sink.orderRejected(account, "SubmitOrderList", child.clientOrderId, undefined, refused, ts)
+      }
+      return
+    }
+    for (let i = 0; i < requests.length; i++) {
+      const refused = this.vet(account, requests[i]!, ts, i)
+      if (refused !== undefined) {
+        this.refuseAll(account, "SubmitOrderList", requests, i, refused, `the exits of list ${held.listId}`, ts)
+        return
+      }
+    }
+    for (const record of this.commitAll(account, requests, ts, held.listId)) this.announce(record, ts)
+  }
+
+  /** A held child cut to its parent's filled quantity. */
+  private static capped(child: OrderRequest, filled: number): OrderRequest {
+    if (child.quantity <= filled) return child
+    const shown = child.displayQuantity
+    return {
+      ...child,
+      quantity: lots(filled),
+      ...(shown !== undefined && shown > filled ? { displayQuantity: lots(filled) } : {})
+    }
+  }
+}

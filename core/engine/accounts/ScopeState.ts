@@ -1,0 +1,97 @@
+/**
+ * The running aggregates of one risk scope (the firm, an account, an account's instrument, a strategy), kept
+ * incrementally as orders open, fill and close so that a pre-trade check never scans the order book.
+ *
+ * @since 0.1.0
+ */
+import type { Currency } from "../../domain/Currency"
+import type { RiskLimits } from "../../domain/Risk"
+import type { InstrumentSpec } from "../InstrumentSpec"
+
+/** One instrument's aggregates within a scope. Working notional is in minor units of the instrument's currency. */
+export interface InstrumentStat {
+  readonly spec: InstrumentSpec
+  /** Signed lots filled by the scope's orders. */
+  position: number
+  /** Leaves of open (pending or working) buy orders. */
+  buyLeaves: number
+  /** Leaves of open sell orders. */
+  sellLeaves: number
+  /** Σ leaves × price of open orders (the price their checks used). */
+  workingNotional: number
+}
+
+/**
+ * The submission times of the last `max` orders in a ring, to answer "how many orders in the last `window` µs"
+ * in O(1) amortized.
+ */
+export class RateWindow {
+  private readonly times: Float64Array
+  private head = 0
+  private count = 0
+
+  constructor(
+    readonly max: number,
+    readonly window: number
+  ) {
+    this.times = new Float64Array(max)
+  }
+
+  /** Orders submitted in `(ts - window, ts]`; forgets older ones. */
+  recent(ts: number): number {
+    const oldest = ts - this.window
+    while (this.count > 0 && (this.times[this.head] as number) <= oldest) {
+      this.head = (this.head + 1) % this.max
+      this.count--
+    }
+    return this.count
+  }
+
+  record(ts: number): void {
+    if (this.count === this.max) {
+      this.head = (this.head + 1) % this.max
+      this.count--
+    }
+    this.times[(this.head + this.count) % this.max] = ts
+    this.count++
+  }
+}
+
+/** Limits and aggregates of one scope. Amounts of the scope's limits are in `currency`. */
+export class ScopeState {
+  limits: RiskLimits = {}
+  /** Orders pending or working at the venue. */
+  openOrders = 0
+  /** Instruments the scope has touched, in first-touch order (exposure sums iterate these). */
+  readonly stats: Array<InstrumentStat> = []
+  /** The daily-loss kill switch of this scope is tripped until the next UTC day. */
+  killed = false
+  rate: RateWindow | undefined = undefined
+  private readonly byIndex: Array<InstrumentStat | undefined> = []
+
+  constructor(
+    /** How messages name the scope, e.g. `account acc-1`. */
+    readonly label: string,
+    readonly currency: Currency
+  ) {}
+
+  /** The instrument's aggregates, created on first use. */
+  stat(spec: InstrumentSpec): InstrumentStat {
+    const existing = this.byIndex[spec.index]
+    if (existing !== undefined) return existing
+    const created: InstrumentStat = { spec, position: 0, buyLeaves: 0, sellLeaves: 0, workingNotional: 0 }
+    this.byIndex[spec.index] = created
+    this.stats.push(created)
+    return created
+  }
+
+  /** Replace the limits; the rate window restarts when its size or span changes. */
+  setLimits(limits: RiskLimits): void {
+    this.limits = limits
+    const { maxOrdersPerWindow: max, orderRateWindow: window } = limits
+    if (max === undefined || window === undefined) this.rate = undefined
+    else if (this.rate === undefined || this.rate.max !== max || this.rate.window !== window) {
+      this.rate = new RateWindow(max, window)
+    }
+  }
+}
