@@ -4,7 +4,7 @@ import { Either } from "effect"
 import { AAPL, BTCUSDT, currencies, ES } from "../../test/fixtures/instruments"
 import { BarPeriod } from "../domain/MarketData"
 import { makeSpecs } from "../engine/InstrumentSpec"
-import { type CsvError, readBarsCsv, readQuotesCsv, readTradesCsv } from "./Csv"
+import { type CsvError, readBarsCsv, readQuotesCsv, readTradesCsv, type TickCsvOptions } from "./Csv"
 
 const specs = makeSpecs([AAPL, ES, BTCUSDT], currencies)
 const aapl = specs.list[0]!
@@ -26,6 +26,25 @@ const failure = <A>(result: Either.Either<A, CsvError>): CsvError => {
 
 const lines = (...rows: ReadonlyArray<string>) => rows.join("\n")
 const BAR_HEADER = "Date,Open,High,Low,Close,Volume"
+
+/** A row that follows a good first row, and the line, column and message of the error it causes. */
+type BadRow = readonly [row: string, line: number, column: string | undefined, message: RegExp]
+
+/** Reads `header`, `first` and each bad row in turn: every file fails where and as its row says. */
+const expectBadRows = (
+  read: (text: string, options: TickCsvOptions) => Either.Either<unknown, CsvError>,
+  spec: TickCsvOptions["spec"],
+  header: string,
+  first: string,
+  cases: ReadonlyArray<BadRow>
+) => {
+  for (const [row, line, column, message] of cases) {
+    const error = failure(read(lines(header, first, row), { file: "bad.csv", spec }))
+    expect({ file: error.file, line: error.line, column: error.column }, row).toEqual({ file: "bad.csv", line, column })
+    expect(error.message, row).toMatch(message)
+    expect(error.message, row).toContain(`bad.csv line ${line}`)
+  }
+}
 
 describe("readBarsCsv on real data", () => {
   const text = readFileSync(new URL("../../node_modules/vega-datasets/data/sp500-2000.csv", import.meta.url), "utf8")
@@ -106,17 +125,14 @@ describe("readBarsCsv", () => {
       "2020-11-01 02:00,1,1,1,1,1"
     )
     const bars = ok(readBarsCsv(text, { file: "h.csv", spec: aapl, timezone: "America/New_York" }))
-    expect(Array.from(bars.ts)).toEqual([
-      us("2020-11-01T04:00:00Z"),
-      us("2020-11-01T05:00:00Z"),
-      us("2020-11-01T06:00:00Z"),
-      us("2020-11-01T07:00:00Z")
-    ])
+    expect(Array.from(bars.ts)).toEqual(
+      ["2020-11-01T04:00:00Z", "2020-11-01T05:00:00Z", "2020-11-01T06:00:00Z", "2020-11-01T07:00:00Z"].map(us)
+    )
     expect(bars.periodUs[0]).toBe(3_600_000_000)
   })
 
   it("names the line and column of every kind of bad row", () => {
-    const cases: ReadonlyArray<readonly [string, number, string | undefined, RegExp]> = [
+    expectBadRows(readBarsCsv, aapl, BAR_HEADER, "2020-01-02,1,2,0.5,1.5,10", [
       ["2020-01-03,1,2,0.5,1.5", 3, undefined, /expected 6 columns, found 5/],
       ["2020-01-03,,2,0.5,1.5,10", 3, "Open", /empty value/],
       ["2020-01-03,1,2.0.1,0.5,1.5,10", 3, "High", /"2\.0\.1" is not a decimal number/],
@@ -131,19 +147,7 @@ describe("readBarsCsv", () => {
       ["2020/01/03,1,2,0.5,1.5,10", 3, "Date", /not an ISO date/],
       [",1,2,0.5,1.5,10", 3, "Date", /empty timestamp/],
       ['"2020-01-03,1,2,0.5,1.5,10', 3, undefined, /quoted field is not closed/]
-    ]
-    for (const [row, line, column, message] of cases) {
-      const error = failure(
-        readBarsCsv(lines(BAR_HEADER, "2020-01-02,1,2,0.5,1.5,10", row), { file: "bad.csv", spec: aapl })
-      )
-      expect({ file: error.file, line: error.line, column: error.column }, row).toEqual({
-        file: "bad.csv",
-        line,
-        column
-      })
-      expect(error.message, row).toMatch(message)
-      expect(error.message, row).toContain(`bad.csv line ${line}`)
-    }
+    ])
   })
 
   it("refuses a blank line before the end, a missing column, an empty file and an unknown zone", () => {
@@ -203,20 +207,14 @@ describe("readQuotesCsv", () => {
 
   it("refuses bad quotes with their line and column", () => {
     const header = "timestamp,bid,bid_size,ask,ask_size"
-    const cases: ReadonlyArray<readonly [string, number, string | undefined, RegExp]> = [
+    expectBadRows(readQuotesCsv, aapl, header, "2020-01-02T10:00:00,100.00,5,100.01,5", [
       ["2020-01-02T10:00:01,100.01,5,100.00,5", 3, "bid", /bid 100\.01 is above ask 100\.00/],
       ["2020-01-02T09:59:59,100.00,5,100.01,5", 3, "timestamp", /before the previous row's/],
       ["2020-01-02T10:00:01,100.00,0.5,100.01,5", 3, "bid_size", /not a multiple of the increment 1/],
       ["2020-01-02T10:00:01,100.00,5,100.01,-1", 3, "ask_size", /negative/],
       ["2020-01-02T10:00:01,100.00,5,,5", 3, "ask", /empty value/],
       ["2020-01-02T10:00:01,100.00,5,100.01", 3, undefined, /expected 5 columns, found 4/]
-    ]
-    for (const [row, line, column, message] of cases) {
-      const text = lines(header, "2020-01-02T10:00:00,100.00,5,100.01,5", row)
-      const error = failure(readQuotesCsv(text, { file: "q.csv", spec: aapl }))
-      expect({ line: error.line, column: error.column }, row).toEqual({ line, column })
-      expect(error.message, row).toMatch(message)
-    }
+    ])
     expect(failure(readQuotesCsv("timestamp,bid,ask,ask_size\n", { file: "q.csv", spec: aapl }))).toMatchObject({
       line: 1,
       column: "bid_size"
@@ -239,11 +237,7 @@ describe("readTradesCsv", () => {
       "2020-01-02T09:30:01-05:00,300.355,1,"
     )
     const t = ok(readTradesCsv(text, { file: "t.csv", spec: aapl }))
-    expect(Array.from(t.ts)).toEqual([
-      us("2020-01-02T14:30:00Z"),
-      us("2020-01-02T14:30:00Z"),
-      us("2020-01-02T14:30:01Z")
-    ])
+    expect(Array.from(t.ts)).toEqual(["2020-01-02T14:30:00Z", "2020-01-02T14:30:00Z", "2020-01-02T14:30:01Z"].map(us))
     // 300.355 rounds half-even to 300.36.
     expect(Array.from(t.price)).toEqual([30_035, 30_036, 30_036])
     expect(Array.from(t.size)).toEqual([100, 5, 1])
@@ -253,17 +247,10 @@ describe("readTradesCsv", () => {
   })
 
   it("refuses an unknown side, a zero size and time going backwards", () => {
-    const header = "timestamp,price,size,side"
-    const first = "2020-01-02T10:00:00,1.00,1,b"
-    const cases: ReadonlyArray<readonly [string, number, string, RegExp]> = [
+    expectBadRows(readTradesCsv, aapl, "timestamp,price,size,side", "2020-01-02T10:00:00,1.00,1,b", [
       ["2020-01-02T10:00:01,1.00,1,hold", 3, "side", /unknown side "hold"/],
       ["2020-01-02T10:00:01,1.00,0,buy", 3, "size", /size must be positive/],
       ["2020-01-02T09:00:00,1.00,1,buy", 3, "timestamp", /before the previous row's/]
-    ]
-    for (const [row, line, column, message] of cases) {
-      const error = failure(readTradesCsv(lines(header, first, row), { file: "t.csv", spec: aapl }))
-      expect({ line: error.line, column: error.column }, row).toEqual({ line, column })
-      expect(error.message, row).toMatch(message)
-    }
+    ])
   })
 })

@@ -7,6 +7,7 @@
  */
 import { Data, Either, Schema } from "effect"
 import type * as Decimal from "../domain/Decimal"
+import { Zone } from "../domain/internal/zone"
 import { BarPeriod, periodMicros } from "../domain/MarketData"
 import type { InstrumentSpec } from "../engine/InstrumentSpec"
 import {
@@ -23,7 +24,6 @@ import {
 import { findColumn, type Problem, scanRows } from "./internal/csvRows"
 import { FieldParser } from "./internal/fieldParser"
 import { TimestampParser } from "./internal/timestampParser"
-import { ZoneOffsets } from "./internal/zoneOffsets"
 
 /** A CSV file that cannot be read. `line` is 1-based (the header is line 1); 0 means the options are wrong. */
 export class CsvError extends Data.TaggedError("CsvError")<{
@@ -51,7 +51,42 @@ export interface BarCsvOptions extends TickCsvOptions {
   readonly period?: BarPeriod
 }
 
+/** A column a reader looks for: its names in the header (normalized), and its name in a "missing" error if required. */
+interface ColumnSpec {
+  readonly names: ReadonlyArray<string>
+  readonly required?: string
+}
+
+/** Where each column of `C` stands in the header; -1 for an optional column the header lacks. */
+type ColumnIndexes<C> = { readonly [K in keyof C]: number }
+
+type RowReader = (fields: ReadonlyArray<string>, line: number) => Problem | undefined
+
 const TIME = ["timestamp", "datetime", "ts", "time", "date"]
+
+const BAR_COLUMNS = {
+  time: { names: TIME, required: "date" },
+  open: { names: ["open"], required: "open" },
+  high: { names: ["high"], required: "high" },
+  low: { names: ["low"], required: "low" },
+  close: { names: ["close"], required: "close" },
+  volume: { names: ["volume", "vol"] }
+} satisfies Record<string, ColumnSpec>
+
+const QUOTE_COLUMNS = {
+  time: { names: TIME, required: "timestamp" },
+  bid: { names: ["bid", "bidprice", "bidpx"], required: "bid" },
+  bidSize: { names: ["bidsize", "bidqty", "bidsz", "bidvolume"], required: "bid_size" },
+  ask: { names: ["ask", "askprice", "askpx", "offer", "offerprice"], required: "ask" },
+  askSize: { names: ["asksize", "askqty", "asksz", "askvolume", "offersize"], required: "ask_size" }
+} satisfies Record<string, ColumnSpec>
+
+const TRADE_COLUMNS = {
+  time: { names: TIME, required: "timestamp" },
+  price: { names: ["price", "px", "last"], required: "price" },
+  size: { names: ["size", "qty", "quantity", "volume"], required: "size" },
+  side: { names: ["side", "aggressor"] }
+} satisfies Record<string, ColumnSpec>
 
 const errorOf = (file: string, problem: Problem): CsvError => {
   const where = problem.column === undefined ? "" : `, column "${problem.column}"`
@@ -63,7 +98,7 @@ const missing = (name: string): Problem => ({ line: 1, column: name, message: `m
 /** The parser of a file's fields, or the error of options it cannot use. */
 const fieldParser = (options: TickCsvOptions, header: ReadonlyArray<string>): FieldParser | Problem => {
   const zoneName = options.timezone ?? "UTC"
-  const zone = zoneName === "UTC" ? undefined : ZoneOffsets.of(zoneName)
+  const zone = zoneName === "UTC" ? undefined : Zone.of(zoneName)
   if (zoneName !== "UTC" && zone === undefined) return { line: 0, message: `unknown time zone "${zoneName}"` }
   return new FieldParser(
     header,
@@ -74,8 +109,65 @@ const fieldParser = (options: TickCsvOptions, header: ReadonlyArray<string>): Fi
   )
 }
 
+/**
+ * Scans `text` whose header must hold every required column of `columns`: then `rowReader`, given the file's
+ * field parser and where the columns stand, makes the function that reads each row.
+ */
+const scanColumns = <C extends Record<string, ColumnSpec>>(
+  text: string,
+  options: TickCsvOptions,
+  columns: C,
+  rowReader: (parser: FieldParser, at: ColumnIndexes<C>) => RowReader
+): Problem | undefined => {
+  let readRow: RowReader | undefined
+  return scanRows(
+    text,
+    (header) => {
+      const at: Record<string, number> = {}
+      for (const [key, column] of Object.entries(columns)) {
+        const index = findColumn(header, column.names)
+        if (index < 0 && column.required !== undefined) return missing(column.required)
+        at[key] = index
+      }
+      const parser = fieldParser(options, header)
+      if (!(parser instanceof FieldParser)) return parser
+      readRow = rowReader(parser, at as ColumnIndexes<C>)
+      return undefined
+    },
+    (fields, line) => readRow!(fields, line)
+  )
+}
+
 const backwards = (parser: FieldParser, fields: ReadonlyArray<string>, column: number, line: number) =>
   parser.problem(line, column, `timestamp ${fields[column]} is before the previous row's (data must be sorted)`)
+
+/**
+ * Reads a file of quotes or trades, whose times must not decrease: `rowReader` makes the function that reads the
+ * rest of a row at time `ts` into `builder`.
+ */
+const readTicks = <C extends { readonly time: ColumnSpec } & Record<string, ColumnSpec>, Columns>(
+  text: string,
+  options: TickCsvOptions,
+  columns: C,
+  builder: { build(): Columns },
+  rowReader: (
+    parser: FieldParser,
+    at: ColumnIndexes<C>
+  ) => (fields: ReadonlyArray<string>, line: number, ts: number) => Problem | undefined
+): Either.Either<Columns, CsvError> => {
+  let lastTs = -1
+  const problem = scanColumns(text, options, columns, (p, at) => {
+    const readRest = rowReader(p, at)
+    return (fields, line) => {
+      const ts = p.time(fields, at.time, line, lastTs)
+      if (typeof ts !== "number") return ts
+      if (ts < lastTs) return backwards(p, fields, at.time, line)
+      lastTs = ts
+      return readRest(fields, line, ts)
+    }
+  })
+  return problem === undefined ? Either.right(builder.build()) : Either.left(errorOf(options.file, problem))
+}
 
 /** A period of `gapUs` in the largest unit that divides it, if it is a `BarPeriod`. */
 const periodOfGap = (gapUs: number): BarPeriod | undefined => {
@@ -102,75 +194,47 @@ const periodOfGap = (gapUs: number): BarPeriod | undefined => {
 export const readBarsCsv = (text: string, options: BarCsvOptions): Either.Either<BarColumns, CsvError> => {
   const builder = new BarBuilder()
   const given = options.period === undefined ? undefined : periodMicros(options.period)
-  let parser: FieldParser | undefined
-  let iTime = -1
-  let iOpen = -1
-  let iHigh = -1
-  let iLow = -1
-  let iClose = -1
-  let iVolume = -1
   let lastTs = -1
   let lastWall = 0
   let minGap = Number.POSITIVE_INFINITY
   let minGapLine = 0
 
-  const problem = scanRows(
-    text,
-    (header) => {
-      iTime = findColumn(header, TIME)
-      iOpen = findColumn(header, ["open"])
-      iHigh = findColumn(header, ["high"])
-      iLow = findColumn(header, ["low"])
-      iClose = findColumn(header, ["close"])
-      iVolume = findColumn(header, ["volume", "vol"])
-      if (iTime < 0) return missing("date")
-      if (iOpen < 0) return missing("open")
-      if (iHigh < 0) return missing("high")
-      if (iLow < 0) return missing("low")
-      if (iClose < 0) return missing("close")
-      const made = fieldParser(options, header)
-      if (!(made instanceof FieldParser)) return made
-      parser = made
-      return undefined
-    },
-    (fields, line) => {
-      const p = parser!
-      // Bar times strictly increase: a repeated wall-clock hour is the later instant.
-      const ts = p.time(fields, iTime, line, lastTs + 1)
-      if (typeof ts !== "number") return ts
-      if (ts === lastTs) return p.problem(line, iTime, `a bar at ${fields[iTime]} already exists`)
-      if (ts < lastTs) return backwards(p, fields, iTime, line)
-      const wall = p.times.wallUs
-      if (builder.length > 0) {
-        // The larger of the two gaps: wall-clock days stay 24 h across DST, instants stay apart in repeated hours.
-        const gap = Math.max(wall - lastWall, ts - lastTs)
-        if (given !== undefined && gap < given) {
-          return p.problem(line, iTime, `bar starts before the previous ${options.period} bar ends`)
-        }
-        if (gap < minGap) {
-          minGap = gap
-          minGapLine = line
-        }
+  const problem = scanColumns(text, options, BAR_COLUMNS, (p, at) => (fields, line) => {
+    // Bar times strictly increase: a repeated wall-clock hour is the later instant.
+    const ts = p.time(fields, at.time, line, lastTs + 1)
+    if (typeof ts !== "number") return ts
+    if (ts === lastTs) return p.problem(line, at.time, `a bar at ${fields[at.time]} already exists`)
+    if (ts < lastTs) return backwards(p, fields, at.time, line)
+    const wall = p.times.wallUs
+    if (builder.length > 0) {
+      // The larger of the two gaps: wall-clock days stay 24 h across DST, instants stay apart in repeated hours.
+      const gap = Math.max(wall - lastWall, ts - lastTs)
+      if (given !== undefined && gap < given) {
+        return p.problem(line, at.time, `bar starts before the previous ${options.period} bar ends`)
       }
-      const open = p.price(fields, iOpen, line)
-      if (typeof open !== "number") return open
-      const high = p.price(fields, iHigh, line)
-      if (typeof high !== "number") return high
-      const low = p.price(fields, iLow, line)
-      if (typeof low !== "number") return low
-      const close = p.price(fields, iClose, line)
-      if (typeof close !== "number") return close
-      const volume = iVolume < 0 ? 0 : p.size(fields, iVolume, line)
-      if (typeof volume !== "number") return volume
-      if (high < low) return p.problem(line, iHigh, `high ${fields[iHigh]} is below low ${fields[iLow]}`)
-      if (high < open || high < close) return p.problem(line, iHigh, `high ${fields[iHigh]} is below open or close`)
-      if (low > open || low > close) return p.problem(line, iLow, `low ${fields[iLow]} is above open or close`)
-      builder.add(ts, options.spec.index, 0, open, high, low, close, volume)
-      lastTs = ts
-      lastWall = wall
-      return undefined
+      if (gap < minGap) {
+        minGap = gap
+        minGapLine = line
+      }
     }
-  )
+    const open = p.price(fields, at.open, line)
+    if (typeof open !== "number") return open
+    const high = p.price(fields, at.high, line)
+    if (typeof high !== "number") return high
+    const low = p.price(fields, at.low, line)
+    if (typeof low !== "number") return low
+    const close = p.price(fields, at.close, line)
+    if (typeof close !== "number") return close
+    const volume = at.volume < 0 ? 0 : p.size(fields, at.volume, line)
+    if (typeof volume !== "number") return volume
+    if (high < low) return p.problem(line, at.high, `high ${fields[at.high]} is below low ${fields[at.low]}`)
+    if (high < open || high < close) return p.problem(line, at.high, `high ${fields[at.high]} is below open or close`)
+    if (low > open || low > close) return p.problem(line, at.low, `low ${fields[at.low]} is above open or close`)
+    builder.add(ts, options.spec.index, 0, open, high, low, close, volume)
+    lastTs = ts
+    lastWall = wall
+    return undefined
+  })
   if (problem !== undefined) return Either.left(errorOf(options.file, problem))
 
   const bars = builder.build()
@@ -201,54 +265,21 @@ export const readBarsCsv = (text: string, options: BarCsvOptions): Either.Either
  */
 export const readQuotesCsv = (text: string, options: TickCsvOptions): Either.Either<QuoteColumns, CsvError> => {
   const builder = new QuoteBuilder()
-  let parser: FieldParser | undefined
-  let iTime = -1
-  let iBid = -1
-  let iBidSize = -1
-  let iAsk = -1
-  let iAskSize = -1
-  let lastTs = -1
-
-  const problem = scanRows(
-    text,
-    (header) => {
-      iTime = findColumn(header, TIME)
-      iBid = findColumn(header, ["bid", "bidprice", "bidpx"])
-      iBidSize = findColumn(header, ["bidsize", "bidqty", "bidsz", "bidvolume"])
-      iAsk = findColumn(header, ["ask", "askprice", "askpx", "offer", "offerprice"])
-      iAskSize = findColumn(header, ["asksize", "askqty", "asksz", "askvolume", "offersize"])
-      if (iTime < 0) return missing("timestamp")
-      if (iBid < 0) return missing("bid")
-      if (iBidSize < 0) return missing("bid_size")
-      if (iAsk < 0) return missing("ask")
-      if (iAskSize < 0) return missing("ask_size")
-      const made = fieldParser(options, header)
-      if (!(made instanceof FieldParser)) return made
-      parser = made
-      return undefined
-    },
-    (fields, line) => {
-      const p = parser!
-      const ts = p.time(fields, iTime, line, lastTs)
-      if (typeof ts !== "number") return ts
-      if (ts < lastTs) return backwards(p, fields, iTime, line)
-      const bid = p.price(fields, iBid, line)
-      if (typeof bid !== "number") return bid
-      const bidSize = p.size(fields, iBidSize, line)
-      if (typeof bidSize !== "number") return bidSize
-      const ask = p.price(fields, iAsk, line)
-      if (typeof ask !== "number") return ask
-      const askSize = p.size(fields, iAskSize, line)
-      if (typeof askSize !== "number") return askSize
-      if (bid > ask && bidSize > 0 && askSize > 0) {
-        return p.problem(line, iBid, `bid ${fields[iBid]} is above ask ${fields[iAsk]}`)
-      }
-      builder.add(ts, options.spec.index, bid, bidSize, ask, askSize)
-      lastTs = ts
-      return undefined
+  return readTicks(text, options, QUOTE_COLUMNS, builder, (p, at) => (fields, line, ts) => {
+    const bid = p.price(fields, at.bid, line)
+    if (typeof bid !== "number") return bid
+    const bidSize = p.size(fields, at.bidSize, line)
+    if (typeof bidSize !== "number") return bidSize
+    const ask = p.price(fields, at.ask, line)
+    if (typeof ask !== "number") return ask
+    const askSize = p.size(fields, at.askSize, line)
+    if (typeof askSize !== "number") return askSize
+    if (bid > ask && bidSize > 0 && askSize > 0) {
+      return p.problem(line, at.bid, `bid ${fields[at.bid]} is above ask ${fields[at.ask]}`)
     }
-  )
-  return problem === undefined ? Either.right(builder.build()) : Either.left(errorOf(options.file, problem))
+    builder.add(ts, options.spec.index, bid, bidSize, ask, askSize)
+    return undefined
+  })
 }
 
 const aggressorOf = (side: string): number => {
@@ -272,44 +303,15 @@ const aggressorOf = (side: string): number => {
  */
 export const readTradesCsv = (text: string, options: TickCsvOptions): Either.Either<TradeColumns, CsvError> => {
   const builder = new TradeBuilder()
-  let parser: FieldParser | undefined
-  let iTime = -1
-  let iPrice = -1
-  let iSize = -1
-  let iSide = -1
-  let lastTs = -1
-
-  const problem = scanRows(
-    text,
-    (header) => {
-      iTime = findColumn(header, TIME)
-      iPrice = findColumn(header, ["price", "px", "last"])
-      iSize = findColumn(header, ["size", "qty", "quantity", "volume"])
-      iSide = findColumn(header, ["side", "aggressor"])
-      if (iTime < 0) return missing("timestamp")
-      if (iPrice < 0) return missing("price")
-      if (iSize < 0) return missing("size")
-      const made = fieldParser(options, header)
-      if (!(made instanceof FieldParser)) return made
-      parser = made
-      return undefined
-    },
-    (fields, line) => {
-      const p = parser!
-      const ts = p.time(fields, iTime, line, lastTs)
-      if (typeof ts !== "number") return ts
-      if (ts < lastTs) return backwards(p, fields, iTime, line)
-      const price = p.price(fields, iPrice, line)
-      if (typeof price !== "number") return price
-      const size = p.size(fields, iSize, line)
-      if (typeof size !== "number") return size
-      if (size === 0) return p.problem(line, iSize, "a trade's size must be positive")
-      const aggressor = iSide < 0 ? AGGRESSOR_NONE : aggressorOf(fields[iSide] ?? "")
-      if (aggressor < 0) return p.problem(line, iSide, `unknown side "${fields[iSide]}" (buy, sell, b, s or empty)`)
-      builder.add(ts, options.spec.index, price, size, aggressor)
-      lastTs = ts
-      return undefined
-    }
-  )
-  return problem === undefined ? Either.right(builder.build()) : Either.left(errorOf(options.file, problem))
+  return readTicks(text, options, TRADE_COLUMNS, builder, (p, at) => (fields, line, ts) => {
+    const price = p.price(fields, at.price, line)
+    if (typeof price !== "number") return price
+    const size = p.size(fields, at.size, line)
+    if (typeof size !== "number") return size
+    if (size === 0) return p.problem(line, at.size, "a trade's size must be positive")
+    const aggressor = at.side < 0 ? AGGRESSOR_NONE : aggressorOf(fields[at.side] ?? "")
+    if (aggressor < 0) return p.problem(line, at.side, `unknown side "${fields[at.side]}" (buy, sell, b, s or empty)`)
+    builder.add(ts, options.spec.index, price, size, aggressor)
+    return undefined
+  })
 }

@@ -13,10 +13,14 @@ import type { AccountEvent } from "../domain/Events"
 import type { AccountId, ClientOrderId, InstrumentId } from "../domain/Ids"
 import type { Order, OrderRequest } from "../domain/Order"
 
-/** An order as a strategy writes it: the account, client order id and flags are filled in by the port. */
-export type OrderInput = Omit<
-  OrderRequest,
-  "accountId" | "clientOrderId" | "strategyId" | "reduceOnly" | "postOnly"
+type Unbranded<T> = { readonly [K in keyof T]: T[K] extends number ? number : T[K] }
+
+/**
+ * An order as a strategy writes it, with plain numbers for ticks, lots and time: the account, client order id and
+ * strategy id are filled in by the port, and the Accounts Service validates the rest.
+ */
+export type OrderInput = Unbranded<
+  Omit<OrderRequest, "accountId" | "clientOrderId" | "strategyId" | "reduceOnly" | "postOnly">
 > & {
   readonly reduceOnly?: boolean
   readonly postOnly?: boolean

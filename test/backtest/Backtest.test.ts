@@ -127,7 +127,7 @@ describe("Backtest", () => {
           `  params: Schema.Struct({ lots: Schema.Int }),`,
           `  program: ({ lots }) => Effect.gen(function* () {`,
           `    const md = yield* MarketData; const accounts = yield* Accounts; let done = false`,
-          `    yield* md.subscribe(md.instruments[0]!.id, { onBar: () => { if (!done) { done = true; accounts.submit({ instrumentId: md.instruments[0]!.id, side: "buy", type: "market", quantity: lots as never, timeInForce: "GTC" }) } } })`,
+          `    yield* md.subscribe(md.instruments[0]!.id, { onBar: () => { if (!done) { done = true; accounts.submit({ instrumentId: md.instruments[0]!.id, side: "buy", type: "market", quantity: lots, timeInForce: "GTC" }) } } })`,
           `  })`,
           `})`
         ].join("\n")

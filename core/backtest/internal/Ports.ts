@@ -59,7 +59,7 @@ export const makeAccounts = (options: {
   let next = 0
   const now = () => clock.now as Timestamp
   const request = (order: OrderInput): OrderRequest => ({
-    ...order,
+    ...(order as Omit<OrderRequest, "accountId" | "clientOrderId" | "strategyId" | "reduceOnly" | "postOnly">),
     accountId,
     strategyId,
     clientOrderId: `${strategyId}-${++next}` as ClientOrderId,

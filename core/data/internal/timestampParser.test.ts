@@ -1,23 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Zone } from "../../domain/internal/zone"
 import { TimestampParser } from "./timestampParser"
-import { daysFromCivil, ZoneOffsets } from "./zoneOffsets"
 
 const us = (iso: string) => Date.parse(iso) * 1000
-const inZone = (zone: string) => new TimestampParser(ZoneOffsets.of(zone))
+const inZone = (zone: string) => new TimestampParser(Zone.of(zone))
 const utc = new TimestampParser(undefined)
-
-describe("daysFromCivil", () => {
-  it("counts days from 1970-01-01, leap days and years below 100 included", () => {
-    expect(daysFromCivil(1970, 1, 1)).toBe(0)
-    expect(daysFromCivil(1969, 12, 31)).toBe(-1)
-    // 30 years with 7 leap days = 10,957 days to 2000-01-01, then 31 + 29 days.
-    expect(daysFromCivil(2000, 3, 1)).toBe(11_017)
-    // Date.UTC would read year 50 as 1950; setUTCFullYear does not.
-    const year50 = new Date(0)
-    year50.setUTCFullYear(50, 0, 1)
-    expect(daysFromCivil(50, 1, 1)).toBe(year50.getTime() / 86_400_000)
-  })
-})
 
 describe("TimestampParser", () => {
   it("reads dates and date-times in UTC", () => {
@@ -90,9 +77,5 @@ describe("TimestampParser", () => {
       expect(Number.isNaN(utc.parse(text, 0)), text).toBe(true)
       expect(utc.error).toMatch(message)
     }
-  })
-
-  it("does not know made-up zones", () => {
-    expect(ZoneOffsets.of("Mars/Olympus_Mons")).toBeUndefined()
   })
 })

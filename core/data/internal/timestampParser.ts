@@ -1,7 +1,7 @@
 /**
  * ISO-8601 dates and date-times of CSV files to microseconds since the epoch.
  */
-import { daysFromCivil, type ZoneOffsets } from "./zoneOffsets"
+import { daysFromCivil, type Zone } from "../../domain/internal/zone"
 
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/
@@ -24,7 +24,7 @@ export class TimestampParser {
   error = ""
 
   /** `zone` undefined means UTC. */
-  constructor(private readonly zone: ZoneOffsets | undefined) {}
+  constructor(private readonly zone: Zone | undefined) {}
 
   /**
    * Microseconds since the epoch, or NaN with `error` set. `notBefore` (the previous row's time) chooses between

@@ -53,7 +53,7 @@ export const smaCross = Strategy.make({
             instrumentId: id,
             side: goLong ? "buy" : "sell",
             type: "market",
-            quantity: Math.abs(position) as never,
+            quantity: Math.abs(position),
             timeInForce: "GTC",
             reduceOnly: true
           })
@@ -67,7 +67,7 @@ export const smaCross = Strategy.make({
             instrumentId: id,
             side: goLong ? "buy" : "sell",
             type: "market",
-            quantity: lots as never,
+            quantity: lots,
             timeInForce: "GTC"
           })
         }

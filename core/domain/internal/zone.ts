@@ -1,5 +1,6 @@
 /**
- * Wall-clock time in an IANA zone to microseconds since the epoch, with the zone rules of the runtime's Intl.
+ * Time zones with the IANA rules of the runtime's Intl: the wall clock of an instant, and the instant of a
+ * wall-clock time. The one place that turns zones into offsets, for sessions and for data files alike.
  */
 
 const MS_PER_DAY = 86_400_000
@@ -41,16 +42,35 @@ export const daysFromCivil = (year: number, month: number, day: number): number 
   return era * 146_097 + dayOfEra - 719_468
 }
 
-/** Converts wall-clock times of one zone, remembering the offsets it has looked up. */
-export class ZoneOffsets {
+/** The date and time of day a zone's clocks show, to the second (month 1-12, hour 0-23). */
+export interface WallClock {
+  readonly year: number
+  readonly month: number
+  readonly day: number
+  readonly hour: number
+  readonly minute: number
+  readonly second: number
+}
+
+/** One zone's clock, remembering the offsets it has looked up (keep one per task: the memory grows with its span). */
+export class Zone {
   private readonly offsets = new Map<number, number>()
 
   private constructor(private readonly formatter: Intl.DateTimeFormat) {}
 
-  /** The converter of `zone`, or undefined if the runtime does not know the zone. */
-  static of(zone: string): ZoneOffsets | undefined {
-    const formatter = formatterOf(zone)
-    return formatter === undefined ? undefined : new ZoneOffsets(formatter)
+  /** The zone named `name`, or undefined if the runtime does not know it. */
+  static of(name: string): Zone | undefined {
+    const formatter = formatterOf(name)
+    return formatter === undefined ? undefined : new Zone(formatter)
+  }
+
+  /** What the zone's clocks show at the instant `utcMs`. */
+  wallClock(utcMs: number): WallClock {
+    const clock = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 }
+    for (const part of this.formatter.formatToParts(utcMs)) {
+      if (part.type in clock) clock[part.type as keyof WallClock] = Number(part.value)
+    }
+    return clock
   }
 
   /** The zone's offset from UTC in milliseconds at the instant `utcMs`. */
@@ -58,15 +78,18 @@ export class ZoneOffsets {
     const bucket = Math.floor(utcMs / BUCKET_MS)
     let offset = this.offsets.get(bucket)
     if (offset === undefined) {
-      offset = this.compute(bucket * BUCKET_MS)
+      const start = bucket * BUCKET_MS
+      const w = this.wallClock(start)
+      offset =
+        (daysFromCivil(w.year, w.month, w.day) * 86_400 + w.hour * 3_600 + w.minute * 60 + w.second) * 1000 - start
       this.offsets.set(bucket, offset)
     }
     return offset
   }
 
   /**
-   * The instant of wall-clock time `wallUs` (written as if it were UTC). A time that occurs twice when clocks go
-   * back is the earlier instant, unless that is before `notBefore` and the later is not: sorted local data
+   * The instant (µs) of wall-clock time `wallUs` (written as if it were UTC). A time that occurs twice when clocks
+   * go back is the earlier instant, unless that is before `notBefore` and the later is not: sorted local data
    * through the repeated hour then stays sorted. A time skipped when clocks go forward is moved forward by the
    * gap (02:30 becomes 03:30), as `Temporal`'s "compatible" disambiguation does.
    */
@@ -88,38 +111,5 @@ export class ZoneOffsets {
     if (lateValid) return late
     // Valid with the earlier offset, or in the gap, where the earlier offset lands after the gap.
     return early
-  }
-
-  private compute(utcMs: number): number {
-    let year = 0
-    let month = 0
-    let day = 0
-    let hour = 0
-    let minute = 0
-    let second = 0
-    for (const part of this.formatter.formatToParts(utcMs)) {
-      switch (part.type) {
-        case "year":
-          year = Number(part.value)
-          break
-        case "month":
-          month = Number(part.value)
-          break
-        case "day":
-          day = Number(part.value)
-          break
-        case "hour":
-          hour = Number(part.value)
-          break
-        case "minute":
-          minute = Number(part.value)
-          break
-        case "second":
-          second = Number(part.value)
-          break
-      }
-    }
-    const wallMs = (daysFromCivil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second) * 1000
-    return wallMs - utcMs
   }
 }
