@@ -6,7 +6,7 @@
  */
 import { Schema } from "effect"
 import { AccountId, ClientOrderId, InstrumentId, OrderId, StrategyId, VenueOrderId } from "./Ids"
-import { Lots, NonNegativeLots, PositiveLots, PositiveTicks, Ticks, Timestamp } from "./Units"
+import { Lots, NonNegativeLots, PositiveLots, PositiveMinor, PositiveTicks, Ticks, Timestamp } from "./Units"
 
 export const OrderSide = Schema.Literal("buy", "sell")
 export type OrderSide = typeof OrderSide.Type
@@ -57,7 +57,12 @@ const requestFields = {
   /** A limit order that must rest on the book; refused if it would take liquidity. */
   postOnly: Schema.Boolean,
   /** Iceberg: the quantity shown on the book at a time. */
-  displayQuantity: Schema.optionalWith(PositiveLots, { exact: true })
+  displayQuantity: Schema.optionalWith(PositiveLots, { exact: true }),
+  /**
+   * A budget in minor units of the instrument's currency: the venue fills no more lots than it covers at the fill
+   * price, fee included, and cancels the rest — a venue's quote-quantity order. `quantity` is then an upper bound.
+   */
+  notionalLimit: Schema.optionalWith(PositiveMinor, { exact: true })
 }
 
 interface OrderShape {

@@ -13,7 +13,7 @@ import type { AccountEvent } from "../domain/Events"
 import type { AccountId, ClientOrderId, InstrumentId } from "../domain/Ids"
 import type { Order, OrderRequest } from "../domain/Order"
 
-type Unbranded<T> = { readonly [K in keyof T]: T[K] extends number ? number : T[K] }
+type Unbranded<T> = { readonly [K in keyof T]: NonNullable<T[K]> extends number ? number : T[K] }
 
 /**
  * An order as a strategy writes it, with plain numbers for ticks, lots and time: the account, client order id and

@@ -11,23 +11,32 @@ export const Sizing = Schema.Union(
   Schema.TaggedStruct("FixedQuantity", { lots: Schema.Int.pipe(Schema.positive()) }),
   /** Spend about `amount` minor units of the instrument's currency. */
   Schema.TaggedStruct("FixedNotional", { amount: Schema.Int.pipe(Schema.positive()) }),
-  /** Spend `percent` of equity, net of the fee (`feeRate` as a fraction of notional). */
+  /**
+   * Spend `percent` of equity, net of the fee. `at: "signal"` counts the lots at the signal price; `"fill"` sends
+   * the budget with the order (`notionalLimit`) and the venue counts them at the fill price, as a quote-quantity
+   * order does.
+   */
   Schema.TaggedStruct("PercentOfEquity", {
-    percent: Schema.Number.pipe(Schema.greaterThan(0), Schema.lessThanOrEqualTo(100))
+    percent: Schema.Number.pipe(Schema.greaterThan(0), Schema.lessThanOrEqualTo(100)),
+    at: Schema.optionalWith(Schema.Literal("signal", "fill"), { default: () => "signal" as const })
   })
 )
 export type Sizing = typeof Sizing.Type
 
 /**
- * Parse the CLI form: `qty:10`, `notional:100000` (minor units), `equity:95` (percent).
+ * Parse the CLI form: `qty:10`, `notional:100000` (minor units), `equity:95` (percent at the signal price) or
+ * `equity:95@fill` (resolved at the fill price).
  */
 export const parse = (text: string): Sizing | undefined => {
-  const [kind, value = ""] = text.split(":")
+  const [kind, rest = ""] = text.split(":")
+  const [value = "", at = "signal"] = rest.split("@")
   const n = Number(value)
   if (value === "" || !Number.isFinite(n) || n <= 0) return undefined
   if (kind === "qty" && Number.isInteger(n)) return { _tag: "FixedQuantity", lots: n }
   if (kind === "notional" && Number.isInteger(n)) return { _tag: "FixedNotional", amount: n }
-  if (kind === "equity" && n <= 100) return { _tag: "PercentOfEquity", percent: n }
+  if (kind === "equity" && n <= 100 && (at === "signal" || at === "fill")) {
+    return { _tag: "PercentOfEquity", percent: n, at }
+  }
   return undefined
 }
 
@@ -48,7 +57,7 @@ export const SizingFromString = Schema.transformOrFail(Schema.String, Sizing, {
         ? `qty:${sizing.lots}`
         : sizing._tag === "FixedNotional"
           ? `notional:${sizing.amount}`
-          : `equity:${sizing.percent}`
+          : `equity:${sizing.percent}${sizing.at === "fill" ? "@fill" : ""}`
     )
 })
 
@@ -65,4 +74,23 @@ export const quantity = (sizing: Sizing, spec: InstrumentSpec, price: number, eq
   // Floating division may overshoot by one lot at the edge; check exactly in integers.
   while (lots > 0 && notional(spec, price, lots) + Math.ceil(notional(spec, price, lots) * feeRate) > budget) lots--
   return lots
+}
+
+/** What an entry order carries: its lots, and for sizing at the fill price the budget the venue spends. */
+export interface Entry {
+  readonly quantity: number
+  readonly notionalLimit?: number
+}
+
+/**
+ * The entry order's size at signal price `price`. For `PercentOfEquity` at the fill price, `quantity` is only an
+ * upper bound (twice the lots at the signal price) and `notionalLimit` the budget, fee included.
+ */
+export const entry = (sizing: Sizing, spec: InstrumentSpec, price: number, equity: number, feeRate = 0): Entry => {
+  if (sizing._tag !== "PercentOfEquity" || sizing.at === "signal") {
+    return { quantity: quantity(sizing, spec, price, equity, feeRate) }
+  }
+  const budget = Math.floor((equity * sizing.percent) / 100)
+  const bound = 2 * quantity(sizing, spec, price, equity, 0)
+  return bound > 0 && budget > 0 ? { quantity: bound, notionalLimit: budget } : { quantity: 0 }
 }

@@ -11,7 +11,7 @@ import type { Order } from "../../../core/domain/Order"
 import { mulDivRound } from "../../../core/domain/SafeInt"
 import { nextUtcMidnight, sessionClose } from "../../../core/domain/Session"
 import { lots, minor, ticks, timestamp } from "../../../core/domain/Units"
-import type { InstrumentSpecs } from "../../../core/engine/InstrumentSpec"
+import { type InstrumentSpecs, notional } from "../../../core/engine/InstrumentSpec"
 import { walkBar } from "./internal/barPath"
 import { available, BARS, BOOK, bestPrice, type Market, makeMarket, QUOTES, TRADES } from "./internal/Market"
 import { OcoGroups } from "./internal/OcoGroups"
@@ -481,17 +481,33 @@ export class SimVenue {
       if (o.kind === "limit" && o.limit !== undefined)
         price = o.buy ? Math.min(price, o.limit) : Math.max(price, o.limit)
     }
+    const budget = o.order.notionalLimit
+    const wanted = quantity
+    if (budget !== undefined) quantity = this.affordable(o, budget, price, quantity, liquidity)
+    if (quantity === 0) {
+      // The budget is spent: the rest of the order is canceled.
+      this.emit({ _tag: "VenueCanceled", ...this.header(o.order) })
+      this.finish(o)
+      return
+    }
+    const fee = this.options.fees.fee(spec, liquidity, price, quantity)
     o.filled += quantity
+    o.spent += notional(spec, price, quantity) + fee
     this.emit({
       _tag: "VenueFilled",
       ...this.header(o.order),
       tradeId: `SIM-T${++this.tradeSeq}` as TradeId,
       quantity: lots(quantity),
       price: ticks(price),
-      fee: minor(this.options.fees.fee(spec, liquidity, price, quantity)),
+      fee: minor(fee),
       feeCurrency: spec.currency.code,
       liquidity
     })
+    if (quantity < wanted && leaves(o) > 0) {
+      this.emit({ _tag: "VenueCanceled", ...this.header(o.order) })
+      this.finish(o)
+      return
+    }
     if (o.oco !== undefined) this.reduceGroup(o.oco.legs, o, quantity)
     if (leaves(o) === 0) {
       this.finish(o)
@@ -506,6 +522,15 @@ export class SimVenue {
         if (o.resting && m.mode === BOOK) this.rest(m, o)
       }
     }
+  }
+
+  /** Most lots, up to `quantity`, whose notional and fee at `price` fit what is left of the order's budget. */
+  private affordable(o: WorkingOrder, budget: number, price: number, quantity: number, liquidity: "maker" | "taker"): number {
+    const left = budget - o.spent
+    const perLot = notional(o.spec, price, 1)
+    let n = perLot > 0 ? Math.min(quantity, Math.floor(left / perLot)) : quantity
+    while (n > 0 && notional(o.spec, price, n) + this.options.fees.fee(o.spec, liquidity, price, n) > left) n--
+    return Math.max(0, n)
   }
 
   /**

@@ -21,7 +21,7 @@ export const Params = Schema.Struct({
   slow: Schema.optionalWith(Period, { default: () => 30 }),
   mode: Schema.optionalWith(Schema.Literal("long-only", "long-short"), { default: () => "long-only" as const }),
   sizing: Schema.optionalWith(Sizing.SizingFromString, {
-    default: () => ({ _tag: "PercentOfEquity", percent: 100 }) as const
+    default: () => ({ _tag: "PercentOfEquity", percent: 100, at: "signal" }) as const
   })
 }).pipe(Schema.filter((p) => (p.fast < p.slow ? true : { path: ["fast"], message: "fast must be shorter than slow" })))
 export type Params = typeof Params.Type
@@ -61,14 +61,16 @@ export const smaCross = Strategy.make({
         if (!goLong && !wantShort) return
         if (goLong ? position > 0 : position < 0) return
         // Cash freed by the closing order is not settled yet: size on equity, which already counts it.
-        const lots = Sizing.quantity(params.sizing, spec, price, accounts.equity())
-        if (lots > 0) {
+        const size = Sizing.entry(params.sizing, spec, price, accounts.equity())
+        const budget = size.notionalLimit
+        if (size.quantity > 0) {
           accounts.submit({
             instrumentId: id,
             side: goLong ? "buy" : "sell",
             type: "market",
-            quantity: lots,
-            timeInForce: "GTC"
+            quantity: size.quantity,
+            timeInForce: "GTC",
+            ...(budget !== undefined && { notionalLimit: budget })
           })
         }
       }

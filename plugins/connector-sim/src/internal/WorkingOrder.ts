@@ -35,6 +35,8 @@ export interface WorkingOrder {
   hadBar: boolean
   /** The one-cancels-other group it belongs to while it lives. */
   oco: OcoGroup | undefined
+  /** Notional plus fees of its fills so far, against `order.notionalLimit`. */
+  spent: number
   done: boolean
 }
 
@@ -61,6 +63,7 @@ export const makeWorkingOrder = (
   shown: Math.min(order.displayQuantity ?? order.quantity, order.quantity - order.filledQuantity),
   hadBar: false,
   oco: undefined,
+  spent: 0,
   done: false
 })
 
