@@ -525,7 +525,13 @@ export class SimVenue {
   }
 
   /** Most lots, up to `quantity`, whose notional and fee at `price` fit what is left of the order's budget. */
-  private affordable(o: WorkingOrder, budget: number, price: number, quantity: number, liquidity: "maker" | "taker"): number {
+  private affordable(
+    o: WorkingOrder,
+    budget: number,
+    price: number,
+    quantity: number,
+    liquidity: "maker" | "taker"
+  ): number {
     const left = budget - o.spent
     const perLot = notional(o.spec, price, 1)
     let n = perLot > 0 ? Math.min(quantity, Math.floor(left / perLot)) : quantity
