@@ -68,6 +68,8 @@ export interface BacktestResult {
   readonly events: number
   readonly orders: number
   readonly rejections: number
+  /** Rejected orders by reason code. */
+  readonly rejectionReasons: Readonly<Record<string, number>>
 }
 
 const configError = (message: string) => new BacktestError({ reason: "Config", message })

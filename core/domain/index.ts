@@ -3,10 +3,13 @@
  *
  * @since 0.1.0
  */
+
+export * as Calendar from "./Calendar"
 export * as Commands from "./Commands"
 export * as Currency from "./Currency"
 export * as Decimal from "./Decimal"
 export * as Events from "./Events"
+export * as FeeSchedule from "./FeeSchedule"
 export * as Fill from "./Fill"
 export * as Ids from "./Ids"
 export * as Instrument from "./Instrument"

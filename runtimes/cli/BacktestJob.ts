@@ -10,30 +10,17 @@ import { Effect, Either, ParseResult, Schema } from "effect"
 import { BacktestError, run } from "../../core/backtest/Backtest"
 import type { Columns } from "../../core/data/Columns"
 import { readBarsCsv, readQuotesCsv, readTradesCsv } from "../../core/data/Csv"
-import { Currency } from "../../core/domain/Currency"
 import * as Decimal from "../../core/domain/Decimal"
 import { Instrument } from "../../core/domain/Instrument"
 import { makeSpecs } from "../../core/engine/InstrumentSpec"
 import { computeReport, equityCsv, formatStats, reportJson, tradesCsv } from "../../core/report/Report"
+import { StaticData } from "../../core/services/StaticData"
 import { type AnyStrategy, isStrategy } from "../../core/strategy/Strategy"
 import { type FeeModel, type LatencyModel, SimVenue, type SlippageModel } from "../../plugins/connector-sim/src/index"
 import smaCross from "../../plugins/strategy-sma-cross/src/index"
 
 /** Strategies known by name; others are loaded from a path. */
 const builtIn: Record<string, AnyStrategy> = { "sma-cross": smaCross, [smaCross.id]: smaCross }
-
-/** Currencies the CLI knows; static data files replace this with the data layer. */
-const currencies = Schema.decodeUnknownSync(Schema.Array(Currency))([
-  { code: "USD", decimals: 2, kind: "fiat" },
-  { code: "EUR", decimals: 2, kind: "fiat" },
-  { code: "GBP", decimals: 2, kind: "fiat" },
-  { code: "JPY", decimals: 0, kind: "fiat" },
-  { code: "CHF", decimals: 2, kind: "fiat" },
-  { code: "USDT", decimals: 6, kind: "crypto" },
-  { code: "USDC", decimals: 6, kind: "crypto" },
-  { code: "BTC", decimals: 8, kind: "crypto" },
-  { code: "ETH", decimals: 8, kind: "crypto" }
-])
 
 export interface BacktestJob {
   readonly strategy: string
@@ -95,6 +82,11 @@ const readColumns = (text: string, file: string, spec: Parameters<typeof readBar
   return Either.mapLeft(read, (e) => configError(e.message))
 }
 
+const rejected = (reasons: Readonly<Record<string, number>>): string => {
+  const entries = Object.entries(reasons)
+  return entries.length === 0 ? "" : ` (${entries.map(([reason, n]) => `${reason}: ${n}`).join(", ")})`
+}
+
 export const runBacktestJob = (job: BacktestJob) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
@@ -111,7 +103,12 @@ export const runBacktestJob = (job: BacktestJob) =>
         )
       )
     )
+    const staticData = yield* StaticData
+    const currencies = staticData.currencies
     const instruments = yield* Effect.forEach(job.data, (file, i) => {
+      // An instrument of the static data keeps its own units, sessions and calendar.
+      const known = staticData.instruments.find((instrument) => instrument.id === job.instruments[i])
+      if (known !== undefined) return Effect.succeed(known)
       const id =
         job.instruments[i] ??
         `${path
@@ -150,6 +147,7 @@ export const runBacktestJob = (job: BacktestJob) =>
     const result = yield* run({
       instruments,
       currencies,
+      fxRates: staticData.fxRates(data[0]?.ts[0]),
       data,
       strategyId: strategy.id,
       strategy: strategy.program(params),
@@ -164,7 +162,7 @@ export const runBacktestJob = (job: BacktestJob) =>
       fills: result.fills,
       benchmark: result.benchmark
     })
-    const summary = `${strategy.id} on ${instruments.map((i) => i.id).join(", ")}: ${result.events} events, ${result.orders} orders, ${result.fills.length} fills, ${result.rejections} rejected`
+    const summary = `${strategy.id} on ${instruments.map((i) => i.id).join(", ")}: ${result.events} events, ${result.orders} orders, ${result.fills.length} fills, ${result.rejections} rejected${rejected(result.rejectionReasons)}`
     return {
       table: `${summary}\n\n${formatStats(report.stats)}`,
       files: { "report.json": reportJson(report), "trades.csv": tradesCsv(report), "equity.csv": equityCsv(report) }

@@ -7,6 +7,7 @@
 import { createRequire } from "node:module"
 import { Command } from "@effect/cli"
 import { Console, Effect } from "effect"
+import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
 import packageJson from "../../package.json" with { type: "json" }
 import { fixedLatency, noSlippage, notionalFractionFee } from "../../plugins/connector-sim/src/index"
 import { backtest } from "./BacktestCommand"
@@ -61,13 +62,18 @@ const runCommand = Command.run(command, { name: "meridian", version: packageJson
 /** Run the CLI; a user error prints one line and sets a failing exit code instead of a stack trace. */
 export const run = (argv: ReadonlyArray<string>) =>
   runCommand(argv).pipe(
-    Effect.catchTag("BacktestError", (error) =>
-      Console.error(`meridian: ${error.message}`).pipe(
-        Effect.zipRight(
-          Effect.sync(() => {
-            process.exitCode = 1
-          })
-        )
-      )
+    Effect.provide(StaticDataSet.layerShipped),
+    Effect.catchTags({
+      BacktestError: (error) => fail(error.message),
+      StaticDataError: (error) => fail(error.message)
+    })
+  )
+
+const fail = (message: string) =>
+  Console.error(`meridian: ${message}`).pipe(
+    Effect.zipRight(
+      Effect.sync(() => {
+        process.exitCode = 1
+      })
     )
   )

@@ -8,6 +8,7 @@ import { BarBuilder } from "../../core/data/Columns"
 import { computeReport, reportJson } from "../../core/report/Report"
 import { Accounts } from "../../core/services/Accounts"
 import { MarketData } from "../../core/services/MarketData"
+import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
 import { fixedLatency, noFees, noSlippage, SimVenue } from "../../plugins/connector-sim/src/index"
 import smaCross from "../../plugins/strategy-sma-cross/src/index"
 import { runBacktestJob } from "../../runtimes/cli/BacktestJob"
@@ -149,6 +150,6 @@ describe("Backtest", () => {
       expect(outcome.table).toMatch(/buy-and-hold on SPX.SIM: 5105 events, 1 orders, 1 fills/)
       const bad = yield* runBacktestJob({ ...job, params: { lots: "many" } }).pipe(Effect.flip)
       expect(bad.message).toMatch(/lots: Expected number, actual "many"/)
-    }).pipe(Effect.provide(NodeContext.layer))
+    }).pipe(Effect.provide(StaticDataSet.layerShipped), Effect.provide(NodeContext.layer))
   )
 })

@@ -38,6 +38,7 @@ export class Replay {
   private readonly fills: Array<Fill> = []
   private orders = 0
   private rejections = 0
+  private readonly rejectionReasons = new Map<string, number>()
   private readonly equityTs = new GrowableSeries()
   private readonly equity = new GrowableSeries()
   private readonly exposed = new GrowableSeries()
@@ -97,7 +98,10 @@ export class Replay {
   onAccountEvent(event: AccountEvent): void {
     if (event._tag === "OrderFilled") this.fills.push(event.fill)
     else if (event._tag === "OrderSubmitted") this.orders++
-    else if (event._tag === "OrderRejected") this.rejections++
+    else if (event._tag === "OrderRejected") {
+      this.rejections++
+      this.rejectionReasons.set(event.reason, (this.rejectionReasons.get(event.reason) ?? 0) + 1)
+    }
     const handlers = this.options.tables.account
     for (let i = 0; i < handlers.length; i++) handlers[i]!(event)
   }
@@ -142,7 +146,8 @@ export class Replay {
       fills: this.fills,
       events: this.processed,
       orders: this.orders,
-      rejections: this.rejections
+      rejections: this.rejections,
+      rejectionReasons: Object.fromEntries(this.rejectionReasons)
     }
   }
 
