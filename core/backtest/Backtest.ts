@@ -157,6 +157,7 @@ export const run = (config: BacktestConfig): Effect.Effect<BacktestResult, Backt
     const close = yield* Effect.forkDaemon(Scope.close(strategyScope, Exit.void)).pipe(Effect.withScheduler(scheduler))
     scheduler.drain()
     yield* Fiber.await(close)
+    replay.finish()
 
     return { ...replay.result(), specs, baseCurrency, initialEquity }
   })

@@ -315,3 +315,9 @@ export const readTradesCsv = (text: string, options: TickCsvOptions): Either.Eit
     return undefined
   })
 }
+
+/** What a CSV file holds, from its header line: bars have a close, quotes a bid or an ask, the rest are trades. */
+export const kindOfHeader = (header: string): "bar" | "quote" | "trade" => {
+  const names = header.toLowerCase()
+  return /\bclose\b/.test(names) ? "bar" : /\b(bid|ask)/.test(names) ? "quote" : "trade"
+}

@@ -4,11 +4,13 @@
  *
  * Trading calls are synchronous and never block: they hand the command to the service and return the client
  * order id, so they can be made from a market data handler. Live, the command goes out on the wire; in a backtest,
- * to the in-process engine — the strategy cannot tell which.
+ * to the in-process engine — the strategy cannot tell which. Events about the order may reach the strategy's
+ * account handlers before the call returns (the in-process engine checks risk at once): a strategy that tracks its
+ * orders records the client order id it is about to use, or matches events by their contents.
  *
  * @since 0.1.0
  */
-import { Context, type Effect } from "effect"
+import { Context, type Effect, type Scope } from "effect"
 import type { AccountEvent } from "../domain/Events"
 import type { AccountId, ClientOrderId, InstrumentId } from "../domain/Ids"
 import type { Order, OrderRequest } from "../domain/Order"
@@ -50,7 +52,7 @@ export interface AccountsService {
   readonly freeCash: (currency: string) => number
   readonly openOrders: () => ReadonlyArray<Order>
   /** Call `handler` for each of the account's events until the subscriber's scope closes. */
-  readonly subscribe: (handler: (event: AccountEvent) => void) => Effect.Effect<void>
+  readonly subscribe: (handler: (event: AccountEvent) => void) => Effect.Effect<void, never, Scope.Scope>
 }
 
 export class Accounts extends Context.Tag("@meridian/core/Accounts")<Accounts, AccountsService>() {}

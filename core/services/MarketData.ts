@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Context, type Effect, Schema } from "effect"
+import { Context, type Effect, Schema, type Scope } from "effect"
 import type { InstrumentId } from "../domain/Ids"
 import type { Instrument } from "../domain/Instrument"
 import type { InstrumentSpec } from "../engine/InstrumentSpec"
@@ -62,7 +62,10 @@ export interface MarketDataService {
   /** The instrument with its currency and exact value per tick-lot, for sizing. */
   readonly spec: (instrumentId: InstrumentId) => InstrumentSpec | undefined
   /** Call `handlers` for every event of the instrument until the subscriber's scope closes. */
-  readonly subscribe: (instrumentId: InstrumentId, handlers: MarketDataHandlers) => Effect.Effect<void, MarketDataError>
+  readonly subscribe: (
+    instrumentId: InstrumentId,
+    handlers: MarketDataHandlers
+  ) => Effect.Effect<void, MarketDataError, Scope.Scope>
 }
 
 export class MarketData extends Context.Tag("@meridian/core/MarketData")<MarketData, MarketDataService>() {}

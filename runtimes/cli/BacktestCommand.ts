@@ -14,9 +14,11 @@ import { runBacktestJob } from "./BacktestJob"
 const strategy = Options.text("strategy").pipe(
   Options.withDescription("a built-in strategy (sma-cross) or the path of a TypeScript file exporting one")
 )
-const data = Options.file("data", { exists: "yes" }).pipe(
+const data = Options.text("data").pipe(
   Options.repeated,
-  Options.withDescription("a CSV file of bars (Date,Open,High,Low,Close[,Volume]), quotes or trades; repeatable")
+  Options.withDescription(
+    "a CSV file of bars (Date,Open,High,Low,Close[,Volume]), quotes or trades, or catalog:<instrument>[,...] from the history; repeatable"
+  )
 )
 const instrument = Options.text("instrument").pipe(
   Options.repeated,
@@ -49,10 +51,28 @@ const sizing = Options.text("sizing").pipe(
 const accountKind = Options.choice("account", ["cash", "margin"]).pipe(Options.withDefault("cash" as const))
 const latencyUs = Options.integer("latency-us").pipe(Options.withDefault(0))
 const seed = Options.integer("seed").pipe(Options.withDefault(1))
+const history = Options.directory("history").pipe(
+  Options.withDefault(".meridian/history"),
+  Options.withDescription("root of the market data history, for --data catalog:<instrument>[,...]")
+)
+const from = Options.text("from").pipe(
+  Options.optional,
+  Options.withDescription("first date (or date-time, UTC) of history to replay")
+)
+const to = Options.text("to").pipe(Options.optional, Options.withDescription("date (or date-time, UTC) to stop before"))
 const out = Options.directory("out").pipe(
   Options.optional,
   Options.withDescription("write report.json, trades.csv and equity.csv here")
 )
+
+/** An ISO date or date-time (UTC unless it says otherwise) as µs since the epoch. */
+const micros = (flag: string, text: Option.Option<string>): Effect.Effect<number | undefined, BacktestError> => {
+  if (Option.isNone(text)) return Effect.succeed(undefined)
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text.value) ? `${text.value}T00:00:00Z` : text.value)
+  return Number.isNaN(ms)
+    ? Effect.fail(new BacktestError({ reason: "Config", message: `${flag} ${text.value} is not an ISO date` }))
+    : Effect.succeed(ms * 1000)
+}
 
 export const backtest = Command.make(
   "backtest",
@@ -72,6 +92,9 @@ export const backtest = Command.make(
     accountKind,
     latencyUs,
     seed,
+    history,
+    from,
+    to,
     out
   },
   (o) =>
@@ -93,7 +116,11 @@ export const backtest = Command.make(
                   message: `--commission ${o.commission} is not a decimal fraction`
                 })
             })
+      const range = yield* Effect.all({ from: micros("--from", o.from), to: micros("--to", o.to) })
       const outcome = yield* runBacktestJob({
+        historyDir: o.history,
+        ...(range.from !== undefined && { from: range.from }),
+        ...(range.to !== undefined && { to: range.to }),
         strategy: o.strategy,
         data: o.data,
         instruments: o.instrument,

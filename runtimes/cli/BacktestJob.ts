@@ -9,15 +9,17 @@ import { FileSystem, Path } from "@effect/platform"
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { BacktestError, run } from "../../core/backtest/Backtest"
 import type { Columns } from "../../core/data/Columns"
-import { readBarsCsv, readQuotesCsv, readTradesCsv } from "../../core/data/Csv"
+import { kindOfHeader, readBarsCsv, readQuotesCsv, readTradesCsv } from "../../core/data/Csv"
 import * as Decimal from "../../core/domain/Decimal"
-import { Instrument } from "../../core/domain/Instrument"
+import type { InstrumentId } from "../../core/domain/Ids"
 import { makeSpecs } from "../../core/engine/InstrumentSpec"
+import { loadCatalogData } from "../../core/history/History"
 import { computeReport, equityCsv, formatStats, reportJson, tradesCsv } from "../../core/report/Report"
 import { StaticData } from "../../core/services/StaticData"
 import { type AnyStrategy, isStrategy } from "../../core/strategy/Strategy"
 import { type FeeModel, type LatencyModel, SimVenue, type SlippageModel } from "../../plugins/connector-sim/src/index"
 import smaCross from "../../plugins/strategy-sma-cross/src/index"
+import { resolveInstrument } from "./Instruments"
 
 /** Strategies known by name; others are loaded from a path. */
 const builtIn: Record<string, AnyStrategy> = { "sma-cross": smaCross, [smaCross.id]: smaCross }
@@ -33,6 +35,11 @@ export interface BacktestJob {
   readonly lotSize: string
   readonly timezone: string
   readonly accountKind: "cash" | "margin"
+  /** Root of the market data history, for `catalog:` data. */
+  readonly historyDir: string
+  /** Range of history to replay, µs since the epoch (`to` exclusive). */
+  readonly from?: number
+  readonly to?: number
   readonly venue: {
     readonly barFill: "next-open" | "close"
     readonly fees: FeeModel
@@ -72,13 +79,14 @@ const loadStrategy = (name: string) =>
   })
 
 const readColumns = (text: string, file: string, spec: Parameters<typeof readBarsCsv>[1]["spec"], timezone: string) => {
-  const header = (text.split(/\r?\n/, 1)[0] ?? "").toLowerCase()
   const options = { file, spec, timezone }
-  const read: Either.Either<Columns, { readonly message: string }> = /\bclose\b/.test(header)
-    ? readBarsCsv(text, options)
-    : /\b(bid|ask)/.test(header)
-      ? readQuotesCsv(text, options)
-      : readTradesCsv(text, options)
+  const kind = kindOfHeader(text.split(/\r?\n/, 1)[0] ?? "")
+  const read: Either.Either<Columns, { readonly message: string }> =
+    kind === "bar"
+      ? readBarsCsv(text, options)
+      : kind === "quote"
+        ? readQuotesCsv(text, options)
+        : readTradesCsv(text, options)
   return Either.mapLeft(read, (e) => configError(e.message))
 }
 
@@ -86,6 +94,19 @@ const rejected = (reasons: Readonly<Record<string, number>>): string => {
   const entries = Object.entries(reasons)
   return entries.length === 0 ? "" : ` (${entries.map(([reason, n]) => `${reason}: ${n}`).join(", ")})`
 }
+
+/** `AAPL.csv` → `AAPL.SIM`. */
+const idFromFile = (name: string): string =>
+  `${name
+    .replace(/\.[^.]*$/, "")
+    .toUpperCase()
+    .replace(/[^A-Z0-9_-]/g, "-")}.SIM`
+
+/** The same columns with instrument indices mapped through `to`. */
+const reindex = (columns: Columns, to: ReadonlyArray<number>): Columns => ({
+  ...columns,
+  instrument: columns.instrument.map((i) => to[i] ?? i)
+})
 
 export const runBacktestJob = (job: BacktestJob) =>
   Effect.gen(function* () {
@@ -105,41 +126,40 @@ export const runBacktestJob = (job: BacktestJob) =>
     )
     const staticData = yield* StaticData
     const currencies = staticData.currencies
-    const instruments = yield* Effect.forEach(job.data, (file, i) => {
-      // An instrument of the static data keeps its own units, sessions and calendar.
-      const known = staticData.instruments.find((instrument) => instrument.id === job.instruments[i])
-      if (known !== undefined) return Effect.succeed(known)
-      const id =
-        job.instruments[i] ??
-        `${path
-          .basename(file)
-          .replace(/\.[^.]*$/, "")
-          .toUpperCase()
-          .replace(/[^A-Z0-9_-]/g, "-")}.SIM`
-      const [symbol = id, venue = "SIM"] = [id.slice(0, id.lastIndexOf(".")), id.slice(id.lastIndexOf(".") + 1)]
-      return Schema.decodeUnknown(Instrument, { errors: "all" })({
-        id,
-        venue,
-        symbol,
-        assetClass: "equity",
-        quoteCurrency: job.currency,
-        tickSize: job.tickSize,
-        lotSize: job.lotSize,
-        multiplier: "1",
-        timezone: job.timezone,
-        sessions: []
-      }).pipe(Effect.mapError((e) => configError(`instrument for ${file}: ${e.message}`)))
-    })
+    // Each --data names a file (its instrument from --instrument in order, or from the file name) or the
+    // history's instruments (`catalog:A,B`); files of the same instrument feed one instrument.
+    const sources = job.data.map((source, i) =>
+      source.startsWith("catalog:")
+        ? {
+            kind: "catalog" as const,
+            ids: source
+              .slice("catalog:".length)
+              .split(",")
+              .filter((id) => id !== "")
+          }
+        : { kind: "file" as const, file: source, id: job.instruments[i] ?? idFromFile(path.basename(source)) }
+    )
+    const ids = [...new Set(sources.flatMap((source) => (source.kind === "file" ? [source.id] : source.ids)))]
+    const instruments = yield* Effect.forEach(ids, (id) => resolveInstrument(staticData, id, job))
     const specs = yield* Effect.try({
       try: () => makeSpecs(instruments, currencies),
       catch: (e) => configError(e instanceof Error ? e.message : String(e))
     })
-    const data = yield* Effect.forEach(job.data, (file, i) =>
-      fs.readFileString(file).pipe(
-        Effect.mapError((e) => configError(`cannot read ${file}: ${e.message}`)),
-        Effect.flatMap((text) => readColumns(text, file, specs.list[i]!, job.timezone))
-      )
-    )
+    const indexOf = (id: string) => specs.byId.get(id as InstrumentId)!.index
+    const data = (yield* Effect.forEach(sources, (source) =>
+      source.kind === "file"
+        ? fs.readFileString(source.file).pipe(
+            Effect.mapError((e) => configError(`cannot read ${source.file}: ${e.message}`)),
+            Effect.flatMap((text) => readColumns(text, source.file, specs.list[indexOf(source.id)]!, job.timezone)),
+            Effect.map((columns) => [columns])
+          )
+        : loadCatalogData(job.historyDir, source.ids, job.from, job.to).pipe(
+            Effect.mapError((e) => configError(`history ${job.historyDir}: ${e.message}`)),
+            // The history indexes instruments by their place in `source.ids`; the run by its own list.
+            Effect.map((sets) => sets.map((columns) => reindex(columns, source.ids.map(indexOf))))
+          )
+    )).flat()
+    if (data.every((columns) => columns.length === 0)) return yield* configError("no market data in the given range")
     const currency = specs.currencies.get(instruments[0]!.quoteCurrency)!
     const deposit = yield* Either.mapLeft(Decimal.toUnits(job.cash, Decimal.minorIncrement(currency.decimals)), (e) =>
       configError(`--cash ${job.cash}: ${e.message}`)

@@ -10,8 +10,10 @@ import { Console, Effect } from "effect"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
 import packageJson from "../../package.json" with { type: "json" }
 import { fixedLatency, noSlippage, notionalFractionFee } from "../../plugins/connector-sim/src/index"
+import { plugin } from "../../registry/src/Cli"
 import { backtest } from "./BacktestCommand"
 import { runBacktestJob } from "./BacktestJob"
+import { data } from "./DataCommand"
 
 /** Real daily S&P 500 bars (2000-2020) shipped by the vega-datasets package beside its build. */
 const sp500 = () => {
@@ -33,6 +35,7 @@ const demo = Command.make("demo", {}, () =>
       lotSize: "1",
       timezone: "America/New_York",
       accountKind: "cash",
+      historyDir: ".meridian/history",
       venue: {
         barFill: "next-open",
         fees: notionalFractionFee("0.001"),
@@ -54,7 +57,7 @@ const info = Command.make("info", {}, () =>
 
 export const command = Command.make("meridian").pipe(
   Command.withDescription("Meridian: backtest, paper-trade and trade live with one strategy code"),
-  Command.withSubcommands([demo, backtest, info])
+  Command.withSubcommands([demo, backtest, data, plugin, info])
 )
 
 const runCommand = Command.run(command, { name: "meridian", version: packageJson.version })
@@ -65,7 +68,8 @@ export const run = (argv: ReadonlyArray<string>) =>
     Effect.provide(StaticDataSet.layerShipped),
     Effect.catchTags({
       BacktestError: (error) => fail(error.message),
-      StaticDataError: (error) => fail(error.message)
+      StaticDataError: (error) => fail(error.message),
+      HistoryError: (error) => fail(error.message)
     })
   )
 

@@ -144,6 +144,7 @@ describe("Backtest", () => {
         lotSize: "1",
         timezone: "America/New_York",
         accountKind: "cash" as const,
+        historyDir: ".meridian/history",
         venue: { barFill: "next-open" as const, fees: noFees, latency: fixedLatency(0), slippage: noSlippage, seed: 1 }
       }
       const outcome = yield* runBacktestJob(job)

@@ -62,6 +62,40 @@ describe("meridian CLI (a real process)", () => {
     expect(result.stderr).toMatch(/line 3, column "High": high 9 is below low 11/)
   })
 
+  it("imports CSV into the market data history, lists it, and backtests from it", async () => {
+    const history = mkdtempSync(join(tmpdir(), "meridian-history-"))
+    const imported = await meridian(
+      "data",
+      "import",
+      sp500Path,
+      "--instrument",
+      "SPY.ARCX",
+      "--timezone",
+      "America/New_York",
+      "--history",
+      history
+    )
+    expect(imported.stdout).toMatch(/imported 5105 bar rows of SPY.ARCX/)
+    const catalog = await meridian("data", "catalog", "--history", history)
+    expect(catalog.stdout).toMatch(/SPY\.ARCX\s+bar\s+2000-01-03T05:00:00.000Z\s+2020-04-17T04:00:00.000Z\s+5105/)
+    const result = await meridian(
+      "backtest",
+      "--strategy",
+      "sma-cross",
+      "--data",
+      "catalog:SPY.ARCX",
+      "--history",
+      history,
+      "--from",
+      "2010-01-01",
+      "--to",
+      "2015-01-01"
+    )
+    expect(result.stderr).toBe("")
+    // 2010 to 2014 hold 1,258 trading days.
+    expect(result.stdout).toMatch(/strategy-sma-cross on SPY.ARCX: 1258 events/)
+  })
+
   it("names a bad parameter", async () => {
     const result = await meridian("backtest", "--strategy", "sma-cross", "--data", sp500Path, "--param", "fast=50")
     expect(result.code).toBe(1)

@@ -2,7 +2,7 @@
  * The simulated `MarketData` and `Accounts` ports of a backtest: thin adapters over the replay's handler tables
  * and the in-process Accounts engine.
  */
-import { Effect } from "effect"
+import { Effect, type Scope } from "effect"
 import type { ReplaceOrder, SubmitOrder, SubmitOrderList } from "../../domain/Commands"
 import type { AccountEvent } from "../../domain/Events"
 import type { AccountId, ClientOrderId, CurrencyCode, InstrumentId, StrategyId } from "../../domain/Ids"
@@ -29,6 +29,19 @@ export const makeHandlerTables = (instruments: number): HandlerTables => ({
   account: []
 })
 
+/** Add `handler` to `list` for as long as the caller's scope lives. */
+const register = <H>(list: Array<H>, handler: H | undefined): Effect.Effect<void, never, Scope.Scope> =>
+  handler === undefined
+    ? Effect.void
+    : Effect.acquireRelease(
+        Effect.sync(() => list.push(handler)),
+        () =>
+          Effect.sync(() => {
+            const at = list.indexOf(handler)
+            if (at >= 0) list.splice(at, 1)
+          })
+      )
+
 export const makeMarketData = (specs: InstrumentSpecs, tables: HandlerTables): MarketDataService => ({
   instruments: specs.list.map((s) => s.instrument),
   spec: (instrumentId) => specs.byId.get(instrumentId),
@@ -40,10 +53,11 @@ export const makeMarketData = (specs: InstrumentSpecs, tables: HandlerTables): M
           new MarketDataError({ reason: "UnknownInstrument", message: `${instrumentId} is not in this backtest` })
         )
       }
-      if (handlers.onQuote) tables.quote[spec.index]?.push(handlers.onQuote)
-      if (handlers.onTrade) tables.trade[spec.index]?.push(handlers.onTrade)
-      if (handlers.onBar) tables.bar[spec.index]?.push(handlers.onBar)
-      return Effect.void
+      return Effect.all([
+        register(tables.quote[spec.index]!, handlers.onQuote),
+        register(tables.trade[spec.index]!, handlers.onTrade),
+        register(tables.bar[spec.index]!, handlers.onBar)
+      ]).pipe(Effect.asVoid)
     })
 })
 
@@ -104,9 +118,6 @@ export const makeAccounts = (options: {
     equity: () => engine.portfolio(accountId).equity(),
     freeCash: (currency) => engine.portfolio(accountId).freeCash(currency as CurrencyCode),
     openOrders: () => engine.openOrders(accountId),
-    subscribe: (handler) =>
-      Effect.sync(() => {
-        tables.account.push(handler)
-      })
+    subscribe: (handler) => register(tables.account, handler)
   }
 }

@@ -164,6 +164,11 @@ export class Replay {
     return clock.nextTimer()
   }
 
+  /** Send what the strategy queued while it stopped (cancels in its finalizers). */
+  finish(): void {
+    if (this.pending.length > 0) this.flush()
+  }
+
   /** Send queued venue commands; the venue's answers may queue more (contingent orders), so loop. */
   private flush(): void {
     const pending = this.pending

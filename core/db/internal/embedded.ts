@@ -1,0 +1,44 @@
+/**
+ * The embedded PostgreSQL: PGlite (Postgres compiled to WebAssembly) behind a local socket that speaks the
+ * PostgreSQL wire protocol, so the same `@effect/sql-pg` client serves it and a real server.
+ */
+import { PGlite } from "@electric-sql/pglite"
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
+import { Effect, type Scope } from "effect"
+import { type DatabaseError, toDatabaseError } from "../DatabaseError"
+
+/** Where the embedded server listens. */
+export interface EmbeddedAddress {
+  readonly host: string
+  readonly port: number
+}
+
+/**
+ * Start PGlite on `dataDir` (in memory when absent) and serve it on an ephemeral port of 127.0.0.1; both stop
+ * when the scope closes.
+ */
+export const startEmbedded = (
+  dataDir: string | undefined
+): Effect.Effect<EmbeddedAddress, DatabaseError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const db = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => PGlite.create(dataDir === undefined ? {} : { dataDir }),
+        catch: toDatabaseError("Embedded", `cannot open the embedded database${dataDir ? ` at ${dataDir}` : ""}`)
+      }),
+      (db) => Effect.promise(() => db.close())
+    )
+    // PGlite is one session: the server queues every connection's statements onto it, a transaction holding it
+    // until it ends. A few connections are allowed so that a reconnecting pool is never refused.
+    const server = new PGLiteSocketServer({ db, port: 0, host: "127.0.0.1", maxConnections: 4 })
+    yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => server.start(),
+        catch: toDatabaseError("Embedded", "cannot start the embedded database server")
+      }),
+      () => Effect.promise(() => server.stop())
+    )
+    const conn = server.getServerConn()
+    const colon = conn.lastIndexOf(":")
+    return { host: conn.slice(0, colon), port: Number(conn.slice(colon + 1)) }
+  })

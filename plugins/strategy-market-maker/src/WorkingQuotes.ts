@@ -1,0 +1,130 @@
+/**
+ * The market maker's two working orders, one per side, followed from the account's events: which order each side
+ * has, whether it is on its way, working, being amended or canceled, and at what price and size.
+ *
+ * The Accounts port may report an order (`OrderSubmitted`, a risk `OrderRejected`) before the call that sent it
+ * returns its client order id, so events seen during `place` wait until the id is known.
+ *
+ * @since 0.1.0
+ */
+import type { AccountEvent } from "../../../core/domain/Events"
+import type { ClientOrderId, OrderId } from "../../../core/domain/Ids"
+
+/** `idle`: no order. `pending`: sent, not yet accepted. `amending` / `canceling`: a replace / cancel in flight. */
+export type QuoteState = "idle" | "pending" | "working" | "amending" | "canceling"
+
+/** One side's order. */
+export class QuoteSlot {
+  state: QuoteState = "idle"
+  clientOrderId: ClientOrderId | undefined = undefined
+  orderId: OrderId | undefined = undefined
+  /** Limit price and total quantity as the venue last confirmed them (or as sent, while pending). */
+  price = 0
+  quantity = 0
+  filled = 0
+  /** The mid price and inventory the order was last priced for. */
+  pricedMid = 0
+  pricedInventory = 0
+  /** Whether this side's last order was rejected (by risk, or by the venue as it would take liquidity). */
+  refused = false
+
+  /** Lots still to fill. */
+  get leaves(): number {
+    return this.quantity - this.filled
+  }
+
+  /** Whether an order is open on this side. */
+  get live(): boolean {
+    return this.state !== "idle"
+  }
+
+  reset(): void {
+    this.state = "idle"
+    this.clientOrderId = undefined
+    this.orderId = undefined
+    this.filled = 0
+  }
+}
+
+export class WorkingQuotes {
+  readonly bid = new QuoteSlot()
+  readonly ask = new QuoteSlot()
+  private buffer: Array<AccountEvent> | undefined
+
+  /** Send a new order for `slot` through `send` (an `accounts.submit` call) and follow it. */
+  place(slot: QuoteSlot, price: number, quantity: number, send: () => ClientOrderId): void {
+    const buffer: Array<AccountEvent> = []
+    this.buffer = buffer
+    try {
+      slot.clientOrderId = send()
+    } finally {
+      this.buffer = undefined
+    }
+    slot.state = "pending"
+    slot.refused = false
+    slot.orderId = undefined
+    slot.price = price
+    slot.quantity = quantity
+    slot.filled = 0
+    for (const event of buffer) this.onEvent(event)
+  }
+
+  /** Feed every account event here (`accounts.subscribe`). */
+  onEvent(event: AccountEvent): void {
+    if (this.buffer !== undefined) {
+      this.buffer.push(event)
+      return
+    }
+    switch (event._tag) {
+      case "OrderSubmitted": {
+        const slot = this.byClientOrderId(event.order.clientOrderId)
+        if (slot !== undefined) slot.orderId = event.order.orderId
+        return
+      }
+      case "OrderAccepted": {
+        const slot = this.byOrderId(event.orderId)
+        if (slot?.state === "pending") slot.state = "working"
+        return
+      }
+      case "OrderReplaced": {
+        const slot = this.byOrderId(event.orderId)
+        if (slot === undefined) return
+        if (slot.state === "amending") slot.state = "working"
+        slot.quantity = event.quantity
+        if (event.limitPrice !== undefined) slot.price = event.limitPrice
+        return
+      }
+      case "OrderModifyRejected": {
+        const slot = this.byClientOrderId(event.clientOrderId)
+        if (slot?.state === "amending" || slot?.state === "canceling") slot.state = "working"
+        return
+      }
+      case "OrderFilled": {
+        const slot = this.byClientOrderId(event.fill.clientOrderId)
+        if (slot === undefined) return
+        slot.filled += event.fill.quantity
+        if (event.leavesQuantity === 0) slot.reset()
+        return
+      }
+      case "OrderRejected": {
+        const slot = this.byClientOrderId(event.clientOrderId)
+        if (slot === undefined) return
+        slot.reset()
+        slot.refused = true
+        return
+      }
+      case "OrderCanceled":
+      case "OrderExpired":
+        this.byOrderId(event.orderId)?.reset()
+        return
+    }
+  }
+
+  private byClientOrderId(id: ClientOrderId): QuoteSlot | undefined {
+    return this.bid.clientOrderId === id ? this.bid : this.ask.clientOrderId === id ? this.ask : undefined
+  }
+
+  private byOrderId(id: OrderId): QuoteSlot | undefined {
+    return this.bid.orderId === id ? this.bid : this.ask.orderId === id ? this.ask : undefined
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Instruments the CLI trades: from static data when it knows the id, else made from the units given on the
+ * command line.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Schema } from "effect"
+import { BacktestError } from "../../core/backtest/Backtest"
+import { Instrument } from "../../core/domain/Instrument"
+import type { StaticDataService } from "../../core/services/StaticData"
+
+export interface InstrumentDefaults {
+  readonly currency: string
+  readonly tickSize: string
+  readonly lotSize: string
+  readonly timezone: string
+}
+
+export const resolveInstrument = (
+  staticData: StaticDataService,
+  id: string,
+  defaults: InstrumentDefaults
+): Effect.Effect<Instrument, BacktestError> => {
+  // An instrument of the static data keeps its own units, sessions and calendar.
+  const known = staticData.instruments.find((instrument) => instrument.id === id)
+  if (known !== undefined) return Effect.succeed(known)
+  const dot = id.lastIndexOf(".")
+  return Schema.decodeUnknown(Instrument, { errors: "all" })({
+    id,
+    venue: dot < 0 ? "SIM" : id.slice(dot + 1),
+    symbol: dot < 0 ? id : id.slice(0, dot),
+    assetClass: "equity",
+    quoteCurrency: defaults.currency,
+    tickSize: defaults.tickSize,
+    lotSize: defaults.lotSize,
+    multiplier: "1",
+    timezone: defaults.timezone,
+    sessions: []
+  }).pipe(Effect.mapError((e) => new BacktestError({ reason: "Config", message: `instrument ${id}: ${e.message}` })))
+}
