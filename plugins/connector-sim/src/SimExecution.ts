@@ -5,8 +5,8 @@
  * @since 0.1.0
  */
 import { Effect, Layer } from "effect"
-import type { ExecutionReport } from "../../../core/domain/Commands"
-import { Execution, type ExecutionService } from "../../../core/services/Execution"
+import type { ExecutionReport } from "@meridian/core/domain/Commands"
+import { Execution, type ExecutionService } from "@meridian/core/services/Execution"
 import { SimVenue, type SimVenueOptions } from "./SimVenue"
 
 export interface SimExecution {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { Order } from "../../../core/domain/Order"
-import { lots, ticks, timestamp } from "../../../core/domain/Units"
+import type { Order } from "@meridian/core/domain/Order"
+import { lots, ticks, timestamp } from "@meridian/core/domain/Units"
 import { AAPL_INDEX, harness, order, T0 } from "../test/simHarness"
 
 type Sim = ReturnType<typeof harness>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { ExecutionReport } from "../../../core/domain/Commands"
-import { lots, ticks, timestamp } from "../../../core/domain/Units"
+import type { ExecutionReport } from "@meridian/core/domain/Commands"
+import { lots, ticks, timestamp } from "@meridian/core/domain/Units"
 import { AAPL_INDEX, harness, order, T0 } from "../test/simHarness"
 import { makerTakerFee } from "./models/Fees"
 import { fixedLatency, jitteredLatency } from "./models/Latency"

@@ -5,13 +5,13 @@
  *
  * @since 0.1.0
  */
-import type { ExecutionCommand, ExecutionReport } from "../../../core/domain/Commands"
-import type { OrderId, TradeId, VenueOrderId } from "../../../core/domain/Ids"
-import type { Order } from "../../../core/domain/Order"
-import { mulDivRound } from "../../../core/domain/SafeInt"
-import { nextUtcMidnight, sessionClose } from "../../../core/domain/Session"
-import { lots, minor, ticks, timestamp } from "../../../core/domain/Units"
-import { type InstrumentSpecs, notional } from "../../../core/engine/InstrumentSpec"
+import type { ExecutionCommand, ExecutionReport } from "@meridian/core/domain/Commands"
+import type { OrderId, TradeId, VenueOrderId } from "@meridian/core/domain/Ids"
+import type { Order } from "@meridian/core/domain/Order"
+import { mulDivRound } from "@meridian/core/domain/SafeInt"
+import { nextUtcMidnight, sessionClose } from "@meridian/core/domain/Session"
+import { lots, minor, ticks, timestamp } from "@meridian/core/domain/Units"
+import { type InstrumentSpecs, notional } from "@meridian/core/engine/InstrumentSpec"
 import { walkBar } from "./internal/barPath"
 import { available, BARS, BOOK, bestPrice, type Market, makeMarket, QUOTES, TRADES } from "./internal/Market"
 import { OcoGroups } from "./internal/OcoGroups"

@@ -9,10 +9,10 @@
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
-import type { InstrumentId } from "../../../core/domain/Ids"
-import { Accounts } from "../../../core/services/Accounts"
-import { MarketData } from "../../../core/services/MarketData"
-import * as Strategy from "../../../core/strategy/Strategy"
+import type { InstrumentId } from "@meridian/core/domain/Ids"
+import { Accounts } from "@meridian/core/services/Accounts"
+import { MarketData } from "@meridian/core/services/MarketData"
+import * as Strategy from "@meridian/core/strategy/Strategy"
 import { type QuoteTarget, quotePrices } from "./QuotePrices"
 import { type QuoteSlot, WorkingQuotes } from "./WorkingQuotes"
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { AccountEvent } from "../../../core/domain/Events"
-import type { ClientOrderId } from "../../../core/domain/Ids"
+import type { AccountEvent } from "@meridian/core/domain/Events"
+import type { ClientOrderId } from "@meridian/core/domain/Ids"
 import { WorkingQuotes } from "./WorkingQuotes"
 
 const header = { sequence: 1, ts: 0, accountId: "acc" }

@@ -7,8 +7,8 @@
  *
  * @since 0.1.0
  */
-import type { AccountEvent } from "../../../core/domain/Events"
-import type { ClientOrderId, OrderId } from "../../../core/domain/Ids"
+import type { AccountEvent } from "@meridian/core/domain/Events"
+import type { ClientOrderId, OrderId } from "@meridian/core/domain/Ids"
 
 /** `idle`: no order. `pending`: sent, not yet accepted. `amending` / `canceling`: a replace / cancel in flight. */
 export type QuoteState = "idle" | "pending" | "working" | "amending" | "canceling"

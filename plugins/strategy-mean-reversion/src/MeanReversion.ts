@@ -12,11 +12,11 @@
  */
 import { Effect, Schema } from "effect"
 import { BollingerBands } from "trading-signals"
-import type { ClientOrderId, InstrumentId } from "../../../core/domain/Ids"
-import { Accounts, type OrderInput } from "../../../core/services/Accounts"
-import { MarketData } from "../../../core/services/MarketData"
-import * as Sizing from "../../../core/strategy/Sizing"
-import * as Strategy from "../../../core/strategy/Strategy"
+import type { ClientOrderId, InstrumentId } from "@meridian/core/domain/Ids"
+import { Accounts, type OrderInput } from "@meridian/core/services/Accounts"
+import { MarketData } from "@meridian/core/services/MarketData"
+import * as Sizing from "@meridian/core/strategy/Sizing"
+import * as Strategy from "@meridian/core/strategy/Strategy"
 import { OwnOrders } from "./OwnOrders"
 
 export const Params = Schema.Struct({

@@ -6,11 +6,11 @@
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
-import { Accounts } from "../../../core/services/Accounts"
-import { MarketData } from "../../../core/services/MarketData"
-import { RollingMean } from "../../../core/strategy/RollingMean"
-import * as Sizing from "../../../core/strategy/Sizing"
-import * as Strategy from "../../../core/strategy/Strategy"
+import { Accounts } from "@meridian/core/services/Accounts"
+import { MarketData } from "@meridian/core/services/MarketData"
+import { RollingMean } from "@meridian/core/strategy/RollingMean"
+import * as Sizing from "@meridian/core/strategy/Sizing"
+import * as Strategy from "@meridian/core/strategy/Strategy"
 
 const Period = Schema.Int.pipe(Schema.between(1, 10_000))
 

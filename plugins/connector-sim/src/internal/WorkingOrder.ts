@@ -3,8 +3,8 @@
  *
  * @since 0.1.0
  */
-import type { Order } from "../../../../core/domain/Order"
-import type { InstrumentSpec } from "../../../../core/engine/InstrumentSpec"
+import type { Order } from "@meridian/core/domain/Order"
+import type { InstrumentSpec } from "@meridian/core/engine/InstrumentSpec"
 import type { OcoGroup } from "./OcoGroups"
 
 /** What the order currently is: a stop becomes `market`, a stop-limit becomes `limit`, once triggered. */

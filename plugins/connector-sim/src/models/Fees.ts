@@ -5,9 +5,9 @@
  * @since 0.1.0
  */
 import { Either } from "effect"
-import * as Decimal from "../../../../core/domain/Decimal"
-import { mul, mulDivRound } from "../../../../core/domain/SafeInt"
-import { type InstrumentSpec, notional } from "../../../../core/engine/InstrumentSpec"
+import * as Decimal from "@meridian/core/domain/Decimal"
+import { mul, mulDivRound } from "@meridian/core/domain/SafeInt"
+import { type InstrumentSpec, notional } from "@meridian/core/engine/InstrumentSpec"
 
 /** The fee of one fill at `price` ticks for `quantity` lots. */
 export interface FeeModel {

@@ -1,0 +1,1 @@
+export { iceberg as default, iceberg, Params } from "./Iceberg"

@@ -1,0 +1,1 @@
+export { Params, twap as default, twap, twapSlices } from "./Twap"

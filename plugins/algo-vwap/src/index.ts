@@ -1,0 +1,1 @@
+export { Params, vwap as default, vwap, vwapSlices } from "./Vwap"
