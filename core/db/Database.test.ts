@@ -23,6 +23,7 @@ const tables = [
   "position_snapshots",
   "positions",
   "roles",
+  "static_data",
   "user_roles",
   "users"
 ]
@@ -38,7 +39,8 @@ const migrationSuite = (it: Vitest.MethodsNonLive<Database.Database>) => {
         { migration_id: 1, name: "trading" },
         { migration_id: 2, name: "users_audit" },
         { migration_id: 3, name: "backtests" },
-        { migration_id: 4, name: "deployments" }
+        { migration_id: 4, name: "deployments" },
+        { migration_id: 5, name: "static_data" }
       ])
       const present = yield* sql<{ table_name: string }>`
         SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`

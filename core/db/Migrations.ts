@@ -11,13 +11,15 @@ import trading from "./migrations/0001_trading"
 import usersAudit from "./migrations/0002_users_audit"
 import backtests from "./migrations/0003_backtests"
 import deployments from "./migrations/0004_deployments"
+import staticData from "./migrations/0005_static_data"
 
 /** Every migration, by id and name. */
 export const migrations = {
   "0001_trading": trading,
   "0002_users_audit": usersAudit,
   "0003_backtests": backtests,
-  "0004_deployments": deployments
+  "0004_deployments": deployments,
+  "0005_static_data": staticData
 }
 
 /** The table in which the migrator records what it applied. */

@@ -9,7 +9,8 @@ import { FileSystem, Path } from "@effect/platform"
 import { Console, Effect, HashMap, Option } from "effect"
 import { BacktestError } from "../../core/backtest/Backtest"
 import { fixedLatency, noFees, noSlippage, notionalFractionFee } from "../../plugins/connector-sim/src/index"
-import { runBacktestJob } from "./BacktestJob"
+import { runBacktestJob, storeRun } from "./BacktestJob"
+import { databaseOptions, runsLayer } from "./RunsCommand"
 
 const strategy = Options.text("strategy").pipe(
   Options.withDescription("a built-in strategy (sma-cross) or the path of a TypeScript file exporting one")
@@ -64,6 +65,9 @@ const out = Options.directory("out").pipe(
   Options.optional,
   Options.withDescription("write report.json, trades.csv and equity.csv here")
 )
+const noStore = Options.boolean("no-store").pipe(
+  Options.withDescription("do not store the run in the central database")
+)
 
 /** An ISO date or date-time (UTC unless it says otherwise) as µs since the epoch. */
 const micros = (flag: string, text: Option.Option<string>): Effect.Effect<number | undefined, BacktestError> => {
@@ -95,7 +99,9 @@ export const backtest = Command.make(
     history,
     from,
     to,
-    out
+    out,
+    noStore,
+    ...databaseOptions
   },
   (o) =>
     Effect.gen(function* () {
@@ -142,6 +148,10 @@ export const backtest = Command.make(
           yield* fs.writeFileString(path.join(o.out.value, name), text)
         }
         yield* Console.log(`wrote ${Object.keys(outcome.files).join(", ")} to ${o.out.value}`)
+      }
+      if (!o.noStore) {
+        const id = yield* storeRun(outcome.run).pipe(Effect.provide(runsLayer(o)))
+        yield* Console.log(`run ${id} stored`)
       }
     })
 ).pipe(Command.withDescription("Backtest a strategy on market data files"))

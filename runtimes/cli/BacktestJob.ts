@@ -5,11 +5,13 @@
  *
  * @since 0.1.0
  */
+import { createHash } from "node:crypto"
 import { FileSystem, Path } from "@effect/platform"
-import { Effect, Either, ParseResult, Schema } from "effect"
+import { Clock, Effect, Either, ParseResult, Schema } from "effect"
 import { BacktestError, run } from "../../core/backtest/Backtest"
 import type { Columns } from "../../core/data/Columns"
 import { kindOfHeader, readBarsCsv, readQuotesCsv, readTradesCsv } from "../../core/data/Csv"
+import { type BacktestRun, BacktestRuns } from "../../core/db/BacktestRuns"
 import * as Decimal from "../../core/domain/Decimal"
 import type { InstrumentId } from "../../core/domain/Ids"
 import { makeSpecs } from "../../core/engine/InstrumentSpec"
@@ -18,11 +20,29 @@ import { computeReport, equityCsv, formatStats, reportJson, tradesCsv } from "..
 import { StaticData } from "../../core/services/StaticData"
 import { type AnyStrategy, isStrategy } from "../../core/strategy/Strategy"
 import { type FeeModel, type LatencyModel, SimVenue, type SlippageModel } from "../../plugins/connector-sim/src/index"
+import smaCrossPackage from "../../plugins/strategy-sma-cross/package.json" with { type: "json" }
 import smaCross from "../../plugins/strategy-sma-cross/src/index"
 import { resolveInstrument } from "./Instruments"
 
+/** A strategy and where its code comes from: a plugin package (its folder and version) or a file. */
+interface LoadedStrategy {
+  readonly strategy: AnyStrategy
+  readonly origin:
+    | { readonly kind: "package"; readonly dir: URL; readonly version: string }
+    | { readonly kind: "file"; readonly file: string }
+}
+
+const smaCrossPlugin: LoadedStrategy = {
+  strategy: smaCross,
+  origin: {
+    kind: "package",
+    dir: new URL("../../plugins/strategy-sma-cross/", import.meta.url),
+    version: smaCrossPackage.version
+  }
+}
+
 /** Strategies known by name; others are loaded from a path. */
-const builtIn: Record<string, AnyStrategy> = { "sma-cross": smaCross, [smaCross.id]: smaCross }
+const builtIn: Record<string, LoadedStrategy> = { "sma-cross": smaCrossPlugin, [smaCross.id]: smaCrossPlugin }
 
 export interface BacktestJob {
   readonly strategy: string
@@ -52,6 +72,8 @@ export interface BacktestJob {
 export interface BacktestOutcome {
   readonly table: string
   readonly files: Readonly<Record<string, string>>
+  /** What ran and its report, ready to store (all but the time it is stored at). */
+  readonly run: Omit<BacktestRun, "createdAt" | "status">
 }
 
 const configError = (message: string) => new BacktestError({ reason: "Config", message })
@@ -60,7 +82,7 @@ const configError = (message: string) => new BacktestError({ reason: "Config", m
 const parseValue = (text: string): unknown =>
   /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text === "true" ? true : text === "false" ? false : text
 
-const loadStrategy = (name: string) =>
+const loadStrategy = (name: string): Effect.Effect<LoadedStrategy, BacktestError, Path.Path> =>
   Effect.gen(function* () {
     const known = builtIn[name]
     if (known !== undefined) return known
@@ -75,8 +97,34 @@ const loadStrategy = (name: string) =>
     })
     const found = [module.default, module.strategy, ...Object.values(module)].find(isStrategy)
     if (found === undefined) return yield* configError(`${name} exports no strategy (Strategy.make({ ... }))`)
-    return found
+    return { strategy: found, origin: { kind: "file", file: path.resolve(name) } } satisfies LoadedStrategy
   })
+
+/**
+ * sha256 of the strategy's code: its source file, or every file of its plugin package's `src/` (sorted by path,
+ * each as path, NUL, content, NUL).
+ */
+const codeHash = (origin: LoadedStrategy["origin"]) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const hash = createHash("sha256")
+    if (origin.kind === "file") {
+      hash.update(yield* fs.readFile(origin.file))
+    } else {
+      const src = path.join(yield* path.fromFileUrl(origin.dir), "src")
+      const files = (yield* fs.readDirectory(src, { recursive: true })).sort()
+      for (const file of files) {
+        const full = path.join(src, file)
+        if ((yield* fs.stat(full)).type !== "File") continue
+        hash
+          .update(`${file}\0`)
+          .update(yield* fs.readFile(full))
+          .update("\0")
+      }
+    }
+    return hash.digest("hex")
+  }).pipe(Effect.mapError((e) => configError(`cannot hash the strategy's code: ${e.message}`)))
 
 const readColumns = (text: string, file: string, spec: Parameters<typeof readBarsCsv>[1]["spec"], timezone: string) => {
   const options = { file, spec, timezone }
@@ -112,7 +160,7 @@ export const runBacktestJob = (job: BacktestJob) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
-    const strategy = yield* loadStrategy(job.strategy)
+    const { strategy, origin } = yield* loadStrategy(job.strategy)
     const params = yield* Schema.decodeUnknown(strategy.params, { errors: "all" })(
       Object.fromEntries(Object.entries(job.params).map(([k, v]) => [k, parseValue(v)]))
     ).pipe(
@@ -183,8 +231,29 @@ export const runBacktestJob = (job: BacktestJob) =>
       benchmark: result.benchmark
     })
     const summary = `${strategy.id} on ${instruments.map((i) => i.id).join(", ")}: ${result.events} events, ${result.orders} orders, ${result.fills.length} fills, ${result.rejections} rejected${rejected(result.rejectionReasons)}`
+    const parameters = yield* Schema.encode(strategy.params)(params).pipe(
+      Effect.mapError((e) => configError(`cannot encode the parameters of ${strategy.id}: ${e.message}`))
+    )
+    const firsts = data.filter((columns) => columns.length > 0).map((columns) => columns.ts[0]!)
+    const lasts = data.filter((columns) => columns.length > 0).map((columns) => columns.ts[columns.length - 1]!)
     return {
       table: `${summary}\n\n${formatStats(report.stats)}`,
-      files: { "report.json": reportJson(report), "trades.csv": tradesCsv(report), "equity.csv": equityCsv(report) }
+      files: { "report.json": reportJson(report), "trades.csv": tradesCsv(report), "equity.csv": equityCsv(report) },
+      run: {
+        strategy: strategy.id,
+        strategyVersion: origin.kind === "package" ? origin.version : "local",
+        parameters: parameters as Record<string, unknown>,
+        data: { sources: job.data, from: Math.min(...firsts), to: Math.max(...lasts) },
+        codeHash: yield* codeHash(origin),
+        report
+      }
     } satisfies BacktestOutcome
+  })
+
+/** Store a completed run, stamped with the time from `Clock` (µs); returns its id. */
+export const storeRun = (run: BacktestOutcome["run"]) =>
+  Effect.gen(function* () {
+    const runs = yield* BacktestRuns
+    const createdAt = Number((yield* Clock.currentTimeNanos) / 1000n)
+    return yield* runs.record({ ...run, createdAt, status: "completed" })
   })

@@ -5,15 +5,17 @@
  */
 
 import { createRequire } from "node:module"
-import { Command } from "@effect/cli"
-import { Console, Effect } from "effect"
+import { Command, Options } from "@effect/cli"
+import { Console, Effect, Layer, Option } from "effect"
+import * as StaticDataStore from "../../core/db/StaticDataStore"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
 import packageJson from "../../package.json" with { type: "json" }
 import { fixedLatency, noSlippage, notionalFractionFee } from "../../plugins/connector-sim/src/index"
 import { plugin } from "../../registry/src/Cli"
 import { backtest } from "./BacktestCommand"
-import { runBacktestJob } from "./BacktestJob"
+import { runBacktestJob, storeRun } from "./BacktestJob"
 import { data } from "./DataCommand"
+import { databaseLayer, databaseOptions, runs, runsLayer } from "./RunsCommand"
 
 /** Real daily S&P 500 bars (2000-2020) shipped by the vega-datasets package beside its build. */
 const sp500 = () => {
@@ -45,8 +47,36 @@ const demo = Command.make("demo", {}, () =>
       }
     })
     yield* Console.log(outcome.table)
+    const id = yield* storeRun(outcome.run).pipe(Effect.provide(runsLayer(defaultDatabase)))
+    yield* Console.log(`run ${id} stored`)
   })
 ).pipe(Command.withDescription("Run the demo on embedded defaults: a backtest on real S&P 500 data"))
+
+/** `DATABASE_URL`, else the embedded database in `.meridian/db`. */
+const defaultDatabase = { db: Option.none(), dbDir: ".meridian/db" }
+
+const staticLoad = Command.make(
+  "load",
+  {
+    ...databaseOptions,
+    dir: Options.directory("dir").pipe(
+      Options.optional,
+      Options.withDescription("folder of the static data files (default: the set shipped with Meridian)")
+    )
+  },
+  (o) =>
+    Effect.gen(function* () {
+      const set = yield* Option.match(o.dir, { onNone: () => StaticDataSet.loadShipped, onSome: StaticDataSet.load })
+      const store = yield* StaticDataStore.StaticDataStore
+      const written = yield* store.load(set)
+      yield* Console.log(`loaded ${written} static data entries into the central database`)
+    }).pipe(Effect.provide(Layer.provide(StaticDataStore.layer, databaseLayer(o))))
+).pipe(Command.withDescription("Load a static data set into the central database (an upsert)"))
+
+const staticData = Command.make("static").pipe(
+  Command.withDescription("Static data: instruments, calendars, fees, FX rates"),
+  Command.withSubcommands([staticLoad])
+)
 
 const info = Command.make("info", {}, () =>
   Effect.sync(() => {
@@ -57,7 +87,7 @@ const info = Command.make("info", {}, () =>
 
 export const command = Command.make("meridian").pipe(
   Command.withDescription("Meridian: backtest, paper-trade and trade live with one strategy code"),
-  Command.withSubcommands([demo, backtest, data, plugin, info])
+  Command.withSubcommands([demo, backtest, runs, data, staticData, plugin, info])
 )
 
 const runCommand = Command.run(command, { name: "meridian", version: packageJson.version })
@@ -69,7 +99,9 @@ export const run = (argv: ReadonlyArray<string>) =>
     Effect.catchTags({
       BacktestError: (error) => fail(error.message),
       StaticDataError: (error) => fail(error.message),
-      HistoryError: (error) => fail(error.message)
+      HistoryError: (error) => fail(error.message),
+      DatabaseError: (error) => fail(error.message),
+      BacktestRunNotFound: (error) => fail(error.message)
     })
   )
 

@@ -7,8 +7,10 @@ import { describe, expect, it } from "@effect/vitest"
 import { sp500Path } from "../backtest/support"
 
 const run = promisify(execFile)
+/** The environment without DATABASE_URL: runs are stored in the embedded database of `--db-dir`. */
+const { DATABASE_URL: _, ...env } = process.env
 const meridian = (...args: Array<string>) =>
-  run(process.execPath, ["runtimes/node/bin/meridian.mjs", ...args], { timeout: 60_000 }).then(
+  run(process.execPath, ["runtimes/node/bin/meridian.mjs", ...args], { timeout: 60_000, env }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({
       code: error.code,
@@ -41,7 +43,8 @@ describe("meridian CLI (a real process)", () => {
       "--cash",
       "250000",
       "--out",
-      out
+      out,
+      "--no-store"
     )
     expect(result.stderr).toBe("")
     expect(result.code).toBe(0)
@@ -89,7 +92,8 @@ describe("meridian CLI (a real process)", () => {
       "--from",
       "2010-01-01",
       "--to",
-      "2015-01-01"
+      "2015-01-01",
+      "--no-store"
     )
     expect(result.stderr).toBe("")
     // 2010 to 2014 hold 1,258 trading days.
@@ -100,5 +104,42 @@ describe("meridian CLI (a real process)", () => {
     const result = await meridian("backtest", "--strategy", "sma-cross", "--data", sp500Path, "--param", "fast=50")
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/fast: fast must be shorter than slow/)
+  })
+
+  it("stores every backtest in the embedded database, lists and compares the runs", { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "meridian-runs-"))
+    const dbDir = join(dir, "state", "db")
+    // 200 daily bars of a wave (period 40 days) around 100: short, and the averages cross often.
+    const bars = Array.from({ length: 200 }, (_, i) => {
+      const close = (100 + 10 * Math.sin((2 * Math.PI * i) / 40)).toFixed(2)
+      const day = new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10)
+      return `${day},${close},${close},${close},${close},1000\n`
+    })
+    const prices = join(dir, "WAVE.csv")
+    writeFileSync(prices, `Date,Open,High,Low,Close,Volume\n${bars.join("")}`)
+    const backtest = (...params: Array<string>) =>
+      meridian("backtest", "--strategy", "sma-cross", "--data", prices, "--db-dir", dbDir, ...params)
+    const first = await backtest("--param", "fast=10", "--param", "slow=30")
+    expect(first.stderr).toBe("")
+    const a = /run ([0-9a-f]{12}) stored\n$/.exec(first.stdout)?.[1]
+    const second = await backtest("--param", "fast=5", "--param", "slow=20")
+    const b = /run ([0-9a-f]{12}) stored\n$/.exec(second.stdout)?.[1]
+    expect(a).toBeDefined()
+    expect(b).toBeDefined()
+    const listed = await meridian("runs", "list", "--db-dir", dbDir)
+    expect(listed.code).toBe(0)
+    const lines = listed.stdout.trimEnd().split("\n")
+    expect(lines[0]).toMatch(/^id\s+created\s+strategy\s+version\s+status\s+return \[%\]\s+trades$/)
+    // Newest first: b was stored after a.
+    expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).toEqual([b, a])
+    expect(lines[1]).toMatch(/strategy-sma-cross\s+0\.1\.0\s+completed/)
+    const compared = await meridian("runs", "compare", a!, b!, "--db-dir", dbDir)
+    expect(compared.code).toBe(0)
+    expect(compared.stdout).toMatch(new RegExp(`^statistic\\s+${a}\\s+${b}\\s+difference\n`))
+    const trades = /^trades\s+(\d+)\s+(\d+)\s+(-?\d+)$/m.exec(compared.stdout)
+    expect(Number(trades?.[3])).toBe(Number(trades?.[2]) - Number(trades?.[1]))
+    const missing = await meridian("runs", "show", "000000000000", "--db-dir", dbDir)
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toBe("meridian: no backtest run 000000000000\n")
   })
 })

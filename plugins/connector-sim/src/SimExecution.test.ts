@@ -1,5 +1,5 @@
-import { Effect } from "effect"
 import { makeSpecs } from "@meridian/core/engine/InstrumentSpec"
+import { Effect } from "effect"
 import { executionContract } from "../../../test/contracts/ExecutionContract"
 import { AAPL, currencies } from "../../../test/fixtures/instruments"
 import { noFees } from "./models/Fees"

@@ -4,9 +4,10 @@
  *
  * @since 0.1.0
  */
-import { Effect, Layer } from "effect"
+
 import type { ExecutionReport } from "@meridian/core/domain/Commands"
 import { Execution, type ExecutionService } from "@meridian/core/services/Execution"
+import { Effect, Layer } from "effect"
 import { SimVenue, type SimVenueOptions } from "./SimVenue"
 
 export interface SimExecution {

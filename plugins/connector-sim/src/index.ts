@@ -9,4 +9,6 @@ export * from "./models/Latency"
 export * from "./models/Slippage"
 export * from "./Rng"
 export * as SimExecution from "./SimExecution"
+/** The plugin's entry: the simulated venue behind the `Execution` port (`make`, `layer`). */
+export { make as default } from "./SimExecution"
 export * from "./SimVenue"

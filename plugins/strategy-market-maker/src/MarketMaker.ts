@@ -8,11 +8,12 @@
  *
  * @since 0.1.0
  */
-import { Effect, Schema } from "effect"
+
 import type { InstrumentId } from "@meridian/core/domain/Ids"
 import { Accounts } from "@meridian/core/services/Accounts"
 import { MarketData } from "@meridian/core/services/MarketData"
 import * as Strategy from "@meridian/core/strategy/Strategy"
+import { Effect, Schema } from "effect"
 import { type QuoteTarget, quotePrices } from "./QuotePrices"
 import { type QuoteSlot, WorkingQuotes } from "./WorkingQuotes"
 

@@ -10,13 +10,14 @@
  *
  * @since 0.1.0
  */
-import { Effect, Schema } from "effect"
-import { BollingerBands } from "trading-signals"
+
 import type { ClientOrderId, InstrumentId } from "@meridian/core/domain/Ids"
 import { Accounts, type OrderInput } from "@meridian/core/services/Accounts"
 import { MarketData } from "@meridian/core/services/MarketData"
 import * as Sizing from "@meridian/core/strategy/Sizing"
 import * as Strategy from "@meridian/core/strategy/Strategy"
+import { Effect, Schema } from "effect"
+import { BollingerBands } from "trading-signals"
 import { OwnOrders } from "./OwnOrders"
 
 export const Params = Schema.Struct({

@@ -4,10 +4,11 @@
  *
  * @since 0.1.0
  */
-import { Either } from "effect"
+
 import * as Decimal from "@meridian/core/domain/Decimal"
 import { mul, mulDivRound } from "@meridian/core/domain/SafeInt"
 import { type InstrumentSpec, notional } from "@meridian/core/engine/InstrumentSpec"
+import { Either } from "effect"
 
 /** The fee of one fill at `price` ticks for `quantity` lots. */
 export interface FeeModel {
