@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect } from "effect"
+import { Clock, Duration, Effect, Option } from "effect"
 
 interface Timer {
   readonly at: number
@@ -48,7 +48,9 @@ export class SimulatedClock implements Clock.Clock {
 
   sleep(duration: Duration.Duration): Effect.Effect<void> {
     return Effect.async<void>((resume) => {
-      const micros = Math.max(0, Math.ceil(Duration.toMillis(duration) * 1000))
+      // Whole microseconds, rounded up, computed in integers: float milliseconds would wake some sleeps late.
+      const nanos = Duration.toNanos(duration)
+      const micros = Option.isNone(nanos) ? Number.POSITIVE_INFINITY : Number((nanos.value + 999n) / 1000n)
       const timer: Timer = {
         at: this.nowUs + micros,
         order: this.registered++,

@@ -27,6 +27,12 @@ export class RollingMean {
     return this.count === this.period ? this.sum / this.period : undefined
   }
 
+  /** The mean if `value` were added now, without adding it (a bar still forming); `undefined` until stable. */
+  peek(value: number): number | undefined {
+    if (this.count === this.period) return (this.sum - this.window[this.next]! + value) / this.period
+    return this.count === this.period - 1 ? (this.sum + value) / this.period : undefined
+  }
+
   get isStable(): boolean {
     return this.count === this.period
   }

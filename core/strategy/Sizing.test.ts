@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
-import { makeSpecs } from "../engine/InstrumentSpec"
 import { AAPL, currencies, ES } from "../../test/fixtures/instruments"
+import { makeSpecs } from "../engine/InstrumentSpec"
 import * as Sizing from "./Sizing"
 
 const [aapl, es] = makeSpecs([AAPL, ES], currencies).list
@@ -25,7 +25,9 @@ describe("Sizing", () => {
     // $10,000.00 of equity at $150.00: 66 shares (66 × 15,000 = 990,000 ≤ 1,000,000 < 67 × 15,000).
     expect(Sizing.quantity({ _tag: "PercentOfEquity", percent: 100, at: "signal" }, aapl!, 15_000, 1_000_000)).toBe(66)
     // With a 2% fee, 66 shares cost 990,000 + 19,800 > 1,000,000; 65 cost 975,000 + 19,500.
-    expect(Sizing.quantity({ _tag: "PercentOfEquity", percent: 100, at: "signal" }, aapl!, 15_000, 1_000_000, 0.02)).toBe(65)
+    expect(
+      Sizing.quantity({ _tag: "PercentOfEquity", percent: 100, at: "signal" }, aapl!, 15_000, 1_000_000, 0.02)
+    ).toBe(65)
     // One ES contract at 5,000.00 is worth 5,000 × $50 = $250,000 = 25,000,000 cents.
     expect(Sizing.quantity({ _tag: "FixedNotional", amount: 60_000_000 }, es!, 20_000, 0)).toBe(2)
     expect(Sizing.quantity({ _tag: "FixedQuantity", lots: 7 }, aapl!, 15_000, 0)).toBe(7)

@@ -130,6 +130,9 @@ export class Replay {
           break
       }
       if (this.pending.length > 0) this.flush()
+      // Fibers a handler woke (through a Queue or a Deferred) run now, not at the next timer.
+      this.options.scheduler.drain()
+      if (this.pending.length > 0) this.flush()
       if (ts >= this.nextSample) this.sample(ts, columns.kind === "bar")
       // Handlers may have started timers.
       nextTimer = clock.nextTimer()
@@ -174,6 +177,8 @@ export class Replay {
     const pending = this.pending
     for (let i = 0; i < pending.length; i++) this.venue.execute(pending[i]!)
     pending.length = 0
+    // Commands with no latency arrive now, so their answers reach the strategy before the next event.
+    this.venue.advanceTo(this.options.clock.now)
   }
 
   private mark(index: number, price: number, ts: number): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
+import type { AccountEvent } from "@meridian/core/domain/Events"
 import { Effect, Schema } from "effect"
-import type { AccountEvent } from "../../../core/domain/Events"
 import { MINUTE, quotes, runAlgo, SECOND, T0 } from "../../../test/strategy/algoSupport"
 import iceberg from "./index"
 
@@ -53,11 +53,10 @@ describe("algo-iceberg", () => {
         data
       )
       expect(run.filled).toBe(30)
-      // The first child, sent at start-up, reaches the venue with the first quote and fills against it; the
-      // venue reports that when it next advances (the quote at 15 s), and the second child goes out then.
+      // The first child fills against the first quote, and the second goes out at once, at the same time.
       expect(run.children).toEqual([
         [0, 30],
-        [15 * SECOND, 30]
+        [0, 30]
       ])
       expect(maxWorking(run.events)).toBe(1)
       expect(run.events.at(-1)).toMatchObject({ _tag: "OrderCanceled", ts: T0 + 3 * MINUTE })

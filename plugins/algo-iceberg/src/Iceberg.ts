@@ -6,14 +6,15 @@
  *
  * @since 0.1.0
  */
+
+import { Accounts } from "@meridian/core/services/Accounts"
+import { MarketData } from "@meridian/core/services/MarketData"
+import { instrumentOf } from "@meridian/core/strategy/Instruments"
+import { parentOrderFields, TimeParam } from "@meridian/core/strategy/Params"
+import { ParentOrder } from "@meridian/core/strategy/ParentOrder"
+import * as Strategy from "@meridian/core/strategy/Strategy"
+import { sleepUntil } from "@meridian/core/strategy/Timers"
 import { Effect, FiberId, Schema } from "effect"
-import { Accounts } from "../../../core/services/Accounts"
-import { MarketData } from "../../../core/services/MarketData"
-import { instrumentOf } from "../../../core/strategy/Instruments"
-import { parentOrderFields, TimeParam } from "../../../core/strategy/Params"
-import { ParentOrder } from "../../../core/strategy/ParentOrder"
-import * as Strategy from "../../../core/strategy/Strategy"
-import { sleepUntil } from "../../../core/strategy/Timers"
 
 export const Params = Schema.Struct({
   ...parentOrderFields,

@@ -7,14 +7,15 @@
  *
  * @since 0.1.0
  */
+
+import { Accounts } from "@meridian/core/services/Accounts"
+import { MarketData } from "@meridian/core/services/MarketData"
+import { instrumentOf } from "@meridian/core/strategy/Instruments"
+import { DurationParam, parentOrderFields, TimeParam } from "@meridian/core/strategy/Params"
+import { type Slice, workSchedule } from "@meridian/core/strategy/SliceSchedule"
+import * as Strategy from "@meridian/core/strategy/Strategy"
+import { nowMicros } from "@meridian/core/strategy/Timers"
 import { Effect, ParseResult, Schema } from "effect"
-import { Accounts } from "../../../core/services/Accounts"
-import { MarketData } from "../../../core/services/MarketData"
-import { instrumentOf } from "../../../core/strategy/Instruments"
-import { DurationParam, parentOrderFields, TimeParam } from "../../../core/strategy/Params"
-import { type Slice, workSchedule } from "../../../core/strategy/SliceSchedule"
-import * as Strategy from "../../../core/strategy/Strategy"
-import { nowMicros } from "../../../core/strategy/Timers"
 
 const Weights = Schema.NonEmptyArray(Schema.Int.pipe(Schema.nonNegative()))
 

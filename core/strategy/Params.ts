@@ -1,0 +1,66 @@
+/**
+ * Parameter schemas for times and durations, so a strategy's parameters read the same from the command line, a
+ * config file or the Control Panel. Both decode to integer microseconds.
+ *
+ * @since 0.1.0
+ */
+import { ParseResult, Schema } from "effect"
+import { MICROS_PER_MILLI } from "../domain/Units"
+
+const ISO = /^(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?)(?:\.(\d{1,6}))?(Z|[+-]\d\d:\d\d)$/
+
+/** An instant: microseconds since the epoch, or an ISO-8601 date-time with `Z` or an offset (to the µs). */
+export const TimeParam = Schema.Union(
+  Schema.Int.pipe(Schema.nonNegative()),
+  Schema.transformOrFail(Schema.String, Schema.Int, {
+    strict: true,
+    decode: (text, _, ast) => {
+      const match = ISO.exec(text)
+      const millis = match === null ? Number.NaN : Date.parse(`${match[1]}${match[3]}`)
+      if (match === null || Number.isNaN(millis)) {
+        return ParseResult.fail(
+          new ParseResult.Type(ast, text, "time must be µs since the epoch or ISO-8601 with Z or an offset")
+        )
+      }
+      return ParseResult.succeed(millis * MICROS_PER_MILLI + Number((match[2] ?? "").padEnd(6, "0")))
+    },
+    encode: (us) => ParseResult.succeed(new Date(Math.floor(us / MICROS_PER_MILLI)).toISOString())
+  })
+)
+
+const UNIT_US: Record<string, number> = {
+  us: 1,
+  ms: 1_000,
+  s: 1_000_000,
+  m: 60_000_000,
+  h: 3_600_000_000,
+  d: 86_400_000_000
+}
+
+/** A positive duration: microseconds, or a count and a unit `us|ms|s|m|h|d` (`30s`, `5m`, `2h`). */
+export const DurationParam = Schema.Union(
+  Schema.Int.pipe(Schema.positive()),
+  Schema.transformOrFail(Schema.String, Schema.Int.pipe(Schema.positive()), {
+    strict: true,
+    decode: (text, _, ast) => {
+      const match = /^([1-9]\d{0,9})(us|ms|s|m|h|d)$/.exec(text)
+      return match === null
+        ? ParseResult.fail(new ParseResult.Type(ast, text, "duration must be µs or a count and a unit, e.g. 5m"))
+        : ParseResult.succeed(Number(match[1]) * UNIT_US[match[2]!]!)
+    },
+    encode: (us) => ParseResult.succeed(`${us}us`)
+  })
+)
+
+/** The parameters every execution algorithm shares: what to trade, and when to give up. */
+export const parentOrderFields = {
+  /** The instrument; the first of the run when left out. */
+  instrument: Schema.optionalWith(Schema.String, { exact: true }),
+  side: Schema.Literal("buy", "sell"),
+  /** The parent quantity in lots. */
+  quantity: Schema.Int.pipe(Schema.positive()),
+  /** Children are limit orders at this price in ticks; market orders when left out. */
+  limitPrice: Schema.optionalWith(Schema.Int, { exact: true }),
+  /** Cancel the parent at this time: the working child is canceled and nothing more is sent. */
+  cancelAt: Schema.optionalWith(TimeParam, { exact: true })
+}
