@@ -257,8 +257,8 @@ describe("AccountsEngine order lifecycle", () => {
     expect(b.engine.portfolio(CASH).positionQuantity(AAPL_INDEX)).toBe(0)
   })
 
-  it("without retention a closed order is forgotten but for its client order id", () => {
-    const b = makeBench({ retainClosedOrders: false })
+  it("keeping no closed order forgets one at once but for its client order id", () => {
+    const b = makeBench({ keepClosedOrders: 0 })
     b.deposit(10_000_000)
     b.submit({ id: "c1" })
     const id = b.idOf("c1")
@@ -298,6 +298,67 @@ describe("AccountsEngine order lifecycle", () => {
     b.submit({ id: "c1", account: MARGIN })
     expect(b.last("OrderSubmitted").order.accountId).toBe(MARGIN)
     expect(b.executions.length).toBe(executions + 1)
+  })
+
+  it("a client order id is free again once `duplicateWindow` to 2 × `duplicateWindow` more ids were used", () => {
+    const b = makeBench({ duplicateWindow: 2 })
+    b.deposit(10_000_000)
+    b.submit({ id: "c1" })
+    b.fill(b.idOf("c1"), 10, 15_000)
+    b.submit({ id: "big", quantity: 1_000_000 as never }) // refused, but its id is used
+    b.submit({ id: "c1" })
+    expect(b.last("OrderRejected").reason).toBe("DUPLICATE_CLIENT_ORDER_ID")
+    b.submit({ id: "c2" }) // generation {c1, big} becomes the older
+    b.submit({ id: "c3" })
+    b.submit({ id: "c1" }) // 3 used after c1: fewer than 2 × 2, still a duplicate
+    expect(b.last("OrderRejected").reason).toBe("DUPLICATE_CLIENT_ORDER_ID")
+    b.submit({ id: "c4" }) // {c1, big} is dropped
+    const executions = b.executions.length
+    b.submit({ id: "c1" })
+    expect(b.last("OrderSubmitted").order.clientOrderId).toBe("c1")
+    expect(b.executions.length).toBe(executions + 1)
+    // An open order's id never expires, however many are used after it.
+    for (let i = 0; i < 5; i++) b.submit({ id: `x${i}`, quantity: 1_000_000 as never })
+    b.submit({ id: "c1" })
+    expect(b.last("OrderRejected").reason).toBe("DUPLICATE_CLIENT_ORDER_ID")
+    expect(() => makeBench({ duplicateWindow: 0 })).toThrow(RangeError)
+  })
+
+  it("keeps the latest `keepClosedOrders` closed orders; an older one is unknown", () => {
+    const b = makeBench({ keepClosedOrders: 2 })
+    b.deposit(10_000_000)
+    const ids = ["a", "b", "c"].map((id) => {
+      b.submit({ id, quantity: 1 as never })
+      return b.idOf(id)
+    })
+    for (const orderId of ids) b.fill(orderId, 1, 15_000)
+    expect(b.order("a")).toBeUndefined()
+    expect(b.order("b")?.status).toBe("filled")
+    expect(b.order("c")?.status).toBe("filled")
+    b.fill(ids[0]!, 1, 15_000)
+    expect(b.lastRefusal()).toMatchObject({ reason: "UNKNOWN_ORDER", orderId: ids[0] })
+    b.fill(ids[1]!, 1, 15_000)
+    expect(b.lastRefusal()).toMatchObject({ reason: "ORDER_NOT_OPEN", orderId: ids[1] })
+    b.submit({ id: "a" }) // forgotten as an order, still used as an id
+    expect(b.last("OrderRejected").reason).toBe("DUPLICATE_CLIENT_ORDER_ID")
+  })
+
+  it("finds open and kept orders however many orders came after them", () => {
+    // The index by order id drops generations of 4 096 orders; what they still hold must move on.
+    const b = makeBench({ keepClosedOrders: 10_000 })
+    b.deposit(1_000_000_000)
+    b.submit({ id: "open", quantity: 1 as never })
+    b.submit({ id: "kept", quantity: 1 as never })
+    const [open, kept] = [b.idOf("open"), b.idOf("kept")]
+    b.fill(kept, 1, 15_000)
+    for (let i = 0; i < 9_000; i++) {
+      b.submit({ id: `n${i}`, quantity: 1 as never })
+      b.venueCancel(b.idOf(`n${i}`))
+    }
+    b.fill(open, 1, 15_000)
+    expect(b.order("open")?.status).toBe("filled")
+    b.fill(kept, 1, 15_000)
+    expect(b.lastRefusal()).toMatchObject({ reason: "ORDER_NOT_OPEN", orderId: kept })
   })
 
   it("commands for an unknown account emit nothing and are kept as refusals", () => {

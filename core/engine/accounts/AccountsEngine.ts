@@ -10,7 +10,12 @@
  *   accepted order) changes nothing and is kept as a `Refusal`. An overfill is clamped: the leaves are filled and
  *   booked, the excess is refused. A `VenueRejected` of a working order with a cancel or replace in flight rejects
  *   that request (`OrderModifyRejected`); otherwise it rejects the order.
- * - A client order id is used once per account, whether its order was placed, refused or is held by an OTO.
+ * - A client order id is unique per account within a window: it is used while its order works or an OTO holds it,
+ *   and once its order closed or was refused, until at least `duplicateWindow` (default 16 384; fewer than twice
+ *   that) more client order ids were used on the account — then it may be used again. A bounded window, like the
+ *   per-session scope of FIX ClOrdIDs, keeps the check O(1) and memory bounded however long the engine runs.
+ *   Likewise each account keeps only its latest `keepClosedOrders` (default 256) closed orders: the event stream
+ *   is their record.
  * - Commands for an unknown account, deposits in an unknown currency and withdrawals beyond free cash emit no
  *   event (there is no stream or event for them); they are refusals, see `lastRefusal` and `output.refusal`.
  * - OCO members are checked one by one as alternatives, then all count while they work. OTO children are checked
@@ -73,14 +78,24 @@ export interface AccountsOptions {
   /** Currency of firm- and strategy-wide limits (default: the first account's base currency). */
   readonly firmCurrency?: CurrencyCode
   /**
-   * Keep closed orders queryable (default true). Without, a closed order is forgotten but for its client order id,
-   * which stays used: memory per order drops to one id, `order()` no longer finds it, and a late report for it is
-   * refused as UNKNOWN_ORDER. For long backtests and benchmarks.
+   * How many of its latest closed orders each account keeps queryable by `order()` and matched by late venue
+   * reports (default 256; 0 for none). An order forgotten earlier is unknown: a late report for it is refused as
+   * UNKNOWN_ORDER.
    */
-  readonly retainClosedOrders?: boolean
+  readonly keepClosedOrders?: number
+  /**
+   * How many more client order ids must be used on an account before the id of a closed or refused order is free
+   * again: at least this many, fewer than twice (default 16 384, at least 1). See the module comment.
+   */
+  readonly duplicateWindow?: number
 }
 
 type Tag = AccountCommand["_tag"]
+
+/** The duplicate window unless `duplicateWindow` says otherwise: more orders than most accounts send in a day. */
+const DEFAULT_DUPLICATE_WINDOW = 16_384
+/** Closed orders kept per account unless `keepClosedOrders` says otherwise. */
+const DEFAULT_KEEP_CLOSED_ORDERS = 256
 
 /** A refusal of a client order id used before. */
 const duplicate = (account: AccountState, request: OrderRequest): Rejection => ({
@@ -109,13 +124,22 @@ export class AccountsEngine {
     this.fx = options.fx
     this.output = options.output
     this.sink = new EventSink(options.output.event, options.output.refusal)
+    const window = options.duplicateWindow ?? DEFAULT_DUPLICATE_WINDOW
+    if (!Number.isSafeInteger(window) || window < 1) {
+      throw new RangeError(`duplicateWindow must be a positive integer, got ${window}`)
+    }
+    const keep = options.keepClosedOrders ?? DEFAULT_KEEP_CLOSED_ORDERS
+    if (!Number.isSafeInteger(keep) || keep < 0) {
+      throw new RangeError(`keepClosedOrders must be a non-negative integer, got ${keep}`)
+    }
     const firmCode = options.firmCurrency ?? options.accounts[0]?.baseCurrency
     this.scopes = new RiskScopes(this.currency(firmCode, "firm"))
     for (const account of options.accounts) {
       if (this.accounts.has(account.id)) throw new RangeError(`account ${account.id} is listed twice`)
       const base = this.currency(account.baseCurrency, `account ${account.id}`)
       const portfolio = new Portfolio({ accountId: account.id, baseCurrency: base, specs: this.specs, fx: this.fx })
-      const state = new AccountState(account, base, portfolio, new ScopeState(`account ${account.id}`, base))
+      const scope = new ScopeState(`account ${account.id}`, base)
+      const state = new AccountState(account, base, portfolio, scope, window, keep)
       this.accounts.set(account.id, state)
       this.accountList.push(state)
     }
@@ -127,8 +151,7 @@ export class AccountsEngine {
     const execution = options.output.execution
     const prefix = options.orderIdPrefix ?? "O"
     this.placement = new OrderPlacement(this.specs, this.scopes, this.risk, this.sink, execution, prefix)
-    const retain = options.retainClosedOrders ?? true
-    this.lifecycle = new OrderLifecycle(this.sink, execution, this.placement, this.switches, this.fills, retain)
+    this.lifecycle = new OrderLifecycle(this.sink, execution, this.placement, this.switches, this.fills)
   }
 
   /** The latest refused command or ignored venue report. */
@@ -183,13 +206,13 @@ export class AccountsEngine {
     const account = this.accountOf(request.accountId, command._tag, request.clientOrderId, ts)
     if (account === undefined) return
     this.switches.roll(ts)
-    if (account.used(request.clientOrderId)) {
+    if (account.ids.used(request.clientOrderId)) {
       this.sink.orderRejected(account, command._tag, request.clientOrderId, undefined, duplicate(account, request), ts)
       return
     }
     const refused = this.placement.vet(account, request, ts, 0)
     if (refused !== undefined) {
-      account.markUsed(request.clientOrderId)
+      account.ids.use(request.clientOrderId, null)
       this.sink.orderRejected(account, command._tag, request.clientOrderId, undefined, refused, ts)
       return
     }
@@ -204,7 +227,7 @@ export class AccountsEngine {
     if (account === undefined) return
     this.switches.roll(ts)
     const reused = orders.findIndex(
-      (o, i) => account.used(o.clientOrderId) || orders.findIndex((p) => p.clientOrderId === o.clientOrderId) < i
+      (o, i) => account.ids.used(o.clientOrderId) || orders.findIndex((p) => p.clientOrderId === o.clientOrderId) < i
     )
     if (reused >= 0) {
       const rejection = duplicate(account, orders[reused]!)
@@ -219,7 +242,7 @@ export class AccountsEngine {
     for (let i = 0; i < placed.length; i++) {
       const refused = this.placement.vet(account, placed[i]!, ts, i)
       if (refused !== undefined) {
-        for (const order of orders) account.markUsed(order.clientOrderId)
+        for (const order of orders) account.ids.use(order.clientOrderId, null)
         this.placement.refuseAll(account, command._tag, orders, i, refused, `list ${command.listId}`, ts)
         return
       }
@@ -227,7 +250,7 @@ export class AccountsEngine {
     const records = this.placement.commitAll(account, placed, ts, oco ? command.listId : undefined)
     if (held !== undefined) {
       records[0]!.held = held
-      for (const child of held.requests) account.markUsed(child.clientOrderId)
+      for (const child of held.requests) account.ids.use(child.clientOrderId, null)
     }
     for (const record of records) this.placement.announce(record, ts)
   }
@@ -390,9 +413,9 @@ export class AccountsEngine {
     return account.portfolio
   }
 
-  /** A copy of the order as it stands. */
+  /** A copy of the order as it stands: open, or among the account's last `keepClosedOrders` closed. */
   order(accountId: AccountId, clientOrderId: ClientOrderId): Order | undefined {
-    const record = this.accounts.get(accountId)?.orders.get(clientOrderId)
+    const record = this.accounts.get(accountId)?.ids.lookup(clientOrderId)
     return record === undefined || record === null ? undefined : { ...record.order }
   }
 
@@ -472,7 +495,7 @@ export class AccountsEngine {
     const account = this.accountOf(command.accountId, command._tag, command.clientOrderId, command.ts)
     if (account === undefined) return undefined
     this.switches.roll(command.ts)
-    const record = account.orders.get(command.clientOrderId)
+    const record = account.ids.lookup(command.clientOrderId)
     if (record === undefined || record === null || isTerminal(record.order.status)) {
       const rejection: Rejection =
         record === undefined || record === null

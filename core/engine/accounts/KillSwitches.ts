@@ -13,6 +13,9 @@ import { safeConvert } from "./Money"
 import type { AccountState } from "./OrderRecord"
 import type { ScopeState } from "./ScopeState"
 
+/** Whether the scope has a daily-loss switch that could trip: a limit, not tripped yet. */
+const watching = (scope: ScopeState): boolean => scope.limits.dailyLossLimit !== undefined && !scope.killed
+
 /** Trips and resets the switches, emitting `KillSwitchChanged` on the affected accounts' streams. */
 export class KillSwitches {
   /** Start of the next UTC day in µs; a command at or after it starts a new trading day. */
@@ -44,18 +47,24 @@ export class KillSwitches {
     }
   }
 
-  /** After a fill of the account. */
+  /** After a fill of the account: its day PnL is valued once, for its own switch and the firm's. */
   afterFill(account: AccountState, ts: Timestamp): void {
     if (!this.armed) return
-    this.evaluateAccount(account, ts)
-    this.evaluateFirm(ts)
+    const own = watching(account.scope)
+    if (!own && !watching(this.firm)) return
+    const pnl = this.dayPnl(account)
+    if (own) this.evaluateAccount(account, pnl, ts)
+    this.evaluateFirm(ts, account, pnl)
   }
 
   /** After a mark: every account may have moved. */
   afterMark(ts: Timestamp): void {
     if (!this.armed) return
-    for (let i = 0; i < this.accounts.length; i++) this.evaluateAccount(this.accounts[i]!, ts)
-    this.evaluateFirm(ts)
+    for (let i = 0; i < this.accounts.length; i++) {
+      const account = this.accounts[i]!
+      if (watching(account.scope)) this.evaluateAccount(account, this.dayPnl(account), ts)
+    }
+    this.evaluateFirm(ts, undefined, undefined)
   }
 
   /**
@@ -77,10 +86,9 @@ export class KillSwitches {
     for (const account of audience) this.afterFill(account, ts)
   }
 
-  private evaluateAccount(account: AccountState, ts: Timestamp): void {
-    const limit = account.scope.limits.dailyLossLimit
-    if (limit === undefined || account.scope.killed) return
-    const pnl = this.dayPnl(account)
+  /** Trip the account's switch if `pnl`, its day PnL, reached its limit; the scope is `watching`. */
+  private evaluateAccount(account: AccountState, pnl: number | undefined, ts: Timestamp): void {
+    const limit = account.scope.limits.dailyLossLimit as number
     if (pnl !== undefined && pnl <= -limit) {
       account.scope.killed = true
       const why = `${account.scope.label}: day PnL ${pnl} ${account.base.code} reached the daily-loss limit ${limit}`
@@ -88,10 +96,11 @@ export class KillSwitches {
     }
   }
 
-  private evaluateFirm(ts: Timestamp): void {
-    const limit = this.firm.limits.dailyLossLimit
-    if (limit === undefined || this.firm.killed) return
-    const pnl = this.firmDayPnl()
+  /** `known` is an account whose day PnL is `knownPnl` already. */
+  private evaluateFirm(ts: Timestamp, known: AccountState | undefined, knownPnl: number | undefined): void {
+    if (!watching(this.firm)) return
+    const limit = this.firm.limits.dailyLossLimit as number
+    const pnl = this.firmDayPnl(known, knownPnl)
     if (pnl !== undefined && pnl <= -limit) {
       this.firm.killed = true
       const why = `the firm: day PnL ${pnl} ${this.firm.currency.code} reached the daily-loss limit ${limit}`
@@ -108,10 +117,10 @@ export class KillSwitches {
     }
   }
 
-  private firmDayPnl(): number | undefined {
+  private firmDayPnl(known?: AccountState, knownPnl?: number): number | undefined {
     let total = 0
     for (const account of this.accounts) {
-      const pnl = this.dayPnl(account)
+      const pnl = account === known ? knownPnl : this.dayPnl(account)
       const converted = pnl === undefined ? undefined : safeConvert(this.fx, pnl, account.base, this.firm.currency)
       if (converted === undefined) return undefined
       total += converted

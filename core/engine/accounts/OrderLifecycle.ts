@@ -34,8 +34,7 @@ export class OrderLifecycle {
     private readonly placement: OrderPlacement,
     private readonly switches: KillSwitches,
     /** Last fill price per instrument index, shared with the risk checks. */
-    private readonly fills: Float64Array,
-    private readonly retainClosed: boolean
+    private readonly fills: Float64Array
   ) {}
 
   /** Apply a report about `record`'s order. */
@@ -307,11 +306,10 @@ export class OrderLifecycle {
     this.finish(record)
   }
 
-  /** A closed order leaves the open set; without retention, the indexes too (its client order id stays used). */
+  /** A closed order leaves the open set; its account keeps it a while. */
   private finish(record: OrderRecord): void {
-    const account = record.route.account
-    account.removeOpen(record)
-    if (!this.retainClosed) this.placement.forget(record)
+    record.route.account.removeOpen(record)
+    this.placement.closed(record)
   }
 
   /**

@@ -20,10 +20,22 @@ type Tag = AccountCommand["_tag"]
 export const priceOf = (limitPrice: number | undefined, stopPrice: number | undefined, fallback: number): number =>
   limitPrice ?? stopPrice ?? fallback
 
-/** Creates and indexes orders; ids are `${prefix}${n}`, n = 1, 2, ... */
+/** Orders per generation of the index by order id. */
+const GENERATION = 4_096
+
+/**
+ * Creates and indexes orders; ids are `${prefix}${n}`, n = 1, 2, ... The index by n holds the open orders and the
+ * closed ones their accounts keep: two arrays of `GENERATION` orders each, the older dropped when the newer is full
+ * (what it still holds moves to `straggling`), so that the index stays small and never churns a big `Map`.
+ */
 export class OrderPlacement {
-  /** Orders by the n of their id, at n - 1: an array, cheaper than a Map as it grows. */
-  private readonly records: Array<OrderRecord | undefined> = []
+  private newer: Array<OrderRecord | undefined> = []
+  /** The n of `newer[0]`. */
+  private newerBase = 1
+  private older: Array<OrderRecord | undefined> = []
+  private olderBase = 1
+  /** Orders still indexed when their generation was dropped. */
+  private readonly straggling = new Map<number, OrderRecord>()
   private nextOrder = 1
 
   constructor(
@@ -38,14 +50,39 @@ export class OrderPlacement {
   /** The order with this id, found by the n in `${prefix}${n}`. */
   recordOf(orderId: OrderId): OrderRecord | undefined {
     if (!orderId.startsWith(this.prefix)) return undefined
-    const record = this.records[Number(orderId.slice(this.prefix.length)) - 1]
+    let seq = 0
+    for (let i = this.prefix.length; i < orderId.length; i++) {
+      const digit = orderId.charCodeAt(i) - 48
+      if (digit < 0 || digit > 9) return undefined
+      seq = seq * 10 + digit
+    }
+    const record =
+      seq >= this.newerBase
+        ? this.newer[seq - this.newerBase]
+        : seq >= this.olderBase
+          ? this.older[seq - this.olderBase]
+          : this.straggling.get(seq)
     return record !== undefined && record.order.orderId === orderId ? record : undefined
   }
 
-  /** Drop a closed order from the index; its client order id stays used. */
-  forget(record: OrderRecord): void {
-    this.records[record.seq - 1] = undefined
-    record.route.account.markUsed(record.order.clientOrderId)
+  /** A closed order: its account keeps it for a while; the one it forgot leaves the index. */
+  closed(record: OrderRecord): void {
+    const seq = record.route.account.ids.closedOrder(record)
+    if (seq === 0) return
+    if (seq >= this.newerBase) this.newer[seq - this.newerBase] = undefined
+    else if (seq >= this.olderBase) this.older[seq - this.olderBase] = undefined
+    else this.straggling.delete(seq)
+  }
+
+  private index(record: OrderRecord): void {
+    if (this.newer.length >= GENERATION) {
+      for (const old of this.older) if (old !== undefined) this.straggling.set(old.seq, old)
+      this.older = this.newer
+      this.olderBase = this.newerBase
+      this.newer = []
+      this.newerBase = record.seq
+    }
+    this.newer.push(record)
   }
 
   /** The first check `request` fails, or undefined. */
@@ -92,9 +129,9 @@ export class OrderPlacement {
       oco: undefined,
       held: undefined
     }
-    account.orders.set(request.clientOrderId, record)
+    account.ids.use(request.clientOrderId, record)
     account.addOpen(record)
-    this.records.push(record)
+    this.index(record)
     const buy = request.side === "buy"
     for (let k = 0; k < route.scopes.length; k++) {
       route.scopes[k]!.openOrders++
@@ -164,6 +201,7 @@ export class OrderPlacement {
         message: `parent ${clientOrderId} of list ${held.listId} ended ${status} without a fill: order dropped`
       }
       for (const child of held.requests) {
+        account.ids.dropped(child.clientOrderId)
         this.sink.orderRejected(account, "SubmitOrderList", child.clientOrderId, undefined, dropped, ts)
       }
       return
@@ -173,14 +211,19 @@ export class OrderPlacement {
     if (!held.asOco) {
       for (const child of requests) {
         const refused = this.vet(account, child, ts, 0)
-        if (refused === undefined) this.announce(this.commit(account, child, ts), ts)
-        else this.sink.orderRejected(account, "SubmitOrderList", child.clientOrderId, undefined, refused, ts)
+        if (refused === undefined) {
+          this.announce(this.commit(account, child, ts), ts)
+          continue
+        }
+        account.ids.dropped(child.clientOrderId)
+        this.sink.orderRejected(account, "SubmitOrderList", child.clientOrderId, undefined, refused, ts)
       }
       return
     }
     for (let i = 0; i < requests.length; i++) {
       const refused = this.vet(account, requests[i]!, ts, i)
       if (refused !== undefined) {
+        for (const child of requests) account.ids.dropped(child.clientOrderId)
         this.refuseAll(account, "SubmitOrderList", requests, i, refused, `the exits of list ${held.listId}`, ts)
         return
       }

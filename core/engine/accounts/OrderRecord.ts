@@ -5,12 +5,13 @@
  * @since 0.1.0
  */
 import type { Currency } from "../../domain/Currency"
-import type { ClientOrderId, OrderId } from "../../domain/Ids"
+import type { OrderId } from "../../domain/Ids"
 import type { Order, OrderRequest } from "../../domain/Order"
 import type { Account } from "../../domain/Portfolio"
 import { lots, type Timestamp } from "../../domain/Units"
 import type { InstrumentSpec } from "../InstrumentSpec"
 import type { Portfolio } from "../portfolio/Portfolio"
+import { ClientOrderIds } from "./ClientOrderIds"
 import type { InstrumentStat, ScopeState } from "./ScopeState"
 
 /** `Order` with writable fields; the engine hands out copies only. */
@@ -20,11 +21,6 @@ export type MutableOrder = { -readonly [K in keyof Order]: Order[K] }
 export class AccountState {
   /** Last sequence number emitted on the account's stream. */
   sequence = 0
-  /**
-   * Every client order id used on the account, with its order; null when no order is held for it (refused,
-   * held by an OTO parent, or forgotten after closing).
-   */
-  readonly orders = new Map<ClientOrderId, OrderRecord | null>()
   /** Pending and working orders, in no particular order; `OrderRecord.openSlot` is each one's index. */
   readonly open: Array<OrderRecord> = []
   readonly instrumentScopes: Array<ScopeState | undefined> = []
@@ -32,25 +28,21 @@ export class AccountState {
   readonly routes = new Map<string, Array<Route | undefined>>()
   /** Whether the account trades on margin (else it is a cash account). */
   readonly margin: boolean
-
+  /** Its client order ids, and the closed orders it keeps. */
+  readonly ids: ClientOrderIds
   constructor(
     readonly account: Account,
     readonly base: Currency,
     readonly portfolio: Portfolio,
     /** The account-wide scope. */
-    readonly scope: ScopeState
+    readonly scope: ScopeState,
+    /** A closed or refused order's client order id stays used until at least this many more were used. */
+    window: number,
+    /** How many of its latest closed orders stay queryable. */
+    keep: number
   ) {
     this.margin = account.kind === "margin"
-  }
-
-  /** Whether a client order id was ever used on this account. */
-  used(clientOrderId: ClientOrderId): boolean {
-    return this.orders.has(clientOrderId)
-  }
-
-  /** Use a client order id without an order record. */
-  markUsed(clientOrderId: ClientOrderId): void {
-    this.orders.set(clientOrderId, null)
+    this.ids = new ClientOrderIds(window, keep, this.open)
   }
 
   addOpen(record: OrderRecord): void {

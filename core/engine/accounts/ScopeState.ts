@@ -23,25 +23,25 @@ export interface InstrumentStat {
 
 /**
  * The submission times of the last `max` orders in a ring, to answer "how many orders in the last `window` µs"
- * in O(1) amortized.
+ * in O(1) amortized. The ring grows by doubling with what the window holds, so a generous `max` costs nothing.
  */
 export class RateWindow {
-  private readonly times: Float64Array
+  private times = new Float64Array(16)
+  /** Ring capacity - 1 (a power of two). */
+  private mask = 15
   private head = 0
   private count = 0
 
   constructor(
     readonly max: number,
     readonly window: number
-  ) {
-    this.times = new Float64Array(max)
-  }
+  ) {}
 
   /** Orders submitted in `(ts - window, ts]`; forgets older ones. */
   recent(ts: number): number {
     const oldest = ts - this.window
     while (this.count > 0 && (this.times[this.head] as number) <= oldest) {
-      this.head = (this.head + 1) % this.max
+      this.head = (this.head + 1) & this.mask
       this.count--
     }
     return this.count
@@ -49,11 +49,20 @@ export class RateWindow {
 
   record(ts: number): void {
     if (this.count === this.max) {
-      this.head = (this.head + 1) % this.max
+      this.head = (this.head + 1) & this.mask
       this.count--
-    }
-    this.times[(this.head + this.count) % this.max] = ts
+    } else if (this.count === this.times.length) this.grow()
+    this.times[(this.head + this.count) & this.mask] = ts
     this.count++
+  }
+
+  private grow(): void {
+    const old = this.times
+    const times = new Float64Array(old.length * 2)
+    for (let i = 0; i < this.count; i++) times[i] = old[(this.head + i) & this.mask] as number
+    this.times = times
+    this.mask = times.length - 1
+    this.head = 0
   }
 }
 

@@ -66,7 +66,9 @@ export const request = (fields: RequestFields): OrderRequest => {
   return strategy === undefined ? base : { ...base, strategyId: strategy as StrategyId }
 }
 
-export const makeBench = (options: { readonly prefix?: string; readonly retainClosedOrders?: boolean } = {}) => {
+export const makeBench = (
+  options: { readonly prefix?: string; readonly keepClosedOrders?: number; readonly duplicateWindow?: number } = {}
+) => {
   const specs = makeSpecs([AAPL, ES, BTCUSDT], currencies)
   const events: Array<AccountEvent> = []
   const executions: Array<ExecutionCommand> = []
@@ -81,7 +83,8 @@ export const makeBench = (options: { readonly prefix?: string; readonly retainCl
       refusal: (r) => refusals.push(r)
     },
     ...(options.prefix === undefined ? {} : { orderIdPrefix: options.prefix }),
-    ...(options.retainClosedOrders === undefined ? {} : { retainClosedOrders: options.retainClosedOrders })
+    ...(options.keepClosedOrders === undefined ? {} : { keepClosedOrders: options.keepClosedOrders }),
+    ...(options.duplicateWindow === undefined ? {} : { duplicateWindow: options.duplicateWindow })
   })
   let now = T0
   let trade = 0

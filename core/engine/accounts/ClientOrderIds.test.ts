@@ -1,0 +1,91 @@
+import { describe, expect, it } from "@effect/vitest"
+import type { ClientOrderId } from "../../domain/Ids"
+import type { OrderRequest } from "../../domain/Order"
+import { ClientOrderIds } from "./ClientOrderIds"
+import type { OrderRecord } from "./OrderRecord"
+
+const id = (s: string) => s as ClientOrderId
+/** The fields `ClientOrderIds` reads of a record: its client order id, its n and the children it holds. */
+const record = (clientOrderId: string, seq: number, heldIds: ReadonlyArray<string> = []) =>
+  ({
+    order: { clientOrderId },
+    seq,
+    held:
+      heldIds.length === 0
+        ? undefined
+        : { listId: "L", asOco: false, requests: heldIds.map((c) => ({ clientOrderId: c }) as OrderRequest) }
+  }) as unknown as OrderRecord
+const inUse = (ids: ClientOrderIds, names: ReadonlyArray<string>) => names.map((n) => ids.used(id(n)))
+
+describe("ClientOrderIds", () => {
+  it("keeps a closed or refused id in use until at least `window` (fewer than 2 × window) more were used", () => {
+    const ids = new ClientOrderIds(2, 0, [])
+    ids.use(id("a"), null) // refused
+    const b = record("b", 1)
+    ids.use(id("b"), b)
+    expect(ids.lookup(id("b"))).toBe(b)
+    expect(ids.closedOrder(b)).toBe(1) // keep 0: forgotten at once, its id still in use
+    expect(ids.lookup(id("b"))).toBeNull()
+    ids.use(id("c"), null) // generation {a, b} becomes the older
+    ids.use(id("d"), null)
+    expect(inUse(ids, ["a", "b", "c", "d"])).toEqual([true, true, true, true]) // 3 used after a: fewer than 4
+    ids.use(id("e"), null) // {a, b} is dropped
+    expect(inUse(ids, ["a", "b", "c", "d", "e"])).toEqual([false, false, true, true, true])
+    expect(ids.lookup(id("a"))).toBeUndefined()
+  })
+
+  it("never drops the id of an open order or of a child it holds", () => {
+    const open: Array<OrderRecord> = [record("open", 1, ["child"])]
+    const ids = new ClientOrderIds(1, 0, open)
+    ids.use(id("open"), open[0]!)
+    ids.use(id("child"), null)
+    for (const n of ["x", "y", "z"]) ids.use(id(n), null)
+    expect(inUse(ids, ["open", "child", "x", "z"])).toEqual([true, true, false, true])
+    expect(ids.lookup(id("open"))).toBe(open[0])
+  })
+
+  it("gives an order closing in the older generation a full window from its close", () => {
+    const a = record("a", 1)
+    const open: Array<OrderRecord> = [a]
+    const ids = new ClientOrderIds(2, 0, open)
+    ids.use(id("a"), a)
+    ids.use(id("x"), null)
+    ids.use(id("y"), null) // {a, x} becomes the older; a is there already, nothing to carry
+    open.pop()
+    ids.closedOrder(a) // a moves to the newer generation {y, a}
+    ids.use(id("z"), null) // {a, x} dropped, {y, a} older
+    ids.use(id("w"), null)
+    expect(inUse(ids, ["a", "x"])).toEqual([true, false])
+    ids.use(id("v"), null) // {y, a} dropped
+    expect(ids.used(id("a"))).toBe(false)
+  })
+
+  it("keeps the latest `keep` closed orders and reports the n of the one it forgets", () => {
+    const ids = new ClientOrderIds(10, 2, [])
+    const [a, b, c] = [record("a", 1), record("b", 2), record("c", 3)]
+    for (const r of [a, b, c]) ids.use(r.order.clientOrderId, r)
+    expect(ids.closedOrder(a)).toBe(0)
+    expect(ids.closedOrder(b)).toBe(0)
+    expect(ids.lookup(id("a"))).toBe(a)
+    expect(ids.closedOrder(c)).toBe(1) // a goes
+    expect(ids.lookup(id("a"))).toBeNull() // still in use (window 10), no longer kept
+    expect(ids.lookup(id("c"))).toBe(c)
+  })
+
+  it("forgetting an old order of a reused id leaves the new one kept", () => {
+    const ids = new ClientOrderIds(1, 2, [])
+    const first = record("a", 1)
+    ids.use(id("a"), first)
+    ids.closedOrder(first)
+    ids.use(id("x"), null)
+    ids.use(id("y"), null)
+    expect(ids.used(id("a"))).toBe(false)
+    const second = record("a", 2)
+    ids.use(id("a"), second)
+    ids.closedOrder(second)
+    const third = record("q", 3)
+    ids.use(id("q"), third)
+    expect(ids.closedOrder(third)).toBe(1) // the first "a" leaves the kept ring, the second stays
+    expect(ids.lookup(id("a"))).toBe(second)
+  })
+})

@@ -1,0 +1,116 @@
+/**
+ * A hash table of string ids for the duplicate check: open addressing with linear probing and deletion by backward
+ * shift (no tombstones, so no rehash while the size is steady; at most 3/4 full), over a 32-bit FNV-1a hash of the
+ * id. A lookup that misses — the common case, a fresh id — reads one run of an `Int32Array` of hashes and never the
+ * stored strings, which keeps it cache-friendly at tens of thousands of ids, where a `Map` chases pointers and a
+ * churning `Map` rehashes and allocates.
+ *
+ * @since 0.1.0
+ */
+
+/** FNV-1a of the UTF-16 code units, never 0 (0 marks an empty slot). */
+export const idHash = (id: string): number => {
+  let h = 0x811c9dc5
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193)
+  return h === 0 ? 1 : h | 0
+}
+
+/** Ids mapped to values; `hash` arguments are `idHash(id)`, for callers that already have it. */
+export class IdTable<V> {
+  private hashes: Int32Array
+  private keys: Array<string | undefined>
+  private values: Array<V | undefined>
+  private mask: number
+  private count = 0
+
+  /** `capacity`: a power of two, the slots to start with (it doubles when 3/4 full). */
+  constructor(capacity = 16) {
+    this.hashes = new Int32Array(capacity)
+    this.keys = new Array<string | undefined>(capacity).fill(undefined)
+    this.values = new Array<V | undefined>(capacity).fill(undefined)
+    this.mask = capacity - 1
+  }
+
+  /** Slots allocated. */
+  get capacity(): number {
+    return this.hashes.length
+  }
+
+  /** Ids held. */
+  get size(): number {
+    return this.count
+  }
+
+  has(id: string, hash = idHash(id)): boolean {
+    return this.slotOf(id, hash) >= 0
+  }
+
+  get(id: string, hash = idHash(id)): V | undefined {
+    const slot = this.slotOf(id, hash)
+    return slot < 0 ? undefined : this.values[slot]
+  }
+
+  /** Add an id or change its value. */
+  set(id: string, value: V, hash = idHash(id)): void {
+    let slot = this.slotOf(id, hash)
+    if (slot < 0) {
+      if (4 * (this.count + 1) > 3 * this.hashes.length) {
+        this.grow()
+        slot = this.slotOf(id, hash)
+      }
+      slot = -1 - slot
+      this.hashes[slot] = hash
+      this.keys[slot] = id
+      this.count++
+    }
+    this.values[slot] = value
+  }
+
+  /** Remove an id if its value is `value` (any value when omitted). */
+  delete(id: string, hash = idHash(id), value?: V): void {
+    let hole = this.slotOf(id, hash)
+    if (hole < 0 || (value !== undefined && this.values[hole] !== value)) return
+    const { hashes, keys, values, mask } = this
+    // Backward shift: pull later entries of the probe run into the hole unless their home lies after it.
+    for (let j = (hole + 1) & mask; hashes[j] !== 0; j = (j + 1) & mask) {
+      const home = (hashes[j] as number) & mask
+      if (((j - home) & mask) >= ((j - hole) & mask)) {
+        hashes[hole] = hashes[j] as number
+        keys[hole] = keys[j]
+        values[hole] = values[j]
+        hole = j
+      }
+    }
+    hashes[hole] = 0
+    keys[hole] = undefined
+    values[hole] = undefined
+    this.count--
+  }
+
+  /** The slot holding `id`, else -1 - the empty slot where it would go. */
+  private slotOf(id: string, hash: number): number {
+    const { hashes, mask } = this
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const stored = hashes[i] as number
+      if (stored === 0) return -1 - i
+      if (stored === hash && this.keys[i] === id) return i
+    }
+  }
+
+  private grow(): void {
+    const { hashes, keys, values } = this
+    const capacity = hashes.length * 2
+    this.hashes = new Int32Array(capacity)
+    this.keys = new Array<string | undefined>(capacity).fill(undefined)
+    this.values = new Array<V | undefined>(capacity).fill(undefined)
+    this.mask = capacity - 1
+    for (let i = 0; i < hashes.length; i++) {
+      const hash = hashes[i] as number
+      if (hash === 0) continue
+      const slot = -1 - this.slotOf(keys[i] as string, hash)
+      this.hashes[slot] = hash
+      this.keys[slot] = keys[i]
+      this.values[slot] = values[i]
+    }
+  }
+}
