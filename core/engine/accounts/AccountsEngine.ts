@@ -303,6 +303,7 @@ export class AccountsEngine {
       limitPrice,
       stopPrice,
       reduceOnly: o.reduceOnly,
+      notionalLimit: o.notionalLimit,
       previous: record,
       earlier: 0,
       ts: command.ts

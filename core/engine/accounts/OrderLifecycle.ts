@@ -136,7 +136,10 @@ export class OrderLifecycle {
       )
     }
     const rest = left - quantity
-    const working = rest === 0 || Number.isNaN(record.unitPrice) ? 0 : notional(spec, record.unitPrice, rest)
+    const working =
+      rest === 0 || Number.isNaN(record.unitPrice)
+        ? 0
+        : Math.min(notional(spec, record.unitPrice, rest), o.notionalLimit ?? Number.POSITIVE_INFINITY)
     const freed = record.working - working
     const signed = o.side === "buy" ? quantity : -quantity
     const route = record.route

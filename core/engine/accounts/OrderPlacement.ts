@@ -100,6 +100,7 @@ export class OrderPlacement {
       limitPrice: request.limitPrice,
       stopPrice: request.stopPrice,
       reduceOnly: request.reduceOnly,
+      notionalLimit: request.notionalLimit,
       previous: undefined,
       earlier,
       ts
@@ -111,7 +112,9 @@ export class OrderPlacement {
     const spec = this.specs.byId.get(request.instrumentId) as InstrumentSpec
     const route = this.scopes.routeOf(account, spec, request.strategyId)
     const unitPrice = priceOf(request.limitPrice, request.stopPrice, this.risk.valuation(spec.index))
-    const working = Number.isNaN(unitPrice) ? 0 : notional(spec, unitPrice, request.quantity)
+    const working = Number.isNaN(unitPrice)
+      ? 0
+      : Math.min(notional(spec, unitPrice, request.quantity), request.notionalLimit ?? Number.POSITIVE_INFINITY)
     const seq = this.nextOrder++
     const orderId = `${this.prefix}${seq}` as OrderId
     const order = newOrder(request, orderId, ts)

@@ -140,6 +140,7 @@ export const newOrder = (request: OrderRequest, orderId: OrderId, ts: Timestamp)
   if (request.trailingOffset !== undefined) order.trailingOffset = request.trailingOffset
   if (request.expireAt !== undefined) order.expireAt = request.expireAt
   if (request.displayQuantity !== undefined) order.displayQuantity = request.displayQuantity
+  if (request.notionalLimit !== undefined) order.notionalLimit = request.notionalLimit
   return order
 }
 

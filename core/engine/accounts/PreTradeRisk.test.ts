@@ -113,6 +113,20 @@ describe("PreTradeRisk", () => {
     expect(outcome(b, "c")).toBe("ok")
   })
 
+  it("an order with a notional budget counts at most its budget against free cash", () => {
+    const b = makeBench()
+    b.deposit(1_500_000)
+    // 200 lots at 15,000 ticks would need 3,000,000; the budget caps what the venue may spend at 1,500,000.
+    b.submit({ id: "uncapped", quantity: 200 as never })
+    b.submit({ id: "over", quantity: 200 as never, notionalLimit: 1_500_001 as never })
+    b.submit({ id: "capped", quantity: 200 as never, notionalLimit: 1_500_000 as never })
+    expect([outcome(b, "uncapped"), outcome(b, "over"), outcome(b, "capped")]).toEqual([
+      "INSUFFICIENT_FUNDS",
+      "INSUFFICIENT_FUNDS",
+      "ok"
+    ])
+  })
+
   it("a cash account cannot sell short, counting working sells", () => {
     const b = makeBench()
     b.deposit(10_000_000)

@@ -29,6 +29,8 @@ export interface Intent {
   readonly limitPrice: number | undefined
   readonly stopPrice: number | undefined
   readonly reduceOnly: boolean
+  /** A budget the venue spends at the fill price (`OrderRequest.notionalLimit`): the order is worth no more. */
+  readonly notionalLimit: number | undefined
   readonly previous: OrderRecord | undefined
   /** Orders of the same list checked before this one, counted as already open. */
   readonly earlier: number
@@ -87,8 +89,9 @@ export class PreTradeRisk {
       if (total === undefined || !this.fillValueIsSafe(intent)) {
         return reject("PRECISION_LOSS", `${quantity} lots at ${unitPrice} ticks leaves the exact integer range`)
       }
-      notional = total
-      working = safeNotional(spec, unitPrice, intent.leaves) as number
+      const cap = intent.notionalLimit ?? Number.POSITIVE_INFINITY
+      notional = Math.min(total, cap)
+      working = Math.min(safeNotional(spec, unitPrice, intent.leaves) as number, cap)
     }
     const addLeaves = intent.leaves - (previous === undefined ? 0 : leaves(previous))
     const addWorking = working - (previous === undefined ? 0 : previous.working)

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import { run } from "../../core/backtest/Backtest"
+import type { Fill } from "../../core/domain/Fill"
+import smaCross from "../../plugins/strategy-sma-cross/src/index"
+import { currencies } from "../fixtures/instruments"
+import { SPX, simVenue, sp500Bars } from "./support"
+
+const DEPOSIT = 10_000_000
+
+/** Cash after each fill: SPX is 0.01 a tick, 1 a lot, in cents, so a fill's notional is price × quantity. */
+const cashPath = (fills: ReadonlyArray<Fill>): Array<number> => {
+  let cash = DEPOSIT
+  return fills.map((f) => {
+    cash += (f.side === "buy" ? -1 : 1) * f.price * f.quantity - f.fee
+    return cash
+  })
+}
+
+const backtest = (sizing: string) =>
+  run({
+    instruments: [SPX],
+    currencies,
+    data: [sp500Bars()],
+    strategyId: "sma",
+    strategy: smaCross.program(Schema.decodeUnknownSync(smaCross.params)({ fast: 10, slow: 30, sizing })),
+    account: { id: "acc", kind: "cash", baseCurrency: "USD", deposit: DEPOSIT },
+    venue: simVenue("next-open")
+  })
+
+describe("percent-of-equity sizing at the fill price", () => {
+  it.effect("never spends more cash than the account holds, fee included, where sizing at the signal price does", () =>
+    Effect.gen(function* () {
+      const atFill = yield* backtest("equity:100@fill")
+      expect(atFill.rejections).toBe(0)
+      expect(atFill.fills.length).toBeGreaterThan(100)
+      expect(Math.min(...cashPath(atFill.fills))).toBeGreaterThanOrEqual(0)
+      // Sized at the signal (the close), an entry that fills at a higher next open overdraws the account.
+      const atSignal = yield* backtest("equity:100")
+      expect(Math.min(...cashPath(atSignal.fills))).toBeLessThan(0)
+    })
+  )
+})
