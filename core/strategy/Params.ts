@@ -52,10 +52,14 @@ export const DurationParam = Schema.Union(
   })
 )
 
+/** The parameter naming a strategy's instrument: its id, or the first instrument of the run when left out. */
+export const instrumentField = {
+  instrument: Schema.optionalWith(Schema.String, { exact: true })
+}
+
 /** The parameters every execution algorithm shares: what to trade, and when to give up. */
 export const parentOrderFields = {
-  /** The instrument; the first of the run when left out. */
-  instrument: Schema.optionalWith(Schema.String, { exact: true }),
+  ...instrumentField,
   side: Schema.Literal("buy", "sell"),
   /** The parent quantity in lots. */
   quantity: Schema.Int.pipe(Schema.positive()),

@@ -10,7 +10,9 @@ import { Effect, type Scope } from "effect"
 import type { AccountEvent } from "../domain/Events"
 import type { ClientOrderId, InstrumentId, OrderId } from "../domain/Ids"
 import type { OrderSide, TimeInForce } from "../domain/Order"
-import type { AccountsService } from "../services/Accounts"
+import type { Accounts, AccountsService } from "../services/Accounts"
+import type { MarketData, MarketDataError } from "../services/MarketData"
+import { traded } from "./Instruments"
 import { onStop } from "./Timers"
 
 /** How a child order ended. */
@@ -32,6 +34,35 @@ export interface ParentOrderOptions {
   /** The parent left `working`. */
   readonly onFinish?: (status: ParentStatus) => void
 }
+
+/** What the parent order is: its instrument, side, quantity and limit, without the callbacks. */
+export type ParentOrderTarget = Omit<ParentOrderOptions, "onChildEnd" | "onFinish">
+
+/** The decoded `parentOrderFields` of an algorithm's parameters. */
+export interface ParentOrderParams {
+  readonly instrument?: string | undefined
+  readonly side: OrderSide
+  readonly quantity: number
+  readonly limitPrice?: number | undefined
+}
+
+/** The parent order that `params` describe, on its instrument, with the Accounts Service that will work it. */
+export const parentOrderOf = (
+  params: ParentOrderParams
+): Effect.Effect<
+  { readonly accounts: AccountsService; readonly order: ParentOrderTarget },
+  MarketDataError,
+  MarketData | Accounts
+> =>
+  Effect.map(traded(params.instrument), ({ accounts, instrument }) => ({
+    accounts,
+    order: {
+      instrumentId: instrument.id,
+      side: params.side,
+      quantity: params.quantity,
+      ...(params.limitPrice === undefined ? {} : { limitPrice: params.limitPrice })
+    }
+  }))
 
 interface Child {
   clientOrderId: ClientOrderId | undefined

@@ -1,9 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { fixedLatency, noFees, noSlippage, SimVenue } from "../../plugins/connector-sim/src/index"
-import { currencies } from "../../test/fixtures/instruments"
+import { runBacktest } from "../../test/backtest/support"
 import { AAPL, MINUTE, quotes, SECOND, T0 } from "../../test/strategy/algoSupport"
-import { run } from "../backtest/Backtest"
 import { BarBuilder, type Columns } from "../data/Columns"
 import type { BarPeriod } from "../domain/MarketData"
 import { MarketData } from "../services/MarketData"
@@ -13,11 +11,10 @@ import { type BarSource, subscribeBars } from "./SubscribeBars"
 const barsSeen = (data: Columns, period: string, source?: BarSource) =>
   Effect.gen(function* () {
     const seen: Array<ReadonlyArray<number>> = []
-    yield* run({
+    yield* runBacktest({
       instruments: [AAPL],
-      currencies,
       data: [data],
-      strategyId: "bars",
+      deposit: 1_000_000,
       strategy: Effect.gen(function* () {
         const marketData = yield* MarketData
         yield* subscribeBars(
@@ -27,18 +24,7 @@ const barsSeen = (data: Columns, period: string, source?: BarSource) =>
           (b) => seen.push([(b.ts - T0) / SECOND, b.open, b.high, b.low, b.close, b.volume]),
           source === undefined ? {} : { source }
         )
-      }),
-      account: { id: "acc", kind: "cash", baseCurrency: "USD", deposit: 1_000_000 },
-      venue: (specs, report) =>
-        new SimVenue({
-          specs,
-          barFill: "close",
-          latency: fixedLatency(0),
-          fees: noFees,
-          slippage: noSlippage,
-          seed: 1,
-          report
-        })
+      })
     })
     return seen
   })

@@ -11,9 +11,7 @@ export const nowMicros: Effect.Effect<number> = Effect.map(Clock.currentTimeNano
 
 /** Sleep until the clock reads `atUs` (µs since the epoch); returns at once when that time has passed. */
 export const sleepUntil = (atUs: number): Effect.Effect<void> =>
-  Effect.flatMap(nowMicros, (now) =>
-    atUs <= now ? Effect.void : Effect.sleep(Duration.micros(BigInt(atUs - now)))
-  )
+  Effect.flatMap(nowMicros, (now) => (atUs <= now ? Effect.void : Effect.sleep(Duration.micros(BigInt(atUs - now)))))
 
 /** Run `effect` when the strategy stops (its scope closes), e.g. to cancel its working orders. */
 export const onStop = <R>(effect: Effect.Effect<void, never, R>): Effect.Effect<void, never, R | Scope.Scope> =>

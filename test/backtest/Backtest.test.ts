@@ -3,43 +3,23 @@ import { join } from "node:path"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Schema } from "effect"
-import { run } from "../../core/backtest/Backtest"
 import { BarBuilder } from "../../core/data/Columns"
-import { computeReport, reportJson } from "../../core/report/Report"
 import { Accounts } from "../../core/services/Accounts"
 import { MarketData } from "../../core/services/MarketData"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
-import { fixedLatency, noFees, noSlippage, SimVenue } from "../../plugins/connector-sim/src/index"
+import { fixedLatency, noFees, noSlippage } from "../../plugins/connector-sim/src/index"
 import smaCross from "../../plugins/strategy-sma-cross/src/index"
 import { runBacktestJob } from "../../runtimes/cli/BacktestJob"
-import { currencies } from "../fixtures/instruments"
-import { SPX, simVenue, sp500Bars, sp500Path } from "./support"
+import { reportOf, runBacktest, SPX, simVenue, sp500Bars, sp500Path } from "./support"
 
 const DAY = 86_400_000_000
 
 const smaBacktest = (barFill: "next-open" | "close") =>
-  run({
-    instruments: [SPX],
-    currencies,
+  runBacktest({
     data: [sp500Bars()],
-    strategyId: "sma",
     strategy: smaCross.program(Schema.decodeUnknownSync(smaCross.params)({ fast: 10, slow: 30 })),
-    account: { id: "acc", kind: "cash", baseCurrency: "USD", deposit: 10_000_000 },
     venue: simVenue(barFill)
-  }).pipe(
-    Effect.map((result) =>
-      reportJson(
-        computeReport({
-          baseCurrency: result.baseCurrency,
-          specs: result.specs,
-          initialEquity: result.initialEquity,
-          equity: result.equity,
-          fills: result.fills,
-          benchmark: result.benchmark
-        })
-      )
-    )
-  )
+  }).pipe(Effect.map(reportOf))
 
 describe("Backtest", () => {
   it.effect("gives byte-identical results when run twice", () =>
@@ -83,24 +63,7 @@ describe("Backtest", () => {
           )
         )
       })
-      const result = yield* run({
-        instruments: [SPX],
-        currencies,
-        data: [bars.build()],
-        strategyId: "timer",
-        strategy,
-        account: { id: "acc", kind: "cash", baseCurrency: "USD", deposit: 10_000_000 },
-        venue: (specs, report) =>
-          new SimVenue({
-            specs,
-            barFill: "close",
-            latency: fixedLatency(0),
-            fees: noFees,
-            slippage: noSlippage,
-            seed: 1,
-            report
-          })
-      })
+      const result = yield* runBacktest({ data: [bars.build()], strategy })
       // Bars are known at their close (day d + 1); timers fire at 1.5, 3, 4.5, ... days, and a timer due at the
       // time of an event fires before it.
       expect(seen.slice(0, 6), seen.join(", ")).toEqual(["bar 1", "timer 1.5", "bar 2", "timer 3", "bar 3", "bar 4"])

@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { run } from "../../core/backtest/Backtest"
 import { BarBuilder, type Columns, TradeBuilder } from "../../core/data/Columns"
 import type { AccountEvent } from "../../core/domain/Events"
 import type { InstrumentId } from "../../core/domain/Ids"
@@ -14,9 +13,7 @@ import { MarketData } from "../../core/services/MarketData"
 import { BarAggregator } from "../../core/strategy/BarAggregator"
 import { RollingMean } from "../../core/strategy/RollingMean"
 import { subscribeBars } from "../../core/strategy/SubscribeBars"
-import { fixedLatency, noFees, noSlippage, SimVenue } from "../../plugins/connector-sim/src/index"
-import { SPX } from "../backtest/support"
-import { currencies } from "../fixtures/instruments"
+import { runBacktest, SPX } from "../backtest/support"
 
 type OrderSubmitted = Extract<AccountEvent, { _tag: "OrderSubmitted" }>
 
@@ -90,31 +87,9 @@ const smaOnBars = (seen: Array<string>) =>
 const backtest = (data: Columns) =>
   Effect.gen(function* () {
     const bars: Array<string> = []
-    const submitted: Array<OrderSubmitted> = []
-    const result = yield* run({
-      instruments: [SPX],
-      currencies,
-      data: [data],
-      strategyId: "sma-bars",
-      strategy: Effect.gen(function* () {
-        const accounts = yield* Accounts
-        yield* accounts.subscribe((event) => {
-          if (event._tag === "OrderSubmitted") submitted.push(event)
-        })
-        yield* smaOnBars(bars)
-      }),
-      account: { id: "acc", kind: "cash", baseCurrency: "USD", deposit: 1_000_000_000 },
-      venue: (specs, report) =>
-        new SimVenue({
-          specs,
-          barFill: "close",
-          latency: fixedLatency(0),
-          fees: noFees,
-          slippage: noSlippage,
-          seed: 1,
-          report
-        })
-    })
+    const events: Array<AccountEvent> = []
+    const result = yield* runBacktest({ data: [data], strategy: smaOnBars(bars), deposit: 1_000_000_000, events })
+    const submitted = events.filter((e): e is OrderSubmitted => e._tag === "OrderSubmitted")
     return { bars, submitted, fills: result.fills }
   })
 

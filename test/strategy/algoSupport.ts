@@ -1,13 +1,12 @@
 /** Shared set-up for the execution algorithm tests: a quote stream, a backtest run, and the account events. */
 import { Effect } from "effect"
-import { run } from "../../core/backtest/Backtest"
 import { type Columns, QuoteBuilder } from "../../core/data/Columns"
 import type { AccountEvent } from "../../core/domain/Events"
-import { Accounts } from "../../core/services/Accounts"
 import type { MarketDataError } from "../../core/services/MarketData"
 import type { StrategyRequirements } from "../../core/strategy/Strategy"
-import { fixedLatency, noFees, noSlippage, SimVenue } from "../../plugins/connector-sim/src/index"
-import { AAPL, currencies } from "../fixtures/instruments"
+import { noFees } from "../../plugins/connector-sim/src/index"
+import { runBacktest, simVenue } from "../backtest/support"
+import { AAPL } from "../fixtures/instruments"
 
 export { AAPL }
 
@@ -43,27 +42,13 @@ export const runAlgo = (
 ) =>
   Effect.gen(function* () {
     const events: Array<AccountEvent> = []
-    yield* run({
+    yield* runBacktest({
       instruments: [AAPL],
-      currencies,
       data: [data],
-      strategyId: "algo",
-      strategy: Effect.gen(function* () {
-        const accounts = yield* Accounts
-        yield* accounts.subscribe((event) => events.push(event))
-        yield* strategy
-      }),
-      account: { id: "acc", kind: "cash", baseCurrency: "USD", deposit: 100_000_000_000 },
-      venue: (specs, report) =>
-        new SimVenue({
-          specs,
-          barFill: "close",
-          latency: fixedLatency(latencyUs),
-          fees: noFees,
-          slippage: noSlippage,
-          seed: 1,
-          report
-        })
+      strategy,
+      deposit: 100_000_000_000,
+      events,
+      venue: simVenue("close", noFees, latencyUs)
     })
     const submitted = events.filter((e): e is Submitted => e._tag === "OrderSubmitted")
     const fills = events.filter((e): e is Filled => e._tag === "OrderFilled")

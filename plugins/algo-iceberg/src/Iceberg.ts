@@ -7,11 +7,8 @@
  * @since 0.1.0
  */
 
-import { Accounts } from "@meridian/core/services/Accounts"
-import { MarketData } from "@meridian/core/services/MarketData"
-import { instrumentOf } from "@meridian/core/strategy/Instruments"
 import { parentOrderFields, TimeParam } from "@meridian/core/strategy/Params"
-import { ParentOrder } from "@meridian/core/strategy/ParentOrder"
+import { ParentOrder, parentOrderOf } from "@meridian/core/strategy/ParentOrder"
 import * as Strategy from "@meridian/core/strategy/Strategy"
 import { sleepUntil } from "@meridian/core/strategy/Timers"
 import { Effect, FiberId, Schema } from "effect"
@@ -39,15 +36,10 @@ export const iceberg = Strategy.make({
   params: Params,
   program: (params) =>
     Effect.gen(function* () {
-      const marketData = yield* MarketData
-      const accounts = yield* Accounts
-      const instrument = yield* instrumentOf(marketData, params.instrument)
+      const { accounts, order } = yield* parentOrderOf(params)
       let stopTimers = () => {}
       const parent: ParentOrder = yield* ParentOrder.make(accounts, {
-        instrumentId: instrument.id,
-        side: params.side,
-        quantity: params.quantity,
-        limitPrice: params.limitPrice,
+        ...order,
         onChildEnd: (end) => {
           if (end === "filled") parent.send(params.displayQuantity)
           else parent.stop("canceled")

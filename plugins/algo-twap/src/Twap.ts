@@ -7,10 +7,8 @@
  * @since 0.1.0
  */
 
-import { Accounts } from "@meridian/core/services/Accounts"
-import { MarketData } from "@meridian/core/services/MarketData"
-import { instrumentOf } from "@meridian/core/strategy/Instruments"
 import { DurationParam, parentOrderFields, TimeParam } from "@meridian/core/strategy/Params"
+import { parentOrderOf } from "@meridian/core/strategy/ParentOrder"
 import { type Slice, workSchedule } from "@meridian/core/strategy/SliceSchedule"
 import * as Strategy from "@meridian/core/strategy/Strategy"
 import { nowMicros } from "@meridian/core/strategy/Timers"
@@ -55,21 +53,12 @@ export const twap = Strategy.make({
   params: Params,
   program: (params) =>
     Effect.gen(function* () {
-      const marketData = yield* MarketData
-      const accounts = yield* Accounts
-      const instrument = yield* instrumentOf(marketData, params.instrument)
+      const { accounts, order } = yield* parentOrderOf(params)
       const start = params.start ?? (yield* nowMicros)
       const end = params.end ?? start + (params.duration ?? 0)
-      yield* workSchedule(
-        accounts,
-        {
-          instrumentId: instrument.id,
-          side: params.side,
-          quantity: params.quantity,
-          ...(params.limitPrice === undefined ? {} : { limitPrice: params.limitPrice })
-        },
-        twapSlices(start, end, params.interval, params.quantity),
-        { end, cancelAt: params.cancelAt }
-      )
+      yield* workSchedule(accounts, order, twapSlices(start, end, params.interval, params.quantity), {
+        end,
+        cancelAt: params.cancelAt
+      })
     })
 })

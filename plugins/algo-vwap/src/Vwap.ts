@@ -8,10 +8,8 @@
  * @since 0.1.0
  */
 
-import { Accounts } from "@meridian/core/services/Accounts"
-import { MarketData } from "@meridian/core/services/MarketData"
-import { instrumentOf } from "@meridian/core/strategy/Instruments"
 import { DurationParam, parentOrderFields, TimeParam } from "@meridian/core/strategy/Params"
+import { parentOrderOf } from "@meridian/core/strategy/ParentOrder"
 import { type Slice, workSchedule } from "@meridian/core/strategy/SliceSchedule"
 import * as Strategy from "@meridian/core/strategy/Strategy"
 import { nowMicros } from "@meridian/core/strategy/Timers"
@@ -70,20 +68,11 @@ export const vwap = Strategy.make({
   params: Params,
   program: (params) =>
     Effect.gen(function* () {
-      const marketData = yield* MarketData
-      const accounts = yield* Accounts
-      const instrument = yield* instrumentOf(marketData, params.instrument)
+      const { accounts, order } = yield* parentOrderOf(params)
       const start = params.start ?? (yield* nowMicros)
-      yield* workSchedule(
-        accounts,
-        {
-          instrumentId: instrument.id,
-          side: params.side,
-          quantity: params.quantity,
-          ...(params.limitPrice === undefined ? {} : { limitPrice: params.limitPrice })
-        },
-        vwapSlices(start, params.bucket, params.profile, params.quantity),
-        { end: start + params.profile.length * params.bucket, cancelAt: params.cancelAt }
-      )
+      yield* workSchedule(accounts, order, vwapSlices(start, params.bucket, params.profile, params.quantity), {
+        end: start + params.profile.length * params.bucket,
+        cancelAt: params.cancelAt
+      })
     })
 })

@@ -1,13 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import { run } from "@meridian/core/backtest/Backtest"
 import { type Columns, QuoteBuilder, TradeBuilder } from "@meridian/core/data/Columns"
 import type { AccountEvent } from "@meridian/core/domain/Events"
 import type { Order } from "@meridian/core/domain/Order"
 import { Accounts, type AccountsService } from "@meridian/core/services/Accounts"
 import { Effect, Schema } from "effect"
-import { SPX } from "../../../test/backtest/support"
-import { currencies } from "../../../test/fixtures/instruments"
-import { fixedLatency, noFees, noSlippage, SimVenue } from "../../connector-sim/src/index"
+import { runBacktest } from "../../../test/backtest/support"
 import { marketMaker } from "./MarketMaker"
 
 const SECOND = 1_000_000
@@ -33,29 +30,16 @@ const backtest = (
       inner.cancel(clientOrderId)
     }
   })
-  return run({
-    instruments: [SPX],
-    currencies,
+  return runBacktest({
     data,
-    strategyId: "mm",
-    strategy: Effect.gen(function* () {
-      const accounts = yield* Accounts
-      yield* accounts.subscribe((event) => seen.events.push(event))
-      yield* marketMaker
+    kind,
+    deposit: 100_000_000,
+    events: seen.events,
+    strategy: Effect.flatMap(Accounts, (accounts) =>
+      marketMaker
         .program(Schema.decodeUnknownSync(marketMaker.params)(params))
         .pipe(Effect.provideService(Accounts, spied(accounts)))
-    }),
-    account: { id: "acc", kind, baseCurrency: "USD", deposit: 100_000_000 },
-    venue: (specs, report) =>
-      new SimVenue({
-        specs,
-        barFill: "close",
-        latency: fixedLatency(0),
-        fees: noFees,
-        slippage: noSlippage,
-        seed: 1,
-        report
-      })
+    )
   }).pipe(Effect.map((result) => ({ ...seen, result })))
 }
 

@@ -10,8 +10,8 @@
  */
 
 import type { InstrumentId } from "@meridian/core/domain/Ids"
-import { Accounts } from "@meridian/core/services/Accounts"
-import { MarketData } from "@meridian/core/services/MarketData"
+import { traded } from "@meridian/core/strategy/Instruments"
+import { instrumentField } from "@meridian/core/strategy/Params"
 import * as Strategy from "@meridian/core/strategy/Strategy"
 import { Effect, Schema } from "effect"
 import { type QuoteTarget, quotePrices } from "./QuotePrices"
@@ -20,8 +20,7 @@ import { type QuoteSlot, WorkingQuotes } from "./WorkingQuotes"
 const Lots = Schema.Int.pipe(Schema.positive())
 
 export const Params = Schema.Struct({
-  /** The instrument to quote; the first of the run when left out. */
-  instrument: Schema.optionalWith(Schema.String, { exact: true }),
+  ...instrumentField,
   /** `mid`: `spreadTicks` either side of the mid; `join`: at the best bid and ask. */
   anchor: Schema.optionalWith(Schema.Literal("mid", "join"), { default: () => "mid" as const }),
   /** Lots per quote. */
@@ -43,13 +42,7 @@ export const marketMaker = Strategy.make({
   params: Params,
   program: (params) =>
     Effect.gen(function* () {
-      const marketData = yield* MarketData
-      const accounts = yield* Accounts
-      const instrument =
-        params.instrument === undefined
-          ? marketData.instruments[0]
-          : marketData.instruments.find((i) => i.id === params.instrument)
-      if (instrument === undefined) return yield* Effect.dieMessage(`no instrument ${params.instrument ?? ""}`)
+      const { marketData, accounts, instrument } = yield* traded(params.instrument)
       const id: InstrumentId = instrument.id
       const quotes = new WorkingQuotes()
       const target: QuoteTarget = { bidPrice: 0, bidSize: 0, askPrice: 0, askSize: 0 }

@@ -1,14 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import { run } from "@meridian/core/backtest/Backtest"
 import { BarBuilder, type Columns, QuoteBuilder } from "@meridian/core/data/Columns"
 import type { AccountEvent } from "@meridian/core/domain/Events"
 import type { Fill } from "@meridian/core/domain/Fill"
-import { computeReport, reportJson } from "@meridian/core/report/Report"
-import { Accounts } from "@meridian/core/services/Accounts"
 import { Effect, Schema } from "effect"
-import { SPX, simVenue, sp500Bars } from "../../../test/backtest/support"
-import { currencies } from "../../../test/fixtures/instruments"
-import { fixedLatency, noFees, noSlippage, SimVenue } from "../../connector-sim/src/index"
+import { reportOf, runBacktest, simVenue, sp500Bars } from "../../../test/backtest/support"
+import { noFees } from "../../connector-sim/src/index"
 import { meanReversion, stopPrice, takeProfitPrice } from "./MeanReversion"
 
 const DAY = 86_400_000_000
@@ -30,28 +26,13 @@ const backtest = (
   kind: "cash" | "margin" = "cash",
   events: Array<AccountEvent> = []
 ) =>
-  run({
-    instruments: [SPX],
-    currencies,
+  runBacktest({
     data: [data],
-    strategyId: "mr",
-    strategy: Effect.gen(function* () {
-      const accounts = yield* Accounts
-      yield* accounts.subscribe((event) => events.push(event))
-      yield* meanReversion.program(Schema.decodeUnknownSync(meanReversion.params)(params))
-    }),
-    account: { id: "acc", kind, baseCurrency: "USD", deposit: 10_000_000 },
+    kind,
+    events,
+    strategy: meanReversion.program(Schema.decodeUnknownSync(meanReversion.params)(params)),
     // Market orders fill at the next bar's open, which here is the signal bar's close; no fees.
-    venue: (specs, report) =>
-      new SimVenue({
-        specs,
-        barFill: "next-open",
-        latency: fixedLatency(0),
-        fees: noFees,
-        slippage: noSlippage,
-        seed: 1,
-        report
-      })
+    venue: simVenue("next-open", noFees)
   })
 
 const summary = (fills: ReadonlyArray<Fill>) => fills.map((f) => `${f.side} ${f.quantity}@${f.price}`)
@@ -187,29 +168,12 @@ describe("strategy-mean-reversion", () => {
   })
 
   const sp500 = (params: Record<string, unknown>) =>
-    run({
-      instruments: [SPX],
-      currencies,
+    runBacktest({
       data: [sp500Bars()],
-      strategyId: "mr",
+      kind: "margin",
       strategy: meanReversion.program(Schema.decodeUnknownSync(meanReversion.params)(params)),
-      account: { id: "acc", kind: "margin", baseCurrency: "USD", deposit: 10_000_000 },
       venue: simVenue("next-open")
-    }).pipe(
-      Effect.map((result) => ({
-        result,
-        report: reportJson(
-          computeReport({
-            baseCurrency: result.baseCurrency,
-            specs: result.specs,
-            initialEquity: result.initialEquity,
-            equity: result.equity,
-            fills: result.fills,
-            benchmark: result.benchmark
-          })
-        )
-      }))
-    )
+    }).pipe(Effect.map((result) => ({ result, report: reportOf(result) })))
 
   it.effect("runs on 20 years of S&P 500 bars, the same way twice", () =>
     Effect.gen(function* () {

@@ -12,8 +12,9 @@
  */
 
 import type { ClientOrderId, InstrumentId } from "@meridian/core/domain/Ids"
-import { Accounts, type OrderInput } from "@meridian/core/services/Accounts"
-import { MarketData } from "@meridian/core/services/MarketData"
+import type { OrderInput } from "@meridian/core/services/Accounts"
+import { traded } from "@meridian/core/strategy/Instruments"
+import { instrumentField } from "@meridian/core/strategy/Params"
 import * as Sizing from "@meridian/core/strategy/Sizing"
 import * as Strategy from "@meridian/core/strategy/Strategy"
 import { Effect, Schema } from "effect"
@@ -21,8 +22,7 @@ import { BollingerBands } from "trading-signals"
 import { OwnOrders } from "./OwnOrders"
 
 export const Params = Schema.Struct({
-  /** The instrument to trade; the first of the run when left out. */
-  instrument: Schema.optionalWith(Schema.String, { exact: true }),
+  ...instrumentField,
   /** Prices in the bands' window. */
   period: Schema.optionalWith(Schema.Int.pipe(Schema.between(2, 10_000)), { default: () => 20 }),
   /** Band half-width in standard deviations. */
@@ -56,15 +56,8 @@ export const meanReversion = Strategy.make({
   params: Params,
   program: (params) =>
     Effect.gen(function* () {
-      const marketData = yield* MarketData
-      const accounts = yield* Accounts
-      const instrument =
-        params.instrument === undefined
-          ? marketData.instruments[0]
-          : marketData.instruments.find((i) => i.id === params.instrument)
-      if (instrument === undefined) return yield* Effect.dieMessage(`no instrument ${params.instrument ?? ""}`)
+      const { marketData, accounts, instrument, spec } = yield* traded(params.instrument)
       const id: InstrumentId = instrument.id
-      const spec = marketData.spec(id)!
       const bands = new BollingerBands(params.period, params.k)
       const own = new OwnOrders()
       // The take-profit leg of the current bracket, the limit price last asked for it, and whether it may move: the

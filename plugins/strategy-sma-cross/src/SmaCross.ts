@@ -5,18 +5,18 @@
  *
  * @since 0.1.0
  */
-import { Effect, Schema } from "effect"
-import { Accounts } from "@meridian/core/services/Accounts"
-import { MarketData } from "@meridian/core/services/MarketData"
+
+import { traded } from "@meridian/core/strategy/Instruments"
+import { instrumentField } from "@meridian/core/strategy/Params"
 import { RollingMean } from "@meridian/core/strategy/RollingMean"
 import * as Sizing from "@meridian/core/strategy/Sizing"
 import * as Strategy from "@meridian/core/strategy/Strategy"
+import { Effect, Schema } from "effect"
 
 const Period = Schema.Int.pipe(Schema.between(1, 10_000))
 
 export const Params = Schema.Struct({
-  /** The instrument to trade; the first of the run when left out. */
-  instrument: Schema.optionalWith(Schema.String, { exact: true }),
+  ...instrumentField,
   fast: Schema.optionalWith(Period, { default: () => 10 }),
   slow: Schema.optionalWith(Period, { default: () => 30 }),
   mode: Schema.optionalWith(Schema.Literal("long-only", "long-short"), { default: () => "long-only" as const }),
@@ -32,15 +32,8 @@ export const smaCross = Strategy.make({
   params: Params,
   program: (params) =>
     Effect.gen(function* () {
-      const marketData = yield* MarketData
-      const accounts = yield* Accounts
-      const instrument =
-        params.instrument === undefined
-          ? marketData.instruments[0]
-          : marketData.instruments.find((i) => i.id === params.instrument)
-      if (instrument === undefined) return yield* Effect.dieMessage(`no instrument ${params.instrument ?? ""}`)
+      const { marketData, accounts, instrument, spec } = yield* traded(params.instrument)
       const id = instrument.id
-      const spec = marketData.spec(id)!
       const fast = new RollingMean(params.fast)
       const slow = new RollingMean(params.slow)
       let above: boolean | undefined
