@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
-import { SqlClient } from "@effect/sql"
+import { SqlClient, type SqlError } from "@effect/sql"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { BacktestReport, Stats, TradeRow } from "../report/Report"
 import { type DatabaseError, toDatabaseError } from "./DatabaseError"
@@ -264,7 +264,7 @@ export const make: Effect.Effect<BacktestRunsService, never, SqlClient.SqlClient
       status: run.status,
       error: run.error ?? null
     })}`
-    const insertResults =
+    const insertResults: Effect.Effect<void, SqlError.SqlError> =
       run.report === undefined
         ? Effect.void
         : sql`INSERT INTO backtest_results ${sql.insert({
@@ -273,7 +273,7 @@ export const make: Effect.Effect<BacktestRunsService, never, SqlClient.SqlClient
             trades: JSON.stringify(run.report.trades),
             equity_curve: JSON.stringify(run.report.equity),
             completed_at: run.createdAt
-          })}`
+          })}`.pipe(Effect.asVoid)
     return sql
       .withTransaction(Effect.zipRight(insertRun, insertResults))
       .pipe(Effect.as(id), query(`cannot store the run of ${run.strategy}`))
