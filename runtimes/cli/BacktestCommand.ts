@@ -34,8 +34,8 @@ const currency = Options.text("currency").pipe(Options.withDefault("USD"))
 const tickSize = Options.text("tick-size").pipe(Options.withDefault("0.01"))
 const lotSize = Options.text("lot-size").pipe(Options.withDefault("1"))
 const timezone = Options.text("timezone").pipe(
-  Options.withDefault("UTC"),
-  Options.withDescription("IANA time zone of timestamps written without an offset")
+  Options.optional,
+  Options.withDescription("IANA zone of timestamps written without an offset (default: the instrument's, else UTC)")
 )
 const commission = Options.text("commission").pipe(
   Options.withDefault("0"),
@@ -135,7 +135,7 @@ export const backtest = Command.make(
         currency: o.currency,
         tickSize: o.tickSize,
         lotSize: o.lotSize,
-        timezone: o.timezone,
+        ...(Option.isSome(o.timezone) && { timezone: o.timezone.value }),
         accountKind: o.accountKind,
         venue: { barFill: o.fill, fees, latency: fixedLatency(o.latencyUs), slippage: noSlippage, seed: o.seed }
       })

@@ -53,7 +53,8 @@ export interface BacktestJob {
   readonly currency: string
   readonly tickSize: string
   readonly lotSize: string
-  readonly timezone: string
+  /** Zone of timestamps without an offset; the instrument's own zone when left out. */
+  readonly timezone?: string
   readonly accountKind: "cash" | "margin"
   /** Root of the market data history, for `catalog:` data. */
   readonly historyDir: string
@@ -126,8 +127,13 @@ const codeHash = (origin: LoadedStrategy["origin"]) =>
     return hash.digest("hex")
   }).pipe(Effect.mapError((e) => configError(`cannot hash the strategy's code: ${e.message}`)))
 
-const readColumns = (text: string, file: string, spec: Parameters<typeof readBarsCsv>[1]["spec"], timezone: string) => {
-  const options = { file, spec, timezone }
+const readColumns = (
+  text: string,
+  file: string,
+  spec: Parameters<typeof readBarsCsv>[1]["spec"],
+  timezone: string | undefined
+) => {
+  const options = { file, spec, timezone: timezone ?? spec.instrument.timezone }
   const kind = kindOfHeader(text.split(/\r?\n/, 1)[0] ?? "")
   const read: Either.Either<Columns, { readonly message: string }> =
     kind === "bar"

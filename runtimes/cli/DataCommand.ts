@@ -31,17 +31,21 @@ const importCsv = Command.make(
     currency: Options.text("currency").pipe(Options.withDefault("USD")),
     tickSize: Options.text("tick-size").pipe(Options.withDefault("0.01")),
     lotSize: Options.text("lot-size").pipe(Options.withDefault("1")),
-    timezone: Options.text("timezone").pipe(Options.withDefault("UTC")),
+    timezone: Options.text("timezone").pipe(
+      Options.optional,
+      Options.withDescription("IANA zone of timestamps written without an offset (default: the instrument's, else UTC)")
+    ),
     history
   },
   (o) =>
     Effect.gen(function* () {
       const staticData = yield* StaticData
-      const instrument = yield* resolveInstrument(staticData, o.instrument, o)
+      const timezone = Option.getOrUndefined(o.timezone)
+      const instrument = yield* resolveInstrument(staticData, o.instrument, { ...o, timezone })
       const spec = makeSpecs([instrument], staticData.currencies).list[0]!
       const kind = Option.isSome(o.kind) ? o.kind.value : yield* kindFromHeader(o.file)
       const store = yield* History
-      const summary = yield* store.importCsv({ kind, path: o.file, spec, timezone: o.timezone })
+      const summary = yield* store.importCsv({ kind, path: o.file, spec, timezone: timezone ?? instrument.timezone })
       yield* Console.log(`imported ${summary.rows} ${kind} rows of ${instrument.id} into ${summary.parts.length} parts`)
     }).pipe(Effect.provide(historyLayer(o.history)))
 ).pipe(Command.withDescription("Import a CSV file of bars, quotes or trades into the market data history"))

@@ -13,7 +13,8 @@ export interface InstrumentDefaults {
   readonly currency: string
   readonly tickSize: string
   readonly lotSize: string
-  readonly timezone: string
+  /** The instrument's zone when it is not in static data; UTC when left out. */
+  readonly timezone?: string | undefined
 }
 
 export const resolveInstrument = (
@@ -34,7 +35,7 @@ export const resolveInstrument = (
     tickSize: defaults.tickSize,
     lotSize: defaults.lotSize,
     multiplier: "1",
-    timezone: defaults.timezone,
+    timezone: defaults.timezone ?? "UTC",
     sessions: []
   }).pipe(Effect.mapError((e) => new BacktestError({ reason: "Config", message: `instrument ${id}: ${e.message}` })))
 }
