@@ -9,7 +9,7 @@ import type { AccountEvent } from "../../domain/Events"
 import type { ClientOrderId, OrderId } from "../../domain/Ids"
 import type { RejectReason } from "../../domain/Reject"
 import { minor, type Sequence, type Timestamp } from "../../domain/Units"
-import type { CashMove } from "../portfolio/Portfolio"
+import type { BookedMove, CashMove } from "../portfolio/Portfolio"
 import type { AccountState } from "./OrderRecord"
 
 /** Why a command was refused: a code and a sentence a person can act on. */
@@ -109,6 +109,22 @@ export class EventSink {
       amount: minor(move.amount),
       reason: move.reason,
       balance: move.balance
+    })
+  }
+
+  /** `CashChanged` for a cash move of a booked fill. */
+  fillCash(account: AccountState, move: BookedMove, ts: Timestamp): void {
+    const accountId = account.account.id
+    const currency = move.currency
+    this.publish({
+      _tag: "CashChanged",
+      sequence: this.next(account),
+      ts,
+      accountId,
+      currency,
+      amount: minor(move.amount),
+      reason: move.reason,
+      balance: { accountId, currency, total: minor(move.total), reserved: minor(move.reserved), updatedAt: ts }
     })
   }
 

@@ -12,7 +12,7 @@ import { isOpen, isTerminal, type OrderType } from "../../domain/Order"
 import { PrecisionLossError } from "../../domain/SafeInt"
 import { lots, type Timestamp } from "../../domain/Units"
 import { notional } from "../InstrumentSpec"
-import type { FillResult } from "../portfolio/Portfolio"
+import type { BookedFill } from "../portfolio/Portfolio"
 import type { EventSink, Rejection } from "./EventSink"
 import type { KillSwitches } from "./KillSwitches"
 import { safeNotional } from "./Money"
@@ -110,17 +110,10 @@ export class OrderLifecycle {
       this.ignore(record, report, "PRECISION_LOSS", `fill value of ${o.orderId} leaves the exact integer range`)
       return
     }
-    let result: FillResult
+    const portfolio = account.portfolio
+    let booked: BookedFill
     try {
-      result = account.portfolio.applyFill({
-        spec,
-        side: o.side,
-        quantity,
-        price: report.price,
-        fee: report.fee,
-        feeCurrency: report.feeCurrency,
-        ts: report.ts
-      })
+      booked = portfolio.book(spec, o.side, quantity, report.price, report.fee, report.feeCurrency, report.ts)
     } catch (error) {
       // The ledger checks before it changes anything: an overflow, or a fee in a currency it cannot value.
       const reason = error instanceof PrecisionLossError ? "PRECISION_LOSS" : "UNKNOWN_INSTRUMENT"
@@ -186,8 +179,9 @@ export class OrderLifecycle {
       status: o.status,
       leavesQuantity: lots(rest)
     })
-    sink.emit({ _tag: "PositionChanged", sequence: sink.next(account), ts, accountId, position: result.position })
-    for (const move of result.cash) sink.cashChanged(account, move, ts)
+    const position = portfolio.position(spec.index, ts)
+    sink.emit({ _tag: "PositionChanged", sequence: sink.next(account), ts, accountId, position })
+    for (let k = 0; k < booked.count; k++) sink.fillCash(account, booked.moves[k]!, ts)
     this.switches.afterFill(account, ts)
     if (record.oco !== undefined) this.reduceSiblings(record, quantity)
     if (rest === 0 && record.held !== undefined) this.placement.release(record, ts)

@@ -117,6 +117,24 @@ describe("Portfolio", () => {
     expect(p.cash(USD).total).toBe(17_500)
   })
 
+  it("book reuses one scratch result whose moves carry the balance right after each move", () => {
+    const p = make()
+    p.deposit(USD, 1_000_000, 1)
+    p.reserve(USD, 7)
+    const first = p.book(aapl, "buy", 10, 10_000, 150, USD, 2)
+    // Trade: 1,000,000 − 10 × 10,000 = 900,000; then the fee: 900,000 − 150 = 899,850.
+    expect(first.count).toBe(2)
+    expect(first.moves.slice(0, 2)).toEqual([
+      { currency: USD, amount: -100_000, reason: "trade", total: 900_000, reserved: 7 },
+      { currency: USD, amount: -150, reason: "fee", total: 899_850, reserved: 7 }
+    ])
+    // Sell 4 @ 101.00, no fee: realizes 4 × (10,100 − 10,000) = 400; one move, 899,850 + 40,400 = 940,250.
+    const second = p.book(aapl, "sell", 4, 10_100, 0, USD, 3)
+    expect(second).toBe(first)
+    expect([second.count, second.realizedPnl, second.moves[0].total]).toEqual([1, 400, 940_250])
+    expect(p.cash(USD).total).toBe(940_250)
+  })
+
   it("books fees and rebates in their own currency and in the position, converted", () => {
     const fx = new FxRates()
     fx.set(EUR, USD, "1.0850")

@@ -64,6 +64,34 @@ export interface FillResult {
   readonly cash: ReadonlyArray<CashMove>
 }
 
+/** One cash move of a booked fill, as plain numbers: `total` and `reserved` are the balance right after it. */
+export interface BookedMove {
+  currency: CurrencyCode
+  amount: number
+  reason: "fee" | "trade" | "realized-pnl"
+  total: number
+  reserved: number
+}
+
+/**
+ * What `book` did, in a scratch object the ledger reuses (so a fill allocates nothing): read it before the next
+ * `book`. `moves[0]` .. `moves[count - 1]` are the cash moves in the order they happened.
+ */
+export interface BookedFill {
+  /** PnL the fill realized, minor units of the instrument's currency. */
+  realizedPnl: number
+  count: number
+  readonly moves: readonly [BookedMove, BookedMove]
+}
+
+const bookedMove = (): BookedMove => ({
+  currency: "" as CurrencyCode,
+  amount: 0,
+  reason: "trade",
+  total: 0,
+  reserved: 0
+})
+
 const requireInteger = (name: string, n: number, positive: boolean): void => {
   if (!Number.isSafeInteger(n) || (positive && n <= 0)) {
     throw new RangeError(`${name} must be a ${positive ? "positive " : ""}safe integer, got ${n}`)
@@ -107,6 +135,7 @@ export class Portfolio {
   private readonly dayStartUnrealized: Float64Array
   private readonly instrumentCurrency: Int32Array
   private readonly funded: Uint8Array
+  private readonly booked: BookedFill = { realizedPnl: 0, count: 0, moves: [bookedMove(), bookedMove()] }
 
   constructor(options: {
     readonly accountId: AccountId
@@ -199,17 +228,46 @@ export class Portfolio {
 
   // ---- trading ----
 
+  /** Book a fill and return what it did with the position after it (allocates a result; see `book`). */
   applyFill(fill: FillInput): FillResult {
-    const { side, quantity, price, fee } = fill
-    const i = fill.spec.index
+    const booked = this.book(fill.spec, fill.side, fill.quantity, fill.price, fill.fee, fill.feeCurrency, fill.ts)
+    const cash: Array<CashMove> = []
+    for (let k = 0; k < booked.count; k++) {
+      const { currency, amount, reason, total, reserved } = booked.moves[k]!
+      const balance: CashBalance = {
+        accountId: this.accountId,
+        currency,
+        total: minor(total),
+        reserved: minor(reserved),
+        updatedAt: timestamp(fill.ts)
+      }
+      cash.push({ currency, amount, reason, balance })
+    }
+    return { position: this.position(fill.spec.index, fill.ts), realizedPnl: booked.realizedPnl, cash }
+  }
+
+  /**
+   * Hot path: book a fill (`quantity` lots at `price` ticks, `fee` minor units of `feeCurrency`, negative for a
+   * rebate) without allocating. The returned scratch object is reused by the next call; read it at once.
+   */
+  book(
+    fillSpec: InstrumentSpec,
+    side: "buy" | "sell",
+    quantity: number,
+    price: number,
+    fee: number,
+    feeCurrency: CurrencyCode,
+    ts: number
+  ): BookedFill {
+    const i = fillSpec.index
     const spec = this.specs.list[i]
-    if (spec?.instrument.id !== fill.spec.instrument.id) {
-      throw new RangeError(`instrument ${fill.spec.instrument.id} is not at index ${i} of this portfolio`)
+    if (spec?.instrument.id !== fillSpec.instrument.id) {
+      throw new RangeError(`instrument ${fillSpec.instrument.id} is not at index ${i} of this portfolio`)
     }
     requireInteger("fill quantity", quantity, true)
     requireInteger("fill price", price, false)
     requireInteger("fee", fee, false)
-    const feeC = this.currencyOf(fill.feeCurrency)
+    const feeC = this.currencyOf(feeCurrency)
     const instC = this.instrumentCurrency[i] as number
     const feeInInstrument =
       fee === 0 ? 0 : this.fx.convertOrThrow(fee, this.currencies[feeC] as Currency, spec.currency)
@@ -260,11 +318,12 @@ export class Portfolio {
     this.touched[i] = 1
     this.dayFlow[instC] = instFlow
     this.dayFlow[feeC] = feeFlow
-    const cash: Array<CashMove> = []
-    if (cashDelta !== 0)
-      cash.push(this.moveCash(instC, cashDelta, this.funded[i] === 1 ? "trade" : "realized-pnl", fill.ts))
-    if (fee !== 0) cash.push(this.moveCash(feeC, neg(fee), "fee", fill.ts))
-    return { position: this.position(i, fill.ts), realizedPnl: realized, cash }
+    const booked = this.booked
+    booked.realizedPnl = realized
+    booked.count = 0
+    if (cashDelta !== 0) this.bookMove(instC, cashDelta, this.funded[i] === 1 ? "trade" : "realized-pnl", ts)
+    if (fee !== 0) this.bookMove(feeC, neg(fee), "fee", ts)
+    return booked
   }
 
   // ---- positions (hot path reads) ----
@@ -414,6 +473,20 @@ export class Portfolio {
     this.cashUpdatedAt[c] = ts
     this.cashTouched[c] = 1
     return { currency: (this.currencies[c] as Currency).code, amount, reason, balance: this.balanceAt(c, ts) }
+  }
+
+  /** Move cash for a fill and note it in the next slot of `booked`. */
+  private bookMove(c: number, amount: number, reason: BookedMove["reason"], ts: number): void {
+    const total = add(this.cashTotal[c] as number, amount)
+    this.cashTotal[c] = total
+    this.cashUpdatedAt[c] = ts
+    this.cashTouched[c] = 1
+    const move = this.booked.moves[this.booked.count++]!
+    move.currency = (this.currencies[c] as Currency).code
+    move.amount = amount
+    move.reason = reason
+    move.total = total
+    move.reserved = this.cashReserved[c] as number
   }
 
   private balanceAt(c: number, ts: number): CashBalance {
