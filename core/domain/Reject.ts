@@ -29,6 +29,8 @@ export const RejectReason = Schema.Literal(
   "EXPOSURE_LIMIT",
   "INSUFFICIENT_FUNDS",
   "PRECISION_LOSS",
+  /** A market order before any price of its instrument is known: nothing to value it against. */
+  "NO_REFERENCE_PRICE",
   // venue
   "VENUE_REJECTED",
   "NO_LIQUIDITY"

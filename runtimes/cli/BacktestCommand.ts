@@ -8,6 +8,7 @@ import { Command, Options } from "@effect/cli"
 import { FileSystem, Path } from "@effect/platform"
 import { Console, Effect, HashMap, Option } from "effect"
 import { BacktestError } from "../../core/backtest/Backtest"
+import * as Sizing from "../../core/strategy/Sizing"
 import { fixedLatency, noFees, noSlippage, notionalFractionFee } from "../../plugins/connector-sim/src/index"
 import { runBacktestJob, storeRun } from "./BacktestJob"
 import { databaseOptions, runsLayer } from "./RunsCommand"
@@ -110,7 +111,15 @@ export const backtest = Command.make(
       const params = Object.fromEntries(
         HashMap.toEntries(Option.getOrElse(o.param, () => HashMap.empty<string, string>()))
       )
-      if (Option.isSome(o.sizing)) params.sizing = o.sizing.value
+      if (Option.isSome(o.sizing)) {
+        if (Sizing.parse(o.sizing.value) === undefined) {
+          return yield* new BacktestError({
+            reason: "Config",
+            message: `--sizing ${o.sizing.value}: expected qty:<lots>, notional:<minor units> or equity:<percent 0-100>[@fill]`
+          })
+        }
+        params.sizing = o.sizing.value
+      }
       const fees =
         o.commission === "0"
           ? noFees

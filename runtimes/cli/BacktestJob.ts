@@ -218,6 +218,7 @@ export const runBacktestJob = (job: BacktestJob) =>
     const deposit = yield* Either.mapLeft(Decimal.toUnits(job.cash, Decimal.minorIncrement(currency.decimals)), (e) =>
       configError(`--cash ${job.cash}: ${e.message}`)
     )
+    if (deposit <= 0) return yield* configError(`--cash ${job.cash}: the initial deposit must be positive`)
     const result = yield* run({
       instruments,
       currencies,

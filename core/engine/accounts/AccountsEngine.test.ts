@@ -167,7 +167,7 @@ describe("AccountsEngine order lifecycle", () => {
     expect(b.last("OrderModifyRejected")).toMatchObject({ reason: "ORDER_NOT_OPEN", message: "order c1 is canceled" })
 
     b.submit({ id: "m1", type: "market" })
-    expect(b.last("OrderRejected").reason).toBe("INSUFFICIENT_FUNDS") // no price for a market order yet
+    expect(b.last("OrderRejected").reason).toBe("NO_REFERENCE_PRICE") // no price for a market order yet
     b.mark(AAPL_INDEX, 15_000)
     b.submit({ id: "m2", type: "market" })
     b.replace("m2", { limitPrice: 15_000 })

@@ -270,7 +270,7 @@ export class PreTradeRisk {
             )
           : undefined
       }
-      if (!priced) return reject("INSUFFICIENT_FUNDS", "no price to value a market order against free cash")
+      if (!priced) return reject("NO_REFERENCE_PRICE", "no price yet to value a market order against free cash")
       if (addWorking <= 0) return undefined
       const free = account.portfolio.freeCash(spec.currency.code)
       return addWorking > free
