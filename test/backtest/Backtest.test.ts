@@ -73,6 +73,19 @@ describe("Backtest", () => {
     })
   )
 
+  it.effect("refuses market data that go back in time, from one source or several", () =>
+    Effect.gen(function* () {
+      const bars = new BarBuilder()
+      const start = 1_704_067_200_000_000
+      for (const d of [0, 2, 1]) bars.add(start + d * DAY, 0, DAY, 10_000, 10_100, 9_900, 10_000, 1_000)
+      const data = bars.build()
+      for (const sources of [[data], [data, data]]) {
+        const error = yield* runBacktest({ data: sources, strategy: Effect.void }).pipe(Effect.flip)
+        expect(String((error as { message?: string }).message)).toMatch(/back in time|not sorted|order/)
+      }
+    })
+  )
+
   it.effect("loads a strategy from a TypeScript file and decodes its parameters", () =>
     Effect.gen(function* () {
       // Inside the project, as a user's file would be, so that `@meridian/core` resolves as the README says.

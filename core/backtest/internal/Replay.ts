@@ -108,14 +108,18 @@ export class Replay {
 
   run(): void {
     const { data, clock } = this.options
-    const timeline: Timeline = mergeByTime(data)
-    const { source, row } = timeline
+    // One source is already in time order: read it directly instead of through a merged timeline.
+    const single = data.length === 1 ? data[0] : undefined
+    const timeline: Timeline | undefined = single === undefined ? mergeByTime(data) : undefined
+    const length = single?.length ?? timeline?.length ?? 0
     let nextTimer = clock.nextTimer()
-    for (let i = 0; i < timeline.length; i++) {
-      const columns = data[source[i]!]!
-      const r = row[i]!
+    for (let i = 0; i < length; i++) {
+      const columns = single ?? data[timeline!.source[i]!]!
+      const r = single === undefined ? timeline!.row[i]! : i
       // A bar is known at its close; ticks at their own time.
       const ts = columns.kind === "bar" ? columns.ts[r]! + columns.periodUs[r]! : columns.ts[r]!
+      // mergeByTime checks the order of several sources; a single one is checked here.
+      if (ts < clock.now && single !== undefined) throw new RangeError(`market data go back in time at row ${r}`)
       if (ts >= nextTimer) nextTimer = this.fireTimers(ts)
       clock.setTime(ts)
       switch (columns.kind) {
@@ -137,7 +141,7 @@ export class Replay {
       // Handlers may have started timers.
       nextTimer = clock.nextTimer()
     }
-    this.processed = timeline.length
+    this.processed = length
     this.fireTimers(clock.now)
     this.sample(clock.now, true)
   }
