@@ -88,4 +88,18 @@ describe("ClientOrderIds", () => {
     expect(ids.closedOrder(third)).toBe(1) // the first "a" leaves the kept ring, the second stays
     expect(ids.lookup(id("a"))).toBe(second)
   })
+
+  it("forgets a kept order whose id moved when its table grew", () => {
+    const ids = new ClientOrderIds(100, 1, [])
+    const [a, b] = [record("a", 1), record("b", 2)]
+    ids.use(id("a"), a)
+    ids.closedOrder(a)
+    // 16 slots hold 12 ids: 20 more double the table twice, re-placing "a".
+    for (let n = 0; n < 20; n++) ids.use(id(`x${n}`), null)
+    ids.use(id("b"), b)
+    expect(ids.lookup(id("a"))).toBe(a)
+    expect(ids.closedOrder(b)).toBe(1)
+    expect(ids.lookup(id("a"))).toBeNull() // still in use, no longer kept
+    expect(ids.lookup(id("b"))).toBe(b)
+  })
 })

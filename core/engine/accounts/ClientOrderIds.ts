@@ -12,71 +12,64 @@ import { IdTable, idHash } from "./IdTable"
 import type { OrderRecord } from "./OrderRecord"
 
 /**
- * The last `size` ids with their hashes, and for each an order and its n: what forgetting it needs, kept beside
- * it so that an eviction never reads the (long cold) order itself. Once full, each push overwrites the oldest.
+ * The last `size` closed orders with where their id sits (table and slot), so that forgetting one never hashes or
+ * probes. Once full, each push overwrites the oldest.
  */
-class IdRing<T> {
-  private readonly ids: Array<ClientOrderId> = []
-  private readonly items: Array<T> = []
-  private hashes = new Int32Array(16)
-  private seqs = new Float64Array(16)
+class KeptRing {
+  private readonly records: Array<OrderRecord> = []
+  private readonly tables: Array<IdTable<OrderRecord | null>> = []
+  private slots = new Int32Array(16)
   private next = 0
   /** What the last `push` overwrote, when it returned true. */
-  evictedId = "" as ClientOrderId
-  evictedHash = 0
-  evicted: T | undefined = undefined
-  evictedSeq = 0
+  evicted: OrderRecord | undefined = undefined
+  evictedTable: IdTable<OrderRecord | null> | undefined = undefined
+  evictedSlot = 0
 
   constructor(private readonly size: number) {}
 
   /** Add an entry; returns whether the oldest made room (see `evicted…`). */
-  push(id: ClientOrderId, hash: number, item: T, seq: number): boolean {
-    const n = this.ids.length
+  push(record: OrderRecord, table: IdTable<OrderRecord | null>, slot: number): boolean {
+    const n = this.records.length
     if (n < this.size) {
-      if (n === this.hashes.length) this.grow(Math.min(2 * n, this.size))
-      this.ids.push(id)
-      this.items.push(item)
-      this.hashes[n] = hash
-      this.seqs[n] = seq
+      if (n === this.slots.length) {
+        const slots = new Int32Array(Math.min(2 * n, this.size))
+        slots.set(this.slots)
+        this.slots = slots
+      }
+      this.records.push(record)
+      this.tables.push(table)
+      this.slots[n] = slot
       return false
     }
     const at = this.next
-    this.evictedId = this.ids[at] as ClientOrderId
-    this.evictedHash = this.hashes[at] as number
-    this.evicted = this.items[at]
-    this.evictedSeq = this.seqs[at] as number
-    this.ids[at] = id
-    this.items[at] = item
-    this.hashes[at] = hash
-    this.seqs[at] = seq
+    this.evicted = this.records[at]
+    this.evictedTable = this.tables[at]
+    this.evictedSlot = this.slots[at] as number
+    this.records[at] = record
+    this.tables[at] = table
+    this.slots[at] = slot
     this.next = at + 1 === this.size ? 0 : at + 1
     return true
-  }
-
-  private grow(capacity: number): void {
-    const hashes = new Int32Array(capacity)
-    hashes.set(this.hashes)
-    this.hashes = hashes
-    const seqs = new Float64Array(capacity)
-    seqs.set(this.seqs)
-    this.seqs = seqs
   }
 }
 
 /** Ids in use and kept closed orders of one account. */
 export class ClientOrderIds {
   /**
-   * Ids in use with their open order, null for none (held, refused or closed), in two generations: `newer` takes
-   * `window` fresh ids, then becomes `older` and the older is dropped whole, but for the ids of orders still open
-   * or held, which move on. No id is ever deleted one by one, so closing an order never touches a cold slot.
+   * Ids in use with their open or kept closed order, null for none (held, refused, or closed and forgotten), in two
+   * generations: `newer` takes `window` fresh ids, then becomes `older` and the older is dropped whole, but for the
+   * ids of orders still open or held, which move on. No id is ever deleted one by one, so closing an order never
+   * touches a cold slot.
    */
   private newer = new IdTable<OrderRecord | null>()
   private older = new IdTable<OrderRecord | null>()
   /** Ids `newer` took since it started, carried ones aside. */
   private fresh = 0
-  /** The kept closed orders by client order id, and in the order they closed. */
-  private readonly closed = new IdTable<OrderRecord>()
-  private readonly kept: IdRing<OrderRecord>
+  /** The kept closed orders, in the order they closed. */
+  private readonly kept: KeptRing
+  /** The id `used` checked last and its hash: `use` follows `used` with the same id. */
+  private lastId = ""
+  private lastHash = 0
 
   constructor(
     /** A closed or refused id stays in use until at least this many (fewer than twice) more were used; ≥ 1. */
@@ -86,26 +79,25 @@ export class ClientOrderIds {
     /** The account's open orders, whose ids (and their held children's) outlive their generation. */
     private readonly open: ReadonlyArray<OrderRecord>
   ) {
-    this.kept = new IdRing(keep)
+    this.kept = new KeptRing(keep)
   }
 
   /** Whether a client order id is in use: open, held, or closed or refused within the window. */
   used(clientOrderId: ClientOrderId): boolean {
-    const hash = idHash(clientOrderId)
+    const hash = this.hash(clientOrderId)
     return this.newer.has(clientOrderId, hash) || this.older.has(clientOrderId, hash)
   }
 
   /** The order of an id in use, open or kept; null when there is none, undefined when the id is not in use. */
   lookup(clientOrderId: ClientOrderId): OrderRecord | null | undefined {
     const hash = idHash(clientOrderId)
-    let record = this.newer.get(clientOrderId, hash)
-    if (record === undefined) record = this.older.get(clientOrderId, hash)
-    return record === null ? (this.closed.get(clientOrderId, hash) ?? null) : record
+    const record = this.newer.get(clientOrderId, hash)
+    return record === undefined ? this.older.get(clientOrderId, hash) : record
   }
 
   /** Use a fresh id for its (open) order, or (null) for a refused request or an OTO child held by its parent. */
   use(clientOrderId: ClientOrderId, record: OrderRecord | null): void {
-    this.enter(clientOrderId, record, idHash(clientOrderId))
+    this.enter(clientOrderId, record, this.hash(clientOrderId))
   }
 
   /**
@@ -113,36 +105,64 @@ export class ClientOrderIds {
    * Returns the n of the order forgotten to make room (`record`'s own when `keep` is 0), else 0.
    */
   closedOrder(record: OrderRecord): number {
+    const kept = this.keep === 0 ? null : record
     const clientOrderId = record.order.clientOrderId
-    const hash = idHash(clientOrderId)
-    this.retire(clientOrderId, hash)
-    if (this.keep === 0) return record.seq
-    this.closed.set(clientOrderId, record, hash)
-    const kept = this.kept
-    if (!kept.push(clientOrderId, hash, record, record.seq)) return 0
+    const newer = this.newer
+    let slot = record.idSlot
+    // Where `use` or a rotation put it, unless the table grew since: then look it up.
+    if (newer.holds(slot, clientOrderId) && newer.valueAt(slot) === record) {
+      if (kept === null) newer.setAt(slot, null)
+    } else slot = this.retire(clientOrderId, kept, idHash(clientOrderId))
+    if (kept === null) return record.seq
+    const ring = this.kept
+    if (!ring.push(record, this.newer, slot)) return 0
+    const evicted = ring.evicted as OrderRecord
+    const table = ring.evictedTable as IdTable<OrderRecord | null>
     // The id may have been freed, used again and closed again: only its own entry goes.
-    this.closed.delete(kept.evictedId, kept.evictedHash, kept.evicted)
-    return kept.evictedSeq
+    const id = evicted.order.clientOrderId
+    if (table.holds(ring.evictedSlot, id)) {
+      if (table.valueAt(ring.evictedSlot) === evicted) table.setAt(ring.evictedSlot, null)
+    } else this.forget(id, evicted)
+    return evicted.seq
   }
 
   /** A held child dropped or refused on release: its id stays in use for the window from now. */
   dropped(clientOrderId: ClientOrderId): void {
-    this.retire(clientOrderId, idHash(clientOrderId))
+    this.retire(clientOrderId, null, idHash(clientOrderId))
   }
 
-  /** An id in use no longer has an open order; one of the older generation moves to the newer, for a full window. */
-  private retire(clientOrderId: ClientOrderId, hash: number): void {
-    if (this.newer.has(clientOrderId, hash)) this.newer.set(clientOrderId, null, hash)
-    else {
-      if (this.older.has(clientOrderId, hash)) this.older.set(clientOrderId, null, hash)
-      this.enter(clientOrderId, null, hash)
+  /** `hash` for the id `used` checked last, else computed. */
+  private hash(clientOrderId: ClientOrderId): number {
+    if (clientOrderId !== this.lastId) {
+      this.lastId = clientOrderId
+      this.lastHash = idHash(clientOrderId)
     }
+    return this.lastHash
   }
 
-  private enter(clientOrderId: ClientOrderId, record: OrderRecord | null, hash: number): void {
+  /**
+   * An id in use no longer has an open order, only `kept`; one of the older generation moves to the newer, for a
+   * full window. Returns its slot in `newer`.
+   */
+  private retire(clientOrderId: ClientOrderId, kept: OrderRecord | null, hash: number): number {
+    if (this.newer.has(clientOrderId, hash)) return this.newer.set(clientOrderId, kept, hash)
+    if (this.older.has(clientOrderId, hash)) this.older.set(clientOrderId, null, hash)
+    return this.enter(clientOrderId, kept, hash)
+  }
+
+  /** Drop a forgotten closed order from whichever generation still holds it (its slot moved as the table grew). */
+  private forget(clientOrderId: ClientOrderId, record: OrderRecord): void {
+    const hash = idHash(clientOrderId)
+    if (this.newer.get(clientOrderId, hash) === record) this.newer.set(clientOrderId, null, hash)
+    else if (this.older.get(clientOrderId, hash) === record) this.older.set(clientOrderId, null, hash)
+  }
+
+  private enter(clientOrderId: ClientOrderId, record: OrderRecord | null, hash: number): number {
     if (this.fresh >= this.window) this.rotate()
-    this.newer.set(clientOrderId, record, hash)
+    const slot = this.newer.set(clientOrderId, record, hash)
+    if (record !== null) record.idSlot = slot
     this.fresh++
+    return slot
   }
 
   private rotate(): void {
@@ -160,6 +180,8 @@ export class ClientOrderIds {
   /** Keep an id of the dropped generation in use. */
   private carry(clientOrderId: ClientOrderId, record: OrderRecord | null): void {
     const hash = idHash(clientOrderId)
-    if (!this.older.has(clientOrderId, hash)) this.newer.set(clientOrderId, record, hash)
+    if (this.older.has(clientOrderId, hash)) return
+    const slot = this.newer.set(clientOrderId, record, hash)
+    if (record !== null) record.idSlot = slot
   }
 }

@@ -1,6 +1,6 @@
 /**
- * A hash table of string ids for the duplicate check: open addressing with linear probing and deletion by backward
- * shift (no tombstones, so no rehash while the size is steady; at most 3/4 full), over a 32-bit FNV-1a hash of the
+ * A hash table of string ids for the duplicate check: open addressing with linear probing and no deletion (callers
+ * drop a whole table instead; at most 3/4 full), over a 32-bit FNV-1a hash of the
  * id. A lookup that misses — the common case, a fresh id — reads one run of an `Int32Array` of hashes and never the
  * stored strings, which keeps it cache-friendly at tens of thousands of ids, where a `Map` chases pointers and a
  * churning `Map` rehashes and allocates.
@@ -50,8 +50,8 @@ export class IdTable<V> {
     return slot < 0 ? undefined : this.values[slot]
   }
 
-  /** Add an id or change its value. */
-  set(id: string, value: V, hash = idHash(id)): void {
+  /** Add an id or change its value; returns its slot, valid until the table grows (see `holds`). */
+  set(id: string, value: V, hash = idHash(id)): number {
     let slot = this.slotOf(id, hash)
     if (slot < 0) {
       if (4 * (this.count + 1) > 3 * this.hashes.length) {
@@ -64,27 +64,22 @@ export class IdTable<V> {
       this.count++
     }
     this.values[slot] = value
+    return slot
   }
 
-  /** Remove an id if its value is `value` (any value when omitted). */
-  delete(id: string, hash = idHash(id), value?: V): void {
-    let hole = this.slotOf(id, hash)
-    if (hole < 0 || (value !== undefined && this.values[hole] !== value)) return
-    const { hashes, keys, values, mask } = this
-    // Backward shift: pull later entries of the probe run into the hole unless their home lies after it.
-    for (let j = (hole + 1) & mask; hashes[j] !== 0; j = (j + 1) & mask) {
-      const home = (hashes[j] as number) & mask
-      if (((j - home) & mask) >= ((j - hole) & mask)) {
-        hashes[hole] = hashes[j] as number
-        keys[hole] = keys[j]
-        values[hole] = values[j]
-        hole = j
-      }
-    }
-    hashes[hole] = 0
-    keys[hole] = undefined
-    values[hole] = undefined
-    this.count--
+  /** Whether `slot` (from `set`) still holds `id`: ids never move but when the table grows. */
+  holds(slot: number, id: string): boolean {
+    return this.keys[slot] === id
+  }
+
+  /** The value at a slot that `holds` its id. */
+  valueAt(slot: number): V {
+    return this.values[slot] as V
+  }
+
+  /** Change the value at a slot that `holds` its id. */
+  setAt(slot: number, value: V): void {
+    this.values[slot] = value
   }
 
   /** The slot holding `id`, else -1 - the empty slot where it would go. */

@@ -130,7 +130,8 @@ export class OrderPlacement {
       pendingCancel: false,
       pendingReplaces: 0,
       oco: undefined,
-      held: undefined
+      held: undefined,
+      idSlot: 0
     }
     account.ids.use(request.clientOrderId, record)
     account.addOpen(record)

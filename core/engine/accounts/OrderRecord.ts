@@ -110,6 +110,8 @@ export interface OrderRecord {
   pendingReplaces: number
   oco: OcoGroup | undefined
   held: HeldChildren | undefined
+  /** Where `ClientOrderIds` put its client order id, so that closing it need not look the id up again. */
+  idSlot: number
 }
 
 /**
