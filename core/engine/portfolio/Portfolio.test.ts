@@ -309,6 +309,54 @@ describe("Portfolio", () => {
     ])
   })
 
+  it("day PnL kept incrementally equals the sum over instruments, read or not after each step (property)", () => {
+    const eur = currencies.find((c) => c.code === EUR)
+    if (eur === undefined) throw new Error("fixture currencies")
+    const traded = [aapl, es, sap]
+    const stepArb = fc.record({
+      kind: fc.constantFrom("fill", "mark", "reset"),
+      which: fc.integer({ min: 0, max: 2 }),
+      buy: fc.boolean(),
+      quantity: fc.integer({ min: 1, max: 40 }),
+      price: fc.integer({ min: 1, max: 1_000_000 }),
+      fee: fc.integer({ min: -50, max: 500 }),
+      read: fc.boolean()
+    })
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 40 }), (steps) => {
+        const fx = new FxRates()
+        fx.set(EUR, USD, "1.0850")
+        const p = make(fx)
+        // Reference: per instrument, realized − fees since the reset and the unrealized PnL at the reset.
+        const flow = [0, 0, 0]
+        const start = [0, 0, 0]
+        const expected = (): number => {
+          const sum = (k: number) => flow[k]! + p.unrealizedPnl(traded[k]!.index) - start[k]!
+          const eurSum = sum(2)
+          return sum(0) + sum(1) + (eurSum === 0 ? 0 : fx.convertOrThrow(eurSum, eur, base))
+        }
+        for (const step of steps) {
+          const s = traded[step.which]!
+          if (step.kind === "fill") {
+            const result = p.applyFill(fill(s, step.buy ? "buy" : "sell", step.quantity, step.price, step.fee))
+            flow[step.which] = flow[step.which]! + result.realizedPnl - step.fee
+          } else if (step.kind === "mark") {
+            p.mark(s.index, step.price)
+          } else {
+            p.resetDay()
+            for (let k = 0; k < 3; k++) {
+              flow[k] = 0
+              start[k] = p.unrealizedPnl(traded[k]!.index)
+            }
+          }
+          if (step.read) expect(p.dayPnl()).toBe(expected())
+        }
+        expect(p.dayPnl()).toBe(expected())
+      }),
+      { numRuns: 200 }
+    )
+  })
+
   describe("round trips (property)", () => {
     const fillArb = fc.record({
       buy: fc.boolean(),

@@ -133,6 +133,14 @@ export class Portfolio {
   private readonly marked: Uint8Array
   private readonly touched: Uint8Array
   private readonly dayStartUnrealized: Float64Array
+  /** Unrealized PnL of each instrument when it was last brought into `dayUnrealized`. */
+  private readonly seenUnrealized: Float64Array
+  /** Σ (seenUnrealized − dayStartUnrealized) per currency, so `dayPnl` need not visit every instrument. */
+  private readonly dayUnrealized: Float64Array
+  /** Instruments filled or marked since `dayPnl` last looked: their `seenUnrealized` may be out of date. */
+  private readonly stale: Int32Array
+  private readonly isStale: Uint8Array
+  private staleCount = 0
   private readonly instrumentCurrency: Int32Array
   private readonly funded: Uint8Array
   private readonly booked: BookedFill = { realizedPnl: 0, count: 0, moves: [bookedMove(), bookedMove()] }
@@ -157,6 +165,7 @@ export class Portfolio {
     this.cashTouched = new Uint8Array(c)
     this.dayFlow = new Float64Array(c)
     this.sums = new Float64Array(c)
+    this.dayUnrealized = new Float64Array(c)
     const n = options.specs.list.length
     this.quantity = new Float64Array(n)
     this.openCost = new Float64Array(n)
@@ -167,6 +176,9 @@ export class Portfolio {
     this.marked = new Uint8Array(n)
     this.touched = new Uint8Array(n)
     this.dayStartUnrealized = new Float64Array(n)
+    this.seenUnrealized = new Float64Array(n)
+    this.stale = new Int32Array(n)
+    this.isStale = new Uint8Array(n)
     this.instrumentCurrency = new Int32Array(n)
     this.funded = new Uint8Array(n)
     for (const spec of options.specs.list) {
@@ -316,6 +328,7 @@ export class Portfolio {
     this.realized[i] = newRealized
     this.fees[i] = newFees
     this.touched[i] = 1
+    this.markStale(i)
     this.dayFlow[instC] = instFlow
     this.dayFlow[feeC] = feeFlow
     const booked = this.booked
@@ -332,6 +345,7 @@ export class Portfolio {
   mark(index: number, price: number): void {
     this.last[index] = price
     this.marked[index] = 1
+    this.markStale(index)
   }
 
   lastPrice(index: number): number | undefined {
@@ -428,23 +442,54 @@ export class Portfolio {
 
   /** Realized + unrealized PnL minus fees since `resetDay()`, base currency minor units (daily-loss kill switch). */
   dayPnl(): number {
-    const sums = this.sums
-    sums.set(this.dayFlow)
-    for (let i = 0; i < this.quantity.length; i++) {
-      if (this.touched[i] !== 1) continue
-      const c = this.instrumentCurrency[i] as number
-      sums[c] = add(sums[c] as number, sub(this.unrealizedPnl(i), this.dayStartUnrealized[i] as number))
+    // Only instruments filled or marked since the last call can have moved; each is revalued before it leaves
+    // the stale list, so a valuation that throws leaves the running sums exact.
+    while (this.staleCount > 0) {
+      const i = this.stale[this.staleCount - 1] as number
+      if (this.isStale[i] === 1) this.catchUp(i, this.unrealizedPnl(i))
+      this.isStale[i] = 0
+      this.staleCount--
     }
-    return this.sumToBase()
+    let total = 0
+    for (let c = 0; c < this.dayFlow.length; c++) {
+      const flow = this.dayFlow[c] as number
+      const unrealized = this.dayUnrealized[c] as number
+      if (flow === 0 && unrealized === 0) continue
+      total = add(total, this.toBase(add(flow, unrealized), c))
+    }
+    return total
   }
 
   /** Start a new trading day: day PnL counts from the current marks. */
   resetDay(): void {
     this.dayFlow.fill(0)
-    for (let i = 0; i < this.quantity.length; i++) this.dayStartUnrealized[i] = this.unrealizedPnl(i)
+    for (let i = 0; i < this.quantity.length; i++) {
+      const u = this.unrealizedPnl(i)
+      // Drop the instrument's old share: from now on it counts from `u`.
+      const c = this.instrumentCurrency[i] as number
+      const share = sub(this.seenUnrealized[i] as number, this.dayStartUnrealized[i] as number)
+      this.dayUnrealized[c] = sub(this.dayUnrealized[c] as number, share)
+      this.seenUnrealized[i] = u
+      this.dayStartUnrealized[i] = u
+    }
+    for (let k = 0; k < this.staleCount; k++) this.isStale[this.stale[k] as number] = 0
+    this.staleCount = 0
   }
 
   // ---- internals ----
+
+  private markStale(i: number): void {
+    if (this.isStale[i] === 1) return
+    this.isStale[i] = 1
+    this.stale[this.staleCount++] = i
+  }
+
+  /** Move instrument `i`'s share of `dayUnrealized` to its unrealized PnL `u`. */
+  private catchUp(i: number, u: number): void {
+    const c = this.instrumentCurrency[i] as number
+    this.dayUnrealized[c] = add(this.dayUnrealized[c] as number, sub(u, this.seenUnrealized[i] as number))
+    this.seenUnrealized[i] = u
+  }
 
   private addCurrency(currency: Currency): void {
     if (this.currencyIndex.has(currency.code)) return
