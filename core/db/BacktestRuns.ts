@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto"
 import { SqlClient, type SqlError } from "@effect/sql"
 import { Context, Effect, Layer, Option, Schema } from "effect"
-import type { BacktestReport, Stats, TradeRow } from "../report/Report"
+import { type BacktestReport, type Stats, statKeys, type TradeRow } from "../report/Report"
 import { type DatabaseError, toDatabaseError } from "./DatabaseError"
 
 /**
@@ -118,39 +118,6 @@ export interface BacktestRunsService {
  */
 export class BacktestRuns extends Context.Tag("@meridian/core/db/BacktestRuns")<BacktestRuns, BacktestRunsService>() {}
 
-/** The statistics in the report's order; the record's type keeps the list complete. */
-const STAT_ORDER: Record<keyof Stats, null> = {
-  start: null,
-  end: null,
-  durationDays: null,
-  exposureTimePct: null,
-  finalEquity: null,
-  peakEquity: null,
-  returnPct: null,
-  buyAndHoldReturnPct: null,
-  annualizedReturnPct: null,
-  annualizedVolatilityPct: null,
-  sharpe: null,
-  sortino: null,
-  calmar: null,
-  maxDrawdownPct: null,
-  avgDrawdownPct: null,
-  maxDrawdownDurationDays: null,
-  avgDrawdownDurationDays: null,
-  trades: null,
-  winRatePct: null,
-  bestTradePct: null,
-  worstTradePct: null,
-  avgTradePct: null,
-  maxTradeDurationDays: null,
-  avgTradeDurationDays: null,
-  profitFactor: null,
-  expectancy: null,
-  sqn: null,
-  fees: null
-}
-const STAT_KEYS = Object.keys(STAT_ORDER) as Array<keyof Stats>
-
 const Micros = Schema.NumberFromString
 const Status = Schema.Literal("queued", "running", "completed", "failed", "canceled")
 const StatValue = Schema.Union(Schema.Number, Schema.String, Schema.Null)
@@ -186,7 +153,7 @@ const SummaryRow = Schema.Struct({
 
 /** The statistics in the report's order (jsonb keeps keys in its own order). */
 const orderedStats = (stored: Readonly<Record<string, string | number | null>>): Stats =>
-  Object.fromEntries(STAT_KEYS.map((key) => [key, stored[key] ?? null])) as unknown as Stats
+  Object.fromEntries(statKeys.map((key) => [key, stored[key] ?? null])) as unknown as Stats
 
 const toRun = (row: typeof RunRow.Type): StoredRun => ({
   id: row.id,
@@ -323,7 +290,7 @@ export const make: Effect.Effect<BacktestRunsService, never, SqlClient.SqlClient
 
   const compare = (a: string, b: string) =>
     Effect.map(Effect.all([show(a), show(b)]), ([runA, runB]) =>
-      STAT_KEYS.map((statistic): StatComparison => {
+      statKeys.map((statistic): StatComparison => {
         const valueA = runA.report?.stats[statistic] ?? null
         const valueB = runB.report?.stats[statistic] ?? null
         return { statistic, a: valueA, b: valueB, difference: difference(valueA, valueB) }

@@ -28,7 +28,7 @@ export interface Codec<A> {
   readonly decodeJson: (text: string) => Either.Either<A, CodecError>
 }
 
-const EXPECTED = /^Expected (.+), actual (.+)$/
+const EXPECTED = /^Expected (.+), actual (.+)$/s
 
 /** One issue per field: a literal union reports each alternative apart, so they are folded into one line. */
 const foldByPath = (issues: ReadonlyArray<CodecIssue>): Array<CodecIssue> => {
@@ -50,14 +50,22 @@ const foldByPath = (issues: ReadonlyArray<CodecIssue>): Array<CodecIssue> => {
   })
 }
 
-const fromParseError = (error: ParseResult.ParseError): CodecError => {
-  const issues = foldByPath(
+/** The problems of a failed decode, one per field, each naming it (a literal union's alternatives folded). */
+export const issuesOf = (error: ParseResult.ParseError): Array<CodecIssue> =>
+  foldByPath(
     ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
       path: issue.path.map((key) => (typeof key === "number" ? key : String(key))),
       message: issue.message
     }))
   )
-  const message = issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`).join("; ")
+
+/** One line per issue: `request.quantity: quantity must be positive`. */
+export const formatIssue = (issue: CodecIssue): string =>
+  `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`
+
+const fromParseError = (error: ParseResult.ParseError): CodecError => {
+  const issues = issuesOf(error)
+  const message = issues.map(formatIssue).join("; ")
   return new CodecError({ reason: "Invalid", message, issues })
 }
 

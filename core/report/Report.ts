@@ -42,7 +42,7 @@ import { analyzeCurve } from "./internal/equityCurve"
 import { type RoundTrip, roundTrips } from "./internal/roundTrips"
 import { tradeDurationDays, tradeReturnPct, tradeStats } from "./internal/tradeStats"
 
-export { equityCsv, formatStats, reportJson, tradesCsv } from "./internal/render"
+export { equityCsv, formatStats, reportJson, statKeys, tradesCsv } from "./internal/render"
 
 /** What a backtest records, in exact units. */
 export interface ReportInput {

@@ -5,8 +5,10 @@
  *
  * @since 0.1.0
  */
-import { Effect, ParseResult, Schema } from "effect"
+
+import { Effect, type ParseResult, Schema } from "effect"
 import * as semver from "semver"
+import * as Codec from "../../core/protocol/Codec"
 
 const kebab = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/
 
@@ -107,27 +109,12 @@ export const ManifestFromPackageJson = Schema.transform(PluginPackageJson, Manif
   encode: ({ name, version, description, ...meridian }) => ({ name, version, description, meridian })
 })
 
-const expected = /^Expected (.+), actual (.+)$/s
-
 /**
  * The problems of an invalid manifest, one per field, each naming it, e.g.
  * `meridian.kind: Expected "connector" | "strategy" | "algo", actual "indicator"` (a union's alternatives folded).
  */
-export const formatIssues = (error: ParseResult.ParseError): ReadonlyArray<string> => {
-  const byPath = new Map<string, Array<string>>()
-  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
-    const key = issue.path.length > 0 ? issue.path.join(".") : "(root)"
-    const messages = byPath.get(key) ?? []
-    if (!messages.includes(issue.message)) messages.push(issue.message)
-    byPath.set(key, messages)
-  }
-  return [...byPath].map(([path, messages]) => {
-    const parts = messages.map((m) => expected.exec(m))
-    const actual = parts[0]?.[2]
-    const foldable = messages.length > 1 && parts.every((m) => m !== null && m[2] === actual)
-    return `${path}: ${foldable ? `Expected ${parts.map((m) => m?.[1]).join(" | ")}, actual ${actual}` : messages.join("; ")}`
-  })
-}
+export const formatIssues = (error: ParseResult.ParseError): ReadonlyArray<string> =>
+  Codec.issuesOf(error).map(Codec.formatIssue)
 
 /** Decodes a package.json, reporting every problem at once. */
 export const decodePackageJson = (raw: unknown): Effect.Effect<Manifest, ReadonlyArray<string>> =>

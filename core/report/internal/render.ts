@@ -48,12 +48,15 @@ const LABELS: Record<keyof Stats, string> = {
   fees: "Fees"
 }
 
+/** The statistics' keys in report order. */
+export const statKeys = Object.keys(LABELS) as ReadonlyArray<keyof Stats>
+
 const displayValue = (key: keyof Stats, value: string | number | null): string =>
   value === null ? "-" : typeof value === "string" || key === "trades" ? String(value) : value.toFixed(2)
 
 /** Fixed-width text table of the stats, one line per statistic, for the terminal. */
 export const formatStats = (stats: Stats): string => {
-  const rows = (Object.keys(LABELS) as Array<keyof Stats>).map((key) => [LABELS[key], displayValue(key, stats[key])])
+  const rows = statKeys.map((key) => [LABELS[key], displayValue(key, stats[key])])
   const labelWidth = Math.max(...rows.map(([label = ""]) => label.length)) + 2
   const valueWidth = Math.max(...rows.map(([, value = ""]) => value.length))
   return rows.map(([label = "", value = ""]) => `${label.padEnd(labelWidth)}${value.padStart(valueWidth)}\n`).join("")
