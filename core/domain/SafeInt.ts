@@ -17,16 +17,24 @@ export class PrecisionLossError extends Data.TaggedError("PrecisionLossError")<{
   }
 }
 
-const check = (result: number, operation: string, a: number, b: number): number => {
-  if (result > Number.MAX_SAFE_INTEGER || result < -Number.MAX_SAFE_INTEGER || Number.isNaN(result)) {
-    throw new PrecisionLossError({ operation, operands: [a, b] })
-  }
-  return result
+/** Kept out of line so that the checks stay small enough to inline everywhere. */
+const lost = (operation: string, a: number, b: number): never => {
+  throw new PrecisionLossError({ operation, operands: [a, b] })
 }
 
-export const add = (a: number, b: number): number => check(a + b, "add", a, b)
-export const sub = (a: number, b: number): number => check(a - b, "sub", a, b)
-export const mul = (a: number, b: number): number => check(a * b, "mul", a, b)
+// NaN fails both comparisons, so it is refused too.
+export const add = (a: number, b: number): number => {
+  const r = a + b
+  return r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER ? r : lost("add", a, b)
+}
+export const sub = (a: number, b: number): number => {
+  const r = a - b
+  return r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER ? r : lost("sub", a, b)
+}
+export const mul = (a: number, b: number): number => {
+  const r = a * b
+  return r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER ? r : lost("mul", a, b)
+}
 
 /** Whether `a * b` stays exact. */
 export const mulIsSafe = (a: number, b: number): boolean => Math.abs(a * b) <= Number.MAX_SAFE_INTEGER

@@ -53,7 +53,7 @@ import { EventSink, type Refusal, type Rejection } from "./EventSink"
 import { KillSwitches } from "./KillSwitches"
 import { hasLimit, hasStop, OrderLifecycle } from "./OrderLifecycle"
 import { OrderPlacement, priceOf } from "./OrderPlacement"
-import { AccountState, type HeldChildren, type OrderRecord } from "./OrderRecord"
+import { AccountState, type HeldChildren, OrderRecord, snapshot } from "./OrderRecord"
 import { PreTradeRisk } from "./PreTradeRisk"
 import { RiskScopes } from "./RiskScopes"
 import { ScopeState } from "./ScopeState"
@@ -210,13 +210,13 @@ export class AccountsEngine {
       this.sink.orderRejected(account, command._tag, request.clientOrderId, undefined, duplicate(account, request), ts)
       return
     }
-    const refused = this.placement.vet(account, request, ts, 0)
-    if (refused !== undefined) {
-      account.ids.use(request.clientOrderId, null)
-      this.sink.orderRejected(account, command._tag, request.clientOrderId, undefined, refused, ts)
+    const placed = this.placement.place(account, request, ts)
+    if (placed instanceof OrderRecord) {
+      this.placement.announce(placed, ts)
       return
     }
-    this.placement.announce(this.placement.commit(account, request, ts), ts)
+    account.ids.use(request.clientOrderId, null)
+    this.sink.orderRejected(account, command._tag, request.clientOrderId, undefined, placed, ts)
   }
 
   /** OCO: every order works at once. OTO / bracket: the first works, the rest wait for it to fill. */
@@ -269,41 +269,40 @@ export class AccountsEngine {
   replace(command: ReplaceOrder): void {
     const record = this.modifiable(command)
     if (record === undefined) return
-    const o = record.order
     if (record.pendingCancel) {
       this.refuseModify(record, command, "ORDER_NOT_OPEN", `a cancel of ${command.clientOrderId} is pending`)
       return
     }
-    if (command.limitPrice !== undefined && !hasLimit(o.type)) {
-      this.refuseModify(record, command, "INVALID_PRICE", `a ${o.type} order has no limit price`)
+    if (command.limitPrice !== undefined && !hasLimit(record.type)) {
+      this.refuseModify(record, command, "INVALID_PRICE", `a ${record.type} order has no limit price`)
       return
     }
-    if (command.stopPrice !== undefined && !hasStop(o.type)) {
-      this.refuseModify(record, command, "INVALID_PRICE", `a ${o.type} order has no stop price`)
+    if (command.stopPrice !== undefined && !hasStop(record.type)) {
+      this.refuseModify(record, command, "INVALID_PRICE", `a ${record.type} order has no stop price`)
       return
     }
     const quantity = command.quantity ?? record.target
-    if (quantity <= o.filledQuantity) {
+    if (quantity <= record.filledQuantity) {
       this.refuseModify(
         record,
         command,
         "INVALID_QUANTITY",
-        `quantity ${quantity} must exceed the filled ${o.filledQuantity}`
+        `quantity ${quantity} must exceed the filled ${record.filledQuantity}`
       )
       return
     }
-    const limitPrice = command.limitPrice ?? o.limitPrice
-    const stopPrice = command.stopPrice ?? o.stopPrice
+    const limitPrice = command.limitPrice ?? record.limitPrice
+    const stopPrice = command.stopPrice ?? record.stopPrice
     const refused = this.risk.check({
       route: record.route,
-      side: o.side,
+      side: record.side,
       quantity,
-      leaves: quantity - o.filledQuantity,
+      leaves: quantity - record.filledQuantity,
       unitPrice: priceOf(limitPrice, stopPrice, record.unitPrice),
       limitPrice,
       stopPrice,
-      reduceOnly: o.reduceOnly,
-      notionalLimit: o.notionalLimit,
+      reduceOnly: record.reduceOnly,
+      notionalLimit: record.notionalLimit,
       previous: record,
       earlier: 0,
       ts: command.ts
@@ -316,9 +315,9 @@ export class AccountsEngine {
     record.pendingReplaces++
     this.output.execution({
       _tag: "VenueReplace",
-      accountId: o.accountId,
-      orderId: o.orderId,
-      instrumentId: o.instrumentId,
+      accountId: record.accountId,
+      orderId: record.orderId,
+      instrumentId: record.instrumentId,
       ts: command.ts,
       quantity: lots(quantity),
       ...(limitPrice === undefined ? {} : { limitPrice }),
@@ -330,7 +329,7 @@ export class AccountsEngine {
 
   report(report: ExecutionReport): void {
     const record = this.placement.recordOf(report.orderId)
-    if (record === undefined || record.order.accountId !== report.accountId) {
+    if (record === undefined || record.accountId !== report.accountId) {
       const message = `no order ${report.orderId} on account ${report.accountId}: ${report._tag} ignored`
       this.sink.refuse({
         command: report._tag,
@@ -417,7 +416,7 @@ export class AccountsEngine {
   /** A copy of the order as it stands: open, or among the account's last `keepClosedOrders` closed. */
   order(accountId: AccountId, clientOrderId: ClientOrderId): Order | undefined {
     const record = this.accounts.get(accountId)?.ids.lookup(clientOrderId)
-    return record === undefined || record === null ? undefined : { ...record.order }
+    return record === undefined || record === null ? undefined : snapshot(record)
   }
 
   /** Copies of the account's pending and working orders, in submission order. */
@@ -426,7 +425,7 @@ export class AccountsEngine {
     const account = this.accounts.get(accountId)
     if (account === undefined) return out
     const open = account.open.slice().sort((a, b) => a.seq - b.seq)
-    for (const record of open) out.push({ ...record.order })
+    for (const record of open) out.push(snapshot(record))
     return out
   }
 
@@ -497,14 +496,14 @@ export class AccountsEngine {
     if (account === undefined) return undefined
     this.switches.roll(command.ts)
     const record = account.ids.lookup(command.clientOrderId)
-    if (record === undefined || record === null || isTerminal(record.order.status)) {
+    if (record === undefined || record === null || isTerminal(record.status)) {
       const rejection: Rejection =
         record === undefined || record === null
           ? {
               reason: "UNKNOWN_ORDER",
               message: `no working order ${command.clientOrderId} on account ${command.accountId}`
             }
-          : { reason: "ORDER_NOT_OPEN", message: `order ${command.clientOrderId} is ${record.order.status}` }
+          : { reason: "ORDER_NOT_OPEN", message: `order ${command.clientOrderId} is ${record.status}` }
       this.sink.modifyRejected(account, command._tag, command.clientOrderId, undefined, rejection, command.ts)
       return undefined
     }
@@ -517,12 +516,11 @@ export class AccountsEngine {
     reason: Rejection["reason"],
     message: string
   ): void {
-    const o = record.order
     this.sink.modifyRejected(
       record.route.account,
       command._tag,
-      o.clientOrderId,
-      o.orderId,
+      record.clientOrderId,
+      record.orderId,
       { reason, message },
       command.ts
     )

@@ -8,7 +8,7 @@ const id = (s: string) => s as ClientOrderId
 /** The fields `ClientOrderIds` reads of a record: its client order id, its n and the children it holds. */
 const record = (clientOrderId: string, seq: number, heldIds: ReadonlyArray<string> = []) =>
   ({
-    order: { clientOrderId },
+    clientOrderId,
     seq,
     held:
       heldIds.length === 0
@@ -63,7 +63,7 @@ describe("ClientOrderIds", () => {
   it("keeps the latest `keep` closed orders and reports the n of the one it forgets", () => {
     const ids = new ClientOrderIds(10, 2, [])
     const [a, b, c] = [record("a", 1), record("b", 2), record("c", 3)]
-    for (const r of [a, b, c]) ids.use(r.order.clientOrderId, r)
+    for (const r of [a, b, c]) ids.use(r.clientOrderId, r)
     expect(ids.closedOrder(a)).toBe(0)
     expect(ids.closedOrder(b)).toBe(0)
     expect(ids.lookup(id("a"))).toBe(a)

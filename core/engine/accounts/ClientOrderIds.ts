@@ -13,41 +13,46 @@ import type { OrderRecord } from "./OrderRecord"
 
 /**
  * The last `size` closed orders with where their id sits (table and slot), so that forgetting one never hashes or
- * probes. Once full, each push overwrites the oldest.
+ * probes. Each entry also copies the order's id and n, so that evicting it never reads the (long cold) order.
+ * Once full, each push overwrites the oldest.
  */
 class KeptRing {
   private readonly records: Array<OrderRecord> = []
   private readonly tables: Array<IdTable<OrderRecord | null>> = []
-  private slots = new Int32Array(16)
+  private readonly slots: Array<number> = []
+  private readonly ids: Array<ClientOrderId> = []
+  private readonly seqs: Array<number> = []
   private next = 0
   /** What the last `push` overwrote, when it returned true. */
   evicted: OrderRecord | undefined = undefined
   evictedTable: IdTable<OrderRecord | null> | undefined = undefined
   evictedSlot = 0
+  evictedId = "" as ClientOrderId
+  evictedSeq = 0
 
   constructor(private readonly size: number) {}
 
   /** Add an entry; returns whether the oldest made room (see `evicted…`). */
   push(record: OrderRecord, table: IdTable<OrderRecord | null>, slot: number): boolean {
-    const n = this.records.length
-    if (n < this.size) {
-      if (n === this.slots.length) {
-        const slots = new Int32Array(Math.min(2 * n, this.size))
-        slots.set(this.slots)
-        this.slots = slots
-      }
+    if (this.records.length < this.size) {
       this.records.push(record)
       this.tables.push(table)
-      this.slots[n] = slot
+      this.slots.push(slot)
+      this.ids.push(record.clientOrderId)
+      this.seqs.push(record.seq)
       return false
     }
     const at = this.next
     this.evicted = this.records[at]
     this.evictedTable = this.tables[at]
     this.evictedSlot = this.slots[at] as number
+    this.evictedId = this.ids[at] as ClientOrderId
+    this.evictedSeq = this.seqs[at] as number
     this.records[at] = record
     this.tables[at] = table
     this.slots[at] = slot
+    this.ids[at] = record.clientOrderId
+    this.seqs[at] = record.seq
     this.next = at + 1 === this.size ? 0 : at + 1
     return true
   }
@@ -106,7 +111,7 @@ export class ClientOrderIds {
    */
   closedOrder(record: OrderRecord): number {
     const kept = this.keep === 0 ? null : record
-    const clientOrderId = record.order.clientOrderId
+    const clientOrderId = record.clientOrderId
     const newer = this.newer
     let slot = record.idSlot
     // Where `use` or a rotation put it, unless the table grew since: then look it up.
@@ -119,11 +124,11 @@ export class ClientOrderIds {
     const evicted = ring.evicted as OrderRecord
     const table = ring.evictedTable as IdTable<OrderRecord | null>
     // The id may have been freed, used again and closed again: only its own entry goes.
-    const id = evicted.order.clientOrderId
+    const id = ring.evictedId
     if (table.holds(ring.evictedSlot, id)) {
       if (table.valueAt(ring.evictedSlot) === evicted) table.setAt(ring.evictedSlot, null)
     } else this.forget(id, evicted)
-    return evicted.seq
+    return ring.evictedSeq
   }
 
   /** A held child dropped or refused on release: its id stays in use for the window from now. */
@@ -167,11 +172,12 @@ export class ClientOrderIds {
 
   private rotate(): void {
     const dropped = this.older
+    dropped.clear()
     this.older = this.newer
-    this.newer = new IdTable(dropped.capacity)
+    this.newer = dropped
     this.fresh = 0
     for (const record of this.open) {
-      this.carry(record.order.clientOrderId, record)
+      this.carry(record.clientOrderId, record)
       const held = record.held
       if (held !== undefined) for (const child of held.requests) this.carry(child.clientOrderId, null)
     }

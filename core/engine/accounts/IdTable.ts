@@ -22,6 +22,12 @@ export class IdTable<V> {
   private values: Array<V | undefined>
   private mask: number
   private count = 0
+  /**
+   * The id `has` missed last and the empty slot where it would go; valid while that slot stays empty and the
+   * table neither grows nor clears (ids never move otherwise, so the slots before it stay full).
+   */
+  private missedId: string | undefined = undefined
+  private missedSlot = 0
 
   /** `capacity`: a power of two, the slots to start with (it doubles when 3/4 full). */
   constructor(capacity = 16) {
@@ -42,7 +48,11 @@ export class IdTable<V> {
   }
 
   has(id: string, hash = idHash(id)): boolean {
-    return this.slotOf(id, hash) >= 0
+    const slot = this.slotOf(id, hash)
+    if (slot >= 0) return true
+    this.missedId = id
+    this.missedSlot = -1 - slot
+    return false
   }
 
   get(id: string, hash = idHash(id)): V | undefined {
@@ -52,7 +62,8 @@ export class IdTable<V> {
 
   /** Add an id or change its value; returns its slot, valid until the table grows (see `holds`). */
   set(id: string, value: V, hash = idHash(id)): number {
-    let slot = this.slotOf(id, hash)
+    // A fresh id is set right after `has` missed it (the duplicate check): its empty slot is known.
+    let slot = id === this.missedId && this.hashes[this.missedSlot] === 0 ? -1 - this.missedSlot : this.slotOf(id, hash)
     if (slot < 0) {
       if (4 * (this.count + 1) > 3 * this.hashes.length) {
         this.grow()
@@ -82,6 +93,15 @@ export class IdTable<V> {
     this.values[slot] = value
   }
 
+  /** Forget every id, keeping the slots (cheaper than a new table of the same size: no garbage). */
+  clear(): void {
+    this.hashes.fill(0)
+    this.keys.fill(undefined)
+    this.values.fill(undefined)
+    this.count = 0
+    this.missedId = undefined
+  }
+
   /** The slot holding `id`, else -1 - the empty slot where it would go. */
   private slotOf(id: string, hash: number): number {
     const { hashes, mask } = this
@@ -99,6 +119,7 @@ export class IdTable<V> {
     this.keys = new Array<string | undefined>(capacity).fill(undefined)
     this.values = new Array<V | undefined>(capacity).fill(undefined)
     this.mask = capacity - 1
+    this.missedId = undefined
     for (let i = 0; i < hashes.length; i++) {
       const hash = hashes[i] as number
       if (hash === 0) continue

@@ -39,8 +39,8 @@ export class OrderLifecycle {
 
   /** Apply a report about `record`'s order. */
   apply(record: OrderRecord, report: ExecutionReport): void {
-    if (isTerminal(record.order.status)) {
-      this.ignore(record, report, "ORDER_NOT_OPEN", `order is ${record.order.status}: ${report._tag} ignored`)
+    if (isTerminal(record.status)) {
+      this.ignore(record, report, "ORDER_NOT_OPEN", `order is ${record.status}: ${report._tag} ignored`)
       return
     }
     switch (report._tag) {
@@ -66,54 +66,58 @@ export class OrderLifecycle {
   }
 
   private accepted(record: OrderRecord, report: Report<"VenueAccepted">): void {
-    const o = record.order
-    const first = o.status === "pending-new"
-    if (!first && o.venueOrderId !== undefined) {
-      this.ignore(record, report, "ORDER_NOT_OPEN", `order is already ${o.status}: VenueAccepted ignored`)
+    const first = record.status === "pending-new"
+    if (!first && record.venueOrderId !== undefined) {
+      this.ignore(record, report, "ORDER_NOT_OPEN", `order is already ${record.status}: VenueAccepted ignored`)
       return
     }
-    o.venueOrderId = report.venueOrderId
-    if (first) o.status = "accepted"
-    o.updatedAt = report.ts
+    record.venueOrderId = report.venueOrderId
+    if (first) record.status = "accepted"
+    record.updatedAt = report.ts
     const account = record.route.account
     this.sink.emit({
       _tag: "OrderAccepted",
       sequence: this.sink.next(account),
       ts: report.ts,
-      accountId: o.accountId,
-      orderId: o.orderId,
+      accountId: record.accountId,
+      orderId: record.orderId,
       venueOrderId: report.venueOrderId
     })
   }
 
   private venueRejected(record: OrderRecord, report: Report<"VenueRejected">): void {
-    const o = record.order
-    if (o.status === "pending-new" || (record.pendingReplaces === 0 && !record.pendingCancel)) {
+    if (record.status === "pending-new" || (record.pendingReplaces === 0 && !record.pendingCancel)) {
       this.close(record, "rejected", report.ts, report.message)
       return
     }
     if (record.pendingReplaces > 0) {
       record.pendingReplaces--
-      if (record.pendingReplaces === 0) record.target = o.quantity
+      if (record.pendingReplaces === 0) record.target = record.quantity
     } else record.pendingCancel = false
     const rejection: Rejection = { reason: "VENUE_REJECTED", message: report.message }
-    this.sink.modifyRejected(record.route.account, report._tag, o.clientOrderId, o.orderId, rejection, report.ts)
+    this.sink.modifyRejected(
+      record.route.account,
+      report._tag,
+      record.clientOrderId,
+      record.orderId,
+      rejection,
+      report.ts
+    )
   }
 
   private filled(record: OrderRecord, report: Report<"VenueFilled">): void {
-    const o = record.order
     const { spec, account } = record.route
     const left = leaves(record)
     const quantity = Math.min(report.quantity, left)
-    const filledValue = o.filledValue + report.price * quantity
+    const filledValue = record.filledValue + report.price * quantity
     if (!Number.isSafeInteger(filledValue)) {
-      this.ignore(record, report, "PRECISION_LOSS", `fill value of ${o.orderId} leaves the exact integer range`)
+      this.ignore(record, report, "PRECISION_LOSS", `fill value of ${record.orderId} leaves the exact integer range`)
       return
     }
     const portfolio = account.portfolio
     let booked: BookedFill
     try {
-      booked = portfolio.book(spec, o.side, quantity, report.price, report.fee, report.feeCurrency, report.ts)
+      booked = portfolio.book(spec, record.side, quantity, report.price, report.fee, report.feeCurrency, report.ts)
     } catch (error) {
       // The ledger checks before it changes anything: an overflow, or a fee in a currency it cannot value.
       const reason = error instanceof PrecisionLossError ? "PRECISION_LOSS" : "UNKNOWN_INSTRUMENT"
@@ -132,9 +136,9 @@ export class OrderLifecycle {
     const working =
       rest === 0 || Number.isNaN(record.unitPrice)
         ? 0
-        : Math.min(notional(spec, record.unitPrice, rest), o.notionalLimit ?? Number.POSITIVE_INFINITY)
+        : Math.min(notional(spec, record.unitPrice, rest), record.notionalLimit ?? Number.POSITIVE_INFINITY)
     const freed = record.working - working
-    const signed = o.side === "buy" ? quantity : -quantity
+    const signed = record.side === "buy" ? quantity : -quantity
     const route = record.route
     for (let k = 0; k < route.stats.length; k++) {
       const stat = route.stats[k]!
@@ -146,20 +150,20 @@ export class OrderLifecycle {
     }
     if (record.reservesCash && freed > 0) account.portfolio.release(spec.currency.code, freed)
     record.working = working
-    o.filledQuantity = lots(o.filledQuantity + quantity)
-    o.filledValue = lots(filledValue)
-    o.status = rest === 0 ? "filled" : "partially-filled"
-    o.updatedAt = report.ts
+    record.filledQuantity = lots(record.filledQuantity + quantity)
+    record.filledValue = lots(filledValue)
+    record.status = rest === 0 ? "filled" : "partially-filled"
+    record.updatedAt = report.ts
     if (rest === 0) this.finish(record)
     this.fills[spec.index] = report.price
 
     const fill: Fill = {
       tradeId: report.tradeId,
-      orderId: o.orderId,
-      clientOrderId: o.clientOrderId,
-      accountId: o.accountId,
-      instrumentId: o.instrumentId,
-      side: o.side,
+      orderId: record.orderId,
+      clientOrderId: record.clientOrderId,
+      accountId: record.accountId,
+      instrumentId: record.instrumentId,
+      side: record.side,
       quantity: lots(quantity),
       price: report.price,
       fee: report.fee,
@@ -168,7 +172,7 @@ export class OrderLifecycle {
       ts: report.ts
     }
     const ts = report.ts
-    const accountId = o.accountId
+    const accountId = record.accountId
     const sink = this.sink
     sink.emit({
       _tag: "OrderFilled",
@@ -176,7 +180,7 @@ export class OrderLifecycle {
       ts,
       accountId,
       fill,
-      status: o.status,
+      status: record.status,
       leavesQuantity: lots(rest)
     })
     const position = portfolio.position(spec.index, ts)
@@ -194,19 +198,18 @@ export class OrderLifecycle {
     ts: Timestamp,
     message: string
   ): void {
-    const o = record.order
     // A member the venue canceled because its siblings' fills used it up is the OCO working, not a reason to cancel.
-    const usedUp = record.target <= o.filledQuantity
+    const usedUp = record.target <= record.filledQuantity
     this.retire(record)
-    o.status = status
-    o.updatedAt = ts
+    record.status = status
+    record.updatedAt = ts
     const account = record.route.account
     if (status === "rejected") {
       const rejection: Rejection = { reason: "VENUE_REJECTED", message }
-      this.sink.orderRejected(account, "VenueRejected", o.clientOrderId, o.orderId, rejection, ts)
+      this.sink.orderRejected(account, "VenueRejected", record.clientOrderId, record.orderId, rejection, ts)
     } else {
       const sequence = this.sink.next(account)
-      const { accountId, orderId } = o
+      const { accountId, orderId } = record
       this.sink.emit(
         status === "canceled"
           ? { _tag: "OrderCanceled", sequence, ts, accountId, orderId }
@@ -215,7 +218,7 @@ export class OrderLifecycle {
     }
     if (record.oco !== undefined && !usedUp) {
       for (const other of record.oco.members) {
-        if (other !== record && isOpen(other.order.status) && !other.pendingCancel) this.requestCancel(other, ts)
+        if (other !== record && isOpen(other.status) && !other.pendingCancel) this.requestCancel(other, ts)
       }
     }
     this.placement.release(record, ts)
@@ -223,24 +226,23 @@ export class OrderLifecycle {
 
   /** Apply a replace the venue confirmed; a quantity down to the filled one completes the order. */
   private replaced(record: OrderRecord, report: Report<"VenueReplaced">): void {
-    const o = record.order
-    if (report.quantity < o.filledQuantity) {
+    if (report.quantity < record.filledQuantity) {
       this.ignore(
         record,
         report,
         "INVALID_QUANTITY",
-        `replaced quantity ${report.quantity} is below the filled ${o.filledQuantity}`
+        `replaced quantity ${report.quantity} is below the filled ${record.filledQuantity}`
       )
       return
     }
-    const limitPrice = hasLimit(o.type) ? (report.limitPrice ?? o.limitPrice) : undefined
-    const stopPrice = hasStop(o.type) ? (report.stopPrice ?? o.stopPrice) : undefined
+    const limitPrice = hasLimit(record.type) ? (report.limitPrice ?? record.limitPrice) : undefined
+    const stopPrice = hasStop(record.type) ? (report.stopPrice ?? record.stopPrice) : undefined
     const unitPrice = priceOf(limitPrice, stopPrice, record.unitPrice)
-    const rest = report.quantity - o.filledQuantity
+    const rest = report.quantity - record.filledQuantity
     const { spec, account } = record.route
     const working = rest === 0 || Number.isNaN(unitPrice) ? 0 : safeNotional(spec, unitPrice, rest)
     if (working === undefined || !(Number.isNaN(unitPrice) || Number.isSafeInteger(unitPrice * report.quantity))) {
-      this.ignore(record, report, "PRECISION_LOSS", `replaced order ${o.orderId} leaves the exact integer range`)
+      this.ignore(record, report, "PRECISION_LOSS", `replaced order ${record.orderId} leaves the exact integer range`)
       return
     }
     const addLeaves = rest - leaves(record)
@@ -248,7 +250,7 @@ export class OrderLifecycle {
     const route = record.route
     for (let k = 0; k < route.stats.length; k++) {
       const stat = route.stats[k]!
-      if (o.side === "buy") stat.buyLeaves += addLeaves
+      if (record.side === "buy") stat.buyLeaves += addLeaves
       else stat.sellLeaves += addLeaves
       stat.workingNotional += addWorking
       if (rest === 0) route.scopes[k]!.openOrders--
@@ -259,23 +261,24 @@ export class OrderLifecycle {
     record.unitPrice = unitPrice
     if (record.pendingReplaces > 0) record.pendingReplaces--
     if (record.pendingReplaces === 0) record.target = report.quantity
-    o.quantity = report.quantity
-    if (limitPrice !== undefined) o.limitPrice = limitPrice
-    if (stopPrice !== undefined) o.stopPrice = stopPrice
-    if (o.displayQuantity !== undefined && o.displayQuantity > report.quantity) o.displayQuantity = report.quantity
-    o.updatedAt = report.ts
+    record.quantity = report.quantity
+    if (limitPrice !== undefined) record.limitPrice = limitPrice
+    if (stopPrice !== undefined) record.stopPrice = stopPrice
+    if (record.displayQuantity !== undefined && record.displayQuantity > report.quantity)
+      record.displayQuantity = report.quantity
+    record.updatedAt = report.ts
     this.sink.emit({
       _tag: "OrderReplaced",
       sequence: this.sink.next(account),
       ts: report.ts,
-      accountId: o.accountId,
-      orderId: o.orderId,
+      accountId: record.accountId,
+      orderId: record.orderId,
       quantity: report.quantity,
       ...(limitPrice === undefined ? {} : { limitPrice }),
       ...(stopPrice === undefined ? {} : { stopPrice })
     })
     if (rest === 0) {
-      o.status = "filled"
+      record.status = "filled"
       record.pendingCancel = false
       this.finish(record)
       this.placement.release(record, report.ts)
@@ -286,7 +289,7 @@ export class OrderLifecycle {
   private retire(record: OrderRecord): void {
     const left = leaves(record)
     const route = record.route
-    const buy = record.order.side === "buy"
+    const buy = record.side === "buy"
     for (let k = 0; k < route.stats.length; k++) {
       route.scopes[k]!.openOrders--
       const stat = route.stats[k]!
@@ -316,33 +319,31 @@ export class OrderLifecycle {
    */
   private reduceSiblings(record: OrderRecord, quantity: number): void {
     for (const other of record.oco!.members) {
-      if (other !== record && isOpen(other.order.status)) other.target -= quantity
+      if (other !== record && isOpen(other.status)) other.target -= quantity
     }
   }
 
   /** Ask the venue to cancel; the order closes on `VenueCanceled`. */
   requestCancel(record: OrderRecord, ts: Timestamp): void {
     record.pendingCancel = true
-    const o = record.order
     this.execution({
       _tag: "VenueCancel",
-      accountId: o.accountId,
-      orderId: o.orderId,
-      instrumentId: o.instrumentId,
+      accountId: record.accountId,
+      orderId: record.orderId,
+      instrumentId: record.instrumentId,
       ts
     })
   }
 
   /** A venue report the record contradicts: nothing changes, the refusal says why. */
   private ignore(record: OrderRecord, report: ExecutionReport, reason: Rejection["reason"], message: string): void {
-    const o = record.order
     this.sink.refuse({
       command: report._tag,
-      accountId: o.accountId,
-      clientOrderId: o.clientOrderId,
-      orderId: o.orderId,
+      accountId: record.accountId,
+      clientOrderId: record.clientOrderId,
+      orderId: record.orderId,
       reason,
-      message: `${o.orderId}: ${message}`,
+      message: `${record.orderId}: ${message}`,
       ts: report.ts
     })
   }

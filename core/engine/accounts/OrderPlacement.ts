@@ -6,11 +6,11 @@
  */
 import type { AccountCommand, ExecutionCommand } from "../../domain/Commands"
 import type { OrderId } from "../../domain/Ids"
-import type { Order, OrderRequest } from "../../domain/Order"
+import type { OrderRequest } from "../../domain/Order"
 import { lots, type Timestamp } from "../../domain/Units"
 import { type InstrumentSpec, type InstrumentSpecs, notional } from "../InstrumentSpec"
 import type { EventSink, Rejection } from "./EventSink"
-import { type AccountState, newOrder, type OrderRecord } from "./OrderRecord"
+import { type AccountState, OrderRecord, type Route, snapshot } from "./OrderRecord"
 import type { PreTradeRisk } from "./PreTradeRisk"
 import type { RiskScopes } from "./RiskScopes"
 
@@ -19,6 +19,11 @@ type Tag = AccountCommand["_tag"]
 /** Price an order's notional is counted at: its limit, else its stop, else `fallback` (the last price). */
 export const priceOf = (limitPrice: number | undefined, stopPrice: number | undefined, fallback: number): number =>
   limitPrice ?? stopPrice ?? fallback
+
+const unknownInstrument = (request: OrderRequest): Rejection => ({
+  reason: "UNKNOWN_INSTRUMENT",
+  message: `unknown instrument ${request.instrumentId}`
+})
 
 /** Orders per generation of the index by order id. */
 const GENERATION = 4_096
@@ -62,7 +67,7 @@ export class OrderPlacement {
         : seq >= this.olderBase
           ? this.older[seq - this.olderBase]
           : this.straggling.get(seq)
-    return record !== undefined && record.order.orderId === orderId ? record : undefined
+    return record !== undefined && record.orderId === orderId ? record : undefined
   }
 
   /** A closed order: its account keeps it for a while; the one it forgot leaves the index. */
@@ -88,15 +93,31 @@ export class OrderPlacement {
   /** The first check `request` fails, or undefined. */
   vet(account: AccountState, request: OrderRequest, ts: Timestamp, earlier: number): Rejection | undefined {
     const spec = this.specs.byId.get(request.instrumentId)
-    if (spec === undefined) {
-      return { reason: "UNKNOWN_INSTRUMENT", message: `unknown instrument ${request.instrumentId}` }
-    }
+    if (spec === undefined) return unknownInstrument(request)
+    return this.check(this.scopes.routeOf(account, spec, request.strategyId), request, ts, earlier)
+  }
+
+  /** Create the order record and count it everywhere; `vet` passed it. */
+  commit(account: AccountState, request: OrderRequest, ts: Timestamp): OrderRecord {
+    const spec = this.specs.byId.get(request.instrumentId) as InstrumentSpec
+    return this.create(this.scopes.routeOf(account, spec, request.strategyId), request, ts)
+  }
+
+  /** `vet` and `commit` of a single order, finding its instrument and scopes once: its record, or why not. */
+  place(account: AccountState, request: OrderRequest, ts: Timestamp): OrderRecord | Rejection {
+    const spec = this.specs.byId.get(request.instrumentId)
+    if (spec === undefined) return unknownInstrument(request)
+    const route = this.scopes.routeOf(account, spec, request.strategyId)
+    return this.check(route, request, ts, 0) ?? this.create(route, request, ts)
+  }
+
+  private check(route: Route, request: OrderRequest, ts: Timestamp, earlier: number): Rejection | undefined {
     return this.risk.check({
-      route: this.scopes.routeOf(account, spec, request.strategyId),
+      route,
       side: request.side,
       quantity: request.quantity,
       leaves: request.quantity,
-      unitPrice: priceOf(request.limitPrice, request.stopPrice, this.risk.valuation(spec.index)),
+      unitPrice: priceOf(request.limitPrice, request.stopPrice, this.risk.valuation(route.spec.index)),
       limitPrice: request.limitPrice,
       stopPrice: request.stopPrice,
       reduceOnly: request.reduceOnly,
@@ -107,32 +128,14 @@ export class OrderPlacement {
     })
   }
 
-  /** Create the order record and count it everywhere; `vet` passed it. */
-  commit(account: AccountState, request: OrderRequest, ts: Timestamp): OrderRecord {
-    const spec = this.specs.byId.get(request.instrumentId) as InstrumentSpec
-    const route = this.scopes.routeOf(account, spec, request.strategyId)
+  private create(route: Route, request: OrderRequest, ts: Timestamp): OrderRecord {
+    const { account, spec } = route
     const unitPrice = priceOf(request.limitPrice, request.stopPrice, this.risk.valuation(spec.index))
     const working = Number.isNaN(unitPrice)
       ? 0
       : Math.min(notional(spec, unitPrice, request.quantity), request.notionalLimit ?? Number.POSITIVE_INFINITY)
     const seq = this.nextOrder++
-    const orderId = `${this.prefix}${seq}` as OrderId
-    const order = newOrder(request, orderId, ts)
-    const record: OrderRecord = {
-      order,
-      seq,
-      openSlot: -1,
-      route,
-      unitPrice,
-      working,
-      reservesCash: request.side === "buy" && !account.margin && spec.instrument.margin === undefined,
-      target: request.quantity,
-      pendingCancel: false,
-      pendingReplaces: 0,
-      oco: undefined,
-      held: undefined,
-      idSlot: 0
-    }
+    const record = new OrderRecord(request, `${this.prefix}${seq}` as OrderId, seq, route, unitPrice, working, ts)
     account.ids.use(request.clientOrderId, record)
     account.addOpen(record)
     this.index(record)
@@ -166,7 +169,7 @@ export class OrderPlacement {
 
   /** Publish a committed order and send it to the venue. */
   announce(record: OrderRecord, ts: Timestamp): void {
-    const order: Order = { ...record.order }
+    const order = snapshot(record)
     const account = record.route.account
     this.sink.emit({ _tag: "OrderSubmitted", sequence: this.sink.next(account), ts, accountId: order.accountId, order })
     const oco = record.oco
@@ -198,7 +201,7 @@ export class OrderPlacement {
     if (held === undefined) return
     parent.held = undefined
     const account = parent.route.account
-    const { filledQuantity: filled, status, clientOrderId } = parent.order
+    const { filledQuantity: filled, status, clientOrderId } = parent
     if (filled === 0) {
       const dropped: Rejection = {
         reason: "ORDER_NOT_OPEN",
@@ -214,13 +217,13 @@ export class OrderPlacement {
       status === "filled" ? held.requests : held.requests.map((child) => OrderPlacement.capped(child, filled))
     if (!held.asOco) {
       for (const child of requests) {
-        const refused = this.vet(account, child, ts, 0)
-        if (refused === undefined) {
-          this.announce(this.commit(account, child, ts), ts)
+        const placed = this.place(account, child, ts)
+        if (placed instanceof OrderRecord) {
+          this.announce(placed, ts)
           continue
         }
         account.ids.dropped(child.clientOrderId)
-        this.sink.orderRejected(account, "SubmitOrderList", child.clientOrderId, undefined, refused, ts)
+        this.sink.orderRejected(account, "SubmitOrderList", child.clientOrderId, undefined, placed, ts)
       }
       return
     }

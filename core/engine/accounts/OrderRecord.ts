@@ -1,21 +1,18 @@
 /**
- * The engine's mutable record of an order: the domain `Order` it publishes, plus the bookkeeping its risk
- * aggregates, cash reservation and contingent links need.
+ * The engine's mutable record of an order (the fields of the domain `Order`, plus the bookkeeping its risk
+ * aggregates, cash reservation and contingent links need) and the account that holds its orders.
  *
  * @since 0.1.0
  */
 import type { Currency } from "../../domain/Currency"
-import type { OrderId } from "../../domain/Ids"
-import type { Order, OrderRequest } from "../../domain/Order"
+import type { AccountId, ClientOrderId, InstrumentId, OrderId, StrategyId, VenueOrderId } from "../../domain/Ids"
+import type { Order, OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce } from "../../domain/Order"
 import type { Account } from "../../domain/Portfolio"
 import { lots, type Timestamp } from "../../domain/Units"
 import type { InstrumentSpec } from "../InstrumentSpec"
 import type { Portfolio } from "../portfolio/Portfolio"
 import { ClientOrderIds } from "./ClientOrderIds"
 import type { InstrumentStat, ScopeState } from "./ScopeState"
-
-/** `Order` with writable fields; the engine hands out copies only. */
-export type MutableOrder = { -readonly [K in keyof Order]: Order[K] }
 
 /** One account: its ledger, its event stream and its orders. */
 export class AccountState {
@@ -86,65 +83,117 @@ export interface OcoGroup {
   readonly members: ReadonlyArray<OrderRecord>
 }
 
-/** An order and the engine's bookkeeping for it. */
-export interface OrderRecord {
-  readonly order: MutableOrder
-  /** The n of its order id `${prefix}${n}`: submission order. */
-  readonly seq: number
+/**
+ * An order as the engine keeps it: the fields of the domain `Order` (the request's, then what the venue changes),
+ * plus the bookkeeping its risk aggregates, cash reservation and contingent links need. One object of one shape
+ * per order; the `Order`s the engine publishes are snapshots of it (`snapshot`).
+ */
+export class OrderRecord {
+  readonly clientOrderId: ClientOrderId
+  readonly accountId: AccountId
+  readonly strategyId: StrategyId | undefined
+  readonly instrumentId: InstrumentId
+  readonly side: OrderSide
+  readonly type: OrderType
+  readonly timeInForce: TimeInForce
+  readonly reduceOnly: boolean
+  readonly postOnly: boolean
+  readonly trailingOffset: Order["trailingOffset"]
+  readonly expireAt: Order["expireAt"]
+  readonly notionalLimit: Order["notionalLimit"]
+  readonly createdAt: Timestamp
+  quantity: Order["quantity"]
+  limitPrice: Order["limitPrice"]
+  stopPrice: Order["stopPrice"]
+  displayQuantity: Order["displayQuantity"]
+  status: OrderStatus = "pending-new"
+  filledQuantity: Order["filledQuantity"] = lots(0)
+  /** Σ price × quantity of the fills, tick-lots. */
+  filledValue: Order["filledValue"] = lots(0)
+  venueOrderId: VenueOrderId | undefined = undefined
+  updatedAt: Timestamp
   /** Index in `AccountState.open`, -1 once closed. */
-  openSlot: number
-  readonly route: Route
-  /** Price (ticks) its notional is counted at: limit, else stop, else the last price; NaN if it had none. */
-  unitPrice: number
-  /** Notional of the leaves at `unitPrice`, minor units of the instrument's currency, counted in every scope. */
-  working: number
+  openSlot = -1
   /** Whether `working` is also held as reserved cash (a cash account's buy of a fully funded instrument). */
   readonly reservesCash: boolean
   /**
    * The quantity the order will have once the venue applied what is in flight: the replaces sent, and the OCO
-   * reductions the venue makes on its own when a sibling fills. Differs from `order.quantity` until then.
+   * reductions the venue makes on its own when a sibling fills. Differs from `quantity` until then.
    */
   target: number
-  pendingCancel: boolean
+  pendingCancel = false
   /** Replaces sent to the venue and not yet answered. */
-  pendingReplaces: number
-  oco: OcoGroup | undefined
-  held: HeldChildren | undefined
+  pendingReplaces = 0
+  oco: OcoGroup | undefined = undefined
+  held: HeldChildren | undefined = undefined
   /** Where `ClientOrderIds` put its client order id, so that closing it need not look the id up again. */
-  idSlot: number
+  idSlot = 0
+
+  /** A pending-new order for `request`, its fields copied one by one so that every record has one layout. */
+  constructor(
+    request: OrderRequest,
+    readonly orderId: OrderId,
+    /** The n of its order id `${prefix}${n}`: submission order. */
+    readonly seq: number,
+    readonly route: Route,
+    /** Price (ticks) its notional is counted at: limit, else stop, else the last price; NaN if it had none. */
+    public unitPrice: number,
+    /** Notional of the leaves at `unitPrice`, minor units of the instrument's currency, counted in every scope. */
+    public working: number,
+    ts: Timestamp
+  ) {
+    this.clientOrderId = request.clientOrderId
+    this.accountId = request.accountId
+    this.strategyId = request.strategyId
+    this.instrumentId = request.instrumentId
+    this.side = request.side
+    this.type = request.type
+    this.timeInForce = request.timeInForce
+    this.reduceOnly = request.reduceOnly
+    this.postOnly = request.postOnly
+    this.trailingOffset = request.trailingOffset
+    this.expireAt = request.expireAt
+    this.notionalLimit = request.notionalLimit
+    this.createdAt = ts
+    this.quantity = request.quantity
+    this.limitPrice = request.limitPrice
+    this.stopPrice = request.stopPrice
+    this.displayQuantity = request.displayQuantity
+    this.updatedAt = ts
+    this.target = request.quantity
+    this.reservesCash = request.side === "buy" && !route.account.margin && route.spec.instrument.margin === undefined
+  }
 }
 
-/**
- * A pending-new order for `request`. Built field by field, not by spreading the request, so that every order
- * shares one object layout (a spread with added fields is a slow path in V8, and the hot path reads these).
- */
-export const newOrder = (request: OrderRequest, orderId: OrderId, ts: Timestamp): MutableOrder => {
-  const order: MutableOrder = {
-    clientOrderId: request.clientOrderId,
-    accountId: request.accountId,
-    instrumentId: request.instrumentId,
-    side: request.side,
-    type: request.type,
-    quantity: request.quantity,
-    timeInForce: request.timeInForce,
-    reduceOnly: request.reduceOnly,
-    postOnly: request.postOnly,
-    orderId,
-    status: "pending-new",
-    filledQuantity: lots(0),
-    filledValue: lots(0),
-    createdAt: ts,
-    updatedAt: ts
+/** The order as it stands, as the domain `Order` (a new object: the record goes on changing). */
+export const snapshot = (r: OrderRecord): Order => {
+  const order: { -readonly [K in keyof Order]: Order[K] } = {
+    clientOrderId: r.clientOrderId,
+    accountId: r.accountId,
+    instrumentId: r.instrumentId,
+    side: r.side,
+    type: r.type,
+    quantity: r.quantity,
+    timeInForce: r.timeInForce,
+    reduceOnly: r.reduceOnly,
+    postOnly: r.postOnly,
+    orderId: r.orderId,
+    status: r.status,
+    filledQuantity: r.filledQuantity,
+    filledValue: r.filledValue,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt
   }
-  if (request.strategyId !== undefined) order.strategyId = request.strategyId
-  if (request.limitPrice !== undefined) order.limitPrice = request.limitPrice
-  if (request.stopPrice !== undefined) order.stopPrice = request.stopPrice
-  if (request.trailingOffset !== undefined) order.trailingOffset = request.trailingOffset
-  if (request.expireAt !== undefined) order.expireAt = request.expireAt
-  if (request.displayQuantity !== undefined) order.displayQuantity = request.displayQuantity
-  if (request.notionalLimit !== undefined) order.notionalLimit = request.notionalLimit
+  if (r.strategyId !== undefined) order.strategyId = r.strategyId
+  if (r.limitPrice !== undefined) order.limitPrice = r.limitPrice
+  if (r.stopPrice !== undefined) order.stopPrice = r.stopPrice
+  if (r.trailingOffset !== undefined) order.trailingOffset = r.trailingOffset
+  if (r.expireAt !== undefined) order.expireAt = r.expireAt
+  if (r.displayQuantity !== undefined) order.displayQuantity = r.displayQuantity
+  if (r.notionalLimit !== undefined) order.notionalLimit = r.notionalLimit
+  if (r.venueOrderId !== undefined) order.venueOrderId = r.venueOrderId
   return order
 }
 
 /** Quantity still to fill. */
-export const leaves = (record: OrderRecord): number => record.order.quantity - record.order.filledQuantity
+export const leaves = (record: OrderRecord): number => record.quantity - record.filledQuantity

@@ -117,7 +117,7 @@ export class PreTradeRisk {
     if (previous === undefined) {
       for (const scope of route.scopes) {
         const rate = scope.rate
-        if (rate !== undefined && rate.recent(intent.ts) + intent.earlier + 1 > rate.max) {
+        if (rate !== undefined && !rate.allows(intent.ts, intent.earlier + 1)) {
           return reject("ORDER_RATE", `${scope.label} allows ${rate.max} orders per ${rate.window} µs`)
         }
       }

@@ -32,9 +32,33 @@ describe("RateWindow", () => {
     const w = new RateWindow(100, 10)
     for (let t = 0; t < 10; t++) w.record(t)
     expect(w.recent(15)).toBe(4) // (5, 15] holds 6..9: the head moved to slot 6
-    for (let t = 16; t < 28; t++) w.record(t) // the 16-slot ring wraps, then doubles at 16 entries
-    expect(w.recent(27)).toBe(10) // (17, 27] holds 18..27
-    expect(w.recent(30)).toBe(7) // (20, 30] holds 21..27
+    for (let t = 16; t < 28; t++) w.record(t) // the 16-slot ring is full, wrapped around
+    // At 28 the full ring sweeps out 6..18 and, still more than half full, doubles.
+    w.record(28)
+    expect(w.capacity).toBe(32)
+    expect(w.recent(28)).toBe(10) // (18, 28] holds 19..28
+    expect(w.recent(30)).toBe(8) // (20, 30] holds 21..28
+  })
+
+  it("answers whether more orders fit, sweeping expired times only near the limit", () => {
+    const w = new RateWindow(3, 100)
+    w.record(0)
+    w.record(10)
+    expect(w.allows(50, 1)).toBe(true)
+    expect(w.allows(50, 2)).toBe(false)
+    w.record(50)
+    expect(w.allows(99, 1)).toBe(false) // 0, 10 and 50 are all within (-1, 99]
+    expect(w.allows(100, 1)).toBe(true) // (0, 100]: the one at 0 left the window
+    expect(w.allows(110, 2)).toBe(true) // (10, 110] holds only 50
+    expect(w.allows(110, 3)).toBe(false)
+  })
+
+  it("holds about what its window holds, however generous the limit", () => {
+    const w = new RateWindow(1_000_000_000, 1_000)
+    // 100 000 orders 10 µs apart: about 100 in any window.
+    for (let t = 0; t < 1_000_000; t += 10) w.record(t)
+    expect(w.recent(999_990)).toBe(100)
+    expect(w.capacity).toBeLessThanOrEqual(256)
   })
 })
 

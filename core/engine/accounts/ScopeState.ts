@@ -22,14 +22,18 @@ export interface InstrumentStat {
 }
 
 /**
- * The submission times of the last `max` orders in a ring, to answer "how many orders in the last `window` µs"
- * in O(1) amortized. The ring grows by doubling with what the window holds, so a generous `max` costs nothing.
+ * The submission times of the last `max` orders in a ring, to answer "may `n` more orders go in the last `window`
+ * µs" in O(1) amortized. Expired times are dropped lazily: only when the ring is full or the count nears `max`, in
+ * one sequential sweep, so that an order far below its limit never reads the ring. The ring doubles when a sweep
+ * leaves it more than half full, so it holds at most about twice what the window holds, and a generous `max` costs
+ * nothing.
  */
 export class RateWindow {
   private times = new Float64Array(16)
   /** Ring capacity - 1 (a power of two). */
   private mask = 15
   private head = 0
+  /** Times held: those in the window, and expired ones not swept yet. */
   private count = 0
 
   constructor(
@@ -37,13 +41,21 @@ export class RateWindow {
     readonly window: number
   ) {}
 
-  /** Orders submitted in `(ts - window, ts]`; forgets older ones. */
+  /** Slots of the ring. */
+  get capacity(): number {
+    return this.times.length
+  }
+
+  /** Whether `n` more orders at `ts` keep the orders in `(ts - window, ts]` within `max`. */
+  allows(ts: number, n: number): boolean {
+    if (this.count + n <= this.max) return true
+    this.expire(ts)
+    return this.count + n <= this.max
+  }
+
+  /** Orders submitted in `(ts - window, ts]`. */
   recent(ts: number): number {
-    const oldest = ts - this.window
-    while (this.count > 0 && (this.times[this.head] as number) <= oldest) {
-      this.head = (this.head + 1) & this.mask
-      this.count--
-    }
+    this.expire(ts)
     return this.count
   }
 
@@ -51,9 +63,21 @@ export class RateWindow {
     if (this.count === this.max) {
       this.head = (this.head + 1) & this.mask
       this.count--
-    } else if (this.count === this.times.length) this.grow()
+    } else if (this.count === this.times.length) {
+      this.expire(ts)
+      if (2 * this.count > this.times.length) this.grow()
+    }
     this.times[(this.head + this.count) & this.mask] = ts
     this.count++
+  }
+
+  /** Forget the times at or before `ts - window`. */
+  private expire(ts: number): void {
+    const oldest = ts - this.window
+    while (this.count > 0 && (this.times[this.head] as number) <= oldest) {
+      this.head = (this.head + 1) & this.mask
+      this.count--
+    }
   }
 
   private grow(): void {

@@ -115,6 +115,8 @@ export class Portfolio {
 
   private readonly currencies: Array<Currency> = []
   private readonly currencyIndex = new Map<CurrencyCode, number>()
+  private lastCode = ""
+  private lastIndex = 0
   private readonly cashTotal: Float64Array
   private readonly cashReserved: Float64Array
   private readonly cashUpdatedAt: Float64Array
@@ -497,9 +499,13 @@ export class Portfolio {
     this.currencies.push(currency)
   }
 
+  /** The index of a currency; the last one asked for is remembered (fills and reserves repeat one currency). */
   private currencyOf(code: CurrencyCode): number {
+    if (code === this.lastCode) return this.lastIndex
     const c = this.currencyIndex.get(code)
     if (c === undefined) throw new RangeError(`unknown currency ${code} in account ${this.accountId}`)
+    this.lastCode = code
+    this.lastIndex = c
     return c
   }
 
