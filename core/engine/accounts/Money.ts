@@ -20,7 +20,7 @@ export const safeNotional = (spec: InstrumentSpec, ticks: number, lots: number):
 
 /** `amount` of `from` in minor units of `to`, or undefined without a rate or past the safe integer range. */
 export const safeConvert = (fx: FxRates, amount: number, from: Currency, to: Currency): number | undefined => {
-  if (from.code === to.code || amount === 0) return amount
+  if (from === to || amount === 0 || from.code === to.code) return amount
   try {
     return fx.convert(amount, from, to)
   } catch {

@@ -65,6 +65,8 @@ export interface Route {
   readonly scopes: ReadonlyArray<ScopeState>
   /** `stats[k]` is the instrument's aggregate in `scopes[k]`. */
   readonly stats: ReadonlyArray<InstrumentStat>
+  /** The instrument's aggregate in the account's scope (one of `stats`). */
+  readonly accountStat: InstrumentStat
 }
 
 /** Children an OTO parent holds until it fills. */

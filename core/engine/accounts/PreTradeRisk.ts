@@ -260,7 +260,7 @@ export class PreTradeRisk {
   ): Rejection | undefined {
     const { route, side } = intent
     const { spec, account } = route
-    const stat = account.scope.stat(spec)
+    const stat = route.accountStat
     if (!account.margin && spec.instrument.margin === undefined) {
       if (side === "sell") {
         return stat.position - stat.sellLeaves - addLeaves < 0

@@ -31,7 +31,8 @@ export class RiskScopes {
     if (cached !== undefined) return cached
     const scopes = [this.firm, account.scope, this.instrument(account, spec)]
     if (strategyId !== undefined) scopes.push(this.strategy(strategyId))
-    const route: Route = { account, spec, scopes, stats: scopes.map((scope) => scope.stat(spec)) }
+    const stats = scopes.map((scope) => scope.stat(spec))
+    const route: Route = { account, spec, scopes, stats, accountStat: account.scope.stat(spec) }
     byInstrument[spec.index] = route
     return route
   }

@@ -74,10 +74,14 @@ export class RateWindow {
   /** Forget the times at or before `ts - window`. */
   private expire(ts: number): void {
     const oldest = ts - this.window
-    while (this.count > 0 && (this.times[this.head] as number) <= oldest) {
-      this.head = (this.head + 1) & this.mask
-      this.count--
+    const { times, mask } = this
+    let { head, count } = this
+    while (count > 0 && (times[head] as number) <= oldest) {
+      head = (head + 1) & mask
+      count--
     }
+    this.head = head
+    this.count = count
   }
 
   private grow(): void {
