@@ -3,6 +3,7 @@ import { Schema } from "effect"
 import { ExecutionCommand } from "../../domain/Commands"
 import { AccountEvent } from "../../domain/Events"
 import type { ClientOrderId } from "../../domain/Ids"
+import { lots } from "../../domain/Units"
 import { AAPL_INDEX, CASH, MARGIN, makeBench, request, USD } from "./testing/harness"
 
 const validEvent = Schema.is(AccountEvent)
@@ -28,6 +29,18 @@ describe("AccountsEngine order lifecycle", () => {
     expect(b.engine.openOrders(CASH).map((o) => o.clientOrderId)).toEqual(["c1"])
     expect(b.events.every(validEvent)).toBe(true)
     expect(b.executions.every(validExecution)).toBe(true)
+  })
+
+  it("numbers order ids `${prefix}${n}` past every power of ten and finds each by its id", () => {
+    const b = makeBench({ prefix: "P" })
+    b.deposit(1_000_000_000_000)
+    for (let n = 1; n <= 10_001; n++) b.submit({ id: `c${n}`, quantity: lots(1) })
+    const ids = b.executions.map((c) => (c._tag === "VenueSubmit" ? c.order.orderId : ""))
+    expect(ids.slice(0, 10_001)).toEqual(Array.from({ length: 10_001 }, (_, i) => `P${i + 1}`))
+    for (const n of [999, 1_000, 1_001, 9_999, 10_000, 10_001]) {
+      b.accept(`P${n}`)
+      expect(b.last("OrderAccepted").orderId).toBe(`P${n}`)
+    }
   })
 
   it("accepted → partially-filled → filled, with fills booked in the ledger", () => {

@@ -25,6 +25,9 @@ const unknownInstrument = (request: OrderRequest): Rejection => ({
   message: `unknown instrument ${request.instrumentId}`
 })
 
+/** "000" .. "999", the tails of order ids. */
+const THREE_DIGITS = Array.from({ length: 1_000 }, (_, n) => String(n).padStart(3, "0"))
+
 /** Orders per generation of the index by order id. */
 const GENERATION = 4_096
 
@@ -42,6 +45,9 @@ export class OrderPlacement {
   /** Orders still indexed when their generation was dropped. */
   private readonly straggling = new Map<number, OrderRecord>()
   private nextOrder = 1
+  /** `${prefix}${thousands}` for the thousands of the latest order id. */
+  private head = ""
+  private thousands = 0
 
   constructor(
     private readonly specs: InstrumentSpecs,
@@ -51,6 +57,17 @@ export class OrderPlacement {
     private readonly execution: (command: ExecutionCommand) => void,
     private readonly prefix: string
   ) {}
+
+  /** `${prefix}${seq}`, from a cached head and a three-digit tail: formatting a large number is the slow part. */
+  private idOf(seq: number): OrderId {
+    if (seq < 1_000) return `${this.prefix}${seq}` as OrderId
+    const thousands = Math.floor(seq / 1_000)
+    if (thousands !== this.thousands) {
+      this.thousands = thousands
+      this.head = `${this.prefix}${thousands}`
+    }
+    return (this.head + (THREE_DIGITS[seq - thousands * 1_000] as string)) as OrderId
+  }
 
   /** The order with this id, found by the n in `${prefix}${n}`. */
   recordOf(orderId: OrderId): OrderRecord | undefined {
@@ -135,7 +152,7 @@ export class OrderPlacement {
       ? 0
       : Math.min(notional(spec, unitPrice, request.quantity), request.notionalLimit ?? Number.POSITIVE_INFINITY)
     const seq = this.nextOrder++
-    const record = new OrderRecord(request, `${this.prefix}${seq}` as OrderId, seq, route, unitPrice, working, ts)
+    const record = new OrderRecord(request, this.idOf(seq), seq, route, unitPrice, working, ts)
     account.ids.use(request.clientOrderId, record)
     account.addOpen(record)
     this.index(record)

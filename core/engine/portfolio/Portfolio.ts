@@ -275,7 +275,7 @@ export class Portfolio {
   ): BookedFill {
     const i = fillSpec.index
     const spec = this.specs.list[i]
-    if (spec?.instrument.id !== fillSpec.instrument.id) {
+    if (spec !== fillSpec && spec?.instrument.id !== fillSpec.instrument.id) {
       throw new RangeError(`instrument ${fillSpec.instrument.id} is not at index ${i} of this portfolio`)
     }
     requireInteger("fill quantity", quantity, true)
