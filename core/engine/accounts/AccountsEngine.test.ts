@@ -31,7 +31,7 @@ describe("AccountsEngine order lifecycle", () => {
     expect(b.executions.every(validExecution)).toBe(true)
   })
 
-  it("numbers order ids `${prefix}${n}` past every power of ten and finds each by its id", () => {
+  it("numbers order ids prefix + n past every power of ten and finds each by its id", () => {
     const b = makeBench({ prefix: "P" })
     b.deposit(1_000_000_000_000)
     for (let n = 1; n <= 10_001; n++) b.submit({ id: `c${n}`, quantity: lots(1) })
