@@ -207,6 +207,11 @@ describe("AccountsEngine order lifecycle", () => {
     b.venueExpire(id)
     b.fill("O999", 1, 15_000)
     expect(b.lastRefusal()).toMatchObject({ reason: "UNKNOWN_ORDER", orderId: "O999" })
+    // The same number under another prefix, with a sign or junk, or none at all, is not the order.
+    for (const other of [`X${id.slice(1)}`, `${id}x`, `O-${id.slice(1)}`, "", "O"]) {
+      b.fill(other, 1, 15_000)
+      expect(b.lastRefusal()).toMatchObject({ reason: "UNKNOWN_ORDER", orderId: other })
+    }
     b.fill(id, 1, 15_000, 0, MARGIN) // right id, wrong account
     expect(b.lastRefusal()).toMatchObject({ reason: "UNKNOWN_ORDER", accountId: MARGIN })
 

@@ -69,9 +69,8 @@ export class OrderPlacement {
     return (this.head + (THREE_DIGITS[seq - thousands * 1_000] as string)) as OrderId
   }
 
-  /** The order with this id, found by the n in `${prefix}${n}`. */
+  /** The order with this id, found by the n in `${prefix}${n}` (the found order's id must then equal it whole). */
   recordOf(orderId: OrderId): OrderRecord | undefined {
-    if (!orderId.startsWith(this.prefix)) return undefined
     let seq = 0
     for (let i = this.prefix.length; i < orderId.length; i++) {
       const digit = orderId.charCodeAt(i) - 48

@@ -91,7 +91,10 @@ export class PreTradeRisk {
       }
       const cap = intent.notionalLimit ?? Number.POSITIVE_INFINITY
       notional = Math.min(total, cap)
-      working = Math.min(safeNotional(spec, unitPrice, intent.leaves) as number, cap)
+      working = Math.min(
+        intent.leaves === quantity ? total : (safeNotional(spec, unitPrice, intent.leaves) as number),
+        cap
+      )
     }
     const addLeaves = intent.leaves - (previous === undefined ? 0 : leaves(previous))
     const addWorking = working - (previous === undefined ? 0 : previous.working)

@@ -94,9 +94,29 @@ export class RateWindow {
   }
 }
 
+/** Every limit of a scope, `undefined` where none is set. */
+export type ScopeLimits = { readonly [K in keyof RiskLimits]-?: RiskLimits[K] | undefined }
+
+/**
+ * The limits in one object layout, whichever fields the command carried: every order reads them in every scope, and
+ * a property read that sees many layouts is a slow one.
+ */
+const scopeLimits = (limits: RiskLimits): ScopeLimits => ({
+  maxOrderQuantity: limits.maxOrderQuantity,
+  maxOrderNotional: limits.maxOrderNotional,
+  maxPosition: limits.maxPosition,
+  maxOpenOrders: limits.maxOpenOrders,
+  priceBand: limits.priceBand,
+  maxOrdersPerWindow: limits.maxOrdersPerWindow,
+  orderRateWindow: limits.orderRateWindow,
+  dailyLossLimit: limits.dailyLossLimit,
+  maxGrossExposure: limits.maxGrossExposure,
+  maxNetExposure: limits.maxNetExposure
+})
+
 /** Limits and aggregates of one scope. Amounts of the scope's limits are in `currency`. */
 export class ScopeState {
-  limits: RiskLimits = {}
+  limits: ScopeLimits = scopeLimits({})
   /** Orders pending or working at the venue. */
   openOrders = 0
   /** Instruments the scope has touched, in first-touch order (exposure sums iterate these). */
@@ -124,7 +144,7 @@ export class ScopeState {
 
   /** Replace the limits; the rate window restarts when its size or span changes. */
   setLimits(limits: RiskLimits): void {
-    this.limits = limits
+    this.limits = scopeLimits(limits)
     const { maxOrdersPerWindow: max, orderRateWindow: window } = limits
     if (max === undefined || window === undefined) this.rate = undefined
     else if (this.rate === undefined || this.rate.max !== max || this.rate.window !== window) {

@@ -284,7 +284,7 @@ export class Portfolio {
     const feeC = this.currencyOf(feeCurrency)
     const instC = this.instrumentCurrency[i] as number
     const feeInInstrument =
-      fee === 0 ? 0 : this.fx.convertOrThrow(fee, this.currencies[feeC] as Currency, spec.currency)
+      fee === 0 || feeC === instC ? fee : this.fx.convertOrThrow(fee, this.currencies[feeC] as Currency, spec.currency)
 
     const s = side === "buy" ? 1 : -1
     const q0 = this.quantity[i] as number
