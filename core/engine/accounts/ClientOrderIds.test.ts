@@ -89,6 +89,22 @@ describe("ClientOrderIds", () => {
     expect(ids.lookup(id("a"))).toBe(second)
   })
 
+  it("never answers a reused id with an older kept order of the same id", () => {
+    // keep > window: the first "a" stays kept after its id is free again.
+    const ids = new ClientOrderIds(1, 10, [])
+    const first = record("a", 1)
+    ids.use(id("a"), first)
+    ids.closedOrder(first)
+    for (const n of ["x", "y"]) ids.use(id(n), null) // "a" is free again
+    ids.use(id("a"), null) // used again by a refused request
+    expect(ids.lookup(id("a"))).toBeNull()
+    for (const n of ["p", "q"]) ids.use(id(n), null)
+    const second = record("a", 2)
+    ids.use(id("a"), second) // and again by an order that closes
+    ids.closedOrder(second)
+    expect(ids.lookup(id("a"))).toBe(second)
+  })
+
   it("forgets a kept order whose id moved when its table grew", () => {
     const ids = new ClientOrderIds(100, 1, [])
     const [a, b] = [record("a", 1), record("b", 2)]

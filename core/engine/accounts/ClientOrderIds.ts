@@ -12,62 +12,63 @@ import { IdTable, idHash } from "./IdTable"
 import type { OrderRecord } from "./OrderRecord"
 
 /**
- * The last `size` closed orders with where their id sits (table and slot), so that forgetting one never hashes or
- * probes. Each entry also copies the order's id and n, so that evicting it never reads the (long cold) order.
- * Once full, each push overwrites the oldest.
+ * The last `size` closed orders, each with a copy of its id and its n, so that finding one never reads the others
+ * and evicting one never reads it (it is long cold by then). Once full, each push overwrites the oldest.
  */
 class KeptRing {
   private readonly records: Array<OrderRecord> = []
-  private readonly tables: Array<IdTable<OrderRecord | null>> = []
-  private readonly slots: Array<number> = []
   private readonly ids: Array<ClientOrderId> = []
   private readonly seqs: Array<number> = []
+  /** Where the next push goes once full: the oldest entry. */
   private next = 0
-  /** What the last `push` overwrote, when it returned true. */
-  evicted: OrderRecord | undefined = undefined
-  evictedTable: IdTable<OrderRecord | null> | undefined = undefined
-  evictedSlot = 0
-  evictedId = "" as ClientOrderId
-  evictedSeq = 0
 
   constructor(private readonly size: number) {}
 
-  /** Add an entry; returns whether the oldest made room (see `evicted…`). */
-  push(record: OrderRecord, table: IdTable<OrderRecord | null>, slot: number): boolean {
+  /** Add a closed order; returns the n of the one it evicted, else 0. */
+  push(record: OrderRecord): number {
     if (this.records.length < this.size) {
       this.records.push(record)
-      this.tables.push(table)
-      this.slots.push(slot)
       this.ids.push(record.clientOrderId)
       this.seqs.push(record.seq)
-      return false
+      return 0
     }
     const at = this.next
-    this.evicted = this.records[at]
-    this.evictedTable = this.tables[at]
-    this.evictedSlot = this.slots[at] as number
-    this.evictedId = this.ids[at] as ClientOrderId
-    this.evictedSeq = this.seqs[at] as number
+    const evicted = this.seqs[at] as number
     this.records[at] = record
-    this.tables[at] = table
-    this.slots[at] = slot
     this.ids[at] = record.clientOrderId
     this.seqs[at] = record.seq
     this.next = at + 1 === this.size ? 0 : at + 1
-    return true
+    return evicted
+  }
+
+  /** The latest kept order with this client order id. */
+  find(clientOrderId: ClientOrderId): OrderRecord | undefined {
+    const n = this.records.length
+    for (let k = 1; k <= n; k++) {
+      const at = (this.next - k + n) % n
+      if (this.ids[at] === clientOrderId) return this.records[at]
+    }
+    return undefined
   }
 }
+
+/** The table entry of an id whose order closed: the order is among the kept ones, or forgotten. */
+const CLOSED = "closed"
+
+/**
+ * An id's entry: its open order; null for a refused request, a held OTO child or a forgotten order; `CLOSED`.
+ */
+type Entry = OrderRecord | null | typeof CLOSED
 
 /** Ids in use and kept closed orders of one account. */
 export class ClientOrderIds {
   /**
-   * Ids in use with their open or kept closed order, null for none (held, refused, or closed and forgotten), in two
-   * generations: `newer` takes `window` fresh ids, then becomes `older` and the older is dropped whole, but for the
-   * ids of orders still open or held, which move on. No id is ever deleted one by one, so closing an order never
-   * touches a cold slot.
+   * Ids in use with their entries, in two generations: `newer` takes `window` fresh ids, then becomes `older` and
+   * the older is dropped whole, but for the ids of orders still open or held, which move on. No id is ever deleted
+   * one by one, and a closed order's entry is `CLOSED`, not the order: forgetting a kept order touches no table.
    */
-  private newer = new IdTable<OrderRecord | null>()
-  private older = new IdTable<OrderRecord | null>()
+  private newer = new IdTable<Entry>()
+  private older = new IdTable<Entry>()
   /** Ids `newer` took since it started, carried ones aside. */
   private fresh = 0
   /** The kept closed orders, in the order they closed. */
@@ -96,8 +97,9 @@ export class ClientOrderIds {
   /** The order of an id in use, open or kept; null when there is none, undefined when the id is not in use. */
   lookup(clientOrderId: ClientOrderId): OrderRecord | null | undefined {
     const hash = idHash(clientOrderId)
-    const record = this.newer.get(clientOrderId, hash)
-    return record === undefined ? this.older.get(clientOrderId, hash) : record
+    const newer = this.newer.get(clientOrderId, hash)
+    const entry = newer === undefined ? this.older.get(clientOrderId, hash) : newer
+    return entry === CLOSED ? (this.kept.find(clientOrderId) ?? null) : entry
   }
 
   /** Use a fresh id for its (open) order, or (null) for a refused request or an OTO child held by its parent. */
@@ -110,25 +112,14 @@ export class ClientOrderIds {
    * Returns the n of the order forgotten to make room (`record`'s own when `keep` is 0), else 0.
    */
   closedOrder(record: OrderRecord): number {
-    const kept = this.keep === 0 ? null : record
+    const entry = this.keep === 0 ? null : CLOSED
     const clientOrderId = record.clientOrderId
     const newer = this.newer
-    let slot = record.idSlot
+    const slot = record.idSlot
     // Where `use` or a rotation put it, unless the table grew since: then look it up.
-    if (newer.holds(slot, clientOrderId) && newer.valueAt(slot) === record) {
-      if (kept === null) newer.setAt(slot, null)
-    } else slot = this.retire(clientOrderId, kept, idHash(clientOrderId))
-    if (kept === null) return record.seq
-    const ring = this.kept
-    if (!ring.push(record, this.newer, slot)) return 0
-    const evicted = ring.evicted as OrderRecord
-    const table = ring.evictedTable as IdTable<OrderRecord | null>
-    // The id may have been freed, used again and closed again: only its own entry goes.
-    const id = ring.evictedId
-    if (table.holds(ring.evictedSlot, id)) {
-      if (table.valueAt(ring.evictedSlot) === evicted) table.setAt(ring.evictedSlot, null)
-    } else this.forget(id, evicted)
-    return ring.evictedSeq
+    if (newer.holds(slot, clientOrderId) && newer.valueAt(slot) === record) newer.setAt(slot, entry)
+    else this.retire(clientOrderId, entry, idHash(clientOrderId))
+    return entry === null ? record.seq : this.kept.push(record)
   }
 
   /** A held child dropped or refused on release: its id stays in use for the window from now. */
@@ -145,29 +136,21 @@ export class ClientOrderIds {
     return this.lastHash
   }
 
-  /**
-   * An id in use no longer has an open order, only `kept`; one of the older generation moves to the newer, for a
-   * full window. Returns its slot in `newer`.
-   */
-  private retire(clientOrderId: ClientOrderId, kept: OrderRecord | null, hash: number): number {
-    if (this.newer.has(clientOrderId, hash)) return this.newer.set(clientOrderId, kept, hash)
+  /** An id in use no longer has an open order; one of the older generation moves to the newer, for a full window. */
+  private retire(clientOrderId: ClientOrderId, entry: Entry, hash: number): void {
+    if (this.newer.has(clientOrderId, hash)) {
+      this.newer.set(clientOrderId, entry, hash)
+      return
+    }
     if (this.older.has(clientOrderId, hash)) this.older.set(clientOrderId, null, hash)
-    return this.enter(clientOrderId, kept, hash)
+    this.enter(clientOrderId, entry, hash)
   }
 
-  /** Drop a forgotten closed order from whichever generation still holds it (its slot moved as the table grew). */
-  private forget(clientOrderId: ClientOrderId, record: OrderRecord): void {
-    const hash = idHash(clientOrderId)
-    if (this.newer.get(clientOrderId, hash) === record) this.newer.set(clientOrderId, null, hash)
-    else if (this.older.get(clientOrderId, hash) === record) this.older.set(clientOrderId, null, hash)
-  }
-
-  private enter(clientOrderId: ClientOrderId, record: OrderRecord | null, hash: number): number {
+  private enter(clientOrderId: ClientOrderId, entry: Entry, hash: number): void {
     if (this.fresh >= this.window) this.rotate()
-    const slot = this.newer.set(clientOrderId, record, hash)
-    if (record !== null) record.idSlot = slot
+    const slot = this.newer.set(clientOrderId, entry, hash)
+    if (entry !== null && entry !== CLOSED) entry.idSlot = slot
     this.fresh++
-    return slot
   }
 
   private rotate(): void {
