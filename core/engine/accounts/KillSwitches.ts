@@ -32,7 +32,11 @@ export class KillSwitches {
 
   /** Start a new UTC day once `ts` passed midnight: day PnL restarts and tripped switches reset. */
   roll(ts: Timestamp): void {
-    if (ts < this.dayEnd) return
+    // Every command calls this: the rare new day is out of line, so that the check inlines where it is called.
+    if (ts >= this.dayEnd) this.startDay(ts)
+  }
+
+  private startDay(ts: Timestamp): void {
     this.dayEnd = (Math.floor(ts / MICROS_PER_DAY) + 1) * MICROS_PER_DAY
     for (const account of this.accounts) account.portfolio.resetDay()
     if (this.firm.killed) {

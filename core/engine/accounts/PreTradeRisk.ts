@@ -7,14 +7,14 @@
  */
 import type { Currency } from "../../domain/Currency"
 import type { OrderSide } from "../../domain/Order"
-import type { RejectReason } from "../../domain/Reject"
 import { mulIsSafe } from "../../domain/SafeInt"
 import type { InstrumentSpec } from "../InstrumentSpec"
 import type { FxRates } from "../portfolio/FxRates"
 import type { Rejection } from "./EventSink"
 import { basisPoints, safeConvert, safeNotional, withinBand } from "./Money"
 import { leaves, type OrderRecord, type Route } from "./OrderRecord"
-import type { ScopeState } from "./ScopeState"
+import * as refuse from "./RiskRefusals"
+import type { InstrumentStat, ScopeState } from "./ScopeState"
 
 /** An order, or an amendment of `previous`, as the checks see it. */
 export interface Intent {
@@ -36,8 +36,6 @@ export interface Intent {
   readonly earlier: number
   readonly ts: number
 }
-
-const reject = (reason: RejectReason, message: string): Rejection => ({ reason, message })
 
 /** Lots at risk if every open order of the worse side filled. */
 const worseSide = (position: number, buyLeaves: number, sellLeaves: number): number =>
@@ -70,25 +68,17 @@ export class PreTradeRisk {
     const { spec, account } = route
     const instrument = spec.instrument
     if (instrument.minQuantity !== undefined && quantity < instrument.minQuantity) {
-      return reject(
-        "INVALID_QUANTITY",
-        `quantity ${quantity} is below ${instrument.id}'s minimum ${instrument.minQuantity}`
-      )
+      return refuse.belowMinimum(quantity, instrument)
     }
     if (instrument.maxQuantity !== undefined && quantity > instrument.maxQuantity) {
-      return reject(
-        "INVALID_QUANTITY",
-        `quantity ${quantity} is above ${instrument.id}'s maximum ${instrument.maxQuantity}`
-      )
+      return refuse.aboveMaximum(quantity, instrument)
     }
     const priced = !Number.isNaN(unitPrice)
     let notional = 0
     let working = 0
     if (priced) {
       const total = safeNotional(spec, unitPrice, quantity)
-      if (total === undefined || !this.fillValueIsSafe(intent)) {
-        return reject("PRECISION_LOSS", `${quantity} lots at ${unitPrice} ticks leaves the exact integer range`)
-      }
+      if (total === undefined || !this.fillValueIsSafe(intent)) return refuse.inexact(quantity, unitPrice)
       const cap = intent.notionalLimit ?? Number.POSITIVE_INFINITY
       notional = Math.min(total, cap)
       working = Math.min(
@@ -101,15 +91,9 @@ export class PreTradeRisk {
     const position = account.portfolio.positionQuantity(spec.index)
     const reducing = reduces(position, side, intent.leaves)
 
-    if (intent.reduceOnly && !reducing) {
-      return reject(
-        "REDUCE_ONLY",
-        `a reduce-only ${side} of ${intent.leaves} would open, increase or flip position ${position}`
-      )
-    }
+    if (intent.reduceOnly && !reducing) return refuse.notReducing(side, intent.leaves, position)
     if (addLeaves > 0 && !reducing && (account.scope.killed || this.firm.killed)) {
-      const scope = account.scope.killed ? account.scope : this.firm
-      return reject("KILL_SWITCH", `the daily-loss kill switch of ${scope.label} is active: only reducing orders pass`)
+      return refuse.killed(account.scope.killed ? account.scope : this.firm)
     }
     for (let k = 0; k < route.scopes.length; k++) {
       const refused = this.checkScope(intent, k, notional, priced, addLeaves, addWorking, reducing)
@@ -120,9 +104,7 @@ export class PreTradeRisk {
     if (previous === undefined) {
       for (const scope of route.scopes) {
         const rate = scope.rate
-        if (rate !== undefined && !rate.allows(intent.ts, intent.earlier + 1)) {
-          return reject("ORDER_RATE", `${scope.label} allows ${rate.max} orders per ${rate.window} µs`)
-        }
+        if (rate !== undefined && !rate.allows(intent.ts, intent.earlier + 1)) return refuse.tooFast(scope, rate)
       }
     }
     return undefined
@@ -152,49 +134,28 @@ export class PreTradeRisk {
     addWorking: number,
     reducing: boolean
   ): Rejection | undefined {
-    const scope = intent.route.scopes[k] as ScopeState
-    const stat = intent.route.stats[k]!
+    const route = intent.route
+    const scope = route.scopes[k] as ScopeState
     const limits = scope.limits
-    const spec = intent.route.spec
-    const label = scope.label
     if (limits.maxOrderQuantity !== undefined && intent.quantity > limits.maxOrderQuantity) {
-      return reject(
-        "MAX_ORDER_QUANTITY",
-        `quantity ${intent.quantity} exceeds the ${label} limit of ${limits.maxOrderQuantity}`
-      )
+      return refuse.tooLarge(intent.quantity, scope)
     }
     if (limits.maxOrderNotional !== undefined) {
-      if (!priced) return reject("MAX_NOTIONAL", `no price to value the order against the ${label} notional limit`)
-      const value = safeConvert(this.fx, notional, spec.currency, scope.currency)
-      if (value === undefined) return reject("MAX_NOTIONAL", this.noRate(spec.currency.code, scope))
-      if (value > limits.maxOrderNotional) {
-        return reject("MAX_NOTIONAL", `notional ${value} exceeds the ${label} limit of ${limits.maxOrderNotional}`)
-      }
+      if (!priced) return refuse.unpricedNotional(scope)
+      const value = safeConvert(this.fx, notional, route.spec.currency, scope.currency)
+      if (value === undefined) return refuse.noRate("MAX_NOTIONAL", route.spec.currency.code, scope)
+      if (value > limits.maxOrderNotional) return refuse.tooMuchNotional(value, scope)
     }
     if (limits.priceBand !== undefined) {
-      const last = this.marks[spec.index] as number
-      const outside = Number.isNaN(last)
-        ? undefined
-        : intent.limitPrice !== undefined && !withinBand(intent.limitPrice, last, limits.priceBand)
-          ? intent.limitPrice
-          : intent.stopPrice !== undefined && !withinBand(intent.stopPrice, last, limits.priceBand)
-            ? intent.stopPrice
-            : undefined
-      if (outside !== undefined) {
-        return reject(
-          "PRICE_BAND",
-          `price ${outside} is more than ${limits.priceBand} bps from the last price ${last} (${label})`
-        )
-      }
+      const refused = this.checkBand(intent, scope, limits.priceBand)
+      if (refused !== undefined) return refused
     }
-    if (limits.maxPosition !== undefined) {
+    if (limits.maxPosition !== undefined && addLeaves > 0) {
+      const stat = route.stats[k] as InstrumentStat
       const projected =
         intent.side === "buy" ? stat.position + stat.buyLeaves + addLeaves : stat.position - stat.sellLeaves - addLeaves
-      if (Math.abs(projected) > limits.maxPosition && addLeaves > 0) {
-        return reject(
-          "POSITION_LIMIT",
-          `position ${stat.position} with open ${intent.side} orders would reach ${projected}, beyond the ${label} limit of ${limits.maxPosition}`
-        )
+      if (Math.abs(projected) > limits.maxPosition) {
+        return refuse.beyondPosition(stat.position, intent.side, projected, scope)
       }
     }
     if (
@@ -202,17 +163,23 @@ export class PreTradeRisk {
       intent.previous === undefined &&
       scope.openOrders + intent.earlier + 1 > limits.maxOpenOrders
     ) {
-      return reject(
-        "MAX_OPEN_ORDERS",
-        `${scope.openOrders} orders are open, the ${label} limit is ${limits.maxOpenOrders}`
-      )
+      return refuse.tooManyOpen(scope)
     }
     if ((limits.maxGrossExposure !== undefined || limits.maxNetExposure !== undefined) && !reducing) {
-      if (!priced && addLeaves > 0) {
-        return reject("EXPOSURE_LIMIT", `no price to value the order against the ${label} exposure limits`)
-      }
+      if (!priced && addLeaves > 0) return refuse.unpricedExposure(scope)
       if (addWorking > 0) return this.checkExposure(scope, intent, addWorking)
     }
+    return undefined
+  }
+
+  /** The order's limit, else its stop price, within `band` bps of the last price (no check before a price). */
+  private checkBand(intent: Intent, scope: ScopeState, band: number): Rejection | undefined {
+    const last = this.marks[intent.route.spec.index] as number
+    if (Number.isNaN(last)) return undefined
+    const { limitPrice, stopPrice } = intent
+    if (limitPrice !== undefined && !withinBand(limitPrice, last, band))
+      return refuse.outsideBand(limitPrice, last, scope)
+    if (stopPrice !== undefined && !withinBand(stopPrice, last, band)) return refuse.outsideBand(stopPrice, last, scope)
     return undefined
   }
 
@@ -226,27 +193,19 @@ export class PreTradeRisk {
       const held = stat.position === 0 || Number.isNaN(price) ? 0 : safeNotional(stat.spec, price, stat.position)
       const value = held === undefined ? undefined : safeConvert(this.fx, held, stat.spec.currency, scope.currency)
       const work = safeConvert(this.fx, stat.workingNotional, stat.spec.currency, scope.currency)
-      if (value === undefined || work === undefined) {
-        return reject("EXPOSURE_LIMIT", this.noRate(stat.spec.currency.code, scope))
-      }
+      if (value === undefined || work === undefined)
+        return refuse.noRate("EXPOSURE_LIMIT", stat.spec.currency.code, scope)
       gross += Math.abs(value) + work
       net += value
       workingTotal += work
     }
     const spec = intent.route.spec
     const added = safeConvert(this.fx, addWorking, spec.currency, scope.currency)
-    if (added === undefined) return reject("EXPOSURE_LIMIT", this.noRate(spec.currency.code, scope))
+    if (added === undefined) return refuse.noRate("EXPOSURE_LIMIT", spec.currency.code, scope)
     gross += added
     net = Math.abs(net) + workingTotal + added
-    if (maxGrossExposure !== undefined && gross > maxGrossExposure) {
-      return reject(
-        "EXPOSURE_LIMIT",
-        `gross exposure would reach ${gross}, the ${scope.label} limit is ${maxGrossExposure}`
-      )
-    }
-    if (maxNetExposure !== undefined && net > maxNetExposure) {
-      return reject("EXPOSURE_LIMIT", `net exposure would reach ${net}, the ${scope.label} limit is ${maxNetExposure}`)
-    }
+    if (maxGrossExposure !== undefined && gross > maxGrossExposure) return refuse.grossExposure(gross, scope)
+    if (maxNetExposure !== undefined && net > maxNetExposure) return refuse.netExposure(net, scope)
     return undefined
   }
 
@@ -267,18 +226,13 @@ export class PreTradeRisk {
     if (!account.margin && spec.instrument.margin === undefined) {
       if (side === "sell") {
         return stat.position - stat.sellLeaves - addLeaves < 0
-          ? reject(
-              "BUYING_POWER",
-              `a cash account cannot sell short: position ${stat.position}, open sells ${stat.sellLeaves}`
-            )
+          ? refuse.cashShortSale(stat.position, stat.sellLeaves)
           : undefined
       }
-      if (!priced) return reject("NO_REFERENCE_PRICE", "no price yet to value a market order against free cash")
+      if (!priced) return refuse.noReferencePrice()
       if (addWorking <= 0) return undefined
       const free = account.portfolio.freeCash(spec.currency.code)
-      return addWorking > free
-        ? reject("INSUFFICIENT_FUNDS", `the order needs ${addWorking} ${spec.currency.code}, free cash is ${free}`)
-        : undefined
+      return addWorking > free ? refuse.insufficientFunds(addWorking, spec.currency.code, free) : undefined
     }
     if (addLeaves <= 0) return undefined
     let before = 0
@@ -302,15 +256,13 @@ export class PreTradeRisk {
         a = this.marginOf(s.spec, price, worst, rate, account.base)
         b = this.marginOf(s.spec, price, next, rate, account.base)
       } else if (own) {
-        return reject("BUYING_POWER", `no price to value ${s.spec.instrument.id} for margin`)
+        return refuse.unpricedMargin(s.spec.instrument)
       } else {
         // Never traded nor marked: only working orders, valued at their own prices.
         a = safeConvert(this.fx, basisPoints(s.workingNotional, rate), s.spec.currency, account.base)
         b = a
       }
-      if (a === undefined || b === undefined) {
-        return reject("BUYING_POWER", this.noRate(s.spec.currency.code, account.scope))
-      }
+      if (a === undefined || b === undefined) return refuse.noRate("BUYING_POWER", s.spec.currency.code, account.scope)
       before += a
       after += b
     }
@@ -319,11 +271,9 @@ export class PreTradeRisk {
     try {
       equity = account.portfolio.equity()
     } catch {
-      return reject("BUYING_POWER", `cannot value the equity of ${account.scope.label} (missing FX rate)`)
+      return refuse.unvaluedEquity(account.scope)
     }
-    return after > equity
-      ? reject("BUYING_POWER", `initial margin would reach ${after} ${account.base.code}, equity is ${equity}`)
-      : undefined
+    return after > equity ? refuse.marginBeyondEquity(after, account.base.code, equity) : undefined
   }
 
   /** Initial margin of `lots` at `price` in the account's base currency; undefined if it cannot be valued. */
@@ -339,9 +289,5 @@ export class PreTradeRisk {
     return value === undefined
       ? undefined
       : safeConvert(this.fx, basisPoints(Math.abs(value), rate), spec.currency, base)
-  }
-
-  private noRate(code: string, scope: ScopeState): string {
-    return `no FX rate from ${code} to ${scope.currency.code} to value the order for ${scope.label}`
   }
 }
