@@ -125,13 +125,18 @@ const cycle = (k: number) => {
   })
 }
 
+/** One batch through the engine: its own function, called for every batch, so V8 optimizes it whole. */
+const runBatch = () => {
+  for (let k = 0; k < BATCH; k++) cycle(k)
+}
+
 /** Runs `batches` batches; returns the seconds spent in the engine. */
 const run = (firstBatch: number, batches: number): number => {
   let elapsed = 0
   for (let b = firstBatch; b < firstBatch + batches; b++) {
     prepare(b * BATCH)
     const start = performance.now()
-    for (let k = 0; k < BATCH; k++) cycle(k)
+    runBatch()
     elapsed += performance.now() - start
   }
   return elapsed / 1000
