@@ -207,16 +207,19 @@ export class AccountsEngine {
     if (account === undefined) return
     this.switches.roll(ts)
     if (account.ids.used(request.clientOrderId)) {
-      this.sink.orderRejected(account, command._tag, request.clientOrderId, undefined, duplicate(account, request), ts)
+      this.refuseSubmit(account, command, duplicate(account, request), false)
       return
     }
     const placed = this.placement.place(account, request, ts)
-    if (placed instanceof OrderRecord) {
-      this.placement.announce(placed, ts)
-      return
-    }
-    account.ids.use(request.clientOrderId, null)
-    this.sink.orderRejected(account, command._tag, request.clientOrderId, undefined, placed, ts)
+    if (placed instanceof OrderRecord) this.placement.announce(placed, ts)
+    else this.refuseSubmit(account, command, placed, true)
+  }
+
+  /** Refuse a submission; a request that failed its checks uses up its client order id. */
+  private refuseSubmit(account: AccountState, command: SubmitOrder, rejection: Rejection, useId: boolean): void {
+    const { request, ts } = command
+    if (useId) account.ids.use(request.clientOrderId, null)
+    this.sink.orderRejected(account, command._tag, request.clientOrderId, undefined, rejection, ts)
   }
 
   /** OCO: every order works at once. OTO / bracket: the first works, the rest wait for it to fill. */
@@ -330,20 +333,23 @@ export class AccountsEngine {
   report(report: ExecutionReport): void {
     const record = this.placement.recordOf(report.orderId)
     if (record === undefined || record.accountId !== report.accountId) {
-      const message = `no order ${report.orderId} on account ${report.accountId}: ${report._tag} ignored`
-      this.sink.refuse({
-        command: report._tag,
-        accountId: report.accountId,
-        clientOrderId: undefined,
-        orderId: report.orderId,
-        reason: "UNKNOWN_ORDER",
-        message,
-        ts: report.ts
-      })
+      this.unknownOrder(report)
       return
     }
     this.switches.roll(report.ts)
     this.lifecycle.apply(record, report)
+  }
+
+  private unknownOrder(report: ExecutionReport): void {
+    this.sink.refuse({
+      command: report._tag,
+      accountId: report.accountId,
+      clientOrderId: undefined,
+      orderId: report.orderId,
+      reason: "UNKNOWN_ORDER",
+      message: `no order ${report.orderId} on account ${report.accountId}: ${report._tag} ignored`,
+      ts: report.ts
+    })
   }
 
   // ---- cash and limits ----
@@ -444,19 +450,25 @@ export class AccountsEngine {
     ts: number
   ): AccountState | undefined {
     const account = this.accounts.get(accountId)
-    if (account === undefined) {
-      const message = `unknown account ${accountId}`
-      this.sink.refuse({
-        command,
-        accountId,
-        clientOrderId,
-        orderId: undefined,
-        reason: "UNKNOWN_ACCOUNT",
-        message,
-        ts
-      })
-    }
+    if (account === undefined) this.unknownAccount(accountId, command, clientOrderId, ts)
     return account
+  }
+
+  private unknownAccount(
+    accountId: AccountId,
+    command: Tag,
+    clientOrderId: ClientOrderId | undefined,
+    ts: number
+  ): void {
+    this.sink.refuse({
+      command,
+      accountId,
+      clientOrderId,
+      orderId: undefined,
+      reason: "UNKNOWN_ACCOUNT",
+      message: `unknown account ${accountId}`,
+      ts
+    })
   }
 
   /** The scope a limit change names and the accounts whose streams hear of it. */

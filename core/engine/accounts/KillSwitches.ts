@@ -93,11 +93,13 @@ export class KillSwitches {
   /** Trip the account's switch if `pnl`, its day PnL, reached its limit; the scope is `watching`. */
   private evaluateAccount(account: AccountState, pnl: number | undefined, ts: Timestamp): void {
     const limit = account.scope.limits.dailyLossLimit as number
-    if (pnl !== undefined && pnl <= -limit) {
-      account.scope.killed = true
-      const why = `${account.scope.label}: day PnL ${pnl} ${account.base.code} reached the daily-loss limit ${limit}`
-      this.sink.killSwitch(account, true, why, ts)
-    }
+    if (pnl !== undefined && pnl <= -limit) this.tripAccount(account, pnl, limit, ts)
+  }
+
+  private tripAccount(account: AccountState, pnl: number, limit: number, ts: Timestamp): void {
+    account.scope.killed = true
+    const why = `${account.scope.label}: day PnL ${pnl} ${account.base.code} reached the daily-loss limit ${limit}`
+    this.sink.killSwitch(account, true, why, ts)
   }
 
   /** `known` is an account whose day PnL is `knownPnl` already. */
@@ -105,11 +107,13 @@ export class KillSwitches {
     if (!watching(this.firm)) return
     const limit = this.firm.limits.dailyLossLimit as number
     const pnl = this.firmDayPnl(known, knownPnl)
-    if (pnl !== undefined && pnl <= -limit) {
-      this.firm.killed = true
-      const why = `the firm: day PnL ${pnl} ${this.firm.currency.code} reached the daily-loss limit ${limit}`
-      for (const account of this.accounts) this.sink.killSwitch(account, true, why, ts)
-    }
+    if (pnl !== undefined && pnl <= -limit) this.tripFirm(pnl, limit, ts)
+  }
+
+  private tripFirm(pnl: number, limit: number, ts: Timestamp): void {
+    this.firm.killed = true
+    const why = `the firm: day PnL ${pnl} ${this.firm.currency.code} reached the daily-loss limit ${limit}`
+    for (const account of this.accounts) this.sink.killSwitch(account, true, why, ts)
   }
 
   /** Day PnL in the account's base currency; undefined when it cannot be valued (a missing FX rate). */

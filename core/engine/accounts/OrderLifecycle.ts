@@ -40,7 +40,7 @@ export class OrderLifecycle {
   /** Apply a report about `record`'s order. */
   apply(record: OrderRecord, report: ExecutionReport): void {
     if (isTerminal(record.status)) {
-      this.ignore(record, report, "ORDER_NOT_OPEN", `order is ${record.status}: ${report._tag} ignored`)
+      this.notOpen(record, report)
       return
     }
     switch (report._tag) {
@@ -111,7 +111,7 @@ export class OrderLifecycle {
     const quantity = Math.min(report.quantity, left)
     const filledValue = record.filledValue + report.price * quantity
     if (!Number.isSafeInteger(filledValue)) {
-      this.ignore(record, report, "PRECISION_LOSS", `fill value of ${record.orderId} leaves the exact integer range`)
+      this.inexactFill(record, report)
       return
     }
     const portfolio = account.portfolio
@@ -119,19 +119,10 @@ export class OrderLifecycle {
     try {
       booked = portfolio.book(spec, record.side, quantity, report.price, report.fee, report.feeCurrency, report.ts)
     } catch (error) {
-      // The ledger checks before it changes anything: an overflow, or a fee in a currency it cannot value.
-      const reason = error instanceof PrecisionLossError ? "PRECISION_LOSS" : "UNKNOWN_INSTRUMENT"
-      this.ignore(record, report, reason, `the ledger refused the fill: ${String(error)}`)
+      this.unbooked(record, report, error)
       return
     }
-    if (report.quantity > left) {
-      this.ignore(
-        record,
-        report,
-        "INVALID_QUANTITY",
-        `overfill: ${report.quantity} reported, ${left} left; ${left} booked`
-      )
-    }
+    if (report.quantity > left) this.overfilled(record, report, left)
     const rest = left - quantity
     const working =
       rest === 0 || Number.isNaN(record.unitPrice)
@@ -333,6 +324,30 @@ export class OrderLifecycle {
       instrumentId: record.instrumentId,
       ts
     })
+  }
+
+  private inexactFill(record: OrderRecord, report: ExecutionReport): void {
+    this.ignore(record, report, "PRECISION_LOSS", `fill value of ${record.orderId} leaves the exact integer range`)
+  }
+
+  /** The ledger checks before it changes anything: an overflow, or a fee in a currency it cannot value. */
+  private unbooked(record: OrderRecord, report: ExecutionReport, error: unknown): void {
+    const reason = error instanceof PrecisionLossError ? "PRECISION_LOSS" : "UNKNOWN_INSTRUMENT"
+    this.ignore(record, report, reason, `the ledger refused the fill: ${String(error)}`)
+  }
+
+  /** The leaves were booked; the excess is refused. */
+  private overfilled(record: OrderRecord, report: Report<"VenueFilled">, left: number): void {
+    this.ignore(
+      record,
+      report,
+      "INVALID_QUANTITY",
+      `overfill: ${report.quantity} reported, ${left} left; ${left} booked`
+    )
+  }
+
+  private notOpen(record: OrderRecord, report: ExecutionReport): void {
+    this.ignore(record, report, "ORDER_NOT_OPEN", `order is ${record.status}: ${report._tag} ignored`)
   }
 
   /** A venue report the record contradicts: nothing changes, the refusal says why. */

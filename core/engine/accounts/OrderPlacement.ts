@@ -96,14 +96,17 @@ export class OrderPlacement {
   }
 
   private index(record: OrderRecord): void {
-    if (this.newer.length >= GENERATION) {
-      for (const old of this.older) if (old !== undefined) this.straggling.set(old.seq, old)
-      this.older = this.newer
-      this.olderBase = this.newerBase
-      this.newer = []
-      this.newerBase = record.seq
-    }
+    if (this.newer.length >= GENERATION) this.newGeneration(record.seq)
     this.newer.push(record)
+  }
+
+  /** The newer generation is full: it becomes the older, starting at n `first`. */
+  private newGeneration(first: number): void {
+    for (const old of this.older) if (old !== undefined) this.straggling.set(old.seq, old)
+    this.older = this.newer
+    this.olderBase = this.newerBase
+    this.newer = []
+    this.newerBase = first
   }
 
   /** The first check `request` fails, or undefined. */

@@ -60,15 +60,20 @@ export class RateWindow {
   }
 
   record(ts: number): void {
+    if (this.count === this.max || this.count === this.times.length) this.makeRoom(ts)
+    this.times[(this.head + this.count) & this.mask] = ts
+    this.count++
+  }
+
+  /** At `max`, drop the oldest; with a full ring, sweep, and double it if it stays more than half full. */
+  private makeRoom(ts: number): void {
     if (this.count === this.max) {
       this.head = (this.head + 1) & this.mask
       this.count--
-    } else if (this.count === this.times.length) {
-      this.expire(ts)
-      if (2 * this.count > this.times.length) this.grow()
+      return
     }
-    this.times[(this.head + this.count) & this.mask] = ts
-    this.count++
+    this.expire(ts)
+    if (2 * this.count > this.times.length) this.grow()
   }
 
   /** Forget the times at or before `ts - window`. */
