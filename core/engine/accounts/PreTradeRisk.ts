@@ -95,11 +95,9 @@ export class PreTradeRisk {
     if (addLeaves > 0 && !reducing && (account.scope.killed || this.firm.killed)) {
       return refuse.killed(account.scope.killed ? account.scope : this.firm)
     }
-    for (let k = 0; k < route.scopes.length; k++) {
-      const refused = this.checkScope(intent, k, notional, priced, addLeaves, addWorking, reducing)
-      if (refused !== undefined) return refused
-    }
-    const refused = this.checkBuyingPower(intent, priced, addLeaves, addWorking)
+    const refused =
+      this.checkScopes(intent, notional, priced, addLeaves, addWorking, reducing) ??
+      this.checkBuyingPower(intent, priced, addLeaves, addWorking)
     if (refused !== undefined) return refused
     if (previous === undefined) {
       for (const scope of route.scopes) {
@@ -125,9 +123,9 @@ export class PreTradeRisk {
     )
   }
 
-  private checkScope(
+  /** The limits of every scope the order falls in, in route order (firm, account, instrument, strategy). */
+  private checkScopes(
     intent: Intent,
-    k: number,
     notional: number,
     priced: boolean,
     addLeaves: number,
@@ -135,39 +133,46 @@ export class PreTradeRisk {
     reducing: boolean
   ): Rejection | undefined {
     const route = intent.route
-    const scope = route.scopes[k] as ScopeState
-    const limits = scope.limits
-    if (limits.maxOrderQuantity !== undefined && intent.quantity > limits.maxOrderQuantity) {
-      return refuse.tooLarge(intent.quantity, scope)
-    }
-    if (limits.maxOrderNotional !== undefined) {
-      if (!priced) return refuse.unpricedNotional(scope)
-      const value = safeConvert(this.fx, notional, route.spec.currency, scope.currency)
-      if (value === undefined) return refuse.noRate("MAX_NOTIONAL", route.spec.currency.code, scope)
-      if (value > limits.maxOrderNotional) return refuse.tooMuchNotional(value, scope)
-    }
-    if (limits.priceBand !== undefined) {
-      const refused = this.checkBand(intent, scope, limits.priceBand)
-      if (refused !== undefined) return refused
-    }
-    if (limits.maxPosition !== undefined && addLeaves > 0) {
-      const stat = route.stats[k] as InstrumentStat
-      const projected =
-        intent.side === "buy" ? stat.position + stat.buyLeaves + addLeaves : stat.position - stat.sellLeaves - addLeaves
-      if (Math.abs(projected) > limits.maxPosition) {
-        return refuse.beyondPosition(stat.position, intent.side, projected, scope)
+    for (let k = 0; k < route.scopes.length; k++) {
+      const scope = route.scopes[k] as ScopeState
+      const limits = scope.limits
+      if (limits.maxOrderQuantity !== undefined && intent.quantity > limits.maxOrderQuantity) {
+        return refuse.tooLarge(intent.quantity, scope)
       }
-    }
-    if (
-      limits.maxOpenOrders !== undefined &&
-      intent.previous === undefined &&
-      scope.openOrders + intent.earlier + 1 > limits.maxOpenOrders
-    ) {
-      return refuse.tooManyOpen(scope)
-    }
-    if ((limits.maxGrossExposure !== undefined || limits.maxNetExposure !== undefined) && !reducing) {
-      if (!priced && addLeaves > 0) return refuse.unpricedExposure(scope)
-      if (addWorking > 0) return this.checkExposure(scope, intent, addWorking)
+      if (limits.maxOrderNotional !== undefined) {
+        if (!priced) return refuse.unpricedNotional(scope)
+        const value = safeConvert(this.fx, notional, route.spec.currency, scope.currency)
+        if (value === undefined) return refuse.noRate("MAX_NOTIONAL", route.spec.currency.code, scope)
+        if (value > limits.maxOrderNotional) return refuse.tooMuchNotional(value, scope)
+      }
+      if (limits.priceBand !== undefined) {
+        const refused = this.checkBand(intent, scope, limits.priceBand)
+        if (refused !== undefined) return refused
+      }
+      if (limits.maxPosition !== undefined && addLeaves > 0) {
+        const stat = route.stats[k] as InstrumentStat
+        const projected =
+          intent.side === "buy"
+            ? stat.position + stat.buyLeaves + addLeaves
+            : stat.position - stat.sellLeaves - addLeaves
+        if (Math.abs(projected) > limits.maxPosition) {
+          return refuse.beyondPosition(stat.position, intent.side, projected, scope)
+        }
+      }
+      if (
+        limits.maxOpenOrders !== undefined &&
+        intent.previous === undefined &&
+        scope.openOrders + intent.earlier + 1 > limits.maxOpenOrders
+      ) {
+        return refuse.tooManyOpen(scope)
+      }
+      if ((limits.maxGrossExposure !== undefined || limits.maxNetExposure !== undefined) && !reducing) {
+        if (!priced && addLeaves > 0) return refuse.unpricedExposure(scope)
+        if (addWorking > 0) {
+          const refused = this.checkExposure(scope, intent, addWorking)
+          if (refused !== undefined) return refused
+        }
+      }
     }
     return undefined
   }
