@@ -98,6 +98,17 @@ const requireInteger = (name: string, n: number, positive: boolean): void => {
   }
 }
 
+const notAtIndex = (spec: InstrumentSpec): never => {
+  throw new RangeError(`instrument ${spec.instrument.id} is not at index ${spec.index} of this portfolio`)
+}
+
+const badFill = (quantity: number, price: number, fee: number): never => {
+  requireInteger("fill quantity", quantity, true)
+  requireInteger("fill price", price, false)
+  requireInteger("fee", fee, false)
+  throw new RangeError(`bad fill: quantity ${quantity}, price ${price}, fee ${fee}`)
+}
+
 /** Negation that never yields -0 (which `toBe(0)` and `Object.is` tell apart from 0). */
 const neg = (n: number): number => 0 - n
 
@@ -275,12 +286,12 @@ export class Portfolio {
   ): BookedFill {
     const i = fillSpec.index
     const spec = this.specs.list[i]
-    if (spec !== fillSpec && spec?.instrument.id !== fillSpec.instrument.id) {
-      throw new RangeError(`instrument ${fillSpec.instrument.id} is not at index ${i} of this portfolio`)
+    if (spec === undefined || (spec !== fillSpec && spec.instrument.id !== fillSpec.instrument.id)) {
+      return notAtIndex(fillSpec)
     }
-    requireInteger("fill quantity", quantity, true)
-    requireInteger("fill price", price, false)
-    requireInteger("fee", fee, false)
+    if (!(quantity > 0 && Number.isSafeInteger(quantity) && Number.isSafeInteger(price) && Number.isSafeInteger(fee))) {
+      return badFill(quantity, price, fee)
+    }
     const feeC = this.currencyOf(feeCurrency)
     const instC = this.instrumentCurrency[i] as number
     const feeInInstrument =
@@ -320,7 +331,7 @@ export class Portfolio {
     const newFees = add(this.fees[i] as number, feeInInstrument)
     // Check the cash totals and day flows before changing anything, so that an overflow leaves no trace.
     const instTotal = add(this.cashTotal[instC] as number, cashDelta)
-    sub(feeC === instC ? instTotal : (this.cashTotal[feeC] as number), fee)
+    const feeTotal = sub(feeC === instC ? instTotal : (this.cashTotal[feeC] as number), fee)
     const instFlow = add(this.dayFlow[instC] as number, realized)
     const feeFlow = sub(feeC === instC ? instFlow : (this.dayFlow[feeC] as number), fee)
 
@@ -336,8 +347,10 @@ export class Portfolio {
     const booked = this.booked
     booked.realizedPnl = realized
     booked.count = 0
-    if (cashDelta !== 0) this.bookMove(instC, cashDelta, this.funded[i] === 1 ? "trade" : "realized-pnl", ts)
-    if (fee !== 0) this.bookMove(feeC, neg(fee), "fee", ts)
+    if (cashDelta !== 0) {
+      this.bookMove(instC, cashDelta, instTotal, this.funded[i] === 1 ? "trade" : "realized-pnl", ts)
+    }
+    if (fee !== 0) this.bookMove(feeC, neg(fee), feeTotal, "fee", ts)
     return booked
   }
 
@@ -527,9 +540,8 @@ export class Portfolio {
     return { currency: (this.currencies[c] as Currency).code, amount, reason, balance: this.balanceAt(c, ts) }
   }
 
-  /** Move cash for a fill and note it in the next slot of `booked`. */
-  private bookMove(c: number, amount: number, reason: BookedMove["reason"], ts: number): void {
-    const total = add(this.cashTotal[c] as number, amount)
+  /** Move cash for a fill (`total` is the balance after it, checked by `book`) and note it in `booked`. */
+  private bookMove(c: number, amount: number, total: number, reason: BookedMove["reason"], ts: number): void {
     this.cashTotal[c] = total
     this.cashUpdatedAt[c] = ts
     this.cashTouched[c] = 1
