@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises"
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Command } from "@effect/cli"
@@ -35,6 +35,10 @@ describe("plugin command", () => {
       // A second publish of the same version is refused, and the command fails with the registry's reason.
       const again = yield* Effect.flip(cli(["node", "plugin", "publish", tgz, "--registry", url, "--token", "t0k"]))
       expect(again).toMatchObject({ _tag: "RegistryError", reason: "Duplicate" })
+      // `author` adds an author (only the token's hash) to the file the running registry reads.
+      yield* cli(["node", "plugin", "author", "zoe", "--authors", authors])
+      const entries = JSON.parse(yield* Effect.promise(() => readFile(authors, "utf8"))) as Array<{ author: string }>
+      expect(entries.map((e) => e.author)).toEqual(["carol", "zoe"])
     }).pipe(Effect.provide(NodeContext.layer))
   )
 })

@@ -1,5 +1,6 @@
 /**
- * `plugin`: the command line of the plugin registry — pack, publish, list, info, install, and serve the registry.
+ * `plugin`: the command line of the plugin registry — pack, publish, list, info, install, serve the registry and
+ * add its authors.
  * Requests go through `FetchHttpClient`; files through node:fs (the registry runs on Node and Bun).
  *
  * @since 0.1.0
@@ -9,6 +10,7 @@ import { join } from "node:path"
 import { Args, Command, Options } from "@effect/cli"
 import { FetchHttpClient } from "@effect/platform"
 import { Console, Effect, Redacted } from "effect"
+import { addAuthor } from "./Authors"
 import * as Client from "./Client"
 import { coreVersion } from "./CoreVersion"
 import { install as installPlugin } from "./Install"
@@ -113,9 +115,23 @@ const serve = Command.make(
     )
 ).pipe(Command.withDescription("Run the registry service"))
 
-/** `plugin pack|publish|list|info|install|serve`. */
+const author = Command.make(
+  "author",
+  {
+    name: Args.text({ name: "name" }),
+    authors: Options.file("authors").pipe(Options.withDescription("the registry's authors file (created if missing)"))
+  },
+  ({ authors, name }) =>
+    addAuthor(authors, name).pipe(
+      Effect.flatMap((token) =>
+        Console.log(`${token}\nadded ${name} to ${authors}: keep this token, only its hash is stored`)
+      )
+    )
+).pipe(Command.withDescription("Add an author to a registry's authors file and print their new token"))
+
+/** `plugin pack|publish|list|info|install|serve|author`. */
 export const plugin = Command.make("plugin").pipe(
-  Command.withDescription("Pack, publish, find and install plugins; run the plugin registry"),
-  Command.withSubcommands([pack, publish, list, info, install, serve]),
+  Command.withDescription("Pack, publish, find and install plugins; run the plugin registry and add its authors"),
+  Command.withSubcommands([pack, publish, list, info, install, serve, author]),
   Command.provide(FetchHttpClient.layer)
 )

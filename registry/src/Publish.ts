@@ -33,7 +33,7 @@ export const publish = (request: PublishRequest): Effect.Effect<VersionRecord, R
         message: "publishing needs Authorization: Bearer <token>"
       })
     }
-    const author = (yield* Authors).authenticate(request.token)
+    const author = yield* (yield* Authors).authenticate(request.token)
     if (Option.isNone(author)) return yield* new RegistryError({ reason: "Forbidden", message: "unknown token" })
     const claimed = yield* Schema.decodeUnknown(Integrity)(request.integrity).pipe(
       Effect.mapError(
