@@ -1,23 +1,14 @@
 /**
- * Technical indicators for strategies: thin wrappers over `trading-signals` (and the O(1) `RollingMean` for the
- * SMA) with one shape. `add` feeds a completed sample (a bar's close, or a tick when every tick is a sample);
+ * Technical indicators for strategies: thin wrappers over `trading-signals` (and the O(1) `RollingMean` and
+ * `RollingBands` for the SMA and Bollinger bands) with one shape. `add` feeds a completed sample (a bar's close, or a tick when every tick is a sample);
  * `preview` feeds the latest price of a bar still forming, replacing the previous preview, so the value reads as if
  * the bar closed now; the next `add` replaces the preview with the final value. `value` is the latest result,
  * `isStable` whether the indicator has seen enough samples to be meaningful.
  *
  * @since 0.1.0
  */
-import {
-  ATR,
-  type BandsResult,
-  BollingerBands,
-  EMA,
-  type HighLowCloseVolume,
-  MACD,
-  type MACDResult,
-  RSI,
-  VWAP
-} from "trading-signals"
+import { ATR, EMA, type HighLowCloseVolume, MACD, type MACDResult, RSI, VWAP } from "trading-signals"
+import { type Bands, RollingBands } from "./RollingBands"
 import { RollingMean } from "./RollingMean"
 
 /** An indicator fed with `I` (a price, or a bar) giving `R`. */
@@ -112,9 +103,31 @@ export const rsi = (period: number): Indicator<number> => new Wrapped(new RSI(pe
 export const macd = (fast: number, slow: number, signal: number): Indicator<MACDResult> =>
   new Wrapped(new MACD(new EMA(fast), new EMA(slow), new EMA(signal)), same)
 
-/** Bollinger bands: the SMA of `period` samples ± `deviations` standard deviations. */
-export const bollinger = (period: number, deviations = 2): Indicator<BandsResult> =>
-  new Wrapped(new BollingerBands(period, deviations), same)
+class Bollinger implements Indicator<Bands> {
+  value: Bands | undefined = undefined
+  private readonly bands: RollingBands
+
+  constructor(period: number, deviations: number) {
+    this.bands = new RollingBands(period, deviations)
+  }
+
+  get isStable(): boolean {
+    return this.bands.isStable
+  }
+
+  add(price: number): Bands | undefined {
+    this.value = this.bands.update(price)
+    return this.value
+  }
+
+  preview(price: number): Bands | undefined {
+    this.value = this.bands.peek(price)
+    return this.value
+  }
+}
+
+/** Bollinger bands: the SMA of `period` samples ± `deviations` population standard deviations, O(1) per sample. */
+export const bollinger = (period: number, deviations = 2): Indicator<Bands> => new Bollinger(period, deviations)
 
 /** Average true range over `period` bars (Wilder's smoothing). */
 export const atr = (period: number): Indicator<number, Candle> => new Wrapped(new ATR(period), copyCandle)

@@ -13,12 +13,12 @@
 
 import type { ClientOrderId, InstrumentId } from "@meridian/core/domain/Ids"
 import type { OrderInput } from "@meridian/core/services/Accounts"
+import * as Indicators from "@meridian/core/strategy/Indicators"
 import { traded } from "@meridian/core/strategy/Instruments"
 import { instrumentField } from "@meridian/core/strategy/Params"
 import * as Sizing from "@meridian/core/strategy/Sizing"
 import * as Strategy from "@meridian/core/strategy/Strategy"
 import { Effect, Schema } from "effect"
-import { BollingerBands } from "trading-signals"
 import { OwnOrders } from "./OwnOrders"
 
 export const Params = Schema.Struct({
@@ -58,7 +58,7 @@ export const meanReversion = Strategy.make({
     Effect.gen(function* () {
       const { marketData, accounts, instrument, spec } = yield* traded(params.instrument)
       const id: InstrumentId = instrument.id
-      const bands = new BollingerBands(params.period, params.k)
+      const bands = Indicators.bollinger(params.period, params.k)
       const own = new OwnOrders()
       // The take-profit leg of the current bracket, the limit price last asked for it, and whether it may move: the
       // Accounts Service can refuse the move (a cash account counts both exits as open sells), and then it stays.
@@ -111,8 +111,8 @@ export const meanReversion = Strategy.make({
       }
 
       const onPrice = (price: number) => {
-        const band = bands.update(price, false)
-        if (band === null) return
+        const band = bands.add(price)
+        if (band === undefined) return
         const position = accounts.position(id)
         if (position !== 0) {
           if (own.isOpen(takeProfit)) {
