@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { FileSystem, type Path } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
@@ -227,6 +227,67 @@ const tradesOf = (rows: ReadonlyArray<readonly [number, number]>, instrument: nu
   for (const [ts, price] of rows) b.add(ts, instrument, price, 1 + (price % 7), price % 3)
   return b.build()
 }
+
+describe("History compaction", () => {
+  it.effect("merges each partition's parts into one, replaying the same rows, and stays append-only", () =>
+    withHistory((history, root) =>
+      Effect.gen(function* () {
+        const t = us("2024-05-06T14:00:00Z")
+        const dir = "quotes/venue=XNAS/instrument=AAPL.XNAS/date=2024-05-06"
+        // Three writes into one day, the third starting at the second's last instant (its row replays after), a
+        // backfill before them all, a write over two days, and ES in one part (nothing to merge).
+        yield* history.write(
+          AAPL.id,
+          quotes([
+            [t + 10, 1],
+            [t + 20, 2]
+          ])
+        )
+        yield* history.write(
+          AAPL.id,
+          quotes([
+            [t + 30, 3],
+            [t + 40, 4]
+          ])
+        )
+        yield* history.write(
+          AAPL.id,
+          quotes([
+            [t + 40, 5],
+            [t + 50, 6]
+          ])
+        )
+        yield* history.write(AAPL.id, quotes([[t + 1, 7]]))
+        yield* history.write(
+          AAPL.id,
+          quotes([
+            [t + 60, 8],
+            [t + DAY, 9]
+          ])
+        )
+        yield* history.write(ES.id, quotes([[t + 5, 10]], 1))
+        const query = { instruments: [AAPL.id, ES.id], kind: "quote" as const }
+        const before = rowsOf(yield* history.load(query))
+        expect(before.map((r) => r[2])).toEqual([7, 10, 1, 2, 3, 4, 5, 6, 8, 9])
+
+        expect(yield* history.compact).toEqual({ partitions: 1, parts: 5 })
+        expect(rowsOf(yield* history.load(query))).toEqual(before)
+        expect(yield* history.catalog).toMatchObject([
+          { instrument: AAPL.id, rows: 9, parts: 2, firstTs: t + 1, lastTs: t + DAY },
+          { instrument: ES.id, rows: 1, parts: 1 }
+        ])
+        // The merged part takes the next number; the parts it replaced are gone from the disk.
+        expect(readdirSync(join(root, dir))).toEqual(["part-5.parquet"])
+        expect(yield* history.compact).toEqual({ partitions: 0, parts: 0 })
+
+        // Still append-only: an overlap is refused, an append at the last instant is not.
+        expect((yield* failure(history.write(AAPL.id, quotes([[t + 15, 11]])))).reason).toBe("Overlap")
+        yield* history.write(AAPL.id, quotes([[t + DAY, 12]]))
+        expect(rowsOf(yield* history.load(query)).map((r) => r[2])).toEqual([...before.map((r) => r[2]), 12])
+      })
+    )
+  )
+})
 
 describe("History replay", () => {
   it("replays several instruments merged by time, then instrument order, then write order", async () => {

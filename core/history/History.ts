@@ -29,6 +29,12 @@ export interface WriteSummary {
   readonly parts: ReadonlyArray<string>
 }
 
+/** What a compaction did: the partitions it merged and the parts they had, now one each. */
+export interface CompactSummary {
+  readonly partitions: number
+  readonly parts: number
+}
+
 /** One line of the catalog: everything stored of one kind of one instrument. */
 export interface CatalogEntry {
   readonly instrument: InstrumentId
@@ -84,6 +90,11 @@ export interface HistoryStore {
   ) => Effect.Effect<WriteSummary, HistoryError>
   /** Reads a CSV file with `core/data/Csv` and writes it; a bad row fails with reason `Csv` and its `line`. */
   readonly importCsv: (options: ImportCsvOptions) => Effect.Effect<WriteSummary, HistoryError>
+  /**
+   * Merges every partition written in several parts into one part holding the same rows in replay order, so that
+   * a dataset filled by many small writes replays from few files. Replay gives the same rows before and after.
+   */
+  readonly compact: Effect.Effect<CompactSummary, HistoryError>
   /** Every stored (kind, instrument): from the catalog file, without touching Parquet. Kinds bar, trade, quote. */
   readonly catalog: Effect.Effect<ReadonlyArray<CatalogEntry>>
   /** The rows of `query` in timestamp order, then instrument order, then write order, one date at a time. */

@@ -1,5 +1,6 @@
 /**
- * `meridian data import|catalog`: CSV files into the market data history, and what it holds.
+ * `meridian data import|catalog|compact`: CSV files into the market data history, what it holds, and merging its
+ * small parts.
  *
  * @since 0.1.0
  */
@@ -69,9 +70,20 @@ const catalog = Command.make("catalog", { history }, (o) =>
   }).pipe(Effect.provide(historyLayer(o.history)))
 ).pipe(Command.withDescription("List what the market data history holds"))
 
+const compact = Command.make("compact", { history }, (o) =>
+  Effect.gen(function* () {
+    const { partitions, parts } = yield* (yield* History).compact
+    yield* Console.log(
+      partitions === 0
+        ? `nothing to compact in ${o.history}`
+        : `merged ${parts} parts of ${partitions} partitions into ${partitions}`
+    )
+  }).pipe(Effect.provide(historyLayer(o.history)))
+).pipe(Command.withDescription("Merge each partition written in several parts into one (replays the same rows)"))
+
 export const data = Command.make("data").pipe(
-  Command.withDescription("The market data history: import CSV files, list the catalog"),
-  Command.withSubcommands([importCsv, catalog])
+  Command.withDescription("The market data history: import CSV files, list the catalog, compact it"),
+  Command.withSubcommands([importCsv, catalog, compact])
 )
 
 const kindFromHeader = (file: string) =>

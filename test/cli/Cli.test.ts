@@ -81,6 +81,8 @@ describe("meridian CLI (a real process)", () => {
     expect(imported.stdout).toMatch(/imported 5105 bar rows of SPY.ARCX/)
     const catalog = await meridian("data", "catalog", "--history", history)
     expect(catalog.stdout).toMatch(/SPY\.ARCX\s+bar\s+2000-01-03T05:00:00.000Z\s+2020-04-17T04:00:00.000Z\s+5105/)
+    // One import wrote one part per month: nothing to merge (the store's tests merge parts).
+    expect((await meridian("data", "compact", "--history", history)).stdout).toMatch(/nothing to compact/)
     const result = await meridian(
       "backtest",
       "--strategy",

@@ -61,6 +61,23 @@ export const copyStage = (connection: DuckDBConnection, layout: KindLayout, path
   )
 }
 
+/** Copies the rows of `parts` (files of one partition, with their part numbers) to `path` in replay order. */
+export const mergeParts = (
+  connection: DuckDBConnection,
+  layout: KindLayout,
+  parts: ReadonlyArray<{ readonly path: string; readonly part: number }>,
+  path: string
+): Promise<unknown> => {
+  const scans = parts.map(
+    (p) => `SELECT *, ${p.part} AS part FROM read_parquet(${literal(p.path)}, file_row_number = true)`
+  )
+  const columns = ["ts", ...layout.columns.map(([name]) => name)].join(", ")
+  return connection.run(
+    `COPY (SELECT ${columns} FROM (${scans.join(" UNION ALL ")}) ORDER BY ts, part, file_row_number) ` +
+      `TO ${literal(path)} (FORMAT parquet, COMPRESSION zstd)`
+  )
+}
+
 /** One Parquet part of a replay: its file, the instrument's position in the query, and its part number. */
 export interface SourceFile {
   readonly path: string

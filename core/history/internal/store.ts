@@ -14,7 +14,7 @@ import { CATALOG_FILE, CatalogFile, DAY_US, nextPart, overlapping, type Part, pa
 import { concatColumns, invalidRow, splitByInstrument } from "./columnsOps"
 import { KINDS, layoutOf, valuesOf } from "./kinds"
 import { ReplayCursor } from "./replayCursor"
-import { appendStage, copyStage, type DuckDB, replayQuery, resetStage, type SourceFile } from "./sql"
+import { appendStage, copyStage, type DuckDB, mergeParts, replayQuery, resetStage, type SourceFile } from "./sql"
 
 const DEFAULT_CHUNK_ROWS = 65_536
 
@@ -154,6 +154,50 @@ export const makeStore = (
         return yield* writeSources([[options.spec.instrument.id, parsed.right]])
       })
 
+    /**
+     * Each partition of several parts becomes one new part; the catalog then lists it instead of them, and only then
+     * are their files removed. A failure before the catalog changes leaves a file no catalog lists (ignored, and
+     * overwritten by a later write); a failure after it leaves old files no catalog lists.
+     */
+    const compact = lock.withPermits(1)(
+      Effect.gen(function* () {
+        const current = yield* Ref.get(partsRef)
+        const groups = new Map<string, Array<Part>>()
+        for (const p of current) {
+          const key = `${p.kind}/${p.instrument}/${p.date}`
+          groups.set(key, [...(groups.get(key) ?? []), p])
+        }
+        const merged = [...groups.values()].filter((g) => g.length > 1)
+        if (merged.length === 0) return { partitions: 0, parts: 0 }
+        let next: ReadonlyArray<Part> = current
+        for (const group of merged) {
+          const { kind, instrument, date } = group[0]!
+          const part: Part = {
+            kind,
+            instrument,
+            date,
+            part: nextPart(next, kind, instrument, date),
+            firstTs: Math.min(...group.map((p) => p.firstTs)),
+            lastTs: Math.max(...group.map((p) => p.lastTs)),
+            rows: group.reduce((sum, p) => sum + p.rows, 0)
+          }
+          const file = absolute(partPath(part))
+          const sources = group.map((p) => ({ path: absolute(partPath(p)), part: p.part }))
+          yield* Effect.tryPromise({
+            try: () => mergeParts(writer, layoutOf(kind), sources, file),
+            catch: queryError(`writing ${file}`)
+          })
+          next = [...next.filter((p) => !group.includes(p)), part]
+        }
+        yield* saveCatalog(next)
+        yield* Ref.set(partsRef, next)
+        for (const p of merged.flat()) {
+          yield* fs.remove(absolute(partPath(p))).pipe(Effect.mapError(ioError(`removing ${partPath(p)}`)))
+        }
+        return { partitions: merged.length, parts: merged.reduce((sum, g) => sum + g.length, 0) }
+      })
+    )
+
     const catalog = Effect.map(Ref.get(partsRef), summarize)
 
     const replay = (query: ReplayQuery): Stream.Stream<Columns, HistoryError> =>
@@ -189,7 +233,7 @@ export const makeStore = (
     const load = (query: ReplayQuery) =>
       Stream.runCollect(replay(query)).pipe(Effect.map((chunks) => concatColumns(query.kind, [...chunks])))
 
-    return { root, write, writeMany, importCsv, catalog, replay, load }
+    return { root, write, writeMany, importCsv, compact, catalog, replay, load }
   })
 
 const readCatalog = (fs: FileSystem.FileSystem, file: string) =>
