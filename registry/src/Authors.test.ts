@@ -1,9 +1,10 @@
+import { readdirSync } from "node:fs"
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option } from "effect"
+import { Effect, Fiber, Option } from "effect"
 import { Authors, addAuthor, layerFile, tokenSha256 } from "./Authors"
 import * as Client from "./Client"
 import { pack } from "./Pack"
@@ -56,6 +57,27 @@ describe("Authors", () => {
       expect(invalid).toMatchObject({ reason: "Storage", message: expect.stringContaining("invalid authors file") })
       expect(invalid.issues?.join("\n")).toContain("tokenSha256")
       expect(yield* Effect.promise(() => readFile(path, "utf8"))).toBe(`[{ "author": "x" }]`)
+    })
+  )
+
+  it.scopedLive("loses no author when several are added at once, or while another process holds the file", () =>
+    Effect.gen(function* () {
+      const path = join(yield* tempDir, "authors.json")
+      const names = ["a1", "a2", "a3", "a4", "a5"]
+      const tokens = yield* Effect.all(
+        names.map((name) => addAuthor(path, name)),
+        { concurrency: "unbounded" }
+      )
+      for (const [i, token] of tokens.entries()) expect(yield* authenticate(path, token)).toEqual(Option.some(names[i]))
+      // Another process's lock: the addition waits until it is gone.
+      yield* Effect.promise(() => writeFile(`${path}.lock`, ""))
+      const waiting = yield* Effect.fork(addAuthor(path, "late"))
+      yield* Effect.sleep("100 millis")
+      expect(JSON.parse(yield* Effect.promise(() => readFile(path, "utf8")))).toHaveLength(5)
+      yield* Effect.promise(() => rm(`${path}.lock`))
+      const late = yield* Fiber.join(waiting)
+      expect(yield* authenticate(path, late)).toEqual(Option.some("late"))
+      expect(readdirSync(dirname(path)).sort()).toEqual(["authors.json"]) // no temporary or lock file left
     })
   )
 

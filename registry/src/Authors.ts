@@ -6,8 +6,8 @@
  * @since 0.1.0
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
-import { readFile, rename, writeFile } from "node:fs/promises"
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { open, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
+import { Context, Effect, Layer, Option, Schedule, Schema } from "effect"
 import { formatIssues } from "./Manifest"
 import { RegistryError } from "./RegistryError"
 
@@ -98,31 +98,77 @@ export const layerFile = (path: string): Layer.Layer<Authors, RegistryError> =>
     )
   )
 
+/** Serializes additions within this process; `withFileLock` serializes them across processes. */
+const adding = Effect.unsafeMakeSemaphore(1)
+
+/** How long `addAuthor` waits for another process's lock on the file before giving up. */
+const LOCK_ATTEMPTS = 100
+const LOCK_PAUSE = "20 millis"
+
+/**
+ * Runs `effect` holding `<path>.lock`, created exclusively: another process adding an author waits its turn. A lock
+ * left by a process that died is reported, to be removed by hand.
+ */
+const withFileLock = <A>(path: string, effect: Effect.Effect<A, RegistryError>): Effect.Effect<A, RegistryError> => {
+  const lock = `${path}.lock`
+  const acquire = Effect.tryPromise({
+    try: () => open(lock, "wx").then((handle) => handle.close()),
+    catch: (e) => e
+  }).pipe(
+    Effect.retry({
+      while: (e) => (e as NodeJS.ErrnoException).code === "EEXIST",
+      times: LOCK_ATTEMPTS,
+      schedule: Schedule.spaced(LOCK_PAUSE)
+    }),
+    Effect.mapError((e) =>
+      (e as NodeJS.ErrnoException).code === "EEXIST"
+        ? storageError(`${lock} is held by another process adding an author (remove it if none is running)`)
+        : storageError(`cannot lock ${path}: ${String(e)}`)
+    )
+  )
+  const release = Effect.promise(() => rm(lock, { force: true }))
+  return Effect.acquireUseRelease(
+    acquire,
+    () => effect,
+    () => release
+  )
+}
+
 /**
  * Add an author with a fresh random token to an authors file (created if missing) and return the token. The file
  * keeps only the token's hash, so this is the one time the token is seen. An author already in the file, a bad name
- * or an invalid file are refused and leave the file as it was; the new file replaces the old one by a rename, so a
- * registry reading it never sees half of it.
+ * or an invalid file are refused and leave the file as it was. Additions are serialized (within the process and,
+ * through a lock file, across processes) and the file is read again under the lock, so none is lost; the new file
+ * (with the old one's permissions) replaces the old one by a rename, so a registry reading it never sees half of it.
  */
 export const addAuthor = (path: string, author: string): Effect.Effect<string, RegistryError> =>
   Effect.gen(function* () {
-    const entries = yield* readEntries(path, true)
     const token = randomBytes(32).toString("base64url")
     const entry = yield* Schema.decodeUnknown(NewAuthor)({ author, tokenSha256: tokenSha256(token) }).pipe(
       Effect.mapError(
         (e) => new RegistryError({ reason: "BadRequest", message: `invalid author ${author}`, issues: formatIssues(e) })
       )
     )
+    const entries = yield* readEntries(path, true)
     if (entries.some((e) => e.author === author)) {
       return yield* new RegistryError({ reason: "Duplicate", message: `author ${author} is already in ${path}` })
     }
-    const temporary = `${path}.${process.pid}.tmp`
+    const temporary = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`
     yield* Effect.tryPromise({
       try: async () => {
-        await writeFile(temporary, `${JSON.stringify([...entries, entry], null, 2)}\n`)
-        await rename(temporary, path)
+        const mode = await stat(path).then(
+          (s) => s.mode & 0o777,
+          () => 0o644
+        )
+        try {
+          await writeFile(temporary, `${JSON.stringify([...entries, entry], null, 2)}\n`, { mode })
+          await rename(temporary, path)
+        } catch (e) {
+          await rm(temporary, { force: true })
+          throw e
+        }
       },
       catch: (e) => storageError(`cannot write authors file ${path}: ${String(e)}`)
     })
     return token
-  })
+  }).pipe((effect) => adding.withPermits(1)(withFileLock(path, effect)))
