@@ -67,31 +67,35 @@ const same = <I>(input: I): I => input
 // events are reused.
 const copyCandle = (c: Candle): Candle => ({ high: c.high, low: c.low, close: c.close, volume: c.volume })
 
-class Sma implements Indicator<number> {
-  value: number | undefined = undefined
-  private readonly mean: RollingMean
+/** An O(1) rolling window that can also tell its value with one more sample without taking it. */
+interface Peekable<R> {
+  update(price: number): R | undefined
+  peek(price: number): R | undefined
+  readonly isStable: boolean
+}
 
-  constructor(period: number) {
-    this.mean = new RollingMean(period)
-  }
+class Rolling<R> implements Indicator<R> {
+  value: R | undefined = undefined
+
+  constructor(private readonly window: Peekable<R>) {}
 
   get isStable(): boolean {
-    return this.mean.isStable
+    return this.window.isStable
   }
 
-  add(price: number): number | undefined {
-    this.value = this.mean.update(price)
+  add(price: number): R | undefined {
+    this.value = this.window.update(price)
     return this.value
   }
 
-  preview(price: number): number | undefined {
-    this.value = this.mean.peek(price)
+  preview(price: number): R | undefined {
+    this.value = this.window.peek(price)
     return this.value
   }
 }
 
 /** Simple moving average of the last `period` samples, O(1) per sample. */
-export const sma = (period: number): Indicator<number> => new Sma(period)
+export const sma = (period: number): Indicator<number> => new Rolling(new RollingMean(period))
 
 /** Exponential moving average with smoothing 2 / (period + 1). */
 export const ema = (period: number): Indicator<number> => new Wrapped(new EMA(period), same)
@@ -103,31 +107,9 @@ export const rsi = (period: number): Indicator<number> => new Wrapped(new RSI(pe
 export const macd = (fast: number, slow: number, signal: number): Indicator<MACDResult> =>
   new Wrapped(new MACD(new EMA(fast), new EMA(slow), new EMA(signal)), same)
 
-class Bollinger implements Indicator<Bands> {
-  value: Bands | undefined = undefined
-  private readonly bands: RollingBands
-
-  constructor(period: number, deviations: number) {
-    this.bands = new RollingBands(period, deviations)
-  }
-
-  get isStable(): boolean {
-    return this.bands.isStable
-  }
-
-  add(price: number): Bands | undefined {
-    this.value = this.bands.update(price)
-    return this.value
-  }
-
-  preview(price: number): Bands | undefined {
-    this.value = this.bands.peek(price)
-    return this.value
-  }
-}
-
 /** Bollinger bands: the SMA of `period` samples ± `deviations` population standard deviations, O(1) per sample. */
-export const bollinger = (period: number, deviations = 2): Indicator<Bands> => new Bollinger(period, deviations)
+export const bollinger = (period: number, deviations = 2): Indicator<Bands> =>
+  new Rolling(new RollingBands(period, deviations))
 
 /** Average true range over `period` bars (Wilder's smoothing). */
 export const atr = (period: number): Indicator<number, Candle> => new Wrapped(new ATR(period), copyCandle)
