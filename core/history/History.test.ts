@@ -289,6 +289,128 @@ describe("History compaction", () => {
   )
 })
 
+describe("History compaction keeps replays and rules", () => {
+  it.effect("lets a replay started before a compaction read on; the files it read go when it ends", () =>
+    withHistory((history, root) =>
+      Effect.gen(function* () {
+        const t = us("2024-05-06T14:00:00Z")
+        yield* history.write(
+          AAPL.id,
+          quotes([
+            [t + 1, 1],
+            [t + 2, 2]
+          ])
+        )
+        yield* history.write(
+          AAPL.id,
+          quotes([
+            [t + 3, 3],
+            [t + DAY, 4]
+          ])
+        )
+        yield* history.write(AAPL.id, quotes([[t + DAY + 1, 5]]))
+        const dir = join(root, "quotes/venue=XNAS/instrument=AAPL.XNAS")
+        const replayed = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const pull = yield* Stream.toPull(history.replay({ instruments: [AAPL.id], kind: "quote", chunkRows: 1 }))
+            const first = yield* pull
+            expect(yield* history.compact).toEqual({ partitions: 2, parts: 4 })
+            // The replaced parts stay while the replay runs.
+            expect(readdirSync(join(dir, "date=2024-05-06")).sort()).toEqual([
+              "part-0.parquet",
+              "part-1.parquet",
+              "part-2.parquet"
+            ])
+            const rest = yield* Stream.runCollect(Stream.repeatEffectOption(pull))
+            return [
+              ...Chunk.toReadonlyArray(first),
+              ...Chunk.toReadonlyArray(rest).flatMap(Chunk.toReadonlyArray)
+            ].flatMap(rowsOf)
+          })
+        )
+        expect(replayed.map((r) => r[2])).toEqual([1, 2, 3, 4, 5])
+        expect(readdirSync(join(dir, "date=2024-05-06"))).toEqual(["part-2.parquet"])
+        expect(readdirSync(join(dir, "date=2024-05-07"))).toEqual(["part-2.parquet"])
+        expect(JSON.parse(readFileSync(join(root, "_catalog.json"), "utf8")).obsolete).toBeUndefined()
+      })
+    )
+  )
+
+  it.effect("leaves the append-only rules as they were: gaps between merged writes can still be filled", () =>
+    withHistory((history) =>
+      Effect.gen(function* () {
+        const t = us("2024-05-06T14:00:00Z")
+        yield* history.write(
+          AAPL.id,
+          quotes([
+            [t + 10, 1],
+            [t + 20, 2]
+          ])
+        )
+        yield* history.write(
+          AAPL.id,
+          quotes([
+            [t + 30, 3],
+            [t + 40, 4]
+          ])
+        )
+        yield* history.compact
+        const overlap = yield* failure(history.write(AAPL.id, quotes([[t + 15, 5]])))
+        expect(overlap.reason).toBe("Overlap")
+        // The clash named is the first write's range, not the merged part's whole span.
+        expect(overlap.message).toMatch(
+          /overlap stored rows from 2024-05-06T14:00:00\.000010Z to 2024-05-06T14:00:00\.000020Z/
+        )
+        // Into the gap, and from the first write's last instant: both allowed before the compaction, and after.
+        yield* history.write(
+          AAPL.id,
+          quotes([
+            [t + 22, 6],
+            [t + 25, 7]
+          ])
+        )
+        yield* history.write(
+          AAPL.id,
+          quotes([
+            [t + 20, 8],
+            [t + 21, 9]
+          ])
+        )
+        const loaded = yield* history.load({ instruments: [AAPL.id], kind: "quote" })
+        expect(rowsOf(loaded).map((r) => r[2])).toEqual([1, 2, 8, 9, 6, 7, 3, 4])
+        // Merged again, the ranges join where they touch: [t+10, t+25] and [t+30, t+40] remain.
+        yield* history.compact
+        expect((yield* failure(history.write(AAPL.id, quotes([[t + 24, 10]])))).reason).toBe("Overlap")
+        yield* history.write(AAPL.id, quotes([[t + 27, 11]]))
+        expect(rowsOf(yield* history.load({ instruments: [AAPL.id], kind: "quote" })).map((r) => r[2])).toEqual([
+          1, 2, 8, 9, 6, 7, 11, 3, 4
+        ])
+      })
+    )
+  )
+
+  it.effect("removes the obsolete files its catalog lists when it opens", () =>
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const root = yield* fs.makeTempDirectoryScoped({ prefix: "meridian-history-" })
+      const t = us("2024-05-06T14:00:00Z")
+      yield* Effect.flatMap(History, (h) => h.write(AAPL.id, quotes([[t, 1]]))).pipe(Effect.provide(layer(root)))
+      // As a process that died while a replay ran after a compaction leaves it.
+      const stale = "quotes/venue=XNAS/instrument=AAPL.XNAS/date=2024-05-06/part-7.parquet"
+      yield* fs.writeFileString(join(root, stale), "old")
+      const catalogFile = join(root, "_catalog.json")
+      const catalog = JSON.parse(yield* fs.readFileString(catalogFile))
+      yield* fs.writeFileString(catalogFile, JSON.stringify({ ...catalog, obsolete: [stale] }))
+      const rows = yield* Effect.flatMap(History, (h) => h.load({ instruments: [AAPL.id], kind: "quote" })).pipe(
+        Effect.provide(layer(root))
+      )
+      expect(rows.length).toBe(1)
+      expect(existsSync(join(root, stale))).toBe(false)
+      expect(JSON.parse(yield* fs.readFileString(catalogFile)).obsolete).toBeUndefined()
+    }).pipe(Effect.scoped, Effect.provide(NodeContext.layer))
+  )
+})
+
 describe("History replay", () => {
   it("replays several instruments merged by time, then instrument order, then write order", async () => {
     const start = us("2024-01-01T20:00:00Z")

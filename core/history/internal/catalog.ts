@@ -21,14 +21,21 @@ export const Part = Schema.Struct({
   part: Schema.Number.pipe(Schema.int(), Schema.nonNegative()),
   firstTs: Micros,
   lastTs: Micros,
-  rows: Schema.Number.pipe(Schema.int(), Schema.positive())
+  rows: Schema.Number.pipe(Schema.int(), Schema.positive()),
+  /**
+   * A compacted part's stored time ranges, when the writes it merged leave gaps between them: writes into a gap
+   * stay allowed, as before the compaction. Absent: the one range `[firstTs, lastTs]`.
+   */
+  ranges: Schema.optionalWith(Schema.Array(Schema.Tuple(Micros, Micros)), { exact: true })
 })
 export type Part = typeof Part.Type
 
 /** The catalog file's content. */
 export const CatalogFile = Schema.Struct({
   version: Schema.Literal(1),
-  parts: Schema.Array(Part)
+  parts: Schema.Array(Part),
+  /** Files a compaction replaced, relative to the root: removed once no replay may still read them. */
+  obsolete: Schema.optionalWith(Schema.Array(Schema.String), { exact: true })
 })
 export type CatalogFile = typeof CatalogFile.Type
 
@@ -54,10 +61,31 @@ export const partPath = (p: Pick<Part, "kind" | "instrument" | "date" | "part">)
   return `${folder}/venue=${venue}/instrument=${encodeURIComponent(p.instrument)}/date=${p.date}/part-${p.part}.parquet`
 }
 
+/** A stored time range `[first, last]`, µs. */
+export type Range = readonly [first: number, last: number]
+
+/** The time ranges a part stores. */
+export const rangesOf = (p: Part): ReadonlyArray<Range> => p.ranges ?? [[p.firstTs, p.lastTs]]
+
 /**
- * The existing part that a write of `kind` rows of `instrument` from `firstTs` to `lastTs` would overlap, if any.
- * Touching the end of existing data is allowed (a write that starts at the last stored timestamp appends rows after
- * it); any other shared instant, including ending where existing data starts, is an overlap.
+ * Ranges sorted by start, those that overlap or touch joined: a write overlaps a joined range (by the rule of
+ * `overlapping`) exactly when it overlaps one of the ranges joined in it.
+ */
+export const joinRanges = (ranges: ReadonlyArray<Range>): ReadonlyArray<Range> => {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0] || a[1] - b[1])
+  const joined: Array<[number, number]> = []
+  for (const [first, last] of sorted) {
+    const previous = joined.at(-1)
+    if (previous !== undefined && first <= previous[1]) previous[1] = Math.max(previous[1], last)
+    else joined.push([first, last])
+  }
+  return joined
+}
+
+/**
+ * The stored range (and its part) that a write of `kind` rows of `instrument` from `firstTs` to `lastTs` would
+ * overlap, if any. Touching the end of a stored range is allowed (a write that starts at its last timestamp appends
+ * rows after it); any other shared instant, including ending where a stored range starts, is an overlap.
  */
 export const overlapping = (
   parts: ReadonlyArray<Part>,
@@ -65,8 +93,13 @@ export const overlapping = (
   instrument: InstrumentId,
   firstTs: number,
   lastTs: number
-): Part | undefined =>
-  parts.find((p) => p.kind === kind && p.instrument === instrument && firstTs < p.lastTs && lastTs >= p.firstTs)
+): { readonly part: Part; readonly range: Range } | undefined => {
+  for (const part of parts) {
+    if (part.kind !== kind || part.instrument !== instrument) continue
+    for (const range of rangesOf(part)) if (firstTs < range[1] && lastTs >= range[0]) return { part, range }
+  }
+  return undefined
+}
 
 /** The next part number of a date: one more than the largest there, or 0. */
 export const nextPart = (parts: ReadonlyArray<Part>, kind: Kind, instrument: InstrumentId, date: string): number => {

@@ -10,7 +10,18 @@ import { readBarsCsv, readQuotesCsv, readTradesCsv } from "../../data/Csv"
 import { type InstrumentId, splitInstrumentId } from "../../domain/Ids"
 import { formatTimestamp, timestamp } from "../../domain/Units"
 import { type CatalogEntry, HistoryError, type HistoryStore, type ImportCsvOptions, type ReplayQuery } from "../History"
-import { CATALOG_FILE, CatalogFile, DAY_US, nextPart, overlapping, type Part, partitionOf, partPath } from "./catalog"
+import {
+  CATALOG_FILE,
+  CatalogFile,
+  DAY_US,
+  joinRanges,
+  nextPart,
+  overlapping,
+  type Part,
+  partitionOf,
+  partPath,
+  rangesOf
+} from "./catalog"
 import { concatColumns, invalidRow, splitByInstrument } from "./columnsOps"
 import { KINDS, layoutOf, valuesOf } from "./kinds"
 import { ReplayCursor } from "./replayCursor"
@@ -36,7 +47,11 @@ export const makeStore = (
 
     yield* fs.makeDirectory(root, { recursive: true }).pipe(Effect.mapError(ioError(`creating ${root}`)))
     const stored = yield* readCatalog(fs, catalogPath)
-    const partsRef = yield* Ref.make<ReadonlyArray<Part>>(stored)
+    const partsRef = yield* Ref.make<ReadonlyArray<Part>>(stored.parts)
+    /** Files replaced by compactions and not removed yet, relative to the root (kept in the catalog file too). */
+    const obsoleteRef = yield* Ref.make<ReadonlyArray<string>>(stored.obsolete ?? [])
+    /** Replays running: while any does, no replaced file is removed (it may be reading one). */
+    const replays = yield* Ref.make(0)
     const duckdb: DuckDB = yield* Effect.tryPromise({
       try: () => import("@duckdb/node-api"),
       catch: queryError("loading DuckDB")
@@ -52,12 +67,36 @@ export const makeStore = (
     const writer = yield* connect
     const lock = yield* Effect.makeSemaphore(1)
 
-    const saveCatalog = (parts: ReadonlyArray<Part>) => {
+    /** Writes the catalog file, then the state in memory, uninterrupted: the two never disagree. */
+    const commit = (parts: ReadonlyArray<Part>, obsolete: ReadonlyArray<string>) => {
       const temp = `${catalogPath}.tmp`
+      const file: CatalogFile = obsolete.length === 0 ? { version: 1, parts } : { version: 1, parts, obsolete }
       return fs
-        .writeFileString(temp, `${JSON.stringify({ version: 1, parts })}\n`)
-        .pipe(Effect.zipRight(fs.rename(temp, catalogPath)), Effect.mapError(ioError(`writing ${catalogPath}`)))
+        .writeFileString(temp, `${JSON.stringify(file)}\n`)
+        .pipe(
+          Effect.zipRight(fs.rename(temp, catalogPath)),
+          Effect.mapError(ioError(`writing ${catalogPath}`)),
+          Effect.zipRight(Ref.set(partsRef, parts)),
+          Effect.zipRight(Ref.set(obsoleteRef, obsolete)),
+          Effect.uninterruptible
+        )
     }
+
+    /**
+     * Removes the replaced files when no replay runs; one that cannot be removed stays listed for the next sweep.
+     * Runs with the write lock held.
+     */
+    const sweep = Effect.gen(function* () {
+      const obsolete = yield* Ref.get(obsoleteRef)
+      if (obsolete.length === 0 || (yield* Ref.get(replays)) > 0) return
+      const left: Array<string> = []
+      for (const file of obsolete) {
+        const removed = yield* Effect.either(fs.remove(absolute(file), { force: true }))
+        if (Either.isLeft(removed)) left.push(file)
+      }
+      yield* commit(yield* Ref.get(partsRef), left)
+    })
+    yield* lock.withPermits(1)(sweep)
 
     /** Writes each (instrument, columns) after checking all of them: a refusal leaves the dataset as it was. */
     const writeSources = (sources: ReadonlyArray<readonly [InstrumentId, Columns]>) =>
@@ -75,7 +114,8 @@ export const makeStore = (
               return yield* fail(
                 "Overlap",
                 `${columns.kind}s of ${id} from ${iso(firstTs)} to ${iso(lastTs)} overlap stored rows from ` +
-                  `${iso(clash.firstTs)} to ${iso(clash.lastTs)} (${partPath(clash)}): the history is append-only`
+                  `${iso(clash.range[0])} to ${iso(clash.range[1])} (${partPath(clash.part)}): the history is ` +
+                  "append-only"
               )
             }
           }
@@ -108,11 +148,7 @@ export const makeStore = (
               rows += end - start
             }
           }
-          if (added.length > 0) {
-            const next = [...current, ...added]
-            yield* saveCatalog(next)
-            yield* Ref.set(partsRef, next)
-          }
+          if (added.length > 0) yield* commit([...current, ...added], yield* Ref.get(obsoleteRef))
           return { rows, parts: added.map(partPath) }
         })
       )
@@ -155,9 +191,11 @@ export const makeStore = (
       })
 
     /**
-     * Each partition of several parts becomes one new part; the catalog then lists it instead of them, and only then
-     * are their files removed. A failure before the catalog changes leaves a file no catalog lists (ignored, and
-     * overwritten by a later write); a failure after it leaves old files no catalog lists.
+     * Each partition of several parts becomes one new part; the catalog then lists it instead of them (their stored
+     * ranges kept, so the append-only rules do not change) and lists their files as obsolete, removed once no replay
+     * runs. A failure before the catalog changes leaves a file no catalog lists (ignored, and overwritten by a later
+     * write to its partition); after it, obsolete files are removed by the next sweep (a compaction, the end of the
+     * last replay, or the store opening).
      */
     const compact = lock.withPermits(1)(
       Effect.gen(function* () {
@@ -172,14 +210,16 @@ export const makeStore = (
         let next: ReadonlyArray<Part> = current
         for (const group of merged) {
           const { kind, instrument, date } = group[0]!
+          const ranges = joinRanges(group.flatMap(rangesOf))
           const part: Part = {
             kind,
             instrument,
             date,
             part: nextPart(next, kind, instrument, date),
-            firstTs: Math.min(...group.map((p) => p.firstTs)),
-            lastTs: Math.max(...group.map((p) => p.lastTs)),
-            rows: group.reduce((sum, p) => sum + p.rows, 0)
+            firstTs: ranges[0]![0],
+            lastTs: Math.max(...ranges.map((r) => r[1])),
+            rows: group.reduce((sum, p) => sum + p.rows, 0),
+            ...(ranges.length > 1 ? { ranges } : {})
           }
           const file = absolute(partPath(part))
           const sources = group.map((p) => ({ path: absolute(partPath(p)), part: p.part }))
@@ -189,12 +229,10 @@ export const makeStore = (
           })
           next = [...next.filter((p) => !group.includes(p)), part]
         }
-        yield* saveCatalog(next)
-        yield* Ref.set(partsRef, next)
-        for (const p of merged.flat()) {
-          yield* fs.remove(absolute(partPath(p))).pipe(Effect.mapError(ioError(`removing ${partPath(p)}`)))
-        }
-        return { partitions: merged.length, parts: merged.reduce((sum, g) => sum + g.length, 0) }
+        const replaced = merged.flat().map(partPath)
+        yield* commit(next, [...(yield* Ref.get(obsoleteRef)), ...replaced])
+        yield* sweep
+        return { partitions: merged.length, parts: replaced.length }
       })
     )
 
@@ -205,6 +243,15 @@ export const makeStore = (
         Effect.gen(function* () {
           const problem = invalidQuery(query)
           if (problem !== undefined) return yield* fail("InvalidQuery", problem)
+          // Counted before it reads the catalog: a compaction meanwhile keeps the files it may read.
+          yield* Effect.acquireRelease(
+            Ref.update(replays, (n) => n + 1),
+            () =>
+              Ref.updateAndGet(replays, (n) => n - 1).pipe(
+                Effect.flatMap((n) => (n === 0 ? lock.withPermits(1)(sweep) : Effect.void)),
+                Effect.ignore
+              )
+          )
           const from = query.from ?? 0
           const to = query.to ?? Number.MAX_SAFE_INTEGER
           const layout = layoutOf(query.kind)
@@ -238,7 +285,9 @@ export const makeStore = (
 
 const readCatalog = (fs: FileSystem.FileSystem, file: string) =>
   Effect.gen(function* () {
-    if (!(yield* fs.exists(file).pipe(Effect.mapError(ioError(`reading ${file}`))))) return []
+    if (!(yield* fs.exists(file).pipe(Effect.mapError(ioError(`reading ${file}`))))) {
+      return { version: 1, parts: [] } as CatalogFile
+    }
     const text = yield* fs.readFileString(file).pipe(Effect.mapError(ioError(`reading ${file}`)))
     const json = yield* Effect.try({
       try: () => JSON.parse(text) as unknown,
@@ -247,7 +296,7 @@ const readCatalog = (fs: FileSystem.FileSystem, file: string) =>
     const decoded = yield* Schema.decodeUnknown(CatalogFile)(json, { errors: "all" }).pipe(
       Effect.mapError((e) => fail("Catalog", `${file}: ${e.message}`))
     )
-    return decoded.parts
+    return decoded
   })
 
 /** `[start, end)` row ranges of `columns` (sorted by time) that share a partition, and its date. */
