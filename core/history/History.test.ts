@@ -48,6 +48,10 @@ const rowsOf = (c: Columns): ReadonlyArray<ReadonlyArray<number>> => {
 
 const failure = <A>(effect: Effect.Effect<A, HistoryError>) => Effect.flip(effect)
 
+/** Writes AAPL quotes `[ts, bid]`. */
+const writeAapl = (history: HistoryStore, ...rows: ReadonlyArray<readonly [ts: number, bid: number]>) =>
+  history.write(AAPL.id, quotes(rows))
+
 describe("History layout and catalog", () => {
   it.effect("puts each day of each instrument in its own partition and catalogs it", () =>
     withHistory((history, root) =>
@@ -236,35 +240,11 @@ describe("History compaction", () => {
         const dir = "quotes/venue=XNAS/instrument=AAPL.XNAS/date=2024-05-06"
         // Three writes into one day, the third starting at the second's last instant (its row replays after), a
         // backfill before them all, a write over two days, and ES in one part (nothing to merge).
-        yield* history.write(
-          AAPL.id,
-          quotes([
-            [t + 10, 1],
-            [t + 20, 2]
-          ])
-        )
-        yield* history.write(
-          AAPL.id,
-          quotes([
-            [t + 30, 3],
-            [t + 40, 4]
-          ])
-        )
-        yield* history.write(
-          AAPL.id,
-          quotes([
-            [t + 40, 5],
-            [t + 50, 6]
-          ])
-        )
-        yield* history.write(AAPL.id, quotes([[t + 1, 7]]))
-        yield* history.write(
-          AAPL.id,
-          quotes([
-            [t + 60, 8],
-            [t + DAY, 9]
-          ])
-        )
+        yield* writeAapl(history, [t + 10, 1], [t + 20, 2])
+        yield* writeAapl(history, [t + 30, 3], [t + 40, 4])
+        yield* writeAapl(history, [t + 40, 5], [t + 50, 6])
+        yield* writeAapl(history, [t + 1, 7])
+        yield* writeAapl(history, [t + 60, 8], [t + DAY, 9])
         yield* history.write(ES.id, quotes([[t + 5, 10]], 1))
         const query = { instruments: [AAPL.id, ES.id], kind: "quote" as const }
         const before = rowsOf(yield* history.load(query))
@@ -282,7 +262,7 @@ describe("History compaction", () => {
 
         // Still append-only: an overlap is refused, an append at the last instant is not.
         expect((yield* failure(history.write(AAPL.id, quotes([[t + 15, 11]])))).reason).toBe("Overlap")
-        yield* history.write(AAPL.id, quotes([[t + DAY, 12]]))
+        yield* writeAapl(history, [t + DAY, 12])
         expect(rowsOf(yield* history.load(query)).map((r) => r[2])).toEqual([...before.map((r) => r[2]), 12])
       })
     )
@@ -294,21 +274,9 @@ describe("History compaction keeps replays and rules", () => {
     withHistory((history, root) =>
       Effect.gen(function* () {
         const t = us("2024-05-06T14:00:00Z")
-        yield* history.write(
-          AAPL.id,
-          quotes([
-            [t + 1, 1],
-            [t + 2, 2]
-          ])
-        )
-        yield* history.write(
-          AAPL.id,
-          quotes([
-            [t + 3, 3],
-            [t + DAY, 4]
-          ])
-        )
-        yield* history.write(AAPL.id, quotes([[t + DAY + 1, 5]]))
+        yield* writeAapl(history, [t + 1, 1], [t + 2, 2])
+        yield* writeAapl(history, [t + 3, 3], [t + DAY, 4])
+        yield* writeAapl(history, [t + DAY + 1, 5])
         const dir = join(root, "quotes/venue=XNAS/instrument=AAPL.XNAS")
         const replayed = yield* Effect.scoped(
           Effect.gen(function* () {
@@ -340,20 +308,8 @@ describe("History compaction keeps replays and rules", () => {
     withHistory((history) =>
       Effect.gen(function* () {
         const t = us("2024-05-06T14:00:00Z")
-        yield* history.write(
-          AAPL.id,
-          quotes([
-            [t + 10, 1],
-            [t + 20, 2]
-          ])
-        )
-        yield* history.write(
-          AAPL.id,
-          quotes([
-            [t + 30, 3],
-            [t + 40, 4]
-          ])
-        )
+        yield* writeAapl(history, [t + 10, 1], [t + 20, 2])
+        yield* writeAapl(history, [t + 30, 3], [t + 40, 4])
         yield* history.compact
         const overlap = yield* failure(history.write(AAPL.id, quotes([[t + 15, 5]])))
         expect(overlap.reason).toBe("Overlap")
@@ -362,26 +318,14 @@ describe("History compaction keeps replays and rules", () => {
           /overlap stored rows from 2024-05-06T14:00:00\.000010Z to 2024-05-06T14:00:00\.000020Z/
         )
         // Into the gap, and from the first write's last instant: both allowed before the compaction, and after.
-        yield* history.write(
-          AAPL.id,
-          quotes([
-            [t + 22, 6],
-            [t + 25, 7]
-          ])
-        )
-        yield* history.write(
-          AAPL.id,
-          quotes([
-            [t + 20, 8],
-            [t + 21, 9]
-          ])
-        )
+        yield* writeAapl(history, [t + 22, 6], [t + 25, 7])
+        yield* writeAapl(history, [t + 20, 8], [t + 21, 9])
         const loaded = yield* history.load({ instruments: [AAPL.id], kind: "quote" })
         expect(rowsOf(loaded).map((r) => r[2])).toEqual([1, 2, 8, 9, 6, 7, 3, 4])
         // Merged again, the ranges join where they touch: [t+10, t+25] and [t+30, t+40] remain.
         yield* history.compact
         expect((yield* failure(history.write(AAPL.id, quotes([[t + 24, 10]])))).reason).toBe("Overlap")
-        yield* history.write(AAPL.id, quotes([[t + 27, 11]]))
+        yield* writeAapl(history, [t + 27, 11])
         expect(rowsOf(yield* history.load({ instruments: [AAPL.id], kind: "quote" })).map((r) => r[2])).toEqual([
           1, 2, 8, 9, 6, 7, 11, 3, 4
         ])
