@@ -61,23 +61,6 @@ export const copyStage = (connection: DuckDBConnection, layout: KindLayout, path
   )
 }
 
-/** Copies the rows of `parts` (files of one partition, with their part numbers) to `path` in replay order. */
-export const mergeParts = (
-  connection: DuckDBConnection,
-  layout: KindLayout,
-  parts: ReadonlyArray<{ readonly path: string; readonly part: number }>,
-  path: string
-): Promise<unknown> => {
-  const scans = parts.map(
-    (p) => `SELECT *, ${p.part} AS part FROM read_parquet(${literal(p.path)}, file_row_number = true)`
-  )
-  const columns = ["ts", ...layout.columns.map(([name]) => name)].join(", ")
-  return connection.run(
-    `COPY (SELECT ${columns} FROM (${scans.join(" UNION ALL ")}) ORDER BY ts, part, file_row_number) ` +
-      `TO ${literal(path)} (FORMAT parquet, COMPRESSION zstd)`
-  )
-}
-
 /** One Parquet part of a replay: its file, the instrument's position in the query, and its part number. */
 export interface SourceFile {
   readonly path: string
@@ -86,18 +69,40 @@ export interface SourceFile {
 }
 
 /**
+ * Every row of `files` with its source position (`src`), part number (`part`) and row in its file
+ * (`file_row_number`): ordered by those after `ts`, the rows come in replay order.
+ */
+const scanParts = (files: ReadonlyArray<SourceFile>): string =>
+  files
+    .map(
+      (f) =>
+        `SELECT *, ${f.source} AS src, ${f.part} AS part FROM read_parquet(${literal(f.path)}, file_row_number = true)`
+    )
+    .join(" UNION ALL ")
+
+/** Copies the rows of `parts` (files of one partition of one instrument) to `path` in replay order. */
+export const mergeParts = (
+  connection: DuckDBConnection,
+  layout: KindLayout,
+  parts: ReadonlyArray<SourceFile>,
+  path: string
+): Promise<unknown> => {
+  const columns = ["ts", ...layout.columns.map(([name]) => name)].join(", ")
+  return connection.run(
+    `COPY (SELECT ${columns} FROM (${scanParts(parts)}) ORDER BY ts, part, file_row_number) ` +
+      `TO ${literal(path)} (FORMAT parquet, COMPRESSION zstd)`
+  )
+}
+
+/**
  * Rows of `files` with `from <= ts < to`, ordered by time, then source position, then write order (part number,
  * then row in file): every selected column is a DOUBLE, `ts` first and the source position second.
  */
 export const replayQuery = (layout: KindLayout, files: ReadonlyArray<SourceFile>, from: number, to: number): string => {
-  const scans = files.map(
-    (f) =>
-      `SELECT *, ${f.source} AS src, ${f.part} AS part FROM read_parquet(${literal(f.path)}, file_row_number = true)`
-  )
   const values = layout.columns.map(([name]) => `CAST(${name} AS DOUBLE)`)
   return [
     `SELECT CAST(ts AS DOUBLE), CAST(src AS DOUBLE), ${values.join(", ")}`,
-    `FROM (${scans.join(" UNION ALL ")})`,
+    `FROM (${scanParts(files)})`,
     `WHERE ts >= ${from} AND ts < ${to}`,
     "ORDER BY ts, src, part, file_row_number"
   ].join(" ")

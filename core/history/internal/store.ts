@@ -203,7 +203,9 @@ export const makeStore = (
         const groups = new Map<string, Array<Part>>()
         for (const p of current) {
           const key = `${p.kind}/${p.instrument}/${p.date}`
-          groups.set(key, [...(groups.get(key) ?? []), p])
+          const group = groups.get(key)
+          if (group === undefined) groups.set(key, [p])
+          else group.push(p)
         }
         const merged = [...groups.values()].filter((g) => g.length > 1)
         if (merged.length === 0) return { partitions: 0, parts: 0 }
@@ -222,7 +224,7 @@ export const makeStore = (
             ...(ranges.length > 1 ? { ranges } : {})
           }
           const file = absolute(partPath(part))
-          const sources = group.map((p) => ({ path: absolute(partPath(p)), part: p.part }))
+          const sources = group.map((p) => ({ path: absolute(partPath(p)), source: 0, part: p.part }))
           yield* Effect.tryPromise({
             try: () => mergeParts(writer, layoutOf(kind), sources, file),
             catch: queryError(`writing ${file}`)
@@ -248,7 +250,11 @@ export const makeStore = (
             Ref.update(replays, (n) => n + 1),
             () =>
               Ref.updateAndGet(replays, (n) => n - 1).pipe(
-                Effect.flatMap((n) => (n === 0 ? lock.withPermits(1)(sweep) : Effect.void)),
+                // The lock only when there is something to remove: a replay's end must not wait behind a long write.
+                Effect.zip(Ref.get(obsoleteRef)),
+                Effect.flatMap(([n, obsolete]) =>
+                  n === 0 && obsolete.length > 0 ? lock.withPermits(1)(sweep) : Effect.void
+                ),
                 Effect.ignore
               )
           )
