@@ -22,19 +22,12 @@ const lost = (operation: string, a: number, b: number): never => {
   throw new PrecisionLossError({ operation, operands: [a, b] })
 }
 
-// NaN fails both comparisons, so it is refused too.
-export const add = (a: number, b: number): number => {
-  const r = a + b
-  return r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER ? r : lost("add", a, b)
-}
-export const sub = (a: number, b: number): number => {
-  const r = a - b
-  return r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER ? r : lost("sub", a, b)
-}
-export const mul = (a: number, b: number): number => {
-  const r = a * b
-  return r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER ? r : lost("mul", a, b)
-}
+/** Whether a result is still exact; NaN fails both comparisons, so it is refused too. */
+const exact = (r: number): boolean => r <= Number.MAX_SAFE_INTEGER && r >= -Number.MAX_SAFE_INTEGER
+
+export const add = (a: number, b: number): number => (exact(a + b) ? a + b : lost("add", a, b))
+export const sub = (a: number, b: number): number => (exact(a - b) ? a - b : lost("sub", a, b))
+export const mul = (a: number, b: number): number => (exact(a * b) ? a * b : lost("mul", a, b))
 
 /** Whether `a * b` stays exact. */
 export const mulIsSafe = (a: number, b: number): boolean => Math.abs(a * b) <= Number.MAX_SAFE_INTEGER
