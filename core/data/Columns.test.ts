@@ -29,6 +29,19 @@ describe("Columns builders", () => {
     expect(builder.length).toBe(2)
   })
 
+  it("hand out full arrays without a copy, and never the same arrays twice", () => {
+    const builder = new BarBuilder(2)
+    builder.add(0, 0, 60, 1, 1, 1, 1, 1)
+    builder.add(60, 0, 60, 2, 2, 2, 2, 2)
+    const first = builder.build()
+    const second = builder.build()
+    expect(second).toEqual(first)
+    expect(second.close).not.toBe(first.close)
+    builder.add(120, 0, 60, 3, 3, 3, 3, 3)
+    expect(Array.from(first.close)).toEqual([1, 2])
+    expect(Array.from(builder.build().close)).toEqual([1, 2, 3])
+  })
+
   it("keeps exact integers up to 2^53 in prices and sizes", () => {
     const builder = new BarBuilder(0)
     const big = Number.MAX_SAFE_INTEGER

@@ -71,9 +71,16 @@ const grow8 = (array: Uint8Array, size: number): Uint8Array => {
   return next
 }
 
-/** Collects quotes row by row, doubling its arrays as needed; `build` hands out right-sized copies. */
+/**
+ * Whether `build` can hand out a builder's arrays as they are: they hold exactly its rows and were not handed out
+ * yet. A later `add` copies them into larger ones, so what was built never changes.
+ */
+const whole = (n: number, capacity: number, handedOut: boolean): boolean => n === capacity && !handedOut
+
+/** Collects quotes row by row, doubling its arrays as needed; `build` hands out right-sized arrays. */
 export class QuoteBuilder {
   private n = 0
+  private handedOut = false
   private ts: Float64Array
   private instrument: Uint32Array
   private bidPrice: Float64Array
@@ -99,6 +106,7 @@ export class QuoteBuilder {
   add(ts: number, instrument: number, bidPrice: number, bidSize: number, askPrice: number, askSize: number): void {
     if (this.n === this.ts.length) {
       const size = this.n * 2
+      this.handedOut = false
       this.ts = grow64(this.ts, size)
       this.instrument = grow32(this.instrument, size)
       this.bidPrice = grow64(this.bidPrice, size)
@@ -117,6 +125,11 @@ export class QuoteBuilder {
 
   build(): QuoteColumns {
     const n = this.n
+    if (whole(n, this.ts.length, this.handedOut)) {
+      this.handedOut = true
+      const { ts, instrument, bidPrice, bidSize, askPrice, askSize } = this
+      return { kind: "quote", length: n, ts, instrument, bidPrice, bidSize, askPrice, askSize }
+    }
     return {
       kind: "quote",
       length: n,
@@ -130,9 +143,10 @@ export class QuoteBuilder {
   }
 }
 
-/** Collects trades row by row, doubling its arrays as needed; `build` hands out right-sized copies. */
+/** Collects trades row by row, doubling its arrays as needed; `build` hands out right-sized arrays. */
 export class TradeBuilder {
   private n = 0
+  private handedOut = false
   private ts: Float64Array
   private instrument: Uint32Array
   private price: Float64Array
@@ -157,6 +171,7 @@ export class TradeBuilder {
   add(ts: number, instrument: number, price: number, size: number, aggressor: number): void {
     if (this.n === this.ts.length) {
       const capacity = this.n * 2
+      this.handedOut = false
       this.ts = grow64(this.ts, capacity)
       this.instrument = grow32(this.instrument, capacity)
       this.price = grow64(this.price, capacity)
@@ -173,6 +188,11 @@ export class TradeBuilder {
 
   build(): TradeColumns {
     const n = this.n
+    if (whole(n, this.ts.length, this.handedOut)) {
+      this.handedOut = true
+      const { ts, instrument, price, size, aggressor } = this
+      return { kind: "trade", length: n, ts, instrument, price, size, aggressor }
+    }
     return {
       kind: "trade",
       length: n,
@@ -185,9 +205,10 @@ export class TradeBuilder {
   }
 }
 
-/** Collects bars row by row, doubling its arrays as needed; `build` hands out right-sized copies. */
+/** Collects bars row by row, doubling its arrays as needed; `build` hands out right-sized arrays. */
 export class BarBuilder {
   private n = 0
+  private handedOut = false
   private ts: Float64Array
   private instrument: Uint32Array
   private periodUs: Float64Array
@@ -226,6 +247,7 @@ export class BarBuilder {
   ): void {
     if (this.n === this.ts.length) {
       const size = this.n * 2
+      this.handedOut = false
       this.ts = grow64(this.ts, size)
       this.instrument = grow32(this.instrument, size)
       this.periodUs = grow64(this.periodUs, size)
@@ -248,6 +270,11 @@ export class BarBuilder {
 
   build(): BarColumns {
     const n = this.n
+    if (whole(n, this.ts.length, this.handedOut)) {
+      this.handedOut = true
+      const { ts, instrument, periodUs, open, high, low, close, volume } = this
+      return { kind: "bar", length: n, ts, instrument, periodUs, open, high, low, close, volume }
+    }
     return {
       kind: "bar",
       length: n,

@@ -3,26 +3,30 @@
  * (`timestamp,bid,bid_size,ask,ask_size`) and trades (`timestamp,price,size[,side]`) of one instrument. Decimals
  * become ticks and lots exactly; any bad row fails the whole file with its line and column, nothing is skipped.
  *
+ * A file is read from its UTF-8 bytes in one pass: a plain row (unquoted ISO times and decimals) straight into
+ * numbers, any other row through its text. The rules of rows and their messages are the same either way.
+ *
  * @since 0.1.0
  */
 import { Data, Either, Schema } from "effect"
 import type * as Decimal from "../domain/Decimal"
+import { increments } from "../domain/Instrument"
 import { Zone } from "../domain/internal/zone"
 import { BarPeriod, periodMicros } from "../domain/MarketData"
 import type { InstrumentSpec } from "../engine/InstrumentSpec"
 import {
-  AGGRESSOR_BUY,
   AGGRESSOR_NONE,
-  AGGRESSOR_SELL,
   BarBuilder,
   type BarColumns,
+  type Columns,
   QuoteBuilder,
   type QuoteColumns,
   TradeBuilder,
   type TradeColumns
 } from "./Columns"
-import { findColumn, type Problem, scanRows } from "./internal/csvRows"
-import { FieldParser } from "./internal/fieldParser"
+import { ByteFields, type FieldKind } from "./internal/byteFields"
+import { countRows, findColumn, firstLine, type Problem, type Row, scanRows, toBytes } from "./internal/csvRows"
+import { FieldParser, type Grid } from "./internal/fieldParser"
 import { TimestampParser } from "./internal/timestampParser"
 
 /** A CSV file that cannot be read. `line` is 1-based (the header is line 1); 0 means the options are wrong. */
@@ -51,41 +55,45 @@ export interface BarCsvOptions extends TickCsvOptions {
   readonly period?: BarPeriod
 }
 
-/** A column a reader looks for: its names in the header (normalized), and its name in a "missing" error if required. */
+/**
+ * A column a reader looks for: its names in the header (normalized), what it holds, and its name in a "missing" error
+ * if required.
+ */
 interface ColumnSpec {
   readonly names: ReadonlyArray<string>
+  readonly holds: FieldKind
   readonly required?: string
 }
 
 /** Where each column of `C` stands in the header; -1 for an optional column the header lacks. */
 type ColumnIndexes<C> = { readonly [K in keyof C]: number }
 
-type RowReader = (fields: ReadonlyArray<string>, line: number) => Problem | undefined
+type RowReader = (row: Row, line: number) => Problem | undefined
 
 const TIME = ["timestamp", "datetime", "ts", "time", "date"]
 
 const BAR_COLUMNS = {
-  time: { names: TIME, required: "date" },
-  open: { names: ["open"], required: "open" },
-  high: { names: ["high"], required: "high" },
-  low: { names: ["low"], required: "low" },
-  close: { names: ["close"], required: "close" },
-  volume: { names: ["volume", "vol"] }
+  time: { names: TIME, holds: "time", required: "date" },
+  open: { names: ["open"], holds: "price", required: "open" },
+  high: { names: ["high"], holds: "price", required: "high" },
+  low: { names: ["low"], holds: "price", required: "low" },
+  close: { names: ["close"], holds: "price", required: "close" },
+  volume: { names: ["volume", "vol"], holds: "size" }
 } satisfies Record<string, ColumnSpec>
 
 const QUOTE_COLUMNS = {
-  time: { names: TIME, required: "timestamp" },
-  bid: { names: ["bid", "bidprice", "bidpx"], required: "bid" },
-  bidSize: { names: ["bidsize", "bidqty", "bidsz", "bidvolume"], required: "bid_size" },
-  ask: { names: ["ask", "askprice", "askpx", "offer", "offerprice"], required: "ask" },
-  askSize: { names: ["asksize", "askqty", "asksz", "askvolume", "offersize"], required: "ask_size" }
+  time: { names: TIME, holds: "time", required: "timestamp" },
+  bid: { names: ["bid", "bidprice", "bidpx"], holds: "price", required: "bid" },
+  bidSize: { names: ["bidsize", "bidqty", "bidsz", "bidvolume"], holds: "size", required: "bid_size" },
+  ask: { names: ["ask", "askprice", "askpx", "offer", "offerprice"], holds: "price", required: "ask" },
+  askSize: { names: ["asksize", "askqty", "asksz", "askvolume", "offersize"], holds: "size", required: "ask_size" }
 } satisfies Record<string, ColumnSpec>
 
 const TRADE_COLUMNS = {
-  time: { names: TIME, required: "timestamp" },
-  price: { names: ["price", "px", "last"], required: "price" },
-  size: { names: ["size", "qty", "quantity", "volume"], required: "size" },
-  side: { names: ["side", "aggressor"] }
+  time: { names: TIME, holds: "time", required: "timestamp" },
+  price: { names: ["price", "px", "last"], holds: "price", required: "price" },
+  size: { names: ["size", "qty", "quantity", "volume"], holds: "size", required: "size" },
+  side: { names: ["side", "aggressor"], holds: "side" }
 } satisfies Record<string, ColumnSpec>
 
 const errorOf = (file: string, problem: Problem): CsvError => {
@@ -95,75 +103,65 @@ const errorOf = (file: string, problem: Problem): CsvError => {
 
 const missing = (name: string): Problem => ({ line: 1, column: name, message: `missing column "${name}"` })
 
-/** The parser of a file's fields, or the error of options it cannot use. */
-const fieldParser = (options: TickCsvOptions, header: ReadonlyArray<string>): FieldParser | Problem => {
+/** The zone of a file's times without an offset (undefined for UTC), or the error of an unknown one. */
+const zoneOf = (options: TickCsvOptions): Zone | undefined | Problem => {
   const zoneName = options.timezone ?? "UTC"
-  const zone = zoneName === "UTC" ? undefined : Zone.of(zoneName)
-  if (zoneName !== "UTC" && zone === undefined) return { line: 0, message: `unknown time zone "${zoneName}"` }
-  return new FieldParser(
-    header,
-    options.spec,
-    options.rounding ?? "half-even",
-    options.rounding ?? "exact",
-    new TimestampParser(zone)
-  )
+  if (zoneName === "UTC") return undefined
+  return Zone.of(zoneName) ?? { line: 0, message: `unknown time zone "${zoneName}"` }
 }
 
 /**
- * Scans `text` whose header must hold every required column of `columns`: then `rowReader`, given the file's
+ * Scans `bytes` whose header must hold every required column of `columns`: then `rowReader`, given the file's
  * field parser and where the columns stand, makes the function that reads each row.
  */
 const scanColumns = <C extends Record<string, ColumnSpec>>(
-  text: string,
+  bytes: Uint8Array,
   options: TickCsvOptions,
   columns: C,
   rowReader: (parser: FieldParser, at: ColumnIndexes<C>) => RowReader
-): Problem | undefined => {
-  let readRow: RowReader | undefined
-  return scanRows(
-    text,
-    (header) => {
-      const at: Record<string, number> = {}
-      for (const [key, column] of Object.entries(columns)) {
-        const index = findColumn(header, column.names)
-        if (index < 0 && column.required !== undefined) return missing(column.required)
-        at[key] = index
-      }
-      const parser = fieldParser(options, header)
-      if (!(parser instanceof FieldParser)) return parser
-      readRow = rowReader(parser, at as ColumnIndexes<C>)
-      return undefined
-    },
-    (fields, line) => readRow!(fields, line)
-  )
-}
+): Problem | undefined =>
+  scanRows(bytes, (header) => {
+    const at: Record<string, number> = {}
+    const kinds = header.map((): FieldKind | undefined => undefined)
+    for (const [key, column] of Object.entries(columns)) {
+      const index = findColumn(header, column.names)
+      if (index < 0 && column.required !== undefined) return missing(column.required)
+      at[key] = index
+      if (index >= 0) kinds[index] = column.holds
+    }
+    const zone = zoneOf(options)
+    if (zone !== undefined && !(zone instanceof Zone)) return zone
+    const { lot, tick } = increments(options.spec.instrument)
+    const prices: Grid = { increment: tick, rounding: options.rounding ?? "half-even" }
+    const sizes: Grid = { increment: lot, rounding: options.rounding ?? "exact" }
+    const parser = new FieldParser(header, prices, sizes, new TimestampParser(zone))
+    return { plain: new ByteFields(kinds, prices, sizes), onRow: rowReader(parser, at as ColumnIndexes<C>) }
+  })
 
-const backwards = (parser: FieldParser, fields: ReadonlyArray<string>, column: number, line: number) =>
-  parser.problem(line, column, `timestamp ${fields[column]} is before the previous row's (data must be sorted)`)
+const backwards = (parser: FieldParser, row: Row, column: number, line: number) =>
+  parser.problem(line, column, `timestamp ${row.text(column)} is before the previous row's (data must be sorted)`)
 
 /**
  * Reads a file of quotes or trades, whose times must not decrease: `rowReader` makes the function that reads the
  * rest of a row at time `ts` into `builder`.
  */
-const readTicks = <C extends { readonly time: ColumnSpec } & Record<string, ColumnSpec>, Columns>(
-  text: string,
+const readTicks = <C extends { readonly time: ColumnSpec } & Record<string, ColumnSpec>, Out>(
+  bytes: Uint8Array,
   options: TickCsvOptions,
   columns: C,
-  builder: { build(): Columns },
-  rowReader: (
-    parser: FieldParser,
-    at: ColumnIndexes<C>
-  ) => (fields: ReadonlyArray<string>, line: number, ts: number) => Problem | undefined
-): Either.Either<Columns, CsvError> => {
-  let lastTs = -1
-  const problem = scanColumns(text, options, columns, (p, at) => {
+  builder: { build(): Out },
+  rowReader: (parser: FieldParser, at: ColumnIndexes<C>) => (row: Row, line: number, ts: number) => Problem | undefined
+): Either.Either<Out, CsvError> => {
+  // The previous row's time, as a field: a closure's `let` would box each new time.
+  const last = { ts: -1 }
+  const problem = scanColumns(bytes, options, columns, (p, at) => {
     const readRest = rowReader(p, at)
-    return (fields, line) => {
-      const ts = p.time(fields, at.time, line, lastTs)
+    return (row, line) => {
+      const ts = p.time(row, at.time, line, last.ts)
       if (typeof ts !== "number") return ts
-      if (ts < lastTs) return backwards(p, fields, at.time, line)
-      lastTs = ts
-      return readRest(fields, line, ts)
+      if (ts < last.ts) return backwards(p, row, at.time, line)
+      last.ts = ts
+      return readRest(row, line, ts)
     }
   })
   return problem === undefined ? Either.right(builder.build()) : Either.left(errorOf(options.file, problem))
@@ -188,27 +186,31 @@ const periodOfGap = (gapUs: number): BarPeriod | undefined => {
 }
 
 /**
- * Reads OHLCV bars of `options.spec`; header names are case-insensitive, extra columns ignored, `Volume` optional.
- * Bar times must increase, and with `options.period` bars must not overlap.
+ * Reads OHLCV bars of `options.spec` from a file's text or its UTF-8 bytes; header names are case-insensitive, extra
+ * columns ignored, `Volume` optional. Bar times must increase, and with `options.period` bars must not overlap.
  */
-export const readBarsCsv = (text: string, options: BarCsvOptions): Either.Either<BarColumns, CsvError> => {
-  const builder = new BarBuilder()
+export const readBarsCsv = (
+  input: string | Uint8Array,
+  options: BarCsvOptions
+): Either.Either<BarColumns, CsvError> => {
+  const bytes = toBytes(input)
+  const builder = new BarBuilder(countRows(bytes))
   const given = options.period === undefined ? undefined : periodMicros(options.period)
-  let lastTs = -1
-  let lastWall = 0
+  // The previous bar's instant and wall-clock time, as fields: a closure's `let` would box each new time.
+  const last = { ts: -1, wall: 0 }
   let minGap = Number.POSITIVE_INFINITY
   let minGapLine = 0
 
-  const problem = scanColumns(text, options, BAR_COLUMNS, (p, at) => (fields, line) => {
+  const problem = scanColumns(bytes, options, BAR_COLUMNS, (p, at) => (row, line) => {
     // Bar times strictly increase: a repeated wall-clock hour is the later instant.
-    const ts = p.time(fields, at.time, line, lastTs + 1)
+    const ts = p.time(row, at.time, line, last.ts + 1)
     if (typeof ts !== "number") return ts
-    if (ts === lastTs) return p.problem(line, at.time, `a bar at ${fields[at.time]} already exists`)
-    if (ts < lastTs) return backwards(p, fields, at.time, line)
+    if (ts === last.ts) return p.problem(line, at.time, `a bar at ${row.text(at.time)} already exists`)
+    if (ts < last.ts) return backwards(p, row, at.time, line)
     const wall = p.times.wallUs
     if (builder.length > 0) {
       // The larger of the two gaps: wall-clock days stay 24 h across DST, instants stay apart in repeated hours.
-      const gap = Math.max(wall - lastWall, ts - lastTs)
+      const gap = Math.max(wall - last.wall, ts - last.ts)
       if (given !== undefined && gap < given) {
         return p.problem(line, at.time, `bar starts before the previous ${options.period} bar ends`)
       }
@@ -217,22 +219,22 @@ export const readBarsCsv = (text: string, options: BarCsvOptions): Either.Either
         minGapLine = line
       }
     }
-    const open = p.price(fields, at.open, line)
+    const open = p.price(row, at.open, line)
     if (typeof open !== "number") return open
-    const high = p.price(fields, at.high, line)
+    const high = p.price(row, at.high, line)
     if (typeof high !== "number") return high
-    const low = p.price(fields, at.low, line)
+    const low = p.price(row, at.low, line)
     if (typeof low !== "number") return low
-    const close = p.price(fields, at.close, line)
+    const close = p.price(row, at.close, line)
     if (typeof close !== "number") return close
-    const volume = at.volume < 0 ? 0 : p.size(fields, at.volume, line)
+    const volume = at.volume < 0 ? 0 : p.size(row, at.volume, line)
     if (typeof volume !== "number") return volume
-    if (high < low) return p.problem(line, at.high, `high ${fields[at.high]} is below low ${fields[at.low]}`)
-    if (high < open || high < close) return p.problem(line, at.high, `high ${fields[at.high]} is below open or close`)
-    if (low > open || low > close) return p.problem(line, at.low, `low ${fields[at.low]} is above open or close`)
+    if (high < low) return p.problem(line, at.high, `high ${row.text(at.high)} is below low ${row.text(at.low)}`)
+    if (high < open || high < close) return p.problem(line, at.high, `high ${row.text(at.high)} is below open or close`)
+    if (low > open || low > close) return p.problem(line, at.low, `low ${row.text(at.low)} is above open or close`)
     builder.add(ts, options.spec.index, 0, open, high, low, close, volume)
-    lastTs = ts
-    lastWall = wall
+    last.ts = ts
+    last.wall = wall
     return undefined
   })
   if (problem !== undefined) return Either.left(errorOf(options.file, problem))
@@ -259,58 +261,52 @@ export const readBarsCsv = (text: string, options: BarCsvOptions): Either.Either
 }
 
 /**
- * Reads top-of-book quotes of `options.spec`: `timestamp,bid,bid_size,ask,ask_size` (also `time`, `ts`, `date`,
- * `bid_price`, `bidsize`, `bid_qty`...). Times must not decrease; a side with size 0 is empty, and a quote whose
- * two sides are present and crossed (bid above ask) is refused.
+ * Reads top-of-book quotes of `options.spec` from a file's text or its UTF-8 bytes:
+ * `timestamp,bid,bid_size,ask,ask_size` (also `time`, `ts`, `date`, `bid_price`, `bidsize`, `bid_qty`...). Times
+ * must not decrease; a side with size 0 is empty, and a quote whose two sides are present and crossed (bid above
+ * ask) is refused.
  */
-export const readQuotesCsv = (text: string, options: TickCsvOptions): Either.Either<QuoteColumns, CsvError> => {
-  const builder = new QuoteBuilder()
-  return readTicks(text, options, QUOTE_COLUMNS, builder, (p, at) => (fields, line, ts) => {
-    const bid = p.price(fields, at.bid, line)
+export const readQuotesCsv = (
+  input: string | Uint8Array,
+  options: TickCsvOptions
+): Either.Either<QuoteColumns, CsvError> => {
+  const bytes = toBytes(input)
+  const builder = new QuoteBuilder(countRows(bytes))
+  return readTicks(bytes, options, QUOTE_COLUMNS, builder, (p, at) => (row, line, ts) => {
+    const bid = p.price(row, at.bid, line)
     if (typeof bid !== "number") return bid
-    const bidSize = p.size(fields, at.bidSize, line)
+    const bidSize = p.size(row, at.bidSize, line)
     if (typeof bidSize !== "number") return bidSize
-    const ask = p.price(fields, at.ask, line)
+    const ask = p.price(row, at.ask, line)
     if (typeof ask !== "number") return ask
-    const askSize = p.size(fields, at.askSize, line)
+    const askSize = p.size(row, at.askSize, line)
     if (typeof askSize !== "number") return askSize
     if (bid > ask && bidSize > 0 && askSize > 0) {
-      return p.problem(line, at.bid, `bid ${fields[at.bid]} is above ask ${fields[at.ask]}`)
+      return p.problem(line, at.bid, `bid ${row.text(at.bid)} is above ask ${row.text(at.ask)}`)
     }
     builder.add(ts, options.spec.index, bid, bidSize, ask, askSize)
     return undefined
   })
 }
 
-const aggressorOf = (side: string): number => {
-  switch (side.toLowerCase()) {
-    case "":
-      return AGGRESSOR_NONE
-    case "buy":
-    case "b":
-      return AGGRESSOR_BUY
-    case "sell":
-    case "s":
-      return AGGRESSOR_SELL
-    default:
-      return -1
-  }
-}
-
 /**
- * Reads trades of `options.spec`: `timestamp,price,size[,side]` with side `buy`, `sell`, `b`, `s` or empty (the
- * aggressor is unknown). Times must not decrease and sizes must be positive.
+ * Reads trades of `options.spec` from a file's text or its UTF-8 bytes: `timestamp,price,size[,side]` with side
+ * `buy`, `sell`, `b`, `s` or empty (the aggressor is unknown). Times must not decrease and sizes must be positive.
  */
-export const readTradesCsv = (text: string, options: TickCsvOptions): Either.Either<TradeColumns, CsvError> => {
-  const builder = new TradeBuilder()
-  return readTicks(text, options, TRADE_COLUMNS, builder, (p, at) => (fields, line, ts) => {
-    const price = p.price(fields, at.price, line)
+export const readTradesCsv = (
+  input: string | Uint8Array,
+  options: TickCsvOptions
+): Either.Either<TradeColumns, CsvError> => {
+  const bytes = toBytes(input)
+  const builder = new TradeBuilder(countRows(bytes))
+  return readTicks(bytes, options, TRADE_COLUMNS, builder, (p, at) => (row, line, ts) => {
+    const price = p.price(row, at.price, line)
     if (typeof price !== "number") return price
-    const size = p.size(fields, at.size, line)
+    const size = p.size(row, at.size, line)
     if (typeof size !== "number") return size
     if (size === 0) return p.problem(line, at.size, "a trade's size must be positive")
-    const aggressor = at.side < 0 ? AGGRESSOR_NONE : aggressorOf(fields[at.side] ?? "")
-    if (aggressor < 0) return p.problem(line, at.side, `unknown side "${fields[at.side]}" (buy, sell, b, s or empty)`)
+    const aggressor = at.side < 0 ? AGGRESSOR_NONE : p.side(row, at.side)
+    if (aggressor < 0) return p.problem(line, at.side, `unknown side "${row.text(at.side)}" (buy, sell, b, s or empty)`)
     builder.add(ts, options.spec.index, price, size, aggressor)
     return undefined
   })
@@ -320,4 +316,23 @@ export const readTradesCsv = (text: string, options: TickCsvOptions): Either.Eit
 export const kindOfHeader = (header: string): "bar" | "quote" | "trade" => {
   const names = header.toLowerCase()
   return /\bclose\b/.test(names) ? "bar" : /\b(bid|ask)/.test(names) ? "quote" : "trade"
+}
+
+/**
+ * Reads a file of bars, quotes or trades, whichever its header line says (see `kindOfHeader`), from its text or its
+ * UTF-8 bytes (a `Buffer` from `readFile`, never decoded whole). `options.period` applies to bars only.
+ */
+export const readMarketDataCsv = (
+  input: string | Uint8Array,
+  options: BarCsvOptions
+): Either.Either<Columns, CsvError> => {
+  const bytes = toBytes(input)
+  switch (kindOfHeader(firstLine(bytes))) {
+    case "bar":
+      return readBarsCsv(bytes, options)
+    case "quote":
+      return readQuotesCsv(bytes, options)
+    case "trade":
+      return readTradesCsv(bytes, options)
+  }
 }

@@ -58,6 +58,25 @@ describe("TimestampParser", () => {
     expect(ny.parse("2020-11-01T02:00:00", third)).toBe(us("2020-11-01T07:00:00Z"))
   })
 
+  it("converts wall-clock times as Zone.toUtcUs does, through every change of offset of a year", () => {
+    // Lord Howe moves by 30 minutes; Santiago's changes fall at midnight; Kolkata has none.
+    for (const name of ["Australia/Lord_Howe", "America/Santiago", "Asia/Kolkata"]) {
+      const parser = inZone(name)
+      const zone = Zone.of(name)!
+      let previous = 0
+      const differences: Array<string> = []
+      for (let wall = us("2020-01-01T00:00:00Z"); wall < us("2021-01-01T00:00:00Z"); wall += 35 * 60_000_000) {
+        // A sorted file's previous instant, and no constraint at all.
+        for (const notBefore of [previous, 0]) {
+          const ts = parser.instant(wall, undefined, notBefore)
+          if (ts !== zone.toUtcUs(wall, notBefore)) differences.push(`${name} ${new Date(wall / 1000).toISOString()}`)
+        }
+        previous = zone.toUtcUs(wall, previous)
+      }
+      expect(differences).toEqual([])
+    }
+  })
+
   it("refuses malformed text, impossible dates and times, sub-microsecond digits and pre-1970 times", () => {
     const cases: ReadonlyArray<readonly [string, RegExp]> = [
       ["2020/01/02", /not an ISO date/],

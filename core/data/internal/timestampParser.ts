@@ -8,10 +8,17 @@ const ISO =
 
 const US_PER_SECOND = 1_000_000
 const US_PER_DAY = 86_400 * US_PER_SECOND
+const MS_PER_DAY = 86_400_000
 
 const isLeap = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
-const daysInMonth = (year: number, month: number): number =>
+
+/** Days of a month (1-12) of a year. */
+export const daysInMonth = (year: number, month: number): number =>
   month === 2 ? (isLeap(year) ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
+
+/** Wall-clock µs of a time of day on day `days` since 1970-01-01: the one formula of text and byte parsing. */
+export const wallMicros = (days: number, hour: number, minute: number, second: number, micros: number): number =>
+  days * US_PER_DAY + (hour * 3_600 + minute * 60 + second) * US_PER_SECOND + micros
 
 /**
  * Parses `2020-01-02`, `2020-01-02T14:30:00`, `2020-01-02 14:30:00.123456`, each with an optional `Z`, `+01:00`,
@@ -22,6 +29,9 @@ export class TimestampParser {
   wallUs = 0
   /** After a failed `parse`: why. */
   error = ""
+  /** The wall-clock day of the last instant in the zone, and its offset in µs if steady all day (else NaN). */
+  private day = Number.NaN
+  private dayOffsetUs = Number.NaN
 
   /** `zone` undefined means UTC. */
   constructor(private readonly zone: Zone | undefined) {}
@@ -45,26 +55,51 @@ export class TimestampParser {
     }
     if (hour > 23 || minute > 59 || second > 59) return this.fail(`"${text}" is not a time of day`)
     if (!fraction.endsWith("000")) return this.fail(`"${text}" is more precise than a microsecond`)
-    this.wallUs =
-      daysFromCivil(year, month, day) * US_PER_DAY +
-      (hour * 3_600 + minute * 60 + second) * US_PER_SECOND +
-      Number(fraction.slice(0, 6))
     const zone = m[8]
-    let ts: number
-    if (zone !== undefined) {
-      ts = this.wallUs - offsetUs(zone)
-      if (Number.isNaN(ts)) return this.fail(`"${zone}" is not a UTC offset`)
-    } else {
-      ts = this.zone === undefined ? this.wallUs : this.zone.toUtcUs(this.wallUs, notBefore)
-    }
+    const offset = zone === undefined ? undefined : offsetUs(zone)
+    if (Number.isNaN(offset)) return this.fail(`"${zone}" is not a UTC offset`)
+    const wall = wallMicros(daysFromCivil(year, month, day), hour, minute, second, Number(fraction.slice(0, 6)))
+    const ts = this.instant(wall, offset, notBefore)
     if (ts < 0) return this.fail(`"${text}" is before 1970`)
     return ts
+  }
+
+  /**
+   * The instant (µs) of wall-clock time `wallUs`, written with a UTC offset or without one (`undefined`: in the
+   * parser's zone), and sets `wallUs`. `notBefore` as for `parse`; the caller refuses a negative instant.
+   */
+  instant(wallUs: number, offsetUs: number | undefined, notBefore: number): number {
+    this.wallUs = wallUs
+    if (offsetUs !== undefined) return wallUs - offsetUs
+    if (this.zone === undefined) return wallUs
+    const day = Math.floor(wallUs / US_PER_DAY)
+    if (day !== this.day) {
+      this.day = day
+      this.dayOffsetUs = steadyOffsetUs(this.zone, day)
+    }
+    return Number.isNaN(this.dayOffsetUs) ? this.zone.toUtcUs(wallUs, notBefore) : wallUs - this.dayOffsetUs
   }
 
   private fail(message: string): number {
     this.error = message
     return Number.NaN
   }
+}
+
+/**
+ * The zone's offset (µs) through wall-clock day `day`, if steady; else NaN. `Zone.toUtcUs` subtracts the offset when
+ * it is the same a day before and a day after the time. The same at every midnight from the day before to two days
+ * on, it is the same in between (`Zone` assumes at most one change within a day): a subtraction all day, with no
+ * lookup per row.
+ */
+const steadyOffsetUs = (zone: Zone, day: number): number => {
+  const start = day * MS_PER_DAY
+  const offset = zone.offsetMs(start - MS_PER_DAY)
+  const steady =
+    zone.offsetMs(start) === offset &&
+    zone.offsetMs(start + MS_PER_DAY) === offset &&
+    zone.offsetMs(start + 2 * MS_PER_DAY - 1) === offset
+  return steady ? offset * 1000 : Number.NaN
 }
 
 /** `Z`, `+01:00`, `+0100` or `+01` in microseconds; NaN if out of range. */

@@ -1,0 +1,72 @@
+/**
+ * CSV parsing throughput: a seeded 1,000,000-row file of 1-minute bars (`2015-01-01 00:01:00,100.03,...`, about
+ * 49 MB), made in memory, read into columns by `readMarketDataCsv` from its bytes. One warm-up, then the median of
+ * 5 runs. The last line is one JSON object.
+ */
+import { Either } from "effect"
+import { readMarketDataCsv } from "../core/data/Csv"
+import { generateBars } from "../core/data/Generate"
+import type { BarPeriod } from "../core/domain/MarketData"
+import { makeSpecs } from "../core/engine/InstrumentSpec"
+import { AAPL, currencies } from "../test/fixtures/instruments"
+
+const ROWS = 1_000_000
+const RUNS = 5
+const spec = makeSpecs([AAPL], currencies).list[0]!
+
+const bars = generateBars({
+  instruments: 1,
+  count: ROWS,
+  seed: 44,
+  startTs: 1_420_070_400_000_000, // 2015-01-01T00:00:00Z
+  period: "1m" as BarPeriod,
+  startPrice: 10_000
+})
+
+/** Ticks of AAPL (0.01) as the decimal a data vendor writes: `100.03`. */
+const price = (ticks: number) => `${Math.trunc(ticks / 100)}.${String(ticks % 100).padStart(2, "0")}`
+
+const lines = ["Date,Open,High,Low,Close,Volume"]
+for (let i = 0; i < ROWS; i++) {
+  const iso = new Date(bars.ts[i]! / 1000).toISOString()
+  lines.push(
+    `${iso.slice(0, 10)} ${iso.slice(11, 19)},${price(bars.open[i]!)},${price(bars.high[i]!)},` +
+      `${price(bars.low[i]!)},${price(bars.close[i]!)},${bars.volume[i]}`
+  )
+}
+const bytes = new TextEncoder().encode(`${lines.join("\n")}\n`)
+lines.length = 0
+
+const read = () => {
+  const result = readMarketDataCsv(bytes, { file: "bars.csv", spec })
+  if (Either.isLeft(result)) throw new Error(result.left.message)
+  const columns = result.right
+  if (columns.kind !== "bar" || columns.length !== ROWS || columns.close[ROWS - 1] !== bars.close[ROWS - 1]) {
+    throw new Error("the columns read are not the bars written")
+  }
+}
+
+read()
+const runs: Array<number> = []
+for (let run = 0; run < RUNS; run++) {
+  // Each run starts from the same heap: the previous run's columns are garbage.
+  globalThis.gc?.()
+  const start = performance.now()
+  read()
+  runs.push(performance.now() - start)
+  console.log(`run ${run + 1}: ${runs[run]!.toFixed(1)} ms`)
+}
+const ms = [...runs].sort((a, b) => a - b)[RUNS >> 1]!
+const mb = bytes.length / 1024 / 1024
+
+console.log(
+  JSON.stringify({
+    bench: "csv",
+    rows: ROWS,
+    mb: Math.round(mb * 10) / 10,
+    mb_per_s: Math.round(mb / (ms / 1000)),
+    rows_per_s: Math.round(ROWS / (ms / 1000)),
+    ms: Math.round(ms),
+    runs_ms: runs.map(Math.round)
+  })
+)
