@@ -55,6 +55,8 @@ export interface BacktestConfig {
   readonly venue: MakeSimulatedVenue
   /** Equity sampling period for tick data, µs (default one minute). Bar data is sampled at every bar. */
   readonly equitySampleUs?: number
+  /** Called with the events replayed and their total every `PROGRESS_EVERY` events and at the end. */
+  readonly onProgress?: ((replayed: number, total: number) => void) | undefined
 }
 
 export interface BacktestResult {
@@ -101,7 +103,8 @@ export const run = (config: BacktestConfig): Effect.Effect<BacktestResult, Backt
       scheduler,
       tables,
       accountId,
-      equitySampleUs: config.equitySampleUs
+      equitySampleUs: config.equitySampleUs,
+      onProgress: config.onProgress
     })
     const engine = yield* Effect.try({
       try: () =>

@@ -1,81 +1,22 @@
-import { SqlClient } from "@effect/sql"
+import { Migrator, SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
 import { describe, expect, it, layer, type Vitest } from "@effect/vitest"
-import { Effect, Layer } from "effect"
-import type { BacktestReport, Stats, TradeRow } from "../report/Report"
+import { Duration, Effect, Layer } from "effect"
+import type { TradeRow } from "../report/Report"
 import * as BacktestRuns from "./BacktestRuns"
 import * as Database from "./Database"
+import { startEmbedded } from "./internal/embedded"
+import {
+  sampleReport as report,
+  sampleRun as run,
+  sampleStats as stats,
+  syntheticRun,
+  sampleTrade as trade
+} from "./internal/sampleRuns"
 import { serverLayer, serverRequired, serverSource } from "./internal/testServer"
+import { migrate, migrations, migrationsTable } from "./Migrations"
 
 type Env = BacktestRuns.BacktestRuns | Database.Database
-
-const stats = (overrides: Partial<Stats>): Stats => ({
-  start: "2020-01-02T00:00:00.000Z",
-  end: "2020-12-31T00:00:00.000Z",
-  durationDays: 364,
-  exposureTimePct: 55.5,
-  finalEquity: "110000.00",
-  peakEquity: "112000.50",
-  returnPct: 10,
-  buyAndHoldReturnPct: null,
-  annualizedReturnPct: 10.1234567,
-  annualizedVolatilityPct: 15,
-  sharpe: 0.1 + 0.2, // 0.30000000000000004: jsonb keeps every digit of a double
-  sortino: null,
-  calmar: 1.5,
-  maxDrawdownPct: 7.25,
-  avgDrawdownPct: 2,
-  maxDrawdownDurationDays: 40,
-  avgDrawdownDurationDays: 10,
-  trades: 3,
-  winRatePct: 66.66666666666667,
-  bestTradePct: 8,
-  worstTradePct: -3,
-  avgTradePct: 2.1,
-  maxTradeDurationDays: 30,
-  avgTradeDurationDays: 12,
-  profitFactor: 2.5,
-  expectancy: "3333.33",
-  sqn: 1.2,
-  fees: "12.34",
-  ...overrides
-})
-
-const trade: TradeRow = {
-  instrumentId: "SPX.SIM",
-  side: "long",
-  quantity: 10,
-  entryTs: 1_577_923_200_000_000,
-  exitTs: 1_580_601_600_000_000,
-  entryPrice: "3257.85",
-  exitPrice: "3225.52",
-  pnl: "-323.30",
-  pnlMinor: -32_330,
-  returnPct: -0.992,
-  fees: "0.00",
-  durationDays: 31
-}
-
-const report = (overrides: Partial<Stats>, trades: ReadonlyArray<TradeRow> = [trade]): BacktestReport => ({
-  stats: stats(overrides),
-  trades,
-  equity: [
-    { ts: "2020-01-02T00:00:00.000Z", equity: "100000.00", drawdownPct: 0 },
-    { ts: "2020-12-31T00:00:00.000Z", equity: "110000.00", drawdownPct: 1.75 }
-  ]
-})
-
-const run = (strategy: string, createdAt: number, overrides: Partial<BacktestRuns.BacktestRun> = {}) =>
-  ({
-    strategy,
-    strategyVersion: "0.1.0",
-    parameters: { fast: 10, slow: 30, sizing: "equity:95" },
-    data: { sources: ["prices.csv", "catalog:SPY.ARCX"], from: 1_577_923_200_000_000, to: 1_609_372_800_000_001 },
-    codeHash: "ab".repeat(32),
-    createdAt,
-    status: "completed",
-    report: report({}),
-    ...overrides
-  }) satisfies BacktestRuns.BacktestRun
 
 /** A run that failed: no report. */
 const failed = (strategy: string, createdAt: number, error: string): BacktestRuns.BacktestRun => {
@@ -83,18 +24,73 @@ const failed = (strategy: string, createdAt: number, error: string): BacktestRun
   return rest
 }
 
+/** Trades whose values a lossy column would change: long decimals, extremes of bigint and double. */
+const awkwardTrades: ReadonlyArray<TradeRow> = [
+  trade,
+  {
+    ...trade,
+    instrumentId: 'O\'Brien "quoted", {braced}\\ Ünïcødé € 😀',
+    side: "short",
+    quantity: 2 ** 53 - 1,
+    entryTs: -1,
+    exitTs: 2 ** 53 - 1,
+    entryPrice: "0.000012345678901234567890",
+    exitPrice: "123456789012345678901234567890.5",
+    pnl: "-0.10",
+    pnlMinor: -(2 ** 53 - 1),
+    returnPct: 1e-300,
+    fees: "0",
+    durationDays: 0.1 + 0.2
+  }
+]
+
 const suite = (it: Vitest.MethodsNonLive<Env, true>) => {
   it.effect("stores a run and its results and reads them back exactly", () =>
     Effect.gen(function* () {
       const runs = yield* BacktestRuns.BacktestRuns
-      const recorded = run("exact", 1_700_000_000_000_001)
+      const recorded = run("exact", 1_700_000_000_000_001, { report: report({}, awkwardTrades) })
       const id = yield* runs.record(recorded)
       expect(id).toMatch(/^[0-9a-f]{12}$/)
       const shown = yield* runs.show(id)
-      expect(shown).toEqual({ id, ...recorded })
+      expect(shown).toStrictEqual({ id, ...recorded })
       // Statistics come back in the report's order, whatever order jsonb keeps.
-      expect(Object.keys(shown.report!.stats)).toEqual(Object.keys(recorded.report.stats))
+      expect(Object.keys(shown.report!.stats)).toEqual(Object.keys(recorded.report!.stats))
       expect(shown.report!.stats.sharpe).toBe(0.30000000000000004)
+    })
+  )
+
+  it.effect("stores thousands of trades in order and curves of any length, empty included", () =>
+    Effect.gen(function* () {
+      const runs = yield* BacktestRuns.BacktestRuns
+      const big = syntheticRun({ samples: 20_000, trades: 5_000, seed: 11 })
+      expect(yield* runs.show(yield* runs.record(big))).toStrictEqual({ id: expect.any(String), ...big })
+      const empty = run("empty", 7, {
+        report: {
+          ...report({ trades: 0 }, []),
+          equity: syntheticRun({ samples: 0, trades: 0, seed: 1 }).report!.equity
+        }
+      })
+      const id = yield* runs.record(empty)
+      expect(yield* runs.show(id)).toStrictEqual({ id, ...empty })
+    })
+  )
+
+  it.effect("refuses a curve or trades that are not exact integers, storing nothing", () =>
+    Effect.gen(function* () {
+      const runs = yield* BacktestRuns.BacktestRuns
+      const curve = report().equity
+      const error = yield* runs
+        .record(
+          run("inexact", 8, { report: { ...report(), equity: { ...curve, equity: curve.equity.map((e) => e + 0.5) } } })
+        )
+        .pipe(Effect.flip)
+      expect(error).toMatchObject({ _tag: "DatabaseError", reason: "Query" })
+      expect(error.message).toMatch(/equity\[0\] = 10000000.5 is not a safe integer/)
+      const lots = yield* runs
+        .record(run("inexact", 9, { report: report({}, [trade, { ...trade, quantity: 1.5 }]) }))
+        .pipe(Effect.flip)
+      expect(lots.message).toMatch(/trades.quantity\[1\] = 1.5 is not a safe integer/)
+      expect(yield* runs.list({ limit: 10, strategy: "inexact" })).toEqual([])
     })
   )
 
@@ -158,12 +154,15 @@ const suite = (it: Vitest.MethodsNonLive<Env, true>) => {
       const missing = yield* runs.show("000000000000").pipe(Effect.flip)
       expect(missing._tag).toBe("BacktestRunNotFound")
       expect((yield* runs.compare("000000000000", "000000000000").pipe(Effect.flip))._tag).toBe("BacktestRunNotFound")
-      // PostgreSQL's jsonb refuses \u0000: the results fail after the run row went in, and the run is rolled back.
+      // PostgreSQL's text refuses \u0000: the trades fail after the run and its results went in, and all is rolled back.
       const bad = run("atomic", 5, { report: report({}, [{ ...trade, instrumentId: "A\u0000B" }]) })
       const error = yield* runs.record(bad).pipe(Effect.flip)
       expect(error).toMatchObject({ _tag: "DatabaseError", reason: "Query" })
-      const left = yield* sql<{ n: string }>`SELECT count(*) AS n FROM backtest_runs WHERE strategy = 'atomic'`
+      const left = yield* sql<{ n: string }>`
+        SELECT count(*) AS n FROM backtest_runs r JOIN backtest_results s ON s.run_id = r.id
+        WHERE r.strategy = 'atomic'`
       expect(left).toEqual([{ n: "0" }])
+      expect(yield* sql`SELECT 1 FROM backtest_runs WHERE strategy = 'atomic'`).toEqual([])
       // The same run recorded twice at the same instant has the same id: the second is refused.
       yield* runs.record(run("atomic", 6))
       expect((yield* runs.record(run("atomic", 6)).pipe(Effect.flip)).reason).toBe("Query")
@@ -192,3 +191,65 @@ if (source._tag === "None") {
     excludeTestServices: true
   })("backtest runs on a real PostgreSQL server", suite)
 }
+
+/** PGlite in memory, migrated only up to `0005`: the schema before trades and curves had their own columns. */
+const beforeMigration6 = Layer.unwrapScoped(
+  Effect.gen(function* () {
+    const { host, port } = yield* startEmbedded(undefined)
+    const client = PgClient.layer({
+      host,
+      port,
+      username: "postgres",
+      database: "postgres",
+      maxConnections: 1,
+      idleTimeout: Duration.zero
+    })
+    const { "0006_backtest_columns": _, ...older } = migrations
+    yield* Migrator.make({})({ loader: Migrator.fromRecord(older), table: migrationsTable }).pipe(
+      Effect.provide(client)
+    )
+    return client
+  })
+)
+
+layer(beforeMigration6, { timeout: "60 seconds", excludeTestServices: true })("migration 0006", (it) => {
+  it.effect("moves the jsonb trades of older runs into rows and reads their curve as empty", () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const older = run("older", 9, { report: report({ finalEquity: "1100.000" }, awkwardTrades) })
+      const { settings: _, ...rest } = older
+      yield* sql`INSERT INTO backtest_runs ${sql.insert({
+        id: "0123456789ab",
+        strategy: older.strategy,
+        strategy_version: older.strategyVersion,
+        parameters: JSON.stringify(older.parameters),
+        data_from: older.data.from,
+        data_to: older.data.to,
+        data_sources: JSON.stringify(older.data.sources),
+        code_hash: older.codeHash,
+        created_at: older.createdAt,
+        status: older.status
+      })}`
+      yield* sql`INSERT INTO backtest_results ${sql.insert({
+        run_id: "0123456789ab",
+        statistics: JSON.stringify(older.report!.stats),
+        trades: JSON.stringify(older.report!.trades),
+        equity_curve: JSON.stringify([{ ts: "2020-01-02T00:00:00.000Z", equity: "1000.000", drawdownPct: 0 }]),
+        completed_at: older.createdAt
+      })}`
+      expect((yield* migrate).map(([id]) => id)).toEqual([6])
+      const shown = yield* Effect.flatMap(BacktestRuns.make, (runs) => runs.show("0123456789ab"))
+      expect(shown).toStrictEqual({
+        id: "0123456789ab",
+        ...rest,
+        settings: {},
+        report: {
+          ...older.report!,
+          equity: { ts: new Float64Array(0), equity: new Float64Array(0), drawdownPct: new Float64Array(0) },
+          // From finalEquity's digits.
+          currencyDecimals: 3
+        }
+      })
+    })
+  )
+})

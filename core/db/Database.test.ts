@@ -14,6 +14,7 @@ const tables = [
   "audit_log",
   "backtest_results",
   "backtest_runs",
+  "backtest_trades",
   "cash_balances",
   "cash_movements",
   "deployments",
@@ -40,7 +41,8 @@ const migrationSuite = (it: Vitest.MethodsNonLive<Database.Database>) => {
         { migration_id: 2, name: "users_audit" },
         { migration_id: 3, name: "backtests" },
         { migration_id: 4, name: "deployments" },
-        { migration_id: 5, name: "static_data" }
+        { migration_id: 5, name: "static_data" },
+        { migration_id: 6, name: "backtest_columns" }
       ])
       const present = yield* sql<{ table_name: string }>`
         SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`

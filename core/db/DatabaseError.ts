@@ -7,13 +7,14 @@ import { Schema } from "effect"
 
 /**
  * A failure of the central database: starting the embedded server (`Embedded`), connecting (`Connect`), reading
- * the configuration (`Config`), migrating the schema (`Migrate`) or running a statement (`Query`).
+ * the configuration (`Config`), migrating the schema (`Migrate`), running a statement (`Query`) or reading and
+ * writing the embedded database's inbox of runs (`Inbox`).
  *
  * @since 0.1.0
  * @category errors
  */
 export class DatabaseError extends Schema.TaggedError<DatabaseError>()("DatabaseError", {
-  reason: Schema.Literal("Embedded", "Connect", "Config", "Migrate", "Query"),
+  reason: Schema.Literal("Embedded", "Connect", "Config", "Migrate", "Query", "Inbox"),
   message: Schema.String,
   cause: Schema.optional(Schema.Defect)
 }) {}

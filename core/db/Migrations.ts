@@ -12,6 +12,7 @@ import usersAudit from "./migrations/0002_users_audit"
 import backtests from "./migrations/0003_backtests"
 import deployments from "./migrations/0004_deployments"
 import staticData from "./migrations/0005_static_data"
+import backtestColumns from "./migrations/0006_backtest_columns"
 
 /** Every migration, by id and name. */
 export const migrations = {
@@ -19,7 +20,8 @@ export const migrations = {
   "0002_users_audit": usersAudit,
   "0003_backtests": backtests,
   "0004_deployments": deployments,
-  "0005_static_data": staticData
+  "0005_static_data": staticData,
+  "0006_backtest_columns": backtestColumns
 }
 
 /** The table in which the migrator records what it applied. */

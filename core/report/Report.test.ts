@@ -4,7 +4,15 @@ import { AAPL, BTCUSDT, currencies, ES } from "../../test/fixtures/instruments"
 import { Fill } from "../domain/Fill"
 import { MICROS_PER_DAY } from "../domain/Units"
 import { makeSpecs } from "../engine/InstrumentSpec"
-import { computeReport, equityCsv, formatStats, type ReportInput, reportJson, tradesCsv } from "./Report"
+import {
+  computeReport,
+  equityCsv,
+  equityCsvChunks,
+  formatStats,
+  type ReportInput,
+  reportJson,
+  tradesCsv
+} from "./Report"
 
 const specs = makeSpecs([AAPL, ES, BTCUSDT], currencies)
 const USD = currencies.find((c) => c.code === "USD")!
@@ -66,12 +74,18 @@ describe("computeReport", () => {
     expect(stats.avgDrawdownPct).toBeCloseTo(10, 10)
     expect(stats.maxDrawdownDurationDays).toBe(2)
     expect(stats.avgDrawdownDurationDays).toBe(2)
-    expect(report.equity.map((e) => [e.equity, e.drawdownPct])).toEqual([
-      ["100000.00", 0],
-      ["110000.00", 0],
-      ["99000.00", expect.closeTo(10, 10)],
-      ["121000.00", 0]
-    ])
+    expect(Array.from(report.equity.ts)).toEqual(input.equity.ts)
+    expect(Array.from(report.equity.equity)).toEqual(input.equity.equity)
+    expect(Array.from(report.equity.drawdownPct)).toEqual([0, 0, expect.closeTo(10, 10), 0])
+    expect(report.currencyDecimals).toBe(2)
+  })
+
+  it("keeps Float64Array columns without copying them", () => {
+    const ts = Float64Array.from(input.equity.ts)
+    const equity = Float64Array.from(input.equity.equity)
+    const columns = computeReport({ ...input, equity: { ts, equity, exposed: new Float64Array(4) } }).equity
+    expect(columns.ts).toBe(ts)
+    expect(columns.equity).toBe(equity)
   })
 
   it("annualizes daily returns and derives the risk ratios", () => {
@@ -242,10 +256,31 @@ describe("computeReport", () => {
     expect(intraday.exposureTimePct).toBe(75)
   })
 
-  it("refuses an empty or ragged curve", () => {
+  it("leaves a daily return from zero equity out of the moments, and a ruinous trade out of the average", () => {
+    // Daily closes 100, 0, 0, 50: returns −1, 0/0 (undefined), +∞ → the mean and deviations are undefined.
+    const ruin = computeReport({
+      ...input,
+      equity: { ts: [day(0), day(1), day(2), day(3)], equity: [100, 0, 0, 50], exposed: [1, 1, 1, 1] },
+      initialEquity: 100,
+      fills: [
+        fill("sell", 1, 10_000, 0, day(0, 15)), // short 1 @ 100.00
+        fill("buy", 1, 25_000, 0, day(1, 15)) // back @ 250.00: −150.00 on 100.00 risked, −150%
+      ]
+    }).stats
+    expect([ruin.sharpe, ruin.sortino, ruin.annualizedVolatilityPct]).toEqual([null, null, 0])
+    expect(ruin.annualizedReturnPct).toBeCloseTo(-100, 10) // 0.5 ^ (252 / 3) − 1, n counts all 3 returns
+    expect(ruin.worstTradePct).toBeCloseTo(-150, 10)
+    expect(ruin.avgTradePct).toBeNull() // a growth factor of −0.5 has no geometric mean
+    expect(ruin.expectancy).toBe("-150.00")
+  })
+
+  it("refuses an empty or ragged curve, or one not in integer units", () => {
     expect(() => computeReport({ ...input, equity: { ts: [], equity: [], exposed: [] } })).toThrow(RangeError)
     expect(() => computeReport({ ...input, equity: { ts: [1, 2], equity: [1], exposed: [0, 0] } })).toThrow(
       /differ in length/
+    )
+    expect(() => computeReport({ ...input, equity: { ts: [1, 2], equity: [1, 1.5], exposed: [0, 0] } })).toThrow(
+      /sample 1 .* not in integer units/
     )
   })
 })
@@ -257,15 +292,27 @@ describe("renderings", () => {
     const json = reportJson(report)
     expect(reportJson(computeReport(input))).toBe(json)
     const parsed = JSON.parse(json)
-    expect(Object.keys(parsed)).toEqual(["equity", "stats", "trades"])
+    expect(Object.keys(parsed)).toEqual(["run", "stats", "trades"])
+    expect(parsed.run).toBeNull()
     expect(Object.keys(parsed.stats)).toEqual(Object.keys(parsed.stats).toSorted())
     expect(Object.keys(parsed.trades[0])).toEqual(Object.keys(parsed.trades[0]).toSorted())
     expect(parsed.trades[1].returnPct).toBe(-1.836364) // −1010 / 55000 × 100 = −1.8363636…
     expect(parsed.trades[1].entryTs).toBe(day(1, 16))
     // The same report built with its keys in another order serializes to the same bytes.
-    const reordered = { trades: report.trades, equity: report.equity, stats: { ...report.stats } }
+    const reordered = { currencyDecimals: 2, trades: report.trades, equity: report.equity, stats: { ...report.stats } }
     expect(reportJson(reordered)).toBe(json)
     expect(json.endsWith("}\n")).toBe(true)
+  })
+
+  it("records what ran in the JSON as given, canonicalized", () => {
+    const run = { strategy: "sma-cross", parameters: { slow: 30, fast: 10, ratio: 1 / 3 }, data: ["a.csv"] }
+    const parsed = JSON.parse(reportJson(report, run))
+    expect(parsed.run).toEqual({
+      data: ["a.csv"],
+      parameters: { fast: 10, ratio: 0.333333, slow: 30 },
+      strategy: "sma-cross"
+    })
+    expect(Object.keys(parsed.run.parameters)).toEqual(["fast", "ratio", "slow"])
   })
 
   it("writes CSV with a header line and one row per trade or sample", () => {
@@ -285,6 +332,48 @@ describe("renderings", () => {
       "2024-01-04T21:00:00.000Z,99000.00,10",
       "2024-01-05T21:00:00.000Z,121000.00,0"
     ])
+  })
+
+  it("writes the equity CSV byte for byte as before: negative equity, µs, both sides of DST changes", () => {
+    // 2024-03-10 07:00Z is 03:00 EDT (US clocks spring forward); 2024-10-27 01:00Z is when EU clocks fall back.
+    const equity = {
+      ts: [
+        1_710_050_400_000_000, 1_710_054_000_000_000, 1_710_054_000_000_001, 1_729_990_799_999_999,
+        1_729_990_800_000_000
+      ],
+      equity: [100_000, 120_005, -4_321, -5, 7],
+      exposed: [0, 1, 1, 1, 0]
+    }
+    const cents = computeReport({ ...input, initialEquity: 100_000, equity })
+    expect(equityCsv(cents)).toBe(
+      "ts,equity,drawdownPct\n" +
+        "2024-03-10T06:00:00.000Z,1000.00,0\n" +
+        "2024-03-10T07:00:00.000Z,1200.05,0\n" +
+        "2024-03-10T07:00:00.000001Z,-43.21,103.600683\n" +
+        "2024-10-27T00:59:59.999999Z,-0.05,100.004166\n" +
+        "2024-10-27T01:00:00.000Z,0.07,99.994167\n"
+    )
+    const yen = computeReport({ ...input, baseCurrency: currencies.find((c) => c.code === "JPY")!, equity, fills: [] })
+    expect(equityCsv(yen).split("\n").slice(3, 5)).toEqual([
+      "2024-03-10T07:00:00.000001Z,-4321,103.600683",
+      "2024-10-27T00:59:59.999999Z,-5,100.004166"
+    ])
+    expect(equityCsv(cents, 0).split("\n")[2]).toBe("2024-03-10T07:00:00.000Z,120005,0")
+  })
+
+  it("streams the equity CSV in chunks of whole rows that join to the whole", () => {
+    const n = 5_000
+    const ts = Float64Array.from({ length: n }, (_, i) => T0 + i * 60_000_000)
+    const equity = Float64Array.from({ length: n }, (_, i) => 10_000_000 + ((i * 7919) % 20_001) - 10_000)
+    const long = computeReport({ ...input, equity: { ts, equity, exposed: new Float64Array(n) } })
+    const chunks = Array.from(equityCsvChunks(long))
+    expect(chunks.length).toBeGreaterThan(1)
+    for (const chunk of chunks) {
+      expect(chunk.endsWith("\n")).toBe(true)
+      expect(chunk.length).toBeLessThan(70_000)
+    }
+    expect(chunks.join("")).toBe(equityCsv(long))
+    expect(equityCsv(long).split("\n")).toHaveLength(n + 2)
   })
 
   it("formats one fixed-width line per statistic", () => {

@@ -1,6 +1,7 @@
 /**
  * The backtest report: the statistics professional backtesters print (backtesting.py, QuantStats), the round-trip
- * trades and the equity curve with its drawdown, computed with arquero from what a backtest records.
+ * trades and the equity curve with its drawdown, computed in plain loops over the columns a backtest records (a
+ * million-sample curve takes tens of milliseconds).
  *
  * Definitions (percentages are in percent, 10 means 10%; durations are in days of 86 400 s, from µs timestamps):
  * - Money stays integer minor units; floating point is used only for ratios and percentages. Money is rendered
@@ -18,14 +19,15 @@
  *   at a peak to the first sample back at it (or the last sample); max/avg drawdown are over the periods' depths,
  *   durations over their lengths (0 without any drawdown).
  * - Daily returns: the last sample of each UTC day, then the relative change between consecutive days (days
- *   without samples are skipped, as backtesting.py's `resample("D").last().dropna()`); n = number of returns.
+ *   without samples are skipped, as backtesting.py's `resample("D").last().dropna()`); n = number of returns. A
+ *   return from zero equity is undefined and left out of the moments (it still counts in n).
  * - Return = final / initial − 1. Annualized return = (final / initial)^(periodsPerYear / n) − 1 (0 when n = 0,
  *   −100 once equity is gone). Volatility = sample stdev of daily returns × √periodsPerYear (0 when n < 2).
  * - Sharpe = mean(r − rf/periodsPerYear) / stdev(r) × √periodsPerYear. Sortino = the same mean over the downside
  *   deviation √(Σ min(r − rf/periodsPerYear, 0)² / n) (QuantStats). Calmar = annualized return / max drawdown.
- * - Win rate = share of trades with pnl > 0. Avg. trade = geometric mean of trade returns (backtesting.py).
- *   Profit factor = gross profit / gross loss. Expectancy = mean trade pnl (money, half-even). SQN = √trades ×
- *   mean(pnl) / stdev(pnl).
+ * - Win rate = share of trades with pnl > 0. Avg. trade = geometric mean of trade returns (backtesting.py), `null`
+ *   once a trade lost all it risked or more. Profit factor = gross profit / gross loss. Expectancy = mean trade
+ *   pnl (money, half-even). SQN = √trades × mean(pnl) / stdev(pnl).
  * - `null` where a statistic is undefined: no trades, no losing trade (profit factor), zero or missing deviation,
  *   no drawdown (Calmar), no benchmark.
  *
@@ -34,15 +36,14 @@
 import type { Currency } from "../domain/Currency"
 import * as Decimal from "../domain/Decimal"
 import type { Fill } from "../domain/Fill"
-import { increments } from "../domain/Instrument"
-import { mulDivRound } from "../domain/SafeInt"
 import { formatTimestamp, MICROS_PER_DAY, timestamp } from "../domain/Units"
 import type { InstrumentSpecs } from "../engine/InstrumentSpec"
 import { analyzeCurve } from "./internal/equityCurve"
-import { type RoundTrip, roundTrips } from "./internal/roundTrips"
-import { tradeDurationDays, tradeReturnPct, tradeStats } from "./internal/tradeStats"
+import { roundTrips } from "./internal/roundTrips"
+import { tradeRows } from "./internal/tradeRows"
+import { tradeStats } from "./internal/tradeStats"
 
-export { equityCsv, formatStats, reportJson, statKeys, tradesCsv } from "./internal/render"
+export { equityCsv, equityCsvChunks, formatStats, reportJson, statKeys, tradesCsv } from "./internal/render"
 
 /** What a backtest records, in exact units. */
 export interface ReportInput {
@@ -50,7 +51,10 @@ export interface ReportInput {
   readonly specs: InstrumentSpecs
   /** Minor units of `baseCurrency`. */
   readonly initialEquity: number
-  /** `exposed` is 1 when any position is open at that sample, else 0. */
+  /**
+   * In time order; timestamps and equity are safe integers. `exposed` is 1 when any position is open at that sample,
+   * else 0. Float64Arrays are kept as the report's columns, not copied.
+   */
   readonly equity: {
     readonly ts: ArrayLike<number>
     readonly equity: ArrayLike<number>
@@ -114,16 +118,31 @@ export interface TradeRow {
   durationDays: number
 }
 
-/** Stats, trades in the order they closed, and the equity curve with ISO timestamps. */
+/**
+ * The equity curve as columns, one entry per sample: µs timestamps and equity in minor units of the base currency
+ * (safe integers both), drawdown from the running peak in percent.
+ */
+export interface EquityCurve {
+  readonly ts: Float64Array
+  readonly equity: Float64Array
+  readonly drawdownPct: Float64Array
+}
+
+/** Stats, trades in the order they closed, and the equity curve. */
 export interface BacktestReport {
   readonly stats: Stats
   readonly trades: ReadonlyArray<TradeRow>
-  readonly equity: ReadonlyArray<{ ts: string; equity: string; drawdownPct: number }>
+  readonly equity: EquityCurve
+  /** Minor digits of the base currency (`Currency.decimals`): how `equity.equity` is rendered as money. */
+  readonly currencyDecimals: number
 }
 
+/** What ran (strategy, parameters, data, settings), as the caller records it: JSON-like values. */
+export type RunRecord = { readonly [key: string]: unknown }
+
 /**
- * Computes the report; throws a `RangeError` for an empty or ragged equity curve, a fill of an unknown
- * instrument or of one not quoted in the base currency.
+ * Computes the report; throws a `RangeError` for an empty or ragged equity curve, one with a timestamp or equity
+ * that is not a safe integer, a fill of an unknown instrument or of one not quoted in the base currency.
  */
 export const computeReport = (input: ReportInput): BacktestReport => {
   const periodsPerYear = input.periodsPerYear ?? 252
@@ -131,9 +150,9 @@ export const computeReport = (input: ReportInput): BacktestReport => {
   const curve = analyzeCurve(input.equity, (input.riskFreeRate ?? 0) / periodsPerYear)
   const { trades, fees } = roundTrips(input.specs, input.baseCurrency.code, input.fills)
   const tradeAgg = tradeStats(trades)
-  const first = curve.ts[0] ?? 0
-  const last = curve.ts[curve.ts.length - 1] ?? 0
-  const finalEquity = curve.equity[curve.equity.length - 1] ?? input.initialEquity
+  const first = curve.ts[0]!
+  const last = curve.ts[curve.ts.length - 1]!
+  const finalEquity = curve.equity[curve.equity.length - 1]!
   const growth = finalEquity / input.initialEquity
   const { count, meanExcess, stdev, downside } = curve.daily
   const annualized = count === 0 ? 0 : growth <= 0 ? -1 : growth ** (periodsPerYear / count) - 1
@@ -161,12 +180,9 @@ export const computeReport = (input: ReportInput): BacktestReport => {
       expectancy: tradeAgg.expectancy === null ? null : Decimal.fromUnits(tradeAgg.expectancy, money),
       fees: Decimal.fromUnits(fees, money)
     },
-    trades: trades.map(tradeRow),
-    equity: curve.ts.map((ts, i) => ({
-      ts: formatTimestamp(timestamp(ts)),
-      equity: Decimal.fromUnits(curve.equity[i] ?? 0, money),
-      drawdownPct: curve.drawdownPct[i] ?? 0
-    }))
+    trades: tradeRows(trades),
+    equity: { ts: curve.ts, equity: curve.equity, drawdownPct: curve.drawdownPct },
+    currencyDecimals: input.baseCurrency.decimals
   }
 }
 
@@ -178,37 +194,4 @@ const buyAndHold = (benchmark: ReportInput["benchmark"]): number | null => {
   if (prices === undefined || prices.length === 0) return null
   const first = prices[0] ?? 0
   return first <= 0 ? null : ((prices[prices.length - 1] ?? first) / first - 1) * 100
-}
-
-/** Digits shown beyond the tick when an average price falls between ticks. */
-const EXTRA_PRICE_DIGITS = 4
-
-/** The lot-weighted average price `priceLots / lots` ticks as a decimal, trailing zeros beyond the tick trimmed. */
-const averagePrice = (priceLots: number, lots: number, tick: Decimal.Increment): string => {
-  if (priceLots % lots === 0) return Decimal.fromUnits(priceLots / lots, tick)
-  const fine = { ...tick, scale: tick.scale + EXTRA_PRICE_DIGITS }
-  const text = Decimal.fromUnits(mulDivRound(priceLots, 10 ** EXTRA_PRICE_DIGITS, 1, lots), fine)
-  const point = text.indexOf(".")
-  let end = text.length
-  while (end > point + 1 + tick.scale && text[end - 1] === "0") end--
-  return text.slice(0, end)
-}
-
-const tradeRow = (trade: RoundTrip): TradeRow => {
-  const { tick } = increments(trade.spec.instrument)
-  const money = Decimal.minorIncrement(trade.spec.currency.decimals)
-  return {
-    instrumentId: trade.spec.instrument.id,
-    side: trade.side,
-    quantity: trade.quantity,
-    entryTs: trade.entryTs,
-    exitTs: trade.exitTs,
-    entryPrice: averagePrice(trade.entryPriceLots, trade.quantity, tick),
-    exitPrice: averagePrice(trade.exitPriceLots, trade.quantity, tick),
-    pnl: Decimal.fromUnits(trade.pnl, money),
-    pnlMinor: trade.pnl,
-    returnPct: tradeReturnPct(trade),
-    fees: Decimal.fromUnits(trade.fees, money),
-    durationDays: tradeDurationDays(trade)
-  }
 }

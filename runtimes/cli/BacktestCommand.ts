@@ -1,17 +1,15 @@
 /**
  * `meridian backtest`: load market data files, pick a strategy by name or by path, run it through the simulated
- * venue and print (and optionally write) the report.
+ * venue, print (and optionally write) the report and store the run. The options are here; the work is in
+ * `BacktestHandlers.ts`, loaded when the command runs.
  *
  * @since 0.1.0
  */
 import { Command, Options } from "@effect/cli"
-import { FileSystem, Path } from "@effect/platform"
-import { Console, Effect, HashMap, Option } from "effect"
-import { BacktestError } from "../../core/backtest/Backtest"
-import * as Sizing from "../../core/strategy/Sizing"
-import { fixedLatency, noFees, noSlippage, notionalFractionFee } from "../../plugins/connector-sim/src/index"
-import { runBacktestJob, storeRun } from "./BacktestJob"
-import { databaseOptions, runsLayer } from "./RunsCommand"
+import { databaseOptions } from "./DatabaseOptions"
+import { lazy } from "./lazy"
+
+const handlers = lazy(() => import("./BacktestHandlers"))
 
 const strategy = Options.text("strategy").pipe(
   Options.withDescription("a built-in strategy (sma-cross) or the path of a TypeScript file exporting one")
@@ -70,97 +68,37 @@ const noStore = Options.boolean("no-store").pipe(
   Options.withDescription("do not store the run in the central database")
 )
 
-/** An ISO date or date-time (UTC unless it says otherwise) as µs since the epoch. */
-const micros = (flag: string, text: Option.Option<string>): Effect.Effect<number | undefined, BacktestError> => {
-  if (Option.isNone(text)) return Effect.succeed(undefined)
-  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text.value) ? `${text.value}T00:00:00Z` : text.value)
-  return Number.isNaN(ms)
-    ? Effect.fail(new BacktestError({ reason: "Config", message: `${flag} ${text.value} is not an ISO date` }))
-    : Effect.succeed(ms * 1000)
+const config = {
+  strategy,
+  data,
+  instrument,
+  param,
+  cash,
+  currency,
+  tickSize,
+  lotSize,
+  timezone,
+  commission,
+  fill,
+  sizing,
+  accountKind,
+  latencyUs,
+  seed,
+  history,
+  from,
+  to,
+  out,
+  noStore,
+  ...databaseOptions
 }
 
-export const backtest = Command.make(
-  "backtest",
-  {
-    strategy,
-    data,
-    instrument,
-    param,
-    cash,
-    currency,
-    tickSize,
-    lotSize,
-    timezone,
-    commission,
-    fill,
-    sizing,
-    accountKind,
-    latencyUs,
-    seed,
-    history,
-    from,
-    to,
-    out,
-    noStore,
-    ...databaseOptions
-  },
-  (o) =>
-    Effect.gen(function* () {
-      if (o.data.length === 0)
-        return yield* new BacktestError({ reason: "Config", message: "give at least one --data file" })
-      const params = Object.fromEntries(
-        HashMap.toEntries(Option.getOrElse(o.param, () => HashMap.empty<string, string>()))
-      )
-      if (Option.isSome(o.sizing)) {
-        if (Sizing.parse(o.sizing.value) === undefined) {
-          return yield* new BacktestError({
-            reason: "Config",
-            message: `--sizing ${o.sizing.value}: expected qty:<lots>, notional:<minor units> or equity:<percent 0-100>[@fill]`
-          })
-        }
-        params.sizing = o.sizing.value
-      }
-      const fees =
-        o.commission === "0"
-          ? noFees
-          : yield* Effect.try({
-              try: () => notionalFractionFee(o.commission),
-              catch: () =>
-                new BacktestError({
-                  reason: "Config",
-                  message: `--commission ${o.commission} is not a decimal fraction`
-                })
-            })
-      const range = yield* Effect.all({ from: micros("--from", o.from), to: micros("--to", o.to) })
-      const outcome = yield* runBacktestJob({
-        historyDir: o.history,
-        ...(range.from !== undefined && { from: range.from }),
-        ...(range.to !== undefined && { to: range.to }),
-        strategy: o.strategy,
-        data: o.data,
-        instruments: o.instrument,
-        params,
-        cash: o.cash,
-        currency: o.currency,
-        tickSize: o.tickSize,
-        lotSize: o.lotSize,
-        ...(Option.isSome(o.timezone) && { timezone: o.timezone.value }),
-        accountKind: o.accountKind,
-        venue: { barFill: o.fill, fees, latency: fixedLatency(o.latencyUs), slippage: noSlippage, seed: o.seed }
-      })
-      yield* Console.log(outcome.table)
-      if (Option.isSome(o.out)) {
-        const fs = yield* FileSystem.FileSystem
-        const path = yield* Path.Path
-        yield* fs.makeDirectory(o.out.value, { recursive: true })
-        for (const [name, text] of Object.entries(outcome.files)) {
-          yield* fs.writeFileString(path.join(o.out.value, name), text)
-        }
-        yield* Console.log(`wrote ${Object.keys(outcome.files).join(", ")} to ${o.out.value}`)
-      }
-      if (!o.noStore) {
-        const id = yield* storeRun(outcome.run).pipe(Effect.provide(runsLayer(o)))
-        yield* Console.log(`run ${id} stored`)
-      }
-    })
-).pipe(Command.withDescription("Backtest a strategy on market data files"))
+/** The parsed options of `meridian backtest`. */
+export type BacktestOptions = Command.Command.ParseConfig<typeof config>
+
+export const backtest = Command.make("backtest", config, (o) => handlers((h) => h.backtest(o))).pipe(
+  Command.withDescription("Backtest a strategy on market data files")
+)
+
+export const demo = Command.make("demo", {}, () => handlers((h) => h.demo)).pipe(
+  Command.withDescription("Run the demo on embedded defaults: a backtest on real S&P 500 data")
+)

@@ -7,22 +7,22 @@
  */
 import { createHash } from "node:crypto"
 import { FileSystem, Path } from "@effect/platform"
-import { Clock, Effect, Either, ParseResult, Schema } from "effect"
-import { BacktestError, run } from "../../core/backtest/Backtest"
+import { Effect, Either, ParseResult, Schema } from "effect"
+import { BacktestError, run as runBacktest } from "../../core/backtest/Backtest"
 import type { Columns } from "../../core/data/Columns"
-import { kindOfHeader, readBarsCsv, readQuotesCsv, readTradesCsv } from "../../core/data/Csv"
-import { type BacktestRun, BacktestRuns } from "../../core/db/BacktestRuns"
+import { readMarketDataCsv } from "../../core/data/Csv"
+import type { BacktestRun } from "../../core/db/BacktestRuns"
 import * as Decimal from "../../core/domain/Decimal"
 import type { InstrumentId } from "../../core/domain/Ids"
-import { makeSpecs } from "../../core/engine/InstrumentSpec"
-import { loadCatalogData } from "../../core/history/History"
-import { computeReport, equityCsv, formatStats, reportJson, tradesCsv } from "../../core/report/Report"
+import { type InstrumentSpec, makeSpecs } from "../../core/engine/InstrumentSpec"
+import { computeReport, equityCsvChunks, formatStats, reportJson, tradesCsv } from "../../core/report/Report"
 import { StaticData } from "../../core/services/StaticData"
 import { type AnyStrategy, isStrategy } from "../../core/strategy/Strategy"
 import { type FeeModel, type LatencyModel, SimVenue, type SlippageModel } from "../../plugins/connector-sim/src/index"
 import smaCrossPackage from "../../plugins/strategy-sma-cross/package.json" with { type: "json" }
 import smaCross from "../../plugins/strategy-sma-cross/src/index"
 import { resolveInstrument } from "./Instruments"
+import { importStrategyFile } from "./StrategyFile"
 
 /** A strategy and where its code comes from: a plugin package (its folder and version) or a file. */
 interface LoadedStrategy {
@@ -68,11 +68,16 @@ export interface BacktestJob {
     readonly slippage: SlippageModel
     readonly seed: number
   }
+  /** What ran beyond the strategy, as recorded with the run: units, account, fill, fee and venue settings. */
+  readonly settings: Readonly<Record<string, unknown>>
+  /** Progress of the replay (events replayed, total). */
+  readonly onProgress?: ((replayed: number, total: number) => void) | undefined
 }
 
 export interface BacktestOutcome {
   readonly table: string
-  readonly files: Readonly<Record<string, string>>
+  /** Files of the report by name, each rendered on demand as chunks of text to write in turn. */
+  readonly files: Readonly<Record<string, () => Iterable<string>>>
   /** What ran and its report, ready to store (all but the time it is stored at). */
   readonly run: Omit<BacktestRun, "createdAt" | "status">
 }
@@ -91,9 +96,8 @@ const loadStrategy = (name: string): Effect.Effect<LoadedStrategy, BacktestError
       return yield* configError(`unknown strategy ${name}; built in: ${Object.keys(builtIn).join(", ")}`)
     }
     const path = yield* Path.Path
-    const url = yield* path.toFileUrl(path.resolve(name)).pipe(Effect.mapError(() => configError(`bad path ${name}`)))
     const module = yield* Effect.tryPromise({
-      try: () => import(url.href) as Promise<Record<string, unknown>>,
+      try: () => importStrategyFile(path.resolve(name)),
       catch: (e) => configError(`cannot load ${name}: ${e instanceof Error ? e.message : String(e)}`)
     })
     const found = [module.default, module.strategy, ...Object.values(module)].find(isStrategy)
@@ -127,22 +131,11 @@ const codeHash = (origin: LoadedStrategy["origin"]) =>
     return hash.digest("hex")
   }).pipe(Effect.mapError((e) => configError(`cannot hash the strategy's code: ${e.message}`)))
 
-const readColumns = (
-  text: string,
-  file: string,
-  spec: Parameters<typeof readBarsCsv>[1]["spec"],
-  timezone: string | undefined
-) => {
-  const options = { file, spec, timezone: timezone ?? spec.instrument.timezone }
-  const kind = kindOfHeader(text.split(/\r?\n/, 1)[0] ?? "")
-  const read: Either.Either<Columns, { readonly message: string }> =
-    kind === "bar"
-      ? readBarsCsv(text, options)
-      : kind === "quote"
-        ? readQuotesCsv(text, options)
-        : readTradesCsv(text, options)
-  return Either.mapLeft(read, (e) => configError(e.message))
-}
+/** A CSV file's bars, quotes or trades (whichever its header says) of `spec`, from its bytes. */
+const readColumns = (bytes: Uint8Array, file: string, spec: InstrumentSpec, timezone: string | undefined) =>
+  Either.mapLeft(readMarketDataCsv(bytes, { file, spec, timezone: timezone ?? spec.instrument.timezone }), (e) =>
+    configError(e.message)
+  )
 
 const rejected = (reasons: Readonly<Record<string, number>>): string => {
   const entries = Object.entries(reasons)
@@ -202,12 +195,14 @@ export const runBacktestJob = (job: BacktestJob) =>
     const indexOf = (id: string) => specs.byId.get(id as InstrumentId)!.index
     const data = (yield* Effect.forEach(sources, (source) =>
       source.kind === "file"
-        ? fs.readFileString(source.file).pipe(
+        ? fs.readFile(source.file).pipe(
             Effect.mapError((e) => configError(`cannot read ${source.file}: ${e.message}`)),
-            Effect.flatMap((text) => readColumns(text, source.file, specs.list[indexOf(source.id)]!, job.timezone)),
+            Effect.flatMap((bytes) => readColumns(bytes, source.file, specs.list[indexOf(source.id)]!, job.timezone)),
             Effect.map((columns) => [columns])
           )
-        : loadCatalogData(job.historyDir, source.ids, job.from, job.to).pipe(
+        : // The history (and DuckDB with it) loads only for a backtest that replays it.
+          Effect.promise(() => import("../../core/history/History")).pipe(
+            Effect.flatMap((history) => history.loadCatalogData(job.historyDir, source.ids, job.from, job.to)),
             Effect.mapError((e) => configError(`history ${job.historyDir}: ${e.message}`)),
             // The history indexes instruments by their place in `source.ids`; the run by its own list.
             Effect.map((sets) => sets.map((columns) => reindex(columns, source.ids.map(indexOf))))
@@ -219,7 +214,7 @@ export const runBacktestJob = (job: BacktestJob) =>
       configError(`--cash ${job.cash}: ${e.message}`)
     )
     if (deposit <= 0) return yield* configError(`--cash ${job.cash}: the initial deposit must be positive`)
-    const result = yield* run({
+    const result = yield* runBacktest({
       instruments,
       currencies,
       fxRates: staticData.fxRates(data[0]?.ts[0]),
@@ -227,7 +222,8 @@ export const runBacktestJob = (job: BacktestJob) =>
       strategyId: strategy.id,
       strategy: strategy.program(params),
       account: { id: "backtest", kind: job.accountKind, baseCurrency: currency.code, deposit },
-      venue: (venueSpecs, report) => new SimVenue({ specs: venueSpecs, ...job.venue, report })
+      venue: (venueSpecs, report) => new SimVenue({ specs: venueSpecs, ...job.venue, report }),
+      onProgress: job.onProgress
     })
     const report = computeReport({
       baseCurrency: result.baseCurrency,
@@ -243,24 +239,21 @@ export const runBacktestJob = (job: BacktestJob) =>
     )
     const firsts = data.filter((columns) => columns.length > 0).map((columns) => columns.ts[0]!)
     const lasts = data.filter((columns) => columns.length > 0).map((columns) => columns.ts[columns.length - 1]!)
+    const run = {
+      strategy: strategy.id,
+      strategyVersion: origin.kind === "package" ? origin.version : "local",
+      parameters: parameters as Record<string, unknown>,
+      data: { sources: job.data, from: Math.min(...firsts), to: Math.max(...lasts) },
+      codeHash: yield* codeHash(origin),
+      settings: job.settings
+    }
     return {
       table: `${summary}\n\n${formatStats(report.stats)}`,
-      files: { "report.json": reportJson(report), "trades.csv": tradesCsv(report), "equity.csv": equityCsv(report) },
-      run: {
-        strategy: strategy.id,
-        strategyVersion: origin.kind === "package" ? origin.version : "local",
-        parameters: parameters as Record<string, unknown>,
-        data: { sources: job.data, from: Math.min(...firsts), to: Math.max(...lasts) },
-        codeHash: yield* codeHash(origin),
-        report
-      }
+      files: {
+        "report.json": () => [reportJson(report, run)],
+        "trades.csv": () => [tradesCsv(report)],
+        "equity.csv": () => equityCsvChunks(report)
+      },
+      run: { ...run, report }
     } satisfies BacktestOutcome
-  })
-
-/** Store a completed run, stamped with the time from `Clock` (µs); returns its id. */
-export const storeRun = (run: BacktestOutcome["run"]) =>
-  Effect.gen(function* () {
-    const runs = yield* BacktestRuns
-    const createdAt = Number((yield* Clock.currentTimeNanos) / 1000n)
-    return yield* runs.record({ ...run, createdAt, status: "completed" })
   })

@@ -1,59 +1,20 @@
 /**
- * The `meridian` command line. Platform-free: each runtime's `main` provides its platform layer.
+ * The `meridian` command line. Platform-free: each runtime's `main` provides its platform layer. Commands load
+ * what they run when they run (`lazy`), so that starting the process costs only the parsing of its arguments.
  *
  * @since 0.1.0
  */
-
-import { createRequire } from "node:module"
 import { Command, Options } from "@effect/cli"
-import { Console, Effect, Layer, Option } from "effect"
-import * as StaticDataStore from "../../core/db/StaticDataStore"
-import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
+import { Console, Effect } from "effect"
 import packageJson from "../../package.json" with { type: "json" }
-import { fixedLatency, noSlippage, notionalFractionFee } from "../../plugins/connector-sim/src/index"
 import { plugin } from "../../registry/src/Cli"
-import { backtest } from "./BacktestCommand"
-import { runBacktestJob, storeRun } from "./BacktestJob"
+import { backtest, demo } from "./BacktestCommand"
+import { databaseOptions } from "./DatabaseOptions"
 import { data } from "./DataCommand"
-import { databaseLayer, databaseOptions, runs, runsLayer } from "./RunsCommand"
+import { lazy } from "./lazy"
+import { runs } from "./RunsCommand"
 
-/** Real daily S&P 500 bars (2000-2020) shipped by the vega-datasets package beside its build. */
-const sp500 = () => {
-  const main = createRequire(import.meta.url).resolve("vega-datasets")
-  return main.replace(/build[/\\][^/\\]+$/, "data/sp500-2000.csv")
-}
-
-const demo = Command.make("demo", {}, () =>
-  Effect.gen(function* () {
-    yield* Console.log("Meridian demo: SMA crossover (10/30, long-only) on S&P 500 daily bars 2000-2020, 0.1% fees\n")
-    const outcome = yield* runBacktestJob({
-      strategy: "sma-cross",
-      data: [sp500()],
-      instruments: ["SPX.SIM"],
-      params: { fast: "10", slow: "30" },
-      cash: "100000",
-      currency: "USD",
-      tickSize: "0.01",
-      lotSize: "1",
-      timezone: "America/New_York",
-      accountKind: "cash",
-      historyDir: ".meridian/history",
-      venue: {
-        barFill: "next-open",
-        fees: notionalFractionFee("0.001"),
-        latency: fixedLatency(0),
-        slippage: noSlippage,
-        seed: 1
-      }
-    })
-    yield* Console.log(outcome.table)
-    const id = yield* storeRun(outcome.run).pipe(Effect.provide(runsLayer(defaultDatabase)))
-    yield* Console.log(`run ${id} stored`)
-  })
-).pipe(Command.withDescription("Run the demo on embedded defaults: a backtest on real S&P 500 data"))
-
-/** `DATABASE_URL`, else the embedded database in `.meridian/db`. */
-const defaultDatabase = { db: Option.none(), dbDir: ".meridian/db" }
+const staticHandlers = lazy(() => import("./StaticHandlers"))
 
 const staticLoad = Command.make(
   "load",
@@ -64,13 +25,7 @@ const staticLoad = Command.make(
       Options.withDescription("folder of the static data files (default: the set shipped with Meridian)")
     )
   },
-  (o) =>
-    Effect.gen(function* () {
-      const set = yield* Option.match(o.dir, { onNone: () => StaticDataSet.loadShipped, onSome: StaticDataSet.load })
-      const store = yield* StaticDataStore.StaticDataStore
-      const written = yield* store.load(set)
-      yield* Console.log(`loaded ${written} static data entries into the central database`)
-    }).pipe(Effect.provide(Layer.provide(StaticDataStore.layer, databaseLayer(o))))
+  (o) => staticHandlers((h) => h.load(o))
 ).pipe(Command.withDescription("Load a static data set into the central database (an upsert)"))
 
 const staticData = Command.make("static").pipe(
@@ -92,18 +47,21 @@ export const command = Command.make("meridian").pipe(
 
 const runCommand = Command.run(command, { name: "meridian", version: packageJson.version })
 
+/** Errors a user can mend, by tag: each prints one line. */
+const USER_ERRORS = new Set([
+  "BacktestError",
+  "StaticDataError",
+  "HistoryError",
+  "DatabaseError",
+  "BacktestRunNotFound"
+])
+
+const isUserError = (error: unknown): error is { readonly message: string } =>
+  typeof error === "object" && error !== null && "_tag" in error && USER_ERRORS.has(String(error._tag))
+
 /** Run the CLI; a user error prints one line and sets a failing exit code instead of a stack trace. */
 export const run = (argv: ReadonlyArray<string>) =>
-  runCommand(argv).pipe(
-    Effect.provide(StaticDataSet.layerShipped),
-    Effect.catchTags({
-      BacktestError: (error) => fail(error.message),
-      StaticDataError: (error) => fail(error.message),
-      HistoryError: (error) => fail(error.message),
-      DatabaseError: (error) => fail(error.message),
-      BacktestRunNotFound: (error) => fail(error.message)
-    })
-  )
+  runCommand(argv).pipe(Effect.catchAll((error) => (isUserError(error) ? fail(error.message) : Effect.fail(error))))
 
 const fail = (message: string) =>
   Console.error(`meridian: ${message}`).pipe(

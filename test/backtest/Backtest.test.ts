@@ -121,7 +121,8 @@ describe("Backtest", () => {
         timezone: "America/New_York",
         accountKind: "cash" as const,
         historyDir: ".meridian/history",
-        venue: { barFill: "next-open" as const, fees: noFees, latency: fixedLatency(0), slippage: noSlippage, seed: 1 }
+        venue: { barFill: "next-open" as const, fees: noFees, latency: fixedLatency(0), slippage: noSlippage, seed: 1 },
+        settings: {}
       }
       const outcome = yield* runBacktestJob(job)
       expect(outcome.table).toMatch(/buy-and-hold on SPX.SIM: 5105 events, 1 orders, 1 fills/)

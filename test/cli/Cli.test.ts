@@ -144,4 +144,56 @@ describe("meridian CLI (a real process)", () => {
     expect(missing.code).toBe(1)
     expect(missing.stderr).toBe("meridian: no backtest run 000000000000\n")
   })
+
+  it("checks the database before the backtest runs: an unreachable server fails at once, in one line", async () => {
+    const started = performance.now()
+    const result = await meridian(
+      "backtest",
+      "--strategy",
+      "sma-cross",
+      "--data",
+      sp500Path,
+      "--db",
+      "postgres://meridian@127.0.0.1:1/meridian"
+    )
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toMatch(/^meridian: cannot store the run: [^\n]+\n$/)
+    // Generous for a loaded machine; the backtest itself never ran.
+    expect(performance.now() - started).toBeLessThan(30_000)
+  })
+
+  it("loads a strategy file kept outside the project, bundled with what it imports", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "meridian-strategy-"))
+    const file = join(dir, "buy-once.ts")
+    writeFileSync(
+      file,
+      [
+        `import { Effect, Schema } from "effect"`,
+        `import { Accounts } from "@meridian/core/services/Accounts"`,
+        `import { MarketData } from "@meridian/core/services/MarketData"`,
+        `import * as Strategy from "@meridian/core/strategy/Strategy"`,
+        `export default Strategy.make({`,
+        `  id: "buy-once", description: "buy once",`,
+        `  params: Schema.Struct({ lots: Schema.Int }),`,
+        `  program: ({ lots }) => Effect.gen(function* () {`,
+        `    const md = yield* MarketData; const accounts = yield* Accounts; let done = false`,
+        `    yield* md.subscribe(md.instruments[0]!.id, { onBar: () => { if (!done) { done = true; accounts.submit({ instrumentId: md.instruments[0]!.id, side: "buy", type: "market", quantity: lots, timeInForce: "GTC" }) } } })`,
+        `  })`,
+        `})`
+      ].join("\n")
+    )
+    const result = await meridian(
+      "backtest",
+      "--strategy",
+      file,
+      "--data",
+      sp500Path,
+      "--param",
+      "lots=5",
+      "--no-store"
+    )
+    expect(result.stderr).toBe("")
+    expect(result.stdout).toMatch(/buy-once on SP500-2000.SIM: 5105 events, 1 orders, 1 fills/)
+  })
 })

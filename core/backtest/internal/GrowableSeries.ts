@@ -29,7 +29,8 @@ export class GrowableSeries {
     this.data[this.size - 1] = value
   }
 
-  toArray(): Float64Array {
-    return this.data.slice(0, this.size)
+  /** The values pushed so far, without a copy: a view that a later `push` may leave behind. */
+  values(): Float64Array {
+    return this.data.subarray(0, this.size)
   }
 }

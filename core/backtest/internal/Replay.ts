@@ -19,6 +19,8 @@ import { GrowableSeries } from "./GrowableSeries"
 import type { HandlerTables } from "./Ports"
 
 const DEFAULT_SAMPLE_US = 60_000_000
+/** Events between two progress reports, a power of two minus one for a mask. */
+const PROGRESS_MASK = 0xffff
 
 export interface ReplayOptions {
   readonly data: ReadonlyArray<Columns>
@@ -28,6 +30,21 @@ export interface ReplayOptions {
   readonly tables: HandlerTables
   readonly accountId: AccountId
   readonly equitySampleUs: number | undefined
+  readonly onProgress: ((replayed: number, total: number) => void) | undefined
+}
+
+/**
+ * At most the equity samples a replay of `data` takes: one per bar, one per sampling period of ticks (bounded by
+ * their count), and the last one at the end.
+ */
+const expectedSamples = (data: ReadonlyArray<Columns>, sampleUs: number): number => {
+  let samples = 2
+  for (const columns of data) {
+    if (columns.length === 0) continue
+    const spanUs = columns.ts[columns.length - 1]! - columns.ts[0]!
+    samples += columns.kind === "bar" ? columns.length : Math.min(columns.length, Math.ceil(spanUs / sampleUs) + 1)
+  }
+  return samples
 }
 
 export class Replay {
@@ -39,10 +56,10 @@ export class Replay {
   private orders = 0
   private rejections = 0
   private readonly rejectionReasons = new Map<string, number>()
-  private readonly equityTs = new GrowableSeries()
-  private readonly equity = new GrowableSeries()
-  private readonly exposed = new GrowableSeries()
-  private readonly benchmarkPrice = new GrowableSeries()
+  private readonly equityTs: GrowableSeries
+  private readonly equity: GrowableSeries
+  private readonly exposed: GrowableSeries
+  private readonly benchmarkPrice: GrowableSeries
   private readonly lastPrice: Float64Array
   private readonly ids: ReadonlyArray<InstrumentId>
   private readonly sampleUs: number
@@ -83,6 +100,12 @@ export class Replay {
     this.lastPrice = new Float64Array(options.specs.list.length).fill(Number.NaN)
     this.ids = options.specs.list.map((s) => s.instrument.id)
     this.sampleUs = options.equitySampleUs ?? DEFAULT_SAMPLE_US
+    // Sized for the samples the data can give, so that a long run never copies its curve to grow it.
+    const samples = expectedSamples(options.data, this.sampleUs)
+    this.equityTs = new GrowableSeries(samples)
+    this.equity = new GrowableSeries(samples)
+    this.exposed = new GrowableSeries(samples)
+    this.benchmarkPrice = new GrowableSeries(samples)
   }
 
   attach(engine: AccountsEngine, venue: SimulatedVenue): void {
@@ -107,7 +130,7 @@ export class Replay {
   }
 
   run(): void {
-    const { data, clock } = this.options
+    const { data, clock, onProgress } = this.options
     // One source is already in time order: read it directly instead of through a merged timeline.
     const single = data.length === 1 ? data[0] : undefined
     const timeline: Timeline | undefined = single === undefined ? mergeByTime(data) : undefined
@@ -140,16 +163,18 @@ export class Replay {
       if (ts >= this.nextSample) this.sample(ts, columns.kind === "bar")
       // Handlers may have started timers.
       nextTimer = clock.nextTimer()
+      if ((i & PROGRESS_MASK) === PROGRESS_MASK && onProgress !== undefined) onProgress(i + 1, length)
     }
     this.processed = length
+    onProgress?.(length, length)
     this.fireTimers(clock.now)
     this.sample(clock.now, true)
   }
 
   result() {
     return {
-      equity: { ts: this.equityTs.toArray(), equity: this.equity.toArray(), exposed: this.exposed.toArray() },
-      benchmark: { ts: this.equityTs.toArray(), price: this.benchmarkPrice.toArray() },
+      equity: { ts: this.equityTs.values(), equity: this.equity.values(), exposed: this.exposed.values() },
+      benchmark: { ts: this.equityTs.values(), price: this.benchmarkPrice.values() },
       fills: this.fills,
       events: this.processed,
       orders: this.orders,

@@ -171,7 +171,7 @@ export const makeStore = (
 
     const importCsv = (options: ImportCsvOptions) =>
       Effect.gen(function* () {
-        const text = yield* fs.readFileString(options.path).pipe(Effect.mapError(ioError(`reading ${options.path}`)))
+        const text = yield* fs.readFile(options.path).pipe(Effect.mapError(ioError(`reading ${options.path}`)))
         const read = {
           file: path.basename(options.path),
           spec: options.spec,

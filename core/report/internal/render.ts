@@ -2,19 +2,9 @@
  * Renderings of a report: a terminal table, CSV and canonical JSON. Every number is rounded to the same fixed
  * decimals so that two identical runs give byte-identical files.
  */
-import { Either } from "effect"
-import * as Decimal from "../../domain/Decimal"
-import type { BacktestReport, Stats, TradeRow } from "../Report"
-
-/** Decimals kept in CSV and JSON numbers. */
-const DECIMALS = 6
-
-/** `x` rounded to `DECIMALS`, without negative zero; integers (timestamps, minor units) stay exact. */
-const rounded = (x: number): number => {
-  if (Number.isInteger(x)) return x === 0 ? 0 : x
-  const r = Number(x.toFixed(DECIMALS))
-  return r === 0 ? 0 : r
-}
+import type { BacktestReport, RunRecord, Stats, TradeRow } from "../Report"
+import { equityCsvChunks as chunks } from "./equityCsv"
+import { numberText, rounded } from "./format"
 
 /** Labels in the order backtesting.py prints its statistics; the record keeps them complete. */
 const LABELS: Record<keyof Stats, string> = {
@@ -63,7 +53,7 @@ export const formatStats = (stats: Stats): string => {
 }
 
 const csvCell = (value: unknown): string => {
-  if (typeof value === "number") return Either.getOrElse(Decimal.fromNumber(rounded(value)), () => "")
+  if (typeof value === "number") return numberText(value)
   const text = String(value)
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }
@@ -92,8 +82,22 @@ const TRADE_COLUMNS: Record<keyof TradeRow, null> = {
 export const tradesCsv = (report: BacktestReport): string =>
   csv(Object.keys(TRADE_COLUMNS) as Array<keyof TradeRow>, report.trades)
 
-/** CSV of the equity curve: `ts,equity,drawdownPct`, then one row per sample. */
-export const equityCsv = (report: BacktestReport): string => csv(["ts", "equity", "drawdownPct"], report.equity)
+/**
+ * CSV of the equity curve in chunks of about 64 KiB, to write as they come: `ts,equity,drawdownPct`, then one row
+ * per sample with the ISO timestamp, the equity as money with `decimals` digits after the point (by default the
+ * base currency's, `report.currencyDecimals`) and the drawdown in percent.
+ */
+export const equityCsvChunks = (
+  report: BacktestReport,
+  decimals: number = report.currencyDecimals
+): Generator<string, void, undefined> => chunks(report.equity, decimals)
+
+/**
+ * `equityCsvChunks` as one string. For a file, write the chunks instead: a million rows make a 43 MB string, whose
+ * fresh memory costs about as much again as rendering them.
+ */
+export const equityCsv = (report: BacktestReport, decimals: number = report.currencyDecimals): string =>
+  Array.from(chunks(report.equity, decimals)).join("")
 
 type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
 
@@ -109,5 +113,9 @@ const canonical = (value: unknown): Json => {
   return null
 }
 
-/** Canonical JSON: keys sorted, numbers rounded to 6 decimals, two-space indent, one trailing newline. */
-export const reportJson = (report: BacktestReport): string => `${JSON.stringify(canonical(report), null, 2)}\n`
+/**
+ * Canonical JSON of `{ run, stats, trades }`: keys sorted, numbers rounded to 6 decimals, two-space indent, one
+ * trailing newline; `run` is `null` when not given. The equity curve is left to `equityCsvChunks`.
+ */
+export const reportJson = (report: BacktestReport, run?: RunRecord): string =>
+  `${JSON.stringify(canonical({ run, stats: report.stats, trades: report.trades }), null, 2)}\n`

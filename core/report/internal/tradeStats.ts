@@ -1,11 +1,10 @@
 /**
- * Aggregates over closed round trips. Money (gross profit and loss, expectancy) is summed exactly; only ratios
- * and percentages go through arquero's floating-point aggregates.
+ * Aggregates over closed round trips, in one loop. Money (gross profit and loss, expectancy) is summed exactly;
+ * only ratios and percentages are floating point.
  */
-import * as aq from "arquero"
 import { add, mulDivRound } from "../../domain/SafeInt"
 import { MICROS_PER_DAY } from "../../domain/Units"
-import { cell } from "./columns"
+import { Moments } from "./moments"
 import type { RoundTrip } from "./roundTrips"
 
 /** Trade statistics; `null` where undefined (no trades, no losses, zero deviation). Percentages in percent. */
@@ -30,42 +29,62 @@ export const tradeReturnPct = (trade: RoundTrip): number =>
 /** Duration from the first entry fill to the flattening fill, in days. */
 export const tradeDurationDays = (trade: RoundTrip): number => (trade.exitTs - trade.entryTs) / MICROS_PER_DAY
 
+const NO_TRADES: TradeStats = {
+  trades: 0,
+  winRatePct: null,
+  bestTradePct: null,
+  worstTradePct: null,
+  avgTradePct: null,
+  maxTradeDurationDays: null,
+  avgTradeDurationDays: null,
+  profitFactor: null,
+  expectancy: null,
+  sqn: null
+}
+
 export const tradeStats = (trades: ReadonlyArray<RoundTrip>): TradeStats => {
   const n = trades.length
+  if (n === 0) return NO_TRADES
   let grossProfit = 0
   let grossLoss = 0
+  let wins = 0
+  let best = Number.NEGATIVE_INFINITY
+  let worst = Number.POSITIVE_INFINITY
+  let maxDays = Number.NEGATIVE_INFINITY
+  let ruined = false
+  const pnl = new Moments()
+  const logGrowth = new Moments()
+  const days = new Moments()
   for (const trade of trades) {
-    if (trade.pnl > 0) grossProfit = add(grossProfit, trade.pnl)
-    else grossLoss = add(grossLoss, -trade.pnl)
+    if (trade.pnl > 0) {
+      wins++
+      grossProfit = add(grossProfit, trade.pnl)
+    } else grossLoss = add(grossLoss, -trade.pnl)
+    pnl.add(trade.pnl)
+    const returnPct = tradeReturnPct(trade)
+    best = Math.max(best, returnPct)
+    worst = Math.min(worst, returnPct)
+    const growth = Math.log1p(returnPct / 100)
+    // −∞ or NaN once a trade lost all it risked or more: its growth factor has no logarithm.
+    if (growth > Number.NEGATIVE_INFINITY) logGrowth.add(growth)
+    else ruined = true
+    const duration = tradeDurationDays(trade)
+    maxDays = Math.max(maxDays, duration)
+    days.add(duration)
   }
-  const table = aq.table({
-    pnl: trades.map((t) => t.pnl),
-    ret: trades.map((t) => tradeReturnPct(t) / 100),
-    days: trades.map(tradeDurationDays)
-  })
-  const agg = table.rollup({
-    wins: "d => op.sum(d.pnl > 0 ? 1 : 0)",
-    best: "d => op.max(d.ret) * 100",
-    worst: "d => op.min(d.ret) * 100",
-    // Geometric mean, as backtesting.py's "Avg. Trade"; undefined (null) once a trade loses more than it risked.
-    geometric: "d => (op.exp(op.mean(op.log1p(d.ret))) - 1) * 100",
-    maxDays: "d => op.max(d.days)",
-    avgDays: "d => op.mean(d.days)",
-    meanPnl: "d => op.mean(d.pnl)",
-    sdPnl: "d => op.stdev(d.pnl)"
-  })
-  const meanPnl = cell(agg, "meanPnl")
-  const sdPnl = cell(agg, "sdPnl")
+  // Geometric mean, as backtesting.py's "Avg. Trade".
+  const meanGrowth = logGrowth.mean
+  const sdPnl = pnl.stdev
   return {
     trades: n,
-    winRatePct: n === 0 ? null : ((cell(agg, "wins") ?? 0) / n) * 100,
-    bestTradePct: cell(agg, "best"),
-    worstTradePct: cell(agg, "worst"),
-    avgTradePct: cell(agg, "geometric"),
-    maxTradeDurationDays: cell(agg, "maxDays"),
-    avgTradeDurationDays: cell(agg, "avgDays"),
+    winRatePct: (wins / n) * 100,
+    bestTradePct: best,
+    worstTradePct: worst,
+    avgTradePct: ruined || meanGrowth === null ? null : (Math.exp(meanGrowth) - 1) * 100,
+    maxTradeDurationDays: maxDays,
+    avgTradeDurationDays: days.mean,
     profitFactor: grossLoss === 0 ? null : grossProfit / grossLoss,
-    expectancy: n === 0 ? null : mulDivRound(add(grossProfit, -grossLoss), 1, 1, n),
-    sqn: meanPnl === null || sdPnl === null || sdPnl === 0 ? null : (Math.sqrt(n) * meanPnl) / sdPnl
+    expectancy: mulDivRound(add(grossProfit, -grossLoss), 1, 1, n),
+    sqn: sdPnl === null || sdPnl === 0 ? null : (Math.sqrt(n) * (pnl.mean ?? 0)) / sdPnl
   }
 }

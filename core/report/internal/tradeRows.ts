@@ -1,0 +1,54 @@
+/** Round trips as report rows: prices and money as decimal strings. */
+import * as Decimal from "../../domain/Decimal"
+import { increments } from "../../domain/Instrument"
+import { mulDivRound } from "../../domain/SafeInt"
+import type { InstrumentSpec } from "../../engine/InstrumentSpec"
+import type { TradeRow } from "../Report"
+import { minorUnits } from "./format"
+import type { RoundTrip } from "./roundTrips"
+import { tradeDurationDays, tradeReturnPct } from "./tradeStats"
+
+interface Formats {
+  readonly tick: Decimal.Increment
+  readonly money: (units: number) => string
+}
+
+/** The rows in the trades' order. Formats are made once per instrument: parsing its tick size costs a row's time. */
+export const tradeRows = (trades: ReadonlyArray<RoundTrip>): Array<TradeRow> => {
+  const formats = new Map<InstrumentSpec, Formats>()
+  return trades.map((trade) => {
+    let format = formats.get(trade.spec)
+    if (format === undefined) {
+      format = { tick: increments(trade.spec.instrument).tick, money: minorUnits(trade.spec.currency.decimals) }
+      formats.set(trade.spec, format)
+    }
+    return {
+      instrumentId: trade.spec.instrument.id,
+      side: trade.side,
+      quantity: trade.quantity,
+      entryTs: trade.entryTs,
+      exitTs: trade.exitTs,
+      entryPrice: averagePrice(trade.entryPriceLots, trade.quantity, format.tick),
+      exitPrice: averagePrice(trade.exitPriceLots, trade.quantity, format.tick),
+      pnl: format.money(trade.pnl),
+      pnlMinor: trade.pnl,
+      returnPct: tradeReturnPct(trade),
+      fees: format.money(trade.fees),
+      durationDays: tradeDurationDays(trade)
+    }
+  })
+}
+
+/** Digits shown beyond the tick when an average price falls between ticks. */
+const EXTRA_PRICE_DIGITS = 4
+
+/** The lot-weighted average price `priceLots / lots` ticks as a decimal, trailing zeros beyond the tick trimmed. */
+const averagePrice = (priceLots: number, lots: number, tick: Decimal.Increment): string => {
+  if (priceLots % lots === 0) return Decimal.fromUnits(priceLots / lots, tick)
+  const fine = { ...tick, scale: tick.scale + EXTRA_PRICE_DIGITS }
+  const text = Decimal.fromUnits(mulDivRound(priceLots, 10 ** EXTRA_PRICE_DIGITS, 1, lots), fine)
+  const point = text.indexOf(".")
+  let end = text.length
+  while (end > point + 1 + tick.scale && text[end - 1] === "0") end--
+  return text.slice(0, end)
+}

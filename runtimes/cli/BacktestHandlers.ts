@@ -1,0 +1,168 @@
+/**
+ * What `meridian backtest` and `meridian demo` run: check the options and the database the run goes to, run the
+ * backtest job with a progress bar, print the report, write its files and store the run.
+ *
+ * @since 0.1.0
+ */
+import { createRequire } from "node:module"
+import { FileSystem, Path } from "@effect/platform"
+import { Console, Effect, HashMap, Option } from "effect"
+import { BacktestError } from "../../core/backtest/Backtest"
+import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
+import * as Sizing from "../../core/strategy/Sizing"
+import { fixedLatency, noFees, noSlippage, notionalFractionFee } from "../../plugins/connector-sim/src/index"
+import type { BacktestOptions } from "./BacktestCommand"
+import { type BacktestJob, type BacktestOutcome, runBacktestJob } from "./BacktestJob"
+import { progressBar } from "./ProgressBar"
+import { openRunStore } from "./RunStore"
+
+const configError = (message: string) => new BacktestError({ reason: "Config", message })
+
+/** An ISO date or date-time (UTC unless it says otherwise) as µs since the epoch. */
+const micros = (flag: string, text: Option.Option<string>): Effect.Effect<number | undefined, BacktestError> => {
+  if (Option.isNone(text)) return Effect.succeed(undefined)
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text.value) ? `${text.value}T00:00:00Z` : text.value)
+  return Number.isNaN(ms)
+    ? Effect.fail(configError(`${flag} ${text.value} is not an ISO date`))
+    : Effect.succeed(ms * 1000)
+}
+
+/** The job the options describe, or the first option that is wrong. */
+const jobOf = (o: BacktestOptions) =>
+  Effect.gen(function* () {
+    if (o.data.length === 0) return yield* configError("give at least one --data file")
+    const params = Object.fromEntries(
+      HashMap.toEntries(Option.getOrElse(o.param, () => HashMap.empty<string, string>()))
+    )
+    if (Option.isSome(o.sizing)) {
+      if (Sizing.parse(o.sizing.value) === undefined) {
+        return yield* configError(
+          `--sizing ${o.sizing.value}: expected qty:<lots>, notional:<minor units> or equity:<percent 0-100>[@fill]`
+        )
+      }
+      params.sizing = o.sizing.value
+    }
+    const fees =
+      o.commission === "0"
+        ? noFees
+        : yield* Effect.try({
+            try: () => notionalFractionFee(o.commission),
+            catch: () => configError(`--commission ${o.commission} is not a decimal fraction`)
+          })
+    const range = yield* Effect.all({ from: micros("--from", o.from), to: micros("--to", o.to) })
+    return {
+      historyDir: o.history,
+      ...(range.from !== undefined && { from: range.from }),
+      ...(range.to !== undefined && { to: range.to }),
+      strategy: o.strategy,
+      data: o.data,
+      instruments: o.instrument,
+      params,
+      cash: o.cash,
+      currency: o.currency,
+      tickSize: o.tickSize,
+      lotSize: o.lotSize,
+      ...(Option.isSome(o.timezone) && { timezone: o.timezone.value }),
+      accountKind: o.accountKind,
+      venue: { barFill: o.fill, fees, latency: fixedLatency(o.latencyUs), slippage: noSlippage, seed: o.seed },
+      settings: {
+        account: o.accountKind,
+        cash: o.cash,
+        currency: o.currency,
+        tickSize: o.tickSize,
+        lotSize: o.lotSize,
+        ...(Option.isSome(o.timezone) && { timezone: o.timezone.value }),
+        fill: o.fill,
+        fees: { model: "notional-fraction", rate: o.commission },
+        latencyUs: o.latencyUs,
+        slippage: "none",
+        seed: o.seed
+      }
+    } satisfies BacktestJob
+  })
+
+/** Print the table, write the files, store the run: what both commands do with an outcome. */
+const report = (
+  outcome: BacktestOutcome,
+  out: Option.Option<string>,
+  store: Option.Option<(run: BacktestOutcome["run"]) => Effect.Effect<string, BacktestError>>
+) =>
+  Effect.gen(function* () {
+    yield* Console.log(outcome.table)
+    if (Option.isSome(out)) {
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      yield* fs.makeDirectory(out.value, { recursive: true })
+      for (const [name, render] of Object.entries(outcome.files)) {
+        yield* writeChunks(path.join(out.value, name), render())
+      }
+      yield* Console.log(`wrote ${Object.keys(outcome.files).join(", ")} to ${out.value}`)
+    }
+    if (Option.isSome(store)) yield* Console.log(`run ${yield* store.value(outcome.run)} stored`)
+  })
+
+/** A file written chunk by chunk: a long equity curve never becomes one string. */
+const writeChunks = (file: string, chunks: Iterable<string>) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const handle = yield* fs.open(file, { flag: "w" })
+        const encoder = new TextEncoder()
+        for (const chunk of chunks) yield* handle.writeAll(encoder.encode(chunk))
+      })
+    )
+  ).pipe(Effect.mapError((e) => configError(`cannot write ${file}: ${e.message}`)))
+
+export const backtest = (o: BacktestOptions) =>
+  Effect.gen(function* () {
+    const job = yield* jobOf(o)
+    // The database is checked before the run: an unreachable server fails in milliseconds, not after the backtest.
+    const store = o.noStore ? Option.none() : Option.some(yield* openRunStore(o))
+    const outcome = yield* runBacktestJob({ ...job, onProgress: progressBar() })
+    yield* report(outcome, o.out, store)
+  }).pipe(Effect.scoped, Effect.provide(StaticDataSet.layerShipped))
+
+/** Real daily S&P 500 bars (2000-2020) shipped by the vega-datasets package beside its build. */
+const sp500 = () => {
+  const main = createRequire(import.meta.url).resolve("vega-datasets")
+  return main.replace(/build[/\\][^/\\]+$/, "data/sp500-2000.csv")
+}
+
+export const demo = Effect.gen(function* () {
+  yield* Console.log("Meridian demo: SMA crossover (10/30, long-only) on S&P 500 daily bars 2000-2020, 0.1% fees\n")
+  const store = yield* openRunStore({ db: Option.none(), dbDir: ".meridian/db" })
+  const outcome = yield* runBacktestJob({
+    strategy: "sma-cross",
+    data: [sp500()],
+    instruments: ["SPX.SIM"],
+    params: { fast: "10", slow: "30" },
+    cash: "100000",
+    currency: "USD",
+    tickSize: "0.01",
+    lotSize: "1",
+    timezone: "America/New_York",
+    accountKind: "cash",
+    historyDir: ".meridian/history",
+    venue: {
+      barFill: "next-open",
+      fees: notionalFractionFee("0.001"),
+      latency: fixedLatency(0),
+      slippage: noSlippage,
+      seed: 1
+    },
+    settings: {
+      account: "cash",
+      cash: "100000",
+      currency: "USD",
+      tickSize: "0.01",
+      lotSize: "1",
+      timezone: "America/New_York",
+      fill: "next-open",
+      fees: { model: "notional-fraction", rate: "0.001" },
+      latencyUs: 0,
+      slippage: "none",
+      seed: 1
+    }
+  })
+  yield* report(outcome, Option.none(), Option.some(store))
+}).pipe(Effect.scoped, Effect.provide(StaticDataSet.layerShipped))

@@ -1,0 +1,53 @@
+/**
+ * Where `meridian backtest` stores its run, opened before the backtest runs so that a bad database fails at once.
+ * A PostgreSQL server (`--db`, else `DATABASE_URL`) is connected and migrated first, and the run recorded in it
+ * after. The embedded database is not opened at all (PGlite takes about a second to start): the run goes into its
+ * inbox, a durable file that the embedded database ingests the next time it opens (`runs`, the Control Panel).
+ *
+ * @since 0.1.0
+ */
+import { FileSystem, Path } from "@effect/platform"
+import { Clock, Context, Effect, Layer, Option, type Scope } from "effect"
+import { BacktestError } from "../../core/backtest/Backtest"
+import * as BacktestRuns from "../../core/db/BacktestRuns"
+import * as RunInbox from "../../core/db/RunInbox"
+import type { BacktestOutcome } from "./BacktestJob"
+import { type DatabaseOptions, serverUrl } from "./DatabaseOptions"
+
+/** Stores a completed run, stamped with the time from `Clock` (µs); returns its id. */
+export type StoreRun = (run: BacktestOutcome["run"]) => Effect.Effect<string, BacktestError>
+
+const storeError = (e: { readonly message: string }) =>
+  new BacktestError({ reason: "Config", message: `cannot store the run: ${e.message}` })
+
+const stamped = (run: BacktestOutcome["run"]) =>
+  Effect.map(Clock.currentTimeNanos, (nanos) => ({
+    ...run,
+    createdAt: Number(nanos / 1000n),
+    status: "completed" as const
+  }))
+
+export const openRunStore = (
+  options: DatabaseOptions
+): Effect.Effect<StoreRun, BacktestError, Scope.Scope | FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function* () {
+    const server = yield* serverUrl(options).pipe(Effect.mapError(storeError))
+    if (Option.isSome(server)) {
+      // PostgreSQL's client (and PGlite, beside it in the module) load only when a server is named.
+      const Database = yield* Effect.promise(() => import("../../core/db/Database"))
+      const context = yield* Layer.build(Layer.provide(BacktestRuns.layer, Database.layer(server.value))).pipe(
+        Effect.mapError(storeError)
+      )
+      const runs = Context.get(context, BacktestRuns.BacktestRuns)
+      return (run) => Effect.flatMap(stamped(run), (r) => runs.record(r)).pipe(Effect.mapError(storeError))
+    }
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    yield* RunInbox.prepare(options.dbDir).pipe(Effect.mapError(storeError))
+    return (run) =>
+      Effect.flatMap(stamped(run), (r) => RunInbox.write(options.dbDir, r)).pipe(
+        Effect.mapError(storeError),
+        Effect.provideService(FileSystem.FileSystem, fs),
+        Effect.provideService(Path.Path, path)
+      )
+  })

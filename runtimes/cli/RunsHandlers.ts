@@ -1,0 +1,124 @@
+/**
+ * What `meridian runs list|show|compare` run, and the central database the options name (`--db <url>`, else
+ * `DATABASE_URL`, else the embedded one in `--db-dir`); loaded only when a command needs the database.
+ *
+ * @since 0.1.0
+ */
+import { FileSystem, Path } from "@effect/platform"
+import { Console, Effect, Layer, Option } from "effect"
+import * as BacktestRuns from "../../core/db/BacktestRuns"
+import * as Database from "../../core/db/Database"
+import { toDatabaseError } from "../../core/db/DatabaseError"
+import { formatTimestamp, timestamp } from "../../core/domain/Units"
+import { formatStats } from "../../core/report/Report"
+import { type DatabaseOptions, serverUrl } from "./DatabaseOptions"
+
+/** The embedded database in `dir`, its parent folders made first (PGlite makes only the last one). */
+const embedded = (dir: string) =>
+  Layer.unwrapEffect(
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      yield* fs
+        .makeDirectory(path.dirname(path.resolve(dir)), { recursive: true })
+        .pipe(Effect.mapError(toDatabaseError("Embedded", `cannot make the folder of ${dir}`)))
+      return Database.layerEmbedded({ dataDir: dir })
+    })
+  )
+
+/** The central database the options name: `--db`, else `DATABASE_URL`, else the embedded one in `--db-dir`. */
+export const databaseLayer = (
+  options: DatabaseOptions
+): Layer.Layer<Database.Database, Database.DatabaseError, FileSystem.FileSystem | Path.Path> =>
+  Layer.unwrapEffect(
+    Effect.map(serverUrl(options), Option.match({ onNone: () => embedded(options.dbDir), onSome: Database.layer }))
+  )
+
+/**
+ * `BacktestRuns` on the database the options name; on the embedded one, after ingesting the runs that backtests
+ * left in its inbox.
+ */
+export const runsLayer = (options: DatabaseOptions) =>
+  Layer.unwrapEffect(
+    Effect.map(
+      serverUrl(options),
+      Option.match({
+        onNone: () => Layer.provide(BacktestRuns.layerIngesting(options.dbDir), embedded(options.dbDir)),
+        onSome: (url) => Layer.provide(BacktestRuns.layer, Database.layer(url))
+      })
+    )
+  )
+
+/** Rows of cells as left-aligned columns (numbers right-aligned), two spaces apart. */
+const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const all = [header, ...rows]
+  const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? "").length)))
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((row) => /^-?[\d.]+$|^-$/.test(row[i] ?? "")))
+  return all
+    .map((row) =>
+      row
+        .map((cell, i) => (numeric[i] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+        .join("  ")
+        .trimEnd()
+    )
+    .map((line) => `${line}\n`)
+    .join("")
+}
+
+const cell = (statistic: string, value: string | number | null): string =>
+  value === null ? "-" : typeof value === "string" || statistic === "trades" ? String(value) : value.toFixed(2)
+
+const time = (micros: number): string => formatTimestamp(timestamp(micros))
+
+export const list = (o: DatabaseOptions & { readonly limit: number; readonly strategy: Option.Option<string> }) =>
+  Effect.gen(function* () {
+    const runs = yield* BacktestRuns.BacktestRuns
+    const found = yield* runs.list({
+      limit: o.limit,
+      ...(Option.isSome(o.strategy) && { strategy: o.strategy.value })
+    })
+    if (found.length === 0) return yield* Console.log("no backtest runs stored")
+    yield* Console.log(
+      table(
+        ["id", "created", "strategy", "version", "status", "return [%]", "trades"],
+        found.map((r) => [
+          r.id,
+          time(r.createdAt),
+          r.strategy,
+          r.strategyVersion,
+          r.status,
+          cell("returnPct", r.returnPct),
+          cell("trades", r.trades)
+        ])
+      ).trimEnd()
+    )
+  }).pipe(Effect.provide(runsLayer(o)))
+
+export const show = (o: DatabaseOptions & { readonly id: string }) =>
+  Effect.gen(function* () {
+    const runs = yield* BacktestRuns.BacktestRuns
+    const run = yield* runs.show(o.id)
+    const lines = [
+      `run ${run.id}: ${run.strategy} ${run.strategyVersion}, ${run.status}${run.error === undefined ? "" : ` (${run.error})`}`,
+      `created     ${time(run.createdAt)}`,
+      `parameters  ${JSON.stringify(run.parameters)}`,
+      `data        ${run.data.sources.join(", ")} from ${time(run.data.from)} to ${time(run.data.to)}`,
+      `code        sha256 ${run.codeHash}`
+    ]
+    yield* Console.log(lines.join("\n"))
+    if (run.report !== undefined) {
+      yield* Console.log(`\n${formatStats(run.report.stats)}\ntrades: ${run.report.trades.length}`)
+    }
+  }).pipe(Effect.provide(runsLayer(o)))
+
+export const compare = (o: DatabaseOptions & { readonly a: string; readonly b: string }) =>
+  Effect.gen(function* () {
+    const runs = yield* BacktestRuns.BacktestRuns
+    const rows = yield* runs.compare(o.a, o.b)
+    yield* Console.log(
+      table(
+        ["statistic", o.a, o.b, "difference"],
+        rows.map((r) => [r.statistic, cell(r.statistic, r.a), cell(r.statistic, r.b), cell(r.statistic, r.difference)])
+      ).trimEnd()
+    )
+  }).pipe(Effect.provide(runsLayer(o)))

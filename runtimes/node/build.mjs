@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Bundles the `meridian` command line for Node into runtimes/node/dist/meridian.cjs (run by `npm install` through
+// the root package's `prepare`, by the test suite's global setup, and by `npm run build`), then runs it once so that
+// it leaves V8's code cache beside it (see bin/meridian.mjs). One CommonJS file rather than ES modules, because
+// Node 20 can hand V8 a code cache only for a script. Each command's dependencies sit behind a dynamic import,
+// which esbuild turns into a module initialised on first use: code that a command does not run is never executed.
+import { spawnSync } from "node:child_process"
+import { readFile, rm } from "node:fs/promises"
+import { dirname, join, relative } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import * as esbuild from "esbuild"
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, "..", "..")
+export const bundle = join(here, "dist", "meridian.cjs")
+
+/** Packages loaded from node_modules at run time: native code, WebAssembly or files beside their modules. */
+const external = ["@duckdb/node-api", "@electric-sql/pglite", "@electric-sql/pglite-socket", "esbuild"]
+
+/**
+ * A module of ours that finds files beside itself (`new URL("./data/", import.meta.url)`,
+ * `createRequire(import.meta.url)`) keeps finding them from the bundle: there, its `import.meta.url` becomes its
+ * own source's URL, relative to the bundle's file.
+ */
+const SELF_URL = /(new URL\(\s*(?:"[^"]*"|'[^']*'),\s*|createRequire\()import\.meta\.url\)/g
+
+const sourceUrls = {
+  name: "source-urls",
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, async ({ path }) => {
+      if (path.includes(`${join("node_modules", "")}`)) return undefined
+      const source = await readFile(path, "utf8")
+      if (source.search(SELF_URL) < 0) return undefined
+      const fromBundle = relative(dirname(bundle), path).split("\\").join("/")
+      const url = `new URL(${JSON.stringify(fromBundle)}, require("node:url").pathToFileURL(__filename)).href`
+      return { contents: source.replace(SELF_URL, (_, call) => `${call}${url})`), loader: "ts" }
+    })
+  }
+}
+
+/** Build the bundle and warm its code cache; resolves once both are written. */
+export const build = async () => {
+  await rm(dirname(bundle), { recursive: true, force: true })
+  await esbuild.build({
+    entryPoints: [join(here, "main.ts")],
+    outfile: bundle,
+    bundle: true,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    external,
+    // A script run with a code cache cannot call import() on Node 20: dynamic imports become require() calls, of
+    // our own modules (initialised on first use) and of the external packages (each ships a CommonJS build).
+    supported: { "dynamic-import": false },
+    plugins: [sourceUrls],
+    legalComments: "none",
+    logLevel: "error"
+  })
+  spawnSync(process.execPath, [join(here, "bin", "meridian.mjs"), "--help"], { cwd: root, stdio: "ignore" })
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await build()
