@@ -71,16 +71,9 @@ const grow8 = (array: Uint8Array, size: number): Uint8Array => {
   return next
 }
 
-/**
- * Whether `build` can hand out a builder's arrays as they are: they hold exactly its rows and were not handed out
- * yet. A later `add` copies them into larger ones, so what was built never changes.
- */
-const whole = (n: number, capacity: number, handedOut: boolean): boolean => n === capacity && !handedOut
-
-/** Collects quotes row by row, doubling its arrays as needed; `build` hands out right-sized arrays. */
+/** Collects quotes row by row, doubling its arrays as needed; `build` hands out views of them. */
 export class QuoteBuilder {
   private n = 0
-  private handedOut = false
   private ts: Float64Array
   private instrument: Uint32Array
   private bidPrice: Float64Array
@@ -106,7 +99,6 @@ export class QuoteBuilder {
   add(ts: number, instrument: number, bidPrice: number, bidSize: number, askPrice: number, askSize: number): void {
     if (this.n === this.ts.length) {
       const size = this.n * 2
-      this.handedOut = false
       this.ts = grow64(this.ts, size)
       this.instrument = grow32(this.instrument, size)
       this.bidPrice = grow64(this.bidPrice, size)
@@ -123,30 +115,28 @@ export class QuoteBuilder {
     this.askSize[i] = askSize
   }
 
+  /**
+   * The rows so far, as views of the builder's arrays: no copy, and capacity never written stays unbacked by
+   * memory. A later \`add\` writes past the views, so what was built never changes.
+   */
   build(): QuoteColumns {
     const n = this.n
-    if (whole(n, this.ts.length, this.handedOut)) {
-      this.handedOut = true
-      const { ts, instrument, bidPrice, bidSize, askPrice, askSize } = this
-      return { kind: "quote", length: n, ts, instrument, bidPrice, bidSize, askPrice, askSize }
-    }
     return {
       kind: "quote",
       length: n,
-      ts: this.ts.slice(0, n),
-      instrument: this.instrument.slice(0, n),
-      bidPrice: this.bidPrice.slice(0, n),
-      bidSize: this.bidSize.slice(0, n),
-      askPrice: this.askPrice.slice(0, n),
-      askSize: this.askSize.slice(0, n)
+      ts: this.ts.subarray(0, n),
+      instrument: this.instrument.subarray(0, n),
+      bidPrice: this.bidPrice.subarray(0, n),
+      bidSize: this.bidSize.subarray(0, n),
+      askPrice: this.askPrice.subarray(0, n),
+      askSize: this.askSize.subarray(0, n)
     }
   }
 }
 
-/** Collects trades row by row, doubling its arrays as needed; `build` hands out right-sized arrays. */
+/** Collects trades row by row, doubling its arrays as needed; `build` hands out views of them. */
 export class TradeBuilder {
   private n = 0
-  private handedOut = false
   private ts: Float64Array
   private instrument: Uint32Array
   private price: Float64Array
@@ -171,7 +161,6 @@ export class TradeBuilder {
   add(ts: number, instrument: number, price: number, size: number, aggressor: number): void {
     if (this.n === this.ts.length) {
       const capacity = this.n * 2
-      this.handedOut = false
       this.ts = grow64(this.ts, capacity)
       this.instrument = grow32(this.instrument, capacity)
       this.price = grow64(this.price, capacity)
@@ -186,29 +175,27 @@ export class TradeBuilder {
     this.aggressor[i] = aggressor
   }
 
+  /**
+   * The rows so far, as views of the builder's arrays: no copy, and capacity never written stays unbacked by
+   * memory. A later \`add\` writes past the views, so what was built never changes.
+   */
   build(): TradeColumns {
     const n = this.n
-    if (whole(n, this.ts.length, this.handedOut)) {
-      this.handedOut = true
-      const { ts, instrument, price, size, aggressor } = this
-      return { kind: "trade", length: n, ts, instrument, price, size, aggressor }
-    }
     return {
       kind: "trade",
       length: n,
-      ts: this.ts.slice(0, n),
-      instrument: this.instrument.slice(0, n),
-      price: this.price.slice(0, n),
-      size: this.size.slice(0, n),
-      aggressor: this.aggressor.slice(0, n)
+      ts: this.ts.subarray(0, n),
+      instrument: this.instrument.subarray(0, n),
+      price: this.price.subarray(0, n),
+      size: this.size.subarray(0, n),
+      aggressor: this.aggressor.subarray(0, n)
     }
   }
 }
 
-/** Collects bars row by row, doubling its arrays as needed; `build` hands out right-sized arrays. */
+/** Collects bars row by row, doubling its arrays as needed; `build` hands out views of them. */
 export class BarBuilder {
   private n = 0
-  private handedOut = false
   private ts: Float64Array
   private instrument: Uint32Array
   private periodUs: Float64Array
@@ -247,7 +234,6 @@ export class BarBuilder {
   ): void {
     if (this.n === this.ts.length) {
       const size = this.n * 2
-      this.handedOut = false
       this.ts = grow64(this.ts, size)
       this.instrument = grow32(this.instrument, size)
       this.periodUs = grow64(this.periodUs, size)
@@ -268,24 +254,23 @@ export class BarBuilder {
     this.volume[i] = volume
   }
 
+  /**
+   * The rows so far, as views of the builder's arrays: no copy, and capacity never written stays unbacked by
+   * memory. A later \`add\` writes past the views, so what was built never changes.
+   */
   build(): BarColumns {
     const n = this.n
-    if (whole(n, this.ts.length, this.handedOut)) {
-      this.handedOut = true
-      const { ts, instrument, periodUs, open, high, low, close, volume } = this
-      return { kind: "bar", length: n, ts, instrument, periodUs, open, high, low, close, volume }
-    }
     return {
       kind: "bar",
       length: n,
-      ts: this.ts.slice(0, n),
-      instrument: this.instrument.slice(0, n),
-      periodUs: this.periodUs.slice(0, n),
-      open: this.open.slice(0, n),
-      high: this.high.slice(0, n),
-      low: this.low.slice(0, n),
-      close: this.close.slice(0, n),
-      volume: this.volume.slice(0, n)
+      ts: this.ts.subarray(0, n),
+      instrument: this.instrument.subarray(0, n),
+      periodUs: this.periodUs.subarray(0, n),
+      open: this.open.subarray(0, n),
+      high: this.high.subarray(0, n),
+      low: this.low.subarray(0, n),
+      close: this.close.subarray(0, n),
+      volume: this.volume.subarray(0, n)
     }
   }
 }

@@ -25,7 +25,7 @@ import {
   type TradeColumns
 } from "./Columns"
 import { ByteFields, type FieldKind } from "./internal/byteFields"
-import { countRows, findColumn, firstLine, type Problem, type Row, scanRows, toBytes } from "./internal/csvRows"
+import { estimateRows, findColumn, firstLine, type Problem, type Row, scanRows, toBytes } from "./internal/csvRows"
 import { FieldParser, type Grid } from "./internal/fieldParser"
 import { TimestampParser } from "./internal/timestampParser"
 
@@ -194,7 +194,7 @@ export const readBarsCsv = (
   options: BarCsvOptions
 ): Either.Either<BarColumns, CsvError> => {
   const bytes = toBytes(input)
-  const builder = new BarBuilder(countRows(bytes))
+  const builder = new BarBuilder(estimateRows(bytes))
   const given = options.period === undefined ? undefined : periodMicros(options.period)
   // The previous bar's instant and wall-clock time, as fields: a closure's `let` would box each new time.
   const last = { ts: -1, wall: 0 }
@@ -271,7 +271,7 @@ export const readQuotesCsv = (
   options: TickCsvOptions
 ): Either.Either<QuoteColumns, CsvError> => {
   const bytes = toBytes(input)
-  const builder = new QuoteBuilder(countRows(bytes))
+  const builder = new QuoteBuilder(estimateRows(bytes))
   return readTicks(bytes, options, QUOTE_COLUMNS, builder, (p, at) => (row, line, ts) => {
     const bid = p.price(row, at.bid, line)
     if (typeof bid !== "number") return bid
@@ -298,7 +298,7 @@ export const readTradesCsv = (
   options: TickCsvOptions
 ): Either.Either<TradeColumns, CsvError> => {
   const bytes = toBytes(input)
-  const builder = new TradeBuilder(countRows(bytes))
+  const builder = new TradeBuilder(estimateRows(bytes))
   return readTicks(bytes, options, TRADE_COLUMNS, builder, (p, at) => (row, line, ts) => {
     const price = p.price(row, at.price, line)
     if (typeof price !== "number") return price
