@@ -1,11 +1,10 @@
 import { Migrator, SqlClient } from "@effect/sql"
-import { PgClient } from "@effect/sql-pg"
 import { describe, expect, it, layer, type Vitest } from "@effect/vitest"
-import { Duration, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import type { TradeRow } from "../report/Report"
 import * as BacktestRuns from "./BacktestRuns"
 import * as Database from "./Database"
-import { startEmbedded } from "./internal/embedded"
+import { embeddedClient, startEmbedded } from "./internal/embedded"
 import {
   sampleReport as report,
   sampleRun as run,
@@ -195,15 +194,7 @@ if (source._tag === "None") {
 /** PGlite in memory, migrated only up to `0005`: the schema before trades and curves had their own columns. */
 const beforeMigration6 = Layer.unwrapScoped(
   Effect.gen(function* () {
-    const { host, port } = yield* startEmbedded(undefined)
-    const client = PgClient.layer({
-      host,
-      port,
-      username: "postgres",
-      database: "postgres",
-      maxConnections: 1,
-      idleTimeout: Duration.zero
-    })
+    const client = embeddedClient(yield* startEmbedded(undefined))
     const { "0006_backtest_columns": _, ...older } = migrations
     yield* Migrator.make({})({ loader: Migrator.fromRecord(older), table: migrationsTable }).pipe(
       Effect.provide(client)

@@ -10,9 +10,9 @@
  */
 import type { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Config, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { DatabaseError, toDatabaseError } from "./DatabaseError"
-import { startEmbedded } from "./internal/embedded"
+import { embeddedClient, startEmbedded } from "./internal/embedded"
 import { migrate } from "./Migrations"
 
 export { DatabaseError } from "./DatabaseError"
@@ -65,28 +65,14 @@ export const layer = (
 
 /**
  * The embedded default: PGlite started in this process and served on a local socket for the lifetime of the
- * layer. PGlite is a single session, so the client has ONE connection: a transaction holds the database until it
- * ends (concurrent writers serialize) and advisory locks do not separate connections.
+ * layer. PGlite is a single session, so the client has ONE connection (`embeddedClient`): a transaction holds the
+ * database until it ends (concurrent writers serialize) and advisory locks do not separate connections.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerEmbedded = (options: EmbeddedOptions = {}): Layer.Layer<Database, DatabaseError> =>
-  migrated(
-    Layer.unwrapScoped(
-      Effect.map(startEmbedded(options.dataDir), ({ host, port }) =>
-        PgClient.layer({
-          host,
-          port,
-          username: "postgres",
-          database: "postgres",
-          maxConnections: 1,
-          // Zero keeps the one connection open (reconnecting costs more than it saves).
-          idleTimeout: Duration.zero
-        })
-      )
-    )
-  )
+  migrated(Layer.unwrapScoped(Effect.map(startEmbedded(options.dataDir), embeddedClient)))
 
 /**
  * `layer(DATABASE_URL)` when `DATABASE_URL` is set, else the embedded default with `options`.

@@ -10,6 +10,7 @@ import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
 import { fixedLatency, noFees, noSlippage } from "../../plugins/connector-sim/src/index"
 import smaCross from "../../plugins/strategy-sma-cross/src/index"
 import { runBacktestJob } from "../../runtimes/cli/BacktestJob"
+import { buyOnceSource } from "../fixtures/strategyFiles"
 import { reportOf, runBacktest, SPX, simVenue, sp500Bars, sp500Path } from "./support"
 
 const DAY = 86_400_000_000
@@ -92,23 +93,7 @@ describe("Backtest", () => {
       const cache = join(process.cwd(), "node_modules", ".cache")
       mkdirSync(cache, { recursive: true })
       const file = join(mkdtempSync(join(cache, "strategy-")), "buy-and-hold.ts")
-      writeFileSync(
-        file,
-        [
-          `import { Effect, Schema } from "effect"`,
-          `import { Accounts } from "@meridian/core/services/Accounts"`,
-          `import { MarketData } from "@meridian/core/services/MarketData"`,
-          `import * as Strategy from "@meridian/core/strategy/Strategy"`,
-          `export default Strategy.make({`,
-          `  id: "buy-and-hold", description: "buy once",`,
-          `  params: Schema.Struct({ lots: Schema.Int }),`,
-          `  program: ({ lots }) => Effect.gen(function* () {`,
-          `    const md = yield* MarketData; const accounts = yield* Accounts; let done = false`,
-          `    yield* md.subscribe(md.instruments[0]!.id, { onBar: () => { if (!done) { done = true; accounts.submit({ instrumentId: md.instruments[0]!.id, side: "buy", type: "market", quantity: lots, timeInForce: "GTC" }) } } })`,
-          `  })`,
-          `})`
-        ].join("\n")
-      )
+      writeFileSync(file, buyOnceSource("buy-and-hold"))
       const job = {
         strategy: file,
         data: [sp500Path],

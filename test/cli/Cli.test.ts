@@ -5,6 +5,7 @@ import { join } from "node:path"
 import { promisify } from "node:util"
 import { describe, expect, it } from "@effect/vitest"
 import { sp500Path } from "../backtest/support"
+import { buyOnceSource } from "../fixtures/strategyFiles"
 
 const run = promisify(execFile)
 /** The environment without DATABASE_URL: runs are stored in the embedded database of `--db-dir`. */
@@ -166,23 +167,7 @@ describe("meridian CLI (a real process)", () => {
   it("loads a strategy file kept outside the project, bundled with what it imports", async () => {
     const dir = mkdtempSync(join(tmpdir(), "meridian-strategy-"))
     const file = join(dir, "buy-once.ts")
-    writeFileSync(
-      file,
-      [
-        `import { Effect, Schema } from "effect"`,
-        `import { Accounts } from "@meridian/core/services/Accounts"`,
-        `import { MarketData } from "@meridian/core/services/MarketData"`,
-        `import * as Strategy from "@meridian/core/strategy/Strategy"`,
-        `export default Strategy.make({`,
-        `  id: "buy-once", description: "buy once",`,
-        `  params: Schema.Struct({ lots: Schema.Int }),`,
-        `  program: ({ lots }) => Effect.gen(function* () {`,
-        `    const md = yield* MarketData; const accounts = yield* Accounts; let done = false`,
-        `    yield* md.subscribe(md.instruments[0]!.id, { onBar: () => { if (!done) { done = true; accounts.submit({ instrumentId: md.instruments[0]!.id, side: "buy", type: "market", quantity: lots, timeInForce: "GTC" }) } } })`,
-        `  })`,
-        `})`
-      ].join("\n")
-    )
+    writeFileSync(file, buyOnceSource("buy-once"))
     const result = await meridian(
       "backtest",
       "--strategy",

@@ -2,9 +2,10 @@
  * The embedded PostgreSQL: PGlite (Postgres compiled to WebAssembly) behind a local socket that speaks the
  * PostgreSQL wire protocol, so the same `@effect/sql-pg` client serves it and a real server.
  */
+import { PgClient } from "@effect/sql-pg"
 import { PGlite } from "@electric-sql/pglite"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
-import { Effect, type Scope } from "effect"
+import { Duration, Effect, type Scope } from "effect"
 import { type DatabaseError, toDatabaseError } from "../DatabaseError"
 
 /** Where the embedded server listens. */
@@ -41,4 +42,18 @@ export const startEmbedded = (
     const conn = server.getServerConn()
     const colon = conn.lastIndexOf(":")
     return { host: conn.slice(0, colon), port: Number(conn.slice(colon + 1)) }
+  })
+
+/**
+ * The client of the embedded server at `address`: ONE connection, since PGlite is one session (a transaction holds
+ * the database until it ends), kept open (reconnecting costs more than it saves).
+ */
+export const embeddedClient = ({ host, port }: EmbeddedAddress) =>
+  PgClient.layer({
+    host,
+    port,
+    username: "postgres",
+    database: "postgres",
+    maxConnections: 1,
+    idleTimeout: Duration.zero
   })
