@@ -89,6 +89,26 @@ layer(Layer.mergeAll(Layer.provideMerge(BacktestRuns.layer, Database.layerEmbedd
     })
   )
 
+  it.scoped("removes the temporary file of a write that died long ago, and keeps one in progress", () =>
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      const dir = yield* tempDir
+      yield* RunInbox.prepare(dir)
+      const inbox = path.join(dir, "inbox")
+      const stale = path.join(inbox, "000000000001.run.tmp")
+      const fresh = path.join(inbox, "000000000002.run.tmp")
+      yield* fs.writeFileString(stale, "half a run")
+      yield* fs.writeFileString(fresh, "half a run")
+      const anHourAgo = new Date(Date.now() - 3_600_000)
+      yield* fs.utimes(stale, anHourAgo, anHourAgo)
+      const [stored, messages] = yield* logged(RunInbox.ingest(dir))
+      expect(stored).toBe(0)
+      expect(yield* files(inbox)).toEqual(["000000000002.run.tmp"])
+      expect(messages).toEqual([`WARN inbox: removed ${stale}, a write that never finished`])
+    })
+  )
+
   it.scoped("refuses to write a curve that is not exact integers, leaving no file", () =>
     Effect.gen(function* () {
       const path = yield* Path.Path

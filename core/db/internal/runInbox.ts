@@ -11,7 +11,7 @@
 import { FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
 import { SqlClient } from "@effect/sql"
-import { Array as Arr, Effect, Either, Option, Order, ParseResult, Predicate, Schema } from "effect"
+import { Array as Arr, Clock, Effect, Either, Option, Order, ParseResult, Predicate, Schema } from "effect"
 import { Packr } from "msgpackr"
 import type { BacktestRun } from "../BacktestRuns"
 import { type DatabaseError, toDatabaseError } from "../DatabaseError"
@@ -139,6 +139,29 @@ export const write = (
     return id
   })
 
+/** A write unfinished for this long was left by a process that died in the middle of it. */
+const STALE_TEMPORARY_MS = 10 * 60_000
+
+/** Removes the temporary files of writes that will never finish; a write in progress is far younger. */
+const removeStaleTemporaries = (folder: string, entries: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const now = yield* Clock.currentTimeMillis
+    for (const name of entries.filter((entry) => entry.endsWith(`${SUFFIX}.tmp`))) {
+      const file = path.join(folder, name)
+      const info = yield* fs.stat(file).pipe(
+        Effect.map(Option.some),
+        Effect.catchIf(isNotFound, () => Effect.succeedNone)
+      )
+      const mtime = Option.flatMap(info, (i) => i.mtime)
+      if (Option.isSome(mtime) && now - mtime.value.getTime() > STALE_TEMPORARY_MS) {
+        yield* fs.remove(file, { force: true })
+        yield* Effect.logWarning(`inbox: removed ${file}, a write that never finished`)
+      }
+    }
+  })
+
 /** Why the bytes of inbox file `name` are not a run, or the run. */
 const readRun = (name: string, bytes: Uint8Array): Either.Either<EncodedRun, string> => {
   const length = bytes.length < 4 ? -1 : new DataView(bytes.buffer, bytes.byteOffset).getUint32(0)
@@ -194,9 +217,9 @@ export const ingest = (
     const folder = inboxOf(path, dir)
     const io = (message: string) => Effect.mapError(inboxError(message))
     if (!(yield* fs.exists(folder).pipe(io(`cannot read the inbox ${folder}`)))) return 0
-    const names = (yield* fs.readDirectory(folder).pipe(io(`cannot read the inbox ${folder}`))).filter((name) =>
-      name.endsWith(SUFFIX)
-    )
+    const entries = yield* fs.readDirectory(folder).pipe(io(`cannot read the inbox ${folder}`))
+    yield* removeStaleTemporaries(folder, entries).pipe(io(`cannot clean the inbox ${folder}`))
+    const names = entries.filter((name) => name.endsWith(SUFFIX))
     // A file that another ingest took meanwhile is gone: skipped (here and when read).
     const dated = yield* Effect.forEach(names, (name) =>
       fs.stat(path.join(folder, name)).pipe(
