@@ -89,6 +89,24 @@ layer(Layer.mergeAll(Layer.provideMerge(BacktestRuns.layer, Database.layerEmbedd
     })
   )
 
+  it.scoped("a run the database refuses is moved aside and does not block the runs after it", () =>
+    Effect.gen(function* () {
+      const runs = yield* BacktestRuns.BacktestRuns
+      const path = yield* Path.Path
+      const dir = yield* tempDir
+      const inbox = path.join(dir, "inbox")
+      // jsonb takes no NUL character: the database refuses this run at every attempt.
+      const refused = yield* RunInbox.write(dir, { ...sampleRun("inbox-nul", 6), parameters: { note: "a\u0000b" } })
+      const good = yield* RunInbox.write(dir, sampleRun("inbox-after", 7))
+      const [count, messages] = yield* logged(RunInbox.ingest(dir))
+      expect(count).toBe(1)
+      expect(yield* runs.show(good)).toMatchObject({ id: good, strategy: "inbox-after" })
+      expect(yield* files(path.join(inbox, "rejected"))).toEqual([`${refused}.run`])
+      expect(messages.join("\n")).toMatch(new RegExp(`WARN inbox: .*${refused}\\.run was refused by the database \\(`))
+      expect(yield* RunInbox.ingest(dir)).toBe(0)
+    })
+  )
+
   it.scoped("removes the temporary file of a write that died long ago, and keeps one in progress", () =>
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem

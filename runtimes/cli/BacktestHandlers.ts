@@ -92,7 +92,9 @@ const report = (
     if (Option.isSome(out)) {
       const fs = yield* FileSystem.FileSystem
       const path = yield* Path.Path
-      yield* fs.makeDirectory(out.value, { recursive: true })
+      yield* fs
+        .makeDirectory(out.value, { recursive: true })
+        .pipe(Effect.mapError((e) => configError(`cannot make ${out.value}: ${e.message}`)))
       for (const [name, render] of Object.entries(outcome.files)) {
         yield* writeChunks(path.join(out.value, name), render())
       }

@@ -106,11 +106,20 @@ const loadStrategy = (name: string): Effect.Effect<LoadedStrategy, BacktestError
   })
 
 /**
- * sha256 of the strategy's code: its source file, or every file of its plugin package's `src/` (sorted by path,
- * each as path, NUL, content, NUL).
+ * The code hashes of the built-in plugins as they were when the command line was bundled (`runtimes/node/build.mjs`
+ * defines it): the bundle runs that code, whatever their folders hold since. Undefined when run from the sources.
  */
-const codeHash = (origin: LoadedStrategy["origin"]) =>
+declare const MERIDIAN_BUNDLED_CODE_HASHES: Readonly<Record<string, string>> | undefined
+const bundledCodeHashes = typeof MERIDIAN_BUNDLED_CODE_HASHES === "object" ? MERIDIAN_BUNDLED_CODE_HASHES : undefined
+
+/**
+ * sha256 of the strategy's code: its source file, or every file of its plugin package's `src/` (sorted by path,
+ * each as path, NUL, content, NUL; `build.mjs` hashes the built-in plugins the same way).
+ */
+const codeHash = (id: string, origin: LoadedStrategy["origin"]) =>
   Effect.gen(function* () {
+    const bundled = origin.kind === "package" ? bundledCodeHashes?.[id] : undefined
+    if (bundled !== undefined) return bundled
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const hash = createHash("sha256")
@@ -244,7 +253,7 @@ export const runBacktestJob = (job: BacktestJob) =>
       strategyVersion: origin.kind === "package" ? origin.version : "local",
       parameters: parameters as Record<string, unknown>,
       data: { sources: job.data, from: Math.min(...firsts), to: Math.max(...lasts) },
-      codeHash: yield* codeHash(origin),
+      codeHash: yield* codeHash(strategy.id, origin),
       settings: job.settings
     }
     return {

@@ -2,7 +2,7 @@
  * Where `meridian backtest` stores its run, opened before the backtest runs so that a bad database fails at once.
  * A PostgreSQL server (`--db`, else `DATABASE_URL`) is connected and migrated first, and the run recorded in it
  * after. The embedded database is not opened at all (PGlite takes about a second to start): the run goes into its
- * inbox, a durable file that the embedded database ingests the next time it opens (`runs`, the Control Panel).
+ * inbox, a durable file that the embedded database ingests the next time it opens (the `runs` commands).
  *
  * @since 0.1.0
  */

@@ -1,6 +1,6 @@
 /**
  * Commands load what they run when they run: `meridian --help` must not pay for DuckDB, PGlite, the registry's
- * server or the backtest engine. The bundle splits each dynamically imported module into a chunk of its own.
+ * server or the backtest engine. In the bundle, a dynamically imported module is initialised on first use.
  *
  * @since 0.1.0
  */

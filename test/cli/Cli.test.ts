@@ -3,7 +3,12 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
+import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
+import { fixedLatency, noFees, noSlippage } from "../../plugins/connector-sim/src/index"
+import { runBacktestJob } from "../../runtimes/cli/BacktestJob"
 import { sp500Path } from "../backtest/support"
 import { buyOnceSource } from "../fixtures/strategyFiles"
 
@@ -141,6 +146,25 @@ describe("meridian CLI (a real process)", () => {
     expect(compared.stdout).toMatch(new RegExp(`^statistic\\s+${a}\\s+${b}\\s+difference\n`))
     const trades = /^trades\s+(\d+)\s+(\d+)\s+(-?\d+)$/m.exec(compared.stdout)
     expect(Number(trades?.[3])).toBe(Number(trades?.[2]) - Number(trades?.[1]))
+    // The bundle records the hash of the built-in plugin's code it holds, as the sources compute it.
+    const shown = await meridian("runs", "show", a!, "--db-dir", dbDir)
+    const fromSources = await Effect.runPromise(
+      runBacktestJob({
+        strategy: "sma-cross",
+        data: [prices],
+        instruments: [],
+        params: {},
+        cash: "100000",
+        currency: "USD",
+        tickSize: "0.01",
+        lotSize: "1",
+        accountKind: "cash",
+        historyDir: dir,
+        venue: { barFill: "next-open", fees: noFees, latency: fixedLatency(0), slippage: noSlippage, seed: 1 },
+        settings: {}
+      }).pipe(Effect.provide(StaticDataSet.layerShipped), Effect.provide(NodeContext.layer))
+    )
+    expect(shown.stdout).toMatch(new RegExp(`^code\\s+sha256 ${fromSources.run.codeHash}$`, "m"))
     const missing = await meridian("runs", "show", "000000000000", "--db-dir", dbDir)
     expect(missing.code).toBe(1)
     expect(missing.stderr).toBe("meridian: no backtest run 000000000000\n")

@@ -10,7 +10,7 @@
  */
 import { FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { SqlClient } from "@effect/sql"
+import { SqlClient, type SqlError } from "@effect/sql"
 import { Array as Arr, Clock, Effect, Either, Option, Order, ParseResult, Predicate, Schema } from "effect"
 import { Packr } from "msgpackr"
 import type { BacktestRun } from "../BacktestRuns"
@@ -139,6 +139,27 @@ export const write = (
     return id
   })
 
+/**
+ * The run itself is refused, now and at every later attempt: a value out of range before the query, or SQLSTATE
+ * class 22 (data exception) or 23 (integrity constraint violation) from the database.
+ */
+const refusesData = (e: SqlError.SqlError | RangeError): boolean => {
+  if (e instanceof RangeError) return true
+  const code = (e.cause as { readonly code?: unknown } | undefined)?.code
+  return typeof code === "string" && (code.startsWith("22") || code.startsWith("23"))
+}
+
+/** Moves inbox file `name` to `rejected/`, with a warning saying why. */
+const moveAside = (folder: string, name: string, why: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const rejected = path.join(folder, "rejected")
+    yield* fs.makeDirectory(rejected, { recursive: true })
+    yield* fs.rename(path.join(folder, name), path.join(rejected, name))
+    yield* Effect.logWarning(`inbox: ${path.join(folder, name)} ${why}; moved to ${rejected}`)
+  })
+
 /** A write unfinished for this long was left by a process that died in the middle of it. */
 const STALE_TEMPORARY_MS = 10 * 60_000
 
@@ -250,18 +271,24 @@ export const ingest = (
       if (Option.isNone(bytes)) continue
       const run = readRun(name, bytes.value)
       if (Either.isLeft(run)) {
-        const rejected = path.join(folder, "rejected")
-        yield* fs
-          .makeDirectory(rejected, { recursive: true })
-          .pipe(Effect.zipRight(fs.rename(file, path.join(rejected, name))), io(`cannot move ${file} aside`))
-        yield* Effect.logWarning(`inbox: ${file} is not a backtest run (${run.left}); moved to ${rejected}`)
+        yield* moveAside(folder, name, `is not a backtest run (${run.left})`).pipe(io(`cannot move ${file} aside`))
         continue
       }
       const inserted = yield* insertRun(sql, run.right, { ifNew: true }).pipe(
+        Effect.map(Option.some),
+        // Data the database will never take (a jsonb NUL, a value out of a column's range) must not block the
+        // inbox: that file goes aside like a malformed one. Other failures leave it for the next attempt.
+        Effect.catchIf(refusesData, (e) =>
+          moveAside(folder, name, `was refused by the database (${e.message})`).pipe(
+            io(`cannot move ${file} aside`),
+            Effect.as(Option.none<boolean>())
+          )
+        ),
         Effect.mapError(toDatabaseError("Query", `cannot ingest ${file}`))
       )
+      if (Option.isNone(inserted)) continue
       yield* fs.remove(file, { force: true }).pipe(io(`cannot remove ${file}`))
-      if (inserted) stored++
+      if (inserted.value) stored++
     }
     return stored
   })
