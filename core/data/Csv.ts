@@ -25,7 +25,20 @@ import {
   type TradeColumns
 } from "./Columns"
 import { ByteFields, type FieldKind } from "./internal/byteFields"
-import { estimateRows, findColumn, firstLine, type Problem, type Row, scanRows, toBytes } from "./internal/csvRows"
+import {
+  type CsvBytes,
+  type CsvInput,
+  chunked,
+  estimateRows,
+  findColumn,
+  firstLine,
+  type Problem,
+  type Row,
+  scanRows
+} from "./internal/csvRows"
+
+export type { CsvBytes, CsvInput }
+
 import { FieldParser, type Grid } from "./internal/fieldParser"
 import { TimestampParser } from "./internal/timestampParser"
 
@@ -111,16 +124,16 @@ const zoneOf = (options: TickCsvOptions): Zone | undefined | Problem => {
 }
 
 /**
- * Scans `bytes` whose header must hold every required column of `columns`: then `rowReader`, given the file's
+ * Scans `chunks` of a file whose header must hold every required column of `columns`: then `rowReader`, given the file's
  * field parser and where the columns stand, makes the function that reads each row.
  */
 const scanColumns = <C extends Record<string, ColumnSpec>>(
-  bytes: Uint8Array,
+  chunks: Iterable<Uint8Array>,
   options: TickCsvOptions,
   columns: C,
   rowReader: (parser: FieldParser, at: ColumnIndexes<C>) => RowReader
 ): Problem | undefined =>
-  scanRows(bytes, (header) => {
+  scanRows(chunks, (header) => {
     const at: Record<string, number> = {}
     const kinds = header.map((): FieldKind | undefined => undefined)
     for (const [key, column] of Object.entries(columns)) {
@@ -146,7 +159,7 @@ const backwards = (parser: FieldParser, row: Row, column: number, line: number) 
  * rest of a row at time `ts` into `builder`.
  */
 const readTicks = <C extends { readonly time: ColumnSpec } & Record<string, ColumnSpec>, Out>(
-  bytes: Uint8Array,
+  chunks: Iterable<Uint8Array>,
   options: TickCsvOptions,
   columns: C,
   builder: { build(): Out },
@@ -154,7 +167,7 @@ const readTicks = <C extends { readonly time: ColumnSpec } & Record<string, Colu
 ): Either.Either<Out, CsvError> => {
   // The previous row's time, as a field: a closure's `let` would box each new time.
   const last = { ts: -1 }
-  const problem = scanColumns(bytes, options, columns, (p, at) => {
+  const problem = scanColumns(chunks, options, columns, (p, at) => {
     const readRest = rowReader(p, at)
     return (row, line) => {
       const ts = p.time(row, at.time, line, last.ts)
@@ -189,19 +202,16 @@ const periodOfGap = (gapUs: number): BarPeriod | undefined => {
  * Reads OHLCV bars of `options.spec` from a file's text or its UTF-8 bytes; header names are case-insensitive, extra
  * columns ignored, `Volume` optional. Bar times must increase, and with `options.period` bars must not overlap.
  */
-export const readBarsCsv = (
-  input: string | Uint8Array,
-  options: BarCsvOptions
-): Either.Either<BarColumns, CsvError> => {
-  const bytes = toBytes(input)
-  const builder = new BarBuilder(estimateRows(bytes))
+export const readBarsCsv = (input: CsvInput, options: BarCsvOptions): Either.Either<BarColumns, CsvError> => {
+  const source = chunked(input)
+  const builder = new BarBuilder(estimateRows(source))
   const given = options.period === undefined ? undefined : periodMicros(options.period)
   // The previous bar's instant and wall-clock time, as fields: a closure's `let` would box each new time.
   const last = { ts: -1, wall: 0 }
   let minGap = Number.POSITIVE_INFINITY
   let minGapLine = 0
 
-  const problem = scanColumns(bytes, options, BAR_COLUMNS, (p, at) => (row, line) => {
+  const problem = scanColumns(source.chunks, options, BAR_COLUMNS, (p, at) => (row, line) => {
     // Bar times strictly increase: a repeated wall-clock hour is the later instant.
     const ts = p.time(row, at.time, line, last.ts + 1)
     if (typeof ts !== "number") return ts
@@ -266,13 +276,10 @@ export const readBarsCsv = (
  * must not decrease; a side with size 0 is empty, and a quote whose two sides are present and crossed (bid above
  * ask) is refused.
  */
-export const readQuotesCsv = (
-  input: string | Uint8Array,
-  options: TickCsvOptions
-): Either.Either<QuoteColumns, CsvError> => {
-  const bytes = toBytes(input)
-  const builder = new QuoteBuilder(estimateRows(bytes))
-  return readTicks(bytes, options, QUOTE_COLUMNS, builder, (p, at) => (row, line, ts) => {
+export const readQuotesCsv = (input: CsvInput, options: TickCsvOptions): Either.Either<QuoteColumns, CsvError> => {
+  const source = chunked(input)
+  const builder = new QuoteBuilder(estimateRows(source))
+  return readTicks(source.chunks, options, QUOTE_COLUMNS, builder, (p, at) => (row, line, ts) => {
     const bid = p.price(row, at.bid, line)
     if (typeof bid !== "number") return bid
     const bidSize = p.size(row, at.bidSize, line)
@@ -293,13 +300,10 @@ export const readQuotesCsv = (
  * Reads trades of `options.spec` from a file's text or its UTF-8 bytes: `timestamp,price,size[,side]` with side
  * `buy`, `sell`, `b`, `s` or empty (the aggressor is unknown). Times must not decrease and sizes must be positive.
  */
-export const readTradesCsv = (
-  input: string | Uint8Array,
-  options: TickCsvOptions
-): Either.Either<TradeColumns, CsvError> => {
-  const bytes = toBytes(input)
-  const builder = new TradeBuilder(estimateRows(bytes))
-  return readTicks(bytes, options, TRADE_COLUMNS, builder, (p, at) => (row, line, ts) => {
+export const readTradesCsv = (input: CsvInput, options: TickCsvOptions): Either.Either<TradeColumns, CsvError> => {
+  const source = chunked(input)
+  const builder = new TradeBuilder(estimateRows(source))
+  return readTicks(source.chunks, options, TRADE_COLUMNS, builder, (p, at) => (row, line, ts) => {
     const price = p.price(row, at.price, line)
     if (typeof price !== "number") return price
     const size = p.size(row, at.size, line)
@@ -319,20 +323,18 @@ export const kindOfHeader = (header: string): "bar" | "quote" | "trade" => {
 }
 
 /**
- * Reads a file of bars, quotes or trades, whichever its header line says (see `kindOfHeader`), from its text or its
- * UTF-8 bytes (a `Buffer` from `readFile`, never decoded whole). `options.period` applies to bars only.
+ * Reads a file of bars, quotes or trades, whichever its header line says (see `kindOfHeader`), from its text, its
+ * UTF-8 bytes (a `Buffer` from `readFile`, never decoded whole) or those bytes in chunks as they are read (`CsvBytes`:
+ * a large file never held whole). `options.period` applies to bars only.
  */
-export const readMarketDataCsv = (
-  input: string | Uint8Array,
-  options: BarCsvOptions
-): Either.Either<Columns, CsvError> => {
-  const bytes = toBytes(input)
-  switch (kindOfHeader(firstLine(bytes))) {
+export const readMarketDataCsv = (input: CsvInput, options: BarCsvOptions): Either.Either<Columns, CsvError> => {
+  const source = chunked(input)
+  switch (kindOfHeader(firstLine(source.first))) {
     case "bar":
-      return readBarsCsv(bytes, options)
+      return readBarsCsv(source, options)
     case "quote":
-      return readQuotesCsv(bytes, options)
+      return readQuotesCsv(source, options)
     case "trade":
-      return readTradesCsv(bytes, options)
+      return readTradesCsv(source, options)
   }
 }

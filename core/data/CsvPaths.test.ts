@@ -3,7 +3,7 @@
  * error. A row with a quoted field always takes the string path, so each file is also read with every field quoted.
  */
 import { describe, expect, it } from "@effect/vitest"
-import type { Either } from "effect"
+import { Either } from "effect"
 import { AAPL, BTCUSDT, currencies, ES } from "../../test/fixtures/instruments"
 import type * as Decimal from "../domain/Decimal"
 import { BarPeriod } from "../domain/MarketData"
@@ -11,7 +11,9 @@ import { makeSpecs } from "../engine/InstrumentSpec"
 import type { Columns } from "./Columns"
 import {
   type BarCsvOptions,
+  type CsvBytes,
   type CsvError,
+  type CsvInput,
   readBarsCsv,
   readMarketDataCsv,
   readQuotesCsv,
@@ -228,15 +230,50 @@ const tradeFile = (r: Random, options: TickCsvOptions): File => {
   return file(r, header, rows)
 }
 
-type Read = (input: string | Uint8Array, options: BarCsvOptions) => Either.Either<Columns, CsvError>
+type Read = (input: CsvInput, options: BarCsvOptions) => Either.Either<Columns, CsvError>
 
-/** Reads `made` as text, as bytes, through `readMarketDataCsv` and with every field quoted: all four agree. */
+/**
+ * The bytes as a reader of a large file hands them out: chunks of `1 + i % 3` lines, each copied into one of two
+ * buffers in turn (overwritten, as a file read piece by piece reuses its buffer; two, so that a row still reading
+ * the previous chunk's array reads garbage).
+ */
+const inChunks = (bytes: Uint8Array): CsvBytes => ({
+  byteLength: bytes.length,
+  chunks: {
+    *[Symbol.iterator]() {
+      const buffers = [new Uint8Array(bytes.length), new Uint8Array(bytes.length)]
+      let start = 0
+      for (let i = 0; start < bytes.length; i++) {
+        let end = start
+        for (let lines = 0; lines < 1 + (i % 3) && end < bytes.length; lines++) {
+          const newline = bytes.indexOf(10, end)
+          end = newline < 0 ? bytes.length : newline + 1
+        }
+        const buffer = buffers[i % 2]!
+        buffer.fill(0x78)
+        buffer.set(bytes.subarray(start, end))
+        yield buffer.subarray(0, end - start)
+        start = end
+      }
+    }
+  }
+})
+
+/**
+ * Reads `made` as text, as bytes, in chunks, through `readMarketDataCsv` and with every field quoted: all agree.
+ */
 const expectOnePath = (read: Read, made: File, options: BarCsvOptions): Either.Either<Columns, CsvError> => {
   const text = render(made, false)
   const result = read(text, options)
-  expect(read(new TextEncoder().encode(text), options), text).toEqual(result)
-  expect(readMarketDataCsv(Buffer.from(text), options), text).toEqual(result)
-  expect(read(render(made, true), options), text).toEqual(result)
+  // `toEqual` does not compare errors' messages: compare the columns, or the error's line and message.
+  const outcome = (r: Either.Either<Columns, CsvError>) =>
+    Either.isLeft(r) ? { line: r.left.line, message: r.left.message } : r.right
+  const expected = outcome(result)
+  expect(outcome(read(new TextEncoder().encode(text), options)), text).toEqual(expected)
+  expect(outcome(readMarketDataCsv(Buffer.from(text), options)), text).toEqual(expected)
+  expect(outcome(read(inChunks(new TextEncoder().encode(text)), options)), text).toEqual(expected)
+  expect(outcome(readMarketDataCsv(inChunks(Buffer.from(text)), options)), text).toEqual(expected)
+  expect(outcome(read(render(made, true), options)), text).toEqual(expected)
   return result
 }
 
@@ -254,6 +291,18 @@ const checkFiles = (seed: number, files: number, read: Read, make: (r: Random, o
 }
 
 describe("the byte and string paths of the CSV readers", () => {
+  it("quote a bad row's own fields when the file comes in chunks", () => {
+    // Chunks of 1, 2, 3, 1 lines in two buffers in turn: line 7 comes in the second buffer, after the first was reused.
+    const good = ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-08"].map((d) => `${d},10,11,9,10`)
+    const text = `${["Date,Open,High,Low,Close", ...good, "2024-01-09,10,9,11,10", "2024-01-10,10,11,9,10"].join("\n")}\n`
+    const options = tickOptions(random(9), "bad.csv")
+    const whole = readBarsCsv(text, options)
+    expect(whole).toMatchObject({ left: { message: 'bad.csv line 7, column "High": high 9 is below low 11' } })
+    // `toEqual` does not compare errors' messages: compare them.
+    const chunked = readBarsCsv(inChunks(new TextEncoder().encode(text)), options)
+    expect(Either.isLeft(chunked) && chunked.left.message).toBe(Either.isLeft(whole) && whole.left.message)
+  })
+
   it("give the same bars or the same error on random files", () => {
     checkFiles(1, 200, readBarsCsv, barFile)
   })

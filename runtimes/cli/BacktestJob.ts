@@ -22,6 +22,7 @@ import { type FeeModel, type LatencyModel, SimVenue, type SlippageModel } from "
 import smaCrossPackage from "../../plugins/strategy-sma-cross/package.json" with { type: "json" }
 import smaCross from "../../plugins/strategy-sma-cross/src/index"
 import { resolveInstrument } from "./Instruments"
+import { lineChunks } from "./LineChunks"
 import { importStrategyFile } from "./StrategyFile"
 
 /** A strategy and where its code comes from: a plugin package (its folder and version) or a file. */
@@ -140,11 +141,12 @@ const codeHash = (id: string, origin: LoadedStrategy["origin"]) =>
     return hash.digest("hex")
   }).pipe(Effect.mapError((e) => configError(`cannot hash the strategy's code: ${e.message}`)))
 
-/** A CSV file's bars, quotes or trades (whichever its header says) of `spec`, from its bytes. */
-const readColumns = (bytes: Uint8Array, file: string, spec: InstrumentSpec, timezone: string | undefined) =>
-  Either.mapLeft(readMarketDataCsv(bytes, { file, spec, timezone: timezone ?? spec.instrument.timezone }), (e) =>
-    configError(e.message)
-  )
+/** A CSV file's bars, quotes or trades (whichever its header says) of `spec`, read piece by piece. */
+const readColumns = (file: string, spec: InstrumentSpec, timezone: string | undefined) =>
+  Effect.try({
+    try: () => readMarketDataCsv(lineChunks(file), { file, spec, timezone: timezone ?? spec.instrument.timezone }),
+    catch: (e) => configError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`)
+  }).pipe(Effect.flatMap(Either.mapLeft((e) => configError(e.message))))
 
 const rejected = (reasons: Readonly<Record<string, number>>): string => {
   const entries = Object.entries(reasons)
@@ -166,7 +168,6 @@ const reindex = (columns: Columns, to: ReadonlyArray<number>): Columns => ({
 
 export const runBacktestJob = (job: BacktestJob) =>
   Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const { strategy, origin } = yield* loadStrategy(job.strategy)
     const params = yield* Schema.decodeUnknown(strategy.params, { errors: "all" })(
@@ -204,9 +205,7 @@ export const runBacktestJob = (job: BacktestJob) =>
     const indexOf = (id: string) => specs.byId.get(id as InstrumentId)!.index
     const data = (yield* Effect.forEach(sources, (source) =>
       source.kind === "file"
-        ? fs.readFile(source.file).pipe(
-            Effect.mapError((e) => configError(`cannot read ${source.file}: ${e.message}`)),
-            Effect.flatMap((bytes) => readColumns(bytes, source.file, specs.list[indexOf(source.id)]!, job.timezone)),
+        ? readColumns(source.file, specs.list[indexOf(source.id)]!, job.timezone).pipe(
             Effect.map((columns) => [columns])
           )
         : // The history (and DuckDB with it) loads only for a backtest that replays it.

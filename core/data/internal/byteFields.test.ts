@@ -17,7 +17,7 @@ const readLine = (
   sizes = grid("1", "exact")
 ): Array<number> | undefined => {
   const bytes = toBytes(line)
-  const row = new Row(bytes, kinds.length)
+  const row = new Row(kinds.length)
   const end = new ByteFields(kinds, prices, sizes).read(bytes, 0, row)
   return end < 0 ? undefined : Array.from(row.values)
 }
@@ -36,7 +36,7 @@ describe("ByteFields", () => {
       227
     ])
     const bytes = toBytes("2020-01-02,1,1,1,1,1\r\n2020-01-03,1,1,1,1,1")
-    expect(new ByteFields(BAR, grid("0.01", "exact"), grid("1", "exact")).read(bytes, 0, new Row(bytes, 6))).toBe(21)
+    expect(new ByteFields(BAR, grid("0.01", "exact"), grid("1", "exact")).read(bytes, 0, new Row(6))).toBe(21)
   })
 
   it("reads every ISO form it knows, to the µs", () => {

@@ -78,6 +78,40 @@ export const toBytes = (input: string | Uint8Array): Uint8Array =>
     ? new TextEncoder().encode(input)
     : new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
 
+/**
+ * A file's UTF-8 bytes as they are read: `chunks` in order, each but the last ending with a line's `\n` (a reader
+ * may hand out one buffer over and over: a chunk is done with before the next is asked for), and `byteLength` the
+ * whole file's, for sizing its columns. A large file is never held whole.
+ */
+export interface CsvBytes {
+  readonly byteLength: number
+  readonly chunks: Iterable<Uint8Array>
+}
+
+/** The input of a reader: a file's text, its bytes, or its bytes in chunks. */
+export type CsvInput = string | Uint8Array | CsvBytes
+
+/** Any input as chunks, with its first chunk at hand (for the header) and still first in `chunks`. */
+export const chunked = (input: CsvInput): CsvBytes & { readonly first: Uint8Array } => {
+  if (typeof input === "string" || input instanceof Uint8Array) {
+    const bytes = toBytes(input)
+    return { byteLength: bytes.length, first: bytes, chunks: [bytes] }
+  }
+  const rest = input.chunks[Symbol.iterator]()
+  const head = rest.next()
+  const first = head.done === true ? new Uint8Array(0) : toBytes(head.value)
+  return {
+    byteLength: input.byteLength,
+    first,
+    chunks: {
+      *[Symbol.iterator]() {
+        yield first
+        for (let next = rest.next(); next.done !== true; next = rest.next()) yield toBytes(next.value)
+      }
+    }
+  }
+}
+
 /** The first line of a file, decoded. */
 export const firstLine = (bytes: Uint8Array): string => {
   const newline = bytes.indexOf(LF)
@@ -91,12 +125,13 @@ export const firstLine = (bytes: Uint8Array): string => {
  * no memory (the builders hand out views, and the pages of an untouched array are never backed), while counting
  * the newlines of a large file costs a pass over it; a file of shorter rows only makes a builder grow.
  */
-export const estimateRows = (bytes: Uint8Array): number => {
+export const estimateRows = (input: CsvBytes & { readonly first: Uint8Array }): number => {
+  const bytes = input.first
   const header = bytes.indexOf(LF)
   if (header < 0) return 0
   const next = bytes.indexOf(LF, header + 1)
   const firstRow = (next < 0 ? bytes.length : next) - header
-  return Math.ceil((bytes.length - header) / Math.max(1, (firstRow * 3) / 4)) + 1
+  return Math.ceil((input.byteLength - header) / Math.max(1, (firstRow * 3) / 4)) + 1
 }
 
 /**
@@ -114,10 +149,10 @@ export class Row {
   private start = 0
   private end = 0
 
-  constructor(
-    private readonly bytes: Uint8Array,
-    width: number
-  ) {
+  /** The chunk of the file the row stands in. */
+  bytes: Uint8Array = new Uint8Array(0)
+
+  constructor(width: number) {
     this.values = new Float64Array(width)
   }
 
@@ -167,52 +202,58 @@ const blankBefore = (line: number): Problem => ({ line, message: "blank line bef
  * number, and stops at the first problem. Every row must have as many fields as the header.
  */
 export const scanRows = (
-  bytes: Uint8Array,
+  chunks: Iterable<Uint8Array>,
   onHeader: (names: ReadonlyArray<string>) => RowHandler | Problem
 ): Problem | undefined => {
-  const length = bytes.length
-  let start = length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0
   let line = 0
   let width = -1
   let blankLine = 0
   let handler: RowHandler | undefined
   let row: Row | undefined
-  while (start < length) {
-    line++
-    if (handler !== undefined && row !== undefined) {
-      const end = handler.plain.read(bytes, start, row)
-      if (end >= 0) {
-        if (blankLine !== 0) return blankBefore(blankLine)
-        row.readPlain(start, end)
-        const problem = handler.onRow(row, line)
-        if (problem !== undefined) return problem
-        start = end + 1
+  let firstChunk = true
+  for (const bytes of chunks) {
+    const length = bytes.length
+    let start = firstChunk && length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0
+    firstChunk = false
+    if (row !== undefined) row.bytes = bytes
+    while (start < length) {
+      line++
+      if (handler !== undefined && row !== undefined) {
+        const end = handler.plain.read(bytes, start, row)
+        if (end >= 0) {
+          if (blankLine !== 0) return blankBefore(blankLine)
+          row.readPlain(start, end)
+          const problem = handler.onRow(row, line)
+          if (problem !== undefined) return problem
+          start = end + 1
+          continue
+        }
+      }
+      const newline = bytes.indexOf(LF, start)
+      const end = newline < 0 ? length : newline
+      const content = decode(bytes, start, contentEnd(bytes, start, end))
+      start = end + 1
+      if (content.trim() === "") {
+        if (blankLine === 0) blankLine = line
         continue
       }
+      if (blankLine !== 0) return blankBefore(blankLine)
+      const fields = splitFields(content)
+      if (typeof fields === "string") return { line, message: fields }
+      if (handler === undefined || row === undefined) {
+        width = fields.length
+        const given = onHeader(fields)
+        if (!("onRow" in given)) return given
+        handler = given
+        row = new Row(width)
+        row.bytes = bytes
+        continue
+      }
+      if (fields.length !== width) return { line, message: `expected ${width} columns, found ${fields.length}` }
+      row.readFields(fields)
+      const problem = handler.onRow(row, line)
+      if (problem !== undefined) return problem
     }
-    const newline = bytes.indexOf(LF, start)
-    const end = newline < 0 ? length : newline
-    const content = decode(bytes, start, contentEnd(bytes, start, end))
-    start = end + 1
-    if (content.trim() === "") {
-      if (blankLine === 0) blankLine = line
-      continue
-    }
-    if (blankLine !== 0) return blankBefore(blankLine)
-    const fields = splitFields(content)
-    if (typeof fields === "string") return { line, message: fields }
-    if (handler === undefined || row === undefined) {
-      width = fields.length
-      const given = onHeader(fields)
-      if (!("onRow" in given)) return given
-      handler = given
-      row = new Row(bytes, width)
-      continue
-    }
-    if (fields.length !== width) return { line, message: `expected ${width} columns, found ${fields.length}` }
-    row.readFields(fields)
-    const problem = handler.onRow(row, line)
-    if (problem !== undefined) return problem
   }
   if (handler === undefined) return { line: 1, message: "the file has no header line" }
   return undefined
