@@ -109,6 +109,10 @@ const suite = (it: Vitest.MethodsNonLive<Env, true>) => {
       expect((yield* runs.list({ limit: 2, strategy: "listed" })).map((r) => r.id)).toEqual([second, third])
       const all = yield* runs.list({ limit: 1000 })
       expect(all.map((r) => r.strategy)).toContain("other")
+      // A plugin's id or the name users give it: `sma-cross` finds `strategy-sma-cross`.
+      const plugin = yield* runs.record(run("strategy-listed-plugin", 5_000))
+      expect((yield* runs.list({ limit: 10, strategy: "listed-plugin" })).map((r) => r.id)).toEqual([plugin])
+      expect((yield* runs.list({ limit: 10, strategy: "strategy-listed-plugin" })).map((r) => r.id)).toEqual([plugin])
       expect(yield* runs.show(second)).toStrictEqual({ id: second, ...failed("listed", 3_000, "boom") })
     })
   )

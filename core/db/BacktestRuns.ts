@@ -107,7 +107,7 @@ export interface BacktestRunsService {
    * `RunInbox.write` gives). Fails when a run of that id is stored already.
    */
   readonly record: (run: BacktestRun) => Effect.Effect<string, DatabaseError>
-  /** The latest `limit` runs, newest first, optionally of one strategy. */
+  /** The latest `limit` runs, newest first, optionally of one strategy: its id, or the id without `strategy-`. */
   readonly list: (options: {
     readonly limit: number
     readonly strategy?: string

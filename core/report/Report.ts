@@ -43,7 +43,16 @@ import { roundTrips } from "./internal/roundTrips"
 import { tradeRows } from "./internal/tradeRows"
 import { tradeStats } from "./internal/tradeStats"
 
-export { equityCsv, equityCsvChunks, formatStats, reportJson, statKeys, tradesCsv } from "./internal/render"
+export {
+  equityCsv,
+  equityCsvChunks,
+  formatStats,
+  reportJson,
+  statKeys,
+  statLabel,
+  statText,
+  tradesCsv
+} from "./internal/render"
 
 /** What a backtest records, in exact units. */
 export interface ReportInput {

@@ -81,7 +81,7 @@ const jobOf = (o: BacktestOptions) =>
     } satisfies BacktestJob
   })
 
-/** Print the table, write the files, store the run: what both commands do with an outcome. */
+/** Print the table, write the files, store the run (its id when stored): what both commands do with an outcome. */
 const report = (
   outcome: BacktestOutcome,
   out: Option.Option<string>,
@@ -100,7 +100,10 @@ const report = (
       }
       yield* Console.log(`wrote ${Object.keys(outcome.files).join(", ")} to ${out.value}`)
     }
-    if (Option.isSome(store)) yield* Console.log(`run ${yield* store.value(outcome.run)} stored`)
+    if (Option.isNone(store)) return Option.none<string>()
+    const id = yield* store.value(outcome.run)
+    yield* Console.log(`run ${id} stored`)
+    return Option.some(id)
   })
 
 /** A file written chunk by chunk: a long equity curve never becomes one string. */
@@ -166,5 +169,11 @@ export const demo = Effect.gen(function* () {
       seed: 1
     }
   })
-  yield* report(outcome, Option.none(), Option.some(store))
+  const id = yield* report(outcome, Option.none(), Option.some(store))
+  const next = [
+    [`npx meridian runs show ${Option.getOrElse(id, () => "<id>")}`, "the run just stored"],
+    ["npx meridian runs list", "every stored run"],
+    ["npx meridian backtest --help", "backtest your own data and strategies (README: Backtesting)"]
+  ]
+  yield* Console.log(`\nNext:\n${next.map(([command, what]) => `  ${command!.padEnd(38)}${what}`).join("\n")}`)
 }).pipe(Effect.scoped, Effect.provide(StaticDataSet.layerShipped))

@@ -10,7 +10,7 @@ import * as BacktestRuns from "../../core/db/BacktestRuns"
 import * as Database from "../../core/db/Database"
 import { toDatabaseError } from "../../core/db/DatabaseError"
 import { formatTimestamp, timestamp } from "../../core/domain/Units"
-import { formatStats } from "../../core/report/Report"
+import { formatStats, statLabel, statText } from "../../core/report/Report"
 import { type DatabaseOptions, serverUrl } from "./DatabaseOptions"
 
 /** The embedded database in `dir`, its parent folders made first (PGlite makes only the last one). */
@@ -65,9 +65,6 @@ const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<
     .join("")
 }
 
-const cell = (statistic: string, value: string | number | null): string =>
-  value === null ? "-" : typeof value === "string" || statistic === "trades" ? String(value) : value.toFixed(2)
-
 const time = (micros: number): string => formatTimestamp(timestamp(micros))
 
 export const list = (o: DatabaseOptions & { readonly limit: number; readonly strategy: Option.Option<string> }) =>
@@ -87,8 +84,8 @@ export const list = (o: DatabaseOptions & { readonly limit: number; readonly str
           r.strategy,
           r.strategyVersion,
           r.status,
-          cell("returnPct", r.returnPct),
-          cell("trades", r.trades)
+          statText("returnPct", r.returnPct),
+          statText("trades", r.trades)
         ])
       ).trimEnd()
     )
@@ -118,7 +115,12 @@ export const compare = (o: DatabaseOptions & { readonly a: string; readonly b: s
     yield* Console.log(
       table(
         ["statistic", o.a, o.b, "difference"],
-        rows.map((r) => [r.statistic, cell(r.statistic, r.a), cell(r.statistic, r.b), cell(r.statistic, r.difference)])
+        rows.map((r) => [
+          statLabel(r.statistic),
+          statText(r.statistic, r.a),
+          statText(r.statistic, r.b),
+          statText(r.statistic, r.difference)
+        ])
       ).trimEnd()
     )
   }).pipe(Effect.provide(runsLayer(o)))

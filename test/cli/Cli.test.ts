@@ -15,8 +15,10 @@ import { buyOnceSource } from "../fixtures/strategyFiles"
 const run = promisify(execFile)
 /** The environment without DATABASE_URL: runs are stored in the embedded database of `--db-dir`. */
 const { DATABASE_URL: _, ...env } = process.env
-const meridian = (...args: Array<string>) =>
-  run(process.execPath, ["runtimes/node/bin/meridian.mjs", ...args], { timeout: 60_000, env }).then(
+const bin = join(process.cwd(), "runtimes", "node", "bin", "meridian.mjs")
+/** `meridian args` in a real process, from `cwd` (the project by default). */
+const meridianIn = (cwd: string, ...args: Array<string>) =>
+  run(process.execPath, [bin, ...args], { timeout: 60_000, env, cwd }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({
       code: error.code,
@@ -25,7 +27,19 @@ const meridian = (...args: Array<string>) =>
     })
   )
 
+const meridian = (...args: Array<string>) => meridianIn(process.cwd(), ...args)
+
 describe("meridian CLI (a real process)", () => {
+  it("runs the demo on embedded defaults, stores it, and tells a newcomer what to try next", async () => {
+    const home = mkdtempSync(join(tmpdir(), "meridian-demo-"))
+    const result = await meridianIn(home, "demo")
+    expect(result.stderr).toBe("")
+    const id = /^run ([0-9a-f]{12}) stored$/m.exec(result.stdout)?.[1]
+    expect(id).toBeDefined()
+    expect(result.stdout).toMatch(new RegExp(`\\nNext:\\n  npx meridian runs show ${id} +the run just stored\\n`))
+    expect(existsSync(join(home, ".meridian", "db", "inbox", `${id}.run`))).toBe(true)
+  })
+
   it("backtests a CSV file and writes the report", async () => {
     const out = mkdtempSync(join(tmpdir(), "meridian-out-"))
     const result = await meridian(
@@ -134,7 +148,8 @@ describe("meridian CLI (a real process)", () => {
     const b = /run ([0-9a-f]{12}) stored\n$/.exec(second.stdout)?.[1]
     expect(a).toBeDefined()
     expect(b).toBeDefined()
-    const listed = await meridian("runs", "list", "--db-dir", dbDir)
+    // `--strategy` takes the name the backtest was given, as well as the plugin's id.
+    const listed = await meridian("runs", "list", "--db-dir", dbDir, "--strategy", "sma-cross")
     expect(listed.code).toBe(0)
     const lines = listed.stdout.trimEnd().split("\n")
     expect(lines[0]).toMatch(/^id\s+created\s+strategy\s+version\s+status\s+return \[%\]\s+trades$/)
@@ -144,7 +159,10 @@ describe("meridian CLI (a real process)", () => {
     const compared = await meridian("runs", "compare", a!, b!, "--db-dir", dbDir)
     expect(compared.code).toBe(0)
     expect(compared.stdout).toMatch(new RegExp(`^statistic\\s+${a}\\s+${b}\\s+difference\n`))
-    const trades = /^trades\s+(\d+)\s+(\d+)\s+(-?\d+)$/m.exec(compared.stdout)
+    // The labels of the report table, and no negative zero.
+    expect(compared.stdout).toMatch(/^Return \[%\]\s+-?\d+\.\d\d\s+-?\d+\.\d\d\s+-?\d+\.\d\d$/m)
+    expect(compared.stdout).not.toMatch(/-0\.00\b/)
+    const trades = /^# Trades\s+(\d+)\s+(\d+)\s+(-?\d+)$/m.exec(compared.stdout)
     expect(Number(trades?.[3])).toBe(Number(trades?.[2]) - Number(trades?.[1]))
     // The bundle records the hash of the built-in plugin's code it holds, as the sources compute it.
     const shown = await meridian("runs", "show", a!, "--db-dir", dbDir)

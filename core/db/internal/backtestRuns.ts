@@ -308,7 +308,10 @@ export const selectStats = (
     )
   )
 
-/** The latest `limit` runs, newest first, optionally of one strategy. */
+/** Strategy plugin ids start so (`strategy-sma-cross`); users name them without it, as the CLI does (`sma-cross`). */
+const STRATEGY_PREFIX = "strategy-"
+
+/** The latest `limit` runs, newest first, optionally of one strategy (its id, or its id without `strategy-`). */
 export const selectSummaries = (
   sql: SqlClient.SqlClient,
   options: { readonly limit: number; readonly strategy?: string }
@@ -317,7 +320,11 @@ export const selectSummaries = (
     SELECT r.id, r.strategy, r.strategy_version, r.created_at, r.status, r.data_from, r.data_to,
       s.statistics -> 'returnPct' AS return_pct, s.statistics -> 'trades' AS trades
     FROM backtest_runs r LEFT JOIN backtest_results s ON s.run_id = r.id
-    WHERE ${options.strategy === undefined ? sql.literal("TRUE") : sql`r.strategy = ${options.strategy}`}
+    WHERE ${
+      options.strategy === undefined
+        ? sql.literal("TRUE")
+        : sql`r.strategy IN (${options.strategy}, ${`${STRATEGY_PREFIX}${options.strategy}`})`
+    }
     ORDER BY r.created_at DESC, r.id DESC
     LIMIT ${options.limit}`.pipe(
     Effect.flatMap(Schema.decodeUnknown(Schema.Array(SummaryRow))),

@@ -41,12 +41,20 @@ const LABELS: Record<keyof Stats, string> = {
 /** The statistics' keys in report order. */
 export const statKeys = Object.keys(LABELS) as ReadonlyArray<keyof Stats>
 
-const displayValue = (key: keyof Stats, value: string | number | null): string =>
-  value === null ? "-" : typeof value === "string" || key === "trades" ? String(value) : value.toFixed(2)
+/** A statistic's label as the report table prints it, e.g. `Return [%]`. */
+export const statLabel = (key: keyof Stats): string => LABELS[key]
+
+/** A statistic's value as the report table prints it: two decimals (never `-0.00`), `-` where undefined. */
+export const statText = (key: keyof Stats, value: string | number | null): string => {
+  if (value === null) return "-"
+  if (typeof value === "string" || key === "trades") return String(value)
+  const text = value.toFixed(2)
+  return text === "-0.00" ? "0.00" : text
+}
 
 /** Fixed-width text table of the stats, one line per statistic, for the terminal. */
 export const formatStats = (stats: Stats): string => {
-  const rows = statKeys.map((key) => [LABELS[key], displayValue(key, stats[key])])
+  const rows = statKeys.map((key) => [LABELS[key], statText(key, stats[key])])
   const labelWidth = Math.max(...rows.map(([label = ""]) => label.length)) + 2
   const valueWidth = Math.max(...rows.map(([, value = ""]) => value.length))
   return rows.map(([label = "", value = ""]) => `${label.padEnd(labelWidth)}${value.padStart(valueWidth)}\n`).join("")
