@@ -59,6 +59,9 @@ const install = Command.make(
     core: Options.text("core").pipe(
       Options.withDefault(coreVersion),
       Options.withDescription("the core version to resolve for")
+    ),
+    force: Options.boolean("force").pipe(
+      Options.withDescription("replace the plugin's folder even when no install made it")
     )
   },
   (o) => handlers((h) => h.install(o))

@@ -67,9 +67,14 @@ export const install = (options: {
   readonly registry: string
   readonly dir: string
   readonly core: string
+  readonly force: boolean
 }) =>
   installPlugin(options).pipe(
-    Effect.flatMap((i) => Console.log(`installed ${i.id}@${i.version} into ${i.dir}\n${i.integrity}`))
+    Effect.flatMap((i) =>
+      Console.log(
+        `installed ${i.id}@${i.version} into ${i.dir}${i.replaced === undefined ? "" : ` (replacing ${i.replaced})`}\n${i.integrity}`
+      )
+    )
   )
 
 export const serve = ({

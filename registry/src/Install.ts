@@ -1,10 +1,13 @@
 /**
  * Installing a plugin from a registry: resolve the version, download its tarball, verify its sha512 against the
- * registry's metadata, check its entries and extract it into `<dir>/<id>`, where `Discovery.load` finds it.
+ * registry's metadata, check its entries and extract it into `<dir>/<id>`, where `Discovery.load` finds it. The
+ * folder gets a receipt of what was installed: a later install replaces a folder with a receipt (an upgrade), and
+ * refuses one without (a plugin's sources, say) unless forced.
  *
  * @since 0.1.0
  */
 
+import { readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import type { HttpClient } from "@effect/platform"
 import { Effect } from "effect"
@@ -28,6 +31,8 @@ export interface InstallOptions {
   readonly dir: string
   /** The core version to resolve for (the running core's by default). */
   readonly core?: string
+  /** Replace `<dir>/<id>` even when no install made it. */
+  readonly force?: boolean
 }
 
 /** What was installed. */
@@ -36,7 +41,27 @@ export interface Installed {
   readonly version: string
   readonly integrity: string
   readonly dir: string
+  /** The version this install replaced, if the folder held an installed one. */
+  readonly replaced?: string
 }
+
+/** The receipt an install leaves in the plugin's folder. */
+const RECEIPT = ".meridian-install.json"
+
+/** What the folder holds: nothing, an installed plugin (its version), or something no install made. */
+const folderState = (dir: string): Effect.Effect<"absent" | "foreign" | { readonly version: string }> =>
+  Effect.promise(async () => {
+    const receipt = await readFile(join(dir, RECEIPT), "utf8").catch(() => undefined)
+    if (receipt !== undefined) {
+      const version = (JSON.parse(receipt) as { version?: unknown }).version
+      return { version: typeof version === "string" ? version : "unknown" }
+    }
+    const present = await readFile(join(dir, "package.json")).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => e.code !== "ENOENT"
+    )
+    return present ? "foreign" : "absent"
+  })
 
 export const install = (options: InstallOptions): Effect.Effect<Installed, RegistryError, HttpClient.HttpClient> =>
   Effect.gen(function* () {
@@ -51,6 +76,13 @@ export const install = (options: InstallOptions): Effect.Effect<Installed, Regis
       })
     }
     const dir = join(options.dir, id)
+    const before = yield* folderState(dir)
+    if (before === "foreign" && options.force !== true) {
+      return yield* new RegistryError({
+        reason: "Duplicate",
+        message: `${dir} exists and no install made it: remove it, or pass --force to replace it`
+      })
+    }
     yield* extract(bytes, dir).pipe(
       Effect.mapError(
         (e) =>
@@ -60,5 +92,17 @@ export const install = (options: InstallOptions): Effect.Effect<Installed, Regis
           })
       )
     )
-    return { id, version: resolved.version, integrity: actual, dir }
+    const receipt = { id, version: resolved.version, integrity: actual, registry: options.registry }
+    yield* Effect.tryPromise({
+      try: () => writeFile(join(dir, RECEIPT), `${JSON.stringify(receipt, null, 2)}\n`),
+      catch: (e) =>
+        new RegistryError({ reason: "Storage", message: `cannot write ${join(dir, RECEIPT)}: ${String(e)}` })
+    })
+    return {
+      id,
+      version: resolved.version,
+      integrity: actual,
+      dir,
+      ...(typeof before === "object" && { replaced: before.version })
+    }
   })

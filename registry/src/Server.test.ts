@@ -137,6 +137,19 @@ describe("Registry", () => {
         dir: join(ws.dir, "app/plugins")
       })
       expect(installed).toMatchObject({ id: "strategy-sma-cross", version: "0.1.0", integrity: packed.integrity })
+      expect(installed.replaced).toBeUndefined()
+      // Installing again replaces what an install made; a folder no install made is refused unless forced.
+      const again = yield* install({ registry, spec: "strategy-sma-cross", dir: join(ws.dir, "app/plugins") })
+      expect(again.replaced).toBe("0.1.0")
+      yield* Effect.promise(async () => {
+        await mkdir(join(ws.dir, "sources/strategy-sma-cross"), { recursive: true })
+        await writeFile(join(ws.dir, "sources/strategy-sma-cross/package.json"), "{}")
+      })
+      const intoSources = { registry, spec: "strategy-sma-cross", dir: join(ws.dir, "sources") }
+      const refused = yield* install(intoSources).pipe(Effect.flip)
+      expect(refused).toMatchObject({ reason: "Duplicate" })
+      expect(refused.message).toMatch(/exists and no install made it: remove it, or pass --force to replace it$/)
+      expect((yield* install({ ...intoSources, force: true })).version).toBe("0.1.0")
 
       const scan = yield* Discovery.scan(join(ws.dir, "app/plugins"))
       expect(scan.plugins.map((p) => p.manifest.id)).toEqual(["strategy-sma-cross"])

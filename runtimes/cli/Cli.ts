@@ -53,7 +53,8 @@ const USER_ERRORS = new Set([
   "StaticDataError",
   "HistoryError",
   "DatabaseError",
-  "BacktestRunNotFound"
+  "BacktestRunNotFound",
+  "RegistryError"
 ])
 
 const isUserError = (error: unknown): error is { readonly message: string } =>
