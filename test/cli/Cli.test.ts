@@ -122,6 +122,13 @@ describe("meridian CLI (a real process)", () => {
     expect(result.stdout).toMatch(/strategy-sma-cross on SPY.ARCX: 1258 events/)
   })
 
+  it("says in one line that a registry cannot be reached", async () => {
+    const result = await meridian("plugin", "list", "--registry", "http://127.0.0.1:1")
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toMatch(/^meridian: [^\n]*127\.0\.0\.1:1[^\n]*\n$/)
+  })
+
   it("names a bad parameter", async () => {
     const result = await meridian("backtest", "--strategy", "sma-cross", "--data", sp500Path, "--param", "fast=50")
     expect(result.code).toBe(1)
