@@ -147,6 +147,10 @@ const suite = (it: Vitest.MethodsNonLive<Env, true>) => {
       expect(byName.get("sharpe")).toEqual({ statistic: "sharpe", a: 0.30000000000000004, b: null, difference: null })
       expect(byName.get("sortino")?.difference).toBeNull()
       expect(byName.get("start")?.difference).toBeNull()
+      // What ran, without the results: what `runs compare` sets side by side.
+      const { report: _, ...ran } = run("compared", 2)
+      expect(yield* runs.describe(b)).toStrictEqual({ id: b, ...ran })
+      expect((yield* runs.describe("000000000000").pipe(Effect.flip))._tag).toBe("BacktestRunNotFound")
     })
   )
 

@@ -114,6 +114,8 @@ export interface BacktestRunsService {
   }) => Effect.Effect<ReadonlyArray<RunSummary>, DatabaseError>
   /** The run with its settings and report: statistics in the report's order, trades in order, the curve decoded. */
   readonly show: (id: string) => Effect.Effect<StoredRun, DatabaseError | BacktestRunNotFound>
+  /** What the run ran (strategy, version, parameters, settings, data, code), without its results. */
+  readonly describe: (id: string) => Effect.Effect<StoredRun, DatabaseError | BacktestRunNotFound>
   /** Every statistic of run `a` beside run `b`, in the report's order. */
   readonly compare: (
     a: string,
@@ -159,13 +161,16 @@ export const make: Effect.Effect<BacktestRunsService, never, SqlClient.SqlClient
 
   const show = (id: string) => selectRun(sql, id).pipe(query(`cannot read run ${id}`), found(id))
 
+  const describe = (id: string) =>
+    selectRun(sql, id, { results: false }).pipe(query(`cannot read run ${id}`), found(id))
+
   // Statistics only: the trades and the curve of either run are not read.
   const stats = (id: string) => selectStats(sql, id).pipe(query(`cannot read run ${id}`), found(id))
 
   const compare = (a: string, b: string) =>
     Effect.map(Effect.all([stats(a), stats(b)]), ([statsA, statsB]) => compareStats(statsA, statsB))
 
-  return { record, list, show, compare }
+  return { record, list, show, describe, compare }
 })
 
 /**

@@ -29,10 +29,11 @@ export interface WriteSummary {
   readonly parts: ReadonlyArray<string>
 }
 
-/** What a compaction did: the partitions it merged and the parts they had, now one each. */
+/** What a compaction did: the partitions it merged and the parts they had, now one each, of `total` partitions. */
 export interface CompactSummary {
   readonly partitions: number
   readonly parts: number
+  readonly total: number
 }
 
 /** One line of the catalog: everything stored of one kind of one instrument. */

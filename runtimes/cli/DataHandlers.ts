@@ -55,11 +55,12 @@ export const catalog = (o: { readonly history: string }) =>
 
 export const compact = (o: { readonly history: string }) =>
   Effect.gen(function* () {
-    const { partitions, parts } = yield* (yield* History).compact
+    const { partitions, parts, total } = yield* (yield* History).compact
+    const of = (n: number) => `${n} ${n === 1 ? "partition" : "partitions"}`
     yield* Console.log(
       partitions === 0
-        ? `nothing to compact in ${o.history}`
-        : `merged ${parts} parts of ${partitions} partitions into ${partitions}`
+        ? `nothing to compact in ${o.history}: each of its ${of(total)} (a day of ticks or a month of bars) is one part`
+        : `merged ${parts} parts of ${of(partitions)} into one part each; ${of(total)} in all`
     )
   }).pipe(Effect.provide(historyLayer(o.history)))
 

@@ -101,8 +101,10 @@ describe("meridian CLI (a real process)", () => {
     expect(imported.stdout).toMatch(/imported 5105 bar rows of SPY.ARCX/)
     const catalog = await meridian("data", "catalog", "--history", history)
     expect(catalog.stdout).toMatch(/SPY\.ARCX\s+bar\s+2000-01-03T05:00:00.000Z\s+2020-04-17T04:00:00.000Z\s+5105/)
-    // One import wrote one part per month: nothing to merge (the store's tests merge parts).
-    expect((await meridian("data", "compact", "--history", history)).stdout).toMatch(/nothing to compact/)
+    // One import wrote one part per partition: nothing to merge (the store's tests merge parts), and it says why.
+    expect((await meridian("data", "compact", "--history", history)).stdout).toMatch(
+      /^nothing to compact in .*: each of its \d+ partitions \(a day of ticks or a month of bars\) is one part\n$/
+    )
     const result = await meridian(
       "backtest",
       "--strategy",
@@ -165,7 +167,12 @@ describe("meridian CLI (a real process)", () => {
     expect(lines[1]).toMatch(/strategy-sma-cross\s+0\.1\.0\s+completed/)
     const compared = await meridian("runs", "compare", a!, b!, "--db-dir", dbDir)
     expect(compared.code).toBe(0)
-    expect(compared.stdout).toMatch(new RegExp(`^statistic\\s+${a}\\s+${b}\\s+difference\n`))
+    // What ran differently first (the parameters here), then the statistics.
+    expect(compared.stdout).toMatch(new RegExp(`^what ran\\s+${a}\\s+${b}\n`))
+    expect(compared.stdout).toMatch(/^parameters\.fast\s+10\s+5$/m)
+    expect(compared.stdout).toMatch(/^parameters\.slow\s+30\s+20$/m)
+    expect(compared.stdout).not.toMatch(/^strategy\s/m)
+    expect(compared.stdout).toMatch(new RegExp(`^statistic\\s+${a}\\s+${b}\\s+difference$`, "m"))
     // The labels of the report table, and no negative zero.
     expect(compared.stdout).toMatch(/^Return \[%\]\s+-?\d+\.\d\d\s+-?\d+\.\d\d\s+-?\d+\.\d\d$/m)
     expect(compared.stdout).not.toMatch(/-0\.00\b/)

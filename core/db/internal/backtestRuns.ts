@@ -251,16 +251,21 @@ const curveOf = (bytes: Uint8Array | null): Effect.Effect<BacktestReport["equity
     ? Effect.succeed(emptyCurve())
     : Effect.try({ try: () => decodeEquity(bytes), catch: (e) => e as RangeError })
 
-/** The run of this id with its report (none when it has no results), if stored. */
+/** The run of this id with its report (none when it has no results, or `results` is false), if stored. */
 export const selectRun = (
   sql: SqlClient.SqlClient,
-  id: string
+  id: string,
+  options: { readonly results: boolean } = { results: true }
 ): Effect.Effect<Option.Option<StoredRun>, SqlError.SqlError | ParseResult.ParseError | RangeError> =>
   Effect.gen(function* () {
-    const rows = yield* sql`
+    const rows = yield* (
+      options.results
+        ? sql`
       SELECT r.*, s.statistics, s.equity, s.currency_decimals
       FROM backtest_runs r LEFT JOIN backtest_results s ON s.run_id = r.id
-      WHERE r.id = ${id}`.pipe(Effect.flatMap(Schema.decodeUnknown(Schema.Array(RunRow))))
+      WHERE r.id = ${id}`
+        : sql`SELECT r.*, NULL AS statistics, NULL AS equity, NULL AS currency_decimals FROM backtest_runs r WHERE r.id = ${id}`
+    ).pipe(Effect.flatMap(Schema.decodeUnknown(Schema.Array(RunRow))))
     const row = rows[0]
     if (row === undefined) return Option.none()
     const run: StoredRun = {

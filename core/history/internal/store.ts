@@ -208,7 +208,7 @@ export const makeStore = (
           else group.push(p)
         }
         const merged = [...groups.values()].filter((g) => g.length > 1)
-        if (merged.length === 0) return { partitions: 0, parts: 0 }
+        if (merged.length === 0) return { partitions: 0, parts: 0, total: groups.size }
         let next: ReadonlyArray<Part> = current
         for (const group of merged) {
           const { kind, instrument, date } = group[0]!
@@ -234,7 +234,7 @@ export const makeStore = (
         const replaced = merged.flat().map(partPath)
         yield* commit(next, [...(yield* Ref.get(obsoleteRef)), ...replaced])
         yield* sweep
-        return { partitions: merged.length, parts: replaced.length }
+        return { partitions: merged.length, parts: replaced.length, total: groups.size }
       })
     )
 
