@@ -10,7 +10,6 @@ import { Console, Effect, HashMap, Option } from "effect"
 import { BacktestError } from "../../core/backtest/Backtest"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
 import * as Sizing from "../../core/strategy/Sizing"
-import { fixedLatency, noFees, noSlippage, notionalFractionFee } from "../../plugins/connector-sim/src/index"
 import type { BacktestOptions } from "./BacktestCommand"
 import { type BacktestJob, type BacktestOutcome, runBacktestJob } from "./BacktestJob"
 import { progressBar } from "./ProgressBar"
@@ -42,13 +41,6 @@ const jobOf = (o: BacktestOptions) =>
       }
       params.sizing = o.sizing.value
     }
-    const fees =
-      o.commission === "0"
-        ? noFees
-        : yield* Effect.try({
-            try: () => notionalFractionFee(o.commission),
-            catch: () => configError(`--commission ${o.commission} is not a decimal fraction`)
-          })
     const range = yield* Effect.all({ from: micros("--from", o.from), to: micros("--to", o.to) })
     return {
       historyDir: o.history,
@@ -64,20 +56,7 @@ const jobOf = (o: BacktestOptions) =>
       lotSize: o.lotSize,
       ...(Option.isSome(o.timezone) && { timezone: o.timezone.value }),
       accountKind: o.accountKind,
-      venue: { barFill: o.fill, fees, latency: fixedLatency(o.latencyUs), slippage: noSlippage, seed: o.seed },
-      settings: {
-        account: o.accountKind,
-        cash: o.cash,
-        currency: o.currency,
-        tickSize: o.tickSize,
-        lotSize: o.lotSize,
-        ...(Option.isSome(o.timezone) && { timezone: o.timezone.value }),
-        fill: o.fill,
-        fees: { model: "notional-fraction", rate: o.commission },
-        latencyUs: o.latencyUs,
-        slippage: "none",
-        seed: o.seed
-      }
+      venue: { barFill: o.fill, commission: o.commission, latencyUs: o.latencyUs, seed: o.seed }
     } satisfies BacktestJob
   })
 
@@ -148,26 +127,7 @@ export const demo = Effect.gen(function* () {
     timezone: "America/New_York",
     accountKind: "cash",
     historyDir: ".meridian/history",
-    venue: {
-      barFill: "next-open",
-      fees: notionalFractionFee("0.001"),
-      latency: fixedLatency(0),
-      slippage: noSlippage,
-      seed: 1
-    },
-    settings: {
-      account: "cash",
-      cash: "100000",
-      currency: "USD",
-      tickSize: "0.01",
-      lotSize: "1",
-      timezone: "America/New_York",
-      fill: "next-open",
-      fees: { model: "notional-fraction", rate: "0.001" },
-      latencyUs: 0,
-      slippage: "none",
-      seed: 1
-    }
+    venue: { barFill: "next-open", commission: "0.001", latencyUs: 0, seed: 1 }
   })
   const id = yield* report(outcome, Option.none(), Option.some(store))
   const next = [

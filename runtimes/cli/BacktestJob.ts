@@ -18,7 +18,7 @@ import { type InstrumentSpec, makeSpecs } from "../../core/engine/InstrumentSpec
 import { computeReport, equityCsvChunks, formatStats, reportJson, tradesCsv } from "../../core/report/Report"
 import { StaticData } from "../../core/services/StaticData"
 import { type AnyStrategy, isStrategy } from "../../core/strategy/Strategy"
-import { type FeeModel, type LatencyModel, SimVenue, type SlippageModel } from "../../plugins/connector-sim/src/index"
+import { fixedLatency, noFees, noSlippage, notionalFractionFee, SimVenue } from "../../plugins/connector-sim/src/index"
 import smaCrossPackage from "../../plugins/strategy-sma-cross/package.json" with { type: "json" }
 import smaCross from "../../plugins/strategy-sma-cross/src/index"
 import { resolveInstrument } from "./Instruments"
@@ -62,15 +62,13 @@ export interface BacktestJob {
   /** Range of history to replay, µs since the epoch (`to` exclusive). */
   readonly from?: number
   readonly to?: number
+  /** The simulated venue: when bar orders fill, the fee as a fraction of notional (`"0"`: none), latency, seed. */
   readonly venue: {
     readonly barFill: "next-open" | "close"
-    readonly fees: FeeModel
-    readonly latency: LatencyModel
-    readonly slippage: SlippageModel
+    readonly commission: string
+    readonly latencyUs: number
     readonly seed: number
   }
-  /** What ran beyond the strategy, as recorded with the run: units, account, fill, fee and venue settings. */
-  readonly settings: Readonly<Record<string, unknown>>
   /** Progress of the replay (events replayed, total). */
   readonly onProgress?: ((replayed: number, total: number) => void) | undefined
 }
@@ -166,9 +164,31 @@ const reindex = (columns: Columns, to: ReadonlyArray<number>): Columns => ({
   instrument: columns.instrument.map((i) => to[i] ?? i)
 })
 
+/** What ran beyond the strategy, as recorded with the run: account, units, fill, fee and venue settings. */
+const settingsOf = (job: BacktestJob): Readonly<Record<string, unknown>> => ({
+  account: job.accountKind,
+  cash: job.cash,
+  currency: job.currency,
+  tickSize: job.tickSize,
+  lotSize: job.lotSize,
+  ...(job.timezone !== undefined && { timezone: job.timezone }),
+  fill: job.venue.barFill,
+  fees: { model: "notional-fraction", rate: job.venue.commission },
+  latencyUs: job.venue.latencyUs,
+  slippage: "none",
+  seed: job.venue.seed
+})
+
 export const runBacktestJob = (job: BacktestJob) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
+    const fees =
+      job.venue.commission === "0"
+        ? noFees
+        : yield* Effect.try({
+            try: () => notionalFractionFee(job.venue.commission),
+            catch: () => configError(`--commission ${job.venue.commission} is not a decimal fraction`)
+          })
     const { strategy, origin } = yield* loadStrategy(job.strategy)
     const params = yield* Schema.decodeUnknown(strategy.params, { errors: "all" })(
       Object.fromEntries(Object.entries(job.params).map(([k, v]) => [k, parseValue(v)]))
@@ -230,7 +250,16 @@ export const runBacktestJob = (job: BacktestJob) =>
       strategyId: strategy.id,
       strategy: strategy.program(params),
       account: { id: "backtest", kind: job.accountKind, baseCurrency: currency.code, deposit },
-      venue: (venueSpecs, report) => new SimVenue({ specs: venueSpecs, ...job.venue, report }),
+      venue: (venueSpecs, report) =>
+        new SimVenue({
+          specs: venueSpecs,
+          barFill: job.venue.barFill,
+          fees,
+          latency: fixedLatency(job.venue.latencyUs),
+          slippage: noSlippage,
+          seed: job.venue.seed,
+          report
+        }),
       onProgress: job.onProgress
     })
     const report = computeReport({
@@ -253,7 +282,7 @@ export const runBacktestJob = (job: BacktestJob) =>
       parameters: parameters as Record<string, unknown>,
       data: { sources: job.data, from: Math.min(...firsts), to: Math.max(...lasts) },
       codeHash: yield* codeHash(strategy.id, origin),
-      settings: job.settings
+      settings: settingsOf(job)
     }
     return {
       table: `${summary}\n\n${formatStats(report.stats)}`,

@@ -7,7 +7,6 @@ import { BarBuilder } from "../../core/data/Columns"
 import { Accounts } from "../../core/services/Accounts"
 import { MarketData } from "../../core/services/MarketData"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
-import { fixedLatency, noFees, noSlippage } from "../../plugins/connector-sim/src/index"
 import smaCross from "../../plugins/strategy-sma-cross/src/index"
 import { runBacktestJob } from "../../runtimes/cli/BacktestJob"
 import { buyOnceSource } from "../fixtures/strategyFiles"
@@ -106,8 +105,7 @@ describe("Backtest", () => {
         timezone: "America/New_York",
         accountKind: "cash" as const,
         historyDir: ".meridian/history",
-        venue: { barFill: "next-open" as const, fees: noFees, latency: fixedLatency(0), slippage: noSlippage, seed: 1 },
-        settings: {}
+        venue: { barFill: "next-open" as const, commission: "0", latencyUs: 0, seed: 1 }
       }
       const outcome = yield* runBacktestJob(job)
       expect(outcome.table).toMatch(/buy-and-hold on SPX.SIM: 5105 events, 1 orders, 1 fills/)

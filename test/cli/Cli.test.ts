@@ -7,7 +7,6 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
-import { fixedLatency, noFees, noSlippage } from "../../plugins/connector-sim/src/index"
 import { runBacktestJob } from "../../runtimes/cli/BacktestJob"
 import { sp500Path } from "../backtest/support"
 import { buyOnceSource } from "../fixtures/strategyFiles"
@@ -192,8 +191,7 @@ describe("meridian CLI (a real process)", () => {
         lotSize: "1",
         accountKind: "cash",
         historyDir: dir,
-        venue: { barFill: "next-open", fees: noFees, latency: fixedLatency(0), slippage: noSlippage, seed: 1 },
-        settings: {}
+        venue: { barFill: "next-open", commission: "0", latencyUs: 0, seed: 1 }
       }).pipe(Effect.provide(StaticDataSet.layerShipped), Effect.provide(NodeContext.layer))
     )
     expect(shown.stdout).toMatch(new RegExp(`^code\\s+sha256 ${fromSources.run.codeHash}$`, "m"))
