@@ -43,6 +43,7 @@ import { roundTrips } from "./internal/roundTrips"
 import { tradeRows } from "./internal/tradeRows"
 import { tradeStats } from "./internal/tradeStats"
 
+export { drawdownFromPeak } from "./internal/equityCurve"
 export {
   equityCsv,
   equityCsvChunks,

@@ -6,7 +6,7 @@
  * delta from the previous one (the first from 0). Drawdown is not stored: it follows from the running peak.
  * Values are exact integers within ±(2^53 − 1); a delta beyond that range takes a slower BigInt path.
  */
-import type { EquityCurve } from "../../report/Report"
+import { drawdownFromPeak, type EquityCurve } from "../../report/Report"
 
 const VERSION = 1
 const MAX = Number.MAX_SAFE_INTEGER
@@ -238,7 +238,7 @@ const scan = (bytes: Uint8Array, keep: boolean): EquityCurve => {
     if (keep) {
       equity[i] = e
       if (e > peak) peak = e
-      drawdownPct[i] = peak > 0 ? ((peak - e) / peak) * 100 : 0
+      drawdownPct[i] = drawdownFromPeak(peak, e)
     }
   }
   if (r.pos !== bytes.length) throw new RangeError(`equity curve: ${bytes.length - r.pos} bytes after the samples`)

@@ -13,6 +13,12 @@ export interface EquitySamples {
   readonly exposed: ArrayLike<number>
 }
 
+/**
+ * Drawdown in percent of equity `e` below the running `peak` (0 while the peak is not positive): the one formula of
+ * the report and of a stored curve read back, so both give the same bits.
+ */
+export const drawdownFromPeak = (peak: number, e: number): number => (peak > 0 ? ((peak - e) / peak) * 100 : 0)
+
 /** What the report needs of the curve. Percentages are in percent; drawdowns are positive. */
 export interface CurveStats {
   readonly ts: Float64Array
@@ -60,7 +66,7 @@ export const analyzeCurve = (samples: EquitySamples, riskFreePerPeriod: number):
       throw new RangeError(`report: equity sample ${i} (ts ${t}, equity ${e}) is not in integer units`)
     }
     if (e > peak) peak = e
-    drawdownPct[i] = peak > 0 ? ((peak - e) / peak) * 100 : 0
+    drawdownPct[i] = drawdownFromPeak(peak, e)
     if (samples.exposed[i] === 1) exposed++
   }
   return {
