@@ -9,9 +9,7 @@ import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { generateBars } from "../core/data/Generate"
-import type { BarPeriod } from "../core/domain/MarketData"
-import { formatTimestamp, timestamp } from "../core/domain/Units"
+import { barsCsv } from "./internal/barsCsv"
 
 const BARS = 1_000_000
 const RUNS = 3
@@ -22,28 +20,6 @@ const csv = join(dir, "bars.csv")
 const rssFile = join(dir, "rss")
 /** The embedded database, whatever the bench's own environment names. */
 const { DATABASE_URL: _, ...env } = process.env
-
-/** Ticks of 0.01 as a decimal with two digits. */
-const price = (ticks: number) => `${Math.floor(ticks / 100)}.${String(ticks % 100).padStart(2, "0")}`
-
-const writeBars = () => {
-  const bars = generateBars({
-    instruments: 1,
-    count: BARS,
-    seed: 11,
-    startTs: 1_420_070_400_000_000,
-    period: "1m" as BarPeriod,
-    startPrice: 10_000
-  })
-  const lines = ["Date,Open,High,Low,Close,Volume"]
-  for (let i = 0; i < bars.length; i++) {
-    const time = formatTimestamp(timestamp(bars.ts[i]!)).slice(0, 19).replace("T", " ")
-    lines.push(
-      `${time},${price(bars.open[i]!)},${price(bars.high[i]!)},${price(bars.low[i]!)},${price(bars.close[i]!)},${bars.volume[i]}`
-    )
-  }
-  writeFileSync(csv, `${lines.join("\n")}\n`)
-}
 
 /** Wall seconds and peak RSS (MB) of one `meridian` process; fails the bench when the process fails. */
 const meridian = (args: ReadonlyArray<string>): { seconds: number; rssMb: number } => {
@@ -61,7 +37,7 @@ const meridian = (args: ReadonlyArray<string>): { seconds: number; rssMb: number
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits
 
-writeBars()
+writeFileSync(csv, barsCsv(BARS, 11).text)
 const backtest = (dbDir: string, ...extra: ReadonlyArray<string>) =>
   meridian([
     "backtest",

@@ -5,37 +5,17 @@
  */
 import { Either } from "effect"
 import { readMarketDataCsv } from "../core/data/Csv"
-import { generateBars } from "../core/data/Generate"
-import type { BarPeriod } from "../core/domain/MarketData"
 import { makeSpecs } from "../core/engine/InstrumentSpec"
 import { AAPL, currencies } from "../test/fixtures/instruments"
+import { barsCsv } from "./internal/barsCsv"
 
 const ROWS = 1_000_000
 const RUNS = 5
 const spec = makeSpecs([AAPL], currencies).list[0]!
 
-const bars = generateBars({
-  instruments: 1,
-  count: ROWS,
-  seed: 44,
-  startTs: 1_420_070_400_000_000, // 2015-01-01T00:00:00Z
-  period: "1m" as BarPeriod,
-  startPrice: 10_000
-})
-
-/** Ticks of AAPL (0.01) as the decimal a data vendor writes: `100.03`. */
-const price = (ticks: number) => `${Math.trunc(ticks / 100)}.${String(ticks % 100).padStart(2, "0")}`
-
-const lines = ["Date,Open,High,Low,Close,Volume"]
-for (let i = 0; i < ROWS; i++) {
-  const iso = new Date(bars.ts[i]! / 1000).toISOString()
-  lines.push(
-    `${iso.slice(0, 10)} ${iso.slice(11, 19)},${price(bars.open[i]!)},${price(bars.high[i]!)},` +
-      `${price(bars.low[i]!)},${price(bars.close[i]!)},${bars.volume[i]}`
-  )
-}
-const bytes = new TextEncoder().encode(`${lines.join("\n")}\n`)
-lines.length = 0
+const made = barsCsv(ROWS, 44)
+const bars = made.bars
+const bytes = new TextEncoder().encode(made.text)
 
 const read = () => {
   const result = readMarketDataCsv(bytes, { file: "bars.csv", spec })
