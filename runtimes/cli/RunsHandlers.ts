@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { FileSystem, Path } from "@effect/platform"
-import { Console, Effect, Layer, Option } from "effect"
+import { Console, Effect, Layer, Option, type Redacted } from "effect"
 import * as BacktestRuns from "../../core/db/BacktestRuns"
 import * as Database from "../../core/db/Database"
 import { toDatabaseError } from "../../core/db/DatabaseError"
@@ -26,13 +26,15 @@ const embedded = (dir: string) =>
     })
   )
 
+/** The server named, else the embedded database in `dbDir`. */
+const databaseFor = (server: Option.Option<Redacted.Redacted>, dbDir: string) =>
+  Option.match(server, { onNone: () => embedded(dbDir), onSome: Database.layer })
+
 /** The central database the options name: `--db`, else `DATABASE_URL`, else the embedded one in `--db-dir`. */
 export const databaseLayer = (
   options: DatabaseOptions
 ): Layer.Layer<Database.Database, Database.DatabaseError, FileSystem.FileSystem | Path.Path> =>
-  Layer.unwrapEffect(
-    Effect.map(serverUrl(options), Option.match({ onNone: () => embedded(options.dbDir), onSome: Database.layer }))
-  )
+  Layer.unwrapEffect(Effect.map(serverUrl(options), (server) => databaseFor(server, options.dbDir)))
 
 /**
  * `BacktestRuns` on the database the options name; on the embedded one, after ingesting the runs that backtests
@@ -40,12 +42,11 @@ export const databaseLayer = (
  */
 export const runsLayer = (options: DatabaseOptions) =>
   Layer.unwrapEffect(
-    Effect.map(
-      serverUrl(options),
-      Option.match({
-        onNone: () => Layer.provide(BacktestRuns.layerIngesting(options.dbDir), embedded(options.dbDir)),
-        onSome: (url) => Layer.provide(BacktestRuns.layer, Database.layer(url))
-      })
+    Effect.map(serverUrl(options), (server) =>
+      Layer.provide(
+        Option.isSome(server) ? BacktestRuns.layer : BacktestRuns.layerIngesting(options.dbDir),
+        databaseFor(server, options.dbDir)
+      )
     )
   )
 
