@@ -6,7 +6,7 @@
 // which esbuild turns into a module initialised on first use: code that a command does not run is never executed.
 import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { readdir, readFile, rm, stat } from "node:fs/promises"
+import { readdir, readFile, rename, rm, stat } from "node:fs/promises"
 import { dirname, join, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import * as esbuild from "esbuild"
@@ -56,14 +56,19 @@ const pluginCodeHash = async (dir) => {
   return hash.digest("hex")
 }
 
-/** Build the bundle and warm its code cache; resolves once both are written. */
+/**
+ * Build the bundle and warm its code cache; resolves once both are written. The bundle is written in a folder of its
+ * own and swapped in, so that a `meridian` started meanwhile (another test run) reads a whole bundle, old or new.
+ */
 export const build = async () => {
-  await rm(dirname(bundle), { recursive: true, force: true })
+  const dist = dirname(bundle)
+  const staging = `${dist}.${process.pid}`
+  const retired = `${dist}.${process.pid}.old`
   const hashes = {}
   for (const [id, dir] of Object.entries(builtInPlugins)) hashes[id] = await pluginCodeHash(dir)
   await esbuild.build({
     entryPoints: [join(here, "main.ts")],
-    outfile: bundle,
+    outfile: join(staging, "meridian.cjs"),
     bundle: true,
     format: "cjs",
     platform: "node",
@@ -80,6 +85,9 @@ export const build = async () => {
     keepNames: true,
     logLevel: "error"
   })
+  await rename(dist, retired).catch(() => undefined)
+  await rename(staging, dist)
+  await rm(retired, { recursive: true, force: true })
   // The first run writes the code cache, and shows the bundle starts: a backtest of the shipped S&P 500 bars, so
   // the cache holds the functions a backtest compiles, not only those of the command line.
   const sp500 = join(root, "node_modules", "vega-datasets", "data", "sp500-2000.csv")
