@@ -4,7 +4,7 @@ import { Either } from "effect"
 import { AAPL, BTCUSDT, currencies, ES } from "../../test/fixtures/instruments"
 import { BarPeriod } from "../domain/MarketData"
 import { makeSpecs } from "../engine/InstrumentSpec"
-import { type CsvError, readBarsCsv, readQuotesCsv, readTradesCsv, type TickCsvOptions } from "./Csv"
+import { type CsvError, readBarsCsv, readMarketDataCsv, readQuotesCsv, readTradesCsv, type TickCsvOptions } from "./Csv"
 
 const specs = makeSpecs([AAPL, ES, BTCUSDT], currencies)
 const aapl = specs.list[0]!
@@ -157,11 +157,50 @@ describe("readBarsCsv", () => {
     expect(blank).toMatchObject({ line: 3, message: expect.stringContaining("blank line") })
     expect(failure(readBarsCsv("Date,Open,High,Low,Volume\n", { file: "m.csv", spec: aapl }))).toMatchObject({
       line: 1,
-      column: "close"
+      column: "Close",
+      message: 'm.csv line 1, column "Close": missing column "Close"'
     })
     expect(failure(readBarsCsv("\r\n\r\n", { file: "e.csv", spec: aapl }))).toMatchObject({ line: 1 })
     const zone = failure(readBarsCsv(BAR_HEADER, { file: "z.csv", spec: aapl, timezone: "Mars/Base" }))
     expect(zone).toMatchObject({ line: 0, message: expect.stringContaining('unknown time zone "Mars/Base"') })
+  })
+
+  it("reads the date from a first column whose header cell is empty, as pandas writes a date index", () => {
+    const pandas = lines(",Open,High,Low,Close,Volume", "2020-01-02,1,2,0.5,1.5,10", "2020-01-03,1.5,2,1,1,20")
+    const bars = ok(readBarsCsv(pandas, { file: "p.csv", spec: aapl }))
+    expect(Array.from(bars.ts)).toEqual([us("2020-01-02T00:00:00Z"), us("2020-01-03T00:00:00Z")])
+    expect(Array.from(bars.close)).toEqual([150, 100])
+    // Its errors name the column by its number.
+    const bad = failure(readBarsCsv(lines(",Open,High,Low,Close", "x,1,2,0.5,1.5"), { file: "p.csv", spec: aapl }))
+    expect(bad).toMatchObject({ line: 2, column: "1" })
+    // An empty first cell is not a date when the header names one.
+    expect(
+      ok(
+        readBarsCsv(lines(",date,open,high,low,close", "a,2020-01-02,1,2,0.5,1.5", "b,2020-01-03,1,2,0.5,1.5"), {
+          file: "i.csv",
+          spec: aapl
+        })
+      ).length
+    ).toBe(2)
+  })
+
+  it("names a missing column as the header would write it, for any kind of file", () => {
+    const cases = [
+      ["Date,Open,High,Low,Volume", "Close"],
+      ["date,open,high,low,volume", "close"],
+      ["DATE,OPEN,HIGH,LOW", "CLOSE"],
+      ["Open,High,Low,Close", "Date"],
+      ["timestamp,bid,bid_size,ask", "ask_size"],
+      ["timestamp,size", "price"]
+    ] as const
+    for (const [header, name] of cases) {
+      const error = failure(readMarketDataCsv(`${header}\n`, { file: "m.csv", spec: aapl }))
+      expect(error, header).toMatchObject({
+        line: 1,
+        column: name,
+        message: `m.csv line 1, column "${name}": missing column "${name}"`
+      })
+    }
   })
 
   it("refuses overlapping bars for a given period and a period it cannot infer", () => {

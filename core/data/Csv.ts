@@ -32,9 +32,11 @@ import {
   estimateRows,
   findColumn,
   firstLine,
+  normalizeName,
   type Problem,
   type Row,
-  scanRows
+  scanRows,
+  splitFields
 } from "./internal/csvRows"
 
 export type { CsvBytes, CsvInput }
@@ -69,8 +71,8 @@ export interface BarCsvOptions extends TickCsvOptions {
 }
 
 /**
- * A column a reader looks for: its names in the header (normalized), what it holds, and its name in a "missing" error
- * if required.
+ * A column a reader looks for: its names in the header (normalized), what it holds, and if required its name in a
+ * "missing" error (lower case; written in the header's own style, see `nameInStyle`).
  */
 interface ColumnSpec {
   readonly names: ReadonlyArray<string>
@@ -114,7 +116,32 @@ const errorOf = (file: string, problem: Problem): CsvError => {
   return new CsvError({ ...problem, file, message: `${file} line ${problem.line}${where}: ${problem.message}` })
 }
 
-const missing = (name: string): Problem => ({ line: 1, column: name, message: `missing column "${name}"` })
+/**
+ * `name` as the header would write it: capitalized (`Close`) or upper case (`CLOSE`) when every name the header gives
+ * is, else as it is. The error then names the column the user has to write.
+ */
+const nameInStyle = (header: ReadonlyArray<string>, name: string): string => {
+  const names = header.filter((cell) => /[a-z]/i.test(cell))
+  if (names.length > 0 && names.every((cell) => cell === cell.toUpperCase())) return name.toUpperCase()
+  if (names.length > 0 && names.every((cell) => /^[^a-z]*[A-Z]/.test(cell))) {
+    return name.charAt(0).toUpperCase() + name.slice(1)
+  }
+  return name
+}
+
+const missing = (header: ReadonlyArray<string>, required: string): Problem => {
+  const name = nameInStyle(header, required)
+  return { line: 1, column: name, message: `missing column "${name}"` }
+}
+
+/**
+ * Where a column stands in the header; the time column is also the first column when its header cell is empty, as
+ * pandas' `DataFrame.to_csv` writes a date index.
+ */
+const columnIndex = (header: ReadonlyArray<string>, key: string, column: ColumnSpec): number => {
+  const index = findColumn(header, column.names)
+  return index < 0 && key === "time" && header.length > 1 && header[0] === "" ? 0 : index
+}
 
 /** The zone of a file's times without an offset (undefined for UTC), or the error of an unknown one. */
 const zoneOf = (options: TickCsvOptions): Zone | undefined | Problem => {
@@ -137,8 +164,8 @@ const scanColumns = <C extends Record<string, ColumnSpec>>(
     const at: Record<string, number> = {}
     const kinds = header.map((): FieldKind | undefined => undefined)
     for (const [key, column] of Object.entries(columns)) {
-      const index = findColumn(header, column.names)
-      if (index < 0 && column.required !== undefined) return missing(column.required)
+      const index = columnIndex(header, key, column)
+      if (index < 0 && column.required !== undefined) return missing(header, column.required)
       at[key] = index
       if (index >= 0) kinds[index] = column.holds
     }
@@ -316,10 +343,16 @@ export const readTradesCsv = (input: CsvInput, options: TickCsvOptions): Either.
   })
 }
 
-/** What a CSV file holds, from its header line: bars have a close, quotes a bid or an ask, the rest are trades. */
+/**
+ * What a CSV file holds, from its header line: bars have an open, high, low or close column, quotes a bid or an ask,
+ * the rest are trades. A bar file that lacks one of its prices is still read as bars, so its error names that column.
+ */
 export const kindOfHeader = (header: string): "bar" | "quote" | "trade" => {
-  const names = header.toLowerCase()
-  return /\bclose\b/.test(names) ? "bar" : /\b(bid|ask)/.test(names) ? "quote" : "trade"
+  const fields = splitFields(header)
+  const names = (typeof fields === "string" ? header.split(",") : fields).map(normalizeName)
+  const has = (...wanted: ReadonlyArray<string>) => names.some((name) => wanted.includes(name))
+  if (has("open", "high", "low", "close")) return "bar"
+  return names.some((name) => /^(bid|ask|offer)/.test(name)) ? "quote" : "trade"
 }
 
 /**

@@ -177,7 +177,9 @@ const barFile = (r: Random, options: TickCsvOptions): File => {
   const header = r.pick([
     "Date,Open,High,Low,Close,Volume",
     "timestamp,open,high,low,close",
-    "DATE,Open,High,Low,Close,Adj Close,Volume"
+    "DATE,Open,High,Low,Close,Adj Close,Volume",
+    // pandas' `to_csv` of a frame indexed by date: the first header cell is empty.
+    ",Open,High,Low,Close,Volume"
   ])
   const { price, size, pricesRound, sizesRound } = gridsOf(options)
   // ES prices are in quarters: 25 hundredths make a tick.

@@ -38,8 +38,9 @@ export class FieldParser {
     readonly times: TimestampParser
   ) {}
 
+  /** A problem in `column`, named as the header writes it, or by its number when its header cell is empty. */
   problem(line: number, column: number, message: string): Problem {
-    return { line, column: this.header[column] ?? String(column + 1), message }
+    return { line, column: this.header[column] || String(column + 1), message }
   }
 
   /** Ticks of a decimal price. */
