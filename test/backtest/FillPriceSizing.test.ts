@@ -17,14 +17,14 @@ const cashPath = (fills: ReadonlyArray<Fill>): Array<number> => {
   })
 }
 
-const backtest = (sizing: string) =>
+const backtest = (sizing: string, kind: "cash" | "margin" = "cash", mode = "long-only") =>
   run({
     instruments: [SPX],
     currencies,
     data: [sp500Bars()],
     strategyId: "sma",
-    strategy: smaCross.program(Schema.decodeUnknownSync(smaCross.params)({ fast: 10, slow: 30, sizing })),
-    account: { id: "acc", kind: "cash", baseCurrency: "USD", deposit: DEPOSIT },
+    strategy: smaCross.program(Schema.decodeUnknownSync(smaCross.params)({ fast: 10, slow: 30, sizing, mode })),
+    account: { id: "acc", kind, baseCurrency: "USD", deposit: DEPOSIT },
     venue: simVenue("next-open")
   })
 
@@ -38,6 +38,19 @@ describe("percent-of-equity sizing at the fill price", () => {
       // Sized at the signal (the close), an entry that fills at a higher next open overdraws the account.
       const atSignal = yield* backtest("equity:100")
       expect(Math.min(...cashPath(atSignal.fills))).toBeLessThan(0)
+    })
+  )
+
+  it.effect("works on a margin account, long and short, for any percent of equity", () =>
+    Effect.gen(function* () {
+      for (const percent of [50, 51, 95, 100]) {
+        const result = yield* backtest(`equity:${percent}@fill`, "margin", "long-short")
+        expect(result.rejections, `equity:${percent}@fill`).toBe(0)
+        // Every crossing after the first trades: a long and a short entry at least 100 times each.
+        const entries = result.fills.filter((f, i) => i === 0 || f.side === result.fills[i - 1]!.side)
+        expect(entries.filter((f) => f.side === "buy").length).toBeGreaterThan(80)
+        expect(entries.filter((f) => f.side === "sell").length).toBeGreaterThan(80)
+      }
     })
   )
 })

@@ -172,6 +172,31 @@ describe("PreTradeRisk", () => {
     expect(outcome(b, "e")).toBe("ok")
   })
 
+  it("margin: an order with a budget needs the margin of the lots its budget buys, long and short", () => {
+    const b = makeBench()
+    // AAPL at 150.00: a margin account of 1,500,000 cents holds 100 lots at 100% initial margin.
+    b.deposit(1_500_000, MARGIN)
+    b.mark(AAPL_INDEX, 15_000)
+    // Sizing at the fill price sends twice the lots as a bound, and the budget: 100 lots' worth, not 200.
+    for (const side of ["buy", "sell"] as const) {
+      b.submit({ id: `${side}-all`, account: MARGIN, side, quantity: 200 as never, notionalLimit: 1_500_000 as never })
+      b.submit({ id: `${side}-over`, account: MARGIN, side, quantity: 200 as never, notionalLimit: 1_515_000 as never })
+      b.submit({ id: `${side}-bare`, account: MARGIN, side, quantity: 200 as never })
+      expect([`${side}-all`, `${side}-over`, `${side}-bare`].map((id) => outcome(b, id, MARGIN))).toEqual([
+        "ok",
+        "BUYING_POWER",
+        "BUYING_POWER"
+      ])
+      b.venueCancel(b.idOf(`${side}-all`, MARGIN), MARGIN)
+    }
+    // A reversal: the long of 100 is closed by a reduce-only sell, and a budgeted sell of all the equity goes short.
+    b.submit({ id: "long", account: MARGIN, quantity: 100 as never })
+    b.fill(b.idOf("long", MARGIN), 100, 15_000, 0, MARGIN)
+    b.submit({ id: "close", account: MARGIN, side: "sell", quantity: 100 as never, reduceOnly: true })
+    b.submit({ id: "short", account: MARGIN, side: "sell", quantity: 200 as never, notionalLimit: 1_500_000 as never })
+    expect([outcome(b, "close", MARGIN), outcome(b, "short", MARGIN)]).toEqual(["ok", "ok"])
+  })
+
   it("order rate: at most N orders per window, the window slides", () => {
     const b = makeBench()
     funded(b)

@@ -217,7 +217,8 @@ export class PreTradeRisk {
   /**
    * A cash account's buy of a fully funded instrument needs free cash for its notional (reserved while it works)
    * and its sells must not go short; margin accounts and margined instruments need the initial margin of the
-   * positions and working orders (each instrument at its worse side) within equity, unless the order lowers it.
+   * positions and working orders (each instrument at its worse side) within equity, unless the order lowers it; an
+   * order with a budget counts the lots its budget buys (see `budgetedLeaves`).
    */
   private checkBuyingPower(
     intent: Intent,
@@ -240,6 +241,7 @@ export class PreTradeRisk {
       return addWorking > free ? refuse.insufficientFunds(addWorking, spec.currency.code, free) : undefined
     }
     if (addLeaves <= 0) return undefined
+    const added = this.budgetedLeaves(intent, addLeaves)
     let before = 0
     let after = 0
     for (const s of account.scope.stats) {
@@ -248,8 +250,8 @@ export class PreTradeRisk {
       const next = own
         ? worseSide(
             s.position,
-            s.buyLeaves + (side === "buy" ? addLeaves : 0),
-            s.sellLeaves + (side === "sell" ? addLeaves : 0)
+            s.buyLeaves + (side === "buy" ? added : 0),
+            s.sellLeaves + (side === "sell" ? added : 0)
           )
         : worst
       if (worst === 0 && next === 0) continue
@@ -279,6 +281,27 @@ export class PreTradeRisk {
       return refuse.unvaluedEquity(account.scope)
     }
     return after > equity ? refuse.marginBeyondEquity(after, account.base.code, equity) : undefined
+  }
+
+  /**
+   * The lots an order adds, as margin counts them. An order with a budget (`notionalLimit`, sizing at the fill price)
+   * carries a quantity that is only an upper bound: it is worth no more than its budget, so it adds no more lots than
+   * the budget buys at the price it is valued at (its own where the instrument has no price yet).
+   */
+  private budgetedLeaves(intent: Intent, addLeaves: number): number {
+    const budget = intent.notionalLimit
+    if (budget === undefined) return addLeaves
+    const spec = intent.route.spec
+    const valued = this.valuation(spec.index)
+    const price = Number.isNaN(valued) ? intent.unitPrice : valued
+    if (Number.isNaN(price)) return addLeaves
+    const perLot = safeNotional(spec, price, 1)
+    if (perLot === undefined || perLot <= 0) return addLeaves
+    let lots = Math.min(addLeaves, Math.floor(budget / perLot))
+    // The division is in floating point: check the product exactly, in integers.
+    while (lots < addLeaves && (safeNotional(spec, price, lots + 1) ?? Number.POSITIVE_INFINITY) <= budget) lots++
+    while (lots > 0 && (safeNotional(spec, price, lots) ?? Number.POSITIVE_INFINITY) > budget) lots--
+    return lots
   }
 
   /** Initial margin of `lots` at `price` in the account's base currency; undefined if it cannot be valued. */
