@@ -5,6 +5,7 @@ import { Fill } from "../domain/Fill"
 import { MICROS_PER_DAY } from "../domain/Units"
 import { makeSpecs } from "../engine/InstrumentSpec"
 import {
+  closeAtEnd,
   computeReport,
   equityCsv,
   equityCsvChunks,
@@ -292,12 +293,13 @@ describe("renderings", () => {
     const json = reportJson(report)
     expect(reportJson(computeReport(input))).toBe(json)
     const parsed = JSON.parse(json)
-    expect(Object.keys(parsed)).toEqual(["run", "stats", "trades"])
+    expect(Object.keys(parsed)).toEqual(["openTrades", "run", "stats", "trades"])
+    expect(parsed.openTrades).toEqual([])
     expect(parsed.run).toBeNull()
     expect(Object.keys(parsed.stats)).toEqual(Object.keys(parsed.stats).toSorted())
     expect(Object.keys(parsed.trades[0])).toEqual(Object.keys(parsed.trades[0]).toSorted())
     expect(parsed.trades[1].returnPct).toBe(-1.836364) // −1010 / 55000 × 100 = −1.8363636…
-    expect(parsed.trades[1].entryTs).toBe(day(1, 16))
+    expect(parsed.trades[1].entryTime).toBe("2024-01-03T16:00:00.000Z")
     // The same report built with its keys in another order serializes to the same bytes.
     const reordered = { currencyDecimals: 2, trades: report.trades, equity: report.equity, stats: { ...report.stats } }
     expect(reportJson(reordered)).toBe(json)
@@ -318,11 +320,11 @@ describe("renderings", () => {
   it("writes CSV with a header line and one row per trade or sample", () => {
     const trades = tradesCsv(report).split("\n")
     expect(trades[0]).toBe(
-      "instrumentId,side,quantity,entryTs,exitTs,entryPrice,exitPrice,pnl,pnlMinor,returnPct,fees,durationDays"
+      "status,instrumentId,side,quantity,entryTime,exitTime,entryPrice,exitPrice,pnl,pnlMinor,returnPct,fees,durationDays"
     )
     expect(trades).toHaveLength(2 + 2) // header, two trades, the empty string after the final newline
     expect(trades[2]).toBe(
-      `AAPL.XNAS,short,5,${day(1, 16)},${day(2, 15)},110.00,112.00,-10.10,-1010,-1.836364,0.10,0.958333`
+      "closed,AAPL.XNAS,short,5,2024-01-03T16:00:00.000Z,2024-01-04T15:00:00.000Z,110.00,112.00,-10.10,-1010,-1.836364,0.10,0.958333"
     )
     const equity = equityCsv(report).split("\n")
     expect(equity[0]).toBe("ts,equity,drawdownPct")
@@ -378,10 +380,75 @@ describe("renderings", () => {
 
   it("formats one fixed-width line per statistic", () => {
     const lines = formatStats(report.stats).trimEnd().split("\n")
-    expect(lines).toHaveLength(28)
+    expect(lines).toHaveLength(31)
     expect(new Set(lines.map((l) => l.length)).size).toBe(1)
     expect(lines).toContainEqual(expect.stringMatching(/^Max\. Drawdown \[%\]\s+10\.00$/))
     expect(lines).toContainEqual(expect.stringMatching(/^Expectancy\s+44\.90$/))
     expect(lines).toContainEqual(expect.stringMatching(/^# Trades\s+2$/))
+    expect(lines).toContainEqual(expect.stringMatching(/^Trades at End\s+left open, not counted$/))
+    expect(lines).toContainEqual(expect.stringMatching(/^Periods per Year\s+252$/))
+  })
+})
+
+describe("the end of a run", () => {
+  // Long 10 @ 100.00 on day 1, still open at the end; the last bar opens at 118.00 and closes at 121.00.
+  const open: ReportInput = {
+    ...input,
+    fills: [...input.fills, fill("buy", 10, 10_000, 5, day(2, 16))],
+    equity: { ...input.equity, equity: [10_000_000, 11_000_000, 9_900_000, 10_200_000 - 1_020 + 11_000 - 5] },
+    marks: new Map([[AAPL.id, { ts: day(3), price: 12_100 }]])
+  }
+
+  it("reports a trade still open at the end apart, marked at the last price, and counts it in no statistic", () => {
+    const report = computeReport(open)
+    expect(report.stats.trades).toBe(2)
+    expect(report.stats.openTrades).toBe(1)
+    expect(report.stats.tradesAtEnd).toBe("left open, not counted")
+    expect(report.openTrades).toMatchObject([
+      { side: "long", quantity: 10, entryPrice: "100.00", exitPrice: "121.00", pnl: "209.95", exitTs: day(3) }
+    ])
+    const csv = tradesCsv(report).split("\n")
+    expect(csv[3]).toMatch(
+      /^open,AAPL\.XNAS,long,10,2024-01-04T16:00:00\.000Z,2024-01-05T21:00:00\.000Z,100\.00,121\.00,/
+    )
+    expect(JSON.parse(reportJson(report)).openTrades).toHaveLength(1)
+  })
+
+  it("closes it at the given price with the venue's fee, and the final equity is the cash after that fill", () => {
+    const exits = new Map([[AAPL.id, { ts: day(3, 14), price: 11_800 }]])
+    const closed = closeAtEnd(open, exits, open.marks!, (_spec, price, lots) => Math.round(price * lots * 0.001))
+    const report = computeReport(closed)
+    expect(report.stats.openTrades).toBe(0)
+    expect(report.stats.trades).toBe(3)
+    expect(report.stats.tradesAtEnd).toBe("closed at the last bar")
+    // 10 × (118.00 − 100.00) = 180.00, less 0.05 at entry and 1.18 at exit (0.1% of 1,180.00).
+    expect(report.trades[2]).toMatchObject({ exitPrice: "118.00", pnl: "178.77", fees: "1.23", exitTs: day(3, 14) })
+    // The last sample marked 10 lots at 121.00; sold at 118.00 less a 1.18 fee: 30.00 + 1.18 less.
+    expect(Number(report.stats.finalEquity) * 100).toBe(open.equity.equity[3]! - 3_000 - 118)
+    // Flat at the end: nothing to close.
+    expect(closeAtEnd(input, exits, new Map(), () => 0)).toBe(input)
+  })
+
+  it("prints Start and End as the first and last bars' own dates for daily data", () => {
+    // Daily bars dated in New York: each starts at midnight there (05:00Z) and is sampled at its close.
+    const ny = (date: string) => Date.parse(`${date}T05:00:00Z`) * 1000
+    const stats = computeReport({
+      ...input,
+      span: { first: ny("2024-01-02"), last: ny("2024-01-05") },
+      dateZone: "America/New_York"
+    }).stats
+    expect([stats.start, stats.end, stats.durationDays]).toEqual(["2024-01-02", "2024-01-05", 3])
+    const times = computeReport({ ...input, span: { first: ny("2024-01-02"), last: ny("2024-01-05") } }).stats
+    expect([times.start, times.end]).toEqual(["2024-01-02T05:00:00.000Z", "2024-01-05T05:00:00.000Z"])
+  })
+
+  it("annualizes with the periods per year it is given", () => {
+    const weekly = computeReport({ ...input, periodsPerYear: 52 }).stats
+    const daily = computeReport(input).stats
+    expect(weekly.periodsPerYear).toBe(52)
+    expect(weekly.annualizedVolatilityPct).toBeCloseTo(
+      (daily.annualizedVolatilityPct * Math.sqrt(52)) / Math.sqrt(252),
+      10
+    )
   })
 })

@@ -8,7 +8,10 @@
  *   as decimal strings with the currency's minor digits.
  * - Trades are round trips per instrument: a trade opens when the position leaves flat and closes when it returns
  *   to flat; a fill flipping the position through zero closes one trade and opens the next with the remainder,
- *   its fee shared in proportion to the lots (half-even). Trades still open at the end are not reported.
+ *   its fee shared in proportion to the lots (half-even). A trade still open at the end is reported apart
+ *   (`openTrades`), its position marked at the instrument's last price, and is not counted in the trade statistics
+ *   (`Open Trades` says how many); `closeAtEnd` closes such trades instead, at a given price (the last bar's open),
+ *   and `Trades at End` says which convention the statistics used.
  *   Entry and exit prices are the lot-weighted averages of the entry and exit fills (extra digits beyond the tick
  *   only where the average falls between ticks). `pnl` is the exact cash flow of the trade's fills (each valued
  *   with `notional()`) net of their fees; `returnPct` = pnl / Σ |entry notional|. Fees are assumed to be charged in
@@ -18,9 +21,13 @@
  * - Drawdown = (running peak − equity) / running peak, on every sample. A drawdown period runs from the last sample
  *   at a peak to the first sample back at it (or the last sample); max/avg drawdown are over the periods' depths,
  *   durations over their lengths (0 without any drawdown).
+ * - Start and End are the first and last data points' own times (a bar's start, not its close), as plain dates
+ *   in `dateZone` for daily data; Duration = End − Start.
  * - Daily returns: the last sample of each UTC day, then the relative change between consecutive days (days
  *   without samples are skipped, as backtesting.py's `resample("D").last().dropna()`); n = number of returns. A
  *   return from zero equity is undefined and left out of the moments (it still counts in n).
+ * - Annualisation: `periodsPerYear` daily returns make a year, 252 by default (trading days, as backtesting.py
+ *   and QuantStats assume for daily data); 365 suits markets that trade every day. `Periods per Year` prints it.
  * - Return = final / initial − 1. Annualized return = (final / initial)^(periodsPerYear / n) − 1 (0 when n = 0,
  *   −100 once equity is gone). Volatility = sample stdev of daily returns × √periodsPerYear (0 when n < 2).
  * - Sharpe = mean(r − rf/periodsPerYear) / stdev(r) × √periodsPerYear. Sortino = the same mean over the downside
@@ -36,13 +43,15 @@
 import type { Currency } from "../domain/Currency"
 import * as Decimal from "../domain/Decimal"
 import type { Fill } from "../domain/Fill"
+import { Zone } from "../domain/internal/zone"
 import { formatTimestamp, MICROS_PER_DAY, timestamp } from "../domain/Units"
 import type { InstrumentSpecs } from "../engine/InstrumentSpec"
 import { analyzeCurve } from "./internal/equityCurve"
-import { roundTrips } from "./internal/roundTrips"
+import { type Mark, roundTrips } from "./internal/roundTrips"
 import { tradeRows } from "./internal/tradeRows"
 import { tradeStats } from "./internal/tradeStats"
 
+export { closeAtEnd, type EndFee } from "./internal/closeAtEnd"
 export { drawdownFromPeak } from "./internal/equityCurve"
 export {
   equityCsv,
@@ -54,6 +63,7 @@ export {
   statText,
   tradesCsv
 } from "./internal/render"
+export type { Mark } from "./internal/roundTrips"
 
 /** What a backtest records, in exact units. */
 export interface ReportInput {
@@ -74,6 +84,17 @@ export interface ReportInput {
   readonly fills: ReadonlyArray<Fill>
   /** Closes (ticks) of the first instrument, for buy & hold. */
   readonly benchmark?: { readonly ts: ArrayLike<number>; readonly price: ArrayLike<number> }
+  /**
+   * Times of the first and last data points, µs: a bar's own time (its start), where the equity curve samples it
+   * at its close. Default: the equity curve's first and last samples.
+   */
+  readonly span?: { readonly first: number; readonly last: number }
+  /** For daily data: Start and End print as plain dates in this IANA zone (the zone the data was read in). */
+  readonly dateZone?: string
+  /** The last price of each instrument (by id) and its time: where a trade still open at the end is marked. */
+  readonly marks?: ReadonlyMap<string, Mark>
+  /** Whether trades open at the end were closed (`closeAtEnd` sets it). */
+  readonly closedAtEnd?: boolean
   /** Daily periods per year, default 252 trading days. */
   readonly periodsPerYear?: number
   /** Annual risk-free rate as a fraction, default 0. */
@@ -110,9 +131,18 @@ export interface Stats {
   expectancy: string | null
   sqn: number | null
   fees: string
+  /** Trades still open at the end, not counted above (0 when they were closed at the end). */
+  openTrades: number
+  /** How the statistics treat a trade open at the end. */
+  tradesAtEnd: "closed at the last bar" | "left open, not counted"
+  /** Daily returns in a year, for the annualised statistics. */
+  periodsPerYear: number
 }
 
-/** One round trip. Prices and money as decimal strings; `quantity` in lots; timestamps in µs. */
+/**
+ * One round trip. Prices and money as decimal strings; `quantity` in lots; timestamps in µs (ISO-8601 in the
+ * rendered files). An open trade's exit is its mark: the last price, at its time.
+ */
 export interface TradeRow {
   instrumentId: string
   side: "long" | "short"
@@ -138,10 +168,12 @@ export interface EquityCurve {
   readonly drawdownPct: Float64Array
 }
 
-/** Stats, trades in the order they closed, and the equity curve. */
+/** Stats, trades in the order they closed, trades still open at the end, and the equity curve. */
 export interface BacktestReport {
   readonly stats: Stats
   readonly trades: ReadonlyArray<TradeRow>
+  /** Trades open at the end, marked at the last price (not kept with a stored run: its statistics count them). */
+  readonly openTrades?: ReadonlyArray<TradeRow>
   readonly equity: EquityCurve
   /** Minor digits of the base currency (`Currency.decimals`): how `equity.equity` is rendered as money. */
   readonly currencyDecimals: number
@@ -158,10 +190,11 @@ export const computeReport = (input: ReportInput): BacktestReport => {
   const periodsPerYear = input.periodsPerYear ?? 252
   const money = Decimal.minorIncrement(input.baseCurrency.decimals)
   const curve = analyzeCurve(input.equity, (input.riskFreeRate ?? 0) / periodsPerYear)
-  const { trades, fees } = roundTrips(input.specs, input.baseCurrency.code, input.fills)
+  const { trades, open, fees } = roundTrips(input.specs, input.baseCurrency.code, input.fills, input.marks)
   const tradeAgg = tradeStats(trades)
-  const first = curve.ts[0]!
-  const last = curve.ts[curve.ts.length - 1]!
+  const first = input.span?.first ?? curve.ts[0]!
+  const last = input.span?.last ?? curve.ts[curve.ts.length - 1]!
+  const when = timeFormat(input.dateZone)
   const finalEquity = curve.equity[curve.equity.length - 1]!
   const growth = finalEquity / input.initialEquity
   const { count, meanExcess, stdev, downside } = curve.daily
@@ -169,8 +202,8 @@ export const computeReport = (input: ReportInput): BacktestReport => {
   const sqrtYear = Math.sqrt(periodsPerYear)
   return {
     stats: {
-      start: formatTimestamp(timestamp(first)),
-      end: formatTimestamp(timestamp(last)),
+      start: when(first),
+      end: when(last),
       durationDays: (last - first) / MICROS_PER_DAY,
       exposureTimePct: curve.exposurePct,
       finalEquity: Decimal.fromUnits(finalEquity, money),
@@ -188,11 +221,25 @@ export const computeReport = (input: ReportInput): BacktestReport => {
       avgDrawdownDurationDays: curve.avgDrawdownDays,
       ...tradeAgg,
       expectancy: tradeAgg.expectancy === null ? null : Decimal.fromUnits(tradeAgg.expectancy, money),
-      fees: Decimal.fromUnits(fees, money)
+      fees: Decimal.fromUnits(fees, money),
+      openTrades: open.length,
+      tradesAtEnd: input.closedAtEnd === true ? "closed at the last bar" : "left open, not counted",
+      periodsPerYear
     },
     trades: tradeRows(trades),
+    openTrades: tradeRows(open),
     equity: { ts: curve.ts, equity: curve.equity, drawdownPct: curve.drawdownPct },
     currencyDecimals: input.baseCurrency.decimals
+  }
+}
+
+/** ISO-8601 date-times in UTC, or plain dates in `zone` (daily data). */
+const timeFormat = (zone: string | undefined): ((us: number) => string) => {
+  const clock = zone === undefined ? undefined : Zone.of(zone)
+  if (clock === undefined) return (us) => formatTimestamp(timestamp(us))
+  return (us) => {
+    const { year, month, day } = clock.wallClock(Math.floor(us / 1000))
+    return `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`
   }
 }
 

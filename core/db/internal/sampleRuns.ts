@@ -34,6 +34,9 @@ export const sampleStats = (overrides: Partial<Stats> = {}): Stats => ({
   expectancy: "3333.33",
   sqn: 1.2,
   fees: "12.34",
+  openTrades: 0,
+  tradesAtEnd: "left open, not counted",
+  periodsPerYear: 252,
   ...overrides
 })
 

@@ -2,6 +2,7 @@
  * Renderings of a report: a terminal table, CSV and canonical JSON. Every number is rounded to the same fixed
  * decimals so that two identical runs give byte-identical files.
  */
+import { formatTimestamp, timestamp } from "../../domain/Units"
 import type { BacktestReport, RunRecord, Stats, TradeRow } from "../Report"
 import { equityCsvChunks as chunks } from "./equityCsv"
 import { numberText, rounded } from "./format"
@@ -35,7 +36,10 @@ const LABELS: Record<keyof Stats, string> = {
   profitFactor: "Profit Factor",
   expectancy: "Expectancy",
   sqn: "SQN",
-  fees: "Fees"
+  fees: "Fees",
+  openTrades: "Open Trades",
+  tradesAtEnd: "Trades at End",
+  periodsPerYear: "Periods per Year"
 }
 
 /** The statistics' keys in report order. */
@@ -47,7 +51,9 @@ export const statLabel = (key: keyof Stats): string => LABELS[key]
 /** A statistic's value as the report table prints it: two decimals (never `-0.00`), `-` where undefined. */
 export const statText = (key: keyof Stats, value: string | number | null): string => {
   if (value === null) return "-"
-  if (typeof value === "string" || key === "trades") return String(value)
+  if (typeof value === "string" || key === "trades" || key === "openTrades" || key === "periodsPerYear") {
+    return String(value)
+  }
   const text = value.toFixed(2)
   return text === "-0.00" ? "0.00" : text
 }
@@ -71,12 +77,20 @@ const csv = <Row>(columns: ReadonlyArray<keyof Row & string>, rows: ReadonlyArra
     .map((line) => `${line}\n`)
     .join("")
 
-const TRADE_COLUMNS: Record<keyof TradeRow, null> = {
+/** A trade as the files write it: ISO-8601 times, and whether it was still open at the end. */
+type TradeLine = Omit<TradeRow, "entryTs" | "exitTs"> & {
+  readonly status: "closed" | "open"
+  readonly entryTime: string
+  readonly exitTime: string
+}
+
+const TRADE_COLUMNS: Record<keyof TradeLine, null> = {
+  status: null,
   instrumentId: null,
   side: null,
   quantity: null,
-  entryTs: null,
-  exitTs: null,
+  entryTime: null,
+  exitTime: null,
   entryPrice: null,
   exitPrice: null,
   pnl: null,
@@ -86,9 +100,27 @@ const TRADE_COLUMNS: Record<keyof TradeRow, null> = {
   durationDays: null
 }
 
-/** CSV of the trades: a header line of the `TradeRow` fields, then one row per trade. Timestamps in µs. */
+const tradeLine =
+  (status: TradeLine["status"]) =>
+  ({ entryTs, exitTs, ...rest }: TradeRow): TradeLine => ({
+    status,
+    ...rest,
+    entryTime: formatTimestamp(timestamp(entryTs)),
+    exitTime: formatTimestamp(timestamp(exitTs))
+  })
+
+/** The closed trades, then the open ones (marked at the last price: `exitTime` and `exitPrice` are the mark's). */
+const tradeLines = (report: BacktestReport): ReadonlyArray<TradeLine> => [
+  ...report.trades.map(tradeLine("closed")),
+  ...(report.openTrades ?? []).map(tradeLine("open"))
+]
+
+/**
+ * CSV of the trades: a header line of the `TradeLine` fields, then one row per trade, closed trades first. Times
+ * are ISO-8601 in UTC.
+ */
 export const tradesCsv = (report: BacktestReport): string =>
-  csv(Object.keys(TRADE_COLUMNS) as Array<keyof TradeRow>, report.trades)
+  csv(Object.keys(TRADE_COLUMNS) as Array<keyof TradeLine>, tradeLines(report))
 
 /**
  * CSV of the equity curve in chunks of about 64 KiB, to write as they come: `ts,equity,drawdownPct`, then one row
@@ -122,8 +154,13 @@ const canonical = (value: unknown): Json => {
 }
 
 /**
- * Canonical JSON of `{ run, stats, trades }`: keys sorted, numbers rounded to 6 decimals, two-space indent, one
- * trailing newline; `run` is `null` when not given. The equity curve is left to `equityCsvChunks`.
+ * Canonical JSON of `{ run, stats, trades, openTrades }`: keys sorted, numbers rounded to 6 decimals, times as
+ * ISO-8601 in UTC, two-space indent, one trailing newline; `run` is `null` when not given. The equity curve is left
+ * to `equityCsvChunks`.
  */
-export const reportJson = (report: BacktestReport, run?: RunRecord): string =>
-  `${JSON.stringify(canonical({ run, stats: report.stats, trades: report.trades }), null, 2)}\n`
+export const reportJson = (report: BacktestReport, run?: RunRecord): string => {
+  const lines = tradeLines(report).map(({ status, ...line }) => ({ status, line }))
+  const trades = lines.filter((t) => t.status === "closed").map((t) => t.line)
+  const openTrades = lines.filter((t) => t.status === "open").map((t) => t.line)
+  return `${JSON.stringify(canonical({ run, stats: report.stats, trades, openTrades }), null, 2)}\n`
+}

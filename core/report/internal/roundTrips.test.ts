@@ -63,8 +63,16 @@ describe("roundTrips", () => {
     ])
   })
 
-  it("leaves open trades out and refuses fills it cannot value in the base currency", () => {
-    expect(roundTrips(specs, USD, [fill("buy", 1, 100, 1, 1)])).toEqual({ trades: [], fees: 1 })
+  it("reports open trades apart, marked at the last price, and refuses fills it cannot value in the base currency", () => {
+    const marked = roundTrips(specs, USD, [fill("buy", 2, 100, 1, 1)], new Map([["AAPL.XNAS", { ts: 5, price: 130 }]]))
+    expect(marked.trades).toEqual([])
+    expect(marked.fees).toBe(1)
+    // 2 lots from 1.00 to 1.30: 60 cents, less the fee.
+    expect(marked.open).toMatchObject([{ side: "long", quantity: 2, exitTs: 5, exitPriceLots: 260, pnl: 59, fees: 1 }])
+    // Without a mark, at its last fill.
+    expect(roundTrips(specs, USD, [fill("sell", 2, 100, 0, 1)]).open).toMatchObject([
+      { side: "short", pnl: 0, exitTs: 1 }
+    ])
     expect(() => roundTrips(specs, USD, [fill("buy", 1, 100, 0, 1, BTCUSDT.id)])).toThrow(/quoted in USDT/)
     expect(() => roundTrips(specs, USD, [fill("buy", 1, 100, 0, 1, InstrumentId.make("MSFT.XNAS"))])).toThrow(
       /unknown MSFT.XNAS/

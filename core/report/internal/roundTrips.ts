@@ -1,7 +1,8 @@
 /**
  * Round trips from fills: a trade opens when an instrument's position leaves flat and closes when it returns to
  * flat. A fill that flips the position through zero is split: the part that flattens closes the trade, the rest
- * opens the next one, and the fill's fee is shared between the two parts in proportion to their lots.
+ * opens the next one, and the fill's fee is shared between the two parts in proportion to their lots. A trade
+ * still open at the end is reported apart, its remaining position marked at the instrument's last price.
  */
 import type { Fill } from "../../domain/Fill"
 import type { CurrencyCode, InstrumentId } from "../../domain/Ids"
@@ -50,15 +51,28 @@ const EMPTY: OpenTrade = {
   fees: 0
 }
 
+/** The last price (ticks) of an instrument and its time (µs): where an open trade is marked. */
+export interface Mark {
+  readonly ts: number
+  readonly price: number
+}
+
 /**
- * The round trips closed by `fills` (in time order) and the total fees of all fills; open trades are left out.
- * Throws a `RangeError` for a fill of an unknown instrument or of one not quoted in `currency` (no FX here).
+ * The round trips closed by `fills` (in time order), the trades still open at the end (each marked at `marks` of
+ * its instrument, else at its last fill, as if closed there) and the total fees of all fills. Throws a
+ * `RangeError` for a fill of an unknown instrument or of one not quoted in `currency` (no FX here).
  */
 export const roundTrips = (
   specs: InstrumentSpecs,
   currency: CurrencyCode,
-  fills: ReadonlyArray<Fill>
-): { readonly trades: ReadonlyArray<RoundTrip>; readonly fees: number } => {
+  fills: ReadonlyArray<Fill>,
+  marks: ReadonlyMap<string, Mark> = new Map()
+): {
+  readonly trades: ReadonlyArray<RoundTrip>
+  readonly open: ReadonlyArray<RoundTrip>
+  readonly fees: number
+} => {
+  const lastFill = new Map<InstrumentId, Mark>()
   const open = new Map<InstrumentId, OpenTrade>()
   const trades: Array<RoundTrip> = []
   let fees = 0
@@ -69,6 +83,7 @@ export const roundTrips = (
       throw new RangeError(`report: ${fill.instrumentId} is quoted in ${spec.currency.code}, not in ${currency}`)
     }
     fees = add(fees, fill.fee)
+    lastFill.set(fill.instrumentId, { ts: fill.ts, price: fill.price })
     const sign = fill.side === "buy" ? 1 : -1
     let lots: number = fill.quantity
     let fee: number = fill.fee
@@ -101,7 +116,22 @@ export const roundTrips = (
     trade.fees = add(trade.fees, fee)
     trade.position = add(trade.position, sign * lots)
   }
-  return { trades, fees }
+  const openTrades = Array.from(open, ([id, trade]) => {
+    const spec = specs.byId.get(id)!
+    const mark = marks.get(id) ?? lastFill.get(id)!
+    const lots = Math.abs(trade.position)
+    const sign = trade.position > 0 ? 1 : -1
+    return closeTrade(
+      spec,
+      {
+        ...trade,
+        exitPriceLots: add(trade.exitPriceLots, mul(mark.price, lots)),
+        cash: add(trade.cash, sign * notional(spec, mark.price, lots))
+      },
+      Math.max(mark.ts, trade.entryTs)
+    )
+  })
+  return { trades, open: openTrades, fees }
 }
 
 const closeTrade = (spec: InstrumentSpec, trade: OpenTrade, exitTs: number): RoundTrip => ({
