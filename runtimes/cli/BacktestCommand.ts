@@ -64,6 +64,17 @@ const out = Options.directory("out").pipe(
   Options.optional,
   Options.withDescription("write report.json, trades.csv and equity.csv here")
 )
+const closeAtEnd = Options.boolean("close-at-end").pipe(
+  Options.withDescription(
+    "close trades still open after the last bar at its open, with the fee (backtesting.py's finalize_trades); by default they are reported as open"
+  )
+)
+const periodsPerYear = Options.integer("periods-per-year").pipe(
+  Options.withDefault(252),
+  Options.withDescription(
+    "daily returns in a year, for annualised return, volatility, Sharpe and Sortino (365 for markets open every day)"
+  )
+)
 const noStore = Options.boolean("no-store").pipe(
   Options.withDescription("do not store the run in the central database")
 )
@@ -88,6 +99,8 @@ const config = {
   from,
   to,
   out,
+  closeAtEnd,
+  periodsPerYear,
   noStore,
   ...databaseOptions
 }

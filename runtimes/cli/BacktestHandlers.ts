@@ -42,6 +42,9 @@ const jobOf = (o: BacktestOptions) =>
       params.sizing = o.sizing.value
     }
     const range = yield* Effect.all({ from: micros("--from", o.from), to: micros("--to", o.to) })
+    if (o.periodsPerYear < 1 || o.periodsPerYear > 100_000) {
+      return yield* configError(`--periods-per-year ${o.periodsPerYear}: expected a whole number from 1 to 100000`)
+    }
     return {
       historyDir: o.history,
       ...(range.from !== undefined && { from: range.from }),
@@ -56,6 +59,8 @@ const jobOf = (o: BacktestOptions) =>
       lotSize: o.lotSize,
       ...(Option.isSome(o.timezone) && { timezone: o.timezone.value }),
       accountKind: o.accountKind,
+      closeAtEnd: o.closeAtEnd,
+      periodsPerYear: o.periodsPerYear,
       venue: { barFill: o.fill, commission: o.commission, latencyUs: o.latencyUs, seed: o.seed }
     } satisfies BacktestJob
   })

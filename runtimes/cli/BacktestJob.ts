@@ -14,8 +14,18 @@ import { readMarketDataCsv } from "../../core/data/Csv"
 import type { BacktestRun } from "../../core/db/BacktestRuns"
 import * as Decimal from "../../core/domain/Decimal"
 import type { InstrumentId } from "../../core/domain/Ids"
-import { type InstrumentSpec, makeSpecs } from "../../core/engine/InstrumentSpec"
-import { computeReport, equityCsvChunks, formatStats, reportJson, tradesCsv } from "../../core/report/Report"
+import { MICROS_PER_DAY } from "../../core/domain/Units"
+import { type InstrumentSpec, type InstrumentSpecs, makeSpecs } from "../../core/engine/InstrumentSpec"
+import {
+  closeAtEnd,
+  computeReport,
+  equityCsvChunks,
+  formatStats,
+  type Mark,
+  type ReportInput,
+  reportJson,
+  tradesCsv
+} from "../../core/report/Report"
 import { StaticData } from "../../core/services/StaticData"
 import { type AnyStrategy, isStrategy } from "../../core/strategy/Strategy"
 import { fixedLatency, noFees, noSlippage, notionalFractionFee, SimVenue } from "../../plugins/connector-sim/src/index"
@@ -57,6 +67,10 @@ export interface BacktestJob {
   /** Zone of timestamps without an offset; the instrument's own zone when left out. */
   readonly timezone?: string
   readonly accountKind: "cash" | "margin"
+  /** Close trades still open after the last event at the last bar's open (the last price for ticks). */
+  readonly closeAtEnd?: boolean
+  /** Daily returns in a year, for the annualised statistics; 252 when left out. */
+  readonly periodsPerYear?: number
   /** Root of the market data history, for `catalog:` data. */
   readonly historyDir: string
   /** Range of history to replay, µs since the epoch (`to` exclusive). */
@@ -82,6 +96,10 @@ export interface BacktestOutcome {
 }
 
 const configError = (message: string) => new BacktestError({ reason: "Config", message })
+
+/** `{ [key]: value }`, or nothing when the value is undefined (exact optional properties). */
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V }
 
 /** `k=v` values from the command line: numbers and booleans are typed, the rest stay text. */
 const parseValue = (text: string): unknown =>
@@ -176,8 +194,52 @@ const settingsOf = (job: BacktestJob): Readonly<Record<string, unknown>> => ({
   fees: { model: "notional-fraction", rate: job.venue.commission },
   latencyUs: job.venue.latencyUs,
   slippage: "none",
-  seed: job.venue.seed
+  seed: job.venue.seed,
+  tradesAtEnd: job.closeAtEnd === true ? "closed at the last bar's open" : "left open",
+  periodsPerYear: job.periodsPerYear ?? 252
 })
+
+/** Each instrument's last price (a bar's close) and, for `--close-at-end`, where it closes (a bar's open). */
+const lastPrices = (data: ReadonlyArray<Columns>, specs: InstrumentSpecs) => {
+  const marks = new Map<string, Mark>()
+  const exits = new Map<string, Mark>()
+  for (const columns of data) {
+    for (let r = columns.length - 1; r >= 0; r--) {
+      const id = specs.list[columns.instrument[r]!]?.instrument.id
+      if (id === undefined || (marks.get(id)?.ts ?? -1) >= columns.ts[r]!) continue
+      const ts = columns.ts[r]!
+      switch (columns.kind) {
+        case "bar":
+          marks.set(id, { ts: ts + columns.periodUs[r]!, price: columns.close[r]! })
+          exits.set(id, { ts, price: columns.open[r]! })
+          break
+        case "quote": {
+          const mid = Math.round((columns.bid[r]! + columns.ask[r]!) / 2)
+          marks.set(id, { ts, price: mid })
+          exits.set(id, { ts, price: mid })
+          break
+        }
+        case "trade":
+          marks.set(id, { ts, price: columns.price[r]! })
+          exits.set(id, { ts, price: columns.price[r]! })
+      }
+    }
+  }
+  return { marks, exits }
+}
+
+/** The zone daily bars are dated in, when every source is bars of whole days: Start and End print as its dates. */
+const dailyZone = (data: ReadonlyArray<Columns>, zone: string): string | undefined =>
+  data.length > 0 &&
+  data.every(
+    (columns) =>
+      columns.kind === "bar" &&
+      columns.length > 0 &&
+      (columns.periodUs[0] ?? 0) % MICROS_PER_DAY === 0 &&
+      (columns.periodUs[0] ?? 0) > 0
+  )
+    ? zone
+    : undefined
 
 export const runBacktestJob = (job: BacktestJob) =>
   Effect.gen(function* () {
@@ -262,20 +324,30 @@ export const runBacktestJob = (job: BacktestJob) =>
         }),
       onProgress: job.onProgress
     })
-    const report = computeReport({
+    const firsts = data.filter((columns) => columns.length > 0).map((columns) => columns.ts[0]!)
+    const lasts = data.filter((columns) => columns.length > 0).map((columns) => columns.ts[columns.length - 1]!)
+    const { marks, exits } = lastPrices(data, result.specs)
+    const recorded: ReportInput = {
       baseCurrency: result.baseCurrency,
       specs: result.specs,
       initialEquity: result.initialEquity,
       equity: result.equity,
       fills: result.fills,
-      benchmark: result.benchmark
-    })
+      benchmark: result.benchmark,
+      span: { first: Math.min(...firsts), last: Math.max(...lasts) },
+      marks,
+      periodsPerYear: job.periodsPerYear ?? 252,
+      ...optional("dateZone", dailyZone(data, job.timezone ?? instruments[0]!.timezone ?? "UTC"))
+    }
+    const report = computeReport(
+      job.closeAtEnd === true
+        ? closeAtEnd(recorded, exits, marks, (spec, price, quantity) => fees.fee(spec, "taker", price, quantity))
+        : recorded
+    )
     const summary = `${strategy.id} on ${instruments.map((i) => i.id).join(", ")}: ${result.events} events, ${result.orders} orders, ${result.fills.length} fills, ${result.rejections} rejected${rejected(result.rejectionReasons)}`
     const parameters = yield* Schema.encode(strategy.params)(params).pipe(
       Effect.mapError((e) => configError(`cannot encode the parameters of ${strategy.id}: ${e.message}`))
     )
-    const firsts = data.filter((columns) => columns.length > 0).map((columns) => columns.ts[0]!)
-    const lasts = data.filter((columns) => columns.length > 0).map((columns) => columns.ts[columns.length - 1]!)
     const run = {
       strategy: strategy.id,
       strategyVersion: origin.kind === "package" ? origin.version : "local",
