@@ -71,7 +71,15 @@ describe("meridian CLI (a real process)", () => {
     expect(result.stdout).toMatch(/Sharpe Ratio/)
     const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"))
     expect(report.stats.trades).toBeGreaterThan(100)
-    expect(readFileSync(join(out, "trades.csv"), "utf8").split("\n")[0]).toMatch(/^instrumentId,side,quantity/)
+    const trades = readFileSync(join(out, "trades.csv"), "utf8").split("\n")
+    expect(trades[0]).toMatch(/^status,instrumentId,side,quantity,entryTime,exitTime,/)
+    // ISO-8601 times, not µs; SPX.SIM is dated in UTC: a daily bar starts at midnight.
+    expect(trades[1]).toMatch(/^closed,SPX\.SIM,long,\d+,\d{4}-\d\d-\d\dT00:00:00\.000Z,/)
+    expect(report.trades[0].entryTime).toMatch(/^\d{4}-\d\d-\d\dT00:00:00\.000Z$/)
+    // Start and End are the first and last bars' own dates.
+    expect(result.stdout).toMatch(/Start\s+2000-01-03\n/)
+    expect(result.stdout).toMatch(/End\s+2020-04-17\n/)
+    expect(result.stdout).toMatch(/Trades at End\s+left open, not counted\n/)
     expect(existsSync(join(out, "equity.csv"))).toBe(true)
   })
 
