@@ -3,9 +3,11 @@
  * through the simulated venue and the strategy; orders go through the same Accounts engine as live; time is a
  * `SimulatedClock` and fibers run on a `ReplayScheduler`, so two runs of the same inputs are identical.
  *
- * Per event: the venue matches resting orders against it (fills reach the account, then the strategy), the
- * account marks its positions, the strategy's handlers see the event, and the orders they sent go to the venue.
- * Timers due before an event fire first, at their own time.
+ * Per event: the venue matches resting orders against it (fills reach the account), the account marks its
+ * positions, the strategy receives the account events this made, then sees the market event; the orders it sent go
+ * to the venue. Account events always reach the strategy after the engine call that made them returned, so an order
+ * sent from a handler is checked against the state after the whole event. Timers due before an event fire first,
+ * at their own time.
  *
  * @since 0.1.0
  */
@@ -131,6 +133,8 @@ export const run = (config: BacktestConfig): Effect.Effect<BacktestResult, Backt
     for (const { scope, limits } of config.riskLimits ?? []) {
       engine.setRiskLimits({ _tag: "SetRiskLimits", scope, limits, ts: startTs as Timestamp })
     }
+    // The deposit's events go to no one: the strategy has not subscribed yet.
+    replay.settle()
     const initialEquity = engine.portfolio(accountId).equity()
 
     const strategyScope = yield* Scope.make()
@@ -158,9 +162,9 @@ export const run = (config: BacktestConfig): Effect.Effect<BacktestResult, Backt
     })
 
     const close = yield* Effect.forkDaemon(Scope.close(strategyScope, Exit.void)).pipe(Effect.withScheduler(scheduler))
-    scheduler.drain()
+    // What the strategy sent as it stopped (cancels in its finalizers) still reaches the venue.
+    replay.settle()
     yield* Fiber.await(close)
-    replay.finish()
 
     return { ...replay.result(), specs, baseCurrency, initialEquity }
   })

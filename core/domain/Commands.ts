@@ -70,7 +70,11 @@ export const CancelOrder = Schema.TaggedStruct("CancelOrder", {
 })
 export type CancelOrder = typeof CancelOrder.Type
 
-/** Amend a working order's quantity or prices; the fields left out keep their values. */
+/**
+ * Amend a working order's quantity or prices; the fields left out keep their values. `stopPrice` is the trigger price
+ * (stop, stop-limit, market- and limit-if-touched); `limitPrice` the limit of the types that have one, and of a
+ * market-to-limit order once its first fill set it.
+ */
 export const ReplaceOrder = Schema.TaggedStruct("ReplaceOrder", {
   accountId: AccountId,
   clientOrderId: ClientOrderId,

@@ -4,16 +4,62 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import { Arbitrary, Schema } from "effect"
 import { AccountId, ClientOrderId, InstrumentId, OrderId, StrategyId, VenueOrderId } from "./Ids"
-import { Lots, NonNegativeLots, PositiveLots, PositiveMinor, PositiveTicks, Ticks, Timestamp } from "./Units"
+import {
+  Lots,
+  NonNegativeLots,
+  NonNegativeTicks,
+  PositiveLots,
+  PositiveMinor,
+  PositiveTicks,
+  Ticks,
+  Timestamp
+} from "./Units"
 
 export const OrderSide = Schema.Literal("buy", "sell")
 export type OrderSide = typeof OrderSide.Type
 
-/** `trailing-stop`: a stop that follows the best price at `trailingOffset` ticks and becomes a market order. */
-export const OrderType = Schema.Literal("market", "limit", "stop", "stop-limit", "trailing-stop")
+/**
+ * - `market`, `limit`; `stop` / `stop-limit`: a market / limit order released when the price reaches `stopPrice`
+ *   from below (buy) or above (sell).
+ * - `trailing-stop`: a stop that follows the best price at `trailingOffset` ticks and becomes a market order;
+ *   `trailing-stop-limit`: the same, released as a limit at the stop plus (buy) or minus (sell) `limitOffset`.
+ * - `market-if-touched` / `limit-if-touched`: a market / limit order released when the price touches `stopPrice` (the
+ *   trigger) from the other side of a stop: a buy when it falls to or below it, a sell when it rises to or above it.
+ * - `market-to-limit`: a market order that fills what it can at the best price; the rest becomes a limit at that
+ *   first fill price (the venue reports it with `VenueReplaced`).
+ * - `market-on-open` / `market-on-close`: filled whole at the auction price of the next session's open / the current
+ *   (or next) session's close.
+ */
+export const OrderType = Schema.Literal(
+  "market",
+  "limit",
+  "stop",
+  "stop-limit",
+  "trailing-stop",
+  "market-if-touched",
+  "limit-if-touched",
+  "trailing-stop-limit",
+  "market-to-limit",
+  "market-on-open",
+  "market-on-close"
+)
 export type OrderType = typeof OrderType.Type
+
+/** Whether a request of this type carries `limitPrice` (a market-to-limit order gains one at its first fill). */
+export const hasLimitPrice = (type: OrderType): boolean =>
+  type === "limit" || type === "stop-limit" || type === "limit-if-touched"
+
+/** Whether orders of this type carry a trigger price in `stopPrice`. */
+export const hasTriggerPrice = (type: OrderType): boolean =>
+  type === "stop" || type === "stop-limit" || type === "market-if-touched" || type === "limit-if-touched"
+
+/** Whether orders of this type trail the best price at `trailingOffset`. */
+export const isTrailing = (type: OrderType): boolean => type === "trailing-stop" || type === "trailing-stop-limit"
+
+/** Whether orders of this type fill in a session's opening or closing auction. */
+export const isAuction = (type: OrderType): boolean => type === "market-on-open" || type === "market-on-close"
 
 /** Good-till-canceled, immediate-or-cancel, fill-or-kill, the trading day, good-till-date (`expireAt`). */
 export const TimeInForce = Schema.Literal("GTC", "IOC", "FOK", "DAY", "GTD")
@@ -47,9 +93,12 @@ const requestFields = {
   type: OrderType,
   quantity: PositiveLots,
   limitPrice: Schema.optionalWith(Ticks, { exact: true }),
+  /** The trigger price: of a stop and a stop-limit, and of a market- or limit-if-touched order. */
   stopPrice: Schema.optionalWith(Ticks, { exact: true }),
   /** Distance in ticks a trailing stop keeps from the best price since it was accepted. */
   trailingOffset: Schema.optionalWith(PositiveTicks, { exact: true }),
+  /** A trailing-stop-limit's limit, in ticks beyond the stop when it triggers: stop + offset (buy), − offset (sell). */
+  limitOffset: Schema.optionalWith(NonNegativeTicks, { exact: true }),
   timeInForce: TimeInForce,
   expireAt: Schema.optionalWith(Timestamp, { exact: true }),
   /** Only ever reduces the position; refused if it would open or increase one. */
@@ -71,34 +120,57 @@ interface OrderShape {
   readonly limitPrice?: number | undefined
   readonly stopPrice?: number | undefined
   readonly trailingOffset?: number | undefined
+  readonly limitOffset?: number | undefined
   readonly timeInForce: TimeInForce
   readonly expireAt?: number | undefined
   readonly postOnly: boolean
   readonly displayQuantity?: number | undefined
 }
 
-/** The rules that tie an order's fields together, each reported on the field at fault. */
-const consistent = (o: OrderShape): Array<Schema.FilterIssue> => {
+/**
+ * The rules that tie an order's fields together, each reported on the field at fault. `record`: the order as the
+ * Accounts Service keeps it, where a market-to-limit order may carry the limit its first fill set.
+ */
+const consistent = (o: OrderShape, record: boolean): Array<Schema.FilterIssue> => {
   const issues: Array<Schema.FilterIssue> = []
-  const needsLimit = o.type === "limit" || o.type === "stop-limit"
-  const needsStop = o.type === "stop" || o.type === "stop-limit"
+  const needsLimit = hasLimitPrice(o.type)
+  const needsStop = hasTriggerPrice(o.type)
+  const stopName = o.type === "stop" || o.type === "stop-limit" ? "stop price" : "trigger price (stopPrice)"
   if (needsLimit && o.limitPrice === undefined) {
     issues.push({ path: ["limitPrice"], message: `a ${o.type} order needs a limit price` })
   }
-  if (!needsLimit && o.limitPrice !== undefined) {
-    issues.push({ path: ["limitPrice"], message: `a ${o.type} order has no limit price` })
+  if (!needsLimit && o.limitPrice !== undefined && !(record && o.type === "market-to-limit")) {
+    issues.push({
+      path: ["limitPrice"],
+      message:
+        o.type === "market-to-limit"
+          ? "a market-to-limit order has no limit price: its first fill sets it"
+          : `a ${o.type} order has no limit price`
+    })
   }
   if (needsStop && o.stopPrice === undefined) {
-    issues.push({ path: ["stopPrice"], message: `a ${o.type} order needs a stop price` })
+    issues.push({ path: ["stopPrice"], message: `a ${o.type} order needs a ${stopName}` })
   }
   if (!needsStop && o.stopPrice !== undefined) {
     issues.push({ path: ["stopPrice"], message: `a ${o.type} order has no stop price` })
   }
-  if (o.type === "trailing-stop" && o.trailingOffset === undefined) {
-    issues.push({ path: ["trailingOffset"], message: "a trailing-stop order needs a trailing offset" })
+  if (isTrailing(o.type) && o.trailingOffset === undefined) {
+    issues.push({ path: ["trailingOffset"], message: `a ${o.type} order needs a trailing offset` })
   }
-  if (o.type !== "trailing-stop" && o.trailingOffset !== undefined) {
+  if (!isTrailing(o.type) && o.trailingOffset !== undefined) {
     issues.push({ path: ["trailingOffset"], message: `a ${o.type} order has no trailing offset` })
+  }
+  if (o.type === "trailing-stop-limit" && o.limitOffset === undefined) {
+    issues.push({ path: ["limitOffset"], message: "a trailing-stop-limit order needs a limit offset" })
+  }
+  if (o.type !== "trailing-stop-limit" && o.limitOffset !== undefined) {
+    issues.push({ path: ["limitOffset"], message: `a ${o.type} order has no limit offset` })
+  }
+  if (isAuction(o.type) && (o.timeInForce === "IOC" || o.timeInForce === "FOK")) {
+    issues.push({
+      path: ["timeInForce"],
+      message: `a ${o.type} order waits for its auction: ${o.timeInForce} does not apply`
+    })
   }
   if (o.timeInForce === "GTD" && o.expireAt === undefined) {
     issues.push({ path: ["expireAt"], message: "a GTD order needs expireAt" })
@@ -115,12 +187,38 @@ const consistent = (o: OrderShape): Array<Schema.FilterIssue> => {
   return issues
 }
 
+/**
+ * Random orders for property tests and codec round-trips: random fields, then the ones the type and the time in
+ * force call for set and the others dropped, so that every type and every field is generated (rejection sampling
+ * would seldom reach the types with several required fields).
+ */
+const madeConsistent = <O extends OrderShape>(o: O, record: boolean): O => {
+  const { limitPrice, stopPrice, trailingOffset, limitOffset, expireAt, displayQuantity, ...rest } = o
+  const out: Record<string, unknown> = { ...rest }
+  const some = (value: number | undefined, fallback: number) => value ?? fallback
+  if (hasLimitPrice(o.type)) out.limitPrice = some(limitPrice, o.quantity % 1_000)
+  else if (record && o.type === "market-to-limit" && limitPrice !== undefined) out.limitPrice = limitPrice
+  if (hasTriggerPrice(o.type)) out.stopPrice = some(stopPrice, o.quantity % 997)
+  if (isTrailing(o.type)) out.trailingOffset = some(trailingOffset, 1 + (o.quantity % 100))
+  if (o.type === "trailing-stop-limit") out.limitOffset = some(limitOffset, o.quantity % 10)
+  if (isAuction(o.type) && (o.timeInForce === "IOC" || o.timeInForce === "FOK")) out.timeInForce = "DAY"
+  if (out.timeInForce === "GTD") out.expireAt = some(expireAt, o.quantity)
+  if (o.postOnly && o.type !== "limit") out.postOnly = false
+  if (displayQuantity !== undefined && displayQuantity <= o.quantity) out.displayQuantity = displayQuantity
+  return out as unknown as O
+}
+
+const RequestStruct = Schema.Struct(requestFields)
+
 /** What a strategy or client asks for. The Accounts Service turns an accepted request into an `Order`. */
-export const OrderRequest = Schema.Struct(requestFields).pipe(Schema.filter(consistent))
+export const OrderRequest = RequestStruct.pipe(
+  Schema.filter((o) => consistent(o, false), {
+    arbitrary: () => () => Arbitrary.make(RequestStruct).map((o) => madeConsistent(o, false))
+  })
+)
 export type OrderRequest = typeof OrderRequest.Type
 
-/** The authoritative order record. */
-export const Order = Schema.Struct({
+const OrderStruct = Schema.Struct({
   ...requestFields,
   orderId: OrderId,
   venueOrderId: Schema.optionalWith(VenueOrderId, { exact: true }),
@@ -130,8 +228,19 @@ export const Order = Schema.Struct({
   filledValue: Lots,
   createdAt: Timestamp,
   updatedAt: Timestamp
-}).pipe(
-  Schema.filter(consistent),
+})
+
+/** The authoritative order record. */
+export const Order = OrderStruct.pipe(
+  Schema.filter((o) => consistent(o, true), {
+    arbitrary: () => () =>
+      Arbitrary.make(OrderStruct).map((o) =>
+        madeConsistent(
+          { ...o, filledQuantity: Math.min(o.filledQuantity, o.quantity) as typeof o.filledQuantity },
+          true
+        )
+      )
+  }),
   Schema.filter((o) =>
     o.filledQuantity <= o.quantity
       ? true

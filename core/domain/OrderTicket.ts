@@ -23,7 +23,11 @@ export const OrderTicket = (instrument: Instrument) => {
     type: OrderType,
     quantity,
     limitPrice: Schema.optionalWith(price, { exact: true }),
+    /** The trigger price of a stop, stop-limit, market- or limit-if-touched order. */
     stopPrice: Schema.optionalWith(price, { exact: true }),
+    /** Offsets are prices too: `"0.05"` is five ticks of a cent. */
+    trailingOffset: Schema.optionalWith(price, { exact: true }),
+    limitOffset: Schema.optionalWith(price, { exact: true }),
     timeInForce: TimeInForce,
     expireAt: Schema.optionalWith(Schema.Number, { exact: true }),
     reduceOnly: Schema.optionalWith(Schema.Boolean, { default: () => false }),

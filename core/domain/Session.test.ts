@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
 import { AAPL, BTCUSDT, ES } from "../../test/fixtures/instruments"
-import { isInSession, nextUtcMidnight, sessionClose } from "./Session"
+import { isInSession, nextUtcMidnight, sessionClose, sessionOpen } from "./Session"
 
 const us = (iso: string): number => Date.parse(iso) * 1000
 
@@ -72,6 +72,37 @@ describe("sessionClose", () => {
           // Just before its close an instrument is always in session.
           expect(isInSession(instrument, close - 1)).toBe(true)
           expect(isInSession(instrument, close)).toBe(false)
+        }
+      }),
+      { numRuns: 100 }
+    )
+  })
+})
+
+describe("sessionOpen", () => {
+  it("is the open of the next session, or ts itself at an open", () => {
+    // Tue 2024-01-09 10:00 New York: the next open is Wednesday's 09:30 (14:30Z).
+    expect(sessionOpen(AAPL, us("2024-01-09T15:00:00Z"))).toBe(us("2024-01-10T14:30:00Z"))
+    expect(sessionOpen(AAPL, us("2024-01-09T14:30:00Z"))).toBe(us("2024-01-09T14:30:00Z"))
+    expect(sessionOpen(AAPL, us("2024-01-09T05:00:00Z"))).toBe(us("2024-01-09T14:30:00Z"))
+    // Friday after the close: Monday's open.
+    expect(sessionOpen(AAPL, us("2024-01-12T22:00:00Z"))).toBe(us("2024-01-15T14:30:00Z"))
+    // ES: Friday afternoon, the next session opens Sunday 17:00 Chicago (23:00Z).
+    expect(sessionOpen(ES, us("2024-01-12T20:00:00Z"))).toBe(us("2024-01-14T23:00:00Z"))
+    // Daylight time: 09:30 New York = 13:30Z.
+    expect(sessionOpen(AAPL, us("2024-07-09T12:00:00Z"))).toBe(us("2024-07-09T13:30:00Z"))
+    expect(sessionOpen(BTCUSDT, us("2024-01-09T15:00:00Z"))).toBeUndefined()
+  })
+
+  it("is never before ts, in session at it and out of session just before it", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: us("2020-01-01T00:00:00Z"), max: us("2030-01-01T00:00:00Z") }), (ts) => {
+        for (const instrument of [AAPL, ES]) {
+          const open = sessionOpen(instrument, ts)!
+          expect(open).toBeGreaterThanOrEqual(ts)
+          expect(open - ts).toBeLessThan(4 * 86_400_000_000)
+          expect(isInSession(instrument, open)).toBe(true)
+          expect(isInSession(instrument, open - 1)).toBe(false)
         }
       }),
       { numRuns: 100 }

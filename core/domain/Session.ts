@@ -71,5 +71,28 @@ export const sessionClose = (instrument: Instrument, ts: number): number | undef
   return best
 }
 
+/**
+ * The start (µs) of the first session that opens at or after `ts`; `undefined` for an instrument without sessions.
+ * An open time skipped by a DST change falls the gap later; one that occurs twice is the first not before `ts`.
+ */
+export const sessionOpen = (instrument: Instrument, ts: number): number | undefined => {
+  if (instrument.sessions.length === 0) return undefined
+  const zone = zoneOf(instrument)
+  const today = localDayAndMinute(zone, ts).day
+  let best: number | undefined
+  // A week ahead always reaches the next session; the day before covers an open late in a zone behind UTC.
+  for (let offset = -1; offset <= 8; offset++) {
+    const day = today + offset
+    const weekday = weekdayOf(day)
+    for (const session of instrument.sessions) {
+      if (!session.days.includes(weekday)) continue
+      const open = zone.toUtcUs(day * MICROS_PER_DAY + minutesOf(session.open) * 60 * MICROS_PER_SECOND, ts)
+      if (open >= ts && (best === undefined || open < best)) best = open
+    }
+    if (best !== undefined && offset >= 0) break
+  }
+  return best
+}
+
 /** The next UTC midnight after `ts` (µs): the trading day of an instrument without sessions. */
 export const nextUtcMidnight = (ts: number): number => (Math.floor(ts / MICROS_PER_DAY) + 1) * MICROS_PER_DAY

@@ -25,6 +25,9 @@ export type Ticks = typeof Ticks.Type
 /** A strictly positive distance in ticks (a trailing offset). */
 export const PositiveTicks = Ticks.pipe(Schema.positive({ message: () => "offset must be positive" }))
 
+/** A distance in ticks that may be zero (a trailing-stop-limit's limit offset). */
+export const NonNegativeTicks = Ticks.pipe(Schema.nonNegative({ message: () => "offset must not be negative" }))
+
 /** A signed quantity in lots (a position: positive long, negative short). */
 export const Lots = safeInt("quantity").pipe(Schema.brand("Lots"))
 export type Lots = typeof Lots.Type

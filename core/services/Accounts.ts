@@ -4,9 +4,10 @@
  *
  * Trading calls are synchronous and never block: they hand the command to the service and return the client
  * order id, so they can be made from a market data handler. Live, the command goes out on the wire; in a backtest,
- * to the in-process engine — the strategy cannot tell which. Events about the order may reach the strategy's
- * account handlers before the call returns (the in-process engine checks risk at once): a strategy that tracks its
- * orders records the client order id it is about to use, or matches events by their contents.
+ * to the in-process engine — the strategy cannot tell which. Account events reach the handlers only after the call
+ * that caused them returned, in the account's sequence, each engine call's events together: a handler that sends an
+ * order sees it checked against the state after the whole event it reacts to (a fill is booked, with its position,
+ * cash and kill switch, before an order sent from its `OrderFilled` handler is checked).
  *
  * @since 0.1.0
  */

@@ -5,13 +5,23 @@ import type { AccountId, ClientOrderId, InstrumentId, OrderId } from "../domain/
 import type { AccountsService, OrderInput } from "../services/Accounts"
 import { type ChildEnd, ParentOrder } from "./ParentOrder"
 
-/** A fake account: `submit` numbers the orders and may refuse them at once, as pre-trade risk does. */
+/**
+ * A fake account: `submit` numbers the orders and may refuse them at once, as pre-trade risk does; like the real
+ * port, it delivers their events after the call returns (at the next `emit` or `settle`).
+ */
 const fakeAccounts = (refuse: (order: OrderInput) => boolean) => {
   const handlers: Array<(event: AccountEvent) => void> = []
   const sent: Array<OrderInput> = []
   const canceled: Array<ClientOrderId> = []
+  const queued: Array<Record<string, unknown>> = []
+  const settle = () => {
+    for (const event of queued.splice(0)) {
+      for (const h of handlers) h({ sequence: 1, ts: 0, accountId: "acc", ...event } as unknown as AccountEvent)
+    }
+  }
   const emit = (event: Record<string, unknown>) => {
-    for (const h of handlers) h({ sequence: 1, ts: 0, accountId: "acc", ...event } as unknown as AccountEvent)
+    queued.push(event)
+    settle()
   }
   let next = 0
   const service = {
@@ -20,8 +30,8 @@ const fakeAccounts = (refuse: (order: OrderInput) => boolean) => {
       const clientOrderId = `c${++next}` as ClientOrderId
       sent.push(order)
       if (refuse(order))
-        emit({ _tag: "OrderRejected", clientOrderId, reason: "MAX_ORDER_QUANTITY", message: "too big" })
-      else emit({ _tag: "OrderSubmitted", order: { ...order, clientOrderId, orderId: `o${next}` } })
+        queued.push({ _tag: "OrderRejected", clientOrderId, reason: "MAX_ORDER_QUANTITY", message: "too big" })
+      else queued.push({ _tag: "OrderSubmitted", order: { ...order, clientOrderId, orderId: `o${next}` } })
       return clientOrderId
     },
     cancel: (clientOrderId: ClientOrderId) => {
@@ -31,7 +41,7 @@ const fakeAccounts = (refuse: (order: OrderInput) => boolean) => {
   } as unknown as AccountsService
   const fill = (n: number, quantity: number, status: "filled" | "partially-filled") =>
     emit({ _tag: "OrderFilled", fill: { clientOrderId: `c${n}`, quantity }, status, leavesQuantity: 0 })
-  return { service, sent, canceled, emit, fill }
+  return { service, sent, canceled, emit, fill, settle }
 }
 
 const makeParent = (accounts: AccountsService, ends: Array<string>) =>
@@ -75,12 +85,13 @@ describe("ParentOrder", () => {
     })
   )
 
-  it.effect("sees a refusal that arrives during submit, before the client order id is known", () =>
+  it.effect("sees its child refused by pre-trade risk", () =>
     Effect.gen(function* () {
       const ends: Array<string> = []
       const accounts = fakeAccounts((order) => order.quantity > 5)
       const parent = yield* makeParent(accounts.service, ends)
       parent.send(8)
+      accounts.settle()
       expect(ends).toEqual(["rejected"])
       expect(parent.hasChild).toBe(false)
       parent.send(5)

@@ -80,7 +80,6 @@ export class ParentOrder {
   /** Children sent so far. */
   children = 0
   private child: Child | undefined = undefined
-  private submitting = false
 
   private constructor(
     private readonly accounts: AccountsService,
@@ -120,15 +119,11 @@ export class ParentOrder {
     const child: Child = { clientOrderId: undefined, orderId: undefined, quantity: lots, filled: 0, canceling: false }
     this.child = child
     this.children++
-    // A refusal by pre-trade risk arrives during `submit`, before its client order id is known.
-    this.submitting = true
-    const clientOrderId = this.accounts.submit(
+    child.clientOrderId = this.accounts.submit(
       limitPrice === undefined
         ? { instrumentId, side, type: "market", quantity: lots, timeInForce }
         : { instrumentId, side, type: "limit", quantity: lots, limitPrice, timeInForce }
     )
-    this.submitting = false
-    child.clientOrderId = clientOrderId
   }
 
   /** Ask the venue to cancel the working child; its end arrives as an event. */
@@ -152,7 +147,7 @@ export class ParentOrder {
   }
 
   private isChild(clientOrderId: ClientOrderId): boolean {
-    return this.child !== undefined && (this.submitting || this.child.clientOrderId === clientOrderId)
+    return this.child?.clientOrderId === clientOrderId
   }
 
   private onEvent(event: AccountEvent): void {

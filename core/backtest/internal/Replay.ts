@@ -52,6 +52,8 @@ export class Replay {
   private venue!: SimulatedVenue
   private portfolio!: Portfolio
   private readonly pending: Array<ExecutionCommand> = []
+  /** Account events not yet delivered to the strategy: they go out once the engine call that made them returns. */
+  private readonly outbox: Array<AccountEvent> = []
   private readonly fills: Array<Fill> = []
   private orders = 0
   private rejections = 0
@@ -125,8 +127,32 @@ export class Replay {
       this.rejections++
       this.rejectionReasons.set(event.reason, (this.rejectionReasons.get(event.reason) ?? 0) + 1)
     }
+    this.outbox.push(event)
+  }
+
+  /**
+   * Run to quiet: account events go to the strategy, the orders it sent to the venue, and fibers they woke run,
+   * until none of them has more. Handlers see each engine call's events whole and in order, after it returned, so
+   * an order sent from a handler is checked against the state after the event it reacts to.
+   */
+  settle(): void {
+    const scheduler = this.options.scheduler
+    do {
+      if (this.outbox.length > 0) this.deliver()
+      if (this.pending.length > 0) this.flush()
+      scheduler.drain()
+    } while (this.outbox.length > 0 || this.pending.length > 0)
+  }
+
+  /** Hand queued account events to the handlers; the events their calls make join the end of the queue. */
+  private deliver(): void {
+    const outbox = this.outbox
     const handlers = this.options.tables.account
-    for (let i = 0; i < handlers.length; i++) handlers[i]!(event)
+    for (let e = 0; e < outbox.length; e++) {
+      const event = outbox[e]!
+      for (let h = 0; h < handlers.length; h++) handlers[h]!(event)
+    }
+    outbox.length = 0
   }
 
   run(): void {
@@ -156,10 +182,8 @@ export class Replay {
           this.onBar(columns, r, ts)
           break
       }
-      if (this.pending.length > 0) this.flush()
       // Fibers a handler woke (through a Queue or a Deferred) run now, not at the next timer.
-      this.options.scheduler.drain()
-      if (this.pending.length > 0) this.flush()
+      this.settle()
       if (ts >= this.nextSample) this.sample(ts, columns.kind === "bar")
       // Handlers may have started timers.
       nextTimer = clock.nextTimer()
@@ -185,23 +209,17 @@ export class Replay {
 
   /** Fire every timer due at or before `ts`, each at its own time; returns the next timer's time. */
   private fireTimers(ts: number): number {
-    const { clock, scheduler } = this.options
+    const clock = this.options.clock
     for (let at = clock.nextTimer(); at <= ts; at = clock.nextTimer()) {
       this.venue.advanceTo(at)
-      if (this.pending.length > 0) this.flush()
+      this.settle()
       clock.fireNext(at)
-      scheduler.drain()
-      if (this.pending.length > 0) this.flush()
+      this.settle()
     }
     return clock.nextTimer()
   }
 
-  /** Send what the strategy queued while it stopped (cancels in its finalizers). */
-  finish(): void {
-    if (this.pending.length > 0) this.flush()
-  }
-
-  /** Send queued venue commands; the venue's answers may queue more (contingent orders), so loop. */
+  /** Send queued venue commands; their answers reach the account now, and the strategy at the next delivery. */
   private flush(): void {
     const pending = this.pending
     for (let i = 0; i < pending.length; i++) this.venue.execute(pending[i]!)
@@ -221,6 +239,7 @@ export class Replay {
     const ask = c.askPrice[r]!
     this.venue.onQuote(index, ts, bid, c.bidSize[r]!, ask, c.askSize[r]!)
     this.mark(index, Math.floor((bid + ask) / 2), ts)
+    if (this.outbox.length > 0) this.deliver()
     const handlers = this.options.tables.quote[index]!
     if (handlers.length === 0) return
     const q = this.quote
@@ -239,6 +258,7 @@ export class Replay {
     const price = c.price[r]!
     this.venue.onTrade(index, ts, price, c.size[r]!, c.aggressor[r]! as 0 | 1 | 2)
     this.mark(index, price, ts)
+    if (this.outbox.length > 0) this.deliver()
     const handlers = this.options.tables.trade[index]!
     if (handlers.length === 0) return
     const t = this.trade
@@ -257,6 +277,7 @@ export class Replay {
     const close = c.close[r]!
     this.venue.onBar(index, openTs, c.periodUs[r]!, c.open[r]!, c.high[r]!, c.low[r]!, close, c.volume[r]!)
     this.mark(index, close, ts)
+    if (this.outbox.length > 0) this.deliver()
     const handlers = this.options.tables.bar[index]!
     if (handlers.length === 0) return
     const b = this.bar

@@ -52,7 +52,7 @@ import { Portfolio } from "../portfolio/Portfolio"
 import { EventSink, type Refusal, type Rejection } from "./EventSink"
 import { KillSwitches } from "./KillSwitches"
 import { hasLimit, hasStop, OrderLifecycle } from "./OrderLifecycle"
-import { OrderPlacement, priceOf } from "./OrderPlacement"
+import { OrderPlacement, ownPriceOf } from "./OrderPlacement"
 import { AccountState, type HeldChildren, OrderRecord, snapshot } from "./OrderRecord"
 import { PreTradeRisk } from "./PreTradeRisk"
 import { RiskScopes } from "./RiskScopes"
@@ -276,7 +276,7 @@ export class AccountsEngine {
       this.refuseModify(record, command, "ORDER_NOT_OPEN", `a cancel of ${command.clientOrderId} is pending`)
       return
     }
-    if (command.limitPrice !== undefined && !hasLimit(record.type)) {
+    if (command.limitPrice !== undefined && !hasLimit(record)) {
       this.refuseModify(record, command, "INVALID_PRICE", `a ${record.type} order has no limit price`)
       return
     }
@@ -301,7 +301,7 @@ export class AccountsEngine {
       side: record.side,
       quantity,
       leaves: quantity - record.filledQuantity,
-      unitPrice: priceOf(limitPrice, stopPrice, record.unitPrice),
+      unitPrice: ownPriceOf({ type: record.type, side: record.side, limitPrice, stopPrice }) ?? record.unitPrice,
       limitPrice,
       stopPrice,
       reduceOnly: record.reduceOnly,

@@ -8,7 +8,7 @@
  */
 import type { ExecutionCommand, ExecutionReport } from "../../domain/Commands"
 import type { Fill } from "../../domain/Fill"
-import { isOpen, isTerminal, type OrderType } from "../../domain/Order"
+import { hasLimitPrice, hasTriggerPrice, isOpen, isTerminal, type OrderType } from "../../domain/Order"
 import { PrecisionLossError } from "../../domain/SafeInt"
 import { lots, type Timestamp } from "../../domain/Units"
 import { notional } from "../InstrumentSpec"
@@ -16,15 +16,18 @@ import type { BookedFill } from "../portfolio/Portfolio"
 import type { EventSink, Rejection } from "./EventSink"
 import type { KillSwitches } from "./KillSwitches"
 import { safeNotional } from "./Money"
-import { type OrderPlacement, priceOf } from "./OrderPlacement"
+import { type OrderPlacement, ownPriceOf } from "./OrderPlacement"
 import { leaves, type OrderRecord } from "./OrderRecord"
 
 type Report<T extends ExecutionReport["_tag"]> = Extract<ExecutionReport, { _tag: T }>
 
-/** Whether orders of this type carry a limit price. */
-export const hasLimit = (type: OrderType): boolean => type === "limit" || type === "stop-limit"
-/** Whether orders of this type carry a stop price. */
-export const hasStop = (type: OrderType): boolean => type === "stop" || type === "stop-limit"
+/** Whether orders of this type may carry a limit price: those that have one, and market-to-limit after a fill. */
+const mayHaveLimit = (type: OrderType): boolean => hasLimitPrice(type) || type === "market-to-limit"
+/** Whether the order's limit price can be amended now (a market-to-limit order's once its first fill set it). */
+export const hasLimit = (order: { readonly type: OrderType; readonly limitPrice?: number | undefined }): boolean =>
+  hasLimitPrice(order.type) || (order.type === "market-to-limit" && order.limitPrice !== undefined)
+/** Whether orders of this type carry a stop (trigger) price. */
+export const hasStop = (type: OrderType): boolean => hasTriggerPrice(type)
 
 /** Applies venue reports to order records. */
 export class OrderLifecycle {
@@ -226,9 +229,10 @@ export class OrderLifecycle {
       )
       return
     }
-    const limitPrice = hasLimit(record.type) ? (report.limitPrice ?? record.limitPrice) : undefined
+    // A market-to-limit order's first fill sets its limit: the venue reports it as a replace.
+    const limitPrice = mayHaveLimit(record.type) ? (report.limitPrice ?? record.limitPrice) : undefined
     const stopPrice = hasStop(record.type) ? (report.stopPrice ?? record.stopPrice) : undefined
-    const unitPrice = priceOf(limitPrice, stopPrice, record.unitPrice)
+    const unitPrice = ownPriceOf({ type: record.type, side: record.side, limitPrice, stopPrice }) ?? record.unitPrice
     const rest = report.quantity - record.filledQuantity
     const { spec, account } = record.route
     const working = rest === 0 || Number.isNaN(unitPrice) ? 0 : safeNotional(spec, unitPrice, rest)

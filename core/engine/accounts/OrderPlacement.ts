@@ -6,7 +6,7 @@
  */
 import type { AccountCommand, ExecutionCommand } from "../../domain/Commands"
 import type { OrderId } from "../../domain/Ids"
-import type { OrderRequest } from "../../domain/Order"
+import type { OrderRequest, OrderSide, OrderType } from "../../domain/Order"
 import { lots, type Timestamp } from "../../domain/Units"
 import { type InstrumentSpec, type InstrumentSpecs, notional } from "../InstrumentSpec"
 import type { EventSink, Rejection } from "./EventSink"
@@ -16,9 +16,39 @@ import type { RiskScopes } from "./RiskScopes"
 
 type Tag = AccountCommand["_tag"]
 
-/** Price an order's notional is counted at: its limit, else its stop, else `fallback` (the last price). */
-export const priceOf = (limitPrice: number | undefined, stopPrice: number | undefined, fallback: number): number =>
-  limitPrice ?? stopPrice ?? fallback
+/** The fields that decide the price an order's notional is counted at. */
+export interface Priced {
+  readonly type: OrderType
+  readonly side: OrderSide
+  readonly limitPrice?: number | undefined
+  readonly stopPrice?: number | undefined
+  readonly trailingOffset?: number | undefined
+  readonly limitOffset?: number | undefined
+}
+
+/**
+ * The price an order names for itself, or undefined when it fills at whatever the market gives: a limit (limit,
+ * stop-limit, limit-if-touched, and a market-to-limit once its first fill set it) is counted at its limit and a
+ * stop at its stop. A market-if-touched order is not counted at its trigger: once touched it is a market order.
+ */
+export const ownPriceOf = (order: Priced): number | undefined => {
+  if (order.limitPrice !== undefined) return order.limitPrice
+  return order.type === "stop" ? order.stopPrice : undefined
+}
+
+/**
+ * Price a new order's notional is counted at: its own price (`ownPriceOf`), else `reference` (the mark, else the
+ * last fill; NaN before any) — market, market-if-touched, trailing-stop, market-to-limit, market-on-open and
+ * market-on-close orders. A trailing-stop-limit is counted at the limit it would get if it triggered at the
+ * reference price: reference ± (trailing offset + limit offset).
+ */
+export const priceOf = (order: Priced, reference: number): number => {
+  const own = ownPriceOf(order)
+  if (own !== undefined) return own
+  if (order.type !== "trailing-stop-limit") return reference
+  const reach = (order.trailingOffset ?? 0) + (order.limitOffset ?? 0)
+  return order.side === "buy" ? reference + reach : reference - reach
+}
 
 const unknownInstrument = (request: OrderRequest): Rejection => ({
   reason: "UNKNOWN_INSTRUMENT",
@@ -136,7 +166,7 @@ export class OrderPlacement {
       side: request.side,
       quantity: request.quantity,
       leaves: request.quantity,
-      unitPrice: priceOf(request.limitPrice, request.stopPrice, this.risk.valuation(route.spec.index)),
+      unitPrice: priceOf(request, this.risk.valuation(route.spec.index)),
       limitPrice: request.limitPrice,
       stopPrice: request.stopPrice,
       reduceOnly: request.reduceOnly,
@@ -149,7 +179,7 @@ export class OrderPlacement {
 
   private create(route: Route, request: OrderRequest, ts: Timestamp): OrderRecord {
     const { account, spec } = route
-    const unitPrice = priceOf(request.limitPrice, request.stopPrice, this.risk.valuation(spec.index))
+    const unitPrice = priceOf(request, this.risk.valuation(spec.index))
     const working = Number.isNaN(unitPrice)
       ? 0
       : Math.min(notional(spec, unitPrice, request.quantity), request.notionalLimit ?? Number.POSITIVE_INFINITY)

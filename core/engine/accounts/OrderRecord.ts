@@ -101,6 +101,7 @@ export class OrderRecord {
   readonly reduceOnly: boolean
   readonly postOnly: boolean
   readonly trailingOffset: Order["trailingOffset"]
+  readonly limitOffset: Order["limitOffset"]
   readonly expireAt: Order["expireAt"]
   readonly notionalLimit: Order["notionalLimit"]
   readonly createdAt: Timestamp
@@ -138,7 +139,7 @@ export class OrderRecord {
     /** The n of its order id `${prefix}${n}`: submission order. */
     readonly seq: number,
     readonly route: Route,
-    /** Price (ticks) its notional is counted at: limit, else stop, else the last price; NaN if it had none. */
+    /** Price (ticks) its notional is counted at (`OrderPlacement.priceOf`); NaN if it had none. */
     public unitPrice: number,
     /** Notional of the leaves at `unitPrice`, minor units of the instrument's currency, counted in every scope. */
     public working: number,
@@ -154,6 +155,7 @@ export class OrderRecord {
     this.reduceOnly = request.reduceOnly
     this.postOnly = request.postOnly
     this.trailingOffset = request.trailingOffset
+    this.limitOffset = request.limitOffset
     this.expireAt = request.expireAt
     this.notionalLimit = request.notionalLimit
     this.createdAt = ts
@@ -190,6 +192,7 @@ export const snapshot = (r: OrderRecord): Order => {
   if (r.limitPrice !== undefined) order.limitPrice = r.limitPrice
   if (r.stopPrice !== undefined) order.stopPrice = r.stopPrice
   if (r.trailingOffset !== undefined) order.trailingOffset = r.trailingOffset
+  if (r.limitOffset !== undefined) order.limitOffset = r.limitOffset
   if (r.expireAt !== undefined) order.expireAt = r.expireAt
   if (r.displayQuantity !== undefined) order.displayQuantity = r.displayQuantity
   if (r.notionalLimit !== undefined) order.notionalLimit = r.notionalLimit

@@ -7,24 +7,26 @@
  */
 import type { ExecutionCommand, ExecutionReport } from "@meridian/core/domain/Commands"
 import type { OrderId, TradeId, VenueOrderId } from "@meridian/core/domain/Ids"
-import type { Order } from "@meridian/core/domain/Order"
+import { hasLimitPrice, hasTriggerPrice, isAuction, type Order } from "@meridian/core/domain/Order"
 import { mulDivRound } from "@meridian/core/domain/SafeInt"
-import { nextUtcMidnight, sessionClose } from "@meridian/core/domain/Session"
-import { lots, minor, ticks, timestamp } from "@meridian/core/domain/Units"
-import { type InstrumentSpecs, notional } from "@meridian/core/engine/InstrumentSpec"
+import { nextUtcMidnight, sessionClose, sessionOpen } from "@meridian/core/domain/Session"
+import { lots, MICROS_PER_DAY, minor, ticks, timestamp } from "@meridian/core/domain/Units"
+import { type InstrumentSpec, type InstrumentSpecs, notional } from "@meridian/core/engine/InstrumentSpec"
 import { walkBar } from "./internal/barPath"
 import { available, BARS, BOOK, bestPrice, type Market, makeMarket, QUOTES, TRADES } from "./internal/Market"
 import { OcoGroups } from "./internal/OcoGroups"
 import {
   acceptsPrice,
   eventCap,
-  isStop,
+  isAuctionOrder,
+  isLive,
   leaves,
   makeWorkingOrder,
-  stopHit,
   trail,
   trigger,
-  type WorkingOrder
+  triggerHit,
+  type WorkingOrder,
+  waitsOnTrigger
 } from "./internal/WorkingOrder"
 import type { FeeModel } from "./models/Fees"
 import type { LatencyModel } from "./models/Latency"
@@ -56,6 +58,14 @@ interface PendingBarFill {
   readonly price: number
   readonly liquidity: "maker" | "taker"
 }
+
+/** The close of the session holding `ts`, or of the next one; the next UTC midnight around the clock. */
+const closingAuction = (spec: InstrumentSpec, ts: number): number =>
+  sessionClose(spec.instrument, ts) ?? nextUtcMidnight(ts)
+
+/** The open of the first session opening at or after `ts`; the first UTC midnight at or after it around the clock. */
+const openingAuction = (spec: InstrumentSpec, ts: number): number =>
+  sessionOpen(spec.instrument, ts) ?? (ts % MICROS_PER_DAY === 0 ? ts : nextUtcMidnight(ts))
 
 /** The simulated venue. Feed it commands with `execute` and market data in timestamp order. */
 export class SimVenue {
@@ -90,7 +100,10 @@ export class SimVenue {
     this.pending.push({ at, command })
   }
 
-  /** Processes arrivals and time-based expiries (GTD, DAY at the session close) up to `ts`, in time order. */
+  /**
+   * Processes arrivals and timers up to `ts`, in time order: expiries (GTD, DAY at the session close) and, outside
+   * bar mode, the closing auctions of market-on-close orders.
+   */
   advanceTo(ts: number): void {
     for (;;) {
       const next = this.pending[this.pendingHead]
@@ -117,6 +130,7 @@ export class SimVenue {
     this.advanceTo(ts)
     const m = this.markets[index]
     if (m === undefined) return
+    m.lastEventAt = ts
     m.bid = bidPrice
     m.bidSize = bidSize
     m.ask = askPrice
@@ -136,19 +150,25 @@ export class SimVenue {
     const m = this.markets[index]
     if (m === undefined) return
     m.last = price
+    m.lastEventAt = ts
     if (m.mode < TRADES) m.mode = TRADES
     if (m.mode === BARS) return
     let remaining = size
     for (const o of m.working) {
       if (o.done) continue
-      if (isStop(o)) {
+      if (isAuctionOrder(o)) {
+        // The session's first print is its opening price; the closing auction runs on its timer.
+        if (o.kind === "market-on-open" && ts >= o.auctionAt) this.auction(o, price, Number.POSITIVE_INFINITY)
+        continue
+      }
+      if (waitsOnTrigger(o)) {
         if (m.mode === TRADES) trail(o, price)
-        if (!stopHit(o, price)) continue
+        if (!triggerHit(o, price)) continue
         trigger(o)
       }
       if (!o.resting) {
         if (m.mode !== TRADES) this.engage(m, o)
-        else if (o.kind === "market" || o.kind === "limit") {
+        else if (isLive(o)) {
           // Without quotes the trade is the only liquidity there is.
           if (remaining > 0 && acceptsPrice(o, price)) {
             const quantity = Math.min(eventCap(o), remaining)
@@ -179,6 +199,7 @@ export class SimVenue {
     const m = this.markets[index]
     if (m === undefined) return
     m.last = close
+    m.lastEventAt = ts
     if (m.mode < BARS) m.mode = BARS
     const end = ts + periodUs
     const limit = this.options.volumeLimit
@@ -188,7 +209,17 @@ export class SimVenue {
       fills.length = 0
       for (const o of m.working) {
         if (o.done) continue
-        if (o.kind === "market") {
+        if (o.kind === "market-on-open") {
+          // The first bar opening at or after its arrival that reaches the session open: its open is the auction's.
+          if (ts >= o.arrivedAt && end > o.auctionAt) fills.push({ order: o, step: 0, price: open, liquidity: "taker" })
+          continue
+        }
+        if (o.kind === "market-on-close") {
+          const fill = this.closeOnBar(m, o, ts, end, close)
+          if (fill !== undefined) fills.push(fill)
+          continue
+        }
+        if (o.kind === "market" || o.kind === "market-to-limit") {
           const atClose = this.options.barFill === "close"
           if (atClose ? end <= o.arrivedAt : ts < o.arrivedAt) continue
           fills.push({ order: o, step: atClose ? 3 : 0, price: atClose ? close : open, liquidity: "taker" })
@@ -207,6 +238,10 @@ export class SimVenue {
       for (const { order, price, liquidity } of fills) {
         // An OCO leg reached earlier on the path may have canceled this one.
         if (order.done) continue
+        if (isAuctionOrder(order)) {
+          capacity -= this.auction(order, price, capacity)
+          continue
+        }
         const quantity = Math.min(eventCap(order), capacity)
         if (order.order.timeInForce === "FOK" && quantity < leaves(order)) continue
         if (quantity > 0) {
@@ -225,11 +260,25 @@ export class SimVenue {
     this.sweep(m)
   }
 
+  /**
+   * A market-on-close order and the bar `[ts, end)`: it fills at the close of the bar that holds its session's
+   * close. A bar opening after that close means the session's last bar was the previous one: it fills at that close
+   * if the bar came after the order; else the session passed without data and the order waits for the next close.
+   */
+  private closeOnBar(m: Market, o: WorkingOrder, ts: number, end: number, close: number): PendingBarFill | undefined {
+    if (ts >= o.auctionAt) {
+      if (m.barEnd > o.arrivedAt) return { order: o, step: -1, price: m.barClose, liquidity: "taker" }
+      o.auctionAt = closingAuction(o.spec, ts)
+    }
+    return end >= o.auctionAt ? { order: o, step: 3, price: close, liquidity: "taker" } : undefined
+  }
+
   /** An L2 change: `action` 0 set, 1 delete, 2 clear; `side` 0 bid, 1 ask. */
   onBookDelta(index: number, ts: number, action: 0 | 1 | 2, side: 0 | 1, price: number, size: number): void {
     this.advanceTo(ts)
     const m = this.markets[index]
     if (m === undefined) return
+    m.lastEventAt = ts
     m.mode = BOOK
     if (action === 2) {
       // Queue positions survive a clear: the snapshot that follows rebuilds the same levels.
@@ -289,31 +338,47 @@ export class SimVenue {
       this.reject(order, "expireAt has passed")
       return
     }
+    // An auction order's day is its auction: DAY does not expire it at the close of the current session.
     const expiresAt =
       order.timeInForce === "GTD"
         ? (order.expireAt ?? Number.POSITIVE_INFINITY)
-        : order.timeInForce === "DAY"
-          ? (sessionClose(spec.instrument, this.now) ?? nextUtcMidnight(this.now))
+        : order.timeInForce === "DAY" && !isAuction(order.type)
+          ? closingAuction(spec, this.now)
+          : Number.POSITIVE_INFINITY
+    const auctionAt =
+      order.type === "market-on-open"
+        ? openingAuction(spec, this.now)
+        : order.type === "market-on-close"
+          ? closingAuction(spec, this.now)
           : Number.POSITIVE_INFINITY
     this.emit({ _tag: "VenueAccepted", ...this.header(order), venueOrderId: `SIM-${++this.orderSeq}` as VenueOrderId })
-    const o = makeWorkingOrder(order, spec, this.now, expiresAt)
+    const o = makeWorkingOrder(order, spec, this.now, expiresAt, auctionAt)
     this.orders.set(order.orderId, o)
     m.working.push(o)
     if (ocoGroup !== undefined) this.groups.join(o, ocoGroup)
     if (expiresAt < this.nextExpiry) this.nextExpiry = expiresAt
+    if (o.kind === "market-on-close" && auctionAt < this.nextExpiry) this.nextExpiry = auctionAt
     if (m.mode === BARS) this.arriveOnBars(m, o)
     else {
-      this.checkStop(m, o)
-      if (o.order.timeInForce === "FOK" && (isStop(o) || available(m, o) < leaves(o))) this.cancelImmediate(o)
+      this.checkTrigger(m, o)
+      if (o.order.timeInForce === "FOK" && (waitsOnTrigger(o) || available(m, o) < leaves(o))) this.cancelImmediate(o)
       else this.engage(m, o)
       if (o.order.timeInForce === "IOC" || o.order.timeInForce === "FOK") this.cancelImmediate(o)
     }
     this.sweep(m)
   }
 
-  /** With `barFill: "close"`, a market order arriving inside the last bar fills at its close right away. */
+  /**
+   * With `barFill: "close"`, a market (or market-to-limit) order arriving inside the last bar fills at its close
+   * right away; so does a market-on-close order whose session closes within that bar, whatever `barFill`.
+   */
   private arriveOnBars(m: Market, o: WorkingOrder): void {
-    if (o.kind !== "market" || this.options.barFill !== "close" || o.arrivedAt >= m.barEnd) return
+    if (o.kind === "market-on-close") {
+      if (o.arrivedAt < m.barEnd && o.auctionAt <= m.barEnd) m.barCapacity -= this.auction(o, m.barClose, m.barCapacity)
+      return
+    }
+    const market = o.kind === "market" || o.kind === "market-to-limit"
+    if (!market || this.options.barFill !== "close" || o.arrivedAt >= m.barEnd) return
     o.hadBar = true
     const quantity = Math.min(eventCap(o), m.barCapacity)
     if (quantity > 0 && !(o.order.timeInForce === "FOK" && quantity < leaves(o))) {
@@ -333,12 +398,13 @@ export class SimVenue {
       this.sweep(m)
       return
     }
-    const hasLimit = o.kind === "limit" || o.kind === "stop-limit"
+    // A market-to-limit order has a limit once its first fill set it.
+    const hasLimit = hasLimitPrice(o.order.type) || (o.order.type === "market-to-limit" && o.limit !== undefined)
     const newLimit = hasLimit && command.limitPrice !== undefined ? command.limitPrice : o.limit
     // Exchanges keep priority for a smaller quantity only; a new price or a larger quantity queues again.
     const losesPriority = newLimit !== o.limit || command.quantity > o.quantity
     o.limit = newLimit
-    if ((o.kind === "stop" || o.kind === "stop-limit") && command.stopPrice !== undefined) o.stop = command.stopPrice
+    if (hasTriggerPrice(o.order.type) && command.stopPrice !== undefined) o.stop = command.stopPrice
     o.quantity = command.quantity
     o.shown = Math.min(o.shown, leaves(o))
     this.emitReplaced(o)
@@ -349,7 +415,7 @@ export class SimVenue {
       o.resting = false
       o.shown = Math.min(o.order.displayQuantity ?? leaves(o), leaves(o))
       if (m.mode !== BARS) {
-        this.checkStop(m, o)
+        this.checkTrigger(m, o)
         this.engage(m, o)
       }
     }
@@ -360,24 +426,37 @@ export class SimVenue {
 
   /** Re-evaluates one order against the current quote or book. */
   private continuous(m: Market, o: WorkingOrder): void {
-    this.checkStop(m, o)
+    if (isAuctionOrder(o)) {
+      // With quotes only, the session's first quote opens it: a buy pays the offer, a sell gets the bid.
+      if (o.kind === "market-on-open" && m.mode === QUOTES && this.now >= o.auctionAt) {
+        const price = bestPrice(m, o.buy)
+        if (price !== undefined) this.auction(o, price, Number.POSITIVE_INFINITY)
+      }
+      return
+    }
+    this.checkTrigger(m, o)
     if (!o.resting) this.engage(m, o)
     else if (o.kind === "limit") this.crossResting(m, o)
   }
 
-  /** Updates a trailing stop and triggers a stop from the best price on the order's own exit side. */
-  private checkStop(m: Market, o: WorkingOrder): void {
-    if (!isStop(o)) return
-    // Buy stops watch the offer rising, sell stops the bid falling; a trailing stop follows the same price.
+  /**
+   * Updates a trailing stop and triggers a stop or an if-touched order from the best price on the side the order
+   * trades against: buys watch the offer (a stop rising to it, an if-touched order falling to it), sells the bid.
+   */
+  private checkTrigger(m: Market, o: WorkingOrder): void {
+    if (!waitsOnTrigger(o)) return
     const best = bestPrice(m, o.buy)
     if (best === undefined) return
     trail(o, best)
-    if (stopHit(o, best)) trigger(o)
+    if (triggerHit(o, best)) trigger(o)
   }
 
-  /** A market order or a newly arrived (or triggered) limit takes liquidity; an unfilled limit then rests. */
+  /**
+   * A market order or a newly arrived (or triggered) limit takes liquidity; an unfilled limit then rests. A
+   * market-to-limit order takes the best level and becomes a limit there (`fill`), which stops it at that level.
+   */
   private engage(m: Market, o: WorkingOrder): void {
-    if (o.kind !== "market" && o.kind !== "limit") return
+    if (!isLive(o)) return
     if (m.mode === BOOK) {
       const levels = m.book.levels(o.buy ? 1 : 0)
       for (let level = levels[0]; level !== undefined && !o.done && acceptsPrice(o, level.price); level = levels[0]) {
@@ -474,7 +553,8 @@ export class SimVenue {
 
   private fill(o: WorkingOrder, price: number, quantity: number, liquidity: "maker" | "taker"): void {
     const spec = o.spec
-    if (liquidity === "taker") {
+    // An auction fills at its one price: no slippage.
+    if (liquidity === "taker" && !isAuctionOrder(o)) {
       const slip = this.options.slippage.ticks(this.slippageRng, spec, o.buy ? "buy" : "sell", quantity)
       price = o.buy ? price + slip : price - slip
       // Slippage never takes a limit order past its limit.
@@ -508,6 +588,7 @@ export class SimVenue {
       this.finish(o)
       return
     }
+    if (o.kind === "market-to-limit") this.toLimit(o, price)
     if (o.oco !== undefined) this.reduceGroup(o.oco.legs, o, quantity)
     if (leaves(o) === 0) {
       this.finish(o)
@@ -522,6 +603,30 @@ export class SimVenue {
         if (o.resting && m.mode === BOOK) this.rest(m, o)
       }
     }
+  }
+
+  /**
+   * A market-to-limit order's first fill: what is left becomes a limit at that fill's price, reported to the
+   * Accounts Service as a `VenueReplaced` with the limit. On bars it rests from now on.
+   */
+  private toLimit(o: WorkingOrder, price: number): void {
+    o.kind = "limit"
+    o.limit = price
+    if (leaves(o) === 0) return
+    if (this.marketOf(o).mode === BARS) o.resting = true
+    this.emitReplaced(o)
+  }
+
+  /**
+   * An auction order fills at the auction's price, up to `capacity` lots (a bar's volume cap), whole otherwise; the
+   * auction over, whatever did not fill is canceled. Returns the lots filled.
+   */
+  private auction(o: WorkingOrder, price: number, capacity: number): number {
+    const quantity = Math.min(leaves(o), capacity)
+    const before = o.filled
+    if (quantity > 0) this.fill(o, price, quantity, "taker")
+    this.cancelImmediate(o)
+    return o.filled - before
   }
 
   /** Most lots, up to `quantity`, whose notional and fee at `price` fit what is left of the order's budget. */
@@ -566,12 +671,19 @@ export class SimVenue {
     this.finish(o)
   }
 
+  /** The timers due at `at`: closing auctions (outside bar mode), then expiries. */
   private expire(at: number): void {
     this.now = Math.max(this.now, at)
     let next = Number.POSITIVE_INFINITY
     for (const m of this.markets) {
       for (const o of m.working) {
         if (o.done) continue
+        if (o.kind === "market-on-close" && o.auctionAt <= at) {
+          // On bars the bar holding the close fills it (`closeOnBar`), right after this.
+          if (m.mode !== BARS) this.closingAuction(m, o)
+          if (o.done) continue
+          if (o.auctionAt > at && o.auctionAt < next) next = o.auctionAt
+        } else if (o.kind === "market-on-close" && o.auctionAt < next) next = o.auctionAt
         if (o.expiresAt <= at) {
           this.emit({ _tag: "VenueExpired", ...this.header(o.order) })
           this.finish(o)
@@ -580,6 +692,20 @@ export class SimVenue {
       this.sweep(m)
     }
     this.nextExpiry = next
+  }
+
+  /**
+   * A market-on-close order at its session's close, on quotes, trades or a book: it fills at the last trade before
+   * the close (with no trade seen, at the side it takes of the last quote or book). A session that passed with no
+   * market data since the order arrived had no auction: the order waits for the next session's close.
+   */
+  private closingAuction(m: Market, o: WorkingOrder): void {
+    const price = m.last ?? bestPrice(m, o.buy)
+    if (m.lastEventAt >= o.arrivedAt && price !== undefined) {
+      this.auction(o, price, Number.POSITIVE_INFINITY)
+      return
+    }
+    o.auctionAt = closingAuction(o.spec, o.auctionAt)
   }
 
   private reject(order: Order, message: string): void {
@@ -610,7 +736,7 @@ export class SimVenue {
       ...this.header(o.order),
       quantity: lots(o.quantity),
       ...(o.limit !== undefined ? { limitPrice: ticks(o.limit) } : {}),
-      ...((type === "stop" || type === "stop-limit") && o.stop !== undefined ? { stopPrice: ticks(o.stop) } : {})
+      ...(hasTriggerPrice(type) && o.stop !== undefined ? { stopPrice: ticks(o.stop) } : {})
     })
   }
 

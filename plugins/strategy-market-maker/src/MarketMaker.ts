@@ -69,7 +69,10 @@ export const marketMaker = Strategy.make({
           // After a rejection (no buying power, a short sale on a cash account, a post-only cross), wait for the
           // market or the inventory to change rather than resend the same order on every quote.
           if (size === 0 || (slot.refused && !moved(slot, mid, held))) return
-          quotes.place(slot, price, size, () =>
+          quotes.place(
+            slot,
+            price,
+            size,
             accounts.submit({
               instrumentId: id,
               side,

@@ -11,13 +11,11 @@ const filled = (clientOrderId: string, quantity: number, leavesQuantity: number)
   event({ _tag: "OrderFilled", fill: { clientOrderId, quantity }, leavesQuantity })
 
 describe("WorkingQuotes", () => {
-  it("follows an order through events reported while it was being sent", () => {
+  it("follows an order through its events", () => {
     const quotes = new WorkingQuotes()
-    // The port reports the order before `submit` returns its id.
-    quotes.place(quotes.bid, 100, 5, () => {
-      quotes.onEvent(submitted("c1", "O-1"))
-      return "c1" as ClientOrderId
-    })
+    quotes.place(quotes.bid, 100, 5, "c1" as ClientOrderId)
+    expect(quotes.bid).toMatchObject({ state: "pending", clientOrderId: "c1", orderId: undefined })
+    quotes.onEvent(submitted("c1", "O-1"))
     expect(quotes.bid).toMatchObject({ state: "pending", clientOrderId: "c1", orderId: "O-1", price: 100, quantity: 5 })
     quotes.onEvent(event({ _tag: "OrderAccepted", orderId: "O-1" }))
     expect(quotes.bid.state).toBe("working")
@@ -31,14 +29,12 @@ describe("WorkingQuotes", () => {
     expect(quotes.ask.state).toBe("idle")
   })
 
-  it("frees a side on a risk rejection during the call, a cancel or an expiry; a refused amend keeps it", () => {
+  it("frees a side on a risk rejection, a cancel or an expiry; a refused amend keeps it", () => {
     const quotes = new WorkingQuotes()
-    quotes.place(quotes.ask, 101, 1, () => {
-      quotes.onEvent(event({ _tag: "OrderRejected", clientOrderId: "c1", reason: "BUYING_POWER", message: "" }))
-      return "c1" as ClientOrderId
-    })
+    quotes.place(quotes.ask, 101, 1, "c1" as ClientOrderId)
+    quotes.onEvent(event({ _tag: "OrderRejected", clientOrderId: "c1", reason: "BUYING_POWER", message: "" }))
     expect(quotes.ask).toMatchObject({ state: "idle", refused: true })
-    quotes.place(quotes.ask, 101, 1, () => "c2" as ClientOrderId)
+    quotes.place(quotes.ask, 101, 1, "c2" as ClientOrderId)
     expect(quotes.ask.refused).toBe(false)
     quotes.onEvent(submitted("c2", "O-2"))
     quotes.onEvent(event({ _tag: "OrderAccepted", orderId: "O-2" }))
@@ -48,7 +44,7 @@ describe("WorkingQuotes", () => {
     quotes.onEvent(event({ _tag: "OrderCanceled", orderId: "O-2" }))
     expect(quotes.ask.live).toBe(false)
     // Another strategy's events change nothing.
-    quotes.place(quotes.bid, 99, 1, () => "c3" as ClientOrderId)
+    quotes.place(quotes.bid, 99, 1, "c3" as ClientOrderId)
     quotes.onEvent(submitted("x1", "O-9"))
     quotes.onEvent(event({ _tag: "OrderExpired", orderId: "O-9" }))
     expect(quotes.bid.state).toBe("pending")

@@ -2,9 +2,6 @@
  * The market maker's two working orders, one per side, followed from the account's events: which order each side
  * has, whether it is on its way, working, being amended or canceled, and at what price and size.
  *
- * The Accounts port may report an order (`OrderSubmitted`, a risk `OrderRejected`) before the call that sent it
- * returns its client order id, so events seen during `place` wait until the id is known.
- *
  * @since 0.1.0
  */
 import type { AccountEvent } from "@meridian/core/domain/Events"
@@ -49,32 +46,20 @@ export class QuoteSlot {
 export class WorkingQuotes {
   readonly bid = new QuoteSlot()
   readonly ask = new QuoteSlot()
-  private buffer: Array<AccountEvent> | undefined
 
-  /** Send a new order for `slot` through `send` (an `accounts.submit` call) and follow it. */
-  place(slot: QuoteSlot, price: number, quantity: number, send: () => ClientOrderId): void {
-    const buffer: Array<AccountEvent> = []
-    this.buffer = buffer
-    try {
-      slot.clientOrderId = send()
-    } finally {
-      this.buffer = undefined
-    }
+  /** Follow the order just sent for `slot` (the id `accounts.submit` returned); its events come after. */
+  place(slot: QuoteSlot, price: number, quantity: number, clientOrderId: ClientOrderId): void {
+    slot.clientOrderId = clientOrderId
     slot.state = "pending"
     slot.refused = false
     slot.orderId = undefined
     slot.price = price
     slot.quantity = quantity
     slot.filled = 0
-    for (const event of buffer) this.onEvent(event)
   }
 
   /** Feed every account event here (`accounts.subscribe`). */
   onEvent(event: AccountEvent): void {
-    if (this.buffer !== undefined) {
-      this.buffer.push(event)
-      return
-    }
     switch (event._tag) {
       case "OrderSubmitted": {
         const slot = this.byClientOrderId(event.order.clientOrderId)

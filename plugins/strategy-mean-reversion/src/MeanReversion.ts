@@ -83,7 +83,7 @@ export const meanReversion = Strategy.make({
           const size = Sizing.entry(params.sizing, spec, price, accounts.equity())
           const budget = size.notionalLimit
           if (size.quantity > 0) {
-            own.track(() =>
+            own.track(
               accounts.submit({ ...order(side, size.quantity), ...(budget !== undefined && { notionalLimit: budget }) })
             )
           }
@@ -94,7 +94,7 @@ export const meanReversion = Strategy.make({
         if (lots <= 0) return
         const exit = side === "buy" ? "sell" : "buy"
         takeProfitAt = takeProfitPrice(side, middle)
-        const ids = own.track(() =>
+        const ids = own.track(
           accounts.submitList("bracket", [
             order(side, lots),
             {
@@ -126,7 +126,7 @@ export const meanReversion = Strategy.make({
           }
           if (own.size > 0) return
           if (position > 0 ? price >= band.middle : price <= band.middle) {
-            own.track(() =>
+            own.track(
               accounts.submit({ ...order(position > 0 ? "sell" : "buy", Math.abs(position)), reduceOnly: true })
             )
           }

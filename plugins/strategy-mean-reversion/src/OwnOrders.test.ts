@@ -10,13 +10,11 @@ const submitted = (clientOrderId: string, orderId: string) =>
 const id = (s: string) => s as ClientOrderId
 
 describe("OwnOrders", () => {
-  it("counts an order open from its call until it fills, even when reported during the call", () => {
+  it("counts an order open from its call until it fills", () => {
     const own = new OwnOrders()
-    own.track(() => {
-      own.onEvent(submitted("c1", "O-1"))
-      return id("c1")
-    })
+    own.track(id("c1"))
     expect(own.size).toBe(1)
+    own.onEvent(submitted("c1", "O-1"))
     own.onEvent(event({ _tag: "OrderFilled", fill: { clientOrderId: "c1", orderId: "O-1" }, leavesQuantity: 4 }))
     expect(own.isOpen(id("c1"))).toBe(true)
     own.onEvent(event({ _tag: "OrderFilled", fill: { clientOrderId: "c1", orderId: "O-1" }, leavesQuantity: 0 }))
@@ -25,7 +23,7 @@ describe("OwnOrders", () => {
 
   it("follows a bracket: held exits count until canceled or rejected; others' orders are ignored", () => {
     const own = new OwnOrders()
-    const ids = own.track(() => [id("e"), id("sl"), id("tp")])
+    const ids = own.track([id("e"), id("sl"), id("tp")])
     expect(own.size).toBe(3)
     own.onEvent(submitted("e", "O-1"))
     own.onEvent(event({ _tag: "OrderFilled", fill: { clientOrderId: "e", orderId: "O-1" }, leavesQuantity: 0 }))
@@ -39,13 +37,11 @@ describe("OwnOrders", () => {
     expect(ids.map((i) => own.isOpen(i))).toEqual([false, false, false])
   })
 
-  it("closes orders refused while being sent", () => {
+  it("closes orders refused by risk", () => {
     const own = new OwnOrders()
-    own.track(() => {
-      for (const c of ["a", "b"])
-        own.onEvent(event({ _tag: "OrderRejected", clientOrderId: c, reason: "X", message: "" }))
-      return [id("a"), id("b")]
-    })
+    own.track([id("a"), id("b")])
+    for (const c of ["a", "b"])
+      own.onEvent(event({ _tag: "OrderRejected", clientOrderId: c, reason: "X", message: "" }))
     expect(own.size).toBe(0)
     expect(own.isOpen(undefined)).toBe(false)
   })

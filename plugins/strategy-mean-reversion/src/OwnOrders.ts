@@ -2,9 +2,6 @@
  * The strategy's own open orders, followed from the account's events. An order is open from the call that sent it
  * until it is filled, canceled, expired or rejected; a bracket's held exits count from the start.
  *
- * The Accounts port may report an order (`OrderSubmitted`, a risk `OrderRejected`) before the call that sent it
- * returns its client order id, so events seen during `track` wait until the ids are known.
- *
  * @since 0.1.0
  */
 import type { AccountEvent } from "@meridian/core/domain/Events"
@@ -13,7 +10,6 @@ import type { ClientOrderId, OrderId } from "@meridian/core/domain/Ids"
 export class OwnOrders {
   private readonly open = new Set<ClientOrderId>()
   private readonly byOrderId = new Map<OrderId, ClientOrderId>()
-  private buffer: Array<AccountEvent> | undefined
 
   /** Number of open orders. */
   get size(): number {
@@ -24,28 +20,15 @@ export class OwnOrders {
     return clientOrderId !== undefined && this.open.has(clientOrderId)
   }
 
-  /** Send orders through `send` (a `submit` or `submitList` call) and follow them. */
-  track<A extends ClientOrderId | ReadonlyArray<ClientOrderId>>(send: () => A): A {
-    const buffer: Array<AccountEvent> = []
-    this.buffer = buffer
-    let ids: A
-    try {
-      ids = send()
-    } finally {
-      this.buffer = undefined
-    }
+  /** Follow the orders just sent (the ids a `submit` or `submitList` call returned); their events come after. */
+  track<A extends ClientOrderId | ReadonlyArray<ClientOrderId>>(ids: A): A {
     if (typeof ids === "string") this.open.add(ids)
     else for (const id of ids as ReadonlyArray<ClientOrderId>) this.open.add(id)
-    for (const event of buffer) this.onEvent(event)
     return ids
   }
 
   /** Feed every account event here (`accounts.subscribe`). */
   onEvent(event: AccountEvent): void {
-    if (this.buffer !== undefined) {
-      this.buffer.push(event)
-      return
-    }
     switch (event._tag) {
       case "OrderSubmitted":
         if (this.open.has(event.order.clientOrderId)) this.byOrderId.set(event.order.orderId, event.order.clientOrderId)

@@ -32,6 +32,8 @@ export interface Market {
   askSize: number
   hasAsk: boolean
   last: number | undefined
+  /** Time (µs) of the last market data event of any kind. */
+  lastEventAt: number
   /** End of the last bar (µs). */
   barEnd: number
   barClose: number
@@ -52,6 +54,7 @@ export const makeMarket = (spec: InstrumentSpec): Market => ({
   askSize: 0,
   hasAsk: false,
   last: undefined,
+  lastEventAt: Number.NEGATIVE_INFINITY,
   barEnd: Number.NEGATIVE_INFINITY,
   barClose: 0,
   barCapacity: 0
@@ -67,8 +70,11 @@ export const bestPrice = (m: Market, ask: boolean): number | undefined => {
 /** Lots the order could take right now from the book or the quote (for FOK). */
 export const available = (m: Market, o: WorkingOrder): number => {
   if (m.mode === BOOK) {
+    const levels = m.book.levels(o.buy ? 1 : 0)
+    // A market-to-limit order takes the best level only: the rest of it becomes a limit there.
+    if (o.kind === "market-to-limit") return levels[0]?.size ?? 0
     let total = 0
-    for (const level of m.book.levels(o.buy ? 1 : 0)) {
+    for (const level of levels) {
       if (!acceptsPrice(o, level.price)) break
       total += level.size
     }

@@ -3,12 +3,16 @@
  *
  * @since 0.1.0
  */
-import type { Order } from "@meridian/core/domain/Order"
+import type { Order, OrderType } from "@meridian/core/domain/Order"
 import type { InstrumentSpec } from "@meridian/core/engine/InstrumentSpec"
 import type { OcoGroup } from "./OcoGroups"
 
-/** What the order currently is: a stop becomes `market`, a stop-limit becomes `limit`, once triggered. */
-export type WorkingKind = "market" | "limit" | "stop" | "stop-limit" | "trailing-stop"
+/**
+ * What the order currently is. Once triggered, a stop, trailing stop or market-if-touched order becomes `market`, a
+ * stop-limit, trailing-stop-limit or limit-if-touched order `limit`; a market-to-limit order becomes `limit` at its
+ * first fill price. Auction orders (market-on-open / -close) keep their kind until their auction.
+ */
+export type WorkingKind = OrderType
 
 export interface WorkingOrder {
   readonly order: Order
@@ -23,6 +27,8 @@ export interface WorkingOrder {
   arrivedAt: number
   /** When it expires (GTD, DAY); `Infinity` otherwise. */
   expiresAt: number
+  /** An auction order's auction: the session open (market-on-open) or close (market-on-close); `Infinity` otherwise. */
+  auctionAt: number
   /** Whether it has rested on the book: from then on the other side comes to it and it fills as maker. */
   resting: boolean
   /** Book mode: lots queued ahead at its price level. */
@@ -45,7 +51,8 @@ export const makeWorkingOrder = (
   order: Order,
   spec: InstrumentSpec,
   arrivedAt: number,
-  expiresAt: number
+  expiresAt: number,
+  auctionAt: number
 ): WorkingOrder => ({
   order,
   spec,
@@ -57,6 +64,7 @@ export const makeWorkingOrder = (
   stop: order.stopPrice,
   arrivedAt,
   expiresAt,
+  auctionAt,
   resting: false,
   queueAhead: 0,
   tradedAtLevel: 0,
@@ -72,28 +80,65 @@ export const leaves = (o: WorkingOrder): number => o.quantity - o.filled
 /** Lots an iceberg may fill in one event outside book mode: one display slice at most. */
 export const eventCap = (o: WorkingOrder): number => Math.min(leaves(o), o.order.displayQuantity ?? leaves(o))
 
-/** Whether the order trades at `price` now: a market order always, a limit order at its limit or better. */
+/** Whether the order takes liquidity now: a market order, a limit order, a market-to-limit before its first fill. */
+export const isLive = (o: WorkingOrder): boolean =>
+  o.kind === "market" || o.kind === "limit" || o.kind === "market-to-limit"
+
+/**
+ * Whether the order trades at `price` now: a market order (and a market-to-limit before its first fill) always, a
+ * limit order at its limit or better.
+ */
 export const acceptsPrice = (o: WorkingOrder, price: number): boolean =>
-  o.kind === "market" || (o.kind === "limit" && o.limit !== undefined && (o.buy ? price <= o.limit : price >= o.limit))
+  o.kind === "market" ||
+  o.kind === "market-to-limit" ||
+  (o.kind === "limit" && o.limit !== undefined && (o.buy ? price <= o.limit : price >= o.limit))
 
-/** Whether a stop of the order is hit when the market is at `price` (buy stops from below, sell stops from above). */
-export const stopHit = (o: WorkingOrder, price: number): boolean =>
-  o.stop !== undefined && (o.buy ? price >= o.stop : price <= o.stop)
-
-/** Whether the order waits on a stop. */
+/** Whether the order waits on a stop (reached from below by a buy, from above by a sell). */
 export const isStop = (o: WorkingOrder): boolean =>
-  o.kind === "stop" || o.kind === "stop-limit" || o.kind === "trailing-stop"
+  o.kind === "stop" || o.kind === "stop-limit" || o.kind === "trailing-stop" || o.kind === "trailing-stop-limit"
+
+/** Whether the order waits to be touched (reached from above by a buy, from below by a sell). */
+export const isTouch = (o: WorkingOrder): boolean => o.kind === "market-if-touched" || o.kind === "limit-if-touched"
+
+/** Whether the order waits on a trigger price: a stop or an if-touched order. */
+export const waitsOnTrigger = (o: WorkingOrder): boolean => isStop(o) || isTouch(o)
+
+/** Whether an auction order (market-on-open / -close) waits for its auction. */
+export const isAuctionOrder = (o: WorkingOrder): boolean => o.kind === "market-on-open" || o.kind === "market-on-close"
+
+/**
+ * Whether the order's trigger is reached with the market at `price`: a stop's from its side (buy: at or above, sell:
+ * at or below), an if-touched order's from the other (buy: at or below, sell: at or above).
+ */
+export const triggerHit = (o: WorkingOrder, price: number): boolean =>
+  o.stop !== undefined && (o.buy === isStop(o) ? price >= o.stop : price <= o.stop)
+
+/** The end of a price range `[bottom, top]` that reaches the order's trigger if any part does. */
+export const triggerSide = (o: WorkingOrder, top: number, bottom: number): number =>
+  o.buy === isStop(o) ? top : bottom
+
+/** Whether the order trails the best price. */
+export const isTrailingOrder = (o: WorkingOrder): boolean =>
+  o.kind === "trailing-stop" || o.kind === "trailing-stop-limit"
 
 /** A trailing stop follows the best price: a sell's stop only rises, a buy's only falls. */
 export const trail = (o: WorkingOrder, best: number): void => {
   const offset = o.order.trailingOffset
-  if (o.kind !== "trailing-stop" || offset === undefined) return
+  if (!isTrailingOrder(o) || offset === undefined) return
   const candidate = o.buy ? best + offset : best - offset
   if (o.stop === undefined || (o.buy ? candidate < o.stop : candidate > o.stop)) o.stop = candidate
 }
 
-/** A triggered stop becomes a market order, a triggered stop-limit a limit order. */
+/**
+ * Release a triggered order: a stop, trailing stop or market-if-touched order becomes a market order; a stop-limit
+ * or limit-if-touched order a limit at its limit; a trailing-stop-limit a limit at its stop ± `limitOffset`.
+ */
 export const trigger = (o: WorkingOrder): void => {
-  o.kind = o.kind === "stop-limit" ? "limit" : "market"
+  if (o.kind === "trailing-stop-limit") {
+    const offset = o.order.limitOffset ?? 0
+    o.limit = o.buy ? o.stop! + offset : o.stop! - offset
+  }
+  o.kind =
+    o.kind === "stop-limit" || o.kind === "limit-if-touched" || o.kind === "trailing-stop-limit" ? "limit" : "market"
   o.resting = false
 }

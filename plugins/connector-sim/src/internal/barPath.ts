@@ -5,7 +5,17 @@
  *
  * @since 0.1.0
  */
-import { acceptsPrice, isStop, stopHit, trail, trigger, type WorkingOrder } from "./WorkingOrder"
+import {
+  acceptsPrice,
+  isTouch,
+  isTrailingOrder,
+  trail,
+  trigger,
+  triggerHit,
+  triggerSide,
+  type WorkingOrder,
+  waitsOnTrigger
+} from "./WorkingOrder"
 
 /** Where on the bar's path the order filled (0 open, 1 and 2 the extremes, 3 close), at which price and how. */
 export interface BarFill {
@@ -16,8 +26,9 @@ export interface BarFill {
 
 /**
  * Sells (the exits of a long) see the low first and buys the high first, so a stop-loss and a take-profit both
- * within the bar resolve to the stop. A stop-limit sees the extreme at its limit before the one at its stop, so it
- * triggers too late to fill unless the close comes back through its limit.
+ * within the bar resolve to the stop, and an if-touched order (a buy waits for the price to fall) sees the extreme
+ * away from its trigger first. A stop-limit sees the extreme at its limit before the one at its stop, so it triggers
+ * too late to fill unless the close comes back through its limit.
  */
 const lowFirst = (o: WorkingOrder): boolean => !o.buy !== (o.kind === "stop-limit")
 
@@ -29,9 +40,9 @@ export const walkBar = (
   low: number,
   close: number
 ): BarFill | undefined => {
-  if (o.kind === "trailing-stop") trail(o, open)
-  // A gap through the stop triggers it at the open; a gap through a limit fills at the open, the better price.
-  if (isStop(o) && stopHit(o, open)) trigger(o)
+  if (isTrailingOrder(o)) trail(o, open)
+  // A gap through the trigger triggers it at the open; a gap through a limit fills at the open, the better price.
+  if (waitsOnTrigger(o) && triggerHit(o, open)) trigger(o)
   if (acceptsPrice(o, open)) return { step: 0, price: open, liquidity: o.resting ? "maker" : "taker" }
   const down = lowFirst(o)
   for (let step = 1; step <= 3; step++) {
@@ -39,16 +50,20 @@ export const walkBar = (
     const to = step === 1 ? (down ? low : high) : step === 2 ? (down ? high : low) : close
     const top = Math.max(from, to)
     const bottom = Math.min(from, to)
-    if (o.kind === "trailing-stop" && (o.buy ? to < from : to > from)) {
+    if (isTrailingOrder(o) && (o.buy ? to < from : to > from)) {
       // A favourable leg only moves the stop along; it cannot trigger it.
       trail(o, to)
       continue
     }
-    if (isStop(o)) {
-      if (!stopHit(o, o.buy ? top : bottom)) continue
+    if (waitsOnTrigger(o)) {
+      if (!triggerHit(o, triggerSide(o, top, bottom))) continue
       const at = o.stop!
+      const touch = isTouch(o)
       trigger(o)
+      // The leg crosses the trigger exactly there: the released order trades at it if its limit allows.
       if (acceptsPrice(o, at)) return { step, price: at, liquidity: "taker" }
+      // A limit-if-touched order's leg runs on towards its limit: it fills there if the leg reaches it.
+      if (touch && acceptsPrice(o, to)) return { step, price: o.limit!, liquidity: "maker" }
       // A stop-limit triggered beyond its limit: the rest of this leg moves away from the limit.
       continue
     }
