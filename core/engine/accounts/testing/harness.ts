@@ -14,7 +14,7 @@ import type {
   TradeId,
   VenueOrderId
 } from "../../../domain/Ids"
-import type { OrderRequest } from "../../../domain/Order"
+import { hasLimitPrice, type OrderRequest } from "../../../domain/Order"
 import type { Account } from "../../../domain/Portfolio"
 import type { RiskLimits, RiskScope } from "../../../domain/Risk"
 import { lots, MICROS_PER_DAY, minor, type Timestamp, ticks, timestamp } from "../../../domain/Units"
@@ -60,7 +60,7 @@ export const request = (fields: RequestFields): OrderRequest => {
     timeInForce: "GTC",
     reduceOnly: false,
     postOnly: false,
-    ...(type === "limit" || type === "stop-limit" ? { limitPrice: ticks(15_000) } : {}),
+    ...(hasLimitPrice(type) ? { limitPrice: ticks(15_000) } : {}),
     ...rest
   }
   return strategy === undefined ? base : { ...base, strategyId: strategy as StrategyId }
@@ -149,12 +149,18 @@ export const makeBench = (
       report({ _tag: "VenueExpired", ...header(orderId, account) }),
     venueReject: (orderId: string, message = "no", account?: AccountId) =>
       report({ _tag: "VenueRejected", ...header(orderId, account), message }),
-    venueReplace: (orderId: string, quantity: number, prices: { limitPrice?: number } = {}, account?: AccountId) =>
+    venueReplace: (
+      orderId: string,
+      quantity: number,
+      prices: { limitPrice?: number; stopPrice?: number } = {},
+      account?: AccountId
+    ) =>
       report({
         _tag: "VenueReplaced",
         ...header(orderId, account),
         quantity: lots(quantity),
-        ...(prices.limitPrice === undefined ? {} : { limitPrice: ticks(prices.limitPrice) })
+        ...(prices.limitPrice === undefined ? {} : { limitPrice: ticks(prices.limitPrice) }),
+        ...(prices.stopPrice === undefined ? {} : { stopPrice: ticks(prices.stopPrice) })
       }),
     deposit: (amount: number, account: AccountId = CASH) =>
       engine.deposit({
