@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import type { BookColumns } from "../data/Columns"
 import type { ExecutionCommand, ExecutionReport } from "../domain/Commands"
 import type { InstrumentSpecs } from "../engine/InstrumentSpec"
 
@@ -22,6 +23,11 @@ export interface SimulatedVenue {
     close: number,
     volume: number
   ) => void
+  /**
+   * One L2 book update: rows `from` until `to` of `book`, of one instrument at one time, applied whole; `reset` when
+   * they start a snapshot, which replaces the book.
+   */
+  readonly onBook: (book: BookColumns, from: number, to: number, reset: boolean) => void
 }
 
 /** Builds the venue for a run: its instruments, and where it sends its execution reports. */

@@ -43,13 +43,38 @@ export interface BarColumns {
   readonly volume: Float64Array
 }
 
+/**
+ * Changes to an L2 order book (price levels, not orders), as crypto venues' recorders write them (Tardis.dev's
+ * `incremental_book_L2`): each row sets the size of one level of one side. `size` is the level's new total, 0
+ * removes it. A row with `snapshot` 1 belongs to a snapshot of the whole book: the first snapshot row after a delta
+ * row (or after a snapshot row of another time) of the same instrument starts a new book, both sides emptied; the
+ * rows that follow at the same time fill it. Rows of one instrument at one time are one update, applied whole.
+ */
+export interface BookColumns {
+  readonly kind: "book"
+  readonly length: number
+  readonly ts: Float64Array
+  readonly instrument: Uint32Array
+  /** `BOOK_BID` or `BOOK_ASK`. */
+  readonly side: Uint8Array
+  readonly price: Float64Array
+  /** The level's size after the change; 0 removes the level. */
+  readonly size: Float64Array
+  /** 1 for a row of a snapshot, 0 for a delta. */
+  readonly snapshot: Uint8Array
+}
+
 /** Any one kind of market data in columns. */
-export type Columns = QuoteColumns | TradeColumns | BarColumns
+export type Columns = QuoteColumns | TradeColumns | BarColumns | BookColumns
 
 /** `TradeColumns.aggressor` codes. */
 export const AGGRESSOR_NONE = 0
 export const AGGRESSOR_BUY = 1
 export const AGGRESSOR_SELL = 2
+
+/** `BookColumns.side` codes. */
+export const BOOK_BID = 0
+export const BOOK_ASK = 1
 
 const DEFAULT_CAPACITY = 1024
 
@@ -271,6 +296,67 @@ export class BarBuilder {
       low: this.low.subarray(0, n),
       close: this.close.subarray(0, n),
       volume: this.volume.subarray(0, n)
+    }
+  }
+}
+
+/** Collects L2 book rows, doubling its arrays as needed; `build` hands out views of them. */
+export class BookBuilder {
+  private n = 0
+  private ts: Float64Array
+  private instrument: Uint32Array
+  private side: Uint8Array
+  private price: Float64Array
+  private size: Float64Array
+  private snapshot: Uint8Array
+
+  constructor(capacity: number = DEFAULT_CAPACITY) {
+    const size = Math.max(1, capacity)
+    this.ts = new Float64Array(size)
+    this.instrument = new Uint32Array(size)
+    this.side = new Uint8Array(size)
+    this.price = new Float64Array(size)
+    this.size = new Float64Array(size)
+    this.snapshot = new Uint8Array(size)
+  }
+
+  /** Rows added so far. */
+  get length(): number {
+    return this.n
+  }
+
+  /** `side` is `BOOK_BID` or `BOOK_ASK`; `snapshot` 1 for a snapshot row, 0 for a delta. */
+  add(ts: number, instrument: number, side: number, price: number, size: number, snapshot: number): void {
+    if (this.n === this.ts.length) {
+      const capacity = this.n * 2
+      this.ts = grow64(this.ts, capacity)
+      this.instrument = grow32(this.instrument, capacity)
+      this.side = grow8(this.side, capacity)
+      this.price = grow64(this.price, capacity)
+      this.size = grow64(this.size, capacity)
+      this.snapshot = grow8(this.snapshot, capacity)
+    }
+    const i = this.n++
+    this.ts[i] = ts
+    this.instrument[i] = instrument
+    this.side[i] = side
+    this.price[i] = price
+    this.size[i] = size
+    this.snapshot[i] = snapshot
+  }
+
+  /** The rows so far, as views of the builder's arrays (see `QuoteBuilder.build`). */
+  build(): BookColumns {
+    const n = this.n
+    return {
+      kind: "book",
+      length: n,
+      ts: this.ts.subarray(0, n),
+      instrument: this.instrument.subarray(0, n),
+      side: this.side.subarray(0, n),
+      price: this.price.subarray(0, n),
+      size: this.size.subarray(0, n),
+      snapshot: this.snapshot.subarray(0, n)
     }
   }
 }

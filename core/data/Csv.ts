@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Data, Either, Schema } from "effect"
+import { Data, Either, ParseResult, Schema } from "effect"
 import type * as Decimal from "../domain/Decimal"
 import { increments } from "../domain/Instrument"
 import { Zone } from "../domain/internal/zone"
@@ -18,12 +18,15 @@ import {
   AGGRESSOR_NONE,
   BarBuilder,
   type BarColumns,
+  BookBuilder,
+  type BookColumns,
   type Columns,
   QuoteBuilder,
   type QuoteColumns,
   TradeBuilder,
   type TradeColumns
 } from "./Columns"
+import { BookCsvSettings, readBookRows } from "./internal/bookRows"
 import { ByteFields, type FieldKind } from "./internal/byteFields"
 import {
   type CsvBytes,
@@ -107,7 +110,7 @@ const QUOTE_COLUMNS = {
 const TRADE_COLUMNS = {
   time: { names: TIME, holds: "time", required: "timestamp" },
   price: { names: ["price", "px", "last"], holds: "price", required: "price" },
-  size: { names: ["size", "qty", "quantity", "volume"], holds: "size", required: "size" },
+  size: { names: ["size", "qty", "quantity", "volume", "amount"], holds: "size", required: "size" },
   side: { names: ["side", "aggressor"], holds: "side" }
 } satisfies Record<string, ColumnSpec>
 
@@ -343,20 +346,49 @@ export const readTradesCsv = (input: CsvInput, options: TickCsvOptions): Either.
   })
 }
 
+/** How to read a file of L2 book rows. */
+export interface BookCsvOptions extends TickCsvOptions {
+  /** Which time a row replays at: the venue's `timestamp` (default) or the recorder's `local_timestamp`. */
+  readonly time?: "exchange" | "local"
+}
+
 /**
- * What a CSV file holds, from its header line: bars have an open, high, low or close column, quotes a bid or an ask,
- * the rest are trades. A bar file that lacks one of its prices is still read as bars, so its error names that column.
+ * Reads L2 book rows of `options.spec` (see `BookColumns`) from a file's text or its UTF-8 bytes, in the layout of
+ * Tardis.dev's `incremental_book_L2`: `exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount`
+ * (`exchange`, `symbol` and the unused time may be left out; also `size`, `qty`). Times are ISO date-times or
+ * integers of µs since the epoch and must not decrease; `is_snapshot` is `true`/`false`, `side` `bid`/`ask`, `amount`
+ * the level's new size (0 deletes it). The options are decoded first: a bad one fails at line 0.
  */
-export const kindOfHeader = (header: string): "bar" | "quote" | "trade" => {
+export const readBookCsv = (input: CsvInput, options: BookCsvOptions): Either.Either<BookColumns, CsvError> => {
+  const { spec, ...rest } = options
+  const settings = Schema.decodeUnknownEither(BookCsvSettings, { errors: "all" })(rest)
+  if (Either.isLeft(settings)) {
+    const issues = ParseResult.ArrayFormatter.formatErrorSync(settings.left)
+    const message = issues.map((issue) => `option ${issue.path.join(".")}: ${issue.message}`).join("; ")
+    return Either.left(errorOf(options.file, { line: 0, message }))
+  }
+  const source = chunked(input)
+  const builder = new BookBuilder(estimateRows(source))
+  const problem = readBookRows(source.chunks, settings.right, spec, builder, missing)
+  return problem === undefined ? Either.right(builder.build()) : Either.left(errorOf(options.file, problem))
+}
+
+/**
+ * What a CSV file holds, from its header line: bars have an open, high, low or close column, books an `is_snapshot`
+ * column, quotes a bid or an ask, the rest are trades. A bar file that lacks one of its prices is still read as bars,
+ * so its error names that column.
+ */
+export const kindOfHeader = (header: string): "bar" | "quote" | "trade" | "book" => {
   const fields = splitFields(header)
   const names = (typeof fields === "string" ? header.split(",") : fields).map(normalizeName)
   const has = (...wanted: ReadonlyArray<string>) => names.some((name) => wanted.includes(name))
   if (has("open", "high", "low", "close")) return "bar"
+  if (has("issnapshot")) return "book"
   return names.some((name) => /^(bid|ask|offer)/.test(name)) ? "quote" : "trade"
 }
 
 /**
- * Reads a file of bars, quotes or trades, whichever its header line says (see `kindOfHeader`), from its text, its
+ * Reads a file of bars, quotes, trades or L2 book rows, whichever its header line says (see `kindOfHeader`), from its text, its
  * UTF-8 bytes (a `Buffer` from `readFile`, never decoded whole) or those bytes in chunks as they are read (`CsvBytes`:
  * a large file never held whole). `options.period` applies to bars only.
  */
@@ -369,5 +401,7 @@ export const readMarketDataCsv = (input: CsvInput, options: BarCsvOptions): Eith
       return readQuotesCsv(source, options)
     case "trade":
       return readTradesCsv(source, options)
+    case "book":
+      return readBookCsv(source, options)
   }
 }

@@ -42,7 +42,9 @@ const rowsOf = (c: Columns): ReadonlyArray<ReadonlyArray<number>> => {
       ? [c.ts, c.instrument, c.bidPrice, c.bidSize, c.askPrice, c.askSize]
       : c.kind === "trade"
         ? [c.ts, c.instrument, c.price, c.size, c.aggressor]
-        : [c.ts, c.instrument, c.periodUs, c.open, c.high, c.low, c.close, c.volume]
+        : c.kind === "book"
+          ? [c.ts, c.instrument, c.snapshot, c.side, c.price, c.size]
+          : [c.ts, c.instrument, c.periodUs, c.open, c.high, c.low, c.close, c.volume]
   return Array.from({ length: c.length }, (_, i) => fields.map((f) => f[i]!))
 }
 

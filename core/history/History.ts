@@ -96,7 +96,7 @@ export interface HistoryStore {
    * a dataset filled by many small writes replays from few files. Replay gives the same rows before and after.
    */
   readonly compact: Effect.Effect<CompactSummary, HistoryError>
-  /** Every stored (kind, instrument): from the catalog file, without touching Parquet. Kinds bar, trade, quote. */
+  /** Every stored (kind, instrument): from the catalog file, without touching Parquet. Kinds bar, trade, quote, book. */
   readonly catalog: Effect.Effect<ReadonlyArray<CatalogEntry>>
   /** The rows of `query` in timestamp order, then instrument order, then write order, one date at a time. */
   readonly replay: (query: ReplayQuery) => Stream.Stream<Columns, HistoryError>
@@ -112,7 +112,7 @@ export const layer = (root: string): Layer.Layer<History, HistoryError, FileSyst
   Layer.scoped(History, makeStore(root))
 
 /**
- * Every stored kind of `instruments` in `[from, to)` as one `Columns` per kind (bars, trades, quotes order), each
+ * Every stored kind of `instruments` in `[from, to)` as one `Columns` per kind (bars, trades, quotes, books order), each
  * indexed by position in `instruments`: the data of `meridian backtest --data catalog:<id>[,...]`. An id that is
  * malformed fails with `InvalidQuery`, one with no stored rows at all with `NotFound`.
  */

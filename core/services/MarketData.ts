@@ -45,10 +45,30 @@ export interface BarEvent extends EventHeader {
   volume: number
 }
 
+/**
+ * An instrument's L2 book after an update (a snapshot, or a feed message's deltas, applied whole): a read-only view
+ * of the book itself, the same object at every update of the instrument, so a handler reads what it needs and keeps
+ * nothing. Levels count from the best: depth 0 is the best bid or ask.
+ */
+export interface BookEvent extends Readonly<EventHeader> {
+  /** Whether this update was a snapshot that replaced the book. */
+  readonly snapshot: boolean
+  /** Levels on each side. */
+  readonly bidDepth: number
+  readonly askDepth: number
+  /** Price (ticks) of a level; NaN past the last level. */
+  bidPrice(depth: number): number
+  askPrice(depth: number): number
+  /** Size (lots) of a level; 0 past the last level. */
+  bidSize(depth: number): number
+  askSize(depth: number): number
+}
+
 export interface MarketDataHandlers {
   readonly onQuote?: (quote: QuoteEvent) => void
   readonly onTrade?: (trade: TradeEvent) => void
   readonly onBar?: (bar: BarEvent) => void
+  readonly onBook?: (book: BookEvent) => void
 }
 
 export class MarketDataError extends Schema.TaggedError<MarketDataError>()("MarketDataError", {

@@ -11,6 +11,7 @@ import { Effect, Either, ParseResult, Schema } from "effect"
 import { BacktestError, run as runBacktest } from "../../core/backtest/Backtest"
 import type { Columns } from "../../core/data/Columns"
 import { readMarketDataCsv } from "../../core/data/Csv"
+import { finalBooks } from "../../core/data/OrderBook"
 import type { BacktestRun } from "../../core/db/BacktestRuns"
 import * as Decimal from "../../core/domain/Decimal"
 import type { InstrumentId } from "../../core/domain/Ids"
@@ -199,11 +200,16 @@ const settingsOf = (job: BacktestJob): Readonly<Record<string, unknown>> => ({
   periodsPerYear: job.periodsPerYear ?? 252
 })
 
-/** Each instrument's last price (a bar's close) and, for `--close-at-end`, where it closes (a bar's open). */
+/**
+ * Each instrument's last price (a bar's close, a trade, a quote's mid; the final book's mid for an instrument with
+ * only book data, as the replay marks it) and, for `--close-at-end`, where it closes (a bar's open).
+ */
 const lastPrices = (data: ReadonlyArray<Columns>, specs: InstrumentSpecs) => {
   const marks = new Map<string, Mark>()
   const exits = new Map<string, Mark>()
+  const books = data.filter((columns) => columns.kind === "book")
   for (const columns of data) {
+    if (columns.kind === "book") continue
     for (let r = columns.length - 1; r >= 0; r--) {
       const id = specs.list[columns.instrument[r]!]?.instrument.id
       if (id === undefined || (marks.get(id)?.ts ?? -1) >= columns.ts[r]!) continue
@@ -214,7 +220,7 @@ const lastPrices = (data: ReadonlyArray<Columns>, specs: InstrumentSpecs) => {
           exits.set(id, { ts, price: columns.open[r]! })
           break
         case "quote": {
-          const mid = Math.round((columns.bid[r]! + columns.ask[r]!) / 2)
+          const mid = Math.round((columns.bidPrice[r]! + columns.askPrice[r]!) / 2)
           marks.set(id, { ts, price: mid })
           exits.set(id, { ts, price: mid })
           break
@@ -223,6 +229,16 @@ const lastPrices = (data: ReadonlyArray<Columns>, specs: InstrumentSpecs) => {
           marks.set(id, { ts, price: columns.price[r]! })
           exits.set(id, { ts, price: columns.price[r]! })
       }
+    }
+  }
+  const priced = new Set(marks.keys())
+  for (const columns of books) {
+    for (const book of finalBooks(columns, (i) => specs.list[i]?.instrument.id).values()) {
+      if (priced.has(book.instrumentId) || (marks.get(book.instrumentId)?.ts ?? -1) >= book.ts) continue
+      if (book.bidDepth === 0 || book.askDepth === 0) continue
+      const mid = Math.floor((book.bidPrice(0) + book.askPrice(0)) / 2)
+      marks.set(book.instrumentId, { ts: book.ts, price: mid })
+      exits.set(book.instrumentId, { ts: book.ts, price: mid })
     }
   }
   return { marks, exits }

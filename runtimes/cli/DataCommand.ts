@@ -19,7 +19,7 @@ const importCsv = Command.make(
   {
     file: Args.file({ name: "file", exists: "yes" }),
     instrument: Options.text("instrument").pipe(Options.withDescription("SYMBOL.VENUE of every row")),
-    kind: Options.choice("kind", ["bar", "quote", "trade"]).pipe(
+    kind: Options.choice("kind", ["bar", "quote", "trade", "book"]).pipe(
       Options.optional,
       Options.withDescription("what the file holds (default: from its header)")
     ),
@@ -33,7 +33,9 @@ const importCsv = Command.make(
     history
   },
   (o) => handlers((h) => h.importCsv(o))
-).pipe(Command.withDescription("Import a CSV file of bars, quotes or trades into the market data history"))
+).pipe(
+  Command.withDescription("Import a CSV file of bars, quotes, trades or L2 book rows into the market data history")
+)
 
 const catalog = Command.make("catalog", { history }, (o) => handlers((h) => h.catalog(o))).pipe(
   Command.withDescription("List what the market data history holds")

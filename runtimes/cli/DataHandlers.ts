@@ -17,7 +17,7 @@ import { resolveInstrument } from "./Instruments"
 export const importCsv = (o: {
   readonly file: string
   readonly instrument: string
-  readonly kind: Option.Option<"bar" | "quote" | "trade">
+  readonly kind: Option.Option<"bar" | "quote" | "trade" | "book">
   readonly currency: string
   readonly tickSize: string
   readonly lotSize: string

@@ -19,6 +19,7 @@ export interface HandlerTables {
   readonly quote: Array<Array<NonNullable<MarketDataHandlers["onQuote"]>>>
   readonly trade: Array<Array<NonNullable<MarketDataHandlers["onTrade"]>>>
   readonly bar: Array<Array<NonNullable<MarketDataHandlers["onBar"]>>>
+  readonly book: Array<Array<NonNullable<MarketDataHandlers["onBook"]>>>
   readonly account: Array<(event: AccountEvent) => void>
 }
 
@@ -26,6 +27,7 @@ export const makeHandlerTables = (instruments: number): HandlerTables => ({
   quote: Array.from({ length: instruments }, () => []),
   trade: Array.from({ length: instruments }, () => []),
   bar: Array.from({ length: instruments }, () => []),
+  book: Array.from({ length: instruments }, () => []),
   account: []
 })
 
@@ -56,7 +58,8 @@ export const makeMarketData = (specs: InstrumentSpecs, tables: HandlerTables): M
       return Effect.all([
         register(tables.quote[spec.index]!, handlers.onQuote),
         register(tables.trade[spec.index]!, handlers.onTrade),
-        register(tables.bar[spec.index]!, handlers.onBar)
+        register(tables.bar[spec.index]!, handlers.onBar),
+        register(tables.book[spec.index]!, handlers.onBook)
       ]).pipe(Effect.asVoid)
     })
 })

@@ -2,8 +2,9 @@
  * The replay loop: plain TypeScript over columnar data, owned by the backtest's one fiber. Everything per event
  * is a direct call; Effect only runs when a strategy timer is due.
  */
-import type { Columns } from "../../data/Columns"
+import type { BookColumns, Columns } from "../../data/Columns"
 import { mergeByTime, type Timeline } from "../../data/Merge"
+import { OrderBook } from "../../data/OrderBook"
 import type { ExecutionCommand } from "../../domain/Commands"
 import type { AccountEvent } from "../../domain/Events"
 import type { Fill } from "../../domain/Fill"
@@ -47,6 +48,19 @@ const expectedSamples = (data: ReadonlyArray<Columns>, sampleUs: number): number
   return samples
 }
 
+/** Per instrument, 1 when the run has book rows of it and no quotes, trades or bars: its book's mid marks it. */
+const bookMarked = (data: ReadonlyArray<Columns>, instruments: number): Uint8Array => {
+  const marked = new Uint8Array(instruments)
+  if (!data.some((columns) => columns.kind === "book")) return marked
+  const priced = new Uint8Array(instruments)
+  for (const columns of data) {
+    const into = columns.kind === "book" ? marked : priced
+    for (let r = 0; r < columns.length; r++) into[columns.instrument[r]!] = 1
+  }
+  for (let i = 0; i < instruments; i++) if (priced[i] === 1) marked[i] = 0
+  return marked
+}
+
 export class Replay {
   private engine!: AccountsEngine
   private venue!: SimulatedVenue
@@ -65,6 +79,12 @@ export class Replay {
   private readonly lastPrice: Float64Array
   private readonly ids: ReadonlyArray<InstrumentId>
   private readonly sampleUs: number
+  /** Each instrument's book, made at its first book row; handlers get it as their `BookEvent`. */
+  private readonly books: Array<OrderBook | undefined>
+  /** Time of each instrument's last book row if that row was a snapshot row, else NaN. */
+  private readonly snapshotTs: Float64Array
+  /** 1 for an instrument the book marks at its mid: one with no quotes, trades or bars in the run. */
+  private readonly bookMarks: Uint8Array
   private nextSample = Number.NEGATIVE_INFINITY
   private processed = 0
   // One reusable event object per kind (see MarketData: handlers copy what they keep).
@@ -102,6 +122,9 @@ export class Replay {
     this.lastPrice = new Float64Array(options.specs.list.length).fill(Number.NaN)
     this.ids = options.specs.list.map((s) => s.instrument.id)
     this.sampleUs = options.equitySampleUs ?? DEFAULT_SAMPLE_US
+    this.books = options.specs.list.map(() => undefined)
+    this.snapshotTs = new Float64Array(options.specs.list.length).fill(Number.NaN)
+    this.bookMarks = bookMarked(options.data, options.specs.list.length)
     // Sized for the samples the data can give, so that a long run never copies its curve to grow it.
     const samples = expectedSamples(options.data, this.sampleUs)
     this.equityTs = new GrowableSeries(samples)
@@ -180,6 +203,10 @@ export class Replay {
           break
         case "bar":
           this.onBar(columns, r, ts)
+          break
+        case "book":
+          // An update is several rows: the loop goes on after its last.
+          i += this.onBook(columns, r, ts, i, timeline) - 1
           break
       }
       // Fibers a handler woke (through a Queue or a Deferred) run now, not at the next timer.
@@ -292,6 +319,46 @@ export class Replay {
     b.close = close
     b.volume = c.volume[r]!
     for (let h = 0; h < handlers.length; h++) handlers[h]!(b)
+  }
+
+  /**
+   * One book update from row `r`, at event `at` of the timeline (if any): the rows that follow it with the same
+   * instrument and time, up to a row that starts a new snapshot. The venue and the replay's book apply it whole,
+   * then the handlers see the book. Returns the rows it took.
+   */
+  private onBook(c: BookColumns, r: number, ts: number, at: number, timeline: Timeline | undefined): number {
+    const index = c.instrument[r]!
+    // A snapshot row starts a new book unless the instrument's previous row was a snapshot row of the same time.
+    const reset = c.snapshot[r] === 1 && this.snapshotTs[index] !== ts
+    const source = timeline === undefined ? 0 : timeline.source[at]!
+    let end = r + 1
+    while (
+      end < c.length &&
+      c.ts[end] === ts &&
+      c.instrument[end] === index &&
+      !(c.snapshot[end] === 1 && c.snapshot[end - 1] === 0) &&
+      (timeline === undefined || (timeline.row[at + end - r] === end && timeline.source[at + end - r] === source))
+    ) {
+      end++
+    }
+    this.snapshotTs[index] = c.snapshot[end - 1] === 1 ? ts : Number.NaN
+    this.venue.onBook(c, r, end, reset)
+    let book = this.books[index]
+    if (book === undefined) {
+      book = new OrderBook(this.ids[index]!, index)
+      this.books[index] = book
+    }
+    if (reset) book.clear()
+    for (let k = r; k < end; k++) book.set(c.side[k]!, c.price[k]!, c.size[k]!)
+    book.ts = ts
+    book.snapshot = reset
+    if (this.bookMarks[index] === 1 && book.bidDepth > 0 && book.askDepth > 0) {
+      this.mark(index, Math.floor((book.bidPrice(0) + book.askPrice(0)) / 2), ts)
+    }
+    if (this.outbox.length > 0) this.deliver()
+    const handlers = this.options.tables.book[index]!
+    for (let h = 0; h < handlers.length; h++) handlers[h]!(book)
+    return end - r
   }
 
   /** Record equity and exposure; bars sample at every bar time, ticks every `sampleUs`. */

@@ -13,7 +13,7 @@ const Micros = Schema.Number.pipe(Schema.int(), Schema.nonNegative())
 
 /** One Parquet file of the dataset. */
 export const Part = Schema.Struct({
-  kind: Schema.Literal("bar", "trade", "quote"),
+  kind: Schema.Literal("bar", "trade", "quote", "book"),
   instrument: InstrumentId,
   /** First UTC day of the partition, `YYYY-MM-DD`: the day of every row, or for bars their month's first day. */
   date: Schema.String.pipe(Schema.pattern(/^\d{4}-\d{2}-\d{2}$/)),
@@ -46,7 +46,7 @@ export const DAY_US = 86_400_000_000
 export const dateOf = (ts: number): string => new Date(Math.floor(ts / DAY_US) * 86_400_000).toISOString().slice(0, 10)
 
 /**
- * The partition of a row of `kind` at `ts`: its UTC date for trades and quotes, the first day of its UTC month for
+ * The partition of a row of `kind` at `ts`: its UTC date for trades, quotes and books, the first day of its UTC month for
  * bars (a day holds one daily bar; twenty years of them in one file per day would be 5,000 tiny files).
  */
 export const partitionOf = (kind: Kind, ts: number): string => {

@@ -2,22 +2,22 @@
  * How each kind of `Columns` maps to Parquet: its folder, its value columns in file order, and how to build
  * `Columns` back from plain arrays. `ts` always comes first and `instrument` is never stored (the path says it).
  */
-import type { BarColumns, Columns, QuoteColumns, TradeColumns } from "../../data/Columns"
+import type { BarColumns, BookColumns, Columns, QuoteColumns, TradeColumns } from "../../data/Columns"
 
 /** A kind of market data: the `kind` of its `Columns`. */
 export type Kind = Columns["kind"]
 
 /** The kinds in the order a multi-kind load returns them. */
-export const KINDS: ReadonlyArray<Kind> = ["bar", "trade", "quote"]
+export const KINDS: ReadonlyArray<Kind> = ["bar", "trade", "quote", "book"]
 
 /** The Parquet layout of one kind. */
 export interface KindLayout {
   readonly kind: Kind
-  /** Top-level folder of the dataset: `bars`, `trades`, `quotes`. */
+  /** Top-level folder of the dataset: `bars`, `trades`, `quotes`, `books`. */
   readonly folder: string
   /** Value columns after `ts`: Parquet name and SQL type. */
   readonly columns: ReadonlyArray<readonly [name: string, sqlType: string]>
-  /** Columns of this kind over the given arrays (taken, not copied; `aggressor` is converted). */
+  /** Columns of this kind over the given arrays (taken, not copied; byte columns are converted). */
   readonly make: (ts: Float64Array, instrument: Uint32Array, values: ReadonlyArray<Float64Array>) => Columns
 }
 
@@ -88,8 +88,31 @@ const bar: KindLayout = {
   })
 }
 
+const book: KindLayout = {
+  kind: "book",
+  folder: "books",
+  columns: [
+    ["is_snapshot", "BOOLEAN"],
+    ["side", "UTINYINT"],
+    ["price", "BIGINT"],
+    ["amount", "BIGINT"]
+  ],
+  make: (ts, instrument, v): BookColumns => ({
+    kind: "book",
+    length: ts.length,
+    ts,
+    instrument,
+    snapshot: Uint8Array.from(at(v, 0)),
+    side: Uint8Array.from(at(v, 1)),
+    price: at(v, 2),
+    size: at(v, 3)
+  })
+}
+
+const LAYOUTS: Readonly<Record<Kind, KindLayout>> = { quote, trade, bar, book }
+
 /** The layout of `kind`. */
-export const layoutOf = (kind: Kind): KindLayout => (kind === "quote" ? quote : kind === "trade" ? trade : bar)
+export const layoutOf = (kind: Kind): KindLayout => LAYOUTS[kind]
 
 /** The value arrays of `c` in its layout's `columns` order. */
 export const valuesOf = (c: Columns): ReadonlyArray<ArrayLike<number>> => {
@@ -100,5 +123,7 @@ export const valuesOf = (c: Columns): ReadonlyArray<ArrayLike<number>> => {
       return [c.price, c.size, c.aggressor]
     case "bar":
       return [c.periodUs, c.open, c.high, c.low, c.close, c.volume]
+    case "book":
+      return [c.snapshot, c.side, c.price, c.size]
   }
 }

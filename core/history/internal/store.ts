@@ -6,7 +6,7 @@ import { FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
 import { Effect, Either, Option, Ref, Schema, type Scope, Stream } from "effect"
 import type { Columns } from "../../data/Columns"
-import { readBarsCsv, readQuotesCsv, readTradesCsv } from "../../data/Csv"
+import { readBarsCsv, readBookCsv, readQuotesCsv, readTradesCsv } from "../../data/Csv"
 import { type InstrumentId, splitInstrumentId } from "../../domain/Ids"
 import { formatTimestamp, timestamp } from "../../domain/Units"
 import { type CatalogEntry, HistoryError, type HistoryStore, type ImportCsvOptions, type ReplayQuery } from "../History"
@@ -183,7 +183,9 @@ export const makeStore = (
             ? readBarsCsv(text, { ...read, ...(options.period === undefined ? {} : { period: options.period }) })
             : options.kind === "trade"
               ? readTradesCsv(text, read)
-              : readQuotesCsv(text, read)
+              : options.kind === "book"
+                ? readBookCsv(text, read)
+                : readQuotesCsv(text, read)
         if (Either.isLeft(parsed)) {
           return yield* new HistoryError({ reason: "Csv", message: parsed.left.message, line: parsed.left.line })
         }

@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import type { BookColumns } from "@meridian/core/data/Columns"
 import type { ExecutionCommand, ExecutionReport } from "@meridian/core/domain/Commands"
 import type { OrderId, TradeId, VenueOrderId } from "@meridian/core/domain/Ids"
 import { hasLimitPrice, hasTriggerPrice, isAuction, type Order } from "@meridian/core/domain/Order"
@@ -67,6 +68,13 @@ const closingAuction = (spec: InstrumentSpec, ts: number): number =>
 const openingAuction = (spec: InstrumentSpec, ts: number): number =>
   sessionOpen(spec.instrument, ts) ?? (ts % MICROS_PER_DAY === 0 ? ts : nextUtcMidnight(ts))
 
+/** Whether rows `from` until `to` of `book` set the level `o` rests at. */
+const touchesLevel = (book: BookColumns, from: number, to: number, o: WorkingOrder): boolean => {
+  const side = o.buy ? 0 : 1
+  for (let r = from; r < to; r++) if (book.price[r] === o.limit && book.side[r] === side) return true
+  return false
+}
+
 /** The simulated venue. Feed it commands with `execute` and market data in timestamp order. */
 export class SimVenue {
   private readonly options: SimVenueOptions
@@ -84,6 +92,8 @@ export class SimVenue {
   private readonly latencyRng: Rng
   private readonly slippageRng: Rng
   private readonly barFills: Array<PendingBarFill> = []
+  /** `onBook`'s scratch: each working order's level size before the update, -1 for an order not resting. */
+  private readonly levelsBefore: Array<number> = []
 
   constructor(options: SimVenueOptions) {
     this.options = options
@@ -290,6 +300,41 @@ export class SimVenue {
     for (const o of m.working) {
       if (o.done) continue
       if (o.resting && o.limit === price && (o.buy ? 0 : 1) === side) this.requeue(o, oldSize, newSize)
+      this.continuous(m, o)
+    }
+    this.sweep(m)
+  }
+
+  /**
+   * One L2 update of an instrument (see `BookColumns`): rows `from` until `to` of `book`, all of one instrument at
+   * one time, applied whole before any order matches, so that no order sees a half-applied feed message or
+   * snapshot. With `reset` the rows are a snapshot that replaces the book. A resting order moves up its level's queue
+   * as with `onBookDelta`, from the level's size before the update to its size after.
+   */
+  onBook(book: BookColumns, from: number, to: number, reset: boolean): void {
+    if (from >= to) return
+    const ts = book.ts[from]!
+    this.advanceTo(ts)
+    const m = this.markets[book.instrument[from]!]
+    if (m === undefined) return
+    m.lastEventAt = ts
+    m.mode = BOOK
+    const working = m.working
+    const before = this.levelsBefore
+    before.length = working.length
+    for (let k = 0; k < working.length; k++) {
+      const o = working[k]!
+      before[k] = !o.done && o.resting && o.limit !== undefined ? m.book.sizeAt(o.buy ? 0 : 1, o.limit) : -1
+    }
+    if (reset) m.book.clear()
+    for (let r = from; r < to; r++) m.book.set(book.side[r] === 0 ? 0 : 1, book.price[r]!, book.size[r]!)
+    for (let k = 0; k < working.length; k++) {
+      const o = working[k]!
+      if (o.done) continue
+      const old = before[k] ?? -1
+      if (old >= 0 && (reset || touchesLevel(book, from, to, o))) {
+        this.requeue(o, old, m.book.sizeAt(o.buy ? 0 : 1, o.limit!))
+      }
       this.continuous(m, o)
     }
     this.sweep(m)
