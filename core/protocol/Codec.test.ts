@@ -39,6 +39,67 @@ describe("Codec", () => {
     for (const [name, schema] of Object.entries(recordSchemas)) roundTrips(name, schema)
   })
 
+  describe("order types", () => {
+    const request = {
+      clientOrderId: "c1",
+      accountId: "a1",
+      instrumentId: "AAPL.XNAS",
+      side: "sell",
+      quantity: 100,
+      timeInForce: "GTC",
+      reduceOnly: false,
+      postOnly: false
+    }
+    const requests = [
+      { ...request, type: "market-if-touched", stopPrice: 15_050 },
+      { ...request, type: "limit-if-touched", stopPrice: 15_050, limitPrice: 15_040 },
+      { ...request, type: "trailing-stop-limit", trailingOffset: 20, limitOffset: 0 },
+      { ...request, type: "trailing-stop-limit", trailingOffset: 20, limitOffset: 7 },
+      { ...request, type: "market-to-limit" },
+      { ...request, type: "market-on-open", timeInForce: "DAY" },
+      { ...request, type: "market-on-close", timeInForce: "GTD", expireAt: 1_700_000_000_000_000 }
+    ]
+    const record = { orderId: "o1", status: "accepted", filledQuantity: 0, filledValue: 0, createdAt: 1, updatedAt: 2 }
+
+    it("round-trips each new type with every field it carries, as a command, an event and a venue order", () => {
+      const messages: Array<object> = requests.flatMap((r) => [
+        { _tag: "SubmitOrder", request: r, ts: 5 },
+        { _tag: "OrderSubmitted", sequence: 1, ts: 5, accountId: "a1", order: { ...r, ...record } },
+        { _tag: "VenueSubmit", order: { ...r, ...record }, ts: 5 }
+      ])
+      // A market-to-limit order's record carries the limit its first fill set.
+      const converted = {
+        ...requests[4],
+        ...record,
+        status: "partially-filled",
+        filledQuantity: 40,
+        filledValue: 600_400,
+        limitPrice: 15_010
+      }
+      messages.push({ _tag: "VenueSubmit", order: converted, ts: 6 })
+      for (const message of messages) {
+        const decoded = domainMessage.decodeJson(JSON.stringify(message))
+        expect(decoded).toEqual(Either.right(message))
+        const value = Either.getOrThrow(decoded)
+        expect(domainMessage.decode(domainMessage.encode(value))).toEqual(Either.right(message))
+        expect(domainMessage.decodeJson(domainMessage.encodeJson(value))).toEqual(Either.right(message))
+      }
+    })
+
+    it("refuses a request whose fields do not fit its type, naming the field", () => {
+      const submit = (r: object) => JSON.stringify({ _tag: "SubmitOrder", request: r, ts: 5 })
+      expect(issues(domainMessage.decodeJson(submit({ ...request, type: "limit-if-touched", stopPrice: 1 })))).toEqual([
+        "request.limitPrice: a limit-if-touched order needs a limit price"
+      ])
+      expect(issues(domainMessage.decodeJson(submit({ ...request, type: "market-to-limit", limitPrice: 1 })))).toEqual([
+        "request.limitPrice: a market-to-limit order has no limit price: its first fill sets it"
+      ])
+      expect(
+        issues(domainMessage.decodeJson(submit({ ...request, type: "market-on-open", timeInForce: "IOC" })))
+      ).toEqual(["request.timeInForce: a market-on-open order waits for its auction: IOC does not apply"])
+    })
+  })
+
   describe("bad input", () => {
     it("refuses truncated msgpack without throwing", () => {
       fc.assert(
