@@ -20,7 +20,9 @@ type Unbranded<T> = { readonly [K in keyof T]: NonNullable<T[K]> extends number 
 
 /**
  * An order as a strategy writes it, with plain numbers for ticks, lots and time: the account, client order id and
- * strategy id are filled in by the port, and the Accounts Service validates the rest.
+ * strategy id are filled in by the port, and the Accounts Service validates the rest. Any `OrderType` goes, with the
+ * fields it needs, e.g. `{ type: "market-if-touched", stopPrice }` (the trigger), `{ type: "trailing-stop-limit",
+ * trailingOffset, limitOffset }`, `{ type: "market-on-close", timeInForce: "DAY" }`.
  */
 export type OrderInput = Unbranded<
   Omit<OrderRequest, "accountId" | "clientOrderId" | "strategyId" | "reduceOnly" | "postOnly">

@@ -26,7 +26,9 @@ describe("Backtest: the order types a strategy can submit", () => {
         [10_300, 10_320, 9_700, 9_750],
         [9_750, 9_800, 9_700, 9_760]
       ]
-      days.forEach(([o, h, l, c], d) => bars.add(START + d * DAY, 0, DAY, o, h, l, c, 1_000))
+      days.forEach(([o, h, l, c], d) => {
+        bars.add(START + d * DAY, 0, DAY, o, h, l, c, 1_000)
+      })
       const orders: Record<string, OrderInput> = {
         mtl: { instrumentId: SPX.id, side: "buy", type: "market-to-limit", quantity: 1, timeInForce: "GTC" },
         moc: { instrumentId: SPX.id, side: "sell", type: "market-on-close", quantity: 1, timeInForce: "DAY" },
