@@ -6,7 +6,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, FastCheck as fc, Stream } from "effect"
 import { AAPL, BTCUSDT, currencies, ES } from "../../test/fixtures/instruments"
 import { type Columns, QuoteBuilder, TradeBuilder } from "../data/Columns"
-import { readBarsCsv } from "../data/Csv"
+import { readBarsCsv, readBookCsv } from "../data/Csv"
 import { generateBars } from "../data/Generate"
 import { mergeByTime } from "../data/Merge"
 import type { BarPeriod } from "../domain/MarketData"
@@ -513,5 +513,57 @@ describe("loadCatalogData", () => {
       const malformed = yield* Effect.flip(loadCatalogData(root, ["AAPL"]))
       expect(malformed).toMatchObject({ reason: "InvalidQuery" })
     }).pipe(Effect.scoped, Effect.provide(NodeContext.layer))
+  )
+})
+
+describe("History L2 books", () => {
+  const bookFile = new URL("../../test/fixtures/book/btc-usdt-book.csv", import.meta.url).pathname
+  const btc = specs.list[2]!
+
+  it.effect("imports a Tardis-style book CSV and loads back the same rows, snapshot flags and sides", () =>
+    withHistory((history, root) =>
+      Effect.gen(function* () {
+        const summary = yield* history.importCsv({ kind: "book", path: bookFile, spec: btc })
+        expect(summary).toEqual({
+          rows: 11,
+          parts: ["books/venue=BINANCE/instrument=BTC-USDT.BINANCE/date=2024-03-01/part-0.parquet"]
+        })
+        expect(existsSync(join(root, summary.parts[0]!))).toBe(true)
+        expect((yield* history.catalog).map((e) => [e.kind, e.instrument, e.rows])).toEqual([["book", BTCUSDT.id, 11]])
+        const expected = readBookCsv(readFileSync(bookFile), { file: "book.csv", spec: btc })
+        if (Either.isLeft(expected)) throw expected.left
+        const loaded = yield* history.load({ instruments: [BTCUSDT.id], kind: "book" })
+        expect(loaded.kind).toBe("book")
+        // The loaded rows are indexed by their place in the query, the read ones by the spec's: every other field.
+        const fields = (c: Columns) => rowsOf(c).map(([ts, _instrument, ...rest]) => [ts, ...rest])
+        expect(fields(loaded)).toEqual(fields(expected.right))
+        expect(Array.from(loaded.instrument)).toEqual(Array(11).fill(0))
+        const data = yield* loadCatalogData(root, [BTCUSDT.id])
+        expect(data.map((c) => [c.kind, c.length])).toEqual([["book", 11]])
+      })
+    )
+  )
+
+  it.effect("fails a bad book row with its line and writes nothing", () =>
+    withHistory((history, root) =>
+      Effect.gen(function* () {
+        const fs = yield* FileSystem.FileSystem
+        const file = join(root, "book.csv")
+        yield* fs
+          .writeFileString(
+            file,
+            [
+              "timestamp,is_snapshot,side,price,amount",
+              "1709251200000000,true,bid,42000.00,1",
+              "1709251200000000,true,up,1,1"
+            ].join("\n")
+          )
+          .pipe(Effect.orDie)
+        const error = yield* failure(history.importCsv({ kind: "book", path: file, spec: btc }))
+        expect(error).toMatchObject({ reason: "Csv", line: 3 })
+        expect(error.message).toBe('book.csv line 3, column "side": unknown side "up" (bid or ask)')
+        expect(yield* history.catalog).toEqual([])
+      })
+    )
   )
 })
