@@ -21,14 +21,14 @@ describe("OrderBook", () => {
         }),
         (changes) => {
           const book = new OrderBook(ID, 0)
-          const model = [new Map<number, number>(), new Map<number, number>()] as const
+          const model: ReadonlyArray<Map<number, number>> = [new Map(), new Map()]
           for (const [side, price, size] of changes) {
             book.set(side, price, size)
-            if (size > 0) model[side].set(price, size)
-            else model[side].delete(price)
+            if (size > 0) model[side]!.set(price, size)
+            else model[side]!.delete(price)
           }
           const sorted = (side: 0 | 1) =>
-            [...model[side]].sort(([a], [b]) => (side === 0 ? b - a : a - b)).map(([p, s]) => [p, s])
+            [...model[side]!].sort(([a], [b]) => (side === 0 ? b - a : a - b)).map(([p, s]) => [p, s])
           expect(levels(book)).toEqual({ bids: sorted(0), asks: sorted(1) })
         }
       )

@@ -12,7 +12,11 @@ const bin = join(process.cwd(), "runtimes", "node", "bin", "meridian.mjs")
 const meridian = (...args: Array<string>) =>
   run(process.execPath, [bin, ...args], { timeout: 60_000, env }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, ...error })
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr
+    })
   )
 
 const fixtures = join(process.cwd(), "test", "fixtures", "book")
