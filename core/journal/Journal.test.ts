@@ -101,7 +101,7 @@ describe("Journal", () => {
         segment: segment.split("/").pop(),
         offset: size,
         bytes: 30,
-        reason: "a record is cut short"
+        reason: "a batch is cut short"
       })
       const again = yield* withJournal(options, () => Effect.void)
       expectRecords(again.replayed, 1, 25)
@@ -109,18 +109,18 @@ describe("Journal", () => {
     })
   )
 
-  it.effect("cuts a last record whose bytes changed (its checksum fails)", () =>
+  it.effect("cuts a last batch whose bytes changed (its checksum fails)", () =>
     Effect.gen(function* () {
       const dir = tempDir()
       const options = { files: nodeJournalFiles, dir }
-      yield* withJournal(options, (j) => appendAll(j, 1, 10))
+      yield* withJournal(options, (j) => appendAll(j, 1, 10, 1))
       const segment = join(dir, readdirSync(dir).find((n) => n.endsWith(".wal"))!)
       const bytes = readFileSync(segment)
       bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 0xff
       writeFileSync(segment, bytes)
       const reopened = yield* withJournal(options, () => Effect.void)
       expectRecords(reopened.replayed, 1, 9)
-      expect(reopened.journal.recovered.cut?.reason).toBe("a record fails its checksum")
+      expect(reopened.journal.recovered.cut?.reason).toBe("a batch fails its checksum")
       expect(reopened.journal.recovered.lastSeq).toBe(9)
     })
   )

@@ -32,8 +32,6 @@ export interface JournalOptions {
   readonly dir: string
   /** A segment is closed and a new one started once it reaches this size (default 64 MiB). */
   readonly segmentBytes?: number
-  /** Largest record; a longer length in a file is damage (default 16 MiB). */
-  readonly maxRecordBytes?: number
 }
 
 export interface Journal {
@@ -66,9 +64,8 @@ export const open = (
 ): Effect.Effect<Journal, JournalError, Scope.Scope> =>
   Effect.gen(function* () {
     const { files, dir } = options
-    const maxRecordBytes = options.maxRecordBytes ?? 16 * 1024 * 1024
     const recovered = yield* Effect.tryPromise({
-      try: () => recover(files, dir, maxRecordBytes, apply),
+      try: () => recover(files, dir, apply),
       catch: io(`recovering ${dir}`)
     })
     const writer = yield* Effect.acquireRelease(

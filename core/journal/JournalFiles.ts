@@ -16,12 +16,23 @@ export interface AppendFile {
   readonly close: () => Promise<void>
 }
 
+/** A file open for reading at any position. */
+export interface ReadFile {
+  readonly size: number
+  /** Read up to `length` bytes at `position` into `into` from `offset`; resolves with the bytes read. */
+  readonly read: (into: Uint8Array, offset: number, length: number, position: number) => Promise<number>
+  readonly close: () => Promise<void>
+}
+
 export interface JournalFiles {
   /** Create the folder and its parents if missing. */
   readonly makeDir: (dir: string) => Promise<void>
   /** The names of the files in a folder. */
   readonly list: (dir: string) => Promise<ReadonlyArray<string>>
+  /** A whole (small) file. */
   readonly read: (path: string) => Promise<Uint8Array>
+  /** Open a file to read it in pieces (a segment, read into one reused buffer). */
+  readonly openRead: (path: string) => Promise<ReadFile>
   /** Open a file for appending, creating it if missing. */
   readonly append: (path: string) => Promise<AppendFile>
   /** Cut a file to `size` bytes, durably. */

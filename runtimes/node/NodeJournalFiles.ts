@@ -6,7 +6,7 @@
  */
 import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises"
 import { dirname } from "node:path"
-import type { AppendFile, JournalFiles } from "../../core/journal/JournalFiles"
+import type { AppendFile, JournalFiles, ReadFile } from "../../core/journal/JournalFiles"
 
 const syncDir = async (dir: string): Promise<void> => {
   const handle = await open(dir, "r")
@@ -37,12 +37,23 @@ const append = async (path: string): Promise<AppendFile> => {
   }
 }
 
+const openRead = async (path: string): Promise<ReadFile> => {
+  const handle = await open(path, "r")
+  const { size } = await handle.stat()
+  return {
+    size,
+    read: async (into, offset, length, position) => (await handle.read(into, offset, length, position)).bytesRead,
+    close: () => handle.close()
+  }
+}
+
 export const nodeJournalFiles: JournalFiles = {
   makeDir: async (dir) => {
     await mkdir(dir, { recursive: true })
   },
   list: (dir) => readdir(dir),
   read: (path) => readFile(path),
+  openRead,
   append,
   truncate: async (path, size) => {
     const handle = await open(path, "r+")

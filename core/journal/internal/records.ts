@@ -1,24 +1,25 @@
 /**
- * The journal's bytes. A segment file is a magic number followed by records; a snapshot file is a magic number
- * followed by one record. A record is
+ * The journal's bytes. A segment file is a magic number followed by batches; a snapshot file is a magic number
+ * followed by one batch of one record. A batch is what one write and one fsync made durable:
  *
- *   u32 crc32c of everything after it | u32 payload length | u32 sequence low | u32 sequence high | payload
+ *   u32 crc32c of everything after it | u32 body length | u32 first sequence low | u32 high | body
  *
- * little-endian. The checksum covers the length and the sequence, so a torn or overwritten record is found
- * wherever the damage is, and a record is only ever read whole.
+ * and its body is records, each `u32 length | payload`, numbered from the first sequence on. All little-endian.
+ * The checksum covers the whole batch, so a torn or damaged batch is found wherever the damage is and is dropped
+ * whole: none of its records was acknowledged, since acknowledgements wait for the batch's fsync. One checksum per
+ * batch, not per record, keeps recovery at memory speed.
  */
 import { crc32c } from "@node-rs/crc32"
 
 /** Its native code reads any byte view, on Node, Bun and Deno alike, not only a Node `Buffer`. */
 const crc = crc32c as (input: Uint8Array) => number
 
-export const HEADER_BYTES = 16
+export const BATCH_HEADER_BYTES = 16
+const RECORD_HEADER_BYTES = 4
 export const MAGIC_BYTES = 8
-export const SEGMENT_MAGIC = new TextEncoder().encode("MRDWAL01")
-export const SNAPSHOT_MAGIC = new TextEncoder().encode("MRDSNP01")
+export const SEGMENT_MAGIC = new TextEncoder().encode("MRDWAL02")
+export const SNAPSHOT_MAGIC = new TextEncoder().encode("MRDSNP02")
 const TWO_32 = 2 ** 32
-
-const checksum = (bytes: Uint8Array, start: number, end: number): number => crc(bytes.subarray(start, end)) >>> 0
 
 export const hasMagic = (bytes: Uint8Array, magic: Uint8Array): boolean => {
   if (bytes.length < MAGIC_BYTES) return false
@@ -26,47 +27,49 @@ export const hasMagic = (bytes: Uint8Array, magic: Uint8Array): boolean => {
   return true
 }
 
-/** Records appended into one reused buffer: what one write and one fsync make durable together. */
+/** Records appended into one reused buffer, behind room for the batch header. */
 export class RecordBatch {
   private buffer: Uint8Array
   private view: DataView
-  length = 0
+  private length = BATCH_HEADER_BYTES
   records = 0
-  /** Sequence of the last record added; 0 while empty. */
+  firstSeq = 0
   lastSeq = 0
 
   constructor(capacity = 1 << 20) {
-    this.buffer = new Uint8Array(capacity)
+    this.buffer = new Uint8Array(Math.max(capacity, BATCH_HEADER_BYTES))
     this.view = new DataView(this.buffer.buffer)
   }
 
   get empty(): boolean {
-    return this.length === 0
+    return this.records === 0
   }
 
   add(seq: number, payload: Uint8Array): void {
     const start = this.length
-    const end = start + HEADER_BYTES + payload.length
+    const end = start + RECORD_HEADER_BYTES + payload.length
     if (end > this.buffer.length) this.grow(end)
-    const view = this.view
-    view.setUint32(start + 4, payload.length, true)
-    view.setUint32(start + 8, seq % TWO_32, true)
-    view.setUint32(start + 12, Math.floor(seq / TWO_32), true)
-    this.buffer.set(payload, start + HEADER_BYTES)
-    view.setUint32(start, checksum(this.buffer, start + 4, end), true)
+    this.view.setUint32(start, payload.length, true)
+    this.buffer.set(payload, start + RECORD_HEADER_BYTES)
     this.length = end
-    this.records++
+    if (this.records++ === 0) this.firstSeq = seq
     this.lastSeq = seq
   }
 
-  /** The batch's bytes: a view, valid until the next `clear`. */
-  bytes(): Uint8Array {
+  /** The whole batch, header and checksum written: a view, valid until the next `add` or `clear`. */
+  seal(): Uint8Array {
+    const view = this.view
+    view.setUint32(4, this.length - BATCH_HEADER_BYTES, true)
+    view.setUint32(8, this.firstSeq % TWO_32, true)
+    view.setUint32(12, Math.floor(this.firstSeq / TWO_32), true)
+    view.setUint32(0, crc(this.buffer.subarray(4, this.length)) >>> 0, true)
     return this.buffer.subarray(0, this.length)
   }
 
   clear(): void {
-    this.length = 0
+    this.length = BATCH_HEADER_BYTES
     this.records = 0
+    this.firstSeq = 0
     this.lastSeq = 0
   }
 
@@ -80,53 +83,49 @@ export class RecordBatch {
   }
 }
 
-/** One record with its magic number: the content of a snapshot file. */
+/** A snapshot file's bytes: the magic number and one batch holding the state. */
 export const encodeSnapshot = (seq: number, payload: Uint8Array): Uint8Array => {
-  const batch = new RecordBatch(HEADER_BYTES + payload.length)
+  const batch = new RecordBatch(BATCH_HEADER_BYTES + RECORD_HEADER_BYTES + payload.length)
   batch.add(seq, payload)
-  const bytes = new Uint8Array(MAGIC_BYTES + batch.length)
+  const sealed = batch.seal()
+  const bytes = new Uint8Array(MAGIC_BYTES + sealed.length)
   bytes.set(SNAPSHOT_MAGIC)
-  bytes.set(batch.bytes(), MAGIC_BYTES)
+  bytes.set(sealed, MAGIC_BYTES)
   return bytes
 }
 
-/** Where a scan stopped: `end` is the offset after the last whole record; `problem` says why it stopped early. */
-export interface Scan {
-  readonly end: number
-  readonly lastSeq: number
-  readonly records: number
-  readonly problem: string | undefined
-}
+/** The body length a batch header at `at` claims. */
+export const bodyLength = (bytes: Uint8Array, at: number): number =>
+  new DataView(bytes.buffer, bytes.byteOffset + at, 8).getUint32(4, true)
 
 /**
- * Read records from `offset` while each is whole, checksummed and next in sequence (`expectedSeq`, then +1 each);
- * hand each to `apply` (a view of the file's bytes, valid during the call).
+ * Check the whole batch at `at` (its header and `bodyLength` bytes are in `bytes`) and hand its records to
+ * `apply` (views of `bytes`, valid during the call). Returns the number of records, or why the batch is unsound;
+ * an unsound batch applies nothing.
  */
-export const scanRecords = (
+export const readBatch = (
   bytes: Uint8Array,
-  offset: number,
+  at: number,
   expectedSeq: number,
-  maxRecordBytes: number,
   apply: (seq: number, payload: Uint8Array) => void
-): Scan => {
+): number | string => {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  let at = offset
-  let seq = expectedSeq
-  let records = 0
-  const stop = (problem: string | undefined): Scan => ({ end: at, lastSeq: seq - 1, records, problem })
-  while (at < bytes.length) {
-    if (bytes.length - at < HEADER_BYTES) return stop("a record header is cut short")
-    const length = view.getUint32(at + 4, true)
-    if (length > maxRecordBytes) return stop(`a record claims ${length} bytes, more than ${maxRecordBytes}`)
-    const end = at + HEADER_BYTES + length
-    if (end > bytes.length) return stop("a record is cut short")
-    if (checksum(bytes, at + 4, end) !== view.getUint32(at, true)) return stop("a record fails its checksum")
-    const recordSeq = view.getUint32(at + 8, true) + view.getUint32(at + 12, true) * TWO_32
-    if (recordSeq !== seq) return stop(`record ${recordSeq} where ${seq} was expected`)
-    apply(seq, bytes.subarray(at + HEADER_BYTES, end))
-    seq++
-    records++
-    at = end
+  const end = at + BATCH_HEADER_BYTES + view.getUint32(at + 4, true)
+  if (crc(bytes.subarray(at + 4, end)) >>> 0 !== view.getUint32(at, true)) return "a batch fails its checksum"
+  const firstSeq = view.getUint32(at + 8, true) + view.getUint32(at + 12, true) * TWO_32
+  if (firstSeq !== expectedSeq) return `a batch starts at record ${firstSeq} where ${expectedSeq} was expected`
+  // Sound as a whole: check that the records tile the body before applying any.
+  let count = 0
+  for (let r = at + BATCH_HEADER_BYTES; r < end; count++) {
+    r += RECORD_HEADER_BYTES + view.getUint32(r, true)
+    if (r > end) return "a record overruns its batch"
   }
-  return stop(undefined)
+  if (count === 0) return "a batch holds no record"
+  let seq = firstSeq
+  for (let r = at + BATCH_HEADER_BYTES; r < end; seq++) {
+    const length = view.getUint32(r, true)
+    apply(seq, bytes.subarray(r + RECORD_HEADER_BYTES, r + RECORD_HEADER_BYTES + length))
+    r += RECORD_HEADER_BYTES + length
+  }
+  return count
 }

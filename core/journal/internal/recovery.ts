@@ -4,9 +4,20 @@
  * was never acknowledged, since nothing is acknowledged before its fsync. Damage anywhere else, or a gap between
  * segments, is corruption of acknowledged records: recovery refuses rather than start from a wrong state.
  */
-import type { JournalFiles } from "../JournalFiles"
-import { hasMagic, MAGIC_BYTES, SEGMENT_MAGIC, SNAPSHOT_MAGIC, scanRecords } from "./records"
+import type { JournalFiles, ReadFile } from "../JournalFiles"
+import {
+  BATCH_HEADER_BYTES,
+  bodyLength,
+  hasMagic,
+  MAGIC_BYTES,
+  readBatch,
+  SEGMENT_MAGIC,
+  SNAPSHOT_MAGIC
+} from "./records"
 import { type Named, segmentsIn, snapshotsIn } from "./segments"
+
+/** Segments are read in pieces of this size into one buffer (grown only for a larger batch). */
+const READ_BYTES = 8 * 1024 * 1024
 
 export class CorruptJournal extends Error {}
 
@@ -32,23 +43,17 @@ export interface Recovered {
   readonly lastSegment: Named | undefined
 }
 
-const latestSnapshot = async (
-  files: JournalFiles,
-  dir: string,
-  snapshots: ReadonlyArray<Named>,
-  maxRecordBytes: number
-) => {
+const latestSnapshot = async (files: JournalFiles, dir: string, snapshots: ReadonlyArray<Named>) => {
   const bad: Array<string> = []
   for (let i = snapshots.length - 1; i >= 0; i--) {
     const { name, seq } = snapshots[i]!
     const bytes = await files.read(`${dir}/${name}`)
     let payload: Uint8Array | undefined
-    const scan = hasMagic(bytes, SNAPSHOT_MAGIC)
-      ? scanRecords(bytes, MAGIC_BYTES, seq, maxRecordBytes, (_, p) => {
-          payload = p
-        })
-      : undefined
-    if (scan?.problem === undefined && scan?.records === 1 && payload !== undefined) {
+    const whole =
+      hasMagic(bytes, SNAPSHOT_MAGIC) &&
+      bytes.length >= MAGIC_BYTES + BATCH_HEADER_BYTES &&
+      bytes.length === MAGIC_BYTES + BATCH_HEADER_BYTES + bodyLength(bytes, MAGIC_BYTES)
+    if (whole && readBatch(bytes, MAGIC_BYTES, seq, (_, p) => (payload = p.slice())) === 1 && payload !== undefined) {
       return { snapshot: { seq, payload }, bad }
     }
     bad.push(name)
@@ -56,15 +61,74 @@ const latestSnapshot = async (
   return { snapshot: undefined, bad }
 }
 
+interface SegmentScan {
+  /** Offset after the last sound batch. */
+  readonly end: number
+  readonly lastSeq: number
+  readonly problem: string | undefined
+}
+
+/** A window of a segment file in a reusable buffer. */
+class Window {
+  bytes = new Uint8Array(READ_BYTES)
+  /** File offset of `bytes[0]`, and how many bytes from there are loaded. */
+  start = 0
+  loaded = 0
+
+  constructor(private readonly file: ReadFile) {}
+
+  /** Make bytes [at, at + length) of the file available; returns their offset in `bytes`. */
+  async hold(at: number, length: number): Promise<number> {
+    if (at >= this.start && at + length <= this.start + this.loaded) return at - this.start
+    if (length > this.bytes.length) this.bytes = new Uint8Array(Math.max(length, this.bytes.length * 2))
+    const want = Math.min(this.bytes.length, this.file.size - at)
+    let loaded = 0
+    while (loaded < want) {
+      const read = await this.file.read(this.bytes, loaded, want - loaded, at + loaded)
+      if (read === 0) break
+      loaded += read
+    }
+    this.start = at
+    this.loaded = loaded
+    return 0
+  }
+}
+
+/** Read a segment's batches in order, from `firstSeq`, handing each record to `apply`. */
+const scanSegment = async (
+  file: ReadFile,
+  firstSeq: number,
+  apply: (seq: number, payload: Uint8Array) => void
+): Promise<SegmentScan> => {
+  const size = file.size
+  const window = new Window(file)
+  let seq = firstSeq
+  let at = MAGIC_BYTES
+  const stop = (problem: string | undefined): SegmentScan => ({ end: at, lastSeq: seq - 1, problem })
+  if (size < MAGIC_BYTES || !hasMagic(window.bytes.subarray(await window.hold(0, MAGIC_BYTES)), SEGMENT_MAGIC)) {
+    at = 0
+    return stop("the segment's header is missing or damaged")
+  }
+  while (at < size) {
+    if (size - at < BATCH_HEADER_BYTES) return stop("a batch header is cut short")
+    const length = BATCH_HEADER_BYTES + bodyLength(window.bytes, await window.hold(at, BATCH_HEADER_BYTES))
+    if (at + length > size) return stop("a batch is cut short")
+    const read = readBatch(window.bytes, await window.hold(at, length), seq, apply)
+    if (typeof read === "string") return stop(read)
+    seq += read
+    at += length
+  }
+  return stop(undefined)
+}
+
 export const recover = async (
   files: JournalFiles,
   dir: string,
-  maxRecordBytes: number,
   apply: (seq: number, payload: Uint8Array) => void
 ): Promise<Recovered> => {
   await files.makeDir(dir)
   const names = await files.list(dir)
-  const { snapshot, bad } = await latestSnapshot(files, dir, snapshotsIn(names), maxRecordBytes)
+  const { snapshot, bad } = await latestSnapshot(files, dir, snapshotsIn(names))
   const after = snapshot?.seq ?? 0
   const segments = segmentsIn(names)
   // The segment holding the record after the snapshot, and every later one.
@@ -77,29 +141,29 @@ export const recover = async (
   let lastSeq = after
   let replayed = 0
   let cut: TornTail | undefined
+  const applyAfterSnapshot = (seq: number, payload: Uint8Array) => {
+    if (seq > after) {
+      apply(seq, payload)
+      replayed++
+    }
+  }
   for (let i = 0; i < needed.length; i++) {
     const segment = needed[i]!
-    const isLast = i === needed.length - 1
     const path = `${dir}/${segment.name}`
-    const bytes = await files.read(path)
     if (i > 0 && segment.seq !== lastSeq + 1) {
       throw new CorruptJournal(`segment ${segment.name} starts at ${segment.seq}, after record ${lastSeq}`)
     }
-    const scan = hasMagic(bytes, SEGMENT_MAGIC)
-      ? scanRecords(bytes, MAGIC_BYTES, segment.seq, maxRecordBytes, (seq, payload) => {
-          if (seq > after) {
-            apply(seq, payload)
-            replayed++
-          }
-        })
-      : { end: 0, lastSeq: segment.seq - 1, records: 0, problem: "the segment's header is missing or damaged" }
+    const file = await files.openRead(path)
+    const scan = await scanSegment(file, segment.seq, applyAfterSnapshot).finally(() => file.close())
     lastSeq = Math.max(lastSeq, scan.lastSeq)
     if (scan.problem === undefined) continue
-    if (!isLast) throw new CorruptJournal(`segment ${segment.name} is damaged at byte ${scan.end}: ${scan.problem}`)
+    if (i < needed.length - 1) {
+      throw new CorruptJournal(`segment ${segment.name} is damaged at byte ${scan.end}: ${scan.problem}`)
+    }
     if (scan.lastSeq < after) {
       throw new CorruptJournal(`segment ${segment.name} ends at record ${scan.lastSeq}, before the snapshot ${after}`)
     }
-    cut = { segment: segment.name, offset: scan.end, bytes: bytes.length - scan.end, reason: scan.problem }
+    cut = { segment: segment.name, offset: scan.end, bytes: file.size - scan.end, reason: scan.problem }
     if (scan.end < MAGIC_BYTES) {
       // A segment created but never written to: start it again.
       await files.remove(path)

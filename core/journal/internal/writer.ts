@@ -109,7 +109,7 @@ export class Writer {
         const batch = this.filling
         this.filling = this.spare
         this.spare = batch
-        await this.file.write(batch.bytes())
+        await this.file.write(batch.seal())
         await this.file.sync()
         this.durableSeq = batch.lastSeq
         this.batches++
