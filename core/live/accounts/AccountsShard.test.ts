@@ -1,0 +1,169 @@
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterEach, describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { nodeJournalFiles } from "../../../runtimes/node/NodeJournalFiles"
+import { AAPL, currencies } from "../../../test/fixtures/instruments"
+import type { ExecutionCommand } from "../../domain/Commands"
+import type { AccountEvent } from "../../domain/Events"
+import type { AccountId, ClientOrderId, CurrencyCode, OrderId, TradeId, VenueOrderId } from "../../domain/Ids"
+import type { Lots, Minor, Ticks, Timestamp } from "../../domain/Units"
+import { AccountsShard, type Outcome } from "./AccountsShard"
+import type { ShardInput } from "./ShardInput"
+
+const dirs: Array<string> = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "meridian-shard-"))
+  dirs.push(dir)
+  return dir
+}
+
+const ACC = "acc-1" as AccountId
+const USD = "USD" as CurrencyCode
+let clock = 1_700_000_000_000_000
+const shardIn = (dir: string) =>
+  AccountsShard.open({
+    journal: { files: nodeJournalFiles, dir },
+    accounts: [{ id: ACC, name: "one", kind: "margin", baseCurrency: USD }],
+    instruments: [AAPL],
+    currencies,
+    now: () => ++clock
+  })
+
+const ts = 0 as Timestamp
+const deposit: ShardInput = {
+  _tag: "Deposit",
+  accountId: ACC,
+  currency: USD,
+  amount: 1_000_000 as Minor,
+  reference: "d",
+  ts
+}
+const mark: ShardInput = { _tag: "Mark", instrumentId: AAPL.id, price: 15_000 as Ticks, ts }
+const buy = (id: string, quantity: number): ShardInput => ({
+  _tag: "SubmitOrder",
+  ts,
+  request: {
+    accountId: ACC,
+    strategyId: "s" as never,
+    clientOrderId: id as ClientOrderId,
+    instrumentId: AAPL.id,
+    side: "buy",
+    type: "limit",
+    quantity: quantity as Lots,
+    limitPrice: 15_000 as Ticks,
+    timeInForce: "GTC",
+    reduceOnly: false,
+    postOnly: false
+  }
+})
+const filled = (orderId: string, quantity: number): ShardInput => ({
+  _tag: "VenueFilled",
+  accountId: ACC,
+  orderId: orderId as OrderId,
+  ts,
+  tradeId: `t-${orderId}` as TradeId,
+  quantity: quantity as Lots,
+  price: 15_000 as Ticks,
+  fee: 0 as Minor,
+  feeCurrency: USD,
+  liquidity: "maker"
+})
+
+/** Send `inputs` and wait until all are durable; returns their outcomes in order. */
+const send = (shard: AccountsShard, inputs: ReadonlyArray<ShardInput>) =>
+  Effect.gen(function* () {
+    const outcomes: Array<Outcome> = []
+    for (const input of inputs) shard.handle(input, (outcome) => outcomes.push(outcome))
+    expect(outcomes).toEqual([])
+    yield* shard.sync
+    expect(outcomes).toHaveLength(inputs.length)
+    return outcomes
+  })
+
+describe("AccountsShard", () => {
+  it.effect("answers, publishes and sends to the venue only once an input is durable", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const shard = yield* shardIn(tempDir())
+        const events: Array<AccountEvent> = []
+        const venue: Array<ExecutionCommand> = []
+        shard.events.follow((_, event) => events.push(event))
+        shard.executions.follow((_, command) => venue.push(command))
+        shard.handle(deposit)
+        shard.handle(mark)
+        shard.handle(buy("c1", 10))
+        // Applied at once (the next input is checked against it), but nothing went out yet.
+        expect(shard.state.openOrders(ACC)).toHaveLength(1)
+        expect([events, venue]).toEqual([[], []])
+        yield* shard.sync
+        expect(events.map((e) => e._tag)).toEqual(["CashChanged", "OrderSubmitted"])
+        expect(venue.map((c) => c._tag)).toEqual(["VenueSubmit"])
+      })
+    )
+  )
+
+  it.effect("refuses by pre-trade risk with the engine's reason", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const shard = yield* shardIn(tempDir())
+        const [, , refused] = yield* send(shard, [deposit, mark, buy("big", 10_000)])
+        expect(refused).toMatchObject({ _tag: "Refused", seq: 3, reason: "BUYING_POWER" })
+      })
+    )
+  )
+
+  it.effect("comes back after a restart with the same state and stream, and answers a resend as the first time", () =>
+    Effect.gen(function* () {
+      const dir = tempDir()
+      const first = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const shard = yield* shardIn(dir)
+          const outcomes = yield* send(shard, [deposit, mark, buy("c1", 10), buy("c2", 5)])
+          const orderId = (outcomes[2] as Extract<Outcome, { _tag: "Accepted" }>).orderIds[0]!
+          yield* send(shard, [
+            {
+              _tag: "VenueAccepted",
+              accountId: ACC,
+              orderId: orderId as OrderId,
+              venueOrderId: "v1" as VenueOrderId,
+              ts
+            },
+            filled(orderId, 10)
+          ])
+          return {
+            outcomes,
+            position: shard.state.portfolio(ACC).positionQuantity(0),
+            cash: shard.state.portfolio(ACC).freeCash(USD),
+            open: shard.state.openOrders(ACC),
+            events: shard.events.read(1, 1_000),
+            executions: shard.executions.read(1, 1_000)
+          }
+        })
+      )
+      expect(first.position).toBe(10)
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const shard = yield* shardIn(dir)
+          expect(shard.recovered.replayed).toBe(6)
+          expect(shard.state.portfolio(ACC).positionQuantity(0)).toBe(first.position)
+          expect(shard.state.portfolio(ACC).freeCash(USD)).toBe(first.cash)
+          expect(shard.state.openOrders(ACC)).toEqual(first.open)
+          expect(shard.events.read(1, 1_000)).toEqual(first.events)
+          expect(shard.executions.read(1, 1_000)).toEqual(first.executions)
+          // The client did not hear back before the crash and sends c2 again: same outcome, no second order.
+          // It was durable already, so the answer comes at once.
+          const again: Array<Outcome> = []
+          shard.handle(buy("c2", 5), (outcome) => again.push(outcome))
+          expect(again).toEqual([first.outcomes[3]])
+          expect(shard.state.openOrders(ACC)).toHaveLength(1)
+          expect(shard.events.last).toBe(first.events!.length)
+        })
+      )
+    })
+  )
+})
