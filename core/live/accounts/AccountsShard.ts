@@ -114,7 +114,9 @@ export class AccountsShard {
 
   /** Journal, apply, and answer `reply` once durable. The input's `ts` is replaced by the shard's clock. */
   handle(input: ShardInput, reply?: (outcome: Outcome) => void): void {
-    const stamped = { ...input, ts: this.options.now() } as ShardInput
+    // Inputs come decoded from the wire, the shard's own: stamped in place rather than copied.
+    ;(input as { ts: number }).ts = this.options.now()
+    const stamped = input
     const known = stamped._tag === "SubmitOrder" ? this.outcomes.get(keyOf(stamped.request)) : undefined
     if (known !== undefined) {
       // A resend: the first outcome, after what came before it; nothing journaled or applied again.
