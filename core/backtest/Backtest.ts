@@ -119,7 +119,11 @@ export const run = (config: BacktestConfig): Effect.Effect<BacktestResult, Backt
         }),
       catch: (e) => configError(e instanceof Error ? e.message : String(e))
     })
-    const venue = config.venue(specs, (report) => engine.report(report))
+    const venue = config.venue(
+      specs,
+      (report) => engine.report(report),
+      (order) => engine.funds(order.orderId)
+    )
     replay.attach(engine, venue)
 
     engine.deposit({

@@ -6,6 +6,7 @@
  */
 import type { BookColumns } from "../data/Columns"
 import type { ExecutionCommand, ExecutionReport } from "../domain/Commands"
+import type { Order } from "../domain/Order"
 import type { InstrumentSpecs } from "../engine/InstrumentSpec"
 
 export interface SimulatedVenue {
@@ -30,5 +31,12 @@ export interface SimulatedVenue {
   readonly onBook: (book: BookColumns, from: number, to: number, reset: boolean) => void
 }
 
-/** Builds the venue for a run: its instruments, and where it sends its execution reports. */
-export type MakeSimulatedVenue = (specs: InstrumentSpecs, report: (report: ExecutionReport) => void) => SimulatedVenue
+/**
+ * Builds the venue for a run: its instruments, where it sends its execution reports, and what an order's account
+ * can spend on it now (the Accounts engine's `funds`: a venue sizes an order with `fundsShare` from it at the fill).
+ */
+export type MakeSimulatedVenue = (
+  specs: InstrumentSpecs,
+  report: (report: ExecutionReport) => void,
+  funds: (order: Order) => number
+) => SimulatedVenue

@@ -84,6 +84,10 @@ export const isTerminal = (status: OrderStatus): boolean =>
 export const isOpen = (status: OrderStatus): boolean =>
   status === "pending-new" || status === "accepted" || status === "partially-filled"
 
+/** A share of the account's funds in basis points: 1 to 10 000 (all of them). */
+export const FundsShare = Schema.Int.pipe(Schema.between(1, 10_000), Schema.brand("FundsShare"))
+export type FundsShare = typeof FundsShare.Type
+
 const requestFields = {
   clientOrderId: ClientOrderId,
   accountId: AccountId,
@@ -111,7 +115,16 @@ const requestFields = {
    * A budget in minor units of the instrument's currency: the venue fills no more lots than it covers at the fill
    * price, fee included, and cancels the rest — a venue's quote-quantity order. `quantity` is then an upper bound.
    */
-  notionalLimit: Schema.optionalWith(PositiveMinor, { exact: true })
+  notionalLimit: Schema.optionalWith(PositiveMinor, { exact: true }),
+  /**
+   * Sizing at the fill from what the account has then: the venue fills no more lots than this share, in basis points
+   * (10 000 = all), of the funds the account can spend at its first fill buys at the fill price, fee included, and
+   * cancels the rest; never more than the funds at any later fill. The funds are the account's free cash (a cash
+   * account) or its buying power (equity less the initial margin its positions and other orders hold). An all-in
+   * reversal sends the close first and this order after it: the close's proceeds are in the funds when it fills.
+   * `quantity` is then an upper bound; with `notionalLimit` too, the smaller budget holds.
+   */
+  fundsShare: Schema.optionalWith(FundsShare, { exact: true })
 }
 
 interface OrderShape {

@@ -76,10 +76,14 @@ export const quantity = (sizing: Sizing, spec: InstrumentSpec, price: number, eq
   return lots
 }
 
-/** What an entry order carries: its lots, and for sizing at the fill price the budget the venue spends. */
+/**
+ * What an entry order carries: its lots, and for sizing at the fill price the budget the venue spends — fixed
+ * (`notionalLimit`), or a share in basis points of the account's funds at the fill (`fundsShare`).
+ */
 export interface Entry {
   readonly quantity: number
   readonly notionalLimit?: number
+  readonly fundsShare?: number
 }
 
 /**
@@ -93,4 +97,17 @@ export const entry = (sizing: Sizing, spec: InstrumentSpec, price: number, equit
   const budget = Math.floor((equity * sizing.percent) / 100)
   const bound = 2 * quantity(sizing, spec, price, equity, 0)
   return bound > 0 && budget > 0 ? { quantity: bound, notionalLimit: budget } : { quantity: 0 }
+}
+
+/**
+ * The entry order of a reversal, sent right after the order that closes the position. For `PercentOfEquity` at the
+ * fill price the venue sizes it with the cash that close leaves at the fill: `fundsShare` is the percent in basis
+ * points and `quantity` an upper bound (twice the lots the equity buys at the signal price). Other sizings are
+ * `entry`'s: equity already counts the position being closed.
+ */
+export const reversal = (sizing: Sizing, spec: InstrumentSpec, price: number, equity: number, feeRate = 0): Entry => {
+  if (sizing._tag !== "PercentOfEquity" || sizing.at === "signal") return entry(sizing, spec, price, equity, feeRate)
+  const bound = 2 * quantity(sizing, spec, price, equity, 0)
+  const share = Math.min(10_000, Math.max(1, Math.round(sizing.percent * 100)))
+  return bound > 0 ? { quantity: bound, fundsShare: share } : { quantity: 0 }
 }

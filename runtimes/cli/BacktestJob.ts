@@ -328,7 +328,7 @@ export const runBacktestJob = (job: BacktestJob) =>
       strategyId: strategy.id,
       strategy: strategy.program(params),
       account: { id: "backtest", kind: job.accountKind, baseCurrency: currency.code, deposit },
-      venue: (venueSpecs, report) =>
+      venue: (venueSpecs, report, funds) =>
         new SimVenue({
           specs: venueSpecs,
           barFill: job.venue.barFill,
@@ -336,7 +336,8 @@ export const runBacktestJob = (job: BacktestJob) =>
           latency: fixedLatency(job.venue.latencyUs),
           slippage: noSlippage,
           seed: job.venue.seed,
-          report
+          report,
+          funds
         }),
       onProgress: job.onProgress
     })

@@ -58,7 +58,7 @@ export const simVenue =
     fees: FeeModel = notionalFractionFee("0.001"),
     latencyUs = 0
   ): MakeSimulatedVenue =>
-  (specs, report) =>
+  (specs, report, funds) =>
     new SimVenue({
       specs,
       barFill,
@@ -66,7 +66,8 @@ export const simVenue =
       fees,
       slippage: noSlippage,
       seed: 1,
-      report
+      report,
+      funds
     })
 
 /** A test backtest: what it trades, over which data, with which strategy; the rest has defaults. */

@@ -41,7 +41,7 @@ import type {
 } from "../../domain/Commands"
 import type { Currency } from "../../domain/Currency"
 import type { AccountEvent } from "../../domain/Events"
-import type { AccountId, ClientOrderId, CurrencyCode } from "../../domain/Ids"
+import type { AccountId, ClientOrderId, CurrencyCode, OrderId } from "../../domain/Ids"
 import { isTerminal, type Order, type OrderRequest } from "../../domain/Order"
 import type { Account } from "../../domain/Portfolio"
 import type { RiskScope } from "../../domain/Risk"
@@ -305,7 +305,7 @@ export class AccountsEngine {
       limitPrice,
       stopPrice,
       reduceOnly: record.reduceOnly,
-      notionalLimit: record.notionalLimit,
+      budget: record.budget,
       previous: record,
       earlier: 0,
       ts: command.ts
@@ -417,6 +417,16 @@ export class AccountsEngine {
     const account = this.accounts.get(accountId)
     if (account === undefined) throw new RangeError(`unknown account ${accountId}`)
     return account.portfolio
+  }
+
+  /**
+   * What the account of an open order can spend on it now (`PreTradeRisk.funds`), in minor units of the order's
+   * instrument currency: the funds a venue holding the account sizes an order with `fundsShare` from at the fill.
+   * 0 for an order that is not open.
+   */
+  funds(orderId: OrderId): number {
+    const record = this.placement.recordOf(orderId)
+    return record === undefined || record.openSlot < 0 ? 0 : this.risk.funds(record.route, record)
   }
 
   /** A copy of the order as it stands: open, or among the account's last `keepClosedOrders` closed. */

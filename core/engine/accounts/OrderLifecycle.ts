@@ -128,9 +128,7 @@ export class OrderLifecycle {
     if (report.quantity > left) this.overfilled(record, report, left)
     const rest = left - quantity
     const working =
-      rest === 0 || Number.isNaN(record.unitPrice)
-        ? 0
-        : Math.min(notional(spec, record.unitPrice, rest), record.notionalLimit ?? Number.POSITIVE_INFINITY)
+      rest === 0 || Number.isNaN(record.unitPrice) ? 0 : Math.min(notional(spec, record.unitPrice, rest), record.budget)
     const freed = record.working - working
     const signed = record.side === "buy" ? quantity : -quantity
     const route = record.route

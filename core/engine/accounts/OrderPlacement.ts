@@ -170,21 +170,31 @@ export class OrderPlacement {
       limitPrice: request.limitPrice,
       stopPrice: request.stopPrice,
       reduceOnly: request.reduceOnly,
-      notionalLimit: request.notionalLimit,
+      budget: this.budgetOf(route, request),
       previous: undefined,
       earlier,
       ts
     })
   }
 
+  /**
+   * What the order is counted at most at: its `notionalLimit`, and its `fundsShare` of the funds the account has now
+   * (`PreTradeRisk.funds`), whichever is smaller; `Infinity` without either.
+   */
+  private budgetOf(route: Route, request: OrderRequest): number {
+    const limit = request.notionalLimit ?? Number.POSITIVE_INFINITY
+    const share = request.fundsShare
+    if (share === undefined) return limit
+    return Math.min(limit, Math.floor((this.risk.funds(route, undefined) * share) / 10_000))
+  }
+
   private create(route: Route, request: OrderRequest, ts: Timestamp): OrderRecord {
     const { account, spec } = route
     const unitPrice = priceOf(request, this.risk.valuation(spec.index))
-    const working = Number.isNaN(unitPrice)
-      ? 0
-      : Math.min(notional(spec, unitPrice, request.quantity), request.notionalLimit ?? Number.POSITIVE_INFINITY)
+    const budget = this.budgetOf(route, request)
+    const working = Number.isNaN(unitPrice) ? 0 : Math.min(notional(spec, unitPrice, request.quantity), budget)
     const seq = this.nextOrder++
-    const record = new OrderRecord(request, this.idOf(seq), seq, route, unitPrice, working, ts)
+    const record = new OrderRecord(request, this.idOf(seq), seq, route, unitPrice, working, ts, budget)
     account.ids.use(request.clientOrderId, record)
     account.addOpen(record)
     this.index(record)

@@ -104,6 +104,12 @@ export class OrderRecord {
   readonly limitOffset: Order["limitOffset"]
   readonly expireAt: Order["expireAt"]
   readonly notionalLimit: Order["notionalLimit"]
+  readonly fundsShare: Order["fundsShare"]
+  /**
+   * What the order is counted at most at, minor units of the instrument's currency: the smaller of `notionalLimit`
+   * and `fundsShare` of the funds the account had when it was placed; `Infinity` for an order without a budget.
+   */
+  readonly budget: number
   readonly createdAt: Timestamp
   quantity: Order["quantity"]
   limitPrice: Order["limitPrice"]
@@ -143,7 +149,8 @@ export class OrderRecord {
     public unitPrice: number,
     /** Notional of the leaves at `unitPrice`, minor units of the instrument's currency, counted in every scope. */
     public working: number,
-    ts: Timestamp
+    ts: Timestamp,
+    budget: number
   ) {
     this.clientOrderId = request.clientOrderId
     this.accountId = request.accountId
@@ -158,6 +165,8 @@ export class OrderRecord {
     this.limitOffset = request.limitOffset
     this.expireAt = request.expireAt
     this.notionalLimit = request.notionalLimit
+    this.fundsShare = request.fundsShare
+    this.budget = budget
     this.createdAt = ts
     this.quantity = request.quantity
     this.limitPrice = request.limitPrice
@@ -196,6 +205,7 @@ export const snapshot = (r: OrderRecord): Order => {
   if (r.expireAt !== undefined) order.expireAt = r.expireAt
   if (r.displayQuantity !== undefined) order.displayQuantity = r.displayQuantity
   if (r.notionalLimit !== undefined) order.notionalLimit = r.notionalLimit
+  if (r.fundsShare !== undefined) order.fundsShare = r.fundsShare
   if (r.venueOrderId !== undefined) order.venueOrderId = r.venueOrderId
   return order
 }

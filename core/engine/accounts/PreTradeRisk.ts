@@ -29,8 +29,11 @@ export interface Intent {
   readonly limitPrice: number | undefined
   readonly stopPrice: number | undefined
   readonly reduceOnly: boolean
-  /** A budget the venue spends at the fill price (`OrderRequest.notionalLimit`): the order is worth no more. */
-  readonly notionalLimit: number | undefined
+  /**
+   * A budget the venue spends at the fill price (`OrderRecord.budget`: the order's `notionalLimit`, or its
+   * `fundsShare` of the funds the account has now): the order is worth no more. `Infinity` when it has none.
+   */
+  readonly budget: number
   readonly previous: OrderRecord | undefined
   /** Orders of the same list checked before this one, counted as already open. */
   readonly earlier: number
@@ -79,7 +82,7 @@ export class PreTradeRisk {
     if (priced) {
       const total = safeNotional(spec, unitPrice, quantity)
       if (total === undefined || !this.fillValueIsSafe(intent)) return refuse.inexact(quantity, unitPrice)
-      const cap = intent.notionalLimit ?? Number.POSITIVE_INFINITY
+      const cap = intent.budget
       notional = Math.min(total, cap)
       working = Math.min(
         intent.leaves === quantity ? total : (safeNotional(spec, unitPrice, intent.leaves) as number),
@@ -106,6 +109,48 @@ export class PreTradeRisk {
       }
     }
     return undefined
+  }
+
+  /**
+   * What the account of `route` can spend now on an order of its instrument, in minor units of the instrument's
+   * currency (never below 0): a cash account's fully funded instrument has its free cash, plus what `own` (the
+   * order asking) holds reserved; otherwise it is buying power, equity less the initial margin the positions and
+   * open orders hold at their worse side (without `own`'s leaves), over the instrument's initial margin rate. An
+   * order sized from the funds (`fundsShare`) is counted at them when placed; the venue sizes it at them at the fill,
+   * after the orders sent before it (the close of a reversal) filled. 0 when they cannot be valued.
+   */
+  funds(route: Route, own: OrderRecord | undefined): number {
+    const { spec, account } = route
+    if (!account.margin && spec.instrument.margin === undefined) {
+      const free = account.portfolio.freeCash(spec.currency.code) + (own?.reservesCash === true ? own.working : 0)
+      return Math.max(0, free)
+    }
+    const mine = route.accountStat
+    const ownLeaves = own === undefined ? 0 : leaves(own)
+    let held = 0
+    for (const s of account.scope.stats) {
+      const buys = s.buyLeaves - (s === mine && own?.side === "buy" ? ownLeaves : 0)
+      const sells = s.sellLeaves - (s === mine && own?.side === "sell" ? ownLeaves : 0)
+      const worst = worseSide(s.position, buys, sells)
+      if (worst === 0) continue
+      const rate = s.spec.instrument.margin?.initial ?? 10_000
+      const price = this.valuation(s.spec.index)
+      const margin = Number.isNaN(price)
+        ? safeConvert(this.fx, basisPoints(s.workingNotional, rate), s.spec.currency, account.base)
+        : this.marginOf(s.spec, price, worst, rate, account.base)
+      if (margin === undefined) return 0
+      held += margin
+    }
+    let equity: number
+    try {
+      equity = account.portfolio.equity()
+    } catch {
+      return 0
+    }
+    const free = safeConvert(this.fx, equity - held, account.base, spec.currency)
+    if (free === undefined || free <= 0) return 0
+    const rate = spec.instrument.margin?.initial ?? 10_000
+    return rate === 10_000 ? free : Math.floor((free * 10_000) / rate)
   }
 
   /** Count a submitted order in the rate windows of its scopes. */
@@ -284,13 +329,13 @@ export class PreTradeRisk {
   }
 
   /**
-   * The lots an order adds, as margin counts them. An order with a budget (`notionalLimit`, sizing at the fill price)
-   * carries a quantity that is only an upper bound: it is worth no more than its budget, so it adds no more lots than
-   * the budget buys at the price it is valued at (its own where the instrument has no price yet).
+   * The lots an order adds, as margin counts them. An order with a budget (`notionalLimit` or `fundsShare`, sizing at
+   * the fill price) carries a quantity that is only an upper bound: it is worth no more than its budget, so it adds no
+   * more lots than the budget buys at the price it is valued at (its own where the instrument has no price yet).
    */
   private budgetedLeaves(intent: Intent, addLeaves: number): number {
-    const budget = intent.notionalLimit
-    if (budget === undefined) return addLeaves
+    const budget = intent.budget
+    if (budget === Number.POSITIVE_INFINITY) return addLeaves
     const spec = intent.route.spec
     const valued = this.valuation(spec.index)
     const price = Number.isNaN(valued) ? intent.unitPrice : valued

@@ -46,6 +46,12 @@ export interface SimVenueOptions {
   readonly report: (report: ExecutionReport) => void
   /** Fraction of a bar's volume the venue's orders may fill in that bar; no cap when absent. */
   readonly volumeLimit?: number
+  /**
+   * What the order's account can spend on it now, in minor units of the instrument's currency: the venue's view of
+   * the account, as a broker holding it has (the backtest passes the Accounts engine's `funds`). An order with
+   * `fundsShare` is sized from it at the fill, and refused by a venue without it.
+   */
+  readonly funds?: (order: Order) => number
 }
 
 interface PendingCommand {
@@ -383,6 +389,10 @@ export class SimVenue {
       this.reject(order, "expireAt has passed")
       return
     }
+    if (order.fundsShare !== undefined && this.options.funds === undefined) {
+      this.reject(order, "fundsShare: this venue does not see the account's funds")
+      return
+    }
     // An auction order's day is its auction: DAY does not expire it at the close of the current session.
     const expiresAt =
       order.timeInForce === "GTD"
@@ -606,9 +616,9 @@ export class SimVenue {
       if (o.kind === "limit" && o.limit !== undefined)
         price = o.buy ? Math.min(price, o.limit) : Math.max(price, o.limit)
     }
-    const budget = o.order.notionalLimit
+    const left = this.budgetLeft(o)
     const wanted = quantity
-    if (budget !== undefined) quantity = this.affordable(o, budget, price, quantity, liquidity)
+    if (left !== undefined) quantity = this.affordable(o, left, price, quantity, liquidity)
     if (quantity === 0) {
       // The budget is spent: the rest of the order is canceled.
       this.emit({ _tag: "VenueCanceled", ...this.header(o.order) })
@@ -674,15 +684,30 @@ export class SimVenue {
     return o.filled - before
   }
 
-  /** Most lots, up to `quantity`, whose notional and fee at `price` fit what is left of the order's budget. */
+  /**
+   * What the order may still spend, fee included; undefined without a budget. `notionalLimit` less what it spent;
+   * with `fundsShare`, also its share of the account's funds at its first fill less what it spent, and never more
+   * than the funds now: at the open after a signal, a reversal's close fills first and its proceeds are in the funds.
+   */
+  private budgetLeft(o: WorkingOrder): number | undefined {
+    const { notionalLimit, fundsShare } = o.order
+    let left = notionalLimit === undefined ? Number.POSITIVE_INFINITY : notionalLimit - o.spent
+    if (fundsShare !== undefined) {
+      const funds = Math.max(0, this.options.funds?.(o.order) ?? 0)
+      o.fundsBudget ??= Math.floor((funds * fundsShare) / 10_000)
+      left = Math.min(left, o.fundsBudget - o.spent, funds)
+    }
+    return left === Number.POSITIVE_INFINITY ? undefined : left
+  }
+
+  /** Most lots, up to `quantity`, whose notional and fee at `price` fit `left`, what is left of the order's budget. */
   private affordable(
     o: WorkingOrder,
-    budget: number,
+    left: number,
     price: number,
     quantity: number,
     liquidity: "maker" | "taker"
   ): number {
-    const left = budget - o.spent
     const perLot = notional(o.spec, price, 1)
     let n = perLot > 0 ? Math.min(quantity, Math.floor(left / perLot)) : quantity
     while (n > 0 && notional(o.spec, price, n) + this.options.fees.fee(o.spec, liquidity, price, n) > left) n--

@@ -1,7 +1,9 @@
 /**
  * Moving-average crossover. When the fast average of closes (or of quote mid prices) crosses above the slow one,
  * close any short and go long; when it crosses below, close any long and — in `long-short` mode — go short.
- * Orders are market orders sized by `sizing` at the signal price.
+ * Orders are market orders sized by `sizing`. A reversal sends the close first; sized at the fill price
+ * (`equity:P@fill`), its new position spends P% of the cash that close leaves at the fill (`fundsShare`), as the
+ * Python backtesters size an all-in reversal.
  *
  * @since 0.1.0
  */
@@ -41,7 +43,8 @@ export const smaCross = Strategy.make({
       const trade = (goLong: boolean, price: number) => {
         const position = accounts.position(id)
         const wantShort = !goLong && params.mode === "long-short"
-        if (goLong ? position < 0 : position > 0) {
+        const closing = goLong ? position < 0 : position > 0
+        if (closing) {
           accounts.submit({
             instrumentId: id,
             side: goLong ? "buy" : "sell",
@@ -53,9 +56,10 @@ export const smaCross = Strategy.make({
         }
         if (!goLong && !wantShort) return
         if (goLong ? position > 0 : position < 0) return
-        // Cash freed by the closing order is not settled yet: size on equity, which already counts it.
-        const size = Sizing.entry(params.sizing, spec, price, accounts.equity())
-        const budget = size.notionalLimit
+        // Cash freed by the closing order is not settled yet: size on equity, which already counts it, or at the
+        // fill on the cash the close leaves then.
+        const size = (closing ? Sizing.reversal : Sizing.entry)(params.sizing, spec, price, accounts.equity())
+        const { notionalLimit, fundsShare } = size
         if (size.quantity > 0) {
           accounts.submit({
             instrumentId: id,
@@ -63,7 +67,8 @@ export const smaCross = Strategy.make({
             type: "market",
             quantity: size.quantity,
             timeInForce: "GTC",
-            ...(budget !== undefined && { notionalLimit: budget })
+            ...(notionalLimit !== undefined && { notionalLimit }),
+            ...(fundsShare !== undefined && { fundsShare })
           })
         }
       }

@@ -41,8 +41,10 @@ export interface WorkingOrder {
   hadBar: boolean
   /** The one-cancels-other group it belongs to while it lives. */
   oco: OcoGroup | undefined
-  /** Notional plus fees of its fills so far, against `order.notionalLimit`. */
+  /** Notional plus fees of its fills so far, against `order.notionalLimit` and `fundsBudget`. */
   spent: number
+  /** With `order.fundsShare`: its share of the account's funds at its first fill, set then. */
+  fundsBudget: number | undefined
   done: boolean
 }
 
@@ -72,6 +74,7 @@ export const makeWorkingOrder = (
   hadBar: false,
   oco: undefined,
   spent: 0,
+  fundsBudget: undefined,
   done: false
 })
 
