@@ -6,9 +6,9 @@
  * the trades that a plain, independent implementation of those rules gives, one for one, on the S&P 500 daily
  * file and on seeded random walks.
  *
- * Long-only for now: a long-short reversal sized with the cash its close leaves at the same open needs the venue to
- * size an order from the account's cash at the fill, which it cannot yet (the budget of `equity:P@fill` is fixed
- * at the signal).
+ * Long-only and long-short: on a reversal the open position is closed first at the open, and the new one is sized
+ * with the cash that close leaves, fee included — the platform's venue sizes it from the account's funds at the fill
+ * (`fundsShare`). Long-short runs on a margin account, which may sell short.
  *
  * Money is exact here as in the platform: prices in millionths (`--tick-size 0.000001` keeps the file's six
  * decimals), cash in cents, a fill's notional rounded half-even to the cent and its fee (a fraction of that
@@ -70,17 +70,21 @@ interface Trade {
   readonly pnl: bigint
 }
 
+type Mode = "long-only" | "long-short"
+
 /**
- * The reference: a long-only all-in SMA crossover, bar by bar, in plain integer arithmetic. The averages are
- * compared as the strategy compares them (a mean is the window's sum over its length); the first bar with both
- * averages sets the side without trading.
+ * The reference: an all-in SMA crossover, bar by bar, in plain integer arithmetic. The averages are compared as the
+ * strategy compares them (a mean is the window's sum over its length); the first bar with both averages sets the
+ * side without trading. A signal fills at the next open: the open position is closed first, then (long-short, or a
+ * long entry) the new one takes the largest whole number of lots the cash left buys at that open, fee included.
  */
 const reference = (
   bars: Bars,
   fast: number,
   slow: number,
   feeRate: { num: bigint; den: bigint },
-  finalize: boolean
+  finalize: boolean,
+  mode: Mode
 ) => {
   const fee = (price: bigint, lots: bigint) => halfEven(notional(price, lots) * feeRate.num, feeRate.den)
   const mean = (i: number, n: number) => {
@@ -89,40 +93,51 @@ const reference = (
     return Number(sum) / n
   }
   let cash = 10_000_000n // 100,000.00
+  /** Signed: negative when short. */
   let lots = 0n
-  let entry: { date: string; price: bigint; cost: bigint } | undefined
+  let entry: { date: string; price: bigint; fee: bigint } | undefined
   let pending: "buy" | "sell" | undefined
   const trades: Array<Trade> = []
   const exit = (i: number, price: bigint) => {
-    const proceeds = notional(price, lots) - fee(price, lots)
-    cash += proceeds
+    const long = lots > 0n
+    const size = long ? lots : -lots
+    const exitFee = fee(price, size)
+    // A long sells its lots; a short buys them back.
+    cash += long ? notional(price, size) - exitFee : -(notional(price, size) + exitFee)
+    const gross = (notional(price, size) - notional(entry!.price, size)) * (long ? 1n : -1n)
     trades.push({
-      side: "long",
-      quantity: Number(lots),
+      side: long ? "long" : "short",
+      quantity: Number(size),
       entryDate: entry!.date,
       exitDate: bars.dates[i]!,
       entryPrice: entry!.price,
       exitPrice: price,
-      pnl: proceeds - entry!.cost
+      pnl: gross - entry!.fee - exitFee
     })
     lots = 0n
     entry = undefined
   }
+  const enter = (i: number, price: bigint, side: "long" | "short") => {
+    // The largest whole number of lots the cash buys at the fill price, fee included.
+    let n = cash > 0n ? (cash * 10_000n) / price + 1n : 0n
+    while (n > 0n && notional(price, n) + fee(price, n) > cash) n--
+    if (n === 0n) return
+    const entryFee = fee(price, n)
+    cash += side === "long" ? -(notional(price, n) + entryFee) : notional(price, n) - entryFee
+    lots = side === "long" ? n : -n
+    entry = { date: bars.dates[i]!, price, fee: entryFee }
+  }
   let above: boolean | undefined
   for (let i = 0; i < bars.dates.length; i++) {
-    // The order sent on the previous bar's close fills at this bar's open.
+    // The order sent on the previous bar's close fills at this bar's open: the close first, then the entry.
     const open = bars.open[i]!
-    if (pending === "sell" && lots > 0n) exit(i, open)
-    if (pending === "buy" && lots === 0n) {
-      // The largest whole number of lots the cash buys at the fill price, fee included.
-      let n = (cash * 10_000n) / open + 1n
-      while (n > 0n && notional(open, n) + fee(open, n) > cash) n--
-      if (n > 0n) {
-        const cost = notional(open, n) + fee(open, n)
-        cash -= cost
-        lots = n
-        entry = { date: bars.dates[i]!, price: open, cost }
-      }
+    if (pending === "buy") {
+      if (lots < 0n) exit(i, open)
+      if (lots === 0n) enter(i, open, "long")
+    }
+    if (pending === "sell") {
+      if (lots > 0n) exit(i, open)
+      if (lots === 0n && mode === "long-short") enter(i, open, "short")
     }
     pending = undefined
     if (i + 1 < slow) continue
@@ -131,26 +146,30 @@ const reference = (
     above = nowAbove
   }
   const last = bars.dates.length - 1
-  const open = lots > 0n && entry !== undefined ? { date: entry.date, lots: Number(lots) } : undefined
-  if (finalize && lots > 0n) exit(last, bars.open[last]!)
+  const open =
+    lots !== 0n && entry !== undefined
+      ? { date: entry.date, side: lots > 0n ? "long" : "short", lots: Number(lots > 0n ? lots : -lots) }
+      : undefined
+  if (finalize && lots !== 0n) exit(last, bars.open[last]!)
   return { trades, open: finalize ? undefined : open }
 }
 
 /** Millionths as the report writes a price on a 0.000001 grid. */
 const priceText = (price: bigint) => `${price / 1_000_000n}.${String(price % 1_000_000n).padStart(6, "0")}`
 
-const backtest = (file: string, fast: number, slow: number, commission: string, closeAtEnd: boolean) =>
+const backtest = (file: string, fast: number, slow: number, commission: string, closeAtEnd: boolean, mode: Mode) =>
   runBacktestJob({
     strategy: "sma-cross",
     data: [file],
     instruments: ["PARITY.SIM"],
-    params: { fast: String(fast), slow: String(slow), sizing: "equity:100@fill" },
+    params: { fast: String(fast), slow: String(slow), sizing: "equity:100@fill", mode },
     cash: "100000",
     currency: "USD",
     tickSize: "0.000001",
     lotSize: "1",
     timezone: "UTC",
-    accountKind: "cash",
+    // Selling short needs a margin account.
+    accountKind: mode === "long-short" ? "margin" : "cash",
     historyDir: ".meridian/history",
     closeAtEnd,
     venue: { barFill: "next-open", commission, latencyUs: 0, seed: 1 }
@@ -166,15 +185,25 @@ const expectParity = (
   fast: number,
   slow: number,
   commission: string,
-  rate: { num: bigint; den: bigint }
+  rate: { num: bigint; den: bigint },
+  mode: Mode
 ) =>
   Effect.gen(function* () {
     const bars = readBars(readFileSync(file, "utf8"))
     const day = (date: string) => Date.parse(`${date}T00:00:00Z`) * 1000
     for (const finalize of [true, false]) {
-      const expected = reference(bars, fast, slow, rate, finalize)
-      const report = yield* backtest(file, fast, slow, commission, finalize)
+      const expected = reference(bars, fast, slow, rate, finalize, mode)
+      const report = yield* backtest(file, fast, slow, commission, finalize, mode)
       expect(expected.trades.length).toBeGreaterThan(10)
+      if (mode === "long-short") {
+        // Reversals, both ways: a short closed at the open where a long starts, and a long where a short starts.
+        const reversals = expected.trades.filter((t, k) => {
+          const next = expected.trades[k + 1]
+          return next !== undefined && next.entryDate === t.exitDate && next.side !== t.side
+        })
+        expect(reversals.filter((t) => t.side === "long").length).toBeGreaterThan(5)
+        expect(reversals.filter((t) => t.side === "short").length).toBeGreaterThan(5)
+      }
       const actual = report.trades.map((t) => ({
         side: t.side,
         quantity: t.quantity,
@@ -193,12 +222,14 @@ const expectParity = (
         exitPrice: priceText(t.exitPrice),
         pnl: Number(t.pnl)
       }))
-      expect(actual, `finalize ${finalize}`).toEqual(wanted)
+      expect(actual, `${mode}, finalize ${finalize}`).toEqual(wanted)
       expect(report.stats.trades).toBe(wanted.length)
       // The trade left open, or none once finalized.
       const open = report.openTrades ?? []
-      expect(open.map((t) => ({ entryTs: t.entryTs, quantity: t.quantity }))).toEqual(
-        expected.open === undefined ? [] : [{ entryTs: day(expected.open.date), quantity: expected.open.lots }]
+      expect(open.map((t) => ({ entryTs: t.entryTs, side: t.side, quantity: t.quantity }))).toEqual(
+        expected.open === undefined
+          ? []
+          : [{ entryTs: day(expected.open.date), side: expected.open.side, quantity: expected.open.lots }]
       )
       expect(report.stats.openTrades).toBe(open.length)
       if (finalize) {
@@ -235,22 +266,24 @@ const randomWalk = (seed: number, days: number): string => {
   return `${lines.join("\n")}\n`
 }
 
-describe("parity with the Python backtesters' conventions (all-in long-only SMA crossover, next-open fills)", () => {
-  it.effect("gives the reference's trades, one for one, on the S&P 500 daily file, with and without fees", () =>
-    Effect.gen(function* () {
-      yield* expectParity(sp500Path, 10, 30, "0.001", { num: 1n, den: 1000n })
-      yield* expectParity(sp500Path, 5, 20, "0", { num: 0n, den: 1n })
-    })
-  )
+for (const mode of ["long-only", "long-short"] as const) {
+  describe(`parity with the Python backtesters' conventions (all-in ${mode} SMA crossover, next-open fills)`, () => {
+    it.effect("gives the reference's trades, one for one, on the S&P 500 daily file, with and without fees", () =>
+      Effect.gen(function* () {
+        yield* expectParity(sp500Path, 10, 30, "0.001", { num: 1n, den: 1000n }, mode)
+        yield* expectParity(sp500Path, 5, 20, "0", { num: 0n, den: 1n }, mode)
+      })
+    )
 
-  it.effect("gives the reference's trades, one for one, on seeded random walks", () =>
-    Effect.gen(function* () {
-      const dir = mkdtempSync(join(tmpdir(), "meridian-parity-"))
-      for (const seed of [1, 2, 3]) {
-        const file = join(dir, `walk-${seed}.csv`)
-        writeFileSync(file, randomWalk(seed, 1_500))
-        yield* expectParity(file, 5, 20, "0.0005", { num: 5n, den: 10_000n })
-      }
-    })
-  )
-})
+    it.effect("gives the reference's trades, one for one, on seeded random walks", () =>
+      Effect.gen(function* () {
+        const dir = mkdtempSync(join(tmpdir(), "meridian-parity-"))
+        for (const seed of [1, 2, 3]) {
+          const file = join(dir, `walk-${seed}.csv`)
+          writeFileSync(file, randomWalk(seed, 1_500))
+          yield* expectParity(file, 5, 20, "0.0005", { num: 5n, den: 10_000n }, mode)
+        }
+      })
+    )
+  })
+}
