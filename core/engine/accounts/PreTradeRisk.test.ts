@@ -197,6 +197,41 @@ describe("PreTradeRisk", () => {
     expect([outcome(b, "close", MARGIN), outcome(b, "short", MARGIN)]).toEqual(["ok", "ok"])
   })
 
+  it("fundsShare: a reversal is counted at the funds it has when placed, and sees the cash its close leaves", () => {
+    const b = makeBench()
+    b.deposit(1_500_000, MARGIN)
+    b.mark(AAPL_INDEX, 15_000)
+    b.submit({ id: "long", account: MARGIN, quantity: 100 as never })
+    b.fill(b.idOf("long", MARGIN), 100, 15_000, 0, MARGIN)
+    // All in: no cash left, and the margin of the long holds all the equity. The reversal is not refused for the
+    // buying power its close will free.
+    b.submit({ id: "close", account: MARGIN, side: "sell", quantity: 100 as never, reduceOnly: true })
+    b.submit({ id: "short", account: MARGIN, side: "sell", quantity: 200 as never, fundsShare: 10_000 as never })
+    expect([outcome(b, "close", MARGIN), outcome(b, "short", MARGIN)]).toEqual(["ok", "ok"])
+    const short = b.idOf("short", MARGIN)
+    b.mark(AAPL_INDEX, 16_000)
+    expect(b.engine.funds(short as never)).toBe(0)
+    // The close fills at 160.00: the account is flat with 1,600,000 cents, all of it for the short.
+    b.fill(b.idOf("close", MARGIN), 100, 16_000, 0, MARGIN)
+    expect(b.engine.funds(short as never)).toBe(1_600_000)
+    // Half of it filled: the short's margin holds half the equity; what is left is for the rest.
+    b.fill(short, 50, 16_000, 0, MARGIN)
+    expect(b.engine.funds(short as never)).toBe(800_000)
+  })
+
+  it("fundsShare on a cash account: reserves its share of free cash, and sizes at the fill with it given back", () => {
+    const b = makeBench()
+    b.deposit(1_500_000)
+    b.mark(AAPL_INDEX, 15_000)
+    b.submit({ id: "half", quantity: 1_000 as never, fundsShare: 5_000 as never })
+    expect(outcome(b, "half")).toBe("ok")
+    expect(b.engine.portfolio(CASH).freeCash("USD" as never)).toBe(750_000)
+    // What it may spend at the fill counts its own reservation: half of that is its 750,000.
+    expect(b.engine.funds(b.idOf("half") as never)).toBe(1_500_000)
+    b.submit({ id: "more", quantity: 60 as never })
+    expect(outcome(b, "more")).toBe("INSUFFICIENT_FUNDS")
+  })
+
   it("order rate: at most N orders per window, the window slides", () => {
     const b = makeBench()
     funded(b)

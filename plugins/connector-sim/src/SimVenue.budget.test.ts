@@ -48,3 +48,47 @@ describe("SimVenue: orders with a notional budget (quote quantity)", () => {
     expect(sim.take()).toEqual(["Accepted o-1", "Filled o-1 10@10000 taker"])
   })
 })
+
+describe("SimVenue: orders sized from the account's funds at the fill (fundsShare)", () => {
+  it("spends its share of the funds the account has when it fills, not when it was sent", () => {
+    let cash = 100_000
+    const sim = harness({ barFill: "next-open", funds: () => cash })
+    sim.venue.onBar(AAPL_INDEX, T0, 60_000_000, 10_000, 10_100, 9_900, 10_000, 1_000)
+    sim.submit(order({ quantity: 100, fundsShare: 10_000 }), T0 + 60_000_000)
+    // A close ahead of it frees cash before the next open: $1,500 at $125.00 buys 12 shares.
+    cash = 150_000
+    sim.venue.onBar(AAPL_INDEX, T0 + 60_000_000, 60_000_000, 12_500, 12_600, 12_400, 12_500, 1_000)
+    expect(sim.take()).toEqual(["Accepted o-1", "Filled o-1 12@12500 taker", "Canceled o-1"])
+  })
+
+  it("takes its share in basis points, fee included, and the smaller budget with a notional limit", () => {
+    const fees = makerTakerFee({ makerBps: 0, takerBps: 10 })
+    const half = harness({ fees, funds: () => 100_000 })
+    quote(half, T0, 9_999, 10_000)
+    // Half of $1,000 is $500: 5 shares cost 50,000 + 50 cents, so 4.
+    half.submit(order({ quantity: 10, fundsShare: 5_000 }), T0 + 1)
+    half.venue.advanceTo(T0 + 1)
+    expect(half.take()).toEqual(["Accepted o-1", "Filled o-1 4@10000 taker", "Canceled o-1"])
+    const capped = harness({ fees, funds: () => 100_000 })
+    quote(capped, T0, 9_999, 10_000)
+    capped.submit(order({ quantity: 10, fundsShare: 10_000, notionalLimit: 30_100 }), T0 + 1)
+    capped.venue.advanceTo(T0 + 1)
+    expect(capped.take()).toEqual(["Accepted o-1", "Filled o-1 3@10000 taker", "Canceled o-1"])
+  })
+
+  it("is canceled when the account has no funds at the fill", () => {
+    const sim = harness({ funds: () => 0 })
+    quote(sim, T0, 9_999, 10_000)
+    sim.submit(order({ quantity: 10, fundsShare: 10_000 }), T0 + 1)
+    sim.venue.advanceTo(T0 + 1)
+    expect(sim.take()).toEqual(["Accepted o-1", "Canceled o-1"])
+  })
+
+  it("is refused by a venue that does not see the account's funds", () => {
+    const sim = harness()
+    quote(sim, T0, 9_999, 10_000)
+    sim.submit(order({ quantity: 10, fundsShare: 10_000 }), T0 + 1)
+    sim.venue.advanceTo(T0 + 1)
+    expect(sim.take()).toEqual([expect.stringMatching(/^Rejected o-1 .*fundsShare/)])
+  })
+})
