@@ -86,6 +86,21 @@ describe("Codec", () => {
       }
     })
 
+    it("round-trips an order sized at the fill from the account's funds, and refuses a share above all of them", () => {
+      const sized = { ...request, type: "market", fundsShare: 10_000, notionalLimit: 1_500_000 }
+      for (const message of [
+        { _tag: "SubmitOrder", request: sized, ts: 5 },
+        { _tag: "VenueSubmit", order: { ...sized, ...record }, ts: 5 }
+      ]) {
+        const value = Either.getOrThrow(domainMessage.decodeJson(JSON.stringify(message)))
+        expect(domainMessage.decode(domainMessage.encode(value))).toEqual(Either.right(message))
+      }
+      const over = JSON.stringify({ _tag: "SubmitOrder", request: { ...sized, fundsShare: 10_001 }, ts: 5 })
+      expect(issues(domainMessage.decodeJson(over))).toEqual([
+        "request.fundsShare: Expected a number between 1 and 10000, actual 10001"
+      ])
+    })
+
     it("refuses a request whose fields do not fit its type, naming the field", () => {
       const submit = (r: object) => JSON.stringify({ _tag: "SubmitOrder", request: r, ts: 5 })
       expect(issues(domainMessage.decodeJson(submit({ ...request, type: "limit-if-touched", stopPrice: 1 })))).toEqual([
