@@ -48,8 +48,8 @@ export interface Journal {
   readonly snapshot: (seq: number, state: Uint8Array) => Effect.Effect<void, JournalError>
   /** Remove the segments whose records all come before `seq` (keep what readers may still replay). */
   readonly compact: (seq: number) => Effect.Effect<void, JournalError>
-  /** Batches and records committed since opening. */
-  readonly stats: () => { readonly batches: number; readonly records: number }
+  /** Batches and records committed since opening, and how long the last commit took. */
+  readonly stats: () => { readonly batches: number; readonly records: number; readonly lastCommitMs: number }
 }
 
 const io = (what: string) => (cause: unknown) =>
@@ -113,6 +113,6 @@ export const open = (
       sync: Effect.tryPromise({ try: () => writer.sync(), catch: io(`writing ${dir}`) }),
       snapshot,
       compact,
-      stats: () => ({ batches: writer.batches, records: writer.records })
+      stats: () => ({ batches: writer.batches, records: writer.records, lastCommitMs: writer.lastCommitMs })
     } satisfies Journal
   })

@@ -13,6 +13,7 @@ import { databaseOptions } from "./DatabaseOptions"
 import { data } from "./DataCommand"
 import { lazy } from "./lazy"
 import { runs } from "./RunsCommand"
+import { service } from "./ServiceCommand"
 
 const staticHandlers = lazy(() => import("./StaticHandlers"))
 
@@ -42,7 +43,7 @@ const info = Command.make("info", {}, () =>
 
 export const command = Command.make("meridian").pipe(
   Command.withDescription("Meridian: backtest, paper-trade and trade live with one strategy code"),
-  Command.withSubcommands([demo, backtest, runs, data, staticData, plugin, info])
+  Command.withSubcommands([demo, backtest, runs, data, staticData, plugin, service, info])
 )
 
 const runCommand = Command.run(command, { name: "meridian", version: packageJson.version })
@@ -54,7 +55,10 @@ const USER_ERRORS = new Set([
   "HistoryError",
   "DatabaseError",
   "BacktestRunNotFound",
-  "RegistryError"
+  "RegistryError",
+  "AccountsConfigError",
+  "JournalError",
+  "ProtocolError"
 ])
 
 const isUserError = (error: unknown): error is { readonly message: string } =>

@@ -38,6 +38,8 @@ export class Writer {
   /** Batches and records written, for the service's metrics. */
   batches = 0
   records = 0
+  /** How long the last batch's write and fsync took. */
+  lastCommitMs = 0
 
   private constructor(private readonly options: WriterOptions) {
     this.next = options.nextSeq
@@ -109,8 +111,10 @@ export class Writer {
         const batch = this.filling
         this.filling = this.spare
         this.spare = batch
+        const start = performance.now()
         await this.file.write(batch.seal())
         await this.file.sync()
+        this.lastCommitMs = performance.now() - start
         this.durableSeq = batch.lastSeq
         this.batches++
         this.records += batch.records

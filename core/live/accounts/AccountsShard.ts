@@ -131,6 +131,11 @@ export class AccountsShard {
     this.collectedExecutions = []
   }
 
+  /** The journal's group commits so far. */
+  journalStats(): ReturnType<Journal["stats"]> {
+    return this.journal.stats()
+  }
+
   /** Completes once every input so far is durable and its results went out. */
   get sync(): Effect.Effect<void, JournalError> {
     return this.journal.sync

@@ -1,0 +1,40 @@
+/**
+ * The Accounts Service's configuration file (JSON): where it listens, who may connect with which key, where each
+ * shard keeps its journal, which accounts each shard holds, and where its metrics are served.
+ *
+ * ```json
+ * {
+ *   "listen": { "host": "127.0.0.1", "port": 7400 },
+ *   "instance": "accounts-1",
+ *   "keys": { "strategies": { "env": "MERIDIAN_KEY_STRATEGIES" }, "execution": { "env": "MERIDIAN_KEY_EXECUTION" } },
+ *   "journalDir": "var/accounts",
+ *   "shards": [{ "accounts": [{ "id": "ACC-1", "name": "Fund one", "kind": "margin", "baseCurrency": "USD" }] }],
+ *   "metrics": { "host": "127.0.0.1", "port": 9464 }
+ * }
+ * ```
+ *
+ * `listen` may be `{ "path": "/run/meridian/accounts.sock" }` for a Unix socket. A key is given through an
+ * environment variable (`{ "env": NAME }`), never in the file itself. `staticData` names a static data folder
+ * (default: the set shipped with Meridian). Relative paths are relative to the file.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { Account } from "../../domain/Portfolio"
+
+const Port = Schema.Int.pipe(Schema.between(0, 65_535))
+const Tcp = Schema.Struct({ host: Schema.String, port: Port })
+const Unix = Schema.Struct({ path: Schema.String.pipe(Schema.minLength(1)) })
+
+export const AccountsConfig = Schema.Struct({
+  listen: Schema.Union(Tcp, Unix),
+  instance: Schema.String.pipe(Schema.minLength(1)),
+  keys: Schema.Record({ key: Schema.String, value: Schema.Struct({ env: Schema.String.pipe(Schema.minLength(1)) }) }),
+  journalDir: Schema.String.pipe(Schema.minLength(1)),
+  shards: Schema.NonEmptyArray(Schema.Struct({ accounts: Schema.NonEmptyArray(Account) })),
+  staticData: Schema.optionalWith(Schema.String, { exact: true }),
+  metrics: Schema.optionalWith(Tcp, { exact: true }),
+  /** Account events each shard keeps for subscribers to resume from (default 1,000,000). */
+  retainEvents: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true })
+})
+export type AccountsConfig = typeof AccountsConfig.Type

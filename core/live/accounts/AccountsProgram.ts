@@ -1,0 +1,134 @@
+/**
+ * The Accounts Service as a program: read its configuration file, load the static data, recover each shard from
+ * its journal, serve the protocol, and serve metrics, until interrupted. Runtime-free: the runtime hands it the
+ * transport, the journal's file port and a way to serve metrics over HTTP.
+ *
+ * @since 0.1.0
+ */
+import { FileSystem, Path } from "@effect/platform"
+import type { PlatformError } from "@effect/platform/Error"
+import { Config, Effect, Either, ParseResult, type Redacted, Schema, type Scope } from "effect"
+import type { Instrument } from "../../domain/Instrument"
+import type { JournalError } from "../../journal/Journal"
+import type { JournalFiles } from "../../journal/JournalFiles"
+import type { ProtocolError } from "../../protocol/Protocol"
+import { formatAddress, type Transport, tcp, unix } from "../../protocol/Transport"
+import type { StaticDataError } from "../../services/StaticData"
+import * as StaticDataSet from "../../staticdata/StaticDataSet"
+import { AccountsConfig } from "./AccountsConfig"
+import { type AccountsServer, serveAccounts } from "./AccountsServer"
+import { makeServiceMetrics } from "./ServiceMetrics"
+
+/** A configuration that cannot be read or used: the message names the file and the field. */
+export class AccountsConfigError extends Schema.TaggedError<AccountsConfigError>()("AccountsConfigError", {
+  message: Schema.String
+}) {}
+
+export interface AccountsRuntime {
+  readonly transport: Transport
+  readonly files: JournalFiles
+  /** Serve `GET /metrics` on host:port for as long as the scope lives. */
+  readonly serveMetrics: (
+    host: string,
+    port: number,
+    metrics: { readonly render: () => Promise<string>; readonly contentType: string }
+  ) => Effect.Effect<{ readonly port: number }, never, Scope.Scope>
+}
+
+/** Read and decode the configuration file; every problem is named, on one line. */
+export const loadConfig = (file: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const text = yield* fs
+      .readFileString(file)
+      .pipe(Effect.mapError((e) => new AccountsConfigError({ message: `${file}: ${e.message}` })))
+    const json = yield* Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: (e) => new AccountsConfigError({ message: `${file}: not JSON (${e instanceof Error ? e.message : e})` })
+    })
+    const decoded = Schema.decodeUnknownEither(AccountsConfig)(json, { errors: "all" })
+    if (Either.isLeft(decoded)) {
+      const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
+      return yield* new AccountsConfigError({
+        message: `${file}: ${issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`
+      })
+    }
+    return decoded.right
+  })
+
+/** The latest version of each instrument in the set. */
+const latestInstruments = (set: StaticDataSet.StaticDataSet): Array<Instrument> => {
+  const latest = new Map<string, StaticDataSet.InstrumentVersion>()
+  for (const version of set.instruments) {
+    const seen = latest.get(version.id)
+    if (seen === undefined || seen.effectiveFrom < version.effectiveFrom) latest.set(version.id, version)
+  }
+  return [...latest.values()].map(({ effectiveFrom: _, ...instrument }) => instrument)
+}
+
+/** Run the Accounts Service described by `configFile` until interrupted. */
+export const runAccounts = (
+  configFile: string,
+  runtime: AccountsRuntime
+): Effect.Effect<
+  never,
+  AccountsConfigError | StaticDataError | JournalError | ProtocolError | PlatformError,
+  FileSystem.FileSystem | Path.Path | Scope.Scope
+> =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const config = yield* loadConfig(configFile)
+    const base = path.dirname(path.resolve(configFile))
+    const set = yield* config.staticData === undefined
+      ? StaticDataSet.loadShipped
+      : StaticDataSet.load(path.resolve(base, config.staticData))
+    const keys = new Map<string, Redacted.Redacted<string>>()
+    for (const [service, { env }] of Object.entries(config.keys)) {
+      const key = yield* Config.redacted(env).pipe(
+        Effect.mapError(
+          () => new AccountsConfigError({ message: `keys.${service}: environment variable ${env} is not set` })
+        )
+      )
+      keys.set(service, key)
+    }
+    const metrics = makeServiceMetrics()
+    const instruments = latestInstruments(set)
+    const journalRoot = path.resolve(base, config.journalDir)
+    let clock = 0
+    // The service's time, µs, never going back even if the system clock does: inputs are stamped with it.
+    const now = () => (clock = Math.max(clock + 1, Date.now() * 1000))
+    const service: AccountsServer = yield* serveAccounts({
+      transport: runtime.transport,
+      address: "port" in config.listen ? tcp(config.listen.host, config.listen.port) : unix(config.listen.path),
+      identity: { service: "accounts", instance: config.instance },
+      keys: (peer) => keys.get(peer),
+      shards: config.shards.map((shard, i) => ({
+        journal: { files: runtime.files, dir: path.join(journalRoot, `shard-${i}`) },
+        accounts: shard.accounts,
+        instruments,
+        currencies: set.currencies,
+        now,
+        ...(config.retainEvents === undefined ? {} : { retainEvents: config.retainEvents })
+      })),
+      onOutcome: metrics.observe
+    })
+    metrics.watch(service)
+    const recovered = service.shards.map((shard, i) => ({
+      shard: i,
+      records: shard.recovered.replayed,
+      lastSeq: shard.recovered.lastSeq,
+      ...(shard.recovered.cut === undefined ? {} : { cut: shard.recovered.cut })
+    }))
+    yield* Effect.logInfo("accounts service recovered").pipe(Effect.annotateLogs({ shards: recovered }))
+    const metricsPort =
+      config.metrics === undefined
+        ? undefined
+        : (yield* runtime.serveMetrics(config.metrics.host, config.metrics.port, metrics)).port
+    yield* Effect.logInfo("accounts service listening").pipe(
+      Effect.annotateLogs({
+        address: formatAddress(service.server.address),
+        ...(metricsPort === undefined ? {} : { metrics: `${config.metrics!.host}:${metricsPort}` })
+      })
+    )
+    return yield* Effect.never
+  })

@@ -1,0 +1,129 @@
+/**
+ * The Accounts Service on the wire: its shards behind one protocol server.
+ *
+ * - A request is one `ShardInput` (a command, a venue report or a mark), decoded with `Schema`; the answer is its
+ *   `Outcome`, sent once the input is durable in its shard's journal. An input that does not decode fails the
+ *   request with `InvalidInput` and a one-line message naming the field, and changes nothing.
+ * - An input goes to the shard that holds its account; a mark, and a firm- or strategy-wide limit, to every shard
+ *   (each shard checks its own accounts against it).
+ * - Topics: `events/<shard>` (account events) and `executions/<shard>` (venue commands for the Execution
+ *   Service), numbered from 1 per shard and resumable from any sequence the shard retains.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Either, Schema, type Scope } from "effect"
+import type { AccountEvent } from "../../domain/Events"
+import type { JournalError } from "../../journal/Journal"
+import { formatIssue, issuesOf } from "../../protocol/Codec"
+import { type PeerIdentity, type ProtocolError, type Server, type ServerOptions, serve } from "../../protocol/Protocol"
+import type { StreamSource } from "../../protocol/StreamSource"
+import type { Address, Transport } from "../../protocol/Transport"
+import { AccountsShard, type Outcome, type ShardOptions } from "./AccountsShard"
+import type { EventLog } from "./EventLog"
+import { ShardInput } from "./ShardInput"
+
+export interface AccountsServerOptions {
+  readonly transport: Transport
+  readonly address: Address
+  readonly identity: PeerIdentity
+  readonly keys: ServerOptions["keys"]
+  readonly shards: ReadonlyArray<ShardOptions>
+  /** Called with each input's outcome and how long it took from arrival to answer, in ms (for metrics). */
+  readonly onOutcome?: (outcome: Outcome, elapsedMs: number) => void
+}
+
+export interface AccountsServer {
+  readonly server: Server
+  readonly shards: ReadonlyArray<AccountsShard>
+}
+
+/** The request failure of an input that does not decode. */
+export interface InvalidInput {
+  readonly _tag: "InvalidInput"
+  readonly message: string
+}
+
+const decodeInput = Schema.decodeUnknownEither(ShardInput)
+
+/** A shard's event log as a protocol stream. */
+const streamOf = <A>(log: EventLog<A>): StreamSource => ({
+  lastSeq: () => log.last,
+  read: (fromSeq, max) => {
+    const from = Math.max(fromSeq, log.first)
+    return (log.read(from, max) ?? []).map((value, i) => ({ seq: from + i, value }))
+  },
+  subscribe: (listener) => log.follow(listener)
+})
+
+/** Open every shard (recovering it from its journal), then serve; the scope's end stops both. */
+export const serveAccounts = (
+  options: AccountsServerOptions
+): Effect.Effect<AccountsServer, JournalError | ProtocolError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const shards: Array<AccountsShard> = []
+    const byAccount = new Map<string, AccountsShard>()
+    for (const shardOptions of options.shards) {
+      const shard = yield* AccountsShard.open(shardOptions)
+      shards.push(shard)
+      for (const account of shardOptions.accounts) byAccount.set(account.id, shard)
+    }
+    const topics = new Map<string, StreamSource>()
+    shards.forEach((shard, i) => {
+      topics.set(`events/${i}`, streamOf<AccountEvent>(shard.events))
+      topics.set(`executions/${i}`, streamOf(shard.executions))
+    })
+    const onOutcome = options.onOutcome
+    const server = yield* serve({
+      transport: options.transport,
+      address: options.address,
+      identity: options.identity,
+      keys: options.keys,
+      streams: (topic) => topics.get(topic),
+      onRequest: (session, id, body) => {
+        const decoded = decodeInput(body, { errors: "all" })
+        if (Either.isLeft(decoded)) {
+          const failure: InvalidInput = {
+            _tag: "InvalidInput",
+            message: issuesOf(decoded.left).map(formatIssue).join("; ")
+          }
+          session.fail(id, failure)
+          return
+        }
+        const input = decoded.right
+        const start = onOutcome === undefined ? 0 : performance.now()
+        const answer = (outcome: Outcome) => {
+          session.reply(id, outcome)
+          onOutcome?.(outcome, performance.now() - start)
+        }
+        if (input._tag === "Mark" || (input._tag === "SetRiskLimits" && !("accountId" in input.scope))) {
+          // Every shard takes it; the answer (the last shard's outcome) waits until each one made it durable.
+          let waiting = shards.length
+          for (const shard of shards) {
+            shard.handle({ ...input }, (outcome) => {
+              if (--waiting === 0) answer(outcome)
+            })
+          }
+          return
+        }
+        const accountId = input._tag === "SubmitOrderList" ? input.orders[0].accountId : accountOf(input)
+        const shard = byAccount.get(accountId)
+        if (shard === undefined) {
+          answer({ _tag: "Refused", seq: 0, reason: "UNKNOWN_ACCOUNT", message: `unknown account ${accountId}` })
+          return
+        }
+        shard.handle(input, answer)
+      }
+    })
+    return { server, shards }
+  })
+
+const accountOf = (input: Exclude<ShardInput, { _tag: "Mark" | "SubmitOrderList" }>): string => {
+  switch (input._tag) {
+    case "SubmitOrder":
+      return input.request.accountId
+    case "SetRiskLimits":
+      return "accountId" in input.scope ? input.scope.accountId : ""
+    default:
+      return input.accountId
+  }
+}

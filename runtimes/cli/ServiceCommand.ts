@@ -1,0 +1,24 @@
+/**
+ * `meridian service <name>`: run one of the platform's services in this process until it is stopped (SIGINT or
+ * SIGTERM close it cleanly; a kill loses nothing it acknowledged). The work is in `ServiceHandlers.ts`, loaded when
+ * the command runs.
+ *
+ * @since 0.1.0
+ */
+import { Command, Options } from "@effect/cli"
+import { lazy } from "./lazy"
+
+const handlers = lazy(() => import("./ServiceHandlers"))
+
+const accounts = Command.make(
+  "accounts",
+  {
+    config: Options.file("config", { exists: "yes" }).pipe(Options.withDescription("the service's JSON configuration"))
+  },
+  (o) => handlers((h) => h.accounts(o))
+).pipe(Command.withDescription("The Accounts Service (OMS): pre-trade risk, orders, positions, cash, write-ahead log"))
+
+export const service = Command.make("service").pipe(
+  Command.withDescription("Run a service of the live platform"),
+  Command.withSubcommands([accounts])
+)

@@ -1,0 +1,211 @@
+/**
+ * The Accounts Service as users run it: `meridian service accounts --config <file>` in its own process, on Node and
+ * on Bun, with a strategy and an execution client over the protocol on loopback. A client submits, the service
+ * accepts, the venue's reports fill the order, the position changes; after a restart the service answers a resend
+ * as the first time and streams resume where they stopped.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Either } from "effect"
+import { afterAll, describe, expect, it } from "vitest"
+import type { AccountEvent } from "../../core/domain/Events"
+import { type Client, connect } from "../../core/protocol/Protocol"
+import { tcp } from "../../core/protocol/Transport"
+import { nodeTransport } from "../../runtimes/node/NodeTransport"
+
+const root = join(import.meta.dirname, "..", "..")
+const runtimes = {
+  node: [process.execPath, join(root, "runtimes", "node", "bin", "meridian.mjs")],
+  bun: [join(root, "node_modules", ".bin", "bun"), join(root, "runtimes", "bun", "main.ts")]
+} as const
+const KEYS = { MERIDIAN_TEST_KEY_STRATEGIES: "strategies-key", MERIDIAN_TEST_KEY_EXECUTION: "execution-key" }
+const dirs: Array<string> = []
+const children = new Set<ChildProcess>()
+afterAll(() => {
+  for (const child of children) child.kill("SIGKILL")
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
+/** Write a configuration for one shard of one margin account. */
+const configure = () => {
+  const dir = mkdtempSync(join(tmpdir(), "meridian-accounts-service-"))
+  dirs.push(dir)
+  const file = join(dir, "accounts.json")
+  writeFileSync(
+    file,
+    JSON.stringify({
+      listen: { host: "127.0.0.1", port: 0 },
+      instance: "test",
+      keys: { strategies: { env: "MERIDIAN_TEST_KEY_STRATEGIES" }, execution: { env: "MERIDIAN_TEST_KEY_EXECUTION" } },
+      journalDir: "journal",
+      shards: [{ accounts: [{ id: "ACC-1", name: "Fund one", kind: "margin", baseCurrency: "USD" }] }],
+      metrics: { host: "127.0.0.1", port: 0 }
+    })
+  )
+  return file
+}
+
+/** Start the service; resolves with its protocol and metrics ports once it logs that it listens. */
+const start = (runtime: keyof typeof runtimes, config: string) =>
+  new Promise<{ child: ChildProcess; port: number; metrics: number }>((resolve, reject) => {
+    const [command, ...args] = runtimes[runtime]
+    const child = spawn(command, [...args, "service", "accounts", "--config", config], {
+      cwd: root,
+      env: { ...process.env, ...KEYS },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    children.add(child)
+    let output = ""
+    const timer = setTimeout(() => reject(new Error(`the service did not start: ${output}`)), 60_000)
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString()
+      for (const line of output.split("\n")) {
+        if (!line.includes('"accounts service listening"')) continue
+        const { address, metrics } = JSON.parse(line).annotations as { address: string; metrics: string }
+        clearTimeout(timer)
+        resolve({ child, port: Number(address.split(":").pop()), metrics: Number(metrics.split(":").pop()) })
+        return
+      }
+    })
+    child.stderr!.on("data", (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    child.on("exit", (code) => reject(new Error(`the service exited (${code}): ${output}`)))
+  })
+
+const stop = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    child.once("exit", () => resolve())
+    child.kill("SIGTERM")
+  })
+
+const client = (port: number, service: "strategies" | "execution", key: string) =>
+  connect({
+    transport: nodeTransport,
+    address: tcp("127.0.0.1", port),
+    identity: { service, instance: "test" },
+    key,
+    connectTimeoutMs: 30_000
+  })
+
+const ts = 0
+const submit = (clientOrderId: string) => ({
+  _tag: "SubmitOrder",
+  ts,
+  request: {
+    accountId: "ACC-1",
+    strategyId: "sma",
+    clientOrderId,
+    instrumentId: "AAPL.XNAS",
+    side: "buy",
+    type: "limit",
+    quantity: 10,
+    limitPrice: 19_000,
+    timeInForce: "GTC",
+    reduceOnly: false,
+    postOnly: false
+  }
+})
+
+/** Collect a topic's events from after `afterSeq` until `until` says enough. */
+const follow = <A>(session: Client, topic: string, afterSeq: number, until: (events: Array<A>) => boolean) =>
+  Effect.async<Array<A>>((resume) => {
+    const events: Array<A> = []
+    const subscription = session.subscribe(topic, afterSeq, (_, value) => {
+      events.push(value as A)
+      if (until(events)) {
+        subscription.unsubscribe()
+        resume(Effect.succeed(events))
+      }
+    })
+  })
+
+const scenario = (runtime: keyof typeof runtimes) =>
+  Effect.gen(function* () {
+    const config = configure()
+    const first = yield* Effect.promise(() => start(runtime, config))
+    const { orderId, lastEvent } = yield* Effect.scoped(
+      Effect.gen(function* () {
+        const strategy = yield* client(first.port, "strategies", KEYS.MERIDIAN_TEST_KEY_STRATEGIES)
+        const execution = yield* client(first.port, "execution", KEYS.MERIDIAN_TEST_KEY_EXECUTION)
+        expect(
+          yield* strategy.call({
+            _tag: "Deposit",
+            accountId: "ACC-1",
+            currency: "USD",
+            amount: 100_000_000,
+            reference: "seed",
+            ts
+          })
+        ).toMatchObject({ _tag: "Accepted" })
+        expect(yield* strategy.call({ _tag: "Mark", instrumentId: "AAPL.XNAS", price: 19_000, ts })).toMatchObject({
+          _tag: "Accepted"
+        })
+        const accepted = (yield* strategy.call(submit("c-1"))) as { _tag: string; orderIds: Array<string> }
+        expect(accepted._tag).toBe("Accepted")
+        const orderId = accepted.orderIds[0]!
+        // The execution service sees the order and reports it accepted and filled.
+        const [venueSubmit] = yield* follow<{ _tag: string }>(execution, "executions/0", 0, (e) => e.length === 1)
+        expect(venueSubmit).toMatchObject({ _tag: "VenueSubmit", order: { orderId } })
+        yield* execution.call({ _tag: "VenueAccepted", accountId: "ACC-1", orderId, venueOrderId: "V-1", ts })
+        yield* execution.call({
+          _tag: "VenueFilled",
+          accountId: "ACC-1",
+          orderId,
+          ts,
+          tradeId: "T-1",
+          quantity: 10,
+          price: 19_000,
+          fee: 100,
+          feeCurrency: "USD",
+          liquidity: "maker"
+        })
+        const events = yield* follow<AccountEvent>(strategy, "events/0", 0, (e) =>
+          e.some((event) => event._tag === "PositionChanged")
+        )
+        const position = events.find((e) => e._tag === "PositionChanged")
+        expect(position).toMatchObject({ position: { quantity: 10 } })
+        // Bad input is refused with the field named, and changes nothing.
+        const bad = yield* Effect.either(
+          strategy.call({ ...submit("c-2"), request: { ...submit("c-2").request, quantity: -1 } })
+        )
+        expect(Either.isLeft(bad) && JSON.stringify(bad.left)).toContain("quantity")
+        return { orderId, lastEvent: events.length }
+      })
+    )
+    // A wrong key is refused in the handshake.
+    const refused = yield* Effect.either(Effect.scoped(client(first.port, "strategies", "wrong")))
+    expect(Either.isLeft(refused) && refused.left._tag === "ProtocolError" && refused.left.reason).toBe("Refused")
+    const metrics = yield* Effect.promise(() =>
+      fetch(`http://127.0.0.1:${first.metrics}/metrics`).then((r) => r.text())
+    )
+    expect(metrics).toMatch(/meridian_accounts_inputs_total\{outcome="accepted"\} 5/)
+    expect(metrics).toContain("meridian_accounts_answer_seconds_bucket")
+    yield* Effect.promise(() => stop(first.child))
+
+    // Restarted: the same order for a resend, and the stream goes on after the last event seen.
+    const second = yield* Effect.promise(() => start(runtime, config))
+    yield* Effect.scoped(
+      Effect.gen(function* () {
+        const strategy = yield* client(second.port, "strategies", KEYS.MERIDIAN_TEST_KEY_STRATEGIES)
+        expect(yield* strategy.call(submit("c-1"))).toMatchObject({ _tag: "Accepted", orderIds: [orderId] })
+        yield* strategy.call(submit("c-3"))
+        const next = yield* follow<AccountEvent>(strategy, "events/0", lastEvent, (e) =>
+          e.some((event) => event._tag === "OrderSubmitted")
+        )
+        // The fill's last events (its cash), then c-3; c-1 was not submitted again.
+        expect(next.map((e) => e._tag)).toEqual(["CashChanged", "CashChanged", "OrderSubmitted"])
+        expect(next[0]!.sequence).toBe(lastEvent + 1)
+        expect(next[2]).toMatchObject({ order: { clientOrderId: "c-3" } })
+      })
+    )
+    yield* Effect.promise(() => stop(second.child))
+  })
+
+describe("meridian service accounts", () => {
+  for (const runtime of ["node", "bun"] as const) {
+    it(`accepts, fills and recovers on ${runtime}`, { timeout: 180_000 }, () => Effect.runPromise(scenario(runtime)))
+  }
+})
