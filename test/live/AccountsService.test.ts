@@ -8,8 +8,11 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Either } from "effect"
+import { SqlClient } from "@effect/sql"
+import { Effect, Either, type Scope } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
+import * as Database from "../../core/db/Database"
+import { serverDatabase, serverRequired, serverSource } from "../../core/db/internal/testServer"
 import type { AccountEvent } from "../../core/domain/Events"
 import { type Client, connect } from "../../core/protocol/Protocol"
 import { tcp } from "../../core/protocol/Transport"
@@ -28,8 +31,14 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 })
 
+/** Where the service projects its events: the embedded database in its folder, a real server's URL, or nowhere. */
+type Projection =
+  | { readonly _tag: "Embedded" }
+  | { readonly _tag: "Server"; readonly url: string }
+  | { readonly _tag: "None" }
+
 /** Write a configuration for one shard of one margin account. */
-const configure = () => {
+const configure = (projection: Projection) => {
   const dir = mkdtempSync(join(tmpdir(), "meridian-accounts-service-"))
   dirs.push(dir)
   const file = join(dir, "accounts.json")
@@ -41,19 +50,21 @@ const configure = () => {
       keys: { strategies: { env: "MERIDIAN_TEST_KEY_STRATEGIES" }, execution: { env: "MERIDIAN_TEST_KEY_EXECUTION" } },
       journalDir: "journal",
       shards: [{ accounts: [{ id: "ACC-1", name: "Fund one", kind: "margin", baseCurrency: "USD" }] }],
-      metrics: { host: "127.0.0.1", port: 0 }
+      metrics: { host: "127.0.0.1", port: 0 },
+      ...(projection._tag === "Embedded" && { database: { embedded: "db" } }),
+      ...(projection._tag === "Server" && { database: { url: { env: "MERIDIAN_TEST_DATABASE_URL" } } })
     })
   )
-  return file
+  return { file, database: join(dir, "db") }
 }
 
 /** Start the service; resolves with its protocol and metrics ports once it logs that it listens. */
-const start = (runtime: keyof typeof runtimes, config: string) =>
+const start = (runtime: keyof typeof runtimes, config: string, databaseUrl = "") =>
   new Promise<{ child: ChildProcess; port: number; metrics: number }>((resolve, reject) => {
     const [command, ...args] = runtimes[runtime]
     const child = spawn(command, [...args, "service", "accounts", "--config", config], {
       cwd: root,
-      env: { ...process.env, ...KEYS },
+      env: { ...process.env, ...KEYS, MERIDIAN_TEST_DATABASE_URL: databaseUrl },
       stdio: ["ignore", "pipe", "pipe"]
     })
     children.add(child)
@@ -122,10 +133,19 @@ const follow = <A>(session: Client, topic: string, afterSeq: number, until: (eve
     })
   })
 
-const scenario = (runtime: keyof typeof runtimes) =>
+/** What the projection stored: the account's events and its position. */
+const stored = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const [events] = yield* sql<{ n: string }>`SELECT count(*)::text AS n FROM account_events WHERE account_id = 'ACC-1'`
+  const [position] = yield* sql<{ quantity: string }>`SELECT quantity::text FROM positions WHERE account_id = 'ACC-1'`
+  return { events: Number(events!.n), position: Number(position?.quantity) }
+})
+
+const scenario = (runtime: keyof typeof runtimes, projection: Projection) =>
   Effect.gen(function* () {
-    const config = configure()
-    const first = yield* Effect.promise(() => start(runtime, config))
+    const { file: config, database } = configure(projection)
+    const url = projection._tag === "Server" ? projection.url : ""
+    const first = yield* Effect.promise(() => start(runtime, config, url))
     const { orderId, lastEvent } = yield* Effect.scoped(
       Effect.gen(function* () {
         const strategy = yield* client(first.port, "strategies", KEYS.MERIDIAN_TEST_KEY_STRATEGIES)
@@ -186,7 +206,7 @@ const scenario = (runtime: keyof typeof runtimes) =>
     yield* Effect.promise(() => stop(first.child))
 
     // Restarted: the same order for a resend, and the stream goes on after the last event seen.
-    const second = yield* Effect.promise(() => start(runtime, config))
+    const second = yield* Effect.promise(() => start(runtime, config, url))
     yield* Effect.scoped(
       Effect.gen(function* () {
         const strategy = yield* client(second.port, "strategies", KEYS.MERIDIAN_TEST_KEY_STRATEGIES)
@@ -202,10 +222,30 @@ const scenario = (runtime: keyof typeof runtimes) =>
       })
     )
     yield* Effect.promise(() => stop(second.child))
+    if (projection._tag === "None") return
+    // Every event went into the central database, once, and the position with them.
+    const layer =
+      projection._tag === "Embedded" ? Database.layerEmbedded({ dataDir: database }) : Database.layer(projection.url)
+    expect(yield* stored.pipe(Effect.provide(layer))).toEqual({ events: lastEvent + 3, position: 10 })
   })
 
+/** A database on the real server, or why there is none (then the test is skipped, unless CI requires it). */
+const realServer = (name: string): Effect.Effect<Projection, unknown, Scope.Scope> => {
+  const source = serverSource()
+  if (source._tag === "None") return Effect.die(new Error(source.why))
+  return Effect.map(serverDatabase(source, name), (url) => ({ _tag: "Server", url }) as const)
+}
+
+const hasServer = serverSource()._tag !== "None" || serverRequired()
+
 describe("meridian service accounts", () => {
-  for (const runtime of ["node", "bun"] as const) {
-    it(`accepts, fills and recovers on ${runtime}`, { timeout: 180_000 }, () => Effect.runPromise(scenario(runtime)))
-  }
+  it("accepts, fills, recovers and projects into the embedded database on Node", { timeout: 180_000 }, () =>
+    Effect.runPromise(scenario("node", { _tag: "Embedded" }))
+  )
+  it("accepts, fills and recovers on Bun", { timeout: 180_000 }, () =>
+    Effect.runPromise(scenario("bun", { _tag: "None" }))
+  )
+  it.runIf(hasServer)("projects into a real PostgreSQL server", { timeout: 180_000 }, () =>
+    Effect.runPromise(Effect.scoped(Effect.flatMap(realServer("accounts_service"), (p) => scenario("node", p))))
+  )
 })

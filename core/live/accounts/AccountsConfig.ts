@@ -9,13 +9,16 @@
  *   "keys": { "strategies": { "env": "MERIDIAN_KEY_STRATEGIES" }, "execution": { "env": "MERIDIAN_KEY_EXECUTION" } },
  *   "journalDir": "var/accounts",
  *   "shards": [{ "accounts": [{ "id": "ACC-1", "name": "Fund one", "kind": "margin", "baseCurrency": "USD" }] }],
- *   "metrics": { "host": "127.0.0.1", "port": 9464 }
+ *   "metrics": { "host": "127.0.0.1", "port": 9464 },
+ *   "database": { "url": { "env": "DATABASE_URL" } }
  * }
  * ```
  *
  * `listen` may be `{ "path": "/run/meridian/accounts.sock" }` for a Unix socket. A key is given through an
  * environment variable (`{ "env": NAME }`), never in the file itself. `staticData` names a static data folder
- * (default: the set shipped with Meridian). Relative paths are relative to the file.
+ * (default: the set shipped with Meridian). `database` projects every account event into the central database,
+ * a PostgreSQL server (`url`) or the embedded one (`{ "embedded": "<folder>" }`). Relative paths are relative to
+ * the file.
  *
  * @since 0.1.0
  */
@@ -25,15 +28,21 @@ import { Account } from "../../domain/Portfolio"
 const Port = Schema.Int.pipe(Schema.between(0, 65_535))
 const Tcp = Schema.Struct({ host: Schema.String, port: Port })
 const Unix = Schema.Struct({ path: Schema.String.pipe(Schema.minLength(1)) })
+const FromEnv = Schema.Struct({ env: Schema.String.pipe(Schema.minLength(1)) })
+const Database = Schema.Union(
+  Schema.Struct({ url: FromEnv }),
+  Schema.Struct({ embedded: Schema.String.pipe(Schema.minLength(1)) })
+)
 
 export const AccountsConfig = Schema.Struct({
   listen: Schema.Union(Tcp, Unix),
   instance: Schema.String.pipe(Schema.minLength(1)),
-  keys: Schema.Record({ key: Schema.String, value: Schema.Struct({ env: Schema.String.pipe(Schema.minLength(1)) }) }),
+  keys: Schema.Record({ key: Schema.String, value: FromEnv }),
   journalDir: Schema.String.pipe(Schema.minLength(1)),
   shards: Schema.NonEmptyArray(Schema.Struct({ accounts: Schema.NonEmptyArray(Account) })),
   staticData: Schema.optionalWith(Schema.String, { exact: true }),
   metrics: Schema.optionalWith(Tcp, { exact: true }),
+  database: Schema.optionalWith(Database, { exact: true }),
   /** Account events each shard keeps for subscribers to resume from (default 1,000,000). */
   retainEvents: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true })
 })

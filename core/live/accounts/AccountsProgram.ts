@@ -7,7 +7,10 @@
  */
 import { FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Config, Effect, Either, ParseResult, type Redacted, Schema, type Scope } from "effect"
+import { Config, Effect, Either, Layer, ParseResult, type Redacted, Schema, type Scope } from "effect"
+import * as Database from "../../db/Database"
+import type { DatabaseError } from "../../db/DatabaseError"
+import * as Projector from "../../db/Projector"
 import type { Instrument } from "../../domain/Instrument"
 import type { JournalError } from "../../journal/Journal"
 import type { JournalFiles } from "../../journal/JournalFiles"
@@ -66,13 +69,38 @@ const latestInstruments = (set: StaticDataSet.StaticDataSet): Array<Instrument> 
   return [...latest.values()].map(({ effectiveFrom: _, ...instrument }) => instrument)
 }
 
+const fromEnv = (env: string, field: string) =>
+  Config.redacted(env).pipe(
+    Effect.mapError(() => new AccountsConfigError({ message: `${field}: environment variable ${env} is not set` }))
+  )
+
+/**
+ * Project every shard's account events into the central database: what the shards retain first (the projector
+ * skips what it stored before), then each event as it goes out.
+ */
+const project = (service: AccountsServer, database: NonNullable<AccountsConfig["database"]>, base: string) =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const layer =
+      "url" in database
+        ? Database.layer(yield* fromEnv(database.url.env, "database.url"))
+        : Database.layerEmbedded({ dataDir: path.resolve(base, database.embedded) })
+    const context = yield* Layer.build(layer)
+    const projector = yield* Projector.make().pipe(Effect.provide(context))
+    for (const shard of service.shards) {
+      for (const event of shard.events.read(shard.events.first, Number.MAX_SAFE_INTEGER) ?? []) projector.enqueue(event)
+      shard.events.follow((_, event) => projector.enqueue(event))
+    }
+    yield* Effect.addFinalizer(() => projector.flush)
+  })
+
 /** Run the Accounts Service described by `configFile` until interrupted. */
 export const runAccounts = (
   configFile: string,
   runtime: AccountsRuntime
 ): Effect.Effect<
   never,
-  AccountsConfigError | StaticDataError | JournalError | ProtocolError | PlatformError,
+  AccountsConfigError | StaticDataError | JournalError | ProtocolError | PlatformError | DatabaseError,
   FileSystem.FileSystem | Path.Path | Scope.Scope
 > =>
   Effect.gen(function* () {
@@ -83,14 +111,8 @@ export const runAccounts = (
       ? StaticDataSet.loadShipped
       : StaticDataSet.load(path.resolve(base, config.staticData))
     const keys = new Map<string, Redacted.Redacted<string>>()
-    for (const [service, { env }] of Object.entries(config.keys)) {
-      const key = yield* Config.redacted(env).pipe(
-        Effect.mapError(
-          () => new AccountsConfigError({ message: `keys.${service}: environment variable ${env} is not set` })
-        )
-      )
-      keys.set(service, key)
-    }
+    for (const [service, { env }] of Object.entries(config.keys))
+      keys.set(service, yield* fromEnv(env, `keys.${service}`))
     const metrics = makeServiceMetrics()
     const instruments = latestInstruments(set)
     const journalRoot = path.resolve(base, config.journalDir)
@@ -120,6 +142,7 @@ export const runAccounts = (
       ...(shard.recovered.cut === undefined ? {} : { cut: shard.recovered.cut })
     }))
     yield* Effect.logInfo("accounts service recovered").pipe(Effect.annotateLogs({ shards: recovered }))
+    if (config.database !== undefined) yield* project(service, config.database, base)
     const metricsPort =
       config.metrics === undefined
         ? undefined
