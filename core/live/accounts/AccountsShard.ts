@@ -68,7 +68,9 @@ export class AccountsShard {
   private readonly packr = makePackr()
   private readonly held: Array<Held> = []
   private readonly outcomes = new Map<string, Outcome>()
-  private readonly outcomeWindow: number
+  /** The keys of `outcomes` in the order they came, in a ring: the oldest is forgotten when a new one comes. */
+  private readonly outcomeKeys: Array<string | undefined>
+  private nextOutcomeKey = 0
   private collectedEvents: Array<AccountEvent> = []
   private collectedExecutions: Array<ExecutionCommand> = []
   private journal!: Journal
@@ -89,7 +91,7 @@ export class AccountsShard {
     this.events = new EventLog(retain)
     this.executions = new EventLog(retain)
     // Ids the engine still refuses as duplicates are answered from here; the engine's window is 16 384 per account.
-    this.outcomeWindow = 32_768 * Math.max(1, options.accounts.length)
+    this.outcomeKeys = new Array(32_768 * Math.max(1, options.accounts.length))
   }
 
   /** Recover the shard from its journal, then take inputs. */
@@ -180,8 +182,12 @@ export class AccountsShard {
   }
 
   private remember(key: string, outcome: Outcome): void {
+    // Not the Map's own oldest key: finding it walks past every deleted entry, O(window) each time.
+    const oldest = this.outcomeKeys[this.nextOutcomeKey]
+    if (oldest !== undefined) this.outcomes.delete(oldest)
+    this.outcomeKeys[this.nextOutcomeKey] = key
+    this.nextOutcomeKey = (this.nextOutcomeKey + 1) % this.outcomeKeys.length
     this.outcomes.set(key, outcome)
-    if (this.outcomes.size > this.outcomeWindow) this.outcomes.delete(this.outcomes.keys().next().value!)
   }
 
   /** Send out, in journal order, everything the journal has made durable. */
