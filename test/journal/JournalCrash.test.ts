@@ -2,63 +2,38 @@
  * kill -9 a process appending to the journal, again and again at random points: after each restart, every record
  * it reported durable is there, whole, in sequence, and nothing else is half there.
  */
-import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import * as esbuild from "esbuild"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { open } from "../../core/journal/Journal"
 import { nodeJournalFiles } from "../../runtimes/node/NodeJournalFiles"
+import { bundleChild, runUntilKilled } from "../killedProcess"
 import { crashRecord, sameBytes } from "./crashRecord"
 
 const KILLS = Number(process.env.MERIDIAN_CRASH_KILLS ?? 50)
-// Bundled beside node_modules, so that it finds the native checksum package; it starts in a few milliseconds.
-const writer = join(import.meta.dirname, "..", "..", "node_modules", ".cache", "meridian-test", "journalWriter.cjs")
+let writer: string
 let dir: string
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "meridian-crash-"))
-  await esbuild.build({
-    entryPoints: [join(import.meta.dirname, "journalWriter.ts")],
-    outfile: writer,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    external: ["@node-rs/crc32"],
-    logLevel: "error"
-  })
+  writer = await bundleChild(join(import.meta.dirname, "journalWriter.ts"))
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 /** Start the writer, let it report `acks` durable batches past `after` and run a little more, then kill -9 it. */
-const runAndKill = (after: number, acks: number, extraMs: number) =>
-  new Promise<{ acked: number; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [writer, dir], { stdio: ["ignore", "pipe", "pipe"] })
-    let acked = after
-    let seen = 0
-    let stderr = ""
-    let buffered = ""
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000)
-    child.stdout.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString()
-      const lines = buffered.split("\n")
-      buffered = lines.pop()!
-      for (const line of lines) {
-        acked = Math.max(acked, Number(line))
-        if (++seen === acks) setTimeout(() => child.kill("SIGKILL"), extraMs)
-      }
-    })
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    child.on("error", reject)
-    child.on("exit", () => {
-      clearTimeout(timer)
-      resolve({ acked, stderr })
-    })
-  })
+const runAndKill = async (after: number, acks: number, extraMs: number) => {
+  let acked = after
+  const { stderr } = await runUntilKilled(
+    writer,
+    [dir],
+    (line) => (acked = Math.max(acked, Number(line))),
+    acks,
+    extraMs
+  )
+  return { acked, stderr }
+}
 
 /** Recover the folder, checking every record's bytes; returns the last sequence and any cut. */
 const recoverHere = () =>

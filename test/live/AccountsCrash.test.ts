@@ -4,69 +4,40 @@
  * once with the order id it was acknowledged with, nothing else is half there, and a resend never makes a second
  * order.
  */
-import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import * as esbuild from "esbuild"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { AccountsShard } from "../../core/live/accounts/AccountsShard"
+import { bundleChild, runUntilKilled } from "../killedProcess"
 import { CRASH_ACCOUNT, crashShardOptions } from "./crashShard"
 
 const KILLS = Number(process.env.MERIDIAN_CRASH_KILLS ?? 50)
-const shardProcess = join(
-  import.meta.dirname,
-  "..",
-  "..",
-  "node_modules",
-  ".cache",
-  "meridian-test",
-  "accountsShard.cjs"
-)
+let shardProcess: string
 let dir: string
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "meridian-accounts-crash-"))
-  await esbuild.build({
-    entryPoints: [join(import.meta.dirname, "accountsShardProcess.ts")],
-    outfile: shardProcess,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    external: ["@node-rs/crc32"],
-    logLevel: "error"
-  })
+  shardProcess = await bundleChild(join(import.meta.dirname, "accountsShardProcess.ts"))
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 /** Start the shard sending from `c<from>`, kill -9 it after `acks` acknowledgements and `extraMs`. */
-const runAndKill = (from: number, acks: number, extraMs: number) =>
-  new Promise<{ acked: Map<string, string>; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [shardProcess, dir, String(from)], { stdio: ["ignore", "pipe", "pipe"] })
-    const acked = new Map<string, string>()
-    let stderr = ""
-    let buffered = ""
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000)
-    child.stdout.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString()
-      const lines = buffered.split("\n")
-      buffered = lines.pop()!
-      for (const line of lines) {
-        const [clientOrderId, orderId] = line.split(" ")
-        acked.set(clientOrderId!, orderId!)
-        if (acked.size === acks) setTimeout(() => child.kill("SIGKILL"), extraMs)
-      }
-    })
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    child.on("error", reject)
-    child.on("exit", () => {
-      clearTimeout(timer)
-      resolve({ acked, stderr })
-    })
-  })
+const runAndKill = async (from: number, acks: number, extraMs: number) => {
+  const acked = new Map<string, string>()
+  const { stderr } = await runUntilKilled(
+    shardProcess,
+    [dir, String(from)],
+    (line) => {
+      const [clientOrderId, orderId] = line.split(" ")
+      acked.set(clientOrderId!, orderId!)
+    },
+    acks,
+    extraMs
+  )
+  return { acked, stderr }
+}
 
 /** Recover the shard here: the order id of each submitted order, and the client order ids of the open orders. */
 const recoverHere = () =>
