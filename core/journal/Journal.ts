@@ -17,10 +17,11 @@ import { Effect, Schema, type Scope } from "effect"
 import { encodeSnapshot } from "./internal/records"
 import { CorruptJournal, type Recovered, recover } from "./internal/recovery"
 import { segmentsIn, snapshotName, snapshotsIn } from "./internal/segments"
-import { Writer } from "./internal/writer"
+import { type Commit, Writer } from "./internal/writer"
 import type { JournalFiles } from "./JournalFiles"
 
 export type { Recovered, TornTail } from "./internal/recovery"
+export type { Commit } from "./internal/writer"
 
 export class JournalError extends Schema.TaggedError<JournalError>()("JournalError", {
   reason: Schema.Literal("Io", "Corrupt"),
@@ -42,6 +43,8 @@ export interface Journal {
   readonly durable: () => number
   /** Call `listener` with the last durable sequence after each group commit. */
   readonly onDurable: (listener: (durable: number) => void) => void
+  /** Call `listener` after each group commit with its records, bytes and timing (for traces). */
+  readonly onCommit: (listener: (commit: Commit) => void) => void
   /** Completes once every record appended so far is durable. */
   readonly sync: Effect.Effect<void, JournalError>
   /** Store the state after record `seq` (durable when this completes); older snapshots are removed. */
@@ -110,6 +113,7 @@ export const open = (
       append: (payload) => writer.append(payload),
       durable: () => writer.durable,
       onDurable: (listener) => writer.onDurable(listener),
+      onCommit: (listener) => writer.onCommit(listener),
       sync: Effect.tryPromise({ try: () => writer.sync(), catch: io(`writing ${dir}`) }),
       snapshot,
       compact,

@@ -6,6 +6,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { SqlClient } from "@effect/sql"
@@ -38,7 +40,7 @@ type Projection =
   | { readonly _tag: "None" }
 
 /** Write a configuration for one shard of one margin account. */
-const configure = (projection: Projection) => {
+const configure = (projection: Projection, collector?: string) => {
   const dir = mkdtempSync(join(tmpdir(), "meridian-accounts-service-"))
   dirs.push(dir)
   const file = join(dir, "accounts.json")
@@ -52,7 +54,8 @@ const configure = (projection: Projection) => {
       shards: [{ accounts: [{ id: "ACC-1", name: "Fund one", kind: "margin", baseCurrency: "USD" }] }],
       metrics: { host: "127.0.0.1", port: 0 },
       ...(projection._tag === "Embedded" && { database: { embedded: "db" } }),
-      ...(projection._tag === "Server" && { database: { url: { env: "MERIDIAN_TEST_DATABASE_URL" } } })
+      ...(projection._tag === "Server" && { database: { url: { env: "MERIDIAN_TEST_DATABASE_URL" } } }),
+      ...(collector !== undefined && { tracing: { otlp: collector, exportIntervalMs: 200 } })
     })
   )
   return { file, database: join(dir, "db") }
@@ -141,9 +144,9 @@ const stored = Effect.gen(function* () {
   return { events: Number(events!.n), position: Number(position?.quantity) }
 })
 
-const scenario = (runtime: keyof typeof runtimes, projection: Projection) =>
+const scenario = (runtime: keyof typeof runtimes, projection: Projection, collector?: string) =>
   Effect.gen(function* () {
-    const { file: config, database } = configure(projection)
+    const { file: config, database } = configure(projection, collector)
     const url = projection._tag === "Server" ? projection.url : ""
     const first = yield* Effect.promise(() => start(runtime, config, url))
     const { orderId, lastEvent } = yield* Effect.scoped(
@@ -236,16 +239,66 @@ const realServer = (name: string): Effect.Effect<Projection, unknown, Scope.Scop
   return Effect.map(serverDatabase(source, name), (url) => ({ _tag: "Server", url }) as const)
 }
 
+/** An OpenTelemetry collector on loopback, as far as OTLP/HTTP JSON goes: the names of the spans it received. */
+const collector = Effect.acquireRelease(
+  Effect.async<{ readonly url: string; readonly spans: Array<string>; readonly close: () => void }>((resume) => {
+    const spans: Array<string> = []
+    const server = createServer((request, response) => {
+      let body = ""
+      request.on("data", (chunk: Buffer) => {
+        body += chunk.toString()
+      })
+      request.on("end", () => {
+        if (request.url === "/v1/traces") {
+          const { resourceSpans } = JSON.parse(body) as {
+            resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ name: string }> }> }>
+          }
+          for (const resource of resourceSpans)
+            for (const scope of resource.scopeSpans) for (const span of scope.spans) spans.push(span.name)
+        }
+        response.writeHead(200, { "content-type": "application/json" }).end("{}")
+      })
+    })
+    server.listen(0, "127.0.0.1", () =>
+      resume(
+        Effect.succeed({
+          url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          spans,
+          close: () => server.close()
+        })
+      )
+    )
+  }),
+  (collector) => Effect.sync(collector.close)
+)
+
 const hasServer = serverSource()._tag !== "None" || serverRequired()
 
 describe("meridian service accounts", () => {
   it("accepts, fills, recovers and projects into the embedded database on Node", { timeout: 180_000 }, () =>
     Effect.runPromise(scenario("node", { _tag: "Embedded" }))
   )
-  it("accepts, fills and recovers on Bun", { timeout: 180_000 }, () =>
-    Effect.runPromise(scenario("bun", { _tag: "None" }))
+  it("accepts, fills, recovers and sends traces to a collector on Bun", { timeout: 180_000 }, () =>
+    Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const otlp = yield* collector
+          yield* scenario("bun", { _tag: "None" }, otlp.url)
+          expect(otlp.spans).toContain("accounts.recover")
+          expect(otlp.spans).toContain("accounts.journal.commit")
+        })
+      )
+    )
   )
-  it.runIf(hasServer)("projects into a real PostgreSQL server", { timeout: 180_000 }, () =>
-    Effect.runPromise(Effect.scoped(Effect.flatMap(realServer("accounts_service"), (p) => scenario("node", p))))
+  it.runIf(hasServer)("projects into a real PostgreSQL server and sends traces on Node", { timeout: 180_000 }, () =>
+    Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const otlp = yield* collector
+          yield* scenario("node", yield* realServer("accounts_service"), otlp.url)
+          expect(otlp.spans).toContain("accounts.journal.commit")
+        })
+      )
+    )
   )
 })

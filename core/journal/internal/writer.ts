@@ -18,6 +18,15 @@ export interface WriterOptions {
   readonly segmentBytes: number
 }
 
+/** One group commit: the batch's records and bytes, and when its write began and its fsync ended (ms, epoch). */
+export interface Commit {
+  readonly durable: number
+  readonly records: number
+  readonly bytes: number
+  readonly startMs: number
+  readonly endMs: number
+}
+
 interface Waiter {
   readonly seq: number
   readonly resolve: () => void
@@ -35,6 +44,7 @@ export class Writer {
   private failure: Error | undefined
   private readonly waiters: Array<Waiter> = []
   private readonly listeners: Array<(durable: number) => void> = []
+  private readonly commitListeners: Array<(commit: Commit) => void> = []
   /** Batches and records written, for the service's metrics. */
   batches = 0
   records = 0
@@ -89,6 +99,11 @@ export class Writer {
     this.listeners.push(listener)
   }
 
+  /** Call `listener` after each group commit with what it wrote and how long it took. */
+  onCommit(listener: (commit: Commit) => void): void {
+    this.commitListeners.push(listener)
+  }
+
   /** Resolves once every record appended so far is durable. */
   sync(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure)
@@ -112,10 +127,22 @@ export class Writer {
         this.filling = this.spare
         this.spare = batch
         const start = performance.now()
-        await this.file.write(batch.seal())
+        const bytes = batch.seal()
+        await this.file.write(bytes)
         await this.file.sync()
-        this.lastCommitMs = performance.now() - start
+        const end = performance.now()
+        this.lastCommitMs = end - start
         this.durableSeq = batch.lastSeq
+        if (this.commitListeners.length > 0) {
+          const commit: Commit = {
+            durable: batch.lastSeq,
+            records: batch.records,
+            bytes: bytes.length,
+            startMs: performance.timeOrigin + start,
+            endMs: performance.timeOrigin + end
+          }
+          for (const listener of this.commitListeners) listener(commit)
+        }
         this.batches++
         this.records += batch.records
         batch.clear()

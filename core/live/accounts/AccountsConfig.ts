@@ -10,15 +10,17 @@
  *   "journalDir": "var/accounts",
  *   "shards": [{ "accounts": [{ "id": "ACC-1", "name": "Fund one", "kind": "margin", "baseCurrency": "USD" }] }],
  *   "metrics": { "host": "127.0.0.1", "port": 9464 },
- *   "database": { "url": { "env": "DATABASE_URL" } }
+ *   "database": { "url": { "env": "DATABASE_URL" } },
+ *   "tracing": { "otlp": "http://127.0.0.1:4318" }
  * }
  * ```
  *
  * `listen` may be `{ "path": "/run/meridian/accounts.sock" }` for a Unix socket. A key is given through an
  * environment variable (`{ "env": NAME }`), never in the file itself. `staticData` names a static data folder
  * (default: the set shipped with Meridian). `database` projects every account event into the central database,
- * a PostgreSQL server (`url`) or the embedded one (`{ "embedded": "<folder>" }`). Relative paths are relative to
- * the file.
+ * a PostgreSQL server (`url`) or the embedded one (`{ "embedded": "<folder>" }`). `tracing` sends traces (each
+ * shard's recovery, each group commit) to an OpenTelemetry collector over OTLP/HTTP. Relative paths are relative
+ * to the file.
  *
  * @since 0.1.0
  */
@@ -43,6 +45,15 @@ export const AccountsConfig = Schema.Struct({
   staticData: Schema.optionalWith(Schema.String, { exact: true }),
   metrics: Schema.optionalWith(Tcp, { exact: true }),
   database: Schema.optionalWith(Database, { exact: true }),
+  tracing: Schema.optionalWith(
+    Schema.Struct({
+      /** The collector's OTLP/HTTP base URL; traces go to `<otlp>/v1/traces`. */
+      otlp: Schema.String.pipe(Schema.startsWith("http")),
+      /** How often spans are sent (default 5000 ms). */
+      exportIntervalMs: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true })
+    }),
+    { exact: true }
+  ),
   /** Account events each shard keeps for subscribers to resume from (default 1,000,000). */
   retainEvents: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true })
 })

@@ -5,9 +5,23 @@
  *
  * @since 0.1.0
  */
-import { FileSystem, Path } from "@effect/platform"
+import * as OtlpSerialization from "@effect/opentelemetry/OtlpSerialization"
+import * as OtlpTracer from "@effect/opentelemetry/OtlpTracer"
+import { FetchHttpClient, FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Config, Effect, Either, Layer, ParseResult, type Redacted, Schema, type Scope } from "effect"
+import {
+  Config,
+  Context,
+  Effect,
+  Either,
+  Exit,
+  Layer,
+  Option,
+  ParseResult,
+  type Redacted,
+  Schema,
+  type Scope
+} from "effect"
 import * as Database from "../../db/Database"
 import type { DatabaseError } from "../../db/DatabaseError"
 import * as Projector from "../../db/Projector"
@@ -94,6 +108,39 @@ const project = (service: AccountsServer, database: NonNullable<AccountsConfig["
     yield* Effect.addFinalizer(() => projector.flush)
   })
 
+/** The OTLP exporter of `tracing`, or no layer at all. */
+const tracingLayer = (tracing: AccountsConfig["tracing"], instance: string) =>
+  tracing === undefined
+    ? Layer.empty
+    : OtlpTracer.layer({
+        url: `${tracing.otlp.replace(/\/$/, "")}/v1/traces`,
+        resource: { serviceName: "meridian-accounts", attributes: { "service.instance.id": instance } },
+        exportInterval: `${tracing.exportIntervalMs ?? 5_000} millis`
+      }).pipe(Layer.provide([FetchHttpClient.layer, OtlpSerialization.layerJson]))
+
+/** A span per group commit of each shard's journal, when a tracer is installed. */
+const traceCommits = (service: AccountsServer) =>
+  Effect.map(Effect.tracer, (tracer) => {
+    for (const [i, shard] of service.shards.entries()) {
+      shard.onCommit((commit) => {
+        const nanos = (ms: number) => BigInt(Math.round(ms * 1_000_000))
+        const span = tracer.span(
+          "accounts.journal.commit",
+          Option.none(),
+          Context.empty(),
+          [],
+          nanos(commit.startMs),
+          "internal"
+        )
+        span.attribute("shard", i)
+        span.attribute("records", commit.records)
+        span.attribute("bytes", commit.bytes)
+        span.attribute("durable", commit.durable)
+        span.end(nanos(commit.endMs), Exit.void)
+      })
+    }
+  })
+
 /** Run the Accounts Service described by `configFile` until interrupted. */
 export const runAccounts = (
   configFile: string,
@@ -103,9 +150,13 @@ export const runAccounts = (
   AccountsConfigError | StaticDataError | JournalError | ProtocolError | PlatformError | DatabaseError,
   FileSystem.FileSystem | Path.Path | Scope.Scope
 > =>
+  Effect.flatMap(loadConfig(configFile), (config) =>
+    serveConfig(configFile, config, runtime).pipe(Effect.provide(tracingLayer(config.tracing, config.instance)))
+  )
+
+const serveConfig = (configFile: string, config: AccountsConfig, runtime: AccountsRuntime) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
-    const config = yield* loadConfig(configFile)
     const base = path.dirname(path.resolve(configFile))
     const set = yield* config.staticData === undefined
       ? StaticDataSet.loadShipped
@@ -135,6 +186,7 @@ export const runAccounts = (
       onOutcome: metrics.observe
     })
     metrics.watch(service)
+    if (config.tracing !== undefined) yield* traceCommits(service)
     const recovered = service.shards.map((shard, i) => ({
       shard: i,
       records: shard.recovered.replayed,

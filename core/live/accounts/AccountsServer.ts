@@ -62,8 +62,10 @@ export const serveAccounts = (
   Effect.gen(function* () {
     const shards: Array<AccountsShard> = []
     const byAccount = new Map<string, AccountsShard>()
-    for (const shardOptions of options.shards) {
-      const shard = yield* AccountsShard.open(shardOptions)
+    for (const [i, shardOptions] of options.shards.entries()) {
+      const shard = yield* AccountsShard.open(shardOptions).pipe(
+        Effect.withSpan("accounts.recover", { attributes: { shard: i } })
+      )
       shards.push(shard)
       for (const account of shardOptions.accounts) byAccount.set(account.id, shard)
     }

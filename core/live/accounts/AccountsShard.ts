@@ -133,6 +133,11 @@ export class AccountsShard {
     this.collectedExecutions = []
   }
 
+  /** Call `listener` after each of the journal's group commits. */
+  onCommit(listener: Parameters<Journal["onCommit"]>[0]): void {
+    this.journal.onCommit(listener)
+  }
+
   /** The journal's group commits so far. */
   journalStats(): ReturnType<Journal["stats"]> {
     return this.journal.stats()
