@@ -1,0 +1,97 @@
+/**
+ * What the command line prints before a command runs, made plain: a parse error of `@effect/cli` as one line, and
+ * its help text without the generic type lines, wrapped to the terminal and without colour codes when piped.
+ *
+ * @since 0.1.0
+ */
+import type { HelpDoc } from "@effect/cli"
+import type { Span } from "@effect/cli/HelpDoc/Span"
+
+const spanText = (span: Span): string => {
+  switch (span._tag) {
+    case "Text":
+    case "URI":
+      return span.value
+    case "Highlight":
+    case "Weak":
+    case "Strong":
+      return spanText(span.value)
+    case "Sequence":
+      return spanText(span.left) + spanText(span.right)
+  }
+}
+
+const docParts = (doc: HelpDoc.HelpDoc): Array<string> => {
+  switch (doc._tag) {
+    case "Empty":
+      return []
+    case "Header":
+    case "Paragraph":
+      return [spanText(doc.value)]
+    case "DescriptionList":
+      return doc.definitions.map(([term, description]) =>
+        [spanText(term), ...docParts(description)].filter((part) => part !== "").join(": ")
+      )
+    case "Enumeration":
+      return doc.elements.flatMap(docParts)
+    case "Sequence":
+      return [...docParts(doc.left), ...docParts(doc.right)]
+  }
+}
+
+/** A help document (an `@effect/cli` `ValidationError`'s) as one plain line. */
+export const docText = (doc: HelpDoc.HelpDoc): string =>
+  docParts(doc)
+    .map((part) => part.replace(/\s+/g, " ").trim())
+    .filter((part) => part !== "")
+    .join("; ")
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escape sequences is the point.
+const ANSI = /\u001b\[[0-9;]*m/g
+
+/** The text without ANSI colour and style codes. */
+export const stripAnsi = (text: string): string => text.replace(ANSI, "")
+
+/** Lines `@effect/cli` prints under each option for its type: the option's own description says more. */
+const GENERIC =
+  /^\s*(A user-defined piece of text( that is confidential)?|A true or false value|A floating point number|An integer|A file or directory|A file|A directory)\.\s*$/
+
+/** One line cut at spaces into lines of at most `width` columns, continuation lines indented like the first. */
+const wrapLine = (line: string, width: number): Array<string> => {
+  if (stripAnsi(line).length <= width) return [line]
+  const indent = /^\s*/.exec(line)?.[0] ?? ""
+  // A usage line (`$ backtest --strategy text ...`) continues under its first option.
+  const hanging = /^\s*\$ \S+ /.exec(line)?.[0].replace(/./g, " ") ?? indent
+  const words = line.slice(indent.length).split(/ +/)
+  const lines: Array<string> = []
+  let current = indent
+  for (const word of words) {
+    const candidate = current.trim() === "" ? current + word : `${current} ${word}`
+    if (stripAnsi(candidate).length > width && current.trim() !== "") {
+      lines.push(current)
+      current = hanging + word
+    } else {
+      current = candidate
+    }
+  }
+  lines.push(current)
+  return lines
+}
+
+/**
+ * Help text as printed by `@effect/cli`, made readable: the generic type lines go (with the blank line after them),
+ * lines wrap at `width` columns, and colour codes go unless `color`.
+ */
+export const plainHelp = (text: string, options: { readonly width: number; readonly color: boolean }): string => {
+  const lines = (options.color ? text : stripAnsi(text)).split("\n")
+  const out: Array<string> = []
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!
+    if (GENERIC.test(stripAnsi(line))) {
+      if (lines[i + 1]?.trim() === "") i++
+      continue
+    }
+    out.push(...wrapLine(line, options.width))
+  }
+  return out.join("\n")
+}
