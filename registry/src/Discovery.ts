@@ -94,19 +94,32 @@ export const checkCompatible = (manifest: Manifest, core: string = coreVersion):
         })
       )
 
-/** Validates, checks and imports the plugin in `dir`; its entry's default export must fit its kind. */
-export const load = (dir: string, core: string = coreVersion): Effect.Effect<Loaded, PluginError> =>
+/** Imports a module by its absolute path. */
+export type ImportModule = (file: string) => Promise<Record<string, unknown>>
+
+/** Node's (or Bun's) own `import()`: a TypeScript entry needs a runtime that strips types. */
+const importNative: ImportModule = (file) => import(pathToFileURL(file).href) as Promise<Record<string, unknown>>
+
+/**
+ * Validates, checks and imports the plugin in `dir`; its entry's default export must fit its kind. `importModule`
+ * imports the entry (the command line bundles it: `runtimes/cli/StrategyFile.ts`).
+ */
+export const load = (
+  dir: string,
+  core: string = coreVersion,
+  importModule: ImportModule = importNative
+): Effect.Effect<Loaded, PluginError> =>
   Effect.gen(function* () {
     const manifest = yield* readManifest(dir)
     yield* checkCompatible(manifest, core)
-    const url = pathToFileURL(resolve(dir, manifest.entry))
+    const entry = resolve(dir, manifest.entry)
     const module = yield* Effect.tryPromise({
-      try: () => import(url.href) as Promise<Record<string, unknown>>,
+      try: () => importModule(entry),
       catch: (e) =>
         new PluginError({
           reason: "LoadFailed",
           plugin: manifest.id,
-          message: `cannot import ${url.href}: ${message(e)}`
+          message: `cannot import ${entry}: ${message(e)}`
         })
     })
     const value = module.default

@@ -35,6 +35,7 @@ import smaCross from "../../plugins/strategy-sma-cross/src/index"
 import { resolveInstrument } from "./Instruments"
 import { lineChunks } from "./LineChunks"
 import { importStrategyFile } from "./StrategyFile"
+import { findStrategyPlugin, pluginRoots } from "./StrategyPlugins"
 
 /** A strategy and where its code comes from: a plugin package (its folder and version) or a file. */
 interface LoadedStrategy {
@@ -110,8 +111,12 @@ const loadStrategy = (name: string): Effect.Effect<LoadedStrategy, BacktestError
   Effect.gen(function* () {
     const known = builtIn[name]
     if (known !== undefined) return known
+    const plugin = yield* findStrategyPlugin(name)
+    if (plugin !== undefined) return plugin
     if (!/[/\\]|\.[cm]?[jt]s$/.test(name)) {
-      return yield* configError(`unknown strategy ${name}; built in: ${Object.keys(builtIn).join(", ")}`)
+      return yield* configError(
+        `unknown strategy ${name}: not built in (${Object.keys(builtIn).join(", ")}) nor a plugin in ${pluginRoots().join(" or ")}`
+      )
     }
     const path = yield* Path.Path
     const module = yield* Effect.tryPromise({
