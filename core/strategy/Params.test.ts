@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
-import { DurationParam, TimeParam } from "./Params"
+import { closestName, DurationParam, decodeParams, TimeParam } from "./Params"
 
 describe("Params", () => {
   it("TimeParam reads µs and ISO-8601 with a zone, to the microsecond", () => {
@@ -18,5 +18,22 @@ describe("Params", () => {
     expect(decode(5)).toBe(5)
     expect(Either.isLeft(Schema.decodeUnknownEither(DurationParam)("0s"))).toBe(true)
     expect(Either.isLeft(Schema.decodeUnknownEither(DurationParam)(-3))).toBe(true)
+  })
+
+  it("decodeParams refuses an unknown key, naming it and the closest known one, with every other problem", () => {
+    const params = Schema.Struct({
+      fast: Schema.optionalWith(Schema.Int, { default: () => 10 }),
+      slow: Schema.optionalWith(Schema.Int, { default: () => 30 })
+    })
+    expect(decodeParams(params, { fast: 5 })).toEqual(Either.right({ fast: 5, slow: 30 }))
+    expect(decodeParams(params, { fsat: 5 })).toEqual(
+      Either.left("fsat: unknown parameter (did you mean fast? known: fast, slow)")
+    )
+    const both = decodeParams(params, { slow: "x", zzz: 1 })
+    expect(Either.isLeft(both) && both.left).toMatch(
+      /^zzz: unknown parameter \(known: fast, slow\); slow: Expected number/
+    )
+    expect(closestName("sizng", ["fast", "sizing"])).toBe("sizing")
+    expect(closestName("quantity", ["fast", "slow"])).toBeUndefined()
   })
 })

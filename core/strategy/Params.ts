@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { ParseResult, Schema } from "effect"
+import { SchemaAST as AST, Either, ParseResult, Schema } from "effect"
 import { MICROS_PER_MILLI } from "../domain/Units"
 
 const ISO = /^(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?)(?:\.(\d{1,6}))?(Z|[+-]\d\d:\d\d)$/
@@ -67,4 +67,57 @@ export const parentOrderFields = {
   limitPrice: Schema.optionalWith(Schema.Int, { exact: true }),
   /** Cancel the parent at this time: the working child is canceled and nothing more is sent. */
   cancelAt: Schema.optionalWith(TimeParam, { exact: true })
+}
+
+/** Edit distance between two names (insertions, deletions, substitutions, transpositions of neighbours). */
+const distance = (a: string, b: string): number => {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)])
+  for (let j = 1; j <= b.length; j++) rows[0]![j] = j
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      let d = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1)
+      rows[i]![j] = d
+    }
+  }
+  return rows[a.length]![b.length]!
+}
+
+/** The known name closest to `name`, when it is a plausible typo of it. */
+export const closestName = (name: string, known: ReadonlyArray<string>): string | undefined => {
+  let best: string | undefined
+  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1
+  for (const candidate of known) {
+    const d = distance(name.toLowerCase(), candidate.toLowerCase())
+    if (d < bestDistance) {
+      best = candidate
+      bestDistance = d
+    }
+  }
+  return best
+}
+
+/**
+ * A strategy's parameters decoded with its schema, every problem at once; a key the schema does not know is refused
+ * (a typo must not run silently with the default), with the closest known name. Left: one line, `key: problem; ...`.
+ */
+export const decodeParams = <A, I>(
+  schema: Schema.Schema<A, I>,
+  raw: Readonly<Record<string, unknown>>
+): Either.Either<A, string> => {
+  const known = AST.getPropertySignatures(Schema.encodedSchema(schema).ast).map((p) => String(p.name))
+  return Either.mapLeft(
+    Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(raw),
+    (error) =>
+      ParseResult.ArrayFormatter.formatErrorSync(error)
+        .map((issue) => {
+          const key = issue.path.join(".")
+          if (issue._tag !== "Unexpected") return `${key}: ${issue.message}`
+          const closest = closestName(key, known)
+          const hint = closest === undefined ? "" : `did you mean ${closest}? `
+          return `${key}: unknown parameter (${hint}known: ${known.join(", ") || "none"})`
+        })
+        .join("; ")
+  )
 }
