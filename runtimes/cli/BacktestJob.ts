@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto"
 import { FileSystem, Path } from "@effect/platform"
-import { Effect, Either, ParseResult, Schema } from "effect"
+import { Effect, Either, Schema } from "effect"
 import { BacktestError, run as runBacktest } from "../../core/backtest/Backtest"
 import type { Columns } from "../../core/data/Columns"
 import { readMarketDataCsv } from "../../core/data/Csv"
@@ -28,6 +28,7 @@ import {
   tradesCsv
 } from "../../core/report/Report"
 import { StaticData } from "../../core/services/StaticData"
+import { decodeParams } from "../../core/strategy/Params"
 import { type AnyStrategy, isStrategy } from "../../core/strategy/Strategy"
 import { fixedLatency, noFees, noSlippage, notionalFractionFee, SimVenue } from "../../plugins/connector-sim/src/index"
 import smaCrossPackage from "../../plugins/strategy-sma-cross/package.json" with { type: "json" }
@@ -273,16 +274,9 @@ export const runBacktestJob = (job: BacktestJob) =>
             catch: () => configError(`--commission ${job.venue.commission} is not a decimal fraction`)
           })
     const { strategy, origin } = yield* loadStrategy(job.strategy)
-    const params = yield* Schema.decodeUnknown(strategy.params, { errors: "all" })(
-      Object.fromEntries(Object.entries(job.params).map(([k, v]) => [k, parseValue(v)]))
-    ).pipe(
-      Effect.mapError((e) =>
-        configError(
-          `bad --param for ${strategy.id}: ${ParseResult.ArrayFormatter.formatErrorSync(e)
-            .map((i) => `${i.path.join(".")}: ${i.message}`)
-            .join("; ")}`
-        )
-      )
+    const params = yield* Either.mapLeft(
+      decodeParams(strategy.params, Object.fromEntries(Object.entries(job.params).map(([k, v]) => [k, parseValue(v)]))),
+      (problems) => configError(`bad --param for ${strategy.id}: ${problems}`)
     )
     const staticData = yield* StaticData
     const currencies = staticData.currencies

@@ -4,14 +4,16 @@
  *
  * @since 0.1.0
  */
-import { Command, Options } from "@effect/cli"
-import { Console, Effect } from "effect"
+import { Command, Options, ValidationError } from "@effect/cli"
+import { Cause, Console, Context, Effect, Option } from "effect"
 import packageJson from "../../package.json" with { type: "json" }
 import { plugin } from "../../registry/src/Cli"
 import { backtest, demo } from "./BacktestCommand"
 import { databaseOptions } from "./DatabaseOptions"
 import { data } from "./DataCommand"
+import { docText, plainHelp, stripAnsi } from "./HelpText"
 import { lazy } from "./lazy"
+import { newCommand } from "./NewCommand"
 import { runs } from "./RunsCommand"
 import { service } from "./ServiceCommand"
 
@@ -41,9 +43,15 @@ const info = Command.make("info", {}, () =>
   }).pipe(Effect.flatMap((runtime) => Console.log(`meridian ${packageJson.version} on ${runtime}`)))
 ).pipe(Command.withDescription("Print the version and the runtime"))
 
+/** The console of the process: the parser prints through a quieter one, a command's own work through this one. */
+class ProcessConsole extends Context.Tag("@meridian/cli/ProcessConsole")<ProcessConsole, Console.Console>() {}
+
 export const command = Command.make("meridian").pipe(
-  Command.withDescription("Meridian: backtest, paper-trade and trade live with one strategy code"),
-  Command.withSubcommands([demo, backtest, runs, data, staticData, plugin, service, info])
+  Command.withDescription(
+    "Meridian: backtest, paper-trade and trade live with one strategy code (--verbose anywhere: a failure's full trace)"
+  ),
+  Command.withSubcommands([demo, backtest, runs, data, staticData, plugin, newCommand, service, info]),
+  Command.transformHandler((effect) => Effect.flatMap(ProcessConsole, (console) => Effect.withConsole(effect, console)))
 )
 
 const runCommand = Command.run(command, { name: "meridian", version: packageJson.version })
@@ -56,6 +64,7 @@ const USER_ERRORS = new Set([
   "DatabaseError",
   "BacktestRunNotFound",
   "RegistryError",
+  "ScaffoldError",
   "AccountsConfigError",
   "JournalError",
   "ProtocolError"
@@ -64,15 +73,75 @@ const USER_ERRORS = new Set([
 const isUserError = (error: unknown): error is { readonly message: string } =>
   typeof error === "object" && error !== null && "_tag" in error && USER_ERRORS.has(String(error._tag))
 
-/** Run the CLI; a user error prints one line and sets a failing exit code instead of a stack trace. */
-export const run = (argv: ReadonlyArray<string>) =>
-  runCommand(argv).pipe(Effect.catchAll((error) => (isUserError(error) ? fail(error.message) : Effect.fail(error))))
+/**
+ * The console the parser prints through: its own copy of a parse error goes (`run` prints it as one line), and help
+ * is made plain (no generic type lines, wrapped to the terminal, no colour codes when piped).
+ */
+const parserConsole = (console: Console.Console, help: boolean): Console.Console => {
+  const tty = process.stdout.isTTY === true && process.env.NO_COLOR === undefined
+  const plain = (arg: unknown) =>
+    typeof arg !== "string"
+      ? arg
+      : help
+        ? plainHelp(arg, { width: Math.min(process.stdout.columns ?? 80, 100), color: tty })
+        : tty
+          ? arg
+          : stripAnsi(arg)
+  return { ...console, log: (...args) => console.log(...args.map(plain)), error: () => Effect.void }
+}
 
-const fail = (message: string) =>
-  Console.error(`meridian: ${message}`).pipe(
-    Effect.zipRight(
-      Effect.sync(() => {
-        process.exitCode = 1
+/** The command named by the arguments (`meridian backtest`), for a hint to its help. */
+const commandOf = (args: ReadonlyArray<string>) => {
+  const words = args.slice(2)
+  const end = words.findIndex((word) => word.startsWith("-"))
+  return ["meridian", ...(end < 0 ? words : words.slice(0, end))].slice(0, 3).join(" ")
+}
+
+/** What went wrong, in one line, and the exit code: 2 for a command line that does not parse, else 1. */
+const describe = (cause: Cause.Cause<unknown>, args: ReadonlyArray<string>) => {
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure)) {
+    const error = failure.value
+    if (ValidationError.isValidationError(error)) {
+      return { line: `${docText(error.error)} (see ${commandOf(args)} --help)`, code: 2, expected: true }
+    }
+    if (isUserError(error)) return { line: error.message, code: 1, expected: true }
+    return { line: messageOf(error), code: 1, expected: false }
+  }
+  const defect = Cause.dieOption(cause)
+  return { line: Option.isSome(defect) ? messageOf(defect.value) : "failed", code: 1, expected: false }
+}
+
+const messageOf = (error: unknown): string =>
+  typeof error === "object" && error !== null && "message" in error && typeof error.message === "string"
+    ? error.message
+    : String(error)
+
+/**
+ * Run the CLI. Every failure prints one line `meridian: ...` and sets a failing exit code; `--verbose` (anywhere in
+ * the arguments) adds the full cause with its stack traces. An interruption (Ctrl-C) ends the run as it is.
+ */
+export const run = (argv: ReadonlyArray<string>) => {
+  const verbose = argv.includes("--verbose")
+  const args = argv.filter((arg) => arg !== "--verbose")
+  const help = args.includes("--help") || args.includes("-h")
+  return Effect.consoleWith((console) =>
+    runCommand(args).pipe(
+      Effect.withConsole(parserConsole(console, help)),
+      Effect.provideService(ProcessConsole, console),
+      Effect.catchAllCause((cause) => {
+        if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
+        const { line, code, expected } = describe(cause, args)
+        const hint = verbose || expected ? "" : " (--verbose for the trace)"
+        return console.error(`meridian: ${line}${hint}`).pipe(
+          Effect.zipRight(verbose ? console.error(Cause.pretty(cause, { renderErrorCause: true })) : Effect.void),
+          Effect.zipRight(
+            Effect.sync(() => {
+              process.exitCode = code
+            })
+          )
+        )
       })
     )
   )
+}
