@@ -26,7 +26,7 @@ const registry = Options.text("registry").pipe(
 const pack = Command.make(
   "pack",
   {
-    dir: Args.directory({ name: "dir", exists: "yes" }),
+    dir: Args.directory({ name: "dir", exists: "yes" }).pipe(Args.withDescription("the plugin's folder")),
     out: Options.directory("out").pipe(Options.withDefault("."), Options.withDescription("where the .tgz goes"))
   },
   (o) => handlers((h) => h.pack(o))
@@ -35,7 +35,7 @@ const pack = Command.make(
 const publish = Command.make(
   "publish",
   {
-    tgz: Args.file({ name: "tgz", exists: "yes" }),
+    tgz: Args.file({ name: "tgz", exists: "yes" }).pipe(Args.withDescription("the .tgz that plugin pack wrote")),
     registry,
     token: Options.redacted("token").pipe(Options.withDescription("the author's token"))
   },
@@ -46,14 +46,18 @@ const list = Command.make("list", { registry }, (o) => handlers((h) => h.list(o)
   Command.withDescription("List the registry's plugins and their latest versions")
 )
 
-const info = Command.make("info", { id: Args.text({ name: "id" }), registry }, (o) => handlers((h) => h.info(o))).pipe(
-  Command.withDescription("Print a plugin's owner, versions and manifests")
-)
+const info = Command.make(
+  "info",
+  { id: Args.text({ name: "id" }).pipe(Args.withDescription("the plugin's id, e.g. strategy-sma-cross")), registry },
+  (o) => handlers((h) => h.info(o))
+).pipe(Command.withDescription("Print a plugin's owner, versions and manifests"))
 
 const install = Command.make(
   "install",
   {
-    spec: Args.text({ name: "id[@range]" }),
+    spec: Args.text({ name: "id[@range]" }).pipe(
+      Args.withDescription("the plugin's id and a semver range of its versions (default: the latest)")
+    ),
     registry,
     dir: Options.directory("dir").pipe(Options.withDefault("plugins"), Options.withDescription("the plugins folder")),
     core: Options.text("core").pipe(
@@ -70,8 +74,11 @@ const install = Command.make(
 const serve = Command.make(
   "serve",
   {
-    port: Options.integer("port").pipe(Options.withDefault(4873)),
-    host: Options.text("host").pipe(Options.withDefault("127.0.0.1")),
+    port: Options.integer("port").pipe(Options.withDefault(4873), Options.withDescription("the port to listen on")),
+    host: Options.text("host").pipe(
+      Options.withDefault("127.0.0.1"),
+      Options.withDescription("the address to listen on")
+    ),
     data: Options.directory("data").pipe(Options.withDescription("the storage directory")),
     authors: Options.file("authors", { exists: "yes" }).pipe(
       Options.withDescription("JSON file of { author, tokenSha256 }")
@@ -83,7 +90,7 @@ const serve = Command.make(
 const author = Command.make(
   "author",
   {
-    name: Args.text({ name: "name" }),
+    name: Args.text({ name: "name" }).pipe(Args.withDescription("the author's name")),
     authors: Options.file("authors").pipe(Options.withDescription("the registry's authors file (created if missing)"))
   },
   (o) => handlers((h) => h.author(o))

@@ -26,12 +26,21 @@ const instrument = Options.text("instrument").pipe(
 )
 const param = Options.keyValueMap("param").pipe(
   Options.optional,
-  Options.withDescription("a strategy parameter, k=v; repeatable")
+  Options.withDescription("a strategy parameter, k=v (e.g. fast=10); repeatable; an unknown name is refused")
 )
 const cash = Options.text("cash").pipe(Options.withDefault("100000"), Options.withDescription("initial cash"))
-const currency = Options.text("currency").pipe(Options.withDefault("USD"))
-const tickSize = Options.text("tick-size").pipe(Options.withDefault("0.01"))
-const lotSize = Options.text("lot-size").pipe(Options.withDefault("1"))
+const currency = Options.text("currency").pipe(
+  Options.withDefault("USD"),
+  Options.withDescription("quote currency of instruments made from file names")
+)
+const tickSize = Options.text("tick-size").pipe(
+  Options.withDefault("0.01"),
+  Options.withDescription("price increment of instruments made from file names")
+)
+const lotSize = Options.text("lot-size").pipe(
+  Options.withDefault("1"),
+  Options.withDescription("quantity increment of instruments made from file names")
+)
 const timezone = Options.text("timezone").pipe(
   Options.optional,
   Options.withDescription("IANA zone of timestamps written without an offset (default: the instrument's, else UTC)")
@@ -48,18 +57,30 @@ const sizing = Options.text("sizing").pipe(
   Options.optional,
   Options.withDescription("qty:<lots>, notional:<minor units> or equity:<percent> (the strategy's sizing param)")
 )
-const accountKind = Options.choice("account", ["cash", "margin"]).pipe(Options.withDefault("cash" as const))
-const latencyUs = Options.integer("latency-us").pipe(Options.withDefault(0))
-const seed = Options.integer("seed").pipe(Options.withDefault(1))
+const accountKind = Options.choice("account", ["cash", "margin"]).pipe(
+  Options.withDefault("cash" as const),
+  Options.withDescription("a cash account (no short sales, no borrowing) or a margin account")
+)
+const latencyUs = Options.integer("latency-us").pipe(
+  Options.withDefault(0),
+  Options.withDescription("microseconds between sending an order and the venue receiving it")
+)
+const seed = Options.integer("seed").pipe(
+  Options.withDefault(1),
+  Options.withDescription("seed of the simulated venue's random choices: the same seed, the same run")
+)
 const history = Options.directory("history").pipe(
   Options.withDefault(".meridian/history"),
   Options.withDescription("root of the market data history, for --data catalog:<instrument>[,...]")
 )
 const from = Options.text("from").pipe(
   Options.optional,
-  Options.withDescription("first date (or date-time, UTC) of history to replay")
+  Options.withDescription("first date (or date-time, UTC) of the history to replay (catalog: data only)")
 )
-const to = Options.text("to").pipe(Options.optional, Options.withDescription("date (or date-time, UTC) to stop before"))
+const to = Options.text("to").pipe(
+  Options.optional,
+  Options.withDescription("date (or date-time, UTC) to stop before (catalog: data only)")
+)
 const out = Options.directory("out").pipe(
   Options.optional,
   Options.withDescription("write report.json, trades.csv and equity.csv here")

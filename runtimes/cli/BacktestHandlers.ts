@@ -42,6 +42,12 @@ const jobOf = (o: BacktestOptions) =>
       params.sizing = o.sizing.value
     }
     const range = yield* Effect.all({ from: micros("--from", o.from), to: micros("--to", o.to) })
+    const file = o.data.find((source) => !source.startsWith("catalog:"))
+    if ((Option.isSome(o.from) || Option.isSome(o.to)) && file !== undefined) {
+      return yield* configError(
+        `${Option.isSome(o.from) ? "--from" : "--to"} selects a range of the history (--data catalog:<instrument>); ${file} is a file, replayed whole`
+      )
+    }
     if (o.periodsPerYear < 1 || o.periodsPerYear > 100_000) {
       return yield* configError(`--periods-per-year ${o.periodsPerYear}: expected a whole number from 1 to 100000`)
     }

@@ -17,15 +17,24 @@ const history = Options.directory("history").pipe(
 const importCsv = Command.make(
   "import",
   {
-    file: Args.file({ name: "file", exists: "yes" }),
+    file: Args.file({ name: "file", exists: "yes" }).pipe(Args.withDescription("the CSV file to import")),
     instrument: Options.text("instrument").pipe(Options.withDescription("SYMBOL.VENUE of every row")),
     kind: Options.choice("kind", ["bar", "quote", "trade", "book"]).pipe(
       Options.optional,
       Options.withDescription("what the file holds (default: from its header)")
     ),
-    currency: Options.text("currency").pipe(Options.withDefault("USD")),
-    tickSize: Options.text("tick-size").pipe(Options.withDefault("0.01")),
-    lotSize: Options.text("lot-size").pipe(Options.withDefault("1")),
+    currency: Options.text("currency").pipe(
+      Options.withDefault("USD"),
+      Options.withDescription("quote currency, when the instrument is not in the static data")
+    ),
+    tickSize: Options.text("tick-size").pipe(
+      Options.withDefault("0.01"),
+      Options.withDescription("price increment, when the instrument is not in the static data")
+    ),
+    lotSize: Options.text("lot-size").pipe(
+      Options.withDefault("1"),
+      Options.withDescription("quantity increment, when the instrument is not in the static data")
+    ),
     timezone: Options.text("timezone").pipe(
       Options.optional,
       Options.withDescription("IANA zone of timestamps written without an offset (default: the instrument's, else UTC)")

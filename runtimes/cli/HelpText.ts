@@ -62,7 +62,7 @@ const wrapLine = (line: string, width: number): Array<string> => {
   const indent = /^\s*/.exec(line)?.[0] ?? ""
   // A usage line (`$ backtest --strategy text ...`) continues under its first option.
   const hanging = /^\s*\$ \S+ /.exec(line)?.[0].replace(/./g, " ") ?? indent
-  const words = line.slice(indent.length).split(/ +/)
+  const words = line.slice(indent.length).split(/(?<=\S) +/)
   const lines: Array<string> = []
   let current = indent
   for (const word of words) {
@@ -84,9 +84,24 @@ const wrapLine = (line: string, width: number): Array<string> => {
  */
 export const plainHelp = (text: string, options: { readonly width: number; readonly color: boolean }): string => {
   const lines = (options.color ? text : stripAnsi(text)).split("\n")
+  // A list of commands (`  - backtest --strategy text ...   Backtest a strategy`) keeps each command's words and
+  // description: its options are in its own help.
+  const commands = lines.map((line) => COMMAND_ITEM.exec(stripAnsi(line)))
+  const nameWidth = Math.min(
+    28,
+    Math.max(0, ...commands.map((item) => (item === null ? 0 : commandWords(item[1]!).length)))
+  )
   const out: Array<string> = []
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!
+    const item = commands[i]
+    if (item != null) {
+      const name = `  ${commandWords(item[1]!).padEnd(nameWidth)}  `
+      const wrapped = wrapLine(" ".repeat(name.length) + item[2], options.width)
+      out.push(name + wrapped[0]!.trimStart(), ...wrapped.slice(1))
+      if (lines[i + 1]?.trim() === "" && commands[i + 2] != null) i++
+      continue
+    }
     if (GENERIC.test(stripAnsi(line))) {
       if (lines[i + 1]?.trim() === "") i++
       continue
@@ -94,4 +109,13 @@ export const plainHelp = (text: string, options: { readonly width: number; reado
     out.push(...wrapLine(line, options.width))
   }
   return out.join("\n")
+}
+
+const COMMAND_ITEM = /^ {2}- (\S.*?) {2,}(\S.*)$/
+
+/** `backtest --strategy text ...` → `backtest`. */
+const commandWords = (usage: string): string => {
+  const words = usage.split(" ")
+  const end = words.findIndex((word) => /^[-[<(]/.test(word))
+  return (end < 0 ? words : words.slice(0, end)).join(" ")
 }

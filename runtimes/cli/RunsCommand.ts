@@ -21,13 +21,22 @@ const list = Command.make(
   (o) => handlers((h) => h.list(o))
 ).pipe(Command.withDescription("List the stored backtest runs, newest first"))
 
-const show = Command.make("show", { ...databaseOptions, id: Args.text({ name: "id" }) }, (o) =>
-  handlers((h) => h.show(o))
+const show = Command.make(
+  "show",
+  {
+    ...databaseOptions,
+    id: Args.text({ name: "id" }).pipe(Args.withDescription("the run's id (as runs list prints it)"))
+  },
+  (o) => handlers((h) => h.show(o))
 ).pipe(Command.withDescription("Show a stored run: what ran, its statistics and its number of trades"))
 
 const compare = Command.make(
   "compare",
-  { ...databaseOptions, a: Args.text({ name: "a" }), b: Args.text({ name: "b" }) },
+  {
+    ...databaseOptions,
+    a: Args.text({ name: "a" }).pipe(Args.withDescription("the first run's id")),
+    b: Args.text({ name: "b" }).pipe(Args.withDescription("the second run's id"))
+  },
   (o) => handlers((h) => h.compare(o))
 ).pipe(Command.withDescription("Compare two stored runs statistic by statistic (difference = b - a)"))
 
