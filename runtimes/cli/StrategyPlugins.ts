@@ -69,7 +69,11 @@ export const loadStrategyPlugin = (dir: string): Effect.Effect<PluginStrategy, B
  * neither (a strategy file, or an unknown name).
  */
 export const findStrategyPlugin = (name: string): Effect.Effect<PluginStrategy | undefined, BacktestError> => {
-  if (isDirectory(name)) return loadStrategyPlugin(resolve(name))
+  if (isDirectory(name)) {
+    return existsSync(join(name, "package.json"))
+      ? loadStrategyPlugin(resolve(name))
+      : Effect.fail(configError(`${name} is a folder without a package.json, not a strategy plugin's package`))
+  }
   const [dir] = candidates(name)
   return dir === undefined ? Effect.succeed(undefined) : loadStrategyPlugin(dir)
 }

@@ -85,6 +85,10 @@ describe("strategies outside the checkout (a real process)", () => {
     const unknown = await backtest(elsewhere("quant"), "no-such-strategy")
     expect(unknown.code).toBe(1)
     expect(unknown.stderr).toMatch(/^meridian: unknown strategy no-such-strategy: [^\n]*plugins[^\n]*\n$/)
+    const folder = elsewhere("quant")
+    expect((await backtest(project, folder)).stderr).toBe(
+      `meridian: ${folder} is a folder without a package.json, not a strategy plugin's package\n`
+    )
   })
 
   it.scoped("runs a plugin installed into another folder, by name and by folder", () =>
