@@ -12,7 +12,9 @@ import { lazy } from "./lazy"
 const handlers = lazy(() => import("./BacktestHandlers"))
 
 const strategy = Options.text("strategy").pipe(
-  Options.withDescription("a built-in strategy (sma-cross) or the path of a TypeScript file exporting one")
+  Options.withDescription(
+    "a plugin by name (sma-cross, mean-reversion, or one in ./plugins), a plugin package's folder (meridian new strategy), or a TypeScript file exporting a strategy"
+  )
 )
 const data = Options.text("data").pipe(
   Options.repeated,
