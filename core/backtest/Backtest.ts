@@ -74,6 +74,8 @@ export interface BacktestResult {
   readonly rejections: number
   /** Rejected orders by reason code. */
   readonly rejectionReasons: Readonly<Record<string, number>>
+  /** The first rejection's message for each reason code. */
+  readonly rejectionSamples: Readonly<Record<string, string>>
 }
 
 const configError = (message: string) => new BacktestError({ reason: "Config", message })

@@ -56,7 +56,10 @@ export { drawdownFromPeak } from "./internal/equityCurve"
 export {
   equityCsv,
   equityCsvChunks,
+  formatRejections,
   formatStats,
+  type Rejection,
+  rejectionsOf,
   reportJson,
   statKeys,
   statLabel,

@@ -21,9 +21,11 @@ import {
   closeAtEnd,
   computeReport,
   equityCsvChunks,
+  formatRejections,
   formatStats,
   type Mark,
   type ReportInput,
+  rejectionsOf,
   reportJson,
   tradesCsv
 } from "../../core/report/Report"
@@ -372,10 +374,12 @@ export const runBacktestJob = (job: BacktestJob) =>
       codeHash: yield* codeHash(strategy.id, origin),
       settings: settingsOf(job)
     }
+    const rejections = rejectionsOf(result.rejectionReasons, result.rejectionSamples)
+    const refused = formatRejections(rejections)
     return {
-      table: `${summary}\n\n${formatStats(report.stats)}`,
+      table: `${summary}\n\n${formatStats(report.stats)}${refused === "" ? "" : `\n${refused}`}`,
       files: {
-        "report.json": () => [reportJson(report, run)],
+        "report.json": () => [reportJson(report, run, rejections)],
         "trades.csv": () => [tradesCsv(report)],
         "equity.csv": () => equityCsvChunks(report)
       },

@@ -72,6 +72,8 @@ export class Replay {
   private orders = 0
   private rejections = 0
   private readonly rejectionReasons = new Map<string, number>()
+  /** The first message of each rejection reason: what the report shows as its sample. */
+  private readonly rejectionSamples = new Map<string, string>()
   private readonly equityTs: GrowableSeries
   private readonly equity: GrowableSeries
   private readonly exposed: GrowableSeries
@@ -149,6 +151,7 @@ export class Replay {
     else if (event._tag === "OrderRejected") {
       this.rejections++
       this.rejectionReasons.set(event.reason, (this.rejectionReasons.get(event.reason) ?? 0) + 1)
+      if (!this.rejectionSamples.has(event.reason)) this.rejectionSamples.set(event.reason, event.message)
     }
     this.outbox.push(event)
   }
@@ -230,7 +233,8 @@ export class Replay {
       events: this.processed,
       orders: this.orders,
       rejections: this.rejections,
-      rejectionReasons: Object.fromEntries(this.rejectionReasons)
+      rejectionReasons: Object.fromEntries(this.rejectionReasons),
+      rejectionSamples: Object.fromEntries(this.rejectionSamples)
     }
   }
 

@@ -153,14 +153,41 @@ const canonical = (value: unknown): Json => {
   return null
 }
 
+/** Orders the venue or the risk checks refused, by reason: how many, and the first one's message. */
+export interface Rejection {
+  readonly reason: string
+  readonly count: number
+  readonly sample: string
+}
+
+/** Rejections from counts and sample messages by reason, the most frequent first. */
+export const rejectionsOf = (
+  counts: Readonly<Record<string, number>>,
+  samples: Readonly<Record<string, string>>
+): ReadonlyArray<Rejection> =>
+  Object.entries(counts)
+    .map(([reason, count]) => ({ reason, count, sample: samples[reason] ?? "" }))
+    .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason))
+
+/** The refused orders as a terminal table, one reason a line with a sample message; empty when none was refused. */
+export const formatRejections = (rejections: ReadonlyArray<Rejection>): string => {
+  if (rejections.length === 0) return ""
+  const reasonWidth = Math.max(...rejections.map((r) => r.reason.length)) + 2
+  const countWidth = Math.max(...rejections.map((r) => String(r.count).length))
+  const rows = rejections.map((r) =>
+    `  ${r.reason.padEnd(reasonWidth)}${String(r.count).padStart(countWidth)}  ${r.sample}`.trimEnd()
+  )
+  return `Rejected orders (reason, count, first message)\n${rows.join("\n")}\n`
+}
+
 /**
- * Canonical JSON of `{ run, stats, trades, openTrades }`: keys sorted, numbers rounded to 6 decimals, times as
- * ISO-8601 in UTC, two-space indent, one trailing newline; `run` is `null` when not given. The equity curve is left
- * to `equityCsvChunks`.
+ * Canonical JSON of `{ run, stats, trades, openTrades, rejections }` (`rejections` only when given): keys sorted,
+ * numbers rounded to 6 decimals, times as ISO-8601 in UTC, two-space indent, one trailing newline; `run` is `null`
+ * when not given. The equity curve is left to `equityCsvChunks`.
  */
-export const reportJson = (report: BacktestReport, run?: RunRecord): string => {
+export const reportJson = (report: BacktestReport, run?: RunRecord, rejections?: ReadonlyArray<Rejection>): string => {
   const lines = tradeLines(report).map(({ status, ...line }) => ({ status, line }))
   const trades = lines.filter((t) => t.status === "closed").map((t) => t.line)
   const openTrades = lines.filter((t) => t.status === "open").map((t) => t.line)
-  return `${JSON.stringify(canonical({ run, stats: report.stats, trades, openTrades }), null, 2)}\n`
+  return `${JSON.stringify(canonical({ run, stats: report.stats, trades, openTrades, ...(rejections !== undefined && { rejections }) }), null, 2)}\n`
 }
