@@ -25,8 +25,8 @@ import { AccountsEngine } from "../../engine/accounts/AccountsEngine"
 import { type InstrumentSpecs, makeSpecs } from "../../engine/InstrumentSpec"
 import { FxRates } from "../../engine/portfolio/FxRates"
 import { type Journal, type JournalError, type JournalOptions, open as openJournal } from "../../journal/Journal"
-import { makePackr } from "../../protocol/Codec"
 import { EventLog } from "./EventLog"
+import { WalCodec } from "./internal/walCodec"
 import type { ShardInput } from "./ShardInput"
 
 /** What became of an input: accepted (with the order ids it created) or refused, at its journal sequence. */
@@ -65,7 +65,7 @@ export class AccountsShard {
   readonly executions: EventLog<ExecutionCommand>
   private readonly engine: AccountsEngine
   private readonly specs: InstrumentSpecs
-  private readonly packr = makePackr()
+  private readonly codec = new WalCodec()
   private readonly held: Array<Held> = []
   private readonly outcomes = new Map<string, Outcome>()
   /** The keys of `outcomes` in the order they came, in a ring: the oldest is forgotten when a new one comes. */
@@ -126,7 +126,8 @@ export class AccountsShard {
       this.release(this.journal.durable())
       return
     }
-    const seq = this.journal.append(this.packr.pack(stamped))
+    let seq = 0
+    for (const record of this.codec.encode(stamped)) seq = this.journal.append(record)
     const outcome = this.apply(seq, stamped)
     this.held.push({ seq, outcome, reply, events: this.collectedEvents, executions: this.collectedExecutions })
     this.collectedEvents = []
@@ -149,7 +150,9 @@ export class AccountsShard {
   }
 
   private replay(seq: number, payload: Uint8Array): void {
-    this.apply(seq, this.packr.unpack(payload) as ShardInput)
+    const input = this.codec.decode(payload)
+    if (input === undefined) return
+    this.apply(seq, input)
     // What a replay regenerates had gone out before the crash: subscribers resume from it.
     for (const event of this.collectedEvents) this.events.push(event)
     for (const command of this.collectedExecutions) this.executions.push(command)

@@ -1,0 +1,61 @@
+/**
+ * Shard inputs as journal records: msgpack with record structures shared across the whole journal, so that a
+ * record carries only its values (a submission ≈ 65 bytes instead of ≈ 210) and decodes ~5× faster. A structure
+ * is journaled, as a record of its own, before the first input that uses it; recovery loads the structures as it
+ * meets them and hands them to the encoder for the inputs that follow.
+ *
+ * The first byte of a record says which it is: an input, or the structures so far.
+ */
+import { Packr } from "msgpackr"
+import type { ShardInput } from "../ShardInput"
+
+const INPUT = 0
+const STRUCTURES = 1
+/** Enough for every shape of input (a structure per set of keys) with room to spare. */
+const MAX_SHARED = 1024
+const options = { maxSharedStructures: MAX_SHARED, mapsAsObjects: true, int64AsType: "number" } as const
+const plain = new Packr({ useRecords: false })
+
+const tagged = (tag: number, bytes: Uint8Array): Uint8Array => {
+  const record = new Uint8Array(bytes.length + 1)
+  record[0] = tag
+  record.set(bytes, 1)
+  return record
+}
+
+export class WalCodec {
+  private structures: Array<object> = []
+  private saved: Array<Uint8Array> = []
+  private packr = this.encoder([])
+  private readonly unpackr = new Packr({ ...options, getStructures: () => this.structures })
+
+  /** The records for `input`: the structures it adds, if any, then the input itself. */
+  encode(input: ShardInput): ReadonlyArray<Uint8Array> {
+    const record = tagged(INPUT, this.packr.pack(input))
+    if (this.saved.length === 0) return [record]
+    const records = [...this.saved, record]
+    this.saved = []
+    return records
+  }
+
+  /** The input in a record; undefined for a record of structures, which it loads for the records after it. */
+  decode(record: Uint8Array): ShardInput | undefined {
+    const body = record.subarray(1)
+    if (record[0] === INPUT) return this.unpackr.unpack(body) as ShardInput
+    this.structures = plain.unpack(body) as Array<object>
+    // New inputs extend what the journal already defines.
+    this.packr = this.encoder(this.structures.slice())
+    return undefined
+  }
+
+  private encoder(structures: Array<object>): Packr {
+    return new Packr({
+      ...options,
+      structures,
+      saveStructures: (all: Array<object>) => {
+        this.saved.push(tagged(STRUCTURES, plain.pack(all)))
+        return true
+      }
+    })
+  }
+}
