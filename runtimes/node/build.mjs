@@ -16,7 +16,13 @@ const root = join(here, "..", "..")
 export const bundle = join(here, "dist", "meridian.cjs")
 
 /** Packages loaded from node_modules at run time: native code, WebAssembly or files beside their modules. */
-const external = ["@duckdb/node-api", "@electric-sql/pglite", "@electric-sql/pglite-socket", "@node-rs/crc32", "esbuild"]
+const external = [
+  "@duckdb/node-api",
+  "@electric-sql/pglite",
+  "@electric-sql/pglite-socket",
+  "@node-rs/crc32",
+  "esbuild"
+]
 
 /**
  * A module of ours that finds files beside itself (`new URL("./data/", import.meta.url)`,
