@@ -47,11 +47,14 @@ describe("generateQuotes", () => {
     expect(Math.min(...q.bidPrice)).toBe(1)
   })
 
-  it("generates a million quotes well under a second", () => {
-    const started = performance.now()
+  it("generates a million quotes in time order over every instrument", () => {
+    // Its speed is the csv and backtest benches' business, not a test's: a busy machine must not fail it.
     const q = generateQuotes({ ...quoteOptions, instruments: 10, count: 1_000_000 })
     expect(q.length).toBe(1_000_000)
-    expect(performance.now() - started).toBeLessThan(1_000)
+    let ordered = true
+    for (let i = 1; i < q.length; i++) if (q.ts[i]! < q.ts[i - 1]!) ordered = false
+    expect(ordered).toBe(true)
+    expect(new Set(q.instrument).size).toBe(10)
   })
 
   it("refuses options that are not whole numbers in range", () => {
