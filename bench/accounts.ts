@@ -7,10 +7,10 @@
  */
 import type { ExecutionCommand, SubmitOrder } from "../core/domain/Commands"
 import type { AccountId, ClientOrderId, CurrencyCode, StrategyId, TradeId, VenueOrderId } from "../core/domain/Ids"
+import { makeSpecs } from "../core/domain/InstrumentSpec"
 import type { RiskLimits } from "../core/domain/Risk"
 import type { Lots, Minor, Ticks, Timestamp } from "../core/domain/Units"
 import { AccountsEngine } from "../core/engine/accounts/AccountsEngine"
-import { makeSpecs } from "../core/engine/InstrumentSpec"
 import { FxRates } from "../core/engine/portfolio/FxRates"
 import { AAPL, currencies } from "../test/fixtures/instruments"
 

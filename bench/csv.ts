@@ -5,7 +5,7 @@
  */
 import { Either } from "effect"
 import { readMarketDataCsv } from "../core/data/Csv"
-import { makeSpecs } from "../core/engine/InstrumentSpec"
+import { makeSpecs } from "../core/domain/InstrumentSpec"
 import { AAPL, currencies } from "../test/fixtures/instruments"
 import { barsCsv } from "./internal/barsCsv"
 

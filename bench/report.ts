@@ -6,8 +6,8 @@
 import { Schema } from "effect"
 import { generateBars } from "../core/data/Generate"
 import { Fill } from "../core/domain/Fill"
+import { makeSpecs } from "../core/domain/InstrumentSpec"
 import type { BarPeriod } from "../core/domain/MarketData"
-import { makeSpecs } from "../core/engine/InstrumentSpec"
 import { computeReport, equityCsv, equityCsvChunks, type ReportInput } from "../core/report/Report"
 import { AAPL, currencies } from "../test/fixtures/instruments"
 

@@ -6,8 +6,8 @@
  */
 import type { BookColumns } from "../data/Columns"
 import type { ExecutionCommand, ExecutionReport } from "../domain/Commands"
+import type { InstrumentSpecs } from "../domain/InstrumentSpec"
 import type { Order } from "../domain/Order"
-import type { InstrumentSpecs } from "../engine/InstrumentSpec"
 
 export interface SimulatedVenue {
   readonly execute: (command: ExecutionCommand) => void

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import { BTCUSDT, currencies } from "../../test/fixtures/instruments"
-import { makeSpecs } from "../engine/InstrumentSpec"
+import { makeSpecs } from "../domain/InstrumentSpec"
 import type { BookColumns } from "./Columns"
 import { type BookCsvOptions, type CsvError, kindOfHeader, readBookCsv, readMarketDataCsv } from "./Csv"
 

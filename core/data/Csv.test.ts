@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import { AAPL, BTCUSDT, currencies, ES } from "../../test/fixtures/instruments"
+import { makeSpecs } from "../domain/InstrumentSpec"
 import { BarPeriod } from "../domain/MarketData"
-import { makeSpecs } from "../engine/InstrumentSpec"
 import { type CsvError, readBarsCsv, readMarketDataCsv, readQuotesCsv, readTradesCsv, type TickCsvOptions } from "./Csv"
 
 const specs = makeSpecs([AAPL, ES, BTCUSDT], currencies)

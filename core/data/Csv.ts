@@ -11,9 +11,9 @@
 import { Data, Either, ParseResult, Schema } from "effect"
 import type * as Decimal from "../domain/Decimal"
 import { increments } from "../domain/Instrument"
+import type { InstrumentSpec } from "../domain/InstrumentSpec"
 import { Zone } from "../domain/internal/zone"
 import { BarPeriod, periodMicros } from "../domain/MarketData"
-import type { InstrumentSpec } from "../engine/InstrumentSpec"
 import {
   AGGRESSOR_NONE,
   BarBuilder,

@@ -6,8 +6,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import { AAPL, BTCUSDT, currencies, ES } from "../../test/fixtures/instruments"
 import type * as Decimal from "../domain/Decimal"
+import { makeSpecs } from "../domain/InstrumentSpec"
 import { BarPeriod } from "../domain/MarketData"
-import { makeSpecs } from "../engine/InstrumentSpec"
 import type { Columns } from "./Columns"
 import {
   type BarCsvOptions,

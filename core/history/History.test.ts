@@ -9,8 +9,8 @@ import { type Columns, QuoteBuilder, TradeBuilder } from "../data/Columns"
 import { readBarsCsv, readBookCsv } from "../data/Csv"
 import { generateBars } from "../data/Generate"
 import { mergeByTime } from "../data/Merge"
+import { makeSpecs } from "../domain/InstrumentSpec"
 import type { BarPeriod } from "../domain/MarketData"
-import { makeSpecs } from "../engine/InstrumentSpec"
 import { History, type HistoryError, type HistoryStore, layer, loadCatalogData } from "./History"
 
 const specs = makeSpecs([AAPL, ES, BTCUSDT], currencies)

@@ -2,8 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
 import { AAPL, BTCUSDT, currencies, ES } from "../../test/fixtures/instruments"
 import { Fill } from "../domain/Fill"
+import { makeSpecs } from "../domain/InstrumentSpec"
 import { MICROS_PER_DAY } from "../domain/Units"
-import { makeSpecs } from "../engine/InstrumentSpec"
 import {
   closeAtEnd,
   computeReport,

@@ -10,7 +10,7 @@
 import { Context, type Effect, Schema, type Scope } from "effect"
 import type { InstrumentId } from "../domain/Ids"
 import type { Instrument } from "../domain/Instrument"
-import type { InstrumentSpec } from "../engine/InstrumentSpec"
+import type { InstrumentSpec } from "../domain/InstrumentSpec"
 
 interface EventHeader {
   instrumentId: InstrumentId

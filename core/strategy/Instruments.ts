@@ -5,7 +5,7 @@
  */
 import { Effect } from "effect"
 import type { Instrument } from "../domain/Instrument"
-import type { InstrumentSpec } from "../engine/InstrumentSpec"
+import type { InstrumentSpec } from "../domain/InstrumentSpec"
 import { Accounts, type AccountsService } from "../services/Accounts"
 import { MarketData, MarketDataError, type MarketDataService } from "../services/MarketData"
 

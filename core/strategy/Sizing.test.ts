@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
 import { AAPL, currencies, ES } from "../../test/fixtures/instruments"
-import { makeSpecs } from "../engine/InstrumentSpec"
+import { makeSpecs } from "../domain/InstrumentSpec"
 import * as Sizing from "./Sizing"
 
 const [aapl, es] = makeSpecs([AAPL, ES], currencies).list

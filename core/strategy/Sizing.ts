@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { ParseResult, Schema } from "effect"
-import { type InstrumentSpec, notional } from "../engine/InstrumentSpec"
+import { type InstrumentSpec, notional } from "../domain/InstrumentSpec"
 
 export const Sizing = Schema.Union(
   Schema.TaggedStruct("FixedQuantity", { lots: Schema.Int.pipe(Schema.positive()) }),

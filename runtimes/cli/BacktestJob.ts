@@ -15,8 +15,8 @@ import { finalBooks } from "../../core/data/OrderBook"
 import type { BacktestRun } from "../../core/db/BacktestRuns"
 import * as Decimal from "../../core/domain/Decimal"
 import type { InstrumentId } from "../../core/domain/Ids"
+import { type InstrumentSpec, type InstrumentSpecs, makeSpecs } from "../../core/domain/InstrumentSpec"
 import { MICROS_PER_DAY } from "../../core/domain/Units"
-import { type InstrumentSpec, type InstrumentSpecs, makeSpecs } from "../../core/engine/InstrumentSpec"
 import {
   closeAtEnd,
   computeReport,

@@ -5,8 +5,8 @@
  */
 import { Schema } from "effect"
 import { increments } from "../../domain/Instrument"
+import type { InstrumentSpec } from "../../domain/InstrumentSpec"
 import { Zone } from "../../domain/internal/zone"
-import type { InstrumentSpec } from "../../engine/InstrumentSpec"
 import { BOOK_ASK, BOOK_BID, type BookBuilder } from "../Columns"
 import { findColumn, type Problem, type RowHandler, scanRows } from "./csvRows"
 import { FieldParser, type Grid } from "./fieldParser"

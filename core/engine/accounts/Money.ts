@@ -5,8 +5,8 @@
  * @since 0.1.0
  */
 import type { Currency } from "../../domain/Currency"
+import { type InstrumentSpec, notional } from "../../domain/InstrumentSpec"
 import { mulDivRound } from "../../domain/SafeInt"
-import { type InstrumentSpec, notional } from "../InstrumentSpec"
 import type { FxRates } from "../portfolio/FxRates"
 
 /** Money of `lots` at `ticks` in the instrument's currency, or undefined past the safe integer range. */

@@ -8,10 +8,10 @@
  */
 import type { ExecutionCommand, ExecutionReport } from "../../domain/Commands"
 import type { Fill } from "../../domain/Fill"
+import { notional } from "../../domain/InstrumentSpec"
 import { hasLimitPrice, hasTriggerPrice, isOpen, isTerminal, type OrderType } from "../../domain/Order"
 import { PrecisionLossError } from "../../domain/SafeInt"
 import { lots, type Timestamp } from "../../domain/Units"
-import { notional } from "../InstrumentSpec"
 import type { BookedFill } from "../portfolio/Portfolio"
 import type { EventSink, Rejection } from "./EventSink"
 import type { KillSwitches } from "./KillSwitches"

@@ -6,9 +6,9 @@
  */
 import type { AccountCommand, ExecutionCommand } from "../../domain/Commands"
 import type { OrderId } from "../../domain/Ids"
+import { type InstrumentSpec, type InstrumentSpecs, notional } from "../../domain/InstrumentSpec"
 import type { OrderRequest, OrderSide, OrderType } from "../../domain/Order"
 import { lots, type Timestamp } from "../../domain/Units"
-import { type InstrumentSpec, type InstrumentSpecs, notional } from "../InstrumentSpec"
 import type { EventSink, Rejection } from "./EventSink"
 import { type AccountState, OrderRecord, type Route, snapshot } from "./OrderRecord"
 import type { PreTradeRisk } from "./PreTradeRisk"

@@ -6,10 +6,10 @@
  */
 import type { Currency } from "../../domain/Currency"
 import type { AccountId, ClientOrderId, InstrumentId, OrderId, StrategyId, VenueOrderId } from "../../domain/Ids"
+import type { InstrumentSpec } from "../../domain/InstrumentSpec"
 import type { Order, OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce } from "../../domain/Order"
 import type { Account } from "../../domain/Portfolio"
 import { lots, type Timestamp } from "../../domain/Units"
-import type { InstrumentSpec } from "../InstrumentSpec"
 import type { Portfolio } from "../portfolio/Portfolio"
 import { ClientOrderIds } from "./ClientOrderIds"
 import type { InstrumentStat, ScopeState } from "./ScopeState"

@@ -6,9 +6,9 @@
  * @since 0.1.0
  */
 import type { Currency } from "../../domain/Currency"
+import type { InstrumentSpec } from "../../domain/InstrumentSpec"
 import type { OrderSide } from "../../domain/Order"
 import { mulIsSafe } from "../../domain/SafeInt"
-import type { InstrumentSpec } from "../InstrumentSpec"
 import type { FxRates } from "../portfolio/FxRates"
 import type { Rejection } from "./EventSink"
 import { basisPoints, safeConvert, safeNotional, withinBand } from "./Money"

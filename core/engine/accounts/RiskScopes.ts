@@ -6,7 +6,7 @@
  */
 import type { Currency } from "../../domain/Currency"
 import type { StrategyId } from "../../domain/Ids"
-import type { InstrumentSpec } from "../InstrumentSpec"
+import type { InstrumentSpec } from "../../domain/InstrumentSpec"
 import type { AccountState, Route } from "./OrderRecord"
 import { ScopeState } from "./ScopeState"
 

@@ -5,8 +5,8 @@
  * @since 0.1.0
  */
 import type { Currency } from "../../domain/Currency"
+import type { InstrumentSpec } from "../../domain/InstrumentSpec"
 import type { RiskLimits } from "../../domain/Risk"
-import type { InstrumentSpec } from "../InstrumentSpec"
 
 /** One instrument's aggregates within a scope. Working notional is in minor units of the instrument's currency. */
 export interface InstrumentStat {

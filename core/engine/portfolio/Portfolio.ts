@@ -29,10 +29,10 @@
  */
 import type { Currency } from "../../domain/Currency"
 import type { AccountId, CurrencyCode } from "../../domain/Ids"
+import { type InstrumentSpec, type InstrumentSpecs, notional } from "../../domain/InstrumentSpec"
 import type { CashBalance, Position } from "../../domain/Portfolio"
 import { add, mul, mulDivRound, sub } from "../../domain/SafeInt"
 import { lots, minor, timestamp } from "../../domain/Units"
-import { type InstrumentSpec, type InstrumentSpecs, notional } from "../InstrumentSpec"
 import type { FxRates } from "./FxRates"
 
 /** A fill as the ledger needs it: the instrument already resolved to its spec. */

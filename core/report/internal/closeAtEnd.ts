@@ -6,8 +6,8 @@
  */
 import type { Fill } from "../../domain/Fill"
 import type { InstrumentId, TradeId } from "../../domain/Ids"
+import { type InstrumentSpec, notional } from "../../domain/InstrumentSpec"
 import { lots, minor, ticks, timestamp } from "../../domain/Units"
-import { type InstrumentSpec, notional } from "../../engine/InstrumentSpec"
 import type { ReportInput } from "../Report"
 import type { Mark } from "./roundTrips"
 

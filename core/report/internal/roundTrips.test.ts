@@ -3,7 +3,7 @@ import { FastCheck as fc, Schema } from "effect"
 import { AAPL, BTCUSDT, currencies, ES } from "../../../test/fixtures/instruments"
 import { Fill } from "../../domain/Fill"
 import { type CurrencyCode, InstrumentId } from "../../domain/Ids"
-import { makeSpecs, notional } from "../../engine/InstrumentSpec"
+import { makeSpecs, notional } from "../../domain/InstrumentSpec"
 import { roundTrips } from "./roundTrips"
 
 const specs = makeSpecs([AAPL, ES, BTCUSDT], currencies)

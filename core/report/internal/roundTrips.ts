@@ -6,8 +6,8 @@
  */
 import type { Fill } from "../../domain/Fill"
 import type { CurrencyCode, InstrumentId } from "../../domain/Ids"
+import { type InstrumentSpec, type InstrumentSpecs, notional } from "../../domain/InstrumentSpec"
 import { add, mul, mulDivRound } from "../../domain/SafeInt"
-import { type InstrumentSpec, type InstrumentSpecs, notional } from "../../engine/InstrumentSpec"
 
 /** A closed round trip in exact units (ticks, lots, minor units of the instrument's currency). */
 export interface RoundTrip {

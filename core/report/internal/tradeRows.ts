@@ -1,8 +1,8 @@
 /** Round trips as report rows: prices and money as decimal strings. */
 import * as Decimal from "../../domain/Decimal"
 import { increments } from "../../domain/Instrument"
+import type { InstrumentSpec } from "../../domain/InstrumentSpec"
 import { mulDivRound } from "../../domain/SafeInt"
-import type { InstrumentSpec } from "../../engine/InstrumentSpec"
 import type { TradeRow } from "../Report"
 import { minorUnits } from "./format"
 import type { RoundTrip } from "./roundTrips"

@@ -1,4 +1,4 @@
-import { makeSpecs } from "@meridian/core/engine/InstrumentSpec"
+import { makeSpecs } from "@meridian/core/domain/InstrumentSpec"
 import { Effect } from "effect"
 import { executionContract } from "../../../test/contracts/ExecutionContract"
 import { AAPL, currencies } from "../../../test/fixtures/instruments"

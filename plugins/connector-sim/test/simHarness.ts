@@ -1,9 +1,9 @@
 /** A simulated venue wired for tests: AAPL (index 0), ES (1), BTC-USDT (2); zero latency, no fees, no slippage. */
 
 import type { ExecutionReport } from "@meridian/core/domain/Commands"
+import { makeSpecs } from "@meridian/core/domain/InstrumentSpec"
 import { Order } from "@meridian/core/domain/Order"
 import { timestamp } from "@meridian/core/domain/Units"
-import { makeSpecs } from "@meridian/core/engine/InstrumentSpec"
 import { Schema } from "effect"
 import { AAPL, BTCUSDT, currencies, ES } from "../../../test/fixtures/instruments"
 import { noFees } from "../src/models/Fees"

@@ -14,11 +14,11 @@ import type {
   TradeId,
   VenueOrderId
 } from "../../../domain/Ids"
+import { makeSpecs } from "../../../domain/InstrumentSpec"
 import { hasLimitPrice, type OrderRequest } from "../../../domain/Order"
 import type { Account } from "../../../domain/Portfolio"
 import type { RiskLimits, RiskScope } from "../../../domain/Risk"
 import { lots, MICROS_PER_DAY, minor, type Timestamp, ticks, timestamp } from "../../../domain/Units"
-import { makeSpecs } from "../../InstrumentSpec"
 import { FxRates } from "../../portfolio/FxRates"
 import { AccountsEngine } from "../AccountsEngine"
 import type { Refusal } from "../EventSink"

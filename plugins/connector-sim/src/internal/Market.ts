@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import type { InstrumentSpec } from "@meridian/core/engine/InstrumentSpec"
+import type { InstrumentSpec } from "@meridian/core/domain/InstrumentSpec"
 import { Book } from "./Book"
 import { acceptsPrice, type WorkingOrder } from "./WorkingOrder"
 

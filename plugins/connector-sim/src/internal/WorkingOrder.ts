@@ -3,8 +3,9 @@
  *
  * @since 0.1.0
  */
+
+import type { InstrumentSpec } from "@meridian/core/domain/InstrumentSpec"
 import type { Order, OrderType } from "@meridian/core/domain/Order"
-import type { InstrumentSpec } from "@meridian/core/engine/InstrumentSpec"
 import type { OcoGroup } from "./OcoGroups"
 
 /**

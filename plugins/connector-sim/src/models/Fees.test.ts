@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { makeSpecs } from "@meridian/core/engine/InstrumentSpec"
+import { makeSpecs } from "@meridian/core/domain/InstrumentSpec"
 import { AAPL, BTCUSDT, currencies, ES } from "../../../../test/fixtures/instruments"
 import { makerTakerFee, noFees, notionalFractionFee, perUnitFee } from "./Fees"
 

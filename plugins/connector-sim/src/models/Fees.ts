@@ -6,8 +6,8 @@
  */
 
 import * as Decimal from "@meridian/core/domain/Decimal"
+import { type InstrumentSpec, notional } from "@meridian/core/domain/InstrumentSpec"
 import { mul, mulDivRound } from "@meridian/core/domain/SafeInt"
-import { type InstrumentSpec, notional } from "@meridian/core/engine/InstrumentSpec"
 import { Either } from "effect"
 
 /** The fee of one fill at `price` ticks for `quantity` lots. */

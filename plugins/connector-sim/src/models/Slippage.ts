@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import type { InstrumentSpec } from "@meridian/core/engine/InstrumentSpec"
+import type { InstrumentSpec } from "@meridian/core/domain/InstrumentSpec"
 import type { Rng } from "../Rng"
 
 /** Adverse ticks for one taker fill. */

@@ -4,10 +4,10 @@
  *
  * @since 0.1.0
  */
-import type { Currency } from "../domain/Currency"
-import type { CurrencyCode, InstrumentId } from "../domain/Ids"
-import { type Instrument, valuePerTickLot } from "../domain/Instrument"
-import { mulDivRound } from "../domain/SafeInt"
+import type { Currency } from "./Currency"
+import type { CurrencyCode, InstrumentId } from "./Ids"
+import { type Instrument, valuePerTickLot } from "./Instrument"
+import { mulDivRound } from "./SafeInt"
 
 export interface InstrumentSpec {
   readonly instrument: Instrument
