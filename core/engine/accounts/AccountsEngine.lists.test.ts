@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
+import { type Bench, CASH, MARGIN, makeBench } from "../../../test/support/accounts/harness"
 import type { ExecutionCommand } from "../../domain/Commands"
-import { type Bench, CASH, MARGIN, makeBench } from "./testing/harness"
 
 /** The margin account long 10 AAPL at 150.00, with cash to spare. */
 const long10 = (): Bench => {

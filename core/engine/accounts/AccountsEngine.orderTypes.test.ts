@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
+import { AAPL_INDEX, CASH, makeBench, USD } from "../../../test/support/accounts/harness"
 import { ExecutionCommand } from "../../domain/Commands"
 import { AccountEvent } from "../../domain/Events"
 import { type BasisPoints, ticks } from "../../domain/Units"
-import { AAPL_INDEX, CASH, makeBench, USD } from "./testing/harness"
 
 const validEvent = Schema.is(AccountEvent)
 const validExecution = Schema.is(ExecutionCommand)

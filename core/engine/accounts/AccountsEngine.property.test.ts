@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc, Schema } from "effect"
+import { AAPL_INDEX, CASH, MARGIN, makeBench, type RequestFields, USD } from "../../../test/support/accounts/harness"
 import { ExecutionCommand } from "../../domain/Commands"
 import { AccountEvent } from "../../domain/Events"
 import type { AccountId } from "../../domain/Ids"
 import { isOpen, isTerminal, type Order } from "../../domain/Order"
-import { AAPL_INDEX, CASH, MARGIN, makeBench, type RequestFields, USD } from "./testing/harness"
 
 /** The fixed mark, and the price of every fill, so that cash + position value only moves by fees. */
 const P = 15_000

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
+import { AAPL_INDEX, CASH, MARGIN, makeBench, request, USD } from "../../../test/support/accounts/harness"
 import { ExecutionCommand } from "../../domain/Commands"
 import { AccountEvent } from "../../domain/Events"
 import type { ClientOrderId } from "../../domain/Ids"
 import { lots } from "../../domain/Units"
-import { AAPL_INDEX, CASH, MARGIN, makeBench, request, USD } from "./testing/harness"
 
 const validEvent = Schema.is(AccountEvent)
 const validExecution = Schema.is(ExecutionCommand)

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
+import { makeBench } from "../../../test/support/accounts/harness"
 import { mulDivRound } from "../../domain/SafeInt"
 import { basisPoints, safeNotional, withinBand } from "./Money"
-import { makeBench } from "./testing/harness"
 
 describe("Money", () => {
   it("basisPoints rounds half-even and agrees with the BigInt path", () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { AAPL, ES } from "../../../test/fixtures/instruments"
+import { AAPL_INDEX, type Bench, CASH, ES_INDEX, MARGIN, makeBench, T0 } from "../../../test/support/accounts/harness"
 import type { StrategyId } from "../../domain/Ids"
 import type { RiskScope } from "../../domain/Risk"
 import { MICROS_PER_DAY } from "../../domain/Units"
 import { reduces } from "./PreTradeRisk"
-import { AAPL_INDEX, type Bench, CASH, ES_INDEX, MARGIN, makeBench, T0 } from "./testing/harness"
 
 const account = (accountId = CASH): RiskScope => ({ _tag: "Account", accountId })
 const funded = (b: Bench) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
+import { makeBench } from "../../../test/support/accounts/harness"
 import { RateWindow, ScopeState } from "./ScopeState"
-import { makeBench } from "./testing/harness"
 
 describe("RateWindow", () => {
   it("counts the submissions of the last window and forgets older ones", () => {

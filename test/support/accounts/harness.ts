@@ -2,9 +2,9 @@
  * A test bench for the Accounts engine: the fixture instruments, a cash and a margin account, and helpers that
  * build commands and venue reports and collect what the engine emits.
  */
-import { AAPL, BTCUSDT, currencies, ES } from "../../../../test/fixtures/instruments"
-import type { ExecutionCommand, ExecutionReport, SubmitOrderList } from "../../../domain/Commands"
-import type { AccountEvent } from "../../../domain/Events"
+
+import type { ExecutionCommand, ExecutionReport, SubmitOrderList } from "../../../core/domain/Commands"
+import type { AccountEvent } from "../../../core/domain/Events"
 import type {
   AccountId,
   ClientOrderId,
@@ -13,15 +13,16 @@ import type {
   StrategyId,
   TradeId,
   VenueOrderId
-} from "../../../domain/Ids"
-import { makeSpecs } from "../../../domain/InstrumentSpec"
-import { hasLimitPrice, type OrderRequest } from "../../../domain/Order"
-import type { Account } from "../../../domain/Portfolio"
-import type { RiskLimits, RiskScope } from "../../../domain/Risk"
-import { lots, MICROS_PER_DAY, minor, type Timestamp, ticks, timestamp } from "../../../domain/Units"
-import { FxRates } from "../../portfolio/FxRates"
-import { AccountsEngine } from "../AccountsEngine"
-import type { Refusal } from "../EventSink"
+} from "../../../core/domain/Ids"
+import { makeSpecs } from "../../../core/domain/InstrumentSpec"
+import { hasLimitPrice, type OrderRequest } from "../../../core/domain/Order"
+import type { Account } from "../../../core/domain/Portfolio"
+import type { RiskLimits, RiskScope } from "../../../core/domain/Risk"
+import { lots, MICROS_PER_DAY, minor, type Timestamp, ticks, timestamp } from "../../../core/domain/Units"
+import { AccountsEngine } from "../../../core/engine/accounts/AccountsEngine"
+import type { Refusal } from "../../../core/engine/accounts/EventSink"
+import { FxRates } from "../../../core/engine/portfolio/FxRates"
+import { AAPL, BTCUSDT, currencies, ES } from "../../fixtures/instruments"
 
 export const CASH = "cash-1" as AccountId
 export const MARGIN = "margin-1" as AccountId

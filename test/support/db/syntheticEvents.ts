@@ -3,7 +3,7 @@
  * 10 lots of AAPL.XNAS (bought at 15000 + i ticks, sold one tick higher), each order submitted, accepted and
  * filled, followed by its position and cash changes. Ticks are cents and lots shares, so tick-lots are cents.
  */
-import type { AccountEvent } from "../../domain/Events"
+import type { AccountEvent } from "../../../core/domain/Events"
 import type {
   AccountId,
   ClientOrderId,
@@ -12,8 +12,8 @@ import type {
   OrderId,
   TradeId,
   VenueOrderId
-} from "../../domain/Ids"
-import type { Lots, Minor, Sequence, Ticks, Timestamp } from "../../domain/Units"
+} from "../../../core/domain/Ids"
+import type { Lots, Minor, Sequence, Ticks, Timestamp } from "../../../core/domain/Units"
 
 /** Cash deposited by the first event, in cents. */
 export const DEPOSIT = 100_000_000
