@@ -4,11 +4,8 @@
  * accepts, the venue's reports fill the order, the position changes; after a restart the service answers a resend
  * as the first time and streams resume where they stopped.
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { SqlClient } from "@effect/sql"
 import { Effect, Either, type Scope } from "effect"
@@ -16,22 +13,9 @@ import { afterAll, describe, expect, it } from "vitest"
 import * as Database from "../../core/db/Database"
 import { serverDatabase, serverRequired, serverSource } from "../../core/db/internal/testServer"
 import type { AccountEvent } from "../../core/domain/Events"
-import { type Client, connect } from "../../core/protocol/Protocol"
-import { tcp } from "../../core/protocol/Transport"
-import { nodeTransport } from "../../runtimes/node/NodeTransport"
+import { cleanUp, client, configure, follow, KEYS, restingBuy, type runtimes, start, stop } from "./serviceProcess"
 
-const root = join(import.meta.dirname, "..", "..")
-const runtimes = {
-  node: [process.execPath, join(root, "runtimes", "node", "bin", "meridian.mjs")],
-  bun: [join(root, "node_modules", ".bin", "bun"), join(root, "runtimes", "bun", "main.ts")]
-} as const
-const KEYS = { MERIDIAN_TEST_KEY_STRATEGIES: "strategies-key", MERIDIAN_TEST_KEY_EXECUTION: "execution-key" }
-const dirs: Array<string> = []
-const children = new Set<ChildProcess>()
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL")
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
+afterAll(cleanUp)
 
 /** Where the service projects its events: the embedded database in its folder, a real server's URL, or nowhere. */
 type Projection =
@@ -39,102 +23,8 @@ type Projection =
   | { readonly _tag: "Server"; readonly url: string }
   | { readonly _tag: "None" }
 
-/** Write a configuration for one shard of one margin account. */
-const configure = (projection: Projection, collector?: string) => {
-  const dir = mkdtempSync(join(tmpdir(), "meridian-accounts-service-"))
-  dirs.push(dir)
-  const file = join(dir, "accounts.json")
-  writeFileSync(
-    file,
-    JSON.stringify({
-      listen: { host: "127.0.0.1", port: 0 },
-      instance: "test",
-      keys: { strategies: { env: "MERIDIAN_TEST_KEY_STRATEGIES" }, execution: { env: "MERIDIAN_TEST_KEY_EXECUTION" } },
-      journalDir: "journal",
-      shards: [{ accounts: [{ id: "ACC-1", name: "Fund one", kind: "margin", baseCurrency: "USD" }] }],
-      metrics: { host: "127.0.0.1", port: 0 },
-      ...(projection._tag === "Embedded" && { database: { embedded: "db" } }),
-      ...(projection._tag === "Server" && { database: { url: { env: "MERIDIAN_TEST_DATABASE_URL" } } }),
-      ...(collector !== undefined && { tracing: { otlp: collector, exportIntervalMs: 200 } })
-    })
-  )
-  return { file, database: join(dir, "db") }
-}
-
-/** Start the service; resolves with its protocol and metrics ports once it logs that it listens. */
-const start = (runtime: keyof typeof runtimes, config: string, databaseUrl = "") =>
-  new Promise<{ child: ChildProcess; port: number; metrics: number }>((resolve, reject) => {
-    const [command, ...args] = runtimes[runtime]
-    const child = spawn(command, [...args, "service", "accounts", "--config", config], {
-      cwd: root,
-      env: { ...process.env, ...KEYS, MERIDIAN_TEST_DATABASE_URL: databaseUrl },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    children.add(child)
-    let output = ""
-    const timer = setTimeout(() => reject(new Error(`the service did not start: ${output}`)), 60_000)
-    child.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString()
-      for (const line of output.split("\n")) {
-        if (!line.includes('"accounts service listening"')) continue
-        const { address, metrics } = JSON.parse(line).annotations as { address: string; metrics: string }
-        clearTimeout(timer)
-        resolve({ child, port: Number(address.split(":").pop()), metrics: Number(metrics.split(":").pop()) })
-        return
-      }
-    })
-    child.stderr!.on("data", (chunk: Buffer) => {
-      output += chunk.toString()
-    })
-    child.on("exit", (code) => reject(new Error(`the service exited (${code}): ${output}`)))
-  })
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    child.once("exit", () => resolve())
-    child.kill("SIGTERM")
-  })
-
-const client = (port: number, service: "strategies" | "execution", key: string) =>
-  connect({
-    transport: nodeTransport,
-    address: tcp("127.0.0.1", port),
-    identity: { service, instance: "test" },
-    key,
-    connectTimeoutMs: 30_000
-  })
-
 const ts = 0
-const submit = (clientOrderId: string) => ({
-  _tag: "SubmitOrder",
-  ts,
-  request: {
-    accountId: "ACC-1",
-    strategyId: "sma",
-    clientOrderId,
-    instrumentId: "AAPL.XNAS",
-    side: "buy",
-    type: "limit",
-    quantity: 10,
-    limitPrice: 19_000,
-    timeInForce: "GTC",
-    reduceOnly: false,
-    postOnly: false
-  }
-})
-
-/** Collect a topic's events from after `afterSeq` until `until` says enough. */
-const follow = <A>(session: Client, topic: string, afterSeq: number, until: (events: Array<A>) => boolean) =>
-  Effect.async<Array<A>>((resume) => {
-    const events: Array<A> = []
-    const subscription = session.subscribe(topic, afterSeq, (_, value) => {
-      events.push(value as A)
-      if (until(events)) {
-        subscription.unsubscribe()
-        resume(Effect.succeed(events))
-      }
-    })
-  })
+const submit = (clientOrderId: string) => restingBuy("ACC-1", clientOrderId, 10)
 
 /** What the projection stored: the account's events and its position. */
 const stored = Effect.gen(function* () {
@@ -146,9 +36,14 @@ const stored = Effect.gen(function* () {
 
 const scenario = (runtime: keyof typeof runtimes, projection: Projection, collector?: string) =>
   Effect.gen(function* () {
-    const { file: config, database } = configure(projection, collector)
-    const url = projection._tag === "Server" ? projection.url : ""
-    const first = yield* Effect.promise(() => start(runtime, config, url))
+    const { file: config, dir } = configure("ACC-1", {
+      metrics: { host: "127.0.0.1", port: 0 },
+      ...(projection._tag === "Embedded" && { database: { embedded: "db" } }),
+      ...(projection._tag === "Server" && { database: { url: { env: "MERIDIAN_TEST_DATABASE_URL" } } }),
+      ...(collector !== undefined && { tracing: { otlp: collector, exportIntervalMs: 200 } })
+    })
+    const env = { MERIDIAN_TEST_DATABASE_URL: projection._tag === "Server" ? projection.url : "" }
+    const first = yield* Effect.promise(() => start(runtime, config, env))
     const { orderId, lastEvent } = yield* Effect.scoped(
       Effect.gen(function* () {
         const strategy = yield* client(first.port, "strategies", KEYS.MERIDIAN_TEST_KEY_STRATEGIES)
@@ -209,7 +104,7 @@ const scenario = (runtime: keyof typeof runtimes, projection: Projection, collec
     yield* Effect.promise(() => stop(first.child))
 
     // Restarted: the same order for a resend, and the stream goes on after the last event seen.
-    const second = yield* Effect.promise(() => start(runtime, config, url))
+    const second = yield* Effect.promise(() => start(runtime, config, env))
     yield* Effect.scoped(
       Effect.gen(function* () {
         const strategy = yield* client(second.port, "strategies", KEYS.MERIDIAN_TEST_KEY_STRATEGIES)
@@ -228,7 +123,9 @@ const scenario = (runtime: keyof typeof runtimes, projection: Projection, collec
     if (projection._tag === "None") return
     // Every event went into the central database, once, and the position with them.
     const layer =
-      projection._tag === "Embedded" ? Database.layerEmbedded({ dataDir: database }) : Database.layer(projection.url)
+      projection._tag === "Embedded"
+        ? Database.layerEmbedded({ dataDir: join(dir, "db") })
+        : Database.layer(projection.url)
     expect(yield* stored.pipe(Effect.provide(layer))).toEqual({ events: lastEvent + 3, position: 10 })
   })
 
