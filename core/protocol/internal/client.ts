@@ -93,10 +93,7 @@ class ClientSession {
     switch (type) {
       case FrameType.Response:
       case FrameType.Failure: {
-        if (end - start < 5) {
-          link.close("Malformed", "response frame too short")
-          return
-        }
+        if (!link.holds(start, end, 5, "response")) return
         const id = readU32(bytes, start + 1)
         const body = link.decode(bytes, start + 5, end)
         if (link.closed) return
@@ -111,10 +108,7 @@ class ClientSession {
         return
       }
       case FrameType.Event: {
-        if (end - start < 13) {
-          link.close("Malformed", "event frame too short")
-          return
-        }
+        if (!link.holds(start, end, 13, "event")) return
         const subId = readU32(bytes, start + 1)
         const seq = readSeq(bytes, start + 5)
         const body = link.decode(bytes, start + 13, end)
@@ -130,10 +124,7 @@ class ClientSession {
         return
       }
       case FrameType.SubscribeFailed: {
-        if (end - start < 5) {
-          link.close("Malformed", "subscribe-failed frame too short")
-          return
-        }
+        if (!link.holds(start, end, 5, "subscribe-failed")) return
         const subId = readU32(bytes, start + 1)
         const body = link.decode(bytes, start + 5, end) as { reason?: unknown; message?: unknown } | undefined
         if (link.closed) return

@@ -84,6 +84,13 @@ export class Link {
     return bytes
   }
 
+  /** Whether a `what` frame holds its fixed `header` bytes; a shorter one closes the link as malformed. */
+  holds(start: number, end: number, header: number, what: string): boolean {
+    if (end - start >= header) return true
+    this.close("Malformed", `${what} frame too short`)
+    return false
+  }
+
   /** Decode a body; a body that is not msgpack closes the link and returns `undefined` with `closed` set. */
   decode(bytes: Uint8Array, start: number, end: number): unknown {
     try {

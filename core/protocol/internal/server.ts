@@ -118,10 +118,7 @@ class ServerSession implements Session {
     }
     switch (type) {
       case FrameType.Request: {
-        if (end - start < 5) {
-          link.close("Malformed", "request frame too short")
-          return
-        }
+        if (!link.holds(start, end, 5, "request")) return
         const id = readU32(bytes, start + 1)
         const body = link.decode(bytes, start + 5, end)
         if (link.closed) return
@@ -139,10 +136,7 @@ class ServerSession implements Session {
       case FrameType.Heartbeat:
         return
       case FrameType.Subscribe: {
-        if (end - start < 13) {
-          link.close("Malformed", "subscribe frame too short")
-          return
-        }
+        if (!link.holds(start, end, 13, "subscribe")) return
         const subId = readU32(bytes, start + 1)
         const after = readSeq(bytes, start + 5)
         const topic = link.decode(bytes, start + 13, end)
@@ -155,10 +149,7 @@ class ServerSession implements Session {
         return
       }
       case FrameType.Unsubscribe: {
-        if (end - start < 5) {
-          link.close("Malformed", "unsubscribe frame too short")
-          return
-        }
+        if (!link.holds(start, end, 5, "unsubscribe")) return
         const sub = this.subs.get(readU32(bytes, start + 1))
         if (sub !== undefined) this.endSub(sub)
         return
