@@ -9,7 +9,6 @@ import type { Columns } from "../../data/Columns"
 import { readBarsCsv, readBookCsv, readQuotesCsv, readTradesCsv } from "../../data/Csv"
 import { type InstrumentId, splitInstrumentId } from "../../domain/Ids"
 import { formatTimestamp, timestamp } from "../../domain/Units"
-import { type CatalogEntry, HistoryError, type HistoryStore, type ImportCsvOptions, type ReplayQuery } from "../History"
 import {
   CATALOG_FILE,
   CatalogFile,
@@ -24,6 +23,7 @@ import {
 } from "./catalog"
 import { concatColumns, invalidRow, splitByInstrument } from "./columnsOps"
 import { KINDS, layoutOf, valuesOf } from "./kinds"
+import { type CatalogEntry, HistoryError, type HistoryStore, type ImportCsvOptions, type ReplayQuery } from "./model"
 import { ReplayCursor } from "./replayCursor"
 import { appendStage, copyStage, type DuckDB, mergeParts, replayQuery, resetStage, type SourceFile } from "./sql"
 

@@ -8,7 +8,7 @@ import type { Fill } from "../../domain/Fill"
 import type { InstrumentId, TradeId } from "../../domain/Ids"
 import { type InstrumentSpec, notional } from "../../domain/InstrumentSpec"
 import { lots, minor, ticks, timestamp } from "../../domain/Units"
-import type { ReportInput } from "../Report"
+import type { ReportInput } from "./model"
 import type { Mark } from "./roundTrips"
 
 /** The fee of a closing fill of `quantity` lots at `price` ticks, in minor units of the instrument's currency. */

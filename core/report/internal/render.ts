@@ -3,9 +3,9 @@
  * decimals so that two identical runs give byte-identical files.
  */
 import { formatTimestamp, timestamp } from "../../domain/Units"
-import type { BacktestReport, RunRecord, Stats, TradeRow } from "../Report"
 import { equityCsvChunks as chunks } from "./equityCsv"
 import { numberText, rounded } from "./format"
+import type { BacktestReport, RunRecord, Stats, TradeRow } from "./model"
 
 /** Labels in the order backtesting.py prints its statistics; the record keeps them complete. */
 const LABELS: Record<keyof Stats, string> = {
