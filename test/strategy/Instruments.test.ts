@@ -1,12 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { runBacktest, SPX } from "../../test/backtest/support"
-import { AAPL } from "../../test/fixtures/instruments"
-import { MINUTE, quotes, T0 } from "../../test/strategy/algoSupport"
-import type { MarketDataError } from "../services/MarketData"
-import { traded } from "./Instruments"
-import { parentOrderOf } from "./ParentOrder"
-import type { StrategyRequirements } from "./Strategy"
+import type { MarketDataError } from "../../core/services/MarketData"
+import { traded } from "../../core/strategy/Instruments"
+import { parentOrderOf } from "../../core/strategy/ParentOrder"
+import type { StrategyRequirements } from "../../core/strategy/Strategy"
+import { runBacktest, SPX } from "../backtest/support"
+import { AAPL } from "../fixtures/instruments"
+import { MINUTE, quotes, T0 } from "./algoSupport"
 
 /** Run `probe` as the strategy of a backtest on SPX and AAPL: what it returned, or the reason it failed. */
 const found = <A>(probe: Effect.Effect<A, MarketDataError, StrategyRequirements>) =>

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect } from "effect"
-import { AAPL, MINUTE, quotes, runAlgo, SECOND, T0 } from "../../test/strategy/algoSupport"
-import { Accounts } from "../services/Accounts"
-import type { ParentOrder } from "./ParentOrder"
-import { type Slice, workSchedule } from "./SliceSchedule"
+import { Accounts } from "../../core/services/Accounts"
+import type { ParentOrder } from "../../core/strategy/ParentOrder"
+import { type Slice, workSchedule } from "../../core/strategy/SliceSchedule"
+import { AAPL, MINUTE, quotes, runAlgo, SECOND, T0 } from "./algoSupport"
 
 /** The outer clock, noting each sleep that ends ("woke") or is interrupted. */
 const noting = (outer: Clock.Clock, log: Array<string>): Clock.Clock => ({

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { runBacktest } from "../../test/backtest/support"
-import { AAPL, MINUTE, quotes, SECOND, T0 } from "../../test/strategy/algoSupport"
-import { BarBuilder, type Columns } from "../data/Columns"
-import type { BarPeriod } from "../domain/MarketData"
-import { MarketData } from "../services/MarketData"
-import { type BarSource, subscribeBars } from "./SubscribeBars"
+import { BarBuilder, type Columns } from "../../core/data/Columns"
+import type { BarPeriod } from "../../core/domain/MarketData"
+import { MarketData } from "../../core/services/MarketData"
+import { type BarSource, subscribeBars } from "../../core/strategy/SubscribeBars"
+import { runBacktest } from "../backtest/support"
+import { AAPL, MINUTE, quotes, SECOND, T0 } from "./algoSupport"
 
 /** `[close time − T0 in seconds, open, high, low, close, volume]` of each bar a strategy sees. */
 const barsSeen = (data: Columns, period: string, source?: BarSource) =>
