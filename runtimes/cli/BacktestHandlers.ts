@@ -8,12 +8,12 @@ import { createRequire } from "node:module"
 import { FileSystem, Path } from "@effect/platform"
 import { Console, Effect, HashMap, Option } from "effect"
 import { BacktestError } from "../../core/backtest/Backtest"
+import { openRunStore } from "../../core/db/RunStore"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
 import * as Sizing from "../../core/strategy/Sizing"
 import type { BacktestOptions } from "./BacktestCommand"
 import { type BacktestJob, type BacktestOutcome, runBacktestJob } from "./BacktestJob"
 import { progressBar } from "./ProgressBar"
-import { openRunStore } from "./RunStore"
 
 const configError = (message: string) => new BacktestError({ reason: "Config", message })
 

@@ -1,12 +1,11 @@
 /**
  * The options that choose the central database, shared by every command that uses it: `--db <url>`, else
- * `DATABASE_URL`, else the embedded database in `--db-dir`.
+ * `DATABASE_URL`, else the embedded database in `--db-dir`. They parse into a `DatabaseChoice`
+ * (`core/db/DatabaseChoice.ts`), which decides.
  *
  * @since 0.1.0
  */
 import { Options } from "@effect/cli"
-import { Config, Effect, Option, type Redacted } from "effect"
-import { toDatabaseError } from "../../core/db/DatabaseError"
 
 export const databaseOptions = {
   db: Options.redacted("db").pipe(
@@ -18,16 +17,3 @@ export const databaseOptions = {
     Options.withDescription("data folder of the embedded database")
   )
 }
-
-/** The parsed database options. */
-export interface DatabaseOptions {
-  readonly db: Option.Option<Redacted.Redacted>
-  readonly dbDir: string
-}
-
-/** The PostgreSQL server that `--db`, else `DATABASE_URL`, names; none means the embedded database. */
-export const serverUrl = (options: DatabaseOptions) =>
-  Config.option(Config.redacted("DATABASE_URL")).pipe(
-    Effect.mapError(toDatabaseError("Config", "invalid DATABASE_URL")),
-    Effect.map((fromEnv) => Option.orElse(options.db, () => fromEnv))
-  )

@@ -1,54 +1,15 @@
 /**
- * What `meridian runs list|show|compare` run, and the central database the options name (`--db <url>`, else
- * `DATABASE_URL`, else the embedded one in `--db-dir`); loaded only when a command needs the database.
+ * What `meridian runs list|show|compare` run, on the central database the options choose
+ * (`core/db/ChosenDatabase.ts`); loaded only when a command needs the database.
  *
  * @since 0.1.0
  */
-import { FileSystem, Path } from "@effect/platform"
-import { Console, Effect, Layer, Option, type Redacted } from "effect"
+import { Console, Effect, Option } from "effect"
 import * as BacktestRuns from "../../core/db/BacktestRuns"
-import * as Database from "../../core/db/Database"
-import { toDatabaseError } from "../../core/db/DatabaseError"
+import { runsLayer } from "../../core/db/ChosenDatabase"
+import type { DatabaseChoice } from "../../core/db/DatabaseChoice"
 import { formatTimestamp, timestamp } from "../../core/domain/Units"
 import { formatStats, statLabel, statText } from "../../core/report/Report"
-import { type DatabaseOptions, serverUrl } from "./DatabaseOptions"
-
-/** The embedded database in `dir`, its parent folders made first (PGlite makes only the last one). */
-const embedded = (dir: string) =>
-  Layer.unwrapEffect(
-    Effect.gen(function* () {
-      const fs = yield* FileSystem.FileSystem
-      const path = yield* Path.Path
-      yield* fs
-        .makeDirectory(path.dirname(path.resolve(dir)), { recursive: true })
-        .pipe(Effect.mapError(toDatabaseError("Embedded", `cannot make the folder of ${dir}`)))
-      return Database.layerEmbedded({ dataDir: dir })
-    })
-  )
-
-/** The server named, else the embedded database in `dbDir`. */
-const databaseFor = (server: Option.Option<Redacted.Redacted>, dbDir: string) =>
-  Option.match(server, { onNone: () => embedded(dbDir), onSome: Database.layer })
-
-/** The central database the options name: `--db`, else `DATABASE_URL`, else the embedded one in `--db-dir`. */
-export const databaseLayer = (
-  options: DatabaseOptions
-): Layer.Layer<Database.Database, Database.DatabaseError, FileSystem.FileSystem | Path.Path> =>
-  Layer.unwrapEffect(Effect.map(serverUrl(options), (server) => databaseFor(server, options.dbDir)))
-
-/**
- * `BacktestRuns` on the database the options name; on the embedded one, after ingesting the runs that backtests
- * left in its inbox.
- */
-export const runsLayer = (options: DatabaseOptions) =>
-  Layer.unwrapEffect(
-    Effect.map(serverUrl(options), (server) =>
-      Layer.provide(
-        Option.isSome(server) ? BacktestRuns.layer : BacktestRuns.layerIngesting(options.dbDir),
-        databaseFor(server, options.dbDir)
-      )
-    )
-  )
 
 /** Rows of cells as left-aligned columns (numbers right-aligned), two spaces apart. */
 const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
@@ -68,7 +29,7 @@ const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<
 
 const time = (micros: number): string => formatTimestamp(timestamp(micros))
 
-export const list = (o: DatabaseOptions & { readonly limit: number; readonly strategy: Option.Option<string> }) =>
+export const list = (o: DatabaseChoice & { readonly limit: number; readonly strategy: Option.Option<string> }) =>
   Effect.gen(function* () {
     const runs = yield* BacktestRuns.BacktestRuns
     const found = yield* runs.list({
@@ -92,7 +53,7 @@ export const list = (o: DatabaseOptions & { readonly limit: number; readonly str
     )
   }).pipe(Effect.provide(runsLayer(o)))
 
-export const show = (o: DatabaseOptions & { readonly id: string }) =>
+export const show = (o: DatabaseChoice & { readonly id: string }) =>
   Effect.gen(function* () {
     const runs = yield* BacktestRuns.BacktestRuns
     const run = yield* runs.show(o.id)
@@ -140,7 +101,7 @@ const ranDifferences = (a: BacktestRuns.StoredRun, b: BacktestRuns.StoredRun): R
     .map((field) => [field, fieldsA.get(field) ?? "-", fieldsB.get(field) ?? "-"])
 }
 
-export const compare = (o: DatabaseOptions & { readonly a: string; readonly b: string }) =>
+export const compare = (o: DatabaseChoice & { readonly a: string; readonly b: string }) =>
   Effect.gen(function* () {
     const runs = yield* BacktestRuns.BacktestRuns
     const rows = yield* runs.compare(o.a, o.b)

@@ -4,12 +4,12 @@
  * @since 0.1.0
  */
 import { Console, Effect, Layer, Option } from "effect"
+import { databaseLayer } from "../../core/db/ChosenDatabase"
+import type { DatabaseChoice } from "../../core/db/DatabaseChoice"
 import * as StaticDataStore from "../../core/db/StaticDataStore"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
-import type { DatabaseOptions } from "./DatabaseOptions"
-import { databaseLayer } from "./RunsHandlers"
 
-export const load = (o: DatabaseOptions & { readonly dir: Option.Option<string> }) =>
+export const load = (o: DatabaseChoice & { readonly dir: Option.Option<string> }) =>
   Effect.gen(function* () {
     const set = yield* Option.match(o.dir, { onNone: () => StaticDataSet.loadShipped, onSome: StaticDataSet.load })
     const store = yield* StaticDataStore.StaticDataStore
