@@ -1,17 +1,17 @@
 /**
  * Plugin discovery: scan a folder of plugin packages, validate their manifests, check core API compatibility and
- * load a plugin's entry.
+ * load a plugin's entry. Selecting a strategy by name, folder or file is `StrategyLoader.ts`, on top of this.
  *
  * @since 0.1.0
  */
 import { readdir, readFile } from "node:fs/promises"
 import { join, resolve } from "node:path"
-import { pathToFileURL } from "node:url"
 import { Effect } from "effect"
 import * as semver from "semver"
 import { type AnyStrategy, isStrategy } from "../../core/strategy/Strategy"
 import { coreVersion } from "./CoreVersion"
 import { decodePackageJson, type Manifest } from "./Manifest"
+import { importModule } from "./ModuleImport"
 import { PluginError } from "./PluginError"
 
 /** A plugin package whose manifest is valid. */
@@ -94,21 +94,11 @@ export const checkCompatible = (manifest: Manifest, core: string = coreVersion):
         })
       )
 
-/** Imports a module by its absolute path. */
-export type ImportModule = (file: string) => Promise<Record<string, unknown>>
-
-/** Node's (or Bun's) own `import()`: a TypeScript entry needs a runtime that strips types. */
-const importNative: ImportModule = (file) => import(pathToFileURL(file).href) as Promise<Record<string, unknown>>
-
 /**
- * Validates, checks and imports the plugin in `dir`; its entry's default export must fit its kind. `importModule`
- * imports the entry (the command line bundles it: `runtimes/cli/StrategyFile.ts`).
+ * Validates, checks and imports the plugin in `dir`; its entry's default export must fit its kind. The entry is
+ * imported as every plugin and strategy file is (`ModuleImport.ts`).
  */
-export const load = (
-  dir: string,
-  core: string = coreVersion,
-  importModule: ImportModule = importNative
-): Effect.Effect<Loaded, PluginError> =>
+export const load = (dir: string, core: string = coreVersion): Effect.Effect<Loaded, PluginError> =>
   Effect.gen(function* () {
     const manifest = yield* readManifest(dir)
     yield* checkCompatible(manifest, core)

@@ -8,12 +8,13 @@ import { createRequire } from "node:module"
 import { FileSystem, Path } from "@effect/platform"
 import { Console, Effect, HashMap, Option } from "effect"
 import { BacktestError } from "../../core/backtest/Backtest"
+import type { BacktestJob, BacktestOutcome } from "../../core/backtest/BacktestJob"
 import { openRunStore } from "../../core/db/RunStore"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
 import * as Sizing from "../../core/strategy/Sizing"
 import type { BacktestOptions } from "./BacktestCommand"
-import { type BacktestJob, type BacktestOutcome, runBacktestJob } from "./BacktestJob"
 import { progressBar } from "./ProgressBar"
+import { runSimBacktest } from "./SimBacktest"
 
 const configError = (message: string) => new BacktestError({ reason: "Config", message })
 
@@ -113,7 +114,7 @@ export const backtest = (o: BacktestOptions) =>
     const job = yield* jobOf(o)
     // The database is checked before the run: an unreachable server fails in milliseconds, not after the backtest.
     const store = o.noStore ? Option.none() : Option.some(yield* openRunStore(o))
-    const outcome = yield* runBacktestJob({ ...job, onProgress: progressBar() })
+    const outcome = yield* runSimBacktest({ ...job, onProgress: progressBar() })
     yield* report(outcome, o.out, store)
   }).pipe(Effect.scoped, Effect.provide(StaticDataSet.layerShipped))
 
@@ -126,7 +127,7 @@ const sp500 = () => {
 export const demo = Effect.gen(function* () {
   yield* Console.log("Meridian demo: SMA crossover (10/30, long-only) on S&P 500 daily bars 2000-2020, 0.1% fees\n")
   const store = yield* openRunStore({ db: Option.none(), dbDir: ".meridian/db" })
-  const outcome = yield* runBacktestJob({
+  const outcome = yield* runSimBacktest({
     strategy: "sma-cross",
     data: [sp500()],
     instruments: ["SPX.SIM"],

@@ -11,8 +11,8 @@ import { makeSpecs } from "../../core/domain/InstrumentSpec"
 import { formatTimestamp, type Timestamp } from "../../core/domain/Units"
 import { History, layer as historyLayer } from "../../core/history/History"
 import { StaticData } from "../../core/services/StaticData"
+import { resolveInstrument } from "../../core/staticdata/ResolveInstrument"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
-import { resolveInstrument } from "./Instruments"
 
 export const importCsv = (o: {
   readonly file: string

@@ -45,7 +45,10 @@ const sourceUrls = {
   }
 }
 
-/** Built-in plugins by strategy id: the bundle records the hash of the code it holds (see `BacktestJob.codeHash`). */
+/**
+ * Built-in plugins by strategy id: the bundle records the hash of the code it holds (see `codeHash` in
+ * `registry/src/StrategyLoader.ts`).
+ */
 const builtInPlugins = { "strategy-sma-cross": join(root, "plugins", "strategy-sma-cross") }
 
 /** sha256 of a plugin's `src/` files, sorted by path, each as path, NUL, content, NUL. */

@@ -8,7 +8,7 @@ import { Accounts } from "../../core/services/Accounts"
 import { MarketData } from "../../core/services/MarketData"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
 import smaCross from "../../plugins/strategy-sma-cross/src/index"
-import { runBacktestJob } from "../../runtimes/cli/BacktestJob"
+import { runSimBacktest } from "../../runtimes/cli/SimBacktest"
 import { buyOnceSource } from "../fixtures/strategyFiles"
 import { reportOf, runBacktest, SPX, simVenue, sp500Bars, sp500Path } from "./support"
 
@@ -107,9 +107,9 @@ describe("Backtest", () => {
         historyDir: ".meridian/history",
         venue: { barFill: "next-open" as const, commission: "0", latencyUs: 0, seed: 1 }
       }
-      const outcome = yield* runBacktestJob(job)
+      const outcome = yield* runSimBacktest(job)
       expect(outcome.table).toMatch(/buy-and-hold on SPX.SIM: 5105 events, 1 orders, 1 fills/)
-      const bad = yield* runBacktestJob({ ...job, params: { lots: "many" } }).pipe(Effect.flip)
+      const bad = yield* runSimBacktest({ ...job, params: { lots: "many" } }).pipe(Effect.flip)
       expect(bad.message).toMatch(/lots: Expected number, actual "many"/)
     }).pipe(Effect.provide(StaticDataSet.layerShipped), Effect.provide(NodeContext.layer))
   )

@@ -21,7 +21,7 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
-import { runBacktestJob } from "../../runtimes/cli/BacktestJob"
+import { runSimBacktest } from "../../runtimes/cli/SimBacktest"
 import { sp500Path } from "./support"
 
 /** Bars as the reference reads them: dates, and prices in millionths. */
@@ -158,7 +158,7 @@ const reference = (
 const priceText = (price: bigint) => `${price / 1_000_000n}.${String(price % 1_000_000n).padStart(6, "0")}`
 
 const backtest = (file: string, fast: number, slow: number, commission: string, closeAtEnd: boolean, mode: Mode) =>
-  runBacktestJob({
+  runSimBacktest({
     strategy: "sma-cross",
     data: [file],
     instruments: ["PARITY.SIM"],

@@ -7,7 +7,7 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
-import { runBacktestJob } from "../../runtimes/cli/BacktestJob"
+import { runSimBacktest } from "../../runtimes/cli/SimBacktest"
 import { sp500Path } from "../backtest/support"
 import { buyOnceSource } from "../fixtures/strategyFiles"
 
@@ -188,7 +188,7 @@ describe("meridian CLI (a real process)", () => {
     // The bundle records the hash of the built-in plugin's code it holds, as the sources compute it.
     const shown = await meridian("runs", "show", a!, "--db-dir", dbDir)
     const fromSources = await Effect.runPromise(
-      runBacktestJob({
+      runSimBacktest({
         strategy: "sma-cross",
         data: [prices],
         instruments: [],

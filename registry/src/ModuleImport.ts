@@ -1,8 +1,9 @@
 /**
- * A strategy written as a TypeScript (or JavaScript) file, loaded without transpiling Meridian's tree: esbuild
- * bundles that one file with what it imports into a temporary CommonJS module, which is required and removed. Bare
- * imports that the file's own folders cannot resolve (`effect`, `@meridian/core/...`) fall back to Meridian's
- * `node_modules`, so a strategy kept in a folder of its own loads too.
+ * How a plugin's entry or a strategy file is imported, the one way for the command line and for discovery: a
+ * TypeScript (or JavaScript) file, loaded without transpiling Meridian's tree: esbuild bundles that one file with
+ * what it imports into a temporary CommonJS module, which is required and removed. Bare imports that the file's own
+ * folders cannot resolve (`effect`, `@meridian/core/...`) fall back to Meridian's `node_modules`, so a strategy kept
+ * in a folder of its own, or a plugin installed anywhere, loads too.
  *
  * @since 0.1.0
  */
@@ -27,7 +28,7 @@ const firstError = (e: unknown): Error => {
 }
 
 /** The module a strategy file exports; rejects with an `Error` whose message says why it cannot be loaded. */
-export const importStrategyFile = async (file: string): Promise<Record<string, unknown>> => {
+export const importModule = async (file: string): Promise<Record<string, unknown>> => {
   const esbuild = await import("esbuild")
   const built = await esbuild
     .build({

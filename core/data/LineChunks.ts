@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs"
-import type { CsvBytes } from "../../core/data/Csv"
+import type { CsvBytes } from "./Csv"
 
 const LF = 10
 /** Large enough that a read call costs nothing next to parsing what it read. */

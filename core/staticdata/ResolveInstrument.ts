@@ -1,13 +1,13 @@
 /**
- * Instruments the CLI trades: from static data when it knows the id, else made from the units given on the
- * command line.
+ * Instruments a backtest or an import trades: from static data when it knows the id, else made from the units given
+ * (on the command line).
  *
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
-import { BacktestError } from "../../core/backtest/Backtest"
-import { Instrument } from "../../core/domain/Instrument"
-import type { StaticDataService } from "../../core/services/StaticData"
+import { BacktestError } from "../backtest/Backtest"
+import { Instrument } from "../domain/Instrument"
+import type { StaticDataService } from "../services/StaticData"
 
 export interface InstrumentDefaults {
   readonly currency: string

@@ -1,25 +1,26 @@
 /**
  * A backtest from files and names, as the CLI and the demo describe it: the instruments are made from the file
- * names and the units given, the strategy is found by name or loaded from a TypeScript file, its parameters are
- * decoded with its own schema, and the report is rendered.
+ * names and the units given, the strategy (found by the caller: `registry/src/StrategyLoader.ts`) has its parameters
+ * decoded with its own schema, it runs on the simulated venue the caller makes, and the report is rendered.
  *
  * @since 0.1.0
  */
-import { createHash } from "node:crypto"
-import { FileSystem, Path } from "@effect/platform"
+import type { FileSystem } from "@effect/platform"
+import { Path } from "@effect/platform"
 import { Effect, Either, Schema } from "effect"
-import { BacktestError, run as runBacktest } from "../../core/backtest/Backtest"
-import type { Columns } from "../../core/data/Columns"
-import { readMarketDataCsv } from "../../core/data/Csv"
-import { finalBooks } from "../../core/data/OrderBook"
-import type { BacktestRun } from "../../core/db/BacktestRuns"
-import * as Decimal from "../../core/domain/Decimal"
-import type { InstrumentId } from "../../core/domain/Ids"
-import { type InstrumentSpec, type InstrumentSpecs, makeSpecs } from "../../core/domain/InstrumentSpec"
-import { MICROS_PER_DAY } from "../../core/domain/Units"
+import type { Columns } from "../data/Columns"
+import { readMarketDataCsv } from "../data/Csv"
+import { lineChunks } from "../data/LineChunks"
+import { finalBooks } from "../data/OrderBook"
+import type { BacktestRun } from "../db/BacktestRuns"
+import * as Decimal from "../domain/Decimal"
+import type { InstrumentId } from "../domain/Ids"
+import { type InstrumentSpec, type InstrumentSpecs, makeSpecs } from "../domain/InstrumentSpec"
+import { MICROS_PER_DAY } from "../domain/Units"
 import {
   closeAtEnd,
   computeReport,
+  type EndFee,
   equityCsvChunks,
   formatRejections,
   formatStats,
@@ -28,37 +29,29 @@ import {
   rejectionsOf,
   reportJson,
   tradesCsv
-} from "../../core/report/Report"
-import { StaticData } from "../../core/services/StaticData"
-import { decodeParams } from "../../core/strategy/Params"
-import { type AnyStrategy, isStrategy } from "../../core/strategy/Strategy"
-import { fixedLatency, noFees, noSlippage, notionalFractionFee, SimVenue } from "../../plugins/connector-sim/src/index"
-import smaCrossPackage from "../../plugins/strategy-sma-cross/package.json" with { type: "json" }
-import smaCross from "../../plugins/strategy-sma-cross/src/index"
-import { resolveInstrument } from "./Instruments"
-import { lineChunks } from "./LineChunks"
-import { importStrategyFile } from "./StrategyFile"
-import { findStrategyPlugin, pluginRoots } from "./StrategyPlugins"
+} from "../report/Report"
+import { StaticData } from "../services/StaticData"
+import { resolveInstrument } from "../staticdata/ResolveInstrument"
+import { decodeParams } from "../strategy/Params"
+import type { AnyStrategy } from "../strategy/Strategy"
+import { BacktestError, run as runBacktest } from "./Backtest"
+import type { MakeSimulatedVenue } from "./SimulatedVenue"
 
-/** A strategy and where its code comes from: a plugin package (its folder and version) or a file. */
-interface LoadedStrategy {
+/** The strategy a job runs, as its loader found it: the strategy, and what the run records of its code. */
+export interface JobStrategy {
   readonly strategy: AnyStrategy
-  readonly origin:
-    | { readonly kind: "package"; readonly dir: URL; readonly version: string }
-    | { readonly kind: "file"; readonly file: string }
+  /** The version recorded with the run: its plugin package's, `local` for a file. */
+  readonly version: string
+  /** sha256 of the strategy's code, recorded with the run. */
+  readonly codeHash: Effect.Effect<string, BacktestError, FileSystem.FileSystem | Path.Path>
 }
 
-const smaCrossPlugin: LoadedStrategy = {
-  strategy: smaCross,
-  origin: {
-    kind: "package",
-    dir: new URL("../../plugins/strategy-sma-cross/", import.meta.url),
-    version: smaCrossPackage.version
-  }
+/** The simulated venue a job runs on, made by the caller from `BacktestJob.venue`, and its taker fee. */
+export interface JobVenue {
+  readonly make: MakeSimulatedVenue
+  /** The fee of a trade closed at the end (`closeAtEnd`), as the venue charges a taker. */
+  readonly takerFee: EndFee
 }
-
-/** Strategies known by name; others are loaded from a path. */
-const builtIn: Record<string, LoadedStrategy> = { "sma-cross": smaCrossPlugin, [smaCross.id]: smaCrossPlugin }
 
 export interface BacktestJob {
   readonly strategy: string
@@ -109,62 +102,6 @@ const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]
 /** `k=v` values from the command line: numbers and booleans are typed, the rest stay text. */
 const parseValue = (text: string): unknown =>
   /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text === "true" ? true : text === "false" ? false : text
-
-const loadStrategy = (name: string): Effect.Effect<LoadedStrategy, BacktestError, Path.Path> =>
-  Effect.gen(function* () {
-    const known = builtIn[name]
-    if (known !== undefined) return known
-    const plugin = yield* findStrategyPlugin(name)
-    if (plugin !== undefined) return plugin
-    if (!/[/\\]|\.[cm]?[jt]s$/.test(name)) {
-      return yield* configError(
-        `unknown strategy ${name}: not built in (${Object.keys(builtIn).join(", ")}) nor a plugin in ${pluginRoots().join(" or ")}`
-      )
-    }
-    const path = yield* Path.Path
-    const module = yield* Effect.tryPromise({
-      try: () => importStrategyFile(path.resolve(name)),
-      catch: (e) => configError(`cannot load ${name}: ${e instanceof Error ? e.message : String(e)}`)
-    })
-    const found = [module.default, module.strategy, ...Object.values(module)].find(isStrategy)
-    if (found === undefined) return yield* configError(`${name} exports no strategy (Strategy.make({ ... }))`)
-    return { strategy: found, origin: { kind: "file", file: path.resolve(name) } } satisfies LoadedStrategy
-  })
-
-/**
- * The code hashes of the built-in plugins as they were when the command line was bundled (`runtimes/node/build.mjs`
- * defines it): the bundle runs that code, whatever their folders hold since. Undefined when run from the sources.
- */
-declare const MERIDIAN_BUNDLED_CODE_HASHES: Readonly<Record<string, string>> | undefined
-const bundledCodeHashes = typeof MERIDIAN_BUNDLED_CODE_HASHES === "object" ? MERIDIAN_BUNDLED_CODE_HASHES : undefined
-
-/**
- * sha256 of the strategy's code: its source file, or every file of its plugin package's `src/` (sorted by path,
- * each as path, NUL, content, NUL; `build.mjs` hashes the built-in plugins the same way).
- */
-const codeHash = (id: string, origin: LoadedStrategy["origin"]) =>
-  Effect.gen(function* () {
-    const bundled = origin.kind === "package" ? bundledCodeHashes?.[id] : undefined
-    if (bundled !== undefined) return bundled
-    const fs = yield* FileSystem.FileSystem
-    const path = yield* Path.Path
-    const hash = createHash("sha256")
-    if (origin.kind === "file") {
-      hash.update(yield* fs.readFile(origin.file))
-    } else {
-      const src = path.join(yield* path.fromFileUrl(origin.dir), "src")
-      const files = (yield* fs.readDirectory(src, { recursive: true })).sort()
-      for (const file of files) {
-        const full = path.join(src, file)
-        if ((yield* fs.stat(full)).type !== "File") continue
-        hash
-          .update(`${file}\0`)
-          .update(yield* fs.readFile(full))
-          .update("\0")
-      }
-    }
-    return hash.digest("hex")
-  }).pipe(Effect.mapError((e) => configError(`cannot hash the strategy's code: ${e.message}`)))
 
 /** A CSV file's bars, quotes or trades (whichever its header says) of `spec`, read piece by piece. */
 const readColumns = (file: string, spec: InstrumentSpec, timezone: string | undefined) =>
@@ -265,17 +202,11 @@ const dailyZone = (data: ReadonlyArray<Columns>, zone: string): string | undefin
     ? zone
     : undefined
 
-export const runBacktestJob = (job: BacktestJob) =>
+/** Runs `job` with the strategy its loader found, on the venue the caller made from `job.venue`. */
+export const runBacktestJob = (job: BacktestJob, loaded: JobStrategy, venue: JobVenue) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
-    const fees =
-      job.venue.commission === "0"
-        ? noFees
-        : yield* Effect.try({
-            try: () => notionalFractionFee(job.venue.commission),
-            catch: () => configError(`--commission ${job.venue.commission} is not a decimal fraction`)
-          })
-    const { strategy, origin } = yield* loadStrategy(job.strategy)
+    const { strategy } = loaded
     const params = yield* Either.mapLeft(
       decodeParams(strategy.params, Object.fromEntries(Object.entries(job.params).map(([k, v]) => [k, parseValue(v)]))),
       (problems) => configError(`bad --param for ${strategy.id}: ${problems}`)
@@ -308,7 +239,7 @@ export const runBacktestJob = (job: BacktestJob) =>
             Effect.map((columns) => [columns])
           )
         : // The history (and DuckDB with it) loads only for a backtest that replays it.
-          Effect.promise(() => import("../../core/history/History")).pipe(
+          Effect.promise(() => import("../history/History")).pipe(
             Effect.flatMap((history) => history.loadCatalogData(job.historyDir, source.ids, job.from, job.to)),
             Effect.mapError((e) => configError(`history ${job.historyDir}: ${e.message}`)),
             // The history indexes instruments by their place in `source.ids`; the run by its own list.
@@ -329,17 +260,7 @@ export const runBacktestJob = (job: BacktestJob) =>
       strategyId: strategy.id,
       strategy: strategy.program(params),
       account: { id: "backtest", kind: job.accountKind, baseCurrency: currency.code, deposit },
-      venue: (venueSpecs, report, funds) =>
-        new SimVenue({
-          specs: venueSpecs,
-          barFill: job.venue.barFill,
-          fees,
-          latency: fixedLatency(job.venue.latencyUs),
-          slippage: noSlippage,
-          seed: job.venue.seed,
-          report,
-          funds
-        }),
+      venue: venue.make,
       onProgress: job.onProgress
     })
     const firsts = data.filter((columns) => columns.length > 0).map((columns) => columns.ts[0]!)
@@ -358,9 +279,7 @@ export const runBacktestJob = (job: BacktestJob) =>
       ...optional("dateZone", dailyZone(data, job.timezone ?? instruments[0]!.timezone ?? "UTC"))
     }
     const report = computeReport(
-      job.closeAtEnd === true
-        ? closeAtEnd(recorded, exits, marks, (spec, price, quantity) => fees.fee(spec, "taker", price, quantity))
-        : recorded
+      job.closeAtEnd === true ? closeAtEnd(recorded, exits, marks, venue.takerFee) : recorded
     )
     const summary = `${strategy.id} on ${instruments.map((i) => i.id).join(", ")}: ${result.events} events, ${result.orders} orders, ${result.fills.length} fills, ${result.rejections} rejected${rejected(result.rejectionReasons)}`
     const parameters = yield* Schema.encode(strategy.params)(params).pipe(
@@ -368,10 +287,10 @@ export const runBacktestJob = (job: BacktestJob) =>
     )
     const run = {
       strategy: strategy.id,
-      strategyVersion: origin.kind === "package" ? origin.version : "local",
+      strategyVersion: loaded.version,
       parameters: parameters as Record<string, unknown>,
       data: { sources: job.data, from: Math.min(...firsts), to: Math.max(...lasts) },
-      codeHash: yield* codeHash(strategy.id, origin),
+      codeHash: yield* loaded.codeHash,
       settings: settingsOf(job)
     }
     const rejections = rejectionsOf(result.rejectionReasons, result.rejectionSamples)
