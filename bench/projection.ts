@@ -6,9 +6,9 @@
  */
 import { Effect, type Layer } from "effect"
 import * as Database from "../core/db/Database"
-import { serverLayer, serverSource } from "../core/db/internal/testServer"
 import * as Projector from "../core/db/Projector"
 import { accountEvents } from "../test/support/db/syntheticEvents"
+import { serverLayer, serverSource } from "../test/support/db/testServer"
 
 const ACCOUNTS = 8
 const ORDERS = 1_000

@@ -12,9 +12,9 @@ import * as BacktestRuns from "../core/db/BacktestRuns"
 import * as Database from "../core/db/Database"
 import { decodeEquity, encodeEquity } from "../core/db/internal/equitySeries"
 import { syntheticRun } from "../core/db/internal/sampleRuns"
-import { scratchDatabase } from "../core/db/internal/scratchDatabase"
-import { serverLayer, serverSource } from "../core/db/internal/testServer"
 import * as RunInbox from "../core/db/RunInbox"
+import { scratchDatabase } from "../test/support/db/scratchDatabase"
+import { serverLayer, serverSource } from "../test/support/db/testServer"
 
 const SAMPLES = 1_000_000
 const TRADES = 20_000

@@ -1,6 +1,7 @@
 import { Migrator, SqlClient } from "@effect/sql"
 import { describe, expect, it, layer, type Vitest } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import { serverLayer, serverRequired, serverSource } from "../../test/support/db/testServer"
 import type { TradeRow } from "../report/Report"
 import * as BacktestRuns from "./BacktestRuns"
 import * as Database from "./Database"
@@ -12,7 +13,6 @@ import {
   syntheticRun,
   sampleTrade as trade
 } from "./internal/sampleRuns"
-import { serverLayer, serverRequired, serverSource } from "./internal/testServer"
 import { migrate, migrations, migrationsTable } from "./Migrations"
 
 type Env = BacktestRuns.BacktestRuns | Database.Database

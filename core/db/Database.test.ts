@@ -4,8 +4,8 @@ import { join } from "node:path"
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer, type Vitest } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer } from "effect"
+import { serverLayer, serverRequired, serverSource } from "../../test/support/db/testServer"
 import * as Database from "./Database"
-import { serverLayer, serverRequired, serverSource } from "./internal/testServer"
 import { migrate } from "./Migrations"
 
 const tables = [

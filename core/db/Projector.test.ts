@@ -2,10 +2,10 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer, type Vitest } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Schedule, Scope } from "effect"
 import { accountEvents, DEPOSIT, FEE } from "../../test/support/db/syntheticEvents"
+import { serverLayer, serverRequired, serverSource } from "../../test/support/db/testServer"
 import type { AccountEvent } from "../domain/Events"
 import type { AccountId } from "../domain/Ids"
 import * as Database from "./Database"
-import { serverLayer, serverRequired, serverSource } from "./internal/testServer"
 import * as Projector from "./Projector"
 
 type It = Vitest.MethodsNonLive<Database.Database, true>

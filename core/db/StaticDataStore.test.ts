@@ -2,11 +2,11 @@ import { NodeContext } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer, type Vitest } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import { serverLayer, serverRequired, serverSource } from "../../test/support/db/testServer"
 import type { InstrumentId } from "../domain/Ids"
 import * as StaticData from "../services/StaticData"
 import * as StaticDataSet from "../staticdata/StaticDataSet"
 import * as Database from "./Database"
-import { serverLayer, serverRequired, serverSource } from "./internal/testServer"
 import * as StaticDataStore from "./StaticDataStore"
 
 type Env = StaticDataStore.StaticDataStore | Database.Database

@@ -11,8 +11,8 @@ import { SqlClient } from "@effect/sql"
 import { Effect, Either, type Scope } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import * as Database from "../../core/db/Database"
-import { serverDatabase, serverRequired, serverSource } from "../../core/db/internal/testServer"
 import type { AccountEvent } from "../../core/domain/Events"
+import { serverDatabase, serverRequired, serverSource } from "../support/db/testServer"
 import { cleanUp, client, configure, follow, KEYS, restingBuy, type runtimes, start, stop } from "./serviceProcess"
 
 afterAll(cleanUp)

@@ -5,7 +5,7 @@
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Redacted, type Scope } from "effect"
-import { type DatabaseError, toDatabaseError } from "../DatabaseError"
+import { type DatabaseError, toDatabaseError } from "../../../core/db/DatabaseError"
 
 const onServer = (url: string, statement: string) =>
   Layer.build(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })).pipe(

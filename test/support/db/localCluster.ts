@@ -9,7 +9,7 @@ import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, type Scope } from "effect"
-import { type DatabaseError, toDatabaseError } from "../DatabaseError"
+import { type DatabaseError, toDatabaseError } from "../../../core/db/DatabaseError"
 
 const run = (file: string, args: ReadonlyArray<string>): string =>
   execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim()

@@ -3,8 +3,8 @@
  * started from the local binaries, else none. Each user gets its own empty database on it.
  */
 import { Config, Effect, Layer, Option, type Scope } from "effect"
-import * as Database from "../Database"
-import type { DatabaseError } from "../DatabaseError"
+import * as Database from "../../../core/db/Database"
+import type { DatabaseError } from "../../../core/db/DatabaseError"
 import { findPostgresBin, startLocalCluster } from "./localCluster"
 import { scratchDatabase } from "./scratchDatabase"
 
