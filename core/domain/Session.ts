@@ -46,25 +46,27 @@ export const isInSession = (instrument: Instrument, ts: number): boolean => {
 }
 
 /**
- * The end (µs) of the session that contains `ts`, or of the next session when `ts` falls between sessions;
- * `undefined` for an instrument without sessions (it trades around the clock). A close time skipped by a DST change
- * falls the gap later; one that occurs twice is the first occurrence not before `ts`.
+ * The earliest of `at(session, day)` over the sessions held on the days from the day before `ts` on that `after`
+ * accepts; `undefined` for an instrument without sessions. The scan stops at the first day from today that gives
+ * one (a week ahead always does).
  */
-export const sessionClose = (instrument: Instrument, ts: number): number | undefined => {
+const earliest = (
+  instrument: Instrument,
+  ts: number,
+  at: (session: Instrument["sessions"][number], day: number, zone: Zone) => number,
+  after: (boundary: number) => boolean
+): number | undefined => {
   if (instrument.sessions.length === 0) return undefined
   const zone = zoneOf(instrument)
   const today = localDayAndMinute(zone, ts).day
   let best: number | undefined
-  // Yesterday's overnight session may still be open; a week ahead always reaches the next session.
-  for (let offset = -1; offset <= 7; offset++) {
+  for (let offset = -1; offset <= 8; offset++) {
     const day = today + offset
     const weekday = weekdayOf(day)
     for (const session of instrument.sessions) {
       if (!session.days.includes(weekday)) continue
-      const closeDay = isOvernight(session) ? day + 1 : day
-      const close = zone.toUtcUs(closeDay * MICROS_PER_DAY + minutesOf(session.close) * 60 * MICROS_PER_SECOND, ts + 1)
-      // Sessions do not overlap, so the earliest close after ts ends the current session or the next one.
-      if (close > ts && (best === undefined || close < best)) best = close
+      const boundary = at(session, day, zone)
+      if (after(boundary) && (best === undefined || boundary < best)) best = boundary
     }
     if (best !== undefined && offset >= 0) break
   }
@@ -72,27 +74,35 @@ export const sessionClose = (instrument: Instrument, ts: number): number | undef
 }
 
 /**
+ * The end (µs) of the session that contains `ts`, or of the next session when `ts` falls between sessions;
+ * `undefined` for an instrument without sessions (it trades around the clock). A close time skipped by a DST change
+ * falls the gap later; one that occurs twice is the first occurrence not before `ts`. Yesterday's overnight session
+ * may still be open; sessions do not overlap, so the earliest close after `ts` ends the current session or the next.
+ */
+export const sessionClose = (instrument: Instrument, ts: number): number | undefined =>
+  earliest(
+    instrument,
+    ts,
+    (session, day, zone) =>
+      zone.toUtcUs(
+        (isOvernight(session) ? day + 1 : day) * MICROS_PER_DAY + minutesOf(session.close) * 60 * MICROS_PER_SECOND,
+        ts + 1
+      ),
+    (close) => close > ts
+  )
+
+/**
  * The start (µs) of the first session that opens at or after `ts`; `undefined` for an instrument without sessions.
  * An open time skipped by a DST change falls the gap later; one that occurs twice is the first not before `ts`.
+ * The day before counts for an open late in a zone behind UTC.
  */
-export const sessionOpen = (instrument: Instrument, ts: number): number | undefined => {
-  if (instrument.sessions.length === 0) return undefined
-  const zone = zoneOf(instrument)
-  const today = localDayAndMinute(zone, ts).day
-  let best: number | undefined
-  // A week ahead always reaches the next session; the day before covers an open late in a zone behind UTC.
-  for (let offset = -1; offset <= 8; offset++) {
-    const day = today + offset
-    const weekday = weekdayOf(day)
-    for (const session of instrument.sessions) {
-      if (!session.days.includes(weekday)) continue
-      const open = zone.toUtcUs(day * MICROS_PER_DAY + minutesOf(session.open) * 60 * MICROS_PER_SECOND, ts)
-      if (open >= ts && (best === undefined || open < best)) best = open
-    }
-    if (best !== undefined && offset >= 0) break
-  }
-  return best
-}
+export const sessionOpen = (instrument: Instrument, ts: number): number | undefined =>
+  earliest(
+    instrument,
+    ts,
+    (session, day, zone) => zone.toUtcUs(day * MICROS_PER_DAY + minutesOf(session.open) * 60 * MICROS_PER_SECOND, ts),
+    (open) => open >= ts
+  )
 
 /** The next UTC midnight after `ts` (µs): the trading day of an instrument without sessions. */
 export const nextUtcMidnight = (ts: number): number => (Math.floor(ts / MICROS_PER_DAY) + 1) * MICROS_PER_DAY
