@@ -4,18 +4,22 @@
  *
  * @since 0.1.0
  */
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises"
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises"
 import { dirname } from "node:path"
 import type { AppendFile, JournalFiles, ReadFile } from "../../core/journal/JournalFiles"
 
-const syncDir = async (dir: string): Promise<void> => {
-  const handle = await open(dir, "r")
+/** Open `path`, let `change` act on it, make that durable, close it whatever happened. */
+const durably = async (path: string, flags: string, change: (handle: FileHandle) => Promise<void>): Promise<void> => {
+  const handle = await open(path, flags)
   try {
+    await change(handle)
     await handle.sync()
   } finally {
     await handle.close()
   }
 }
+
+const syncDir = (dir: string): Promise<void> => durably(dir, "r", async () => undefined)
 
 const append = async (path: string): Promise<AppendFile> => {
   const handle = await open(path, "a")
@@ -55,25 +59,11 @@ export const nodeJournalFiles: JournalFiles = {
   read: (path) => readFile(path),
   openRead,
   append,
-  truncate: async (path, size) => {
-    const handle = await open(path, "r+")
-    try {
-      await handle.truncate(size)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-  },
+  truncate: (path, size) => durably(path, "r+", (handle) => handle.truncate(size)),
   remove: (path) => rm(path, { force: true }),
   replace: async (path, bytes) => {
     const temporary = `${path}.${process.pid}.tmp`
-    const handle = await open(temporary, "w")
-    try {
-      await handle.writeFile(bytes)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
+    await durably(temporary, "w", (handle) => handle.writeFile(bytes))
     await rename(temporary, path)
     await syncDir(dirname(path))
   },
