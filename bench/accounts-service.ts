@@ -5,48 +5,15 @@
  * band; each is answered once durable. Prints orders accepted per second and the answer latency p50/p99 (from the
  * client's send to its answer). One JSON line.
  */
-import { spawn } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { Effect } from "effect"
-import { connect } from "../core/protocol/Protocol"
-import { tcp } from "../core/protocol/Transport"
-import { nodeTransport } from "../runtimes/node/NodeTransport"
+import { cleanUp, client, configure, KEYS, start as startService } from "../test/live/serviceProcess"
 
 const CLIENTS = 4
 const IN_FLIGHT = 256
 const ORDERS = 200_000
 const bun = process.argv.includes("--bun")
-const root = join(import.meta.dirname, "..")
-const dir = mkdtempSync(join(tmpdir(), "meridian-bench-accounts-"))
-const config = join(dir, "accounts.json")
-writeFileSync(
-  config,
-  JSON.stringify({
-    listen: { host: "127.0.0.1", port: 0 },
-    instance: "bench",
-    keys: { strategies: { env: "MERIDIAN_BENCH_KEY" } },
-    journalDir: "journal",
-    shards: [{ accounts: [{ id: "ACC-1", name: "bench", kind: "margin", baseCurrency: "USD" }] }]
-  })
-)
-const [command, ...args] = bun
-  ? [join(root, "node_modules", ".bin", "bun"), join(root, "runtimes", "bun", "main.ts")]
-  : [process.execPath, join(root, "runtimes", "node", "bin", "meridian.mjs")]
-const service = spawn(command, [...args, "service", "accounts", "--config", config], {
-  env: { ...process.env, MERIDIAN_BENCH_KEY: "bench-key" },
-  stdio: ["ignore", "pipe", "inherit"]
-})
-const port = await new Promise<number>((resolve, reject) => {
-  let output = ""
-  service.stdout.on("data", (chunk: Buffer) => {
-    output += chunk.toString()
-    const line = output.split("\n").find((l) => l.includes('"accounts service listening"'))
-    if (line !== undefined) resolve(Number(JSON.parse(line).annotations.address.split(":").pop()))
-  })
-  service.on("exit", (code) => reject(new Error(`the service exited (${code}): ${output}`)))
-})
+const { file } = configure("ACC-1")
+const { port } = await startService(bun ? "bun" : "node", file)
 
 const ts = 0
 const limits = {
@@ -68,13 +35,8 @@ const scopes = [
 
 const program = Effect.scoped(
   Effect.gen(function* () {
-    const clients = yield* Effect.forEach(Array.from({ length: CLIENTS }), (_, i) =>
-      connect({
-        transport: nodeTransport,
-        address: tcp("127.0.0.1", port),
-        identity: { service: "strategies", instance: `bench-${i}` },
-        key: "bench-key"
-      })
+    const clients = yield* Effect.forEach(Array.from({ length: CLIENTS }), () =>
+      client(port, "strategies", KEYS.MERIDIAN_TEST_KEY_STRATEGIES)
     )
     const admin = clients[0]!
     yield* admin.call({ _tag: "Deposit", accountId: "ACC-1", currency: "USD", amount: 1e13, reference: "bench", ts })
@@ -87,10 +49,10 @@ const program = Effect.scoped(
     let accepted = 0
     const start = performance.now()
     yield* Effect.async<void>((resume) => {
-      const sendOne = (client: (typeof clients)[number]) => {
+      const sendOne = (session: (typeof clients)[number]) => {
         const n = sent++
         const at = performance.now()
-        client.request(
+        session.request(
           {
             _tag: "SubmitOrder",
             ts,
@@ -112,11 +74,11 @@ const program = Effect.scoped(
             latencies[n] = performance.now() - at
             if (error === undefined && (value as { _tag: string })._tag === "Accepted") accepted++
             if (++answered === ORDERS) resume(Effect.void)
-            else if (sent < ORDERS) sendOne(client)
+            else if (sent < ORDERS) sendOne(session)
           }
         )
       }
-      for (const client of clients) for (let k = 0; k < IN_FLIGHT; k++) sendOne(client)
+      for (const session of clients) for (let k = 0; k < IN_FLIGHT; k++) sendOne(session)
     })
     const seconds = (performance.now() - start) / 1000
     if (accepted !== ORDERS) throw new Error(`${ORDERS - accepted} orders were not accepted`)
@@ -140,6 +102,5 @@ try {
     })
   )
 } finally {
-  service.kill("SIGKILL")
-  rmSync(dir, { recursive: true, force: true })
+  cleanUp()
 }
