@@ -65,10 +65,13 @@ export const start = (runtime: keyof typeof runtimes, config: string, env: Recor
     child.on("exit", () => children.delete(child))
     let output = ""
     const timer = setTimeout(() => reject(new Error(`the service did not start: ${output}`)), 60_000)
+    let listening = false
     child.stdout!.on("data", (chunk: Buffer) => {
       output += chunk.toString()
+      if (listening) return
       for (const line of output.split("\n")) {
         if (!line.includes('"accounts service listening"')) continue
+        listening = true
         const { address, metrics } = JSON.parse(line).annotations as { address: string; metrics?: string }
         clearTimeout(timer)
         resolve({ child, port: Number(address.split(":").pop()), metrics: Number(metrics?.split(":").pop()) })

@@ -118,12 +118,14 @@ const tracingLayer = (tracing: AccountsConfig["tracing"], instance: string) =>
         exportInterval: `${tracing.exportIntervalMs ?? 5_000} millis`
       }).pipe(Layer.provide([FetchHttpClient.layer, OtlpSerialization.layerJson]))
 
+/** Milliseconds since the epoch as a span's nanoseconds. */
+const nanos = (ms: number): bigint => BigInt(Math.round(ms * 1_000_000))
+
 /** A span per group commit of each shard's journal, when a tracer is installed. */
 const traceCommits = (service: AccountsServer) =>
   Effect.map(Effect.tracer, (tracer) => {
     for (const [i, shard] of service.shards.entries()) {
       shard.onCommit((commit) => {
-        const nanos = (ms: number) => BigInt(Math.round(ms * 1_000_000))
         const span = tracer.span(
           "accounts.journal.commit",
           Option.none(),

@@ -118,8 +118,7 @@ export class AccountsShard {
   handle(input: ShardInput, reply?: (outcome: Outcome) => void): void {
     // Inputs come decoded from the wire, the shard's own: stamped in place rather than copied.
     ;(input as { ts: number }).ts = this.options.now()
-    const stamped = input
-    const known = stamped._tag === "SubmitOrder" ? this.outcomes.get(keyOf(stamped.request)) : undefined
+    const known = input._tag === "SubmitOrder" ? this.outcomes.get(keyOf(input.request)) : undefined
     if (known !== undefined) {
       // A resend: the first outcome, after what came before it; nothing journaled or applied again.
       this.held.push({ seq: known.seq, outcome: known, reply, events: NONE, executions: NONE })
@@ -127,8 +126,8 @@ export class AccountsShard {
       return
     }
     let seq = 0
-    for (const record of this.codec.encode(stamped)) seq = this.journal.append(record)
-    const outcome = this.apply(seq, stamped)
+    for (const record of this.codec.encode(input)) seq = this.journal.append(record)
+    const outcome = this.apply(seq, input)
     this.held.push({ seq, outcome, reply, events: this.collectedEvents, executions: this.collectedExecutions })
     this.collectedEvents = []
     this.collectedExecutions = []
