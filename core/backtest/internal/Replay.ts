@@ -11,6 +11,7 @@ import type { Fill } from "../../domain/Fill"
 import type { AccountId, InstrumentId } from "../../domain/Ids"
 import type { InstrumentSpecs } from "../../domain/InstrumentSpec"
 import type { AccountsEngine } from "../../engine/accounts/AccountsEngine"
+import { midPrice } from "../../engine/portfolio/MarkPrice"
 import type { Portfolio } from "../../engine/portfolio/Portfolio"
 import type { BarEvent, QuoteEvent, TradeEvent } from "../../services/MarketData"
 import type { ReplayScheduler } from "../ReplayScheduler"
@@ -259,6 +260,7 @@ export class Replay {
     this.venue.advanceTo(this.options.clock.now)
   }
 
+  /** Marks follow `MarkPrice`'s rule, the one the live services use; here on columns, without an event object. */
   private mark(index: number, price: number, ts: number): void {
     this.lastPrice[index] = price
     this.engine.mark(index, price, ts)
@@ -269,7 +271,7 @@ export class Replay {
     const bid = c.bidPrice[r]!
     const ask = c.askPrice[r]!
     this.venue.onQuote(index, ts, bid, c.bidSize[r]!, ask, c.askSize[r]!)
-    this.mark(index, Math.floor((bid + ask) / 2), ts)
+    this.mark(index, midPrice(bid, ask), ts)
     if (this.outbox.length > 0) this.deliver()
     const handlers = this.options.tables.quote[index]!
     if (handlers.length === 0) return
@@ -357,7 +359,7 @@ export class Replay {
     book.ts = ts
     book.snapshot = reset
     if (this.bookMarks[index] === 1 && book.bidDepth > 0 && book.askDepth > 0) {
-      this.mark(index, Math.floor((book.bidPrice(0) + book.askPrice(0)) / 2), ts)
+      this.mark(index, midPrice(book.bidPrice(0), book.askPrice(0)), ts)
     }
     if (this.outbox.length > 0) this.deliver()
     const handlers = this.options.tables.book[index]!
