@@ -1,0 +1,55 @@
+/**
+ * What every live service answers to a `{ _tag: "Status" }` request: who it is, where it runs, the streams it
+ * serves with their last sequence, the sessions connected to it, and the peers it follows with how far behind
+ * it is. `meridian status` and the Control Panel show it.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import corePackage from "../package.json" with { type: "json" }
+import type { Server } from "../protocol/Protocol"
+import type { Peer } from "./Peer"
+
+export const StatusRequest = Schema.TaggedStruct("Status", {})
+export type StatusRequest = typeof StatusRequest.Type
+
+export const isStatusRequest = (body: unknown): boolean => Schema.is(StatusRequest)(body)
+
+const Followed = Schema.Struct({
+  topic: Schema.String,
+  /** The last sequence this service processed. */
+  lastSeq: Schema.Number,
+  /** Events the source holds beyond `lastSeq`, when known. */
+  lag: Schema.optionalWith(Schema.Number, { exact: true })
+})
+
+export const ServiceStatus = Schema.Struct({
+  service: Schema.String,
+  instance: Schema.String,
+  region: Schema.String,
+  version: Schema.String,
+  /** When the process started, ISO 8601. */
+  startedAt: Schema.String,
+  address: Schema.String,
+  streams: Schema.Array(Schema.Struct({ topic: Schema.String, lastSeq: Schema.Number })),
+  sessions: Schema.Array(Schema.Struct({ service: Schema.String, instance: Schema.String, remote: Schema.String })),
+  peers: Schema.Array(
+    Schema.Struct({
+      name: Schema.String,
+      connected: Schema.Boolean,
+      following: Schema.Array(Followed)
+    })
+  )
+})
+export type ServiceStatus = typeof ServiceStatus.Type
+
+export const coreVersion: string = corePackage.version
+
+/** The part of a status every service fills the same way. */
+export const sessionsOf = (server: Server): ServiceStatus["sessions"] =>
+  server.sessions().map((session) => ({ ...session.peer, remote: session.remote }))
+
+export const peerStatus = (
+  peer: Peer,
+  following: ReadonlyArray<typeof Followed.Type>
+): ServiceStatus["peers"][number] => ({ name: peer.name, connected: peer.connected(), following: [...following] })
