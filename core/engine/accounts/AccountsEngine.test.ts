@@ -84,8 +84,73 @@ describe("AccountsEngine order lifecycle", () => {
     expect(b.order("c1")?.status).toBe("partially-filled")
     b.accept(id)
     expect(b.order("c1")).toMatchObject({ status: "partially-filled", venueOrderId: `V-${id}` })
+    // The same accept again is a resend: nothing changes, nothing is refused; another venue id contradicts it.
+    const refused = b.refusals.length
     b.accept(id)
+    expect(b.refusals.length).toBe(refused)
+    b.engine.report({
+      _tag: "VenueAccepted",
+      accountId: CASH,
+      orderId: id as never,
+      ts: b.ts(),
+      venueOrderId: "V-other" as never
+    })
     expect(b.lastRefusal()).toMatchObject({ reason: "ORDER_NOT_OPEN", command: "VenueAccepted" })
+  })
+
+  it("takes a report sent again (at-least-once delivery) as applied: no event, no refusal, no change", () => {
+    const b = makeBench()
+    b.deposit(10_000_000)
+    for (const c of ["c1", "c2", "c3", "c4", "c5"]) b.submit({ id: c })
+    const [id1, id2, id3, id4, id5] = ["c1", "c2", "c3", "c4", "c5"].map((c) => b.idOf(c)) as [
+      string,
+      string,
+      string,
+      string,
+      string
+    ]
+    const fill = {
+      _tag: "VenueFilled",
+      accountId: CASH,
+      orderId: id1 as never,
+      ts: b.ts(),
+      tradeId: "T-1" as never,
+      quantity: 4 as never,
+      price: 15_000 as never,
+      fee: 5 as never,
+      feeCurrency: USD,
+      liquidity: "taker"
+    } as const
+    b.accept(id1)
+    b.engine.report(fill)
+    b.accept(id2)
+    b.venueCancel(id2)
+    b.venueExpire(id3)
+    b.venueReject(id4, "no")
+    b.accept(id5)
+    b.replace("c5", { quantity: 7 })
+    b.venueReplace(id5, 7)
+    const events = b.events.length
+    const refused = b.refusals.length
+    const orders = ["c1", "c2", "c3", "c4", "c5"].map((c) => b.order(c))
+    const cash = b.engine.portfolio(CASH).cash(USD)
+
+    b.engine.report(fill)
+    b.accept(id1)
+    b.accept(id2)
+    b.venueCancel(id2)
+    b.venueExpire(id3)
+    b.venueReject(id4, "no")
+    b.venueReplace(id5, 7)
+
+    expect(b.events.length).toBe(events)
+    expect(b.refusals.length).toBe(refused)
+    expect(["c1", "c2", "c3", "c4", "c5"].map((c) => b.order(c))).toEqual(orders)
+    expect(b.engine.portfolio(CASH).cash(USD)).toEqual(cash)
+    expect(b.engine.portfolio(CASH).positionQuantity(AAPL_INDEX)).toBe(4)
+    // A new trade on the order is booked.
+    b.engine.report({ ...fill, tradeId: "T-2" as never, quantity: 1 as never })
+    expect(b.order("c1")).toMatchObject({ filledQuantity: 5 })
   })
 
   it("cancel is forwarded and takes effect on VenueCanceled; expiry and venue rejection end orders too", () => {

@@ -6,8 +6,10 @@
  * Choices worth knowing:
  * - A cancel or replace is only a request: the order changes on `VenueCanceled` / `VenueReplaced`. Risk counts
  *   a pending replace at its old values until then.
- * - A venue report that contradicts the record (a fill of a closed order, an unknown order id, an accept of an
- *   accepted order) changes nothing and is kept as a `Refusal`. An overfill is clamped: the leaves are filled and
+ * - A venue report that contradicts the record (a fill of a closed order, an unknown order id, an accept under
+ *   another venue id) changes nothing and is kept as a `Refusal`. A report the record already reflects (the same
+ *   trade id filled, the same accept, cancel, expiry, rejection or replace again) is a resend: delivery from the
+ *   venue is at least once, so it changes nothing and is no refusal. An overfill is clamped: the leaves are filled and
  *   booked, the excess is refused. A `VenueRejected` of a working order with a cancel or replace in flight rejects
  *   that request (`OrderModifyRejected`); otherwise it rejects the order.
  * - A client order id is unique per account within a window: it is used while its order works or an OTO holds it,

@@ -29,6 +29,36 @@ export const hasLimit = (order: { readonly type: OrderType; readonly limitPrice?
 /** Whether orders of this type carry a stop (trigger) price. */
 export const hasStop = (type: OrderType): boolean => hasTriggerPrice(type)
 
+/**
+ * Whether `record` already reflects `report`: a venue (or the Execution Service after a restart) may send a report
+ * again, and delivery is at least once. A fill whose trade id is booked; an accept of an order the venue accepted
+ * under that id, or of one closed without it; a cancel, expiry or rejection of an order already so; a replace to
+ * what the order already is, with none in flight.
+ */
+const applied = (record: OrderRecord, report: ExecutionReport): boolean => {
+  switch (report._tag) {
+    case "VenueFilled":
+      return record.tradeIds?.includes(report.tradeId) === true
+    case "VenueAccepted":
+      return (
+        record.venueOrderId === report.venueOrderId || (isTerminal(record.status) && record.venueOrderId === undefined)
+      )
+    case "VenueCanceled":
+      return record.status === "canceled"
+    case "VenueExpired":
+      return record.status === "expired"
+    case "VenueRejected":
+      return record.status === "rejected"
+    case "VenueReplaced":
+      return (
+        record.pendingReplaces === 0 &&
+        record.quantity === report.quantity &&
+        (report.limitPrice === undefined || report.limitPrice === record.limitPrice) &&
+        (report.stopPrice === undefined || report.stopPrice === record.stopPrice)
+      )
+  }
+}
+
 /** Applies venue reports to order records. */
 export class OrderLifecycle {
   constructor(
@@ -40,8 +70,9 @@ export class OrderLifecycle {
     private readonly fills: Float64Array
   ) {}
 
-  /** Apply a report about `record`'s order. */
+  /** Apply a report about `record`'s order; one the record already reflects changes nothing and is no refusal. */
   apply(record: OrderRecord, report: ExecutionReport): void {
+    if (applied(record, report)) return
     if (isTerminal(record.status)) {
       this.notOpen(record, report)
       return
@@ -142,6 +173,8 @@ export class OrderLifecycle {
     }
     if (record.reservesCash && freed > 0) account.portfolio.release(spec.currency.code, freed)
     record.working = working
+    if (record.tradeIds === undefined) record.tradeIds = [report.tradeId]
+    else record.tradeIds.push(report.tradeId)
     record.filledQuantity = lots(record.filledQuantity + quantity)
     record.filledValue = lots(filledValue)
     record.status = rest === 0 ? "filled" : "partially-filled"

@@ -5,7 +5,15 @@
  * @since 0.1.0
  */
 import type { Currency } from "../../domain/Currency"
-import type { AccountId, ClientOrderId, InstrumentId, OrderId, StrategyId, VenueOrderId } from "../../domain/Ids"
+import type {
+  AccountId,
+  ClientOrderId,
+  InstrumentId,
+  OrderId,
+  StrategyId,
+  TradeId,
+  VenueOrderId
+} from "../../domain/Ids"
 import type { InstrumentSpec } from "../../domain/InstrumentSpec"
 import type { Order, OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce } from "../../domain/Order"
 import type { Account } from "../../domain/Portfolio"
@@ -120,6 +128,8 @@ export class OrderRecord {
   /** Σ price × quantity of the fills, tick-lots. */
   filledValue: Order["filledValue"] = lots(0)
   venueOrderId: VenueOrderId | undefined = undefined
+  /** The venue's trade ids of the fills booked, so that a report sent again is not booked twice. */
+  tradeIds: Array<TradeId> | undefined = undefined
   updatedAt: Timestamp
   /** Index in `AccountState.open`, -1 once closed. */
   openSlot = -1
