@@ -20,7 +20,7 @@
  * (default: the set shipped with Meridian). `database` projects every account event into the central database,
  * a PostgreSQL server (`url`) or the embedded one (`{ "embedded": "<folder>" }`). `tracing` sends traces (each
  * shard's recovery, each group commit) to an OpenTelemetry collector over OTLP/HTTP. Relative paths are relative
- * to the file.
+ * to the file. `clock` is `"feed"` for a session over a replayed feed (default `"system"`).
  *
  * @since 0.1.0
  */
@@ -54,6 +54,11 @@ export const AccountsConfig = Schema.Struct({
     }),
     { exact: true }
   ),
+  /**
+   * What inputs are stamped with (default `system`): the system clock, or in a session over a replayed feed the
+   * feed's time, the largest `ts` of the inputs so far, never going back (docs/live-session.md, Session time).
+   */
+  clock: Schema.optionalWith(Schema.Literal("system", "feed"), { exact: true }),
   /** Account events each shard keeps for subscribers to resume from (default 1,000,000). */
   retainEvents: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true })
 })

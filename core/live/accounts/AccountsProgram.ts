@@ -34,6 +34,7 @@ import type { StaticDataError } from "../../services/StaticData"
 import * as StaticDataSet from "../../staticdata/StaticDataSet"
 import { AccountsConfig } from "./AccountsConfig"
 import { type AccountsServer, serveAccounts } from "./AccountsServer"
+import type { ShardOptions } from "./AccountsShard"
 import { makeServiceMetrics } from "./ServiceMetrics"
 
 /** A configuration that cannot be read or used: the message names the file and the field. */
@@ -170,8 +171,11 @@ const serveConfig = (configFile: string, config: AccountsConfig, runtime: Accoun
     const instruments = latestInstruments(set)
     const journalRoot = path.resolve(base, config.journalDir)
     let clock = 0
-    // The service's time, µs, never going back even if the system clock does: inputs are stamped with it.
-    const now = () => (clock = Math.max(clock + 1, Date.now() * 1000))
+    // The service's time, µs, never going back even if the system clock or the feed does: inputs are stamped with it.
+    const now: ShardOptions["now"] =
+      config.clock === "feed"
+        ? (input) => (clock = Math.max(clock, input.ts))
+        : () => (clock = Math.max(clock + 1, Date.now() * 1000))
     const service: AccountsServer = yield* serveAccounts({
       transport: runtime.transport,
       address: "port" in config.listen ? tcp(config.listen.host, config.listen.port) : unix(config.listen.path),

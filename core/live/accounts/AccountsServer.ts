@@ -2,7 +2,8 @@
  * The Accounts Service on the wire: its shards behind one protocol server.
  *
  * - A request is one `ShardInput` (a command, a venue report or a mark), decoded with `Schema`; the answer is its
- *   `Outcome`, sent once the input is durable in its shard's journal. An input that does not decode fails the
+ *   `Outcome`, sent once the input is durable in its shard's journal. `{ _tag: "Watermark" }` is answered at once,
+ *   unjournaled, with each shard's last `events` and `executions` sequence (`Watermark`): what went out so far. An input that does not decode fails the
  *   request with `InvalidInput` and a one-line message naming the field, and changes nothing.
  * - An input goes to the shard that holds its account; a mark, and a firm- or strategy-wide limit, to every shard
  *   (each shard checks its own accounts against it).
@@ -36,6 +37,15 @@ export interface AccountsServer {
   readonly server: Server
   readonly shards: ReadonlyArray<AccountsShard>
 }
+
+/** Each shard's last sequence of its `events/<shard>` and `executions/<shard>` topics, shard by shard. */
+export interface Watermark {
+  readonly events: ReadonlyArray<number>
+  readonly executions: ReadonlyArray<number>
+}
+
+const isWatermark = (body: unknown): boolean =>
+  typeof body === "object" && body !== null && (body as { _tag?: unknown })._tag === "Watermark"
 
 /** The request failure of an input that does not decode. */
 export interface InvalidInput {
@@ -82,6 +92,14 @@ export const serveAccounts = (
       keys: options.keys,
       streams: (topic) => topics.get(topic),
       onRequest: (session, id, body) => {
+        if (isWatermark(body)) {
+          const watermark: Watermark = {
+            events: shards.map((shard) => shard.events.last),
+            executions: shards.map((shard) => shard.executions.last)
+          }
+          session.reply(id, watermark)
+          return
+        }
         const decoded = decodeInput(body, { errors: "all" })
         if (Either.isLeft(decoded)) {
           const failure: InvalidInput = {

@@ -25,13 +25,13 @@ const tempDir = () => {
 const ACC = "acc-1" as AccountId
 const USD = "USD" as CurrencyCode
 let clock = 1_700_000_000_000_000
-const shardIn = (dir: string) =>
+const shardIn = (dir: string, now: (input: ShardInput) => number = () => ++clock) =>
   AccountsShard.open({
     journal: { files: nodeJournalFiles, dir },
     accounts: [{ id: ACC, name: "one", kind: "margin", baseCurrency: USD }],
     instruments: [AAPL],
     currencies,
-    now: () => ++clock
+    now
   })
 
 const ts = 0 as Timestamp
@@ -185,6 +185,64 @@ describe("AccountsShard", () => {
       )
       expect(third.open).toEqual(["c2", "c3"])
       expect(third.events).toBeGreaterThan(first.events!.length)
+    })
+  )
+
+  it.effect("acknowledges a venue report sent again, before and after a restart, and changes nothing", () =>
+    Effect.gen(function* () {
+      const dir = tempDir()
+      const accepted = (orderId: string): ShardInput => ({
+        _tag: "VenueAccepted",
+        accountId: ACC,
+        orderId: orderId as OrderId,
+        venueOrderId: "v1" as VenueOrderId,
+        ts
+      })
+      const first = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const shard = yield* shardIn(dir)
+          const outcomes = yield* send(shard, [deposit, mark, buy("c1", 10)])
+          const orderId = (outcomes[2] as Extract<Outcome, { _tag: "Accepted" }>).orderIds[0]!
+          yield* send(shard, [accepted(orderId), filled(orderId, 4)])
+          const events = shard.events.last
+          const again = yield* send(shard, [accepted(orderId), filled(orderId, 4)])
+          expect(again.map((o) => o._tag)).toEqual(["Accepted", "Accepted"])
+          expect(shard.events.last).toBe(events)
+          return { orderId, events }
+        })
+      )
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const shard = yield* shardIn(dir)
+          const again = yield* send(shard, [filled(first.orderId, 4), accepted(first.orderId)])
+          expect(again.map((o) => o._tag)).toEqual(["Accepted", "Accepted"])
+          expect(shard.events.last).toBe(first.events)
+          expect(shard.state.portfolio(ACC).positionQuantity(0)).toBe(4)
+        })
+      )
+    })
+  )
+
+  it.effect("stamps inputs with the time it is given, never going back, across a restart", () =>
+    Effect.gen(function* () {
+      const dir = tempDir()
+      const feed = (input: ShardInput) => input.ts
+      const at = (t: number): ShardInput => ({ ...deposit, ts: t as Timestamp })
+      const stamps = (shard: AccountsShard) => (shard.events.read(1, 100) ?? []).map((e) => e.ts)
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const shard = yield* shardIn(dir, feed)
+          yield* send(shard, [at(100), at(50), at(200)])
+          expect(stamps(shard)).toEqual([100, 100, 200])
+        })
+      )
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const shard = yield* shardIn(dir, feed)
+          yield* send(shard, [at(150), at(300)])
+          expect(stamps(shard)).toEqual([100, 100, 200, 200, 300])
+        })
+      )
     })
   )
 })

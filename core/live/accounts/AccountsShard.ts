@@ -41,8 +41,11 @@ export interface ShardOptions {
   readonly accounts: ReadonlyArray<Account>
   readonly instruments: ReadonlyArray<Instrument>
   readonly currencies: ReadonlyArray<Currency>
-  /** The service's time in µs since the epoch; inputs are stamped with it before they are journaled. */
-  readonly now: () => number
+  /**
+   * The service's time in µs since the epoch for `input`, which is stamped with it before it is journaled: the
+   * system clock, or the feed's time (`input.ts` never going back) in a session over a replayed feed.
+   */
+  readonly now: (input: ShardInput) => number
   /** Account events kept for subscribers to resume from (default 1,000,000). */
   readonly retainEvents?: number
 }
@@ -74,6 +77,8 @@ export class AccountsShard {
   private collectedEvents: Array<AccountEvent> = []
   private collectedExecutions: Array<ExecutionCommand> = []
   private journal!: Journal
+  /** The latest stamp, recovered ones included: after a restart, time goes on from the journal's, never back. */
+  private stamp = 0
 
   private constructor(private readonly options: ShardOptions) {
     const specs = makeSpecs(options.instruments, options.currencies)
@@ -117,7 +122,7 @@ export class AccountsShard {
   /** Journal, apply, and answer `reply` once durable. The input's `ts` is replaced by the shard's clock. */
   handle(input: ShardInput, reply?: (outcome: Outcome) => void): void {
     // Inputs come decoded from the wire, the shard's own: stamped in place rather than copied.
-    ;(input as { ts: number }).ts = this.options.now()
+    ;(input as { ts: number }).ts = this.stamp = Math.max(this.stamp, this.options.now(input))
     const known = input._tag === "SubmitOrder" ? this.outcomes.get(keyOf(input.request)) : undefined
     if (known !== undefined) {
       // A resend: the first outcome, after what came before it; nothing journaled or applied again.
@@ -151,6 +156,7 @@ export class AccountsShard {
   private replay(seq: number, payload: Uint8Array): void {
     const input = this.codec.decode(payload)
     if (input === undefined) return
+    this.stamp = Math.max(this.stamp, input.ts)
     this.apply(seq, input)
     // What a replay regenerates had gone out before the crash: subscribers resume from it.
     for (const event of this.collectedEvents) this.events.push(event)
