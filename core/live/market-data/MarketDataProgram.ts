@@ -1,0 +1,250 @@
+/**
+ * The Market Data Service as a program: read its configuration file, recover what it published from its journal,
+ * serve the protocol, replay the history from after the last journaled event (paced, and in lockstep behind the
+ * barrier), record what it publishes, and serve metrics. Runtime-free: the runtime hands it the transport, the
+ * journal's file port and a way to serve metrics over HTTP, so a launcher can run it in its own process.
+ *
+ * @since 0.1.0
+ */
+import * as OtlpSerialization from "@effect/opentelemetry/OtlpSerialization"
+import * as OtlpTracer from "@effect/opentelemetry/OtlpTracer"
+import { FetchHttpClient, FileSystem, Path } from "@effect/platform"
+import type { PlatformError } from "@effect/platform/Error"
+import { Clock, Config, Effect, Either, Fiber, Layer, ParseResult, type Redacted, Schema, type Scope } from "effect"
+import { MarketDataEvent } from "../../domain/MarketData"
+import type { HistoryError } from "../../history/History"
+import { type JournalError, open as openJournal } from "../../journal/Journal"
+import * as Codec from "../../protocol/Codec"
+import type { ProtocolError, Server } from "../../protocol/Protocol"
+import { type Address, formatAddress, tcp, unix } from "../../protocol/Transport"
+import type { AccountsRuntime } from "../accounts/AccountsProgram"
+import { EventLog } from "../accounts/EventLog"
+import { coreVersion, type ServiceStatus, sessionsOf } from "../ServiceStatus"
+import { Lockstep } from "./internal/lockstep"
+import { publishReplay } from "./internal/publisher"
+import { MarketDataConfig } from "./MarketDataConfig"
+import { makeMarketDataMetrics } from "./MarketDataMetrics"
+import { MARKET_DATA_TOPIC, SETTLED_TOPIC, serveMarketDataProtocol } from "./MarketDataServer"
+import { makeRecorder } from "./Recorder"
+import { openReplay } from "./ReplayConnector"
+
+/** A configuration that cannot be read or used: the message names the file and the field. */
+export class MarketDataConfigError extends Schema.TaggedError<MarketDataConfigError>()("MarketDataConfigError", {
+  message: Schema.String
+}) {}
+
+/** What the runtime hands the service: the same ports as the Accounts Service's. */
+export type MarketDataRuntime = AccountsRuntime
+
+export type MarketDataError = MarketDataConfigError | JournalError | ProtocolError | HistoryError | PlatformError
+
+/** The running service, for a launcher that runs it in its own process. */
+export interface MarketDataService {
+  readonly address: Address
+  readonly server: Server
+  readonly status: () => ServiceStatus
+  /** The replay: completes with the last sequence once every event is published (and, in lockstep, settled). */
+  readonly replay: Fiber.Fiber<number, JournalError | HistoryError>
+}
+
+/** Read and decode the configuration file; every problem is named, on one line. */
+export const loadConfig = (file: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const text = yield* fs
+      .readFileString(file)
+      .pipe(Effect.mapError((e) => new MarketDataConfigError({ message: `${file}: ${e.message}` })))
+    const json = yield* Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: (e) =>
+        new MarketDataConfigError({ message: `${file}: not JSON (${e instanceof Error ? e.message : String(e)})` })
+    })
+    const decoded = Schema.decodeUnknownEither(MarketDataConfig)(json, { errors: "all" })
+    if (Either.isLeft(decoded)) {
+      const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
+      return yield* new MarketDataConfigError({
+        message: `${file}: ${issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`
+      })
+    }
+    return decoded.right
+  })
+
+const fromEnv = (env: string, field: string) =>
+  Config.redacted(env).pipe(
+    Effect.mapError(() => new MarketDataConfigError({ message: `${field}: environment variable ${env} is not set` }))
+  )
+
+/**
+ * The journal's events are the replay of one source: a restart with another history, other instruments or another
+ * range would continue a different sequence. The source is written beside the journal and checked at each start.
+ */
+const checkSource = (journalDir: string, source: Readonly<Record<string, unknown>>) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const file = path.join(journalDir, "source.json")
+    const text = JSON.stringify(source)
+    const stored = yield* Effect.either(fs.readFileString(file))
+    if (Either.isRight(stored)) {
+      if (stored.right !== text) {
+        return yield* new MarketDataConfigError({
+          message: `source.replay: differs from the source of the journal in ${journalDir} (${stored.right}); use a new journalDir`
+        })
+      }
+      return
+    }
+    yield* fs.makeDirectory(journalDir, { recursive: true })
+    yield* fs.writeFileString(`${file}.tmp`, text)
+    yield* fs.rename(`${file}.tmp`, file)
+  })
+
+/**
+ * Serve `config` (its relative paths relative to `baseDir`) until the scope ends: returns once the service listens,
+ * with the replay running in the scope.
+ */
+export const serveMarketData = (
+  config: MarketDataConfig,
+  baseDir: string,
+  runtime: MarketDataRuntime
+): Effect.Effect<MarketDataService, MarketDataError, FileSystem.FileSystem | Path.Path | Scope.Scope> =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const startedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
+    const replay = config.source.replay
+    const historyRoot = path.resolve(baseDir, replay.history)
+    const journalDir = path.resolve(baseDir, config.journalDir)
+    const recordRoot = config.record === undefined ? undefined : path.resolve(baseDir, config.record)
+    if (recordRoot === historyRoot) {
+      return yield* new MarketDataConfigError({ message: "record: must not be the history the replay reads" })
+    }
+    const keys = new Map<string, Redacted.Redacted<string>>()
+    for (const [service, { env }] of Object.entries(config.keys))
+      keys.set(service, yield* fromEnv(env, `keys.${service}`))
+    yield* checkSource(journalDir, {
+      history: historyRoot,
+      instruments: replay.instruments,
+      ...(replay.from === undefined ? {} : { from: replay.from }),
+      ...(replay.to === undefined ? {} : { to: replay.to })
+    })
+
+    const recorder =
+      recordRoot === undefined
+        ? undefined
+        : yield* makeRecorder({
+            root: recordRoot,
+            markerFile: path.join(journalDir, "recorded.json"),
+            everyEvents: config.recordEvery?.events ?? 10_000,
+            everyMs: config.recordEvery?.ms ?? 1_000
+          })
+    const log = new EventLog<MarketDataEvent>(config.retainEvents ?? 1_000_000)
+    const codec = Codec.make(MarketDataEvent)
+    const journal = yield* openJournal({ files: runtime.files, dir: journalDir }, (seq, payload) => {
+      const decoded = codec.decode(payload)
+      if (Either.isLeft(decoded)) throw new Error(`record ${seq}: ${decoded.left.message}`)
+      if (log.push(decoded.right) !== seq) throw new Error(`record ${seq} does not follow record ${log.last - 1}`)
+      recorder?.record(seq, decoded.right)
+    }).pipe(Effect.withSpan("market-data.recover"))
+    yield* Effect.logInfo("market data service recovered").pipe(
+      Effect.annotateLogs({
+        events: journal.recovered.lastSeq,
+        ...(journal.recovered.cut === undefined ? {} : { cut: journal.recovered.cut })
+      })
+    )
+    if (recorder !== undefined) {
+      yield* recorder.flush
+      log.follow((seq, event) => recorder.record(seq, event))
+    }
+    const lockstep = replay.pace === "lockstep" ? new Lockstep(config.lockstep, log, log.last) : undefined
+    const connector = yield* openReplay({
+      root: historyRoot,
+      instruments: replay.instruments,
+      ...(replay.from === undefined ? {} : { from: replay.from }),
+      ...(replay.to === undefined ? {} : { to: replay.to }),
+      skip: log.last
+    })
+
+    const address = "port" in config.listen ? tcp(config.listen.host, config.listen.port) : unix(config.listen.path)
+    const status = (server: Server): ServiceStatus => ({
+      service: "market-data",
+      instance: config.instance,
+      region: config.region,
+      version: coreVersion,
+      startedAt,
+      address: formatAddress(server.address),
+      streams: [
+        { topic: MARKET_DATA_TOPIC, lastSeq: log.last },
+        ...(lockstep === undefined ? [] : [{ topic: SETTLED_TOPIC, lastSeq: lockstep.settled }])
+      ],
+      sessions: sessionsOf(server),
+      peers: []
+    })
+    const server = yield* serveMarketDataProtocol({
+      transport: runtime.transport,
+      address,
+      identity: { service: "market-data", instance: config.instance },
+      keys: (service) => keys.get(service),
+      log,
+      lockstep,
+      status
+    })
+    const metrics = makeMarketDataMetrics()
+    metrics.watch({
+      server,
+      journal,
+      lastSeq: () => log.last,
+      settledSeq: lockstep === undefined ? undefined : () => lockstep.settled,
+      recorded: recorder?.written
+    })
+    const metricsPort =
+      config.metrics === undefined
+        ? undefined
+        : (yield* runtime.serveMetrics(config.metrics.host, config.metrics.port, metrics)).port
+    const fiber = yield* publishReplay({
+      connector,
+      journal,
+      codec,
+      log,
+      pace: replay.pace,
+      maxGapMs: replay.maxGapMs ?? 1_000,
+      lockstep,
+      onPublished: metrics.published
+    }).pipe(
+      Effect.tap((last) => Effect.logInfo("replay finished").pipe(Effect.annotateLogs({ events: last }))),
+      Effect.tapErrorCause((cause) => Effect.logError("replay failed", cause)),
+      Effect.forkScoped
+    )
+    yield* Effect.logInfo("market data service listening").pipe(
+      Effect.annotateLogs({
+        address: formatAddress(server.address),
+        pace: typeof replay.pace === "string" ? replay.pace : `speed ${replay.pace.speed}`,
+        ...(metricsPort === undefined ? {} : { metrics: `${config.metrics!.host}:${metricsPort}` })
+      })
+    )
+    return { address: server.address, server, status: () => status(server), replay: fiber }
+  })
+
+/** The OTLP exporter of `tracing`, or no layer at all. */
+const tracingLayer = (tracing: MarketDataConfig["tracing"], instance: string) =>
+  tracing === undefined
+    ? Layer.empty
+    : OtlpTracer.layer({
+        url: `${tracing.otlp.replace(/\/$/, "")}/v1/traces`,
+        resource: { serviceName: "meridian-market-data", attributes: { "service.instance.id": instance } },
+        exportInterval: `${tracing.exportIntervalMs ?? 5_000} millis`
+      }).pipe(Layer.provide([FetchHttpClient.layer, OtlpSerialization.layerJson]))
+
+/** Run the Market Data Service described by `configFile` until interrupted (or until its replay fails). */
+export const runMarketData = (
+  configFile: string,
+  runtime: MarketDataRuntime
+): Effect.Effect<never, MarketDataError, FileSystem.FileSystem | Path.Path | Scope.Scope> =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const config = yield* loadConfig(configFile)
+    // Provided around the whole run: the tracer lives as long as the service.
+    return yield* Effect.gen(function* () {
+      const service = yield* serveMarketData(config, path.dirname(path.resolve(configFile)), runtime)
+      yield* Fiber.join(service.replay)
+      return yield* Effect.never
+    }).pipe(Effect.provide(tracingLayer(config.tracing, config.instance)))
+  })
