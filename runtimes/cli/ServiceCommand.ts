@@ -18,7 +18,17 @@ const accounts = Command.make(
   (o) => handlers((h) => h.accounts(o))
 ).pipe(Command.withDescription("The Accounts Service (OMS): pre-trade risk, orders, positions, cash, write-ahead log"))
 
+const marketData = Command.make(
+  "market-data",
+  {
+    config: Options.file("config", { exists: "yes" }).pipe(Options.withDescription("the service's JSON configuration"))
+  },
+  (o) => handlers((h) => h.marketData(o))
+).pipe(
+  Command.withDescription("The Market Data Service: replays the history (paced or in lockstep), records, publishes")
+)
+
 export const service = Command.make("service").pipe(
   Command.withDescription("Run a service of the live platform"),
-  Command.withSubcommands([accounts])
+  Command.withSubcommands([accounts, marketData])
 )

@@ -7,6 +7,7 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Effect, Logger } from "effect"
 import { type AccountsRuntime, runAccounts } from "../../core/live/accounts/AccountsProgram"
+import { runMarketData } from "../../core/live/market-data/MarketDataProgram"
 import { nodeJournalFiles } from "../node/NodeJournalFiles"
 import { nodeTransport } from "../node/NodeTransport"
 
@@ -31,8 +32,15 @@ const serveMetrics: AccountsRuntime["serveMetrics"] = (host, port, metrics) =>
     (server) => Effect.sync(server.close)
   )
 
+// JSON lines in place of the pretty logger the process starts with.
+const jsonLogs = Logger.replace(Logger.prettyLoggerDefault, Logger.withConsoleLog(Logger.jsonLogger))
+
 export const accounts = (options: { readonly config: string }) =>
   Effect.scoped(runAccounts(options.config, { transport: nodeTransport, files: nodeJournalFiles, serveMetrics })).pipe(
-    // JSON lines in place of the pretty logger the process starts with.
-    Effect.provide(Logger.replace(Logger.prettyLoggerDefault, Logger.withConsoleLog(Logger.jsonLogger)))
+    Effect.provide(jsonLogs)
   )
+
+export const marketData = (options: { readonly config: string }) =>
+  Effect.scoped(
+    runMarketData(options.config, { transport: nodeTransport, files: nodeJournalFiles, serveMetrics })
+  ).pipe(Effect.provide(jsonLogs))
