@@ -33,6 +33,8 @@ export const ServiceStatus = Schema.Struct({
   address: Schema.String,
   streams: Schema.Array(Schema.Struct({ topic: Schema.String, lastSeq: Schema.Number })),
   sessions: Schema.Array(Schema.Struct({ service: Schema.String, instance: Schema.String, remote: Schema.String })),
+  /** A feed's progress (the Market Data Service): events published, and whether a replay reached its end. */
+  feed: Schema.optionalWith(Schema.Struct({ published: Schema.Number, finished: Schema.Boolean }), { exact: true }),
   peers: Schema.Array(
     Schema.Struct({
       name: Schema.String,
