@@ -1,0 +1,326 @@
+/**
+ * The Strategies Service as a program: read its configuration, load the static data and the strategies, replay
+ * its journal into fresh strategy instances, follow the Accounts Service's events and the Market Data Service's
+ * feed, and serve its status and metrics, until interrupted. Runtime-free: the runtime hands it the transport, the
+ * journal's file port, a way to serve metrics over HTTP and a strategy loader (core never imports the registry or
+ * the plugins). `serveStrategies` runs in any process, so a launcher can run every service in one.
+ *
+ * @since 0.1.0
+ */
+import * as OtlpSerialization from "@effect/opentelemetry/OtlpSerialization"
+import * as OtlpTracer from "@effect/opentelemetry/OtlpTracer"
+import { FetchHttpClient, FileSystem, Path } from "@effect/platform"
+import type { PlatformError } from "@effect/platform/Error"
+import {
+  Config,
+  Duration,
+  Effect,
+  Either,
+  Fiber,
+  Layer,
+  ParseResult,
+  type Redacted,
+  Runtime,
+  Schema,
+  type Scope
+} from "effect"
+import type { Currency } from "../../domain/Currency"
+import type { AccountId, CurrencyCode } from "../../domain/Ids"
+import type { Instrument } from "../../domain/Instrument"
+import { makeSpecs } from "../../domain/InstrumentSpec"
+import { FxRates } from "../../engine/portfolio/FxRates"
+import { type JournalError, open as openJournal } from "../../journal/Journal"
+import type { JournalFiles } from "../../journal/JournalFiles"
+import { type ProtocolError, serve } from "../../protocol/Protocol"
+import { type Address, formatAddress, type Transport, tcp, unix } from "../../protocol/Transport"
+import type { StaticDataError } from "../../services/StaticData"
+import * as StaticDataSet from "../../staticdata/StaticDataSet"
+import { decodeParams } from "../../strategy/Params"
+import type { AnyStrategy } from "../../strategy/Strategy"
+import * as Peer from "../Peer"
+import { coreVersion, isStatusRequest, peerStatus, type ServiceStatus, sessionsOf } from "../ServiceStatus"
+import { StrategiesConfig } from "./StrategiesConfig"
+import { type HostStrategy, StrategiesHost } from "./StrategiesHost"
+import { StrategiesSession } from "./StrategiesSession"
+
+/** A configuration that cannot be read or used: the message names the file and the field. */
+export class StrategiesConfigError extends Schema.TaggedError<StrategiesConfigError>()("StrategiesConfigError", {
+  message: Schema.String
+}) {}
+
+export interface StrategiesRuntime {
+  readonly transport: Transport
+  readonly files: JournalFiles
+  /** Serve `GET /metrics` on host:port for as long as the scope lives. */
+  readonly serveMetrics: (
+    host: string,
+    port: number,
+    metrics: { readonly render: () => Promise<string>; readonly contentType: string }
+  ) => Effect.Effect<{ readonly port: number }, never, Scope.Scope>
+  /** The strategy a configuration names, as `meridian backtest --strategy` finds it; relative to `baseDir`. */
+  readonly loadStrategy: (name: string, baseDir: string) => Effect.Effect<AnyStrategy, StrategiesConfigError>
+}
+
+/** Read and decode the configuration file; every problem is named, on one line. */
+export const loadConfig = (file: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const text = yield* fs
+      .readFileString(file)
+      .pipe(Effect.mapError((e) => new StrategiesConfigError({ message: `${file}: ${e.message}` })))
+    const json = yield* Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: (e) => new StrategiesConfigError({ message: `${file}: not JSON (${e instanceof Error ? e.message : e})` })
+    })
+    const decoded = Schema.decodeUnknownEither(StrategiesConfig)(json, { errors: "all" })
+    if (Either.isLeft(decoded)) {
+      const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
+      return yield* new StrategiesConfigError({
+        message: `${file}: ${issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`
+      })
+    }
+    return decoded.right
+  })
+
+/** The latest version of each instrument in the set. */
+const latestInstruments = (set: StaticDataSet.StaticDataSet): Array<Instrument> => {
+  const latest = new Map<string, StaticDataSet.InstrumentVersion>()
+  for (const version of set.instruments) {
+    const seen = latest.get(version.id)
+    if (seen === undefined || seen.effectiveFrom < version.effectiveFrom) latest.set(version.id, version)
+  }
+  return [...latest.values()].map(({ effectiveFrom: _, ...instrument }) => instrument)
+}
+
+const configError = (message: string) => new StrategiesConfigError({ message })
+
+const fromEnv = (env: string, field: string) =>
+  Config.redacted(env).pipe(Effect.mapError(() => configError(`${field}: environment variable ${env} is not set`)))
+
+const addressOf = (address: StrategiesConfig["listen"]): Address =>
+  "port" in address ? tcp(address.host, address.port) : unix(address.path)
+
+const tracingLayer = (tracing: StrategiesConfig["tracing"], instance: string) =>
+  tracing === undefined
+    ? Layer.empty
+    : OtlpTracer.layer({
+        url: `${tracing.otlp.replace(/\/$/, "")}/v1/traces`,
+        resource: { serviceName: "meridian-strategies", attributes: { "service.instance.id": instance } },
+        exportInterval: `${tracing.exportIntervalMs ?? 5_000} millis`
+      }).pipe(Layer.provide([FetchHttpClient.layer, OtlpSerialization.layerJson]))
+
+/** Each configured strategy instance, loaded, with its parameters decoded and its instruments chosen. */
+const loadInstances = (
+  config: StrategiesConfig,
+  baseDir: string,
+  runtime: StrategiesRuntime,
+  instruments: ReadonlyArray<Instrument>,
+  currencies: ReadonlyArray<Currency>
+) =>
+  Effect.forEach(config.strategies, (entry, i) =>
+    Effect.gen(function* () {
+      const field = `strategies.${i}`
+      const strategy = yield* runtime
+        .loadStrategy(entry.strategy, baseDir)
+        .pipe(Effect.mapError((e) => configError(`${field}.strategy: ${e.message}`)))
+      const params = decodeParams(strategy.params, entry.params)
+      if (Either.isLeft(params)) return yield* configError(`${field}.params: ${params.left}`)
+      const selected =
+        entry.instruments === undefined
+          ? instruments
+          : yield* Effect.forEach(entry.instruments, (id, k) => {
+              const found = instruments.find((instrument) => instrument.id === id)
+              return found === undefined
+                ? Effect.fail(configError(`${field}.instruments.${k}: ${id} is not in the static data`))
+                : Effect.succeed(found)
+            })
+      return {
+        id: entry.id,
+        accountId: entry.account,
+        specs: makeSpecs(selected, currencies),
+        program: strategy.program(params.right)
+      } satisfies HostStrategy
+    })
+  )
+
+/** Prometheus text of the service's figures. */
+const renderMetrics = (session: StrategiesSession, host: StrategiesHost) => () => {
+  const lines = [
+    "# HELP meridian_strategies_market_seq Last market data sequence delivered to the strategies",
+    "# TYPE meridian_strategies_market_seq gauge",
+    `meridian_strategies_market_seq ${session.lastMarket}`,
+    "# HELP meridian_strategies_account_seq Last account event sequence delivered, per shard",
+    "# TYPE meridian_strategies_account_seq gauge",
+    ...session.lastAccount.map((seq, s) => `meridian_strategies_account_seq{shard="${s}"} ${seq}`),
+    "# HELP meridian_strategies_commands_in_flight Commands sent to the Accounts Service and not yet answered",
+    "# TYPE meridian_strategies_commands_in_flight gauge",
+    `meridian_strategies_commands_in_flight ${session.inFlight}`,
+    "# HELP meridian_strategies_session_time_seconds The strategies' clock",
+    "# TYPE meridian_strategies_session_time_seconds gauge",
+    `meridian_strategies_session_time_seconds ${host.clock.now / 1e6}`
+  ]
+  return Promise.resolve(`${lines.join("\n")}\n`)
+}
+
+/** Serve the strategies of `config` (relative paths from `baseDir`) until interrupted. */
+export const serveStrategies = (
+  config: StrategiesConfig,
+  baseDir: string,
+  runtime: StrategiesRuntime
+): Effect.Effect<
+  never,
+  StrategiesConfigError | StaticDataError | JournalError | ProtocolError,
+  FileSystem.FileSystem | Path.Path | Scope.Scope
+> =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const set = yield* config.staticData === undefined
+      ? StaticDataSet.loadShipped
+      : StaticDataSet.load(path.resolve(baseDir, config.staticData))
+    const instruments = latestInstruments(set)
+    const specs = yield* Effect.try({
+      try: () => makeSpecs(instruments, set.currencies),
+      catch: (e) => configError(`static data: ${e instanceof Error ? e.message : String(e)}`)
+    })
+    const strategies = yield* loadInstances(config, baseDir, runtime, instruments, set.currencies)
+    const accounts = new Map<AccountId, Currency>()
+    for (const [i, entry] of config.strategies.entries()) {
+      const base = specs.currencies.get(entry.baseCurrency as CurrencyCode)
+      if (base === undefined) return yield* configError(`strategies.${i}.baseCurrency: unknown ${entry.baseCurrency}`)
+      accounts.set(entry.account, accounts.get(entry.account) ?? base)
+    }
+    const keys = new Map<string, Redacted.Redacted<string>>()
+    for (const [service, { env }] of Object.entries(config.keys))
+      keys.set(service, yield* fromEnv(env, `keys.${service}`))
+    const accountsKey = yield* fromEnv(config.accounts.key.env, "accounts.key")
+    const marketDataKey = yield* fromEnv(config.marketData.key.env, "marketData.key")
+
+    const effectRuntime = yield* Effect.runtime<never>()
+    const clock = yield* Effect.clock
+    const log = (message: string, fields: Readonly<Record<string, unknown>>) =>
+      Runtime.runSync(effectRuntime)(Effect.logInfo(message).pipe(Effect.annotateLogs(fields)))
+    const host = new StrategiesHost({
+      specs,
+      fx: new FxRates(),
+      accounts,
+      strategies,
+      send: (strategyId, input) => session.send(strategyId, input),
+      log,
+      runtime: effectRuntime
+    })
+    const payloads: Array<Uint8Array> = []
+    const journal = yield* openJournal(
+      { files: runtime.files, dir: path.resolve(baseDir, config.journalDir) },
+      (_, payload) => payloads.push(payload)
+    )
+    const identity = { service: "strategies", instance: config.instance }
+    const accountsPeer = yield* Peer.connect({
+      transport: runtime.transport,
+      address: addressOf(config.accounts.address),
+      identity,
+      key: accountsKey,
+      name: "accounts"
+    })
+    const session: StrategiesSession = new StrategiesSession({
+      host,
+      journal,
+      accounts: accountsPeer,
+      shards: config.accounts.shards,
+      lockstep: config.lockstep,
+      clock: config.clock ?? (config.lockstep ? "feed" : "system"),
+      now: () => clock.unsafeCurrentTimeMillis() * 1000,
+      wakeAt: (atUs, wake) => {
+        const delay = Duration.millis(Math.max(0, atUs / 1000 - clock.unsafeCurrentTimeMillis()))
+        const fiber = Runtime.runFork(effectRuntime)(Effect.sleep(delay).pipe(Effect.andThen(Effect.sync(wake))))
+        return () => Runtime.runFork(effectRuntime)(Fiber.interrupt(fiber))
+      },
+      log
+    })
+    journal.onDurable((durable) => session.release(durable))
+    // The strategies stop (their finalizers may still send) before the peers close.
+    yield* Effect.addFinalizer(() => host.close)
+    session.replay(payloads)
+    yield* Effect.logInfo("strategies service recovered").pipe(
+      Effect.annotateLogs({
+        records: payloads.length,
+        marketSeq: session.lastMarket,
+        accountSeqs: session.lastAccount,
+        ...(journal.recovered.cut === undefined ? {} : { cut: journal.recovered.cut })
+      })
+    )
+    payloads.length = 0
+    yield* Effect.async<void>((resume) => session.followAccounts(() => resume(Effect.void)))
+    const marketPeer = yield* Peer.connect({
+      transport: runtime.transport,
+      address: addressOf(config.marketData.address),
+      identity,
+      key: marketDataKey,
+      name: "market-data"
+    })
+    const topic = config.lockstep ? "market-data/settled" : "market-data"
+    session.followMarketData(marketPeer, topic)
+
+    const startedAt = new Date(clock.unsafeCurrentTimeMillis()).toISOString()
+    const server = yield* serve({
+      transport: runtime.transport,
+      address: addressOf(config.listen),
+      identity,
+      keys: (peer) => keys.get(peer),
+      onRequest: (request, id, body) => {
+        if (!isStatusRequest(body)) {
+          request.fail(id, { _tag: "UnknownRequest", message: "the Strategies Service answers Status only" })
+          return
+        }
+        const status: ServiceStatus = {
+          service: "strategies",
+          instance: config.instance,
+          region: config.region,
+          version: coreVersion,
+          startedAt,
+          address: formatAddress(server.address),
+          streams: [],
+          sessions: sessionsOf(server),
+          peers: [
+            peerStatus(
+              accountsPeer,
+              session.lastAccount.map((lastSeq, s) => ({ topic: `events/${s}`, lastSeq }))
+            ),
+            peerStatus(marketPeer, [{ topic, lastSeq: session.lastMarket }])
+          ]
+        }
+        request.reply(id, status)
+      }
+    })
+    const metricsPort =
+      config.metrics === undefined
+        ? undefined
+        : (yield* runtime.serveMetrics(config.metrics.host, config.metrics.port, {
+            render: renderMetrics(session, host),
+            contentType: "text/plain; version=0.0.4"
+          })).port
+    yield* Effect.logInfo("strategies service listening").pipe(
+      Effect.annotateLogs({
+        address: formatAddress(server.address),
+        strategies: config.strategies.map((s) => s.id),
+        ...(metricsPort === undefined ? {} : { metrics: `${config.metrics!.host}:${metricsPort}` })
+      })
+    )
+    return yield* Effect.never
+  })
+
+/** Run the Strategies Service described by `configFile` until interrupted. */
+export const runStrategies = (
+  configFile: string,
+  runtime: StrategiesRuntime
+): Effect.Effect<
+  never,
+  StrategiesConfigError | StaticDataError | JournalError | ProtocolError | PlatformError,
+  FileSystem.FileSystem | Path.Path | Scope.Scope
+> =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const config = yield* loadConfig(configFile)
+    return yield* serveStrategies(config, path.dirname(path.resolve(configFile)), runtime).pipe(
+      Effect.provide(tracingLayer(config.tracing, config.instance))
+    )
+  })
