@@ -9,6 +9,7 @@ import { Command, Options } from "@effect/cli"
 import { lazy } from "./lazy"
 
 const handlers = lazy(() => import("./ServiceHandlers"))
+const strategiesHandlers = lazy(() => import("./StrategiesHandlers"))
 
 const accounts = Command.make(
   "accounts",
@@ -28,7 +29,15 @@ const marketData = Command.make(
   Command.withDescription("The Market Data Service: replays the history (paced or in lockstep), records, publishes")
 )
 
+const strategies = Command.make(
+  "strategies",
+  {
+    config: Options.file("config", { exists: "yes" }).pipe(Options.withDescription("the service's JSON configuration"))
+  },
+  (o) => strategiesHandlers((h) => h.strategies(o))
+).pipe(Command.withDescription("The Strategies Service: runs strategy plugins on live market data and accounts"))
+
 export const service = Command.make("service").pipe(
   Command.withDescription("Run a service of the live platform"),
-  Command.withSubcommands([accounts, marketData])
+  Command.withSubcommands([accounts, marketData, strategies])
 )

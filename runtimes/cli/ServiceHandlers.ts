@@ -12,7 +12,7 @@ import { nodeJournalFiles } from "../node/NodeJournalFiles"
 import { nodeTransport } from "../node/NodeTransport"
 
 /** `GET /metrics` on host:port for as long as the scope lives; any other path is 404. */
-const serveMetrics: AccountsRuntime["serveMetrics"] = (host, port, metrics) =>
+export const serveMetrics: AccountsRuntime["serveMetrics"] = (host, port, metrics) =>
   Effect.acquireRelease(
     Effect.async<{ readonly port: number; readonly close: () => void }>((resume) => {
       const server = createServer((request, response) => {
