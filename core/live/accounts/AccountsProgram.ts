@@ -74,8 +74,8 @@ export const loadConfig = (file: string) =>
     return decoded.right
   })
 
-/** The latest version of each instrument in the set. */
-const latestInstruments = (set: StaticDataSet.StaticDataSet): Array<Instrument> => {
+/** The latest version of each instrument in the set (what a live service trades). */
+export const latestInstruments = (set: StaticDataSet.StaticDataSet): Array<Instrument> => {
   const latest = new Map<string, StaticDataSet.InstrumentVersion>()
   for (const version of set.instruments) {
     const seen = latest.get(version.id)

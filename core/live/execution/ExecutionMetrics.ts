@@ -1,0 +1,65 @@
+/**
+ * The Execution Service's metrics in the Prometheus text format: the inputs it applied (market data events, venue
+ * commands), those it skipped, the reports and marks it sent, and how far it got in each stream.
+ *
+ * @since 0.1.0
+ */
+import { Counter, Gauge, Registry } from "prom-client"
+import type { VenueSession } from "./VenueSession"
+
+export interface ExecutionMetrics {
+  readonly marketData: () => void
+  readonly command: () => void
+  readonly skipped: () => void
+  readonly sent: (tag: string) => void
+  readonly render: () => Promise<string>
+  readonly contentType: string
+}
+
+export const makeExecutionMetrics = (session: VenueSession): ExecutionMetrics => {
+  const registry = new Registry()
+  const inputs = new Counter({
+    name: "meridian_execution_inputs_total",
+    help: "Inputs applied to the venue, by kind",
+    labelNames: ["kind"],
+    registers: [registry]
+  })
+  const marketData = inputs.labels("market-data")
+  const command = inputs.labels("command")
+  const skipped = new Counter({
+    name: "meridian_execution_skipped_total",
+    help: "Inputs that did not decode and were skipped",
+    registers: [registry]
+  })
+  const sent = new Counter({
+    name: "meridian_execution_sent_total",
+    help: "Reports and marks sent to the Accounts Service, by tag",
+    labelNames: ["tag"],
+    registers: [registry]
+  })
+  new Gauge({
+    name: "meridian_execution_market_data_last_seq",
+    help: "Last market data sequence applied",
+    registers: [registry],
+    collect() {
+      this.set(session.market)
+    }
+  })
+  new Gauge({
+    name: "meridian_execution_commands_last_seq",
+    help: "Last venue command sequence applied, by accounts shard",
+    labelNames: ["shard"],
+    registers: [registry],
+    collect() {
+      for (const [i, seq] of session.executions.entries()) this.set({ shard: String(i) }, seq)
+    }
+  })
+  return {
+    marketData: () => marketData.inc(),
+    command: () => command.inc(),
+    skipped: () => skipped.inc(),
+    sent: (tag) => sent.inc({ tag }),
+    render: () => registry.metrics(),
+    contentType: registry.contentType
+  }
+}

@@ -1,0 +1,333 @@
+/**
+ * The Execution Service as a program: read its configuration, recover its venue from the journal, follow the
+ * Accounts Service's venue commands (`executions/<shard>`) and the Market Data Service's events (`market-data`),
+ * feed them to the connector, and send its execution reports and marks to the Accounts Service; serve `Status`
+ * and metrics, until interrupted. Runtime-free: the runtime hands it the transport, the journal's file port, a way
+ * to serve metrics and the connector factory.
+ *
+ * In lockstep (docs/live-session.md, step 2) each market data event `i` waits for the Accounts Service's
+ * `Watermark` and every venue command up to it, then goes to the venue; once the outcomes of its reports and mark
+ * are back, `Done(i)` goes to the Market Data Service (and again after each reconnect, for the last one done).
+ *
+ * @since 0.1.0
+ */
+import * as OtlpSerialization from "@effect/opentelemetry/OtlpSerialization"
+import * as OtlpTracer from "@effect/opentelemetry/OtlpTracer"
+import { FetchHttpClient, FileSystem, Path } from "@effect/platform"
+import type { PlatformError } from "@effect/platform/Error"
+import {
+  Config,
+  Deferred,
+  Effect,
+  Either,
+  Layer,
+  ParseResult,
+  Queue,
+  type Redacted,
+  Runtime,
+  Schema,
+  type Scope
+} from "effect"
+import { makeSpecs } from "../../domain/InstrumentSpec"
+import type { JournalError } from "../../journal/Journal"
+import type { JournalFiles } from "../../journal/JournalFiles"
+import { type ProtocolError, serve } from "../../protocol/Protocol"
+import { type Address, formatAddress, type Transport, tcp, unix } from "../../protocol/Transport"
+import type { StaticDataError } from "../../services/StaticData"
+import * as StaticDataSet from "../../staticdata/StaticDataSet"
+import { type AccountsRuntime, latestInstruments } from "../accounts/AccountsProgram"
+import type { Watermark } from "../accounts/AccountsServer"
+import * as Peer from "../Peer"
+import { coreVersion, isStatusRequest, peerStatus, type ServiceStatus, sessionsOf } from "../ServiceStatus"
+import type { MakeConnector } from "./Connector"
+import { ExecutionConfig } from "./ExecutionConfig"
+import { makeExecutionMetrics } from "./ExecutionMetrics"
+import { type Outgoing, VenueSession } from "./VenueSession"
+
+/** A configuration that cannot be read or used: the message names the file and the field. */
+export class ExecutionConfigError extends Schema.TaggedError<ExecutionConfigError>()("ExecutionConfigError", {
+  message: Schema.String
+}) {}
+
+export interface ExecutionRuntime {
+  readonly transport: Transport
+  readonly files: JournalFiles
+  readonly serveMetrics: AccountsRuntime["serveMetrics"]
+  /** Builds the venue connector the configuration names (the runtime knows the plugins). */
+  readonly connector: MakeConnector
+}
+
+/** The running service, for a launcher that runs it in-process. */
+export interface ExecutionService {
+  readonly address: Address
+  readonly metricsPort: number | undefined
+  readonly status: () => ServiceStatus
+}
+
+/** Read and decode the configuration file; every problem is named, on one line. */
+export const loadConfig = (file: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const text = yield* fs
+      .readFileString(file)
+      .pipe(Effect.mapError((e) => new ExecutionConfigError({ message: `${file}: ${e.message}` })))
+    const json = yield* Effect.try({
+      try: () => JSON.parse(text) as unknown,
+      catch: (e) => new ExecutionConfigError({ message: `${file}: not JSON (${e instanceof Error ? e.message : e})` })
+    })
+    const decoded = Schema.decodeUnknownEither(ExecutionConfig)(json, { errors: "all" })
+    if (Either.isLeft(decoded)) {
+      const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
+      return yield* new ExecutionConfigError({
+        message: `${file}: ${issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`
+      })
+    }
+    return decoded.right
+  })
+
+const fromEnv = (env: string, field: string) =>
+  Config.redacted(env).pipe(
+    Effect.mapError(() => new ExecutionConfigError({ message: `${field}: environment variable ${env} is not set` }))
+  )
+
+const addressOf = (address: ExecutionConfig["listen"]): Address =>
+  "port" in address ? tcp(address.host, address.port) : unix(address.path)
+
+/** The OTLP exporter of `tracing`, or no layer at all. */
+const tracingLayer = (tracing: ExecutionConfig["tracing"], instance: string) =>
+  tracing === undefined
+    ? Layer.empty
+    : OtlpTracer.layer({
+        url: `${tracing.otlp.replace(/\/$/, "")}/v1/traces`,
+        resource: { serviceName: "meridian-execution", attributes: { "service.instance.id": instance } },
+        exportInterval: `${tracing.exportIntervalMs ?? 5_000} millis`
+      }).pipe(Layer.provide([FetchHttpClient.layer, OtlpSerialization.layerJson]))
+
+/**
+ * Serve the Execution Service `config` describes (relative paths from `baseDir`) for as long as the scope lives;
+ * returns once it listens.
+ */
+export const serveExecution = (
+  config: ExecutionConfig,
+  baseDir: string,
+  runtime: ExecutionRuntime
+): Effect.Effect<
+  ExecutionService,
+  ExecutionConfigError | StaticDataError | JournalError | ProtocolError | PlatformError,
+  FileSystem.FileSystem | Path.Path | Scope.Scope
+> =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const startedAt = new Date().toISOString()
+    const set = yield* config.staticData === undefined
+      ? StaticDataSet.loadShipped
+      : StaticDataSet.load(path.resolve(baseDir, config.staticData))
+    const specs = makeSpecs(latestInstruments(set), set.currencies)
+    const keys = new Map<string, Redacted.Redacted<string>>()
+    for (const [service, { env }] of Object.entries(config.keys))
+      keys.set(service, yield* fromEnv(env, `keys.${service}`))
+    const accountsKey = yield* fromEnv(config.accounts.key.env, "accounts.key")
+    const marketDataKey = yield* fromEnv(config.marketData.key.env, "marketData.key")
+    const identity = { service: "execution", instance: config.instance }
+
+    const venue = yield* VenueSession.open({
+      journal: { files: runtime.files, dir: path.resolve(baseDir, config.journalDir) },
+      shards: config.accounts.shards,
+      marks: config.marks,
+      connector: (report) => runtime.connector({ config: config.connector, specs, report })
+    }).pipe(Effect.withSpan("execution.recover"))
+    const metrics = makeExecutionMetrics(venue)
+    yield* Effect.logInfo("execution service recovered").pipe(
+      Effect.annotateLogs({
+        records: venue.journalRecovered.replayed,
+        marketData: venue.market,
+        executions: venue.executions,
+        resend: venue.recovered.length
+      })
+    )
+
+    const accounts = yield* Peer.connect({
+      transport: runtime.transport,
+      address: addressOf(config.accounts.address),
+      identity,
+      key: accountsKey,
+      name: "accounts"
+    })
+    const marketData = yield* Peer.connect({
+      transport: runtime.transport,
+      address: addressOf(config.marketData.address),
+      identity,
+      key: marketDataKey,
+      name: "market-data"
+    })
+
+    // The protocol's callbacks run outside any fiber: they log through the runtime captured here.
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    const log = (message: string, annotations: Record<string, unknown>) =>
+      void runFork(Effect.logWarning(message).pipe(Effect.annotateLogs(annotations)))
+
+    /** Send to the Accounts Service; `done` runs once every outcome is back (at once for nothing to send). */
+    const sendAll = (outgoing: ReadonlyArray<Outgoing>, done?: () => void) => {
+      let waiting = outgoing.length
+      if (waiting === 0) done?.()
+      for (const body of outgoing) {
+        metrics.sent(body._tag)
+        accounts.request(body, (error) => {
+          if (error !== undefined) log("accounts failed an input", { input: body._tag, error: String(error) })
+          if (--waiting === 0) done?.()
+        })
+      }
+    }
+
+    // What a crash may have kept from the Accounts Service goes again; it ignores what it already has.
+    const recovered = yield* Deferred.make<void>()
+    sendAll(venue.recovered, () => Deferred.unsafeDone(recovered, Effect.void))
+    /** The last market data event whose outcomes are all back: what `Done` reports in lockstep. */
+    let lastDone = venue.market
+
+    /** Lockstep's wait for the venue commands up to a watermark; checked after each command. */
+    let awaited: { readonly upTo: ReadonlyArray<number>; readonly resume: () => void } | undefined
+    const reached = (upTo: ReadonlyArray<number>) => upTo.every((seq, shard) => (venue.executions[shard] ?? 0) >= seq)
+
+    for (let shard = 0; shard < config.accounts.shards; shard++) {
+      accounts.subscribe(
+        `executions/${shard}`,
+        venue.executions[shard]!,
+        (seq, value) => {
+          const skipped = venue.command(shard, seq, value, (outgoing) => sendAll(outgoing))
+          if (skipped === undefined) metrics.command()
+          else {
+            metrics.skipped()
+            log("venue command skipped", { shard, seq, reason: skipped.message })
+          }
+          if (awaited !== undefined && reached(awaited.upTo)) {
+            const { resume } = awaited
+            awaited = undefined
+            resume()
+          }
+        },
+        (error) => log("venue commands ended", { shard, error: error.message })
+      )
+    }
+
+    const events = yield* Queue.unbounded<{ readonly seq: number; readonly value: unknown }>()
+    marketData.subscribe(
+      "market-data",
+      venue.market,
+      (seq, value) => Queue.unsafeOffer(events, { seq, value }),
+      (error) => log("market data ended", { error: error.message })
+    )
+
+    const apply = (seq: number, value: unknown, done?: () => void) => {
+      const skipped = venue.marketData(seq, value, (outgoing) => sendAll(outgoing, done))
+      if (skipped === undefined) metrics.marketData()
+      else {
+        metrics.skipped()
+        log("market data event skipped", { seq, reason: skipped.message })
+        done?.()
+      }
+    }
+
+    const watermark: Effect.Effect<Watermark> = accounts.call({ _tag: "Watermark" }).pipe(
+      Effect.map((value) => value as Watermark),
+      Effect.tapError((error) =>
+        Effect.logWarning("watermark failed").pipe(Effect.annotateLogs({ error: String(error) }))
+      ),
+      Effect.retry({ times: 10 }),
+      Effect.orDie
+    )
+
+    /** One market data event through the barrier: commands up to the watermark, the venue, the outcomes, Done. */
+    const lockstep = (seq: number, value: unknown) =>
+      Effect.gen(function* () {
+        const { executions } = yield* watermark
+        if (!reached(executions)) {
+          yield* Effect.async<void>((resume) => {
+            awaited = { upTo: executions, resume: () => resume(Effect.void) }
+          })
+        }
+        yield* Effect.async<void>((resume) => apply(seq, value, () => resume(Effect.void)))
+        lastDone = Math.max(lastDone, seq)
+        marketData.send({ _tag: "Done", seq: lastDone })
+      })
+
+    // A participant that (re)connects says how far it got, so that the session goes on from there; after a
+    // restart, once what the journal's replay produced is back from the Accounts Service.
+    let ready = false
+    const sayDone = () => {
+      if (config.lockstep && ready && lastDone > 0) marketData.send({ _tag: "Done", seq: lastDone })
+    }
+    marketData.onConnect(sayDone)
+    yield* Deferred.await(recovered).pipe(
+      Effect.zipRight(
+        Effect.sync(() => {
+          ready = true
+          sayDone()
+        })
+      ),
+      Effect.zipRight(
+        Queue.take(events).pipe(
+          Effect.flatMap(({ seq, value }) =>
+            config.lockstep ? lockstep(seq, value) : Effect.sync(() => apply(seq, value))
+          ),
+          Effect.forever
+        )
+      ),
+      Effect.forkScoped
+    )
+
+    const server = yield* serve({
+      transport: runtime.transport,
+      address: addressOf(config.listen),
+      identity,
+      keys: (peer) => keys.get(peer),
+      onRequest: (session, id, body) => {
+        if (isStatusRequest(body)) session.reply(id, status())
+        else session.fail(id, { _tag: "UnknownRequest", message: "the Execution Service answers Status only" })
+      }
+    })
+    const status = (): ServiceStatus => ({
+      service: "execution",
+      instance: config.instance,
+      region: config.region,
+      version: coreVersion,
+      startedAt,
+      address: formatAddress(server.address),
+      streams: [],
+      sessions: sessionsOf(server),
+      peers: [
+        peerStatus(
+          accounts,
+          venue.executions.map((lastSeq, shard) => ({ topic: `executions/${shard}`, lastSeq }))
+        ),
+        peerStatus(marketData, [{ topic: "market-data", lastSeq: venue.market }])
+      ]
+    })
+    const metricsPort =
+      config.metrics === undefined
+        ? undefined
+        : (yield* runtime.serveMetrics(config.metrics.host, config.metrics.port, metrics)).port
+    yield* Effect.logInfo("execution service listening").pipe(
+      Effect.annotateLogs({
+        address: formatAddress(server.address),
+        accounts: formatAddress(addressOf(config.accounts.address)),
+        marketData: formatAddress(addressOf(config.marketData.address)),
+        connector: Object.keys(config.connector)[0],
+        lockstep: config.lockstep,
+        ...(metricsPort === undefined ? {} : { metrics: `${config.metrics!.host}:${metricsPort}` })
+      })
+    )
+    return { address: server.address, metricsPort, status }
+  })
+
+/** Run the Execution Service described by `configFile` until interrupted. */
+export const runExecution = (configFile: string, runtime: ExecutionRuntime) =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const config = yield* loadConfig(configFile)
+    // Never returns: the tracer's layer lives as long as the service.
+    return yield* serveExecution(config, path.dirname(path.resolve(configFile)), runtime).pipe(
+      Effect.zipRight(Effect.never),
+      Effect.provide(tracingLayer(config.tracing, config.instance))
+    )
+  })
