@@ -10,6 +10,7 @@ import { lazy } from "./lazy"
 
 const handlers = lazy(() => import("./ServiceHandlers"))
 const strategiesHandlers = lazy(() => import("./StrategiesHandlers"))
+const executionHandlers = lazy(() => import("./ExecutionHandlers"))
 
 const accounts = Command.make(
   "accounts",
@@ -37,7 +38,17 @@ const strategies = Command.make(
   (o) => strategiesHandlers((h) => h.strategies(o))
 ).pipe(Command.withDescription("The Strategies Service: runs strategy plugins on live market data and accounts"))
 
+const execution = Command.make(
+  "execution",
+  {
+    config: Options.file("config", { exists: "yes" }).pipe(Options.withDescription("the service's JSON configuration"))
+  },
+  (o) => executionHandlers((h) => h.execution(o))
+).pipe(
+  Command.withDescription("The Execution Service: a venue connector (the simulated venue: paper trading) for accounts")
+)
+
 export const service = Command.make("service").pipe(
   Command.withDescription("Run a service of the live platform"),
-  Command.withSubcommands([accounts, marketData, strategies])
+  Command.withSubcommands([accounts, marketData, strategies, execution])
 )
