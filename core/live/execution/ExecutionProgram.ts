@@ -15,19 +15,7 @@ import * as OtlpSerialization from "@effect/opentelemetry/OtlpSerialization"
 import * as OtlpTracer from "@effect/opentelemetry/OtlpTracer"
 import { FetchHttpClient, FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import {
-  Config,
-  Deferred,
-  Effect,
-  Either,
-  Layer,
-  ParseResult,
-  Queue,
-  type Redacted,
-  Runtime,
-  Schema,
-  type Scope
-} from "effect"
+import { Config, Effect, Either, Layer, ParseResult, Queue, type Redacted, Runtime, Schema, type Scope } from "effect"
 import { makeSpecs } from "../../domain/InstrumentSpec"
 import type { JournalError } from "../../journal/Journal"
 import type { JournalFiles } from "../../journal/JournalFiles"
@@ -166,22 +154,40 @@ export const serveExecution = (
     const log = (message: string, annotations: Record<string, unknown>) =>
       void runFork(Effect.logWarning(message).pipe(Effect.annotateLogs(annotations)))
 
-    /** Send to the Accounts Service; `done` runs once every outcome is back (at once for nothing to send). */
-    const sendAll = (outgoing: ReadonlyArray<Outgoing>, done?: () => void) => {
-      let waiting = outgoing.length
-      if (waiting === 0) done?.()
-      for (const body of outgoing) {
-        metrics.sent(body._tag)
-        accounts.request(body, (error) => {
-          if (error !== undefined) log("accounts failed an input", { input: body._tag, error: String(error) })
-          if (--waiting === 0) done?.()
-        })
+    /**
+     * Inputs applied whose reports and mark are not all answered yet (held for the journal, or sent and awaiting
+     * their outcomes); lockstep waits for none before `Done`.
+     */
+    let unsettled = 0
+    let onSettled: Array<() => void> = []
+    /** What to do with an input's outgoing once durable: send it, and count the input settled once all is answered. */
+    const sendAll = () => {
+      unsettled++
+      return (outgoing: ReadonlyArray<Outgoing>) => {
+        let waiting = outgoing.length + 1
+        const answered = () => {
+          if (--waiting > 0 || --unsettled > 0) return
+          const settled = onSettled
+          onSettled = []
+          for (const resume of settled) resume()
+        }
+        for (const body of outgoing) {
+          metrics.sent(body._tag)
+          accounts.request(body, (error) => {
+            if (error !== undefined) log("accounts failed an input", { input: body._tag, error: String(error) })
+            answered()
+          })
+        }
+        answered()
       }
     }
+    const settled = Effect.async<void>((resume) => {
+      if (unsettled === 0) resume(Effect.void)
+      else onSettled.push(() => resume(Effect.void))
+    })
 
     // What a crash may have kept from the Accounts Service goes again; it ignores what it already has.
-    const recovered = yield* Deferred.make<void>()
-    sendAll(venue.recovered, () => Deferred.unsafeDone(recovered, Effect.void))
+    sendAll()(venue.recovered)
     /** The last market data event whose outcomes are all back: what `Done` reports in lockstep. */
     let lastDone = venue.market
 
@@ -194,7 +200,7 @@ export const serveExecution = (
         `executions/${shard}`,
         venue.executions[shard]!,
         (seq, value) => {
-          const skipped = venue.command(shard, seq, value, (outgoing) => sendAll(outgoing))
+          const skipped = venue.command(shard, seq, value, sendAll())
           if (skipped === undefined) metrics.command()
           else {
             metrics.skipped()
@@ -218,13 +224,12 @@ export const serveExecution = (
       (error) => log("market data ended", { error: error.message })
     )
 
-    const apply = (seq: number, value: unknown, done?: () => void) => {
-      const skipped = venue.marketData(seq, value, (outgoing) => sendAll(outgoing, done))
+    const apply = (seq: number, value: unknown) => {
+      const skipped = venue.marketData(seq, value, sendAll())
       if (skipped === undefined) metrics.marketData()
       else {
         metrics.skipped()
         log("market data event skipped", { seq, reason: skipped.message })
-        done?.()
       }
     }
 
@@ -246,7 +251,9 @@ export const serveExecution = (
             awaited = { upTo: executions, resume: () => resume(Effect.void) }
           })
         }
-        yield* Effect.async<void>((resume) => apply(seq, value, () => resume(Effect.void)))
+        apply(seq, value)
+        // Every outcome back, those of the venue commands' reports too: the account is settled for event `seq`.
+        yield* settled
         lastDone = Math.max(lastDone, seq)
         marketData.send({ _tag: "Done", seq: lastDone })
       })
@@ -258,7 +265,7 @@ export const serveExecution = (
       if (config.lockstep && ready && lastDone > 0) marketData.send({ _tag: "Done", seq: lastDone })
     }
     marketData.onConnect(sayDone)
-    yield* Deferred.await(recovered).pipe(
+    yield* settled.pipe(
       Effect.zipRight(
         Effect.sync(() => {
           ready = true

@@ -39,6 +39,8 @@ export interface Skipped {
 const decodeEvent = Schema.decodeUnknownEither(MarketDataEvent)
 const decodeCommand = Schema.decodeUnknownEither(ExecutionCommand)
 
+const NOTHING: ReadonlyArray<Outgoing> = []
+
 interface Held {
   readonly seq: number
   readonly send: () => void
@@ -89,12 +91,13 @@ export class VenueSession {
   }
 
   /**
-   * Journal and apply market data event `seq`; `send` gets what it produced once it is durable. An event already
-   * applied is ignored (undefined); one that does not decode is skipped.
+   * Journal and apply market data event `seq`; `send` gets what it produced once it is durable, and is called once
+   * in any case: with nothing, at once, for an event already applied or one that does not decode (`Skipped`).
    */
   marketData(seq: number, value: unknown, send: (outgoing: ReadonlyArray<Outgoing>) => void): Skipped | undefined {
-    if (seq <= this.market) return undefined
-    return this.input({ _tag: "MarketData", seq, value }, send)
+    if (seq > this.market) return this.input({ _tag: "MarketData", seq, value }, send)
+    send(NOTHING)
+    return undefined
   }
 
   /** Journal and apply venue command `seq` of `shard`, as `marketData` does. */
@@ -104,8 +107,11 @@ export class VenueSession {
     value: unknown,
     send: (outgoing: ReadonlyArray<Outgoing>) => void
   ): Skipped | undefined {
-    if (seq <= (this.executions[shard] ?? Number.POSITIVE_INFINITY)) return undefined
-    return this.input({ _tag: "Command", shard, seq, value }, send)
+    if (seq > (this.executions[shard] ?? Number.POSITIVE_INFINITY)) {
+      return this.input({ _tag: "Command", shard, seq, value }, send)
+    }
+    send(NOTHING)
+    return undefined
   }
 
   private input(
@@ -115,6 +121,7 @@ export class VenueSession {
     const skipped = this.check(record)
     if (skipped !== undefined) {
       this.advance(record)
+      send(NOTHING)
       return skipped
     }
     const seq = this.journal.append(InputRecord.encode(record))
