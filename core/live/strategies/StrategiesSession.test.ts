@@ -1,0 +1,325 @@
+import { NodeContext } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import smaCross from "../../../plugins/strategy-sma-cross/src/index"
+import type { AccountCommand } from "../../domain/Commands"
+import type { AccountEvent } from "../../domain/Events"
+import type { AccountId, CurrencyCode, InstrumentId } from "../../domain/Ids"
+import type { Instrument } from "../../domain/Instrument"
+import { makeSpecs } from "../../domain/InstrumentSpec"
+import type { Order } from "../../domain/Order"
+import { AccountsEngine } from "../../engine/accounts/AccountsEngine"
+import { FxRates } from "../../engine/portfolio/FxRates"
+import * as StaticDataSet from "../../staticdata/StaticDataSet"
+import { AccountMirror } from "./AccountMirror"
+import { StrategiesHost } from "./StrategiesHost"
+import { type SessionPeer, StrategiesSession } from "./StrategiesSession"
+
+const ACCOUNT = "ACC-1" as AccountId
+const AAPL = "AAPL.XNAS" as InstrumentId
+const MINUTE = 60_000_000
+const START = Date.UTC(2024, 0, 2, 15) * 1000
+
+const instruments = Effect.map(StaticDataSet.loadShipped, (set) => ({
+  instruments: set.instruments.filter((i) => i.id === AAPL).map(({ effectiveFrom: _, ...i }) => i as Instrument),
+  currencies: set.currencies
+})).pipe(Effect.provide(NodeContext.layer))
+
+/**
+ * The Accounts Service in memory: the real engine, a venue that fills every order at once at the last bar's close,
+ * the events as the `events/0` topic, resent orders answered with their first outcome, as the shard does.
+ */
+const fakeAccounts = (specs: ReturnType<typeof makeSpecs>) => {
+  const events: Array<AccountEvent> = []
+  const listeners = new Set<(seq: number, value: unknown) => void>()
+  const outcomes = new Map<string, unknown>()
+  const received: Array<AccountCommand> = []
+  let last = 0
+  let ts = START
+  let trade = 0
+  const pending: Array<{ orderId: string; quantity: number }> = []
+  const engine = new AccountsEngine({
+    specs,
+    fx: new FxRates(),
+    accounts: [{ id: ACCOUNT, name: "test", kind: "margin", baseCurrency: "USD" as CurrencyCode }],
+    output: {
+      event: (event) => {
+        events.push(event)
+        for (const listener of listeners) listener(events.length, event)
+      },
+      execution: (command) => {
+        if (command._tag === "VenueSubmit")
+          pending.push({ orderId: command.order.orderId, quantity: command.order.quantity })
+      }
+    }
+  })
+  const fill = () => {
+    for (const { orderId, quantity } of pending.splice(0)) {
+      engine.handle({ _tag: "VenueAccepted", accountId: ACCOUNT, orderId, venueOrderId: `V-${orderId}`, ts } as never)
+      engine.handle({
+        _tag: "VenueFilled",
+        accountId: ACCOUNT,
+        orderId,
+        ts,
+        tradeId: `T-${++trade}`,
+        quantity,
+        price: last,
+        fee: 0,
+        feeCurrency: "USD",
+        liquidity: "taker"
+      } as never)
+    }
+  }
+  const peer: SessionPeer = {
+    request: (body, callback) => {
+      const command = body as AccountCommand | { _tag: "Watermark" }
+      if (command._tag === "Watermark") return callback(undefined, { events: [events.length], executions: [0] })
+      received.push(command)
+      const key = command._tag === "SubmitOrder" ? command.request.clientOrderId : undefined
+      const known = key === undefined ? undefined : outcomes.get(key)
+      if (known !== undefined) return callback(undefined, known)
+      engine.handle(command)
+      const outcome = { _tag: "Accepted", seq: received.length, orderIds: [] }
+      if (key !== undefined) outcomes.set(key, outcome)
+      callback(undefined, outcome)
+    },
+    send: () => true,
+    subscribe: (topic, afterSeq, onEvent) => {
+      expect(topic).toBe("events/0")
+      for (let seq = afterSeq + 1; seq <= events.length; seq++) onEvent(seq, events[seq - 1])
+      listeners.add(onEvent)
+      return undefined
+    },
+    onConnect: () => undefined
+  }
+  return {
+    peer,
+    received,
+    engine,
+    /** The venue sees the bar: it fills what is working at its close and the account is marked. */
+    bar: (close: number, at: number) => {
+      last = close
+      ts = at
+      fill()
+      engine.mark(0, close, at)
+    },
+    deposit: (amount: number) =>
+      engine.handle({ _tag: "Deposit", accountId: ACCOUNT, currency: "USD", amount, reference: "seed", ts } as never)
+  }
+}
+
+/** A market data peer publishing `closes` as one-minute bars, one per `next()`. */
+const fakeMarketData = (closes: ReadonlyArray<number>) => {
+  let onEvent: ((seq: number, value: unknown) => void) | undefined
+  const done: Array<number> = []
+  const bar = (i: number) => ({
+    _tag: "Bar",
+    instrumentId: AAPL,
+    ts: START + i * MINUTE,
+    period: "1m",
+    open: closes[i]!,
+    high: closes[i]!,
+    low: closes[i]!,
+    close: closes[i]!,
+    volume: 100
+  })
+  const peer: SessionPeer = {
+    request: () => undefined,
+    send: (body) => {
+      done.push((body as { seq: number }).seq)
+      return true
+    },
+    subscribe: (_, afterSeq, listener) => {
+      onEvent = listener
+      return afterSeq
+    },
+    onConnect: () => undefined
+  }
+  return { peer, done, bar, publish: (i: number) => onEvent?.(i + 1, bar(i)) }
+}
+
+const CLOSES = [100, 101, 102, 103, 102, 100, 98, 97, 99, 102, 105, 107, 104, 100, 96, 95, 97, 101, 104, 106].map(
+  (p) => p * 100
+)
+
+/** A host running the SMA crossover and its session over the fakes; the journal is the array `records`. */
+const makeService = (
+  setup: Effect.Effect.Success<typeof instruments>,
+  accounts: SessionPeer,
+  records: Array<Uint8Array>
+) =>
+  Effect.gen(function* () {
+    const specs = makeSpecs(setup.instruments, setup.currencies)
+    const runtime = yield* Effect.runtime<never>()
+    const logs: Array<string> = []
+    const host = new StrategiesHost({
+      specs,
+      fx: new FxRates(),
+      accounts: new Map([[ACCOUNT, specs.currencies.get("USD" as CurrencyCode)!]]),
+      strategies: [
+        {
+          id: "sma-1",
+          accountId: ACCOUNT,
+          specs,
+          program: smaCross.program(Schema.decodeUnknownSync(smaCross.params)({ instrument: AAPL, fast: 2, slow: 4 }))
+        }
+      ],
+      send: (strategyId, input) => session.send(strategyId, input),
+      log: (message) => logs.push(message),
+      runtime
+    })
+    const session: StrategiesSession = new StrategiesSession({
+      host,
+      journal: { append: (payload) => records.push(payload), durable: () => records.length },
+      accounts,
+      shards: 1,
+      lockstep: true,
+      clock: "feed",
+      now: () => 0,
+      wakeAt: () => () => undefined,
+      log: (message) => logs.push(message)
+    })
+    return { host, session, logs }
+  })
+
+const submits = (received: ReadonlyArray<AccountCommand>) =>
+  received.flatMap((c) => (c._tag === "SubmitOrder" ? [c.request.clientOrderId] : []))
+
+describe("StrategiesSession", () => {
+  it.effect("runs the SMA crossover in lockstep; after a restart its replay resends nothing answered", () =>
+    Effect.gen(function* () {
+      const setup = yield* instruments
+      const specs = makeSpecs(setup.instruments, setup.currencies)
+
+      // One uninterrupted run.
+      const whole = fakeAccounts(specs)
+      whole.deposit(10_000_000)
+      const wholeFeed = fakeMarketData(CLOSES)
+      const first = yield* makeService(setup, whole.peer, [])
+      first.session.followAccounts(() => first.session.followMarketData(wholeFeed.peer, "market-data/settled"))
+      for (let i = 0; i < CLOSES.length; i++) {
+        whole.bar(CLOSES[i]!, START + (i + 1) * MINUTE)
+        wholeFeed.publish(i)
+      }
+      expect(wholeFeed.done).toEqual(CLOSES.map((_, i) => i + 1))
+      const orders = submits(whole.received)
+      expect(orders.length).toBeGreaterThan(2)
+      expect(orders).toEqual(orders.map((_, i) => `sma-1-${i + 1}`))
+      const position = whole.engine.portfolio(ACCOUNT).positionQuantity(0)
+      expect(first.host.mirror(ACCOUNT)!.position(AAPL)).toBe(position)
+      expect(first.logs).toContain("fill")
+
+      // The same, stopped after event 12 and restarted from its journal.
+      const split = fakeAccounts(specs)
+      split.deposit(10_000_000)
+      const records: Array<Uint8Array> = []
+      const feed = fakeMarketData(CLOSES)
+      const before = yield* makeService(setup, split.peer, records)
+      before.session.followAccounts(() => before.session.followMarketData(feed.peer, "market-data/settled"))
+      for (let i = 0; i < 12; i++) {
+        split.bar(CLOSES[i]!, START + (i + 1) * MINUTE)
+        feed.publish(i)
+      }
+      const sentBefore = split.received.length
+      const after = yield* makeService(setup, split.peer, records.slice())
+      after.session.replay(records.slice())
+      // Every command was answered before the "crash": the replay sends none of them again.
+      expect(split.received.length).toBe(sentBefore)
+      expect(after.session.lastMarket).toBe(12)
+      const resumed = fakeMarketData(CLOSES)
+      after.session.followAccounts(() => after.session.followMarketData(resumed.peer, "market-data/settled"))
+      for (let i = 12; i < CLOSES.length; i++) {
+        split.bar(CLOSES[i]!, START + (i + 1) * MINUTE)
+        resumed.publish(i)
+      }
+      expect(submits(split.received)).toEqual(orders)
+      expect(split.engine.portfolio(ACCOUNT).positionQuantity(0)).toBe(position)
+      // The strategies stop cleanly: their scopes close.
+      yield* first.host.close
+      yield* after.host.close
+    })
+  )
+
+  it("mirrors positions, equity at the marks and open orders, pending ones included", () => {
+    const specs = makeSpecs(
+      [
+        {
+          id: AAPL,
+          venue: "XNAS",
+          symbol: "AAPL",
+          assetClass: "equity",
+          quoteCurrency: "USD",
+          tickSize: "0.01",
+          lotSize: "1",
+          multiplier: "1"
+        } as unknown as Instrument
+      ],
+      [{ code: "USD", decimals: 2 } as never]
+    )
+    const mirror = new AccountMirror(ACCOUNT, specs, specs.currencies.get("USD" as CurrencyCode)!, new FxRates())
+    const header = { accountId: ACCOUNT, ts: 0, sequence: 1 }
+    mirror.apply({
+      ...header,
+      _tag: "CashChanged",
+      currency: "USD",
+      amount: 1_000_000,
+      reason: "deposit",
+      balance: { accountId: ACCOUNT, currency: "USD", total: 1_000_000, reserved: 0, updatedAt: 0 }
+    } as unknown as AccountEvent)
+    const request = {
+      accountId: ACCOUNT,
+      strategyId: "s",
+      clientOrderId: "s-1",
+      instrumentId: AAPL,
+      side: "buy",
+      type: "market",
+      quantity: 10,
+      timeInForce: "GTC",
+      reduceOnly: false,
+      postOnly: false
+    } as unknown as Order
+    mirror.addPending(request, 0)
+    expect(mirror.openOrders()).toMatchObject([{ clientOrderId: "s-1", status: "pending-new" }])
+    mirror.apply({
+      ...header,
+      _tag: "OrderSubmitted",
+      order: { ...request, orderId: "O-1", status: "pending-new", filledQuantity: 0, filledValue: 0 }
+    } as unknown as AccountEvent)
+    mirror.apply({
+      ...header,
+      _tag: "PositionChanged",
+      position: {
+        accountId: ACCOUNT,
+        instrumentId: AAPL,
+        quantity: 10,
+        openCost: 100_000,
+        realizedPnl: 0,
+        fees: 0,
+        currency: "USD",
+        updatedAt: 0
+      }
+    } as unknown as AccountEvent)
+    mirror.apply({
+      ...header,
+      _tag: "CashChanged",
+      currency: "USD",
+      amount: -100_000,
+      reason: "trade",
+      balance: { accountId: ACCOUNT, currency: "USD", total: 900_000, reserved: 0, updatedAt: 0 }
+    } as unknown as AccountEvent)
+    mirror.apply({
+      ...header,
+      _tag: "OrderFilled",
+      fill: { orderId: "O-1", clientOrderId: "s-1", quantity: 10, price: 10_000 },
+      status: "filled",
+      leavesQuantity: 0
+    } as unknown as AccountEvent)
+    expect(mirror.position(AAPL)).toBe(10)
+    expect(mirror.openOrders()).toEqual([])
+    // Unmarked: at entry value; marked: at the mark.
+    expect(mirror.equity()).toBe(1_000_000)
+    mirror.mark(AAPL, 10_100)
+    expect(mirror.equity()).toBe(1_001_000)
+    expect(mirror.freeCash("USD" as CurrencyCode)).toBe(900_000)
+  })
+})
