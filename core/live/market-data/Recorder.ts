@@ -152,7 +152,7 @@ export const makeRecorder = (
             Effect.zipRight(fs.rename(temp, options.markerFile)),
             Effect.mapError(io(`writing ${options.markerFile}`))
           )
-      })
+      }).pipe(Effect.uninterruptible)
     )
     const flushLogged = flush.pipe(
       Effect.catchAll((error) =>
