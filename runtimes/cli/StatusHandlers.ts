@@ -1,0 +1,61 @@
+/**
+ * What `meridian status` runs: ask each service of a session for its `Status` (as the `cli` peer, with the
+ * session's key) and print one block per service; a service that does not answer within two seconds is down.
+ *
+ * @since 0.1.0
+ */
+import { Console, Duration, Effect, Option } from "effect"
+import type { ServiceStatus } from "../../core/live/ServiceStatus"
+import { KEY_ENV, SERVICES, type ServiceName } from "../../core/live/session/SessionPlan"
+import { connect } from "../../core/protocol/Protocol"
+import { formatAddress } from "../../core/protocol/Transport"
+import { nodeTransport } from "../node/NodeTransport"
+import { addressOf, open, type SessionFolder } from "./SessionFolder"
+
+const ask = (session: SessionFolder, service: ServiceName) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const client = yield* connect({
+        transport: nodeTransport,
+        address: addressOf(session, service),
+        identity: { service: "cli", instance: `status-${process.pid}` },
+        key: session.env[KEY_ENV.cli]!,
+        connectTimeoutMs: 2_000
+      })
+      return (yield* client.call({ _tag: "Status" })) as ServiceStatus
+    })
+  ).pipe(Effect.timeout(Duration.seconds(2)), Effect.option)
+
+const describe = (service: ServiceName, where: string, status: Option.Option<ServiceStatus>): string => {
+  if (Option.isNone(status)) return `${service.padEnd(12)} down         ${where}`
+  const s = status.value
+  const lines = [
+    `${service.padEnd(12)} up           ${s.address}  ${s.instance} ${s.version} region ${s.region} since ${s.startedAt}`
+  ]
+  for (const stream of s.streams) lines.push(`  serves     ${stream.topic} at ${stream.lastSeq}`)
+  if (s.feed !== undefined)
+    lines.push(`  feed       ${s.feed.published} published${s.feed.finished ? ", replay finished" : ""}`)
+  for (const session of s.sessions)
+    lines.push(`  client     ${session.service}/${session.instance} from ${session.remote}`)
+  for (const peer of s.peers) {
+    const following = peer.following.map(
+      (f) => `${f.topic} at ${f.lastSeq}${f.lag === undefined ? "" : ` (lag ${f.lag})`}`
+    )
+    lines.push(
+      `  peer       ${peer.name} ${peer.connected ? "connected" : "disconnected"}${following.length > 0 ? `: ${following.join(", ")}` : ""}`
+    )
+  }
+  return lines.join("\n")
+}
+
+export const status = (options: { readonly session: Option.Option<string> }) =>
+  Effect.gen(function* () {
+    const session = yield* open(Option.getOrUndefined(options.session))
+    const answers = yield* Effect.forEach(SERVICES, (service) => ask(session, service), { concurrency: "unbounded" })
+    yield* Console.log(`Session ${session.id}\n`)
+    yield* Console.log(
+      SERVICES.map((service, i) => describe(service, formatAddress(addressOf(session, service)), answers[i]!)).join(
+        "\n"
+      )
+    )
+  })
