@@ -1,0 +1,148 @@
+/**
+ * Tick to order across processes: this process publishes quotes as a Market Data Service would (our protocol,
+ * topic `market-data`) and follows the Accounts Service's venue commands as the Execution Service would; between
+ * them run `meridian service strategies` (the `quote-chaser` strategy: one limit order per quote) and `meridian
+ * service accounts` (every order through pre-trade risk and the fsync'd journal before it goes to the venue), each
+ * in its own process (Node, or Bun with `--bun`). The latency of quote k is the time from its publication to the
+ * arrival of the k-th venue command, both read on this process's clock. Quotes go out one at a time, every
+ * `GAP_MS`, so the figure is latency, not queueing. One JSON line: p50, p99, p99.9 in µs.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { Effect, Redacted } from "effect"
+import * as Protocol from "../core/protocol/Protocol"
+import * as StreamSource from "../core/protocol/StreamSource"
+import { tcp } from "../core/protocol/Transport"
+import { nodeTransport } from "../runtimes/node/NodeTransport"
+import { cleanUp, client, configure, KEYS, runtimes, start as startAccounts } from "../test/live/serviceProcess"
+
+const WARMUP = 500
+const SAMPLES = Number(process.argv.find((a) => a.startsWith("--samples="))?.slice(10) ?? 5_000)
+const GAP_MS = Number(process.argv.find((a) => a.startsWith("--gap="))?.slice(6) ?? 2)
+const bun = process.argv.includes("--bun")
+const runtime = bun ? "bun" : "node"
+const root = join(import.meta.dirname, "..")
+
+// Quotes carry the feed's time, inside AAPL's trading hours, so the feed clock keeps every order in session.
+const { file: accountsFile, dir } = configure("ACC-1", { clock: "feed" })
+const accounts = await startAccounts(runtime, accountsFile)
+
+const children: Array<ChildProcess> = []
+const startStrategies = (marketDataPort: number) =>
+  new Promise<void>((resolve, reject) => {
+    const file = join(dir, "strategies.json")
+    writeFileSync(
+      file,
+      JSON.stringify({
+        listen: { host: "127.0.0.1", port: 0 },
+        instance: "bench",
+        journalDir: "strategies-journal",
+        accounts: { address: { host: "127.0.0.1", port: accounts.port }, key: { env: "MERIDIAN_TEST_KEY_STRATEGIES" } },
+        marketData: {
+          address: { host: "127.0.0.1", port: marketDataPort },
+          key: { env: "MERIDIAN_TEST_KEY_STRATEGIES" }
+        },
+        clock: "feed",
+        strategies: [
+          {
+            id: "chaser",
+            strategy: join(root, "bench", "internal", "quoteChaser.ts"),
+            account: "ACC-1",
+            instruments: ["AAPL.XNAS"]
+          }
+        ]
+      })
+    )
+    const [command, ...args] = runtimes[runtime]
+    const child = spawn(command, [...args, "service", "strategies", "--config", file], {
+      cwd: root,
+      env: { ...process.env, ...KEYS },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    children.push(child)
+    let output = ""
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      if (output.includes('"strategies service listening"')) resolve()
+    }
+    child.stdout!.on("data", onData)
+    child.stderr!.on("data", onData)
+    child.on("exit", (code) => reject(new Error(`the strategies service exited (${code}): ${output}`)))
+  })
+
+const percentile = (sorted: Float64Array, p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
+
+const program = Effect.scoped(
+  Effect.gen(function* () {
+    const feed = StreamSource.memory({ retain: WARMUP + SAMPLES })
+    const server = yield* Protocol.serve({
+      transport: nodeTransport,
+      address: tcp("127.0.0.1", 0),
+      identity: { service: "market-data", instance: "bench" },
+      keys: (service) => (service === "strategies" ? Redacted.make(KEYS.MERIDIAN_TEST_KEY_STRATEGIES) : undefined),
+      streams: (topic) => (topic === "market-data" ? feed : undefined)
+    })
+    yield* Effect.promise(() => startStrategies(server.address._tag === "Tcp" ? server.address.port : 0))
+
+    const venue = yield* client(accounts.port, "execution", KEYS.MERIDIAN_TEST_KEY_EXECUTION)
+    const admin = yield* client(accounts.port, "strategies", KEYS.MERIDIAN_TEST_KEY_STRATEGIES)
+    const start = Date.parse("2024-01-02T15:00:00Z") * 1000
+    yield* admin.call({
+      _tag: "Deposit",
+      accountId: "ACC-1",
+      currency: "USD",
+      amount: 1e13,
+      reference: "bench",
+      ts: start
+    })
+
+    const total = WARMUP + SAMPLES
+    const published = new Float64Array(total)
+    const latency = new Float64Array(SAMPLES)
+    let arrived = 0
+    yield* Effect.async<void>((resume) => {
+      venue.subscribe("executions/0", 0, () => {
+        const k = arrived++
+        if (k >= WARMUP) latency[k - WARMUP] = performance.now() - published[k]!
+        if (arrived === total) resume(Effect.void)
+      })
+      let k = 0
+      const publish = () => {
+        published[k] = performance.now()
+        feed.publish({
+          _tag: "Quote",
+          instrumentId: "AAPL.XNAS",
+          ts: start + 1_000 * (k + 1),
+          bidPrice: 18_900 + (k % 7),
+          bidSize: 100,
+          askPrice: 18_910 + (k % 7),
+          askSize: 100
+        })
+        if (++k < total) setTimeout(publish, GAP_MS)
+      }
+      publish()
+    })
+    return latency.sort()
+  })
+)
+
+try {
+  const sorted = await Effect.runPromise(program)
+  console.log(
+    JSON.stringify({
+      bench: "tick-to-order",
+      runtime: bun ? "bun" : `node ${process.versions.node}`,
+      processes: 3,
+      samples: SAMPLES,
+      gap_ms: GAP_MS,
+      p50_us: Math.round(percentile(sorted, 0.5) * 1000),
+      p99_us: Math.round(percentile(sorted, 0.99) * 1000),
+      p999_us: Math.round(percentile(sorted, 0.999) * 1000)
+    })
+  )
+} finally {
+  for (const child of children) child.kill("SIGKILL")
+  cleanUp()
+}
