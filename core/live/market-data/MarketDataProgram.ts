@@ -163,6 +163,8 @@ export const serveMarketData = (
       skip: log.last
     })
 
+    /** Whether the replay published its last event (and in lockstep, every participant is done with it). */
+    let finished = false
     const address = "port" in config.listen ? tcp(config.listen.host, config.listen.port) : unix(config.listen.path)
     const status = (server: Server): ServiceStatus => ({
       service: "market-data",
@@ -176,6 +178,7 @@ export const serveMarketData = (
         ...(lockstep === undefined ? [] : [{ topic: SETTLED_TOPIC, lastSeq: lockstep.settled }])
       ],
       sessions: sessionsOf(server),
+      feed: { published: log.last, finished },
       peers: []
     })
     const server = yield* serveMarketDataProtocol({
@@ -209,7 +212,10 @@ export const serveMarketData = (
       lockstep,
       onPublished: metrics.published
     }).pipe(
-      Effect.tap((last) => Effect.logInfo("replay finished").pipe(Effect.annotateLogs({ events: last }))),
+      Effect.tap((last) => {
+        finished = true
+        return Effect.logInfo("replay finished").pipe(Effect.annotateLogs({ events: last }))
+      }),
       Effect.tapErrorCause((cause) => Effect.logError("replay failed", cause)),
       Effect.forkScoped
     )
