@@ -22,8 +22,9 @@ const countingVenue =
       seen.push(command._tag)
       report({
         _tag: "VenueAccepted",
-        accountId: command.accountId,
-        orderId: command._tag === "VenueSubmit" ? command.order.orderId : command.orderId,
+        ...(command._tag === "VenueSubmit"
+          ? { accountId: command.order.accountId, orderId: command.order.orderId }
+          : { accountId: command.accountId, orderId: command.orderId }),
         venueOrderId: `V-${seen.length}` as never,
         ts: command.ts
       })
