@@ -15,7 +15,20 @@ import * as OtlpSerialization from "@effect/opentelemetry/OtlpSerialization"
 import * as OtlpTracer from "@effect/opentelemetry/OtlpTracer"
 import { FetchHttpClient, FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Config, Effect, Either, Layer, ParseResult, Queue, type Redacted, Runtime, Schema, type Scope } from "effect"
+import {
+  Clock,
+  Config,
+  Effect,
+  Either,
+  Layer,
+  ParseResult,
+  Queue,
+  type Redacted,
+  Runtime,
+  Schedule,
+  Schema,
+  type Scope
+} from "effect"
 import { makeSpecs } from "../../domain/InstrumentSpec"
 import type { JournalError } from "../../journal/Journal"
 import type { JournalFiles } from "../../journal/JournalFiles"
@@ -46,7 +59,7 @@ export interface ExecutionRuntime {
 }
 
 /** The running service, for a launcher that runs it in-process. */
-export interface ExecutionService {
+export interface ExecutionServer {
   readonly address: Address
   readonly metricsPort: number | undefined
   readonly status: () => ServiceStatus
@@ -100,13 +113,13 @@ export const serveExecution = (
   baseDir: string,
   runtime: ExecutionRuntime
 ): Effect.Effect<
-  ExecutionService,
+  ExecutionServer,
   ExecutionConfigError | StaticDataError | JournalError | ProtocolError | PlatformError,
   FileSystem.FileSystem | Path.Path | Scope.Scope
 > =>
   Effect.gen(function* () {
     const path = yield* Path.Path
-    const startedAt = new Date().toISOString()
+    const startedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
     const set = yield* config.staticData === undefined
       ? StaticDataSet.loadShipped
       : StaticDataSet.load(path.resolve(baseDir, config.staticData))
@@ -238,7 +251,8 @@ export const serveExecution = (
       Effect.tapError((error) =>
         Effect.logWarning("watermark failed").pipe(Effect.annotateLogs({ error: String(error) }))
       ),
-      Effect.retry({ times: 10 }),
+      // The Accounts Service answers it at once; a failure is a server that cannot yet, so ask again.
+      Effect.retry(Schedule.spaced("1 second")),
       Effect.orDie
     )
 
