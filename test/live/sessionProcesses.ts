@@ -10,7 +10,7 @@ import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeContext } from "@effect/platform-node"
-import { Duration, Effect, type Scope } from "effect"
+import { Duration, Effect, Logger, LogLevel, type Scope } from "effect"
 import { BarBuilder } from "../../core/data/Columns"
 import type { AccountEvent } from "../../core/domain/Events"
 import type { InstrumentId } from "../../core/domain/Ids"
@@ -41,7 +41,7 @@ const INSTRUMENT_SPEC = {
   sessions: []
 }
 export const ACCOUNT = "PAPER-1"
-/** The number of daily bars replayed: one market data event each. */
+/** The number of daily bars replayed by default: one market data event each. */
 export const BARS = 120
 /** The deposit, in cents. */
 export const DEPOSIT = 10_000_000
@@ -55,11 +55,11 @@ const START = Date.UTC(2024, 0, 1) * 1000
  */
 const close = (i: number) => 10_000 + Math.round(1_500 * Math.sin((2 * Math.PI * i) / 24))
 
-const writeHistory = (dir: string) =>
+const writeHistory = (dir: string, count: number) =>
   Effect.gen(function* () {
     const history = yield* History
     const bars = new BarBuilder()
-    for (let i = 0; i < BARS; i++) {
+    for (let i = 0; i < count; i++) {
       const c = close(i)
       const o = close(i - 1)
       bars.add(START + i * DAY, 0, DAY, o, Math.max(o, c) + 50, Math.min(o, c) - 50, c, 1_000)
@@ -72,6 +72,8 @@ export type Projection = { readonly _tag: "Embedded" } | { readonly _tag: "Serve
 
 export interface SessionFiles {
   readonly dir: string
+  /** The bars the session replays. */
+  readonly bars: number
   readonly configs: Readonly<Record<ServiceName, string>>
   readonly ports: Readonly<Record<ServiceName, number>>
   readonly env: Readonly<Record<string, string>>
@@ -99,12 +101,12 @@ const freePort = () =>
     })
   })
 
-/** A new session folder: history, static data, the four configurations and the keys' environment. */
-export const sessionFiles = (projection: Projection) =>
+/** A new session folder: `bars` bars of history, static data, the four configurations and the keys' environment. */
+export const sessionFiles = (projection: Projection, bars = BARS) =>
   Effect.gen(function* () {
     const dir = mkdtempSync(join(tmpdir(), "meridian-session-"))
     dirs.push(dir)
-    yield* writeHistory(join(dir, "history"))
+    yield* writeHistory(join(dir, "history"), bars)
     copyStaticData(join(root, "core", "staticdata", "data"), dir, [INSTRUMENT_SPEC])
     const ports = {} as Record<ServiceName, number>
     for (const service of SERVICES) ports[service] = yield* Effect.promise(freePort)
@@ -140,7 +142,7 @@ export const sessionFiles = (projection: Projection) =>
       [KEY_ENV.cli]: "cli-key",
       MERIDIAN_TEST_SESSION_DATABASE_URL: projection._tag === "Server" ? projection.url : ""
     }
-    return { dir, configs: files, ports, env, embedded: join(dir, "db") } satisfies SessionFiles
+    return { dir, bars, configs: files, ports, env, embedded: join(dir, "db") } satisfies SessionFiles
   })
 
 const LISTENING: Record<ServiceName, string> = {
@@ -198,7 +200,8 @@ export const cliClient = (files: SessionFiles, service: ServiceName): Effect.Eff
     identity: { service: "cli", instance: "session-test" },
     key: files.env[KEY_ENV.cli]!,
     connectTimeoutMs: 30_000
-  })
+    // Its connection logs (one per poll) would bury the test's output.
+  }).pipe(Logger.withMinimumLogLevel(LogLevel.Error))
 
 /** The session's deposit, dated at the epoch so that the feed clock never goes back (as `meridian up` does). */
 export const deposit = (accounts: Client) =>
@@ -247,7 +250,7 @@ export const untilSettled = (files: SessionFiles) =>
         last = watermark
         quietSince = Date.now()
       }
-      if (processed >= BARS && Date.now() - quietSince > 3_000) return
+      if (processed >= files.bars && Date.now() - quietSince > 3_000) return
       yield* Effect.sleep(Duration.millis(250))
     }
   })

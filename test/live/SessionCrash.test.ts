@@ -1,0 +1,86 @@
+/**
+ * Kill -9 mid-session: the Strategies, Execution and Market Data services of a lockstep paper session, each in its
+ * own process, are killed one at a time at random moments (each several times) and started again right away with
+ * the same configuration. They resume from their last sequence: every client order id is accepted once, no trade
+ * is booked twice, and the session ends with the orders, fills, position and cash of an uninterrupted run of the
+ * same replay. `MERIDIAN_CRASH_KILLS` sets the kills per service (default 3).
+ */
+import { Config, Duration, Effect, Random } from "effect"
+import { afterAll, describe, expect, it } from "vitest"
+import type { AccountEvent } from "../../core/domain/Events"
+import type { ServiceName } from "../../core/live/session/SessionPlan"
+import type { runtimes } from "./serviceProcess"
+import {
+  accountEvents,
+  cleanUpSessions,
+  fillsOf,
+  finalState,
+  type RunningSession,
+  sessionFiles,
+  startSession,
+  untilSettled
+} from "./sessionProcesses"
+
+afterAll(cleanUpSessions)
+
+/** Enough bars that the kills land while the replay runs, on a busy machine too. */
+const BARS = 240
+const KILLED: ReadonlyArray<ServiceName> = ["strategies", "execution", "market-data"]
+
+const killsPerService = Effect.runSync(Config.integer("MERIDIAN_CRASH_KILLS").pipe(Config.withDefault(3), Effect.orDie))
+
+/** The whole session's account events, with `kill` run against it while it trades. */
+const run = (runtime: keyof typeof runtimes, kill: (session: RunningSession) => Effect.Effect<void>) =>
+  Effect.gen(function* () {
+    const files = yield* sessionFiles({ _tag: "Embedded" }, BARS)
+    const session = yield* startSession(runtime, files)
+    yield* kill(session)
+    yield* untilSettled(files)
+    const events = yield* accountEvents(files)
+    yield* Effect.promise(session.stop)
+    return events
+  })
+
+/** Each service `killsPerService` times, in a random order, each kill a random 0-600 ms after the last restart. */
+const randomKills = (session: RunningSession) =>
+  Effect.gen(function* () {
+    const order = yield* Random.shuffle(
+      KILLED.flatMap((service) => Array.from({ length: killsPerService }, () => service))
+    )
+    for (const service of order) {
+      yield* Effect.sleep(Duration.millis(yield* Random.nextIntBetween(0, 600)))
+      yield* Effect.promise(() => session.restart(service))
+    }
+  })
+
+const summary = (events: ReadonlyArray<AccountEvent>) => ({
+  orders: events.flatMap((e) => (e._tag === "OrderSubmitted" ? [e.order.clientOrderId] : [])),
+  fills: fillsOf(events).map(({ tradeId: _, ...fill }) => fill),
+  ...finalState(events)
+})
+
+describe("kill -9 of the strategies, execution and market data services mid-session", () => {
+  it.each(["node", "bun"] as const)(
+    "accepts each order once, books each trade once and ends as an uninterrupted run on %s",
+    { timeout: 900_000 },
+    (runtime) =>
+      Effect.runPromise(
+        Effect.gen(function* () {
+          const uninterrupted = yield* run(runtime, () => Effect.void)
+          const killed = yield* run(runtime, randomKills)
+
+          const submitted = killed.filter((e) => e._tag === "OrderSubmitted")
+          const ids = submitted.map((e) => e.order.clientOrderId)
+          expect(new Set(ids).size).toBe(ids.length)
+          const accepted = killed.flatMap((e) => (e._tag === "OrderAccepted" ? [e.orderId] : []))
+          expect(new Set(accepted).size).toBe(accepted.length)
+          expect(new Set(accepted)).toEqual(new Set(submitted.map((e) => e.order.orderId)))
+          const trades = fillsOf(killed).map((f) => f.tradeId)
+          expect(new Set(trades).size).toBe(trades.length)
+
+          expect(summary(uninterrupted).orders.length).toBeGreaterThanOrEqual(4)
+          expect(summary(killed)).toEqual(summary(uninterrupted))
+        })
+      )
+  )
+})
