@@ -80,6 +80,8 @@ export const create = (file: SessionFile, base: string, staticDataFor: (dir: str
       account,
       strategies: mapNonEmpty(file.strategies, (s) => ({
         ...s,
+        // A strategy sees the session's instruments unless it names its own.
+        instruments: s.instruments ?? file.instruments,
         // A strategy given as a path is found from the session file's folder, not the session's.
         strategy: /[/\\]/.test(s.strategy) ? resolve(base, s.strategy) : s.strategy
       })),

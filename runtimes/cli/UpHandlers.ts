@@ -10,7 +10,7 @@ import { appendFileSync, closeSync, openSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join, resolve } from "node:path"
 import { FileSystem, Path } from "@effect/platform"
-import { Console, Duration, Effect, Either, Logger, Option, ParseResult, Schema } from "effect"
+import { Console, Duration, Effect, Either, Layer, Logger, Option, ParseResult, Schema } from "effect"
 import * as Decimal from "../../core/domain/Decimal"
 import type { AccountEvent } from "../../core/domain/Events"
 import type { InstrumentSpecs } from "../../core/domain/InstrumentSpec"
@@ -99,8 +99,11 @@ const importDemoBars = (historyDir: string, staticDir: string) =>
   })
 
 /** JSON lines of the in-process services go to the session's log, not the terminal the tape prints on. */
-const fileLogger = (file: string) =>
-  Logger.replace(Logger.defaultLogger, Logger.jsonLogger.pipe(Logger.map((line) => appendFileSync(file, `${line}\n`))))
+const fileLogger = (file: string) => {
+  const json = Logger.jsonLogger.pipe(Logger.map((line) => appendFileSync(file, `${line}\n`)))
+  // The command line starts with the pretty logger in place of the default one: both go to the file.
+  return Layer.merge(Logger.replace(Logger.prettyLoggerDefault, json), Logger.replace(Logger.defaultLogger, json))
+}
 
 /** A connection to a service of the session as the `cli` peer. */
 const cliPeer = (session: SessionFolder, service: ServiceName) =>
