@@ -217,7 +217,7 @@ const runSession = (session: SessionFolder, file: SessionFile, options: UpOption
     const watermark = (yield* accounts.call({ _tag: "Watermark" })) as { events: ReadonlyArray<number> }
     const specs = yield* sessionSpecs(session)
     if (watermark.events[0] === 0) yield* deposit(accounts, file, specs)
-    const tape = TradeTape.make(specs)
+    const tape = TradeTape.make(specs, specs.byId.get(file.instruments[0])?.instrument.timezone ?? "UTC")
     const summary = makeSummary()
     accounts.subscribe("events/0", watermark.events[0] ?? 0, (_, value) => {
       const event = value as AccountEvent

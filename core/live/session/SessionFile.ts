@@ -20,6 +20,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { InstrumentId } from "../../domain/Ids"
 import { Account } from "../../domain/Portfolio"
 import { ConnectorConfig } from "../execution/ExecutionConfig"
 import { Pace } from "../market-data/MarketDataConfig"
@@ -32,7 +33,7 @@ const Decimal = Schema.String.pipe(
 export const SessionFile = Schema.Struct({
   history: Schema.String.pipe(Schema.minLength(1)),
   staticData: Schema.optionalWith(Schema.String.pipe(Schema.minLength(1)), { exact: true }),
-  instruments: Schema.NonEmptyArray(Schema.String.pipe(Schema.minLength(1))),
+  instruments: Schema.NonEmptyArray(InstrumentId),
   from: Schema.optionalWith(Schema.String, { exact: true }),
   to: Schema.optionalWith(Schema.String, { exact: true }),
   pace: Schema.optionalWith(Pace, { default: () => "lockstep" as const }),

@@ -11,14 +11,28 @@ import type { AccountEvent } from "../../domain/Events"
 import type { InstrumentSpecs } from "../../domain/InstrumentSpec"
 import type { Order } from "../../domain/Order"
 
-const dateTime = (ts: number): string => new Date(Math.floor(ts / 1000)).toISOString().replace("T", " ").slice(0, 19)
+/** `YYYY-MM-DD HH:MM:SS` in `zone` (the Swedish locale writes ISO order). */
+const clockIn = (zone: string) => {
+  const format = new Intl.DateTimeFormat("sv-SE", {
+    timeZone: zone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit"
+  })
+  return (ts: number) => format.format(new Date(Math.floor(ts / 1000)))
+}
 
 export interface TradeTape {
   /** The line for `event`, or `undefined` for an event the tape leaves out (cash movements of a trade, ...). */
   readonly line: (event: AccountEvent) => string | undefined
 }
 
-export const make = (specs: InstrumentSpecs): TradeTape => {
+/** Times print in the zone of the session's first instrument, where its trading day is. */
+export const make = (specs: InstrumentSpecs, zone: string): TradeTape => {
+  const dateTime = clockIn(zone)
   const increments = new Map(
     specs.list.map((spec) => {
       const instrument = spec.instrument
