@@ -14,6 +14,7 @@
 import { Effect, Exit, Fiber, Schema, Scope } from "effect"
 import type { Columns } from "../data/Columns"
 import type { Currency } from "../domain/Currency"
+import type { AccountEvent } from "../domain/Events"
 import type { Fill } from "../domain/Fill"
 import type { AccountId, CurrencyCode, StrategyId } from "../domain/Ids"
 import type { Instrument } from "../domain/Instrument"
@@ -59,6 +60,8 @@ export interface BacktestConfig {
   readonly equitySampleUs?: number
   /** Called with the events replayed and their total every `PROGRESS_EVERY` events and at the end. */
   readonly onProgress?: ((replayed: number, total: number) => void) | undefined
+  /** Called with each account event as the engine makes it: what `meridian parity` compares with a session's. */
+  readonly onAccountEvent?: ((event: AccountEvent) => void) | undefined
 }
 
 export interface BacktestResult {
@@ -116,7 +119,13 @@ export const run = (config: BacktestConfig): Effect.Effect<BacktestResult, Backt
           specs,
           fx,
           accounts: [{ id: accountId, name: accountId, kind: config.account.kind, baseCurrency: baseCurrency.code }],
-          output: { event: (event) => replay.onAccountEvent(event), execution: (command) => replay.enqueue(command) },
+          output: {
+            event: (event) => {
+              config.onAccountEvent?.(event)
+              replay.onAccountEvent(event)
+            },
+            execution: (command) => replay.enqueue(command)
+          },
           orderIdPrefix: "O-"
         }),
       catch: (e) => configError(e instanceof Error ? e.message : String(e))

@@ -16,7 +16,7 @@ import { lazy } from "./lazy"
 import { newCommand } from "./NewCommand"
 import { runs } from "./RunsCommand"
 import { service } from "./ServiceCommand"
-import { status, up } from "./UpCommand"
+import { parity, status, up } from "./UpCommand"
 
 const staticHandlers = lazy(() => import("./StaticHandlers"))
 
@@ -51,7 +51,20 @@ export const command = Command.make("meridian").pipe(
   Command.withDescription(
     "Meridian: backtest, paper-trade and trade live with one strategy code (--verbose anywhere: a failure's full trace)"
   ),
-  Command.withSubcommands([up, status, demo, backtest, runs, data, staticData, plugin, newCommand, service, info]),
+  Command.withSubcommands([
+    up,
+    status,
+    parity,
+    demo,
+    backtest,
+    runs,
+    data,
+    staticData,
+    plugin,
+    newCommand,
+    service,
+    info
+  ]),
   Command.transformHandler((effect) => Effect.flatMap(ProcessConsole, (console) => Effect.withConsole(effect, console)))
 )
 

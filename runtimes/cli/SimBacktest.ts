@@ -23,7 +23,7 @@ const smaCrossPlugin: LoadedStrategy = {
 }
 
 /** Strategies known by name; others are loaded from a path. */
-const builtIn: Record<string, LoadedStrategy> = { "sma-cross": smaCrossPlugin, [smaCross.id]: smaCrossPlugin }
+export const builtIn: Record<string, LoadedStrategy> = { "sma-cross": smaCrossPlugin, [smaCross.id]: smaCrossPlugin }
 
 /** The simulated venue the job's settings describe: fill, fee as a fraction of notional (`"0"`: none), latency, seed. */
 const simulatedVenue = (settings: BacktestJob["venue"]): Effect.Effect<JobVenue, BacktestError> =>

@@ -1,15 +1,16 @@
 /**
- * `meridian up` and `meridian status`: a paper-trading session of the live services on this machine, and what
- * each service of a session reports. The work is in `UpHandlers.ts` and `StatusHandlers.ts`, loaded when the
- * command runs.
+ * `meridian up`, `meridian status` and `meridian parity`: a paper-trading session of the live services on this
+ * machine, what each service of a session reports, and a session compared with a backtest of it. The work is in
+ * `UpHandlers.ts`, `StatusHandlers.ts` and `ParityHandlers.ts`, loaded when the command runs.
  *
  * @since 0.1.0
  */
-import { Command, Options } from "@effect/cli"
+import { Args, Command, Options } from "@effect/cli"
 import { lazy } from "./lazy"
 
 const upHandlers = lazy(() => import("./UpHandlers"))
 const statusHandlers = lazy(() => import("./StatusHandlers"))
+const parityHandlers = lazy(() => import("./ParityHandlers"))
 
 const session = Options.text("session").pipe(
   Options.withDescription("a session's id under .meridian/sessions (default: a new session; for status, the latest)"),
@@ -46,4 +47,19 @@ export const up = Command.make(
 
 export const status = Command.make("status", { session }, (o) => statusHandlers((h) => h.status(o))).pipe(
   Command.withDescription("Each service of a session: version, region, address, connections, stream sequences and lag")
+)
+
+export const parity = Command.make(
+  "parity",
+  {
+    session: Args.text({ name: "session" }).pipe(
+      Args.withDescription("a session's id under .meridian/sessions (default: the latest)"),
+      Args.optional
+    )
+  },
+  (o) => parityHandlers((h) => h.parity(o))
+).pipe(
+  Command.withDescription(
+    "Backtest a paper session's strategies on the market data it recorded and compare orders and fills: prints the first difference (exit code 1) or that they are identical"
+  )
 )
