@@ -124,11 +124,11 @@ const waitConnected = (peer: Peer.Peer, session: SessionFolder) =>
     })
   )
 
-/** Each service in a process of its own, its output in the session's logs; the scope's end stops them. */
-const spawnServices = (session: SessionFolder) =>
+/** Each of `services` in a process of its own, its output in the session's logs; the scope's end stops them. */
+const spawnServices = (session: SessionFolder, services: ReadonlyArray<ServiceName>) =>
   Effect.acquireRelease(
     Effect.sync(() =>
-      SERVICES.map((service) => {
+      services.map((service) => {
         const log = openSync(join(session.logs, `${service}.log`), "a")
         const child = spawn(
           process.execPath,
@@ -157,11 +157,11 @@ const spawnServices = (session: SessionFolder) =>
       )
   )
 
-/** Each service as a fiber of this process; the scope's end interrupts them (their finalizers run). */
-const runInProcess = (session: SessionFolder) =>
+/** Each of `services` as a fiber of this process; the scope's end interrupts them (their finalizers run). */
+const runInProcess = (session: SessionFolder, services: ReadonlyArray<ServiceName>) =>
   Effect.gen(function* () {
     for (const [env, key] of Object.entries(session.env)) process.env[env] = key
-    return yield* Effect.forEach(SERVICES, (service) =>
+    return yield* Effect.forEach(services, (service) =>
       Effect.forkScoped(
         runService(service, session.configs[service]).pipe(
           Effect.annotateLogs({ service }),
@@ -205,18 +205,24 @@ export const up = (options: UpOptions) =>
 const runSession = (session: SessionFolder, file: SessionFile, options: UpOptions) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
-    if (options.processes) yield* spawnServices(session)
-    else yield* runInProcess(session)
+    const start = (services: ReadonlyArray<ServiceName>) =>
+      options.processes ? spawnServices(session, services) : runInProcess(session, services)
+    const connected = (service: ServiceName) =>
+      Effect.tap(cliPeer(session, service), (peer) => waitConnected(peer, session))
 
-    const peers = yield* Effect.forEach(SERVICES, (service) => cliPeer(session, service))
-    for (const peer of peers) yield* waitConnected(peer, session)
-    const [accounts, marketData] = [peers[0]!, peers[1]!]
-    const listening = SERVICES.map((service) => `  ${service.padEnd(12)} ${formatAddress(addressOf(session, service))}`)
-    yield* Console.log(`${listening.join("\n")}\n  logs         ${path.relative(process.cwd(), session.logs)}\n`)
-
+    // The account is funded before the other services start, as a backtest's is before its first event: a strategy
+    // that acted first would be refused for want of funds, and the deposit skipped since the account had events.
+    yield* start(["accounts"])
+    const accounts = yield* connected("accounts")
     const watermark = (yield* accounts.call({ _tag: "Watermark" })) as { events: ReadonlyArray<number> }
     const specs = yield* sessionSpecs(session)
     if (watermark.events[0] === 0) yield* deposit(accounts, file, specs)
+    const others = SERVICES.filter((service) => service !== "accounts")
+    yield* start(others)
+    const [marketData] = yield* Effect.forEach(others, connected)
+    const listening = SERVICES.map((service) => `  ${service.padEnd(12)} ${formatAddress(addressOf(session, service))}`)
+    yield* Console.log(`${listening.join("\n")}\n  logs         ${path.relative(process.cwd(), session.logs)}\n`)
+
     const tape = TradeTape.make(specs, specs.byId.get(file.instruments[0])?.instrument.timezone ?? "UTC")
     const summary = makeSummary()
     accounts.subscribe("events/0", watermark.events[0] ?? 0, (_, value) => {
@@ -232,7 +238,7 @@ const runSession = (session: SessionFolder, file: SessionFile, options: UpOption
     yield* Effect.repeat(Effect.sleep(Duration.millis(250)), {
       until: () => {
         if (Date.now() - started >= limitMs) return true
-        return !options.stay && feedFinished(marketData) && Date.now() - summary.lastEventAt() > 1_000
+        return !options.stay && feedFinished(marketData!) && Date.now() - summary.lastEventAt() > 1_000
       }
     })
     yield* Console.log(`\n${summary.text(specs, session.id)}`)
