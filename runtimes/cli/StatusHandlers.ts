@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Console, Duration, Effect, Option } from "effect"
+import { Console, Duration, Effect, Logger, LogLevel, Option } from "effect"
 import type { ServiceStatus } from "../../core/live/ServiceStatus"
 import { KEY_ENV, SERVICES, type ServiceName } from "../../core/live/session/SessionPlan"
 import { connect } from "../../core/protocol/Protocol"
@@ -51,7 +51,10 @@ const describe = (service: ServiceName, where: string, status: Option.Option<Ser
 export const status = (options: { readonly session: Option.Option<string> }) =>
   Effect.gen(function* () {
     const session = yield* open(Option.getOrUndefined(options.session))
-    const answers = yield* Effect.forEach(SERVICES, (service) => ask(session, service), { concurrency: "unbounded" })
+    // The protocol's own logs (connections opened and closed) are not what `status` prints.
+    const answers = yield* Effect.forEach(SERVICES, (service) => ask(session, service), {
+      concurrency: "unbounded"
+    }).pipe(Logger.withMinimumLogLevel(LogLevel.None))
     yield* Console.log(`Session ${session.id}\n`)
     yield* Console.log(
       SERVICES.map((service, i) => describe(service, formatAddress(addressOf(session, service)), answers[i]!)).join(

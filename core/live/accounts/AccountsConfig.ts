@@ -39,6 +39,8 @@ const Database = Schema.Union(
 export const AccountsConfig = Schema.Struct({
   listen: Schema.Union(Tcp, Unix),
   instance: Schema.String.pipe(Schema.minLength(1)),
+  /** Where the service runs, for `meridian status` (default "local"). */
+  region: Schema.optionalWith(Schema.String.pipe(Schema.minLength(1)), { default: () => "local" }),
   keys: Schema.Record({ key: Schema.String, value: FromEnv }),
   journalDir: Schema.String.pipe(Schema.minLength(1)),
   shards: Schema.NonEmptyArray(Schema.Struct({ accounts: Schema.NonEmptyArray(Account) })),

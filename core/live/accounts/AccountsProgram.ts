@@ -189,7 +189,8 @@ const serveConfig = (configFile: string, config: AccountsConfig, runtime: Accoun
         now,
         ...(config.retainEvents === undefined ? {} : { retainEvents: config.retainEvents })
       })),
-      onOutcome: metrics.observe
+      onOutcome: metrics.observe,
+      describe: { region: config.region, startedAt: new Date().toISOString() }
     })
     metrics.watch(service)
     if (config.tracing !== undefined) yield* traceCommits(service)

@@ -7,6 +7,7 @@
  *   request with `InvalidInput` and a one-line message naming the field, and changes nothing.
  * - An input goes to the shard that holds its account; a mark, and a firm- or strategy-wide limit, to every shard
  *   (each shard checks its own accounts against it).
+ * - `{ _tag: "Status" }` is answered with the service's `ServiceStatus`.
  * - Topics: `events/<shard>` (account events) and `executions/<shard>` (venue commands for the Execution
  *   Service), numbered from 1 per shard and resumable from any sequence the shard retains.
  *
@@ -18,7 +19,8 @@ import type { JournalError } from "../../journal/Journal"
 import { formatIssue, issuesOf } from "../../protocol/Codec"
 import { type PeerIdentity, type ProtocolError, type Server, type ServerOptions, serve } from "../../protocol/Protocol"
 import type { StreamSource } from "../../protocol/StreamSource"
-import type { Address, Transport } from "../../protocol/Transport"
+import { type Address, formatAddress, type Transport } from "../../protocol/Transport"
+import { coreVersion, isStatusRequest, type ServiceStatus, sessionsOf } from "../ServiceStatus"
 import { AccountsShard, type Outcome, type ShardOptions } from "./AccountsShard"
 import type { EventLog } from "./EventLog"
 import { ShardInput } from "./ShardInput"
@@ -31,6 +33,8 @@ export interface AccountsServerOptions {
   readonly shards: ReadonlyArray<ShardOptions>
   /** Called with each input's outcome and how long it took from arrival to answer, in ms (for metrics). */
   readonly onOutcome?: (outcome: Outcome, elapsedMs: number) => void
+  /** Who and where this service is, for the answer to `Status` (its streams and sessions are added here). */
+  readonly describe?: { readonly region: string; readonly startedAt: string }
 }
 
 export interface AccountsServer {
@@ -92,6 +96,20 @@ export const serveAccounts = (
       keys: options.keys,
       streams: (topic) => topics.get(topic),
       onRequest: (session, id, body) => {
+        if (isStatusRequest(body) && options.describe !== undefined) {
+          const status: ServiceStatus = {
+            service: options.identity.service,
+            instance: options.identity.instance,
+            ...options.describe,
+            version: coreVersion,
+            address: formatAddress(server.address),
+            streams: [...topics].map(([topic, source]) => ({ topic, lastSeq: source.lastSeq() })),
+            sessions: sessionsOf(server),
+            peers: []
+          }
+          session.reply(id, status)
+          return
+        }
         if (isWatermark(body)) {
           const watermark: Watermark = {
             events: shards.map((shard) => shard.events.last),

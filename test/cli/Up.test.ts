@@ -1,0 +1,89 @@
+/**
+ * `meridian up` and `meridian status` as a newcomer runs them: real processes in a fresh folder. The demo session
+ * trades and ends by itself with its summary; a session run with `--processes --stay` is reported up by `status`,
+ * stops cleanly on SIGTERM, and is then reported down.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process"
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, describe, expect, it } from "@effect/vitest"
+
+const { DATABASE_URL: _, ...env } = process.env
+const bin = join(process.cwd(), "runtimes", "node", "bin", "meridian.mjs")
+const dirs: Array<string> = []
+const children: Array<ChildProcess> = []
+
+afterAll(() => {
+  for (const child of children) child.kill("SIGKILL")
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
+const freshFolder = () => {
+  const dir = mkdtempSync(join(tmpdir(), "meridian-up-"))
+  dirs.push(dir)
+  return dir
+}
+
+const meridian = (cwd: string, ...args: Array<string>) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [bin, ...args], { cwd, timeout: 150_000, env }, (error, stdout, stderr) =>
+      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr })
+    )
+  })
+
+const sessionsIn = (cwd: string) => readdirSync(join(cwd, ".meridian", "sessions"))
+
+describe("meridian up (real processes)", () => {
+  it("the demo paper-trades replayed bars through the four services and ends with its summary", async () => {
+    const cwd = freshFolder()
+    const run = await meridian(cwd, "up")
+    expect(run.code, run.stderr).toBe(0)
+    const lines = run.stdout.split("\n")
+    const fills = lines.filter((line) =>
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}fill {6}(BUY|SELL) \d+ SPX\.SIM @ /.test(line)
+    )
+    const orders = lines.filter((line) => / {2}order {5}(BUY|SELL) \d+ SPX\.SIM market {2}sma-1-\d+$/.test(line))
+    expect(fills.length).toBeGreaterThan(0)
+    const summary = lines.find((line) => line.startsWith("Session "))
+    expect(summary).toBe(`Session ${sessionsIn(cwd)[0]}: ${orders.length} orders, ${fills.length} fills, 0 rejected`)
+    // Every service listened where the session's configuration says, and the keys are the owner's alone.
+    const dir = join(cwd, ".meridian", "sessions", sessionsIn(cwd)[0]!)
+    for (const service of ["accounts", "market-data", "execution", "strategies"]) {
+      const { listen } = JSON.parse(readFileSync(join(dir, `${service}.json`), "utf8")) as { listen: { port: number } }
+      expect(run.stdout).toContain(`tcp://127.0.0.1:${listen.port}`)
+    }
+    expect(statSync(join(dir, "keys.json")).mode & 0o077).toBe(0)
+  }, 180_000)
+
+  it("with --processes --stay: status reports each service up, SIGTERM stops them all, then status says down", async () => {
+    const cwd = freshFolder()
+    const child = spawn(process.execPath, [bin, "up", "--processes", "--stay"], {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    children.push(child)
+    let output = ""
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+    // Wait for the first fill: every service is up and trading.
+    while (!/ {2}fill {6}/.test(output)) {
+      if (child.exitCode !== null) throw new Error(output)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    const up = await meridian(cwd, "status")
+    expect(up.code, up.stderr).toBe(0)
+    for (const service of ["accounts", "market-data", "execution", "strategies"]) {
+      expect(up.stdout).toMatch(new RegExp(`^${service} +up +tcp://127\\.0\\.0\\.1:\\d+ +${service}-1 `, "m"))
+    }
+    expect(up.stdout).toMatch(/serves +market-data at \d+/)
+    expect(up.stdout).toMatch(/serves +events\/0 at \d+|peer +accounts connected/)
+
+    child.kill("SIGTERM")
+    expect(await exited).toBe(0)
+    const down = await meridian(cwd, "status")
+    expect(down.stdout.match(/ down /g)).toHaveLength(4)
+  }, 180_000)
+})
