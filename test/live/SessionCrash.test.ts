@@ -5,7 +5,7 @@
  * is booked twice, and the session ends with the orders, fills, position and cash of an uninterrupted run of the
  * same replay. `MERIDIAN_CRASH_KILLS` sets the kills per service (default 3).
  */
-import { Config, Duration, Effect, Random } from "effect"
+import { Chunk, Config, Duration, Effect, Random } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import type { AccountEvent } from "../../core/domain/Events"
 import type { ServiceName } from "../../core/live/session/SessionPlan"
@@ -15,7 +15,9 @@ import {
   cleanUpSessions,
   fillsOf,
   finalState,
+  published,
   type RunningSession,
+  type SessionFiles,
   sessionFiles,
   startSession,
   untilSettled
@@ -30,28 +32,43 @@ const KILLED: ReadonlyArray<ServiceName> = ["strategies", "execution", "market-d
 const killsPerService = Effect.runSync(Config.integer("MERIDIAN_CRASH_KILLS").pipe(Config.withDefault(3), Effect.orDie))
 
 /** The whole session's account events, with `kill` run against it while it trades. */
-const run = (runtime: keyof typeof runtimes, kill: (session: RunningSession) => Effect.Effect<void>) =>
+const run = (
+  runtime: keyof typeof runtimes,
+  kill: (files: SessionFiles) => (session: RunningSession) => Effect.Effect<void>
+) =>
   Effect.gen(function* () {
     const files = yield* sessionFiles({ _tag: "Embedded" }, BARS)
     const session = yield* startSession(runtime, files)
-    yield* kill(session)
+    yield* kill(files)(session)
     yield* untilSettled(files)
     const events = yield* accountEvents(files)
     yield* Effect.promise(session.stop)
     return events
   })
 
-/** Each service `killsPerService` times, in a random order, each kill a random 0-600 ms after the last restart. */
-const randomKills = (session: RunningSession) =>
-  Effect.gen(function* () {
-    const order = yield* Random.shuffle(
-      KILLED.flatMap((service) => Array.from({ length: killsPerService }, () => service))
-    )
-    for (const service of order) {
-      yield* Effect.sleep(Duration.millis(yield* Random.nextIntBetween(0, 600)))
-      yield* Effect.promise(() => session.restart(service))
-    }
-  })
+/**
+ * Each service `killsPerService` times, in a random order, each once the replay reached a random bar: the targets
+ * are sorted and short of the end, so every kill lands mid-session however fast or slow the machine is.
+ */
+const randomKills =
+  (files: SessionFiles, kills: Array<{ service: ServiceName; at: number }>) => (session: RunningSession) =>
+    Effect.gen(function* () {
+      const order = Chunk.toReadonlyArray(
+        yield* Random.shuffle(KILLED.flatMap((service) => Array.from({ length: killsPerService }, () => service)))
+      )
+      const targets: Array<number> = []
+      for (const _ of order) targets.push(yield* Random.nextIntBetween(2, BARS - 40))
+      targets.sort((a, b) => a - b)
+      for (const [k, service] of order.entries()) {
+        for (;;) {
+          const at = yield* published(files)
+          if (at >= targets[k]!) break
+          yield* Effect.sleep(Duration.millis(20))
+        }
+        kills.push({ service, at: yield* published(files) })
+        yield* Effect.promise(() => session.restart(service))
+      }
+    })
 
 const summary = (events: ReadonlyArray<AccountEvent>) => ({
   orders: events.flatMap((e) => (e._tag === "OrderSubmitted" ? [e.order.clientOrderId] : [])),
@@ -66,8 +83,13 @@ describe("kill -9 of the strategies, execution and market data services mid-sess
     (runtime) =>
       Effect.runPromise(
         Effect.gen(function* () {
-          const uninterrupted = yield* run(runtime, () => Effect.void)
-          const killed = yield* run(runtime, randomKills)
+          const uninterrupted = yield* run(runtime, () => () => Effect.void)
+          const kills: Array<{ service: ServiceName; at: number }> = []
+          const killed = yield* run(runtime, (files) => randomKills(files, kills))
+          // Where each kill landed (the last event published then), for whoever reads a failure.
+          console.log(`kills on ${runtime}: ${kills.map((k) => `${k.service}@${k.at}`).join(" ")}`)
+          expect(kills.length).toBe(KILLED.length * killsPerService)
+          expect(kills.every((k) => k.at < BARS)).toBe(true)
 
           const submitted = killed.filter((e) => e._tag === "OrderSubmitted")
           const ids = submitted.map((e) => e.order.clientOrderId)

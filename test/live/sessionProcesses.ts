@@ -5,7 +5,7 @@
  * folder is removed by `cleanUpSessions`.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -168,7 +168,8 @@ export const startService = (runtime: keyof typeof runtimes, files: SessionFiles
     let listening = false
     const timer = setTimeout(() => reject(new Error(`${service} did not start: ${output}`)), 120_000)
     const take = (chunk: Buffer) => {
-      appendFileSync(log, chunk)
+      // Output can still arrive after `cleanUpSessions` removed the folder.
+      if (existsSync(files.dir)) appendFileSync(log, chunk)
       if (listening) return
       output += chunk.toString()
       if (!output.includes(LISTENING[service])) return
@@ -216,9 +217,12 @@ export const deposit = (accounts: Client) =>
 
 const status = (client: Client) => Effect.map(client.call({ _tag: "Status" }), (s) => s as ServiceStatus)
 
-/** The last sequence of `topic` in `status`, or 0. */
-export const streamSeq = (s: ServiceStatus, topic: string): number =>
-  s.streams.find((stream) => stream.topic === topic)?.lastSeq ?? 0
+/** The last event the Market Data Service published, or 0 while it does not answer (it may be restarting). */
+export const published = (files: SessionFiles) =>
+  Effect.scoped(Effect.flatMap(cliClient(files, "market-data"), status)).pipe(
+    Effect.map((s) => s.streams.find((stream) => stream.topic === "market-data")?.lastSeq ?? 0),
+    Effect.orElseSucceed(() => 0)
+  )
 
 /** How far the Strategies Service processed the market data (its `market-data/settled` follower). */
 const strategiesProcessed = (s: ServiceStatus): number =>
