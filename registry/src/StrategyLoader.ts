@@ -65,14 +65,21 @@ export const loadStrategyPlugin = (dir: string): Effect.Effect<PluginStrategy, B
         `strategy plugin ${e.plugin}: ${e.issues === undefined ? e.message : `invalid manifest: ${e.issues.join("; ")}`}`
       )
     ),
-    Effect.flatMap((loaded) =>
-      loaded.kind === "strategy"
+    Effect.flatMap((loaded) => {
+      // An execution algorithm is a strategy that works a parent order (Strategy.make, the same ports): it runs as one.
+      const strategy =
+        loaded.kind === "strategy"
+          ? loaded.strategy
+          : loaded.kind === "algo" && isStrategy(loaded.value)
+            ? loaded.value
+            : undefined
+      return strategy !== undefined
         ? Effect.succeed({
-            strategy: loaded.strategy,
+            strategy,
             origin: { kind: "package", dir: pathToFileURL(`${resolve(dir)}/`), version: loaded.manifest.version }
           } satisfies PluginStrategy)
         : Effect.fail(configError(`${dir} holds the ${loaded.kind} plugin ${loaded.manifest.id}, not a strategy`))
-    )
+    })
   )
 
 /**

@@ -296,7 +296,12 @@ export class StrategiesSession {
   private deliverMarket(seq: number, value: unknown): void {
     const decoded = decodeMarket(value)
     const ts = this.options.clock === "feed" ? (Either.isRight(decoded) ? markTime(decoded.right) : 0) : this.now()
-    if (!this.options.host.isStarted) this.input({ k: "S", ts })
+    if (!this.options.host.isStarted) {
+      // A backtest starts its strategy at the first event's own time (a bar's open, though the bar is known at its
+      // close): a strategy that reads the clock as it starts (a TWAP's start) must see the same time here.
+      const start = this.options.clock === "feed" && Either.isRight(decoded) ? Math.min(decoded.right.ts, ts) : ts
+      this.input({ k: "S", ts: start })
+    }
     this.input({ k: "m", ts, seq, v: value })
   }
 
