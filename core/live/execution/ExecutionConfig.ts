@@ -28,13 +28,9 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
 
-const Port = Schema.Int.pipe(Schema.between(0, 65_535))
-const Tcp = Schema.Struct({ host: Schema.String, port: Port })
-const Unix = Schema.Struct({ path: Schema.String.pipe(Schema.minLength(1)) })
-const Address = Schema.Union(Tcp, Unix)
-const FromEnv = Schema.Struct({ env: Schema.String.pipe(Schema.minLength(1)) })
+import { Schema } from "effect"
+import { Address, FromEnv, Keys, Region, Tcp, Tracing } from "../ServiceConfig"
 
 /** The simulated venue's options: those of the backtest's venue. */
 export const SimConnectorOptions = Schema.Struct({
@@ -63,9 +59,9 @@ export type ConnectorConfig = typeof ConnectorConfig.Type
 export const ExecutionConfig = Schema.Struct({
   listen: Address,
   instance: Schema.String.pipe(Schema.minLength(1)),
-  region: Schema.optionalWith(Schema.String.pipe(Schema.minLength(1)), { default: () => "local" }),
+  region: Region,
   /** Who may connect (for `Status`): a service name and the environment variable holding its key. */
-  keys: Schema.Record({ key: Schema.String, value: FromEnv }),
+  keys: Keys,
   journalDir: Schema.String.pipe(Schema.minLength(1)),
   accounts: Schema.Struct({ address: Address, shards: Schema.Int.pipe(Schema.positive()), key: FromEnv }),
   marketData: Schema.Struct({ address: Address, key: FromEnv }),
@@ -74,14 +70,6 @@ export const ExecutionConfig = Schema.Struct({
   lockstep: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   staticData: Schema.optionalWith(Schema.String, { exact: true }),
   metrics: Schema.optionalWith(Tcp, { exact: true }),
-  tracing: Schema.optionalWith(
-    Schema.Struct({
-      /** The collector's OTLP/HTTP base URL; traces go to `<otlp>/v1/traces`. */
-      otlp: Schema.String.pipe(Schema.startsWith("http")),
-      /** How often spans are sent (default 5000 ms). */
-      exportIntervalMs: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true })
-    }),
-    { exact: true }
-  )
+  tracing: Schema.optionalWith(Tracing, { exact: true })
 })
 export type ExecutionConfig = typeof ExecutionConfig.Type

@@ -1,44 +1,17 @@
-/**
- * The Execution Service as a program: read its configuration, recover its venue from the journal, follow the
- * Accounts Service's venue commands (`executions/<shard>`) and the Market Data Service's events (`market-data`),
- * feed them to the connector, and send its execution reports and marks to the Accounts Service; serve `Status`
- * and metrics, until interrupted. Runtime-free: the runtime hands it the transport, the journal's file port, a way
- * to serve metrics and the connector factory.
- *
- * In lockstep (docs/live-session.md, step 2) each market data event `i` waits for the Accounts Service's
- * `Watermark` and every venue command up to it, then goes to the venue; once the outcomes of its reports and mark
- * are back, `Done(i)` goes to the Market Data Service (and again after each reconnect, for the last one done).
- *
- * @since 0.1.0
- */
-import * as OtlpSerialization from "@effect/opentelemetry/OtlpSerialization"
-import * as OtlpTracer from "@effect/opentelemetry/OtlpTracer"
-import { FetchHttpClient, FileSystem, Path } from "@effect/platform"
+import { type FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import {
-  Clock,
-  Config,
-  Effect,
-  Either,
-  Layer,
-  ParseResult,
-  Queue,
-  type Redacted,
-  Runtime,
-  Schedule,
-  Schema,
-  type Scope
-} from "effect"
+import { Clock, Effect, Queue, Runtime, Schedule, Schema, type Scope } from "effect"
 import { makeSpecs } from "../../domain/InstrumentSpec"
 import type { JournalError } from "../../journal/Journal"
 import type { JournalFiles } from "../../journal/JournalFiles"
 import { type ProtocolError, serve } from "../../protocol/Protocol"
-import { type Address, formatAddress, type Transport, tcp, unix } from "../../protocol/Transport"
+import { type Address, formatAddress, type Transport } from "../../protocol/Transport"
 import type { StaticDataError } from "../../services/StaticData"
 import * as StaticDataSet from "../../staticdata/StaticDataSet"
 import { type AccountsRuntime, latestInstruments } from "../accounts/AccountsProgram"
 import type { Watermark } from "../accounts/AccountsServer"
 import * as Peer from "../Peer"
+import { addressOf, fromEnv, keysFromEnv, loadJsonConfig, tracingLayer } from "../ServiceConfig"
 import { coreVersion, isStatusRequest, peerStatus, type ServiceStatus, sessionsOf } from "../ServiceStatus"
 import type { MakeConnector } from "./Connector"
 import { ExecutionConfig } from "./ExecutionConfig"
@@ -65,44 +38,10 @@ export interface ExecutionServer {
   readonly status: () => ServiceStatus
 }
 
+const configError = (message: string) => new ExecutionConfigError({ message })
+
 /** Read and decode the configuration file; every problem is named, on one line. */
-export const loadConfig = (file: string) =>
-  Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const text = yield* fs
-      .readFileString(file)
-      .pipe(Effect.mapError((e) => new ExecutionConfigError({ message: `${file}: ${e.message}` })))
-    const json = yield* Effect.try({
-      try: () => JSON.parse(text) as unknown,
-      catch: (e) => new ExecutionConfigError({ message: `${file}: not JSON (${e instanceof Error ? e.message : e})` })
-    })
-    const decoded = Schema.decodeUnknownEither(ExecutionConfig)(json, { errors: "all" })
-    if (Either.isLeft(decoded)) {
-      const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
-      return yield* new ExecutionConfigError({
-        message: `${file}: ${issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`
-      })
-    }
-    return decoded.right
-  })
-
-const fromEnv = (env: string, field: string) =>
-  Config.redacted(env).pipe(
-    Effect.mapError(() => new ExecutionConfigError({ message: `${field}: environment variable ${env} is not set` }))
-  )
-
-const addressOf = (address: ExecutionConfig["listen"]): Address =>
-  "port" in address ? tcp(address.host, address.port) : unix(address.path)
-
-/** The OTLP exporter of `tracing`, or no layer at all. */
-const tracingLayer = (tracing: ExecutionConfig["tracing"], instance: string) =>
-  tracing === undefined
-    ? Layer.empty
-    : OtlpTracer.layer({
-        url: `${tracing.otlp.replace(/\/$/, "")}/v1/traces`,
-        resource: { serviceName: "meridian-execution", attributes: { "service.instance.id": instance } },
-        exportInterval: `${tracing.exportIntervalMs ?? 5_000} millis`
-      }).pipe(Layer.provide([FetchHttpClient.layer, OtlpSerialization.layerJson]))
+export const loadConfig = (file: string) => loadJsonConfig(file, ExecutionConfig, configError)
 
 /**
  * Serve the Execution Service `config` describes (relative paths from `baseDir`) for as long as the scope lives;
@@ -124,11 +63,9 @@ export const serveExecution = (
       ? StaticDataSet.loadShipped
       : StaticDataSet.load(path.resolve(baseDir, config.staticData))
     const specs = makeSpecs(latestInstruments(set), set.currencies)
-    const keys = new Map<string, Redacted.Redacted<string>>()
-    for (const [service, { env }] of Object.entries(config.keys))
-      keys.set(service, yield* fromEnv(env, `keys.${service}`))
-    const accountsKey = yield* fromEnv(config.accounts.key.env, "accounts.key")
-    const marketDataKey = yield* fromEnv(config.marketData.key.env, "marketData.key")
+    const keys = yield* keysFromEnv(config.keys, configError)
+    const accountsKey = yield* fromEnv(config.accounts.key.env, "accounts.key", configError)
+    const marketDataKey = yield* fromEnv(config.marketData.key.env, "marketData.key", configError)
     const identity = { service: "execution", instance: config.instance }
 
     const venue = yield* VenueSession.open({
@@ -349,6 +286,6 @@ export const runExecution = (configFile: string, runtime: ExecutionRuntime) =>
     // Never returns: the tracer's layer lives as long as the service.
     return yield* serveExecution(config, path.dirname(path.resolve(configFile)), runtime).pipe(
       Effect.zipRight(Effect.never),
-      Effect.provide(tracingLayer(config.tracing, config.instance))
+      Effect.provide(tracingLayer(config.tracing, "meridian-execution", config.instance))
     )
   })

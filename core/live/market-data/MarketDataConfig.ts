@@ -28,11 +28,8 @@
  */
 import { ParseResult, Schema } from "effect"
 import { InstrumentId } from "../../domain/Ids"
+import { Address, Keys, Region, Tcp, Tracing } from "../ServiceConfig"
 
-const Port = Schema.Int.pipe(Schema.between(0, 65_535))
-const Tcp = Schema.Struct({ host: Schema.String, port: Port })
-const Unix = Schema.Struct({ path: Schema.String.pipe(Schema.minLength(1)) })
-const FromEnv = Schema.Struct({ env: Schema.String.pipe(Schema.minLength(1)) })
 const Path = Schema.String.pipe(Schema.minLength(1))
 const Positive = Schema.Int.pipe(Schema.positive())
 
@@ -71,10 +68,10 @@ export type ReplaySource = typeof ReplaySource.Type
 const ServiceNames = Schema.Array(Schema.String.pipe(Schema.minLength(1)))
 
 export const MarketDataConfig = Schema.Struct({
-  listen: Schema.Union(Tcp, Unix),
+  listen: Address,
   instance: Schema.String.pipe(Schema.minLength(1)),
-  region: Schema.optionalWith(Schema.String.pipe(Schema.minLength(1)), { default: () => "local" }),
-  keys: Schema.Record({ key: Schema.String, value: FromEnv }),
+  region: Region,
+  keys: Keys,
   journalDir: Path,
   source: Schema.Struct({ replay: ReplaySource }),
   /** Who takes part in the lockstep barrier, by service name (`PeerIdentity.service`). */
@@ -86,15 +83,7 @@ export const MarketDataConfig = Schema.Struct({
   /** The recorder writes after this many events (default 10,000) or this long (default 1000 ms), and at shutdown. */
   recordEvery: Schema.optionalWith(Schema.Struct({ events: Positive, ms: Positive }), { exact: true }),
   metrics: Schema.optionalWith(Tcp, { exact: true }),
-  tracing: Schema.optionalWith(
-    Schema.Struct({
-      /** The collector's OTLP/HTTP base URL; traces go to `<otlp>/v1/traces`. */
-      otlp: Schema.String.pipe(Schema.startsWith("http")),
-      /** How often spans are sent (default 5000 ms). */
-      exportIntervalMs: Schema.optionalWith(Positive, { exact: true })
-    }),
-    { exact: true }
-  ),
+  tracing: Schema.optionalWith(Tracing, { exact: true }),
   /** Events kept in memory for subscribers to resume from (default 1,000,000). */
   retainEvents: Schema.optionalWith(Positive, { exact: true })
 })

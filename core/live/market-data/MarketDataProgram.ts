@@ -1,24 +1,15 @@
-/**
- * The Market Data Service as a program: read its configuration file, recover what it published from its journal,
- * serve the protocol, replay the history from after the last journaled event (paced, and in lockstep behind the
- * barrier), record what it publishes, and serve metrics. Runtime-free: the runtime hands it the transport, the
- * journal's file port and a way to serve metrics over HTTP, so a launcher can run it in its own process.
- *
- * @since 0.1.0
- */
-import * as OtlpSerialization from "@effect/opentelemetry/OtlpSerialization"
-import * as OtlpTracer from "@effect/opentelemetry/OtlpTracer"
-import { FetchHttpClient, FileSystem, Path } from "@effect/platform"
+import { FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Clock, Config, Effect, Either, Fiber, Layer, ParseResult, type Redacted, Schema, type Scope } from "effect"
+import { Clock, Effect, Either, Fiber, Schema, type Scope } from "effect"
 import { MarketDataEvent } from "../../domain/MarketData"
 import type { HistoryError } from "../../history/History"
 import { type JournalError, open as openJournal } from "../../journal/Journal"
 import * as Codec from "../../protocol/Codec"
 import type { ProtocolError, Server } from "../../protocol/Protocol"
-import { type Address, formatAddress, tcp, unix } from "../../protocol/Transport"
+import { type Address, formatAddress } from "../../protocol/Transport"
 import type { AccountsRuntime } from "../accounts/AccountsProgram"
 import { EventLog } from "../accounts/EventLog"
+import { addressOf, keysFromEnv, loadJsonConfig, tracingLayer } from "../ServiceConfig"
 import { coreVersion, type ServiceStatus, sessionsOf } from "../ServiceStatus"
 import { Lockstep } from "./internal/lockstep"
 import { publishReplay } from "./internal/publisher"
@@ -47,32 +38,10 @@ export interface MarketDataService {
   readonly replay: Fiber.Fiber<number, JournalError | HistoryError>
 }
 
-/** Read and decode the configuration file; every problem is named, on one line. */
-export const loadConfig = (file: string) =>
-  Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const text = yield* fs
-      .readFileString(file)
-      .pipe(Effect.mapError((e) => new MarketDataConfigError({ message: `${file}: ${e.message}` })))
-    const json = yield* Effect.try({
-      try: () => JSON.parse(text) as unknown,
-      catch: (e) =>
-        new MarketDataConfigError({ message: `${file}: not JSON (${e instanceof Error ? e.message : String(e)})` })
-    })
-    const decoded = Schema.decodeUnknownEither(MarketDataConfig)(json, { errors: "all" })
-    if (Either.isLeft(decoded)) {
-      const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
-      return yield* new MarketDataConfigError({
-        message: `${file}: ${issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`
-      })
-    }
-    return decoded.right
-  })
+const configError = (message: string) => new MarketDataConfigError({ message })
 
-const fromEnv = (env: string, field: string) =>
-  Config.redacted(env).pipe(
-    Effect.mapError(() => new MarketDataConfigError({ message: `${field}: environment variable ${env} is not set` }))
-  )
+/** Read and decode the configuration file; every problem is named, on one line. */
+export const loadConfig = (file: string) => loadJsonConfig(file, MarketDataConfig, configError)
 
 /**
  * The journal's events are the replay of one source: a restart with another history, other instruments or another
@@ -117,9 +86,7 @@ export const serveMarketData = (
     if (recordRoot === historyRoot) {
       return yield* new MarketDataConfigError({ message: "record: must not be the history the replay reads" })
     }
-    const keys = new Map<string, Redacted.Redacted<string>>()
-    for (const [service, { env }] of Object.entries(config.keys))
-      keys.set(service, yield* fromEnv(env, `keys.${service}`))
+    const keys = yield* keysFromEnv(config.keys, configError)
     yield* checkSource(journalDir, {
       history: historyRoot,
       instruments: replay.instruments,
@@ -165,7 +132,7 @@ export const serveMarketData = (
 
     /** Whether the replay published its last event (and in lockstep, every participant is done with it). */
     let finished = false
-    const address = "port" in config.listen ? tcp(config.listen.host, config.listen.port) : unix(config.listen.path)
+    const address = addressOf(config.listen)
     const status = (server: Server): ServiceStatus => ({
       service: "market-data",
       instance: config.instance,
@@ -229,16 +196,6 @@ export const serveMarketData = (
     return { address: server.address, server, status: () => status(server), replay: fiber }
   })
 
-/** The OTLP exporter of `tracing`, or no layer at all. */
-const tracingLayer = (tracing: MarketDataConfig["tracing"], instance: string) =>
-  tracing === undefined
-    ? Layer.empty
-    : OtlpTracer.layer({
-        url: `${tracing.otlp.replace(/\/$/, "")}/v1/traces`,
-        resource: { serviceName: "meridian-market-data", attributes: { "service.instance.id": instance } },
-        exportInterval: `${tracing.exportIntervalMs ?? 5_000} millis`
-      }).pipe(Layer.provide([FetchHttpClient.layer, OtlpSerialization.layerJson]))
-
 /** Run the Market Data Service described by `configFile` until interrupted (or until its replay fails). */
 export const runMarketData = (
   configFile: string,
@@ -252,5 +209,5 @@ export const runMarketData = (
       const service = yield* serveMarketData(config, path.dirname(path.resolve(configFile)), runtime)
       yield* Fiber.join(service.replay)
       return yield* Effect.never
-    }).pipe(Effect.provide(tracingLayer(config.tracing, config.instance)))
+    }).pipe(Effect.provide(tracingLayer(config.tracing, "meridian-market-data", config.instance)))
   })

@@ -28,12 +28,8 @@
  */
 import { Schema } from "effect"
 import { AccountId, CurrencyCode, InstrumentId } from "../../domain/Ids"
+import { Address, FromEnv, Region, Tcp, Tracing } from "../ServiceConfig"
 
-const Port = Schema.Int.pipe(Schema.between(0, 65_535))
-const Tcp = Schema.Struct({ host: Schema.String, port: Port })
-const Unix = Schema.Struct({ path: Schema.String.pipe(Schema.minLength(1)) })
-const Address = Schema.Union(Tcp, Unix)
-const FromEnv = Schema.Struct({ env: Schema.String.pipe(Schema.minLength(1)) })
 const InstanceId = Schema.String.pipe(
   Schema.pattern(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$/, {
     message: () => "id must be 1-48 letters, digits, _, . or -, starting with a letter or digit"
@@ -53,7 +49,7 @@ export type StrategyInstance = typeof StrategyInstance.Type
 export const StrategiesConfig = Schema.Struct({
   listen: Address,
   instance: Schema.String.pipe(Schema.minLength(1)),
-  region: Schema.optionalWith(Schema.String.pipe(Schema.minLength(1)), { default: () => "local" }),
+  region: Region,
   keys: Schema.optionalWith(Schema.Record({ key: Schema.String, value: FromEnv }), { default: () => ({}) }),
   journalDir: Schema.String.pipe(Schema.minLength(1)),
   accounts: Schema.Struct({
@@ -77,12 +73,6 @@ export const StrategiesConfig = Schema.Struct({
   ),
   staticData: Schema.optionalWith(Schema.String, { exact: true }),
   metrics: Schema.optionalWith(Tcp, { exact: true }),
-  tracing: Schema.optionalWith(
-    Schema.Struct({
-      otlp: Schema.String.pipe(Schema.startsWith("http")),
-      exportIntervalMs: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true })
-    }),
-    { exact: true }
-  )
+  tracing: Schema.optionalWith(Tracing, { exact: true })
 })
 export type StrategiesConfig = typeof StrategiesConfig.Type

@@ -1,29 +1,6 @@
-/**
- * The Strategies Service as a program: read its configuration, load the static data and the strategies, replay
- * its journal into fresh strategy instances, follow the Accounts Service's events and the Market Data Service's
- * feed, and serve its status and metrics, until interrupted. Runtime-free: the runtime hands it the transport, the
- * journal's file port, a way to serve metrics over HTTP and a strategy loader (core never imports the registry or
- * the plugins). `serveStrategies` runs in any process, so a launcher can run every service in one.
- *
- * @since 0.1.0
- */
-import * as OtlpSerialization from "@effect/opentelemetry/OtlpSerialization"
-import * as OtlpTracer from "@effect/opentelemetry/OtlpTracer"
-import { FetchHttpClient, FileSystem, Path } from "@effect/platform"
+import { type FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import {
-  Config,
-  Duration,
-  Effect,
-  Either,
-  Fiber,
-  Layer,
-  ParseResult,
-  type Redacted,
-  Runtime,
-  Schema,
-  type Scope
-} from "effect"
+import { Duration, Effect, Either, Fiber, Runtime, Schema, type Scope } from "effect"
 import type { Currency } from "../../domain/Currency"
 import type { AccountId, CurrencyCode } from "../../domain/Ids"
 import type { Instrument } from "../../domain/Instrument"
@@ -32,12 +9,13 @@ import { FxRates } from "../../engine/portfolio/FxRates"
 import { type JournalError, open as openJournal } from "../../journal/Journal"
 import type { JournalFiles } from "../../journal/JournalFiles"
 import { type ProtocolError, serve } from "../../protocol/Protocol"
-import { type Address, formatAddress, type Transport, tcp, unix } from "../../protocol/Transport"
+import { formatAddress, type Transport } from "../../protocol/Transport"
 import type { StaticDataError } from "../../services/StaticData"
 import * as StaticDataSet from "../../staticdata/StaticDataSet"
 import { decodeParams } from "../../strategy/Params"
 import type { AnyStrategy } from "../../strategy/Strategy"
 import * as Peer from "../Peer"
+import { addressOf, fromEnv, keysFromEnv, loadJsonConfig, tracingLayer } from "../ServiceConfig"
 import { coreVersion, isStatusRequest, peerStatus, type ServiceStatus, sessionsOf } from "../ServiceStatus"
 import { StrategiesConfig } from "./StrategiesConfig"
 import { type HostStrategy, StrategiesHost } from "./StrategiesHost"
@@ -61,26 +39,10 @@ export interface StrategiesRuntime {
   readonly loadStrategy: (name: string, baseDir: string) => Effect.Effect<AnyStrategy, StrategiesConfigError>
 }
 
+const configError = (message: string) => new StrategiesConfigError({ message })
+
 /** Read and decode the configuration file; every problem is named, on one line. */
-export const loadConfig = (file: string) =>
-  Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const text = yield* fs
-      .readFileString(file)
-      .pipe(Effect.mapError((e) => new StrategiesConfigError({ message: `${file}: ${e.message}` })))
-    const json = yield* Effect.try({
-      try: () => JSON.parse(text) as unknown,
-      catch: (e) => new StrategiesConfigError({ message: `${file}: not JSON (${e instanceof Error ? e.message : e})` })
-    })
-    const decoded = Schema.decodeUnknownEither(StrategiesConfig)(json, { errors: "all" })
-    if (Either.isLeft(decoded)) {
-      const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
-      return yield* new StrategiesConfigError({
-        message: `${file}: ${issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`
-      })
-    }
-    return decoded.right
-  })
+export const loadConfig = (file: string) => loadJsonConfig(file, StrategiesConfig, configError)
 
 /** The latest version of each instrument in the set. */
 const latestInstruments = (set: StaticDataSet.StaticDataSet): Array<Instrument> => {
@@ -91,23 +53,6 @@ const latestInstruments = (set: StaticDataSet.StaticDataSet): Array<Instrument> 
   }
   return [...latest.values()].map(({ effectiveFrom: _, ...instrument }) => instrument)
 }
-
-const configError = (message: string) => new StrategiesConfigError({ message })
-
-const fromEnv = (env: string, field: string) =>
-  Config.redacted(env).pipe(Effect.mapError(() => configError(`${field}: environment variable ${env} is not set`)))
-
-const addressOf = (address: StrategiesConfig["listen"]): Address =>
-  "port" in address ? tcp(address.host, address.port) : unix(address.path)
-
-const tracingLayer = (tracing: StrategiesConfig["tracing"], instance: string) =>
-  tracing === undefined
-    ? Layer.empty
-    : OtlpTracer.layer({
-        url: `${tracing.otlp.replace(/\/$/, "")}/v1/traces`,
-        resource: { serviceName: "meridian-strategies", attributes: { "service.instance.id": instance } },
-        exportInterval: `${tracing.exportIntervalMs ?? 5_000} millis`
-      }).pipe(Layer.provide([FetchHttpClient.layer, OtlpSerialization.layerJson]))
 
 /** Each configured strategy instance, loaded, with its parameters decoded and its instruments chosen. */
 const loadInstances = (
@@ -189,11 +134,9 @@ export const serveStrategies = (
       if (base === undefined) return yield* configError(`strategies.${i}.baseCurrency: unknown ${entry.baseCurrency}`)
       accounts.set(entry.account, accounts.get(entry.account) ?? base)
     }
-    const keys = new Map<string, Redacted.Redacted<string>>()
-    for (const [service, { env }] of Object.entries(config.keys))
-      keys.set(service, yield* fromEnv(env, `keys.${service}`))
-    const accountsKey = yield* fromEnv(config.accounts.key.env, "accounts.key")
-    const marketDataKey = yield* fromEnv(config.marketData.key.env, "marketData.key")
+    const keys = yield* keysFromEnv(config.keys, configError)
+    const accountsKey = yield* fromEnv(config.accounts.key.env, "accounts.key", configError)
+    const marketDataKey = yield* fromEnv(config.marketData.key.env, "marketData.key", configError)
 
     const effectRuntime = yield* Effect.runtime<never>()
     const clock = yield* Effect.clock
@@ -321,6 +264,6 @@ export const runStrategies = (
     const path = yield* Path.Path
     const config = yield* loadConfig(configFile)
     return yield* serveStrategies(config, path.dirname(path.resolve(configFile)), runtime).pipe(
-      Effect.provide(tracingLayer(config.tracing, config.instance))
+      Effect.provide(tracingLayer(config.tracing, "meridian-strategies", config.instance))
     )
   })
