@@ -44,7 +44,7 @@ import * as Decimal from "../domain/Decimal"
 import { Zone } from "../domain/internal/zone"
 import { formatTimestamp, MICROS_PER_DAY, timestamp } from "../domain/Units"
 import { analyzeCurve } from "./internal/equityCurve"
-import type { BacktestReport, ReportInput } from "./internal/model"
+import type { BacktestReport, RecordedSeries, ReportInput } from "./internal/model"
 import { roundTrips } from "./internal/roundTrips"
 import { tradeRows } from "./internal/tradeRows"
 import { tradeStats } from "./internal/tradeStats"
@@ -54,6 +54,7 @@ export { drawdownFromPeak } from "./internal/equityCurve"
 export type {
   BacktestReport,
   EquityCurve,
+  RecordedSeries,
   ReportInput,
   RunRecord,
   Stats,
@@ -92,7 +93,7 @@ export const computeReport = (input: ReportInput): BacktestReport => {
   const { count, meanExcess, stdev, downside } = curve.daily
   const annualized = count === 0 ? 0 : growth <= 0 ? -1 : growth ** (periodsPerYear / count) - 1
   const sqrtYear = Math.sqrt(periodsPerYear)
-  return {
+  const report: BacktestReport = {
     stats: {
       start: when(first),
       end: when(last),
@@ -123,6 +124,13 @@ export const computeReport = (input: ReportInput): BacktestReport => {
     equity: { ts: curve.ts, equity: curve.equity, drawdownPct: curve.drawdownPct },
     currencyDecimals: input.baseCurrency.decimals
   }
+  // By reference, not copied: a report that is never charted costs nothing more.
+  const recorded: RecordedSeries = {
+    specs: input.specs,
+    fills: input.fills,
+    ...(input.benchmark !== undefined && { price: input.benchmark })
+  }
+  return Object.defineProperty(report, "recorded", { value: recorded, enumerable: false })
 }
 
 /** ISO-8601 date-times in UTC, or plain dates in `zone` (daily data). */

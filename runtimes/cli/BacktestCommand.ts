@@ -87,6 +87,12 @@ const out = Options.directory("out").pipe(
   Options.optional,
   Options.withDescription("write report.json, trades.csv and equity.csv here")
 )
+const html = Options.file("html").pipe(
+  Options.optional,
+  Options.withDescription(
+    "write the report as one HTML page that opens offline: price with fills, equity, drawdown, statistics"
+  )
+)
 const closeAtEnd = Options.boolean("close-at-end").pipe(
   Options.withDescription(
     "close trades still open after the last bar at its open, with the fee (backtesting.py's finalize_trades); by default they are reported as open"
@@ -122,6 +128,7 @@ const config = {
   from,
   to,
   out,
+  html,
   closeAtEnd,
   periodsPerYear,
   noStore,

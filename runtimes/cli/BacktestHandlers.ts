@@ -115,7 +115,13 @@ export const backtest = (o: BacktestOptions) =>
     // The database is checked before the run: an unreachable server fails in milliseconds, not after the backtest.
     const store = o.noStore ? Option.none() : Option.some(yield* openRunStore(o))
     const outcome = yield* runSimBacktest({ ...job, onProgress: progressBar() })
-    yield* report(outcome, o.out, store)
+    const id = yield* report(outcome, o.out, store)
+    if (Option.isNone(o.html)) return
+    // The page's code and the charting library load only for a backtest that writes a page.
+    const page = yield* Effect.promise(() => import("../../site/report/ReportPage"))
+    const run = Option.isSome(id) ? { ...outcome.run, id: id.value } : outcome.run
+    const bytes = yield* page.writeRunPage(o.html.value, run)
+    yield* Console.log(`wrote ${o.html.value} (${Math.ceil(bytes / 1024)} KiB)`)
   }).pipe(Effect.scoped, Effect.provide(StaticDataSet.layerShipped))
 
 /** Real daily S&P 500 bars (2000-2020) shipped by the vega-datasets package beside its build. */

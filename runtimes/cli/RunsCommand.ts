@@ -11,6 +11,12 @@ import { lazy } from "./lazy"
 
 const handlers = lazy(() => import("./RunsHandlers"))
 
+const html = (what: string) =>
+  Options.file("html").pipe(
+    Options.optional,
+    Options.withDescription(`also write ${what} as one HTML page that opens offline`)
+  )
+
 const list = Command.make(
   "list",
   {
@@ -25,7 +31,8 @@ const show = Command.make(
   "show",
   {
     ...databaseOptions,
-    id: Args.text({ name: "id" }).pipe(Args.withDescription("the run's id (as runs list prints it)"))
+    id: Args.text({ name: "id" }).pipe(Args.withDescription("the run's id (as runs list prints it)")),
+    html: html("the run's report (equity, drawdown, trades, statistics)")
   },
   (o) => handlers((h) => h.show(o))
 ).pipe(Command.withDescription("Show a stored run: what ran, its statistics and its number of trades"))
@@ -35,7 +42,8 @@ const compare = Command.make(
   {
     ...databaseOptions,
     a: Args.text({ name: "a" }).pipe(Args.withDescription("the first run's id")),
-    b: Args.text({ name: "b" }).pipe(Args.withDescription("the second run's id"))
+    b: Args.text({ name: "b" }).pipe(Args.withDescription("the second run's id")),
+    html: html("the comparison (equity curves overlaid, statistics and parameters side by side)")
   },
   (o) => handlers((h) => h.compare(o))
 ).pipe(Command.withDescription("Compare two stored runs statistic by statistic (difference = b - a)"))

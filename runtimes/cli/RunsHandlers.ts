@@ -53,7 +53,21 @@ export const list = (o: DatabaseChoice & { readonly limit: number; readonly stra
     )
   }).pipe(Effect.provide(runsLayer(o)))
 
-export const show = (o: DatabaseChoice & { readonly id: string }) =>
+/** The report page, written to `file`: its code and the charting library load only for a command that writes one. */
+const writePage = <E, R>(
+  file: Option.Option<string>,
+  write: (page: typeof import("../../site/report/ReportPage"), file: string) => Effect.Effect<number, E, R>
+) =>
+  Option.match(file, {
+    onNone: () => Effect.void,
+    onSome: (file) =>
+      Effect.promise(() => import("../../site/report/ReportPage")).pipe(
+        Effect.flatMap((page) => write(page, file)),
+        Effect.flatMap((bytes) => Console.log(`wrote ${file} (${Math.ceil(bytes / 1024)} KiB)`))
+      )
+  })
+
+export const show = (o: DatabaseChoice & { readonly id: string; readonly html: Option.Option<string> }) =>
   Effect.gen(function* () {
     const runs = yield* BacktestRuns.BacktestRuns
     const run = yield* runs.show(o.id)
@@ -67,6 +81,8 @@ export const show = (o: DatabaseChoice & { readonly id: string }) =>
     yield* Console.log(lines.join("\n"))
     if (run.report !== undefined) {
       yield* Console.log(`\n${formatStats(run.report.stats)}\ntrades: ${run.report.trades.length}`)
+      const report = run.report
+      yield* writePage(o.html, (page, file) => page.writeRunPage(file, { ...run, report }))
     }
   }).pipe(Effect.provide(runsLayer(o)))
 
@@ -101,7 +117,9 @@ const ranDifferences = (a: BacktestRuns.StoredRun, b: BacktestRuns.StoredRun): R
     .map((field) => [field, fieldsA.get(field) ?? "-", fieldsB.get(field) ?? "-"])
 }
 
-export const compare = (o: DatabaseChoice & { readonly a: string; readonly b: string }) =>
+export const compare = (
+  o: DatabaseChoice & { readonly a: string; readonly b: string; readonly html: Option.Option<string> }
+) =>
   Effect.gen(function* () {
     const runs = yield* BacktestRuns.BacktestRuns
     const rows = yield* runs.compare(o.a, o.b)
@@ -121,5 +139,18 @@ export const compare = (o: DatabaseChoice & { readonly a: string; readonly b: st
           statText(r.statistic, r.difference)
         ])
       ).trimEnd()
+    )
+    yield* writePage(o.html, (page, file) =>
+      Effect.gen(function* () {
+        const a = yield* runs.show(o.a)
+        const b = yield* runs.show(o.b)
+        if (a.report === undefined || b.report === undefined) {
+          return yield* new page.ReportPageError({
+            reason: "Write",
+            message: `run ${a.report === undefined ? o.a : o.b} has no report to chart (${a.report === undefined ? a.status : b.status})`
+          })
+        }
+        return yield* page.writeComparePage(file, { ...a, report: a.report }, { ...b, report: b.report }, rows)
+      })
     )
   }).pipe(Effect.provide(runsLayer(o)))
