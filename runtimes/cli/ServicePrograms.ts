@@ -16,7 +16,7 @@ import smaCross from "../../plugins/strategy-sma-cross/src/index"
 import { type LoadedStrategy, loadStrategy } from "../../registry/src/StrategyLoader"
 import { nodeJournalFiles } from "../node/NodeJournalFiles"
 import { nodeTransport } from "../node/NodeTransport"
-import { serveMetrics } from "./ServiceHandlers"
+import { serveMetrics } from "./MetricsServer"
 import { makeConnector } from "./SimConnector"
 
 const smaCrossPlugin: LoadedStrategy = {
