@@ -69,10 +69,17 @@ export const create = (file: SessionFile, base: string, staticDataFor: (dir: str
       execution: yield* freePort(host),
       strategies: yield* freePort(host)
     }
+    const metricsPorts = {
+      accounts: yield* freePort(host),
+      "market-data": yield* freePort(host),
+      execution: yield* freePort(host),
+      strategies: yield* freePort(host)
+    }
     const { deposit: _, ...account } = file.account
     const configs = plan({
       host,
       ports,
+      metricsPorts,
       staticData: staticDataFor(dir),
       history: resolve(base, file.history),
       instruments: file.instruments,
@@ -86,6 +93,8 @@ export const create = (file: SessionFile, base: string, staticDataFor: (dir: str
         strategy: /[/\\]/.test(s.strategy) ? resolve(base, s.strategy) : s.strategy
       })),
       connector: file.connector,
+      // The session's orders, fills and positions land in the same embedded database as backtest runs.
+      database: { embedded: resolve(".meridian/db") },
       ...(file.from === undefined ? {} : { from: file.from }),
       ...(file.to === undefined ? {} : { to: file.to })
     })
@@ -116,11 +125,19 @@ export const open = (id: string | undefined) =>
   })
 
 /** Where a service of the session listens, from its configuration. */
-export const addressOf = (session: SessionFolder, service: ServiceName): Address => {
+export const addressOf = (session: SessionFolder, service: ServiceName): Address =>
+  configAddresses(session, service).listen
+
+/** Where a service of the session listens, and serves its metrics when it does. */
+export const configAddresses = (session: SessionFolder, service: ServiceName) => {
   const config = JSON.parse(readFileSync(session.configs[service], "utf8")) as {
     listen: { host: string; port: number } | { path: string }
+    metrics?: { host: string; port: number }
   }
-  return "path" in config.listen ? unix(config.listen.path) : tcp(config.listen.host, config.listen.port)
+  return {
+    listen: "path" in config.listen ? unix(config.listen.path) : tcp(config.listen.host, config.listen.port),
+    metrics: config.metrics === undefined ? undefined : `http://${config.metrics.host}:${config.metrics.port}/metrics`
+  }
 }
 
 /** Copy the static data folder `from` into the session, adding `instruments` it lacks (the demo's SPX.SIM). */

@@ -25,7 +25,15 @@ import { formatAddress } from "../../core/protocol/Transport"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
 import { nodeTransport } from "../node/NodeTransport"
 import { runService } from "./ServicePrograms"
-import { addressOf, copyStaticData, create, open, SessionError, type SessionFolder } from "./SessionFolder"
+import {
+  addressOf,
+  configAddresses,
+  copyStaticData,
+  create,
+  open,
+  SessionError,
+  type SessionFolder
+} from "./SessionFolder"
 
 export interface UpOptions {
   readonly config: Option.Option<string>
@@ -220,7 +228,10 @@ const runSession = (session: SessionFolder, file: SessionFile, options: UpOption
     const others = SERVICES.filter((service) => service !== "accounts")
     yield* start(others)
     const [marketData] = yield* Effect.forEach(others, connected)
-    const listening = SERVICES.map((service) => `  ${service.padEnd(12)} ${formatAddress(addressOf(session, service))}`)
+    const listening = SERVICES.map((service) => {
+      const { listen, metrics } = configAddresses(session, service)
+      return `  ${service.padEnd(12)} ${formatAddress(listen).padEnd(24)} ${metrics ?? ""}`
+    })
     yield* Console.log(`${listening.join("\n")}\n  logs         ${path.relative(process.cwd(), session.logs)}\n`)
 
     const tape = TradeTape.make(specs, specs.byId.get(file.instruments[0])?.instrument.timezone ?? "UTC")

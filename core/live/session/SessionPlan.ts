@@ -28,6 +28,8 @@ export const KEY_ENV = {
 export interface SessionPlanOptions {
   readonly host: string
   readonly ports: Readonly<Record<ServiceName, number>>
+  /** Where each service serves its Prometheus metrics (none when left out). */
+  readonly metricsPorts?: Readonly<Record<ServiceName, number>>
   /** Static data folder, relative to the session folder. */
   readonly staticData: string
   /** The market data history replayed, relative to the session folder or absolute. */
@@ -39,6 +41,8 @@ export interface SessionPlanOptions {
   readonly account: (typeof AccountsConfig.Encoded.shards)[number]["accounts"][number]
   readonly strategies: typeof StrategiesConfig.Encoded.strategies
   readonly connector: typeof ExecutionConfig.Encoded.connector
+  /** Where the Accounts Service projects the account events (the central database), if anywhere. */
+  readonly database?: typeof AccountsConfig.Encoded.database
 }
 
 export interface SessionPlan {
@@ -52,20 +56,25 @@ const key = (service: keyof typeof KEY_ENV) => ({ env: KEY_ENV[service] })
 
 export const plan = (o: SessionPlanOptions): SessionPlan => {
   const at = (service: ServiceName) => ({ host: o.host, port: o.ports[service] })
+  const metrics = (service: ServiceName) =>
+    o.metricsPorts === undefined ? {} : { metrics: { host: o.host, port: o.metricsPorts[service] } }
   const lockstep = o.pace === "lockstep"
   const cliOnly = { cli: key("cli") }
   return {
     accounts: {
       listen: at("accounts"),
+      ...metrics("accounts"),
       instance: "accounts-1",
       keys: { strategies: key("strategies"), execution: key("execution"), ...cliOnly },
       journalDir: "journal/accounts",
       shards: [{ accounts: [o.account] }],
       staticData: o.staticData,
-      clock: "feed"
+      clock: "feed",
+      ...(o.database === undefined ? {} : { database: o.database })
     },
     "market-data": {
       listen: at("market-data"),
+      ...metrics("market-data"),
       instance: "market-data-1",
       keys: { strategies: key("strategies"), execution: key("execution"), ...cliOnly },
       journalDir: "journal/market-data",
@@ -82,6 +91,7 @@ export const plan = (o: SessionPlanOptions): SessionPlan => {
     },
     execution: {
       listen: at("execution"),
+      ...metrics("execution"),
       instance: "execution-1",
       keys: cliOnly,
       journalDir: "journal/execution",
@@ -93,6 +103,7 @@ export const plan = (o: SessionPlanOptions): SessionPlan => {
     },
     strategies: {
       listen: at("strategies"),
+      ...metrics("strategies"),
       instance: "strategies-1",
       keys: cliOnly,
       journalDir: "journal/strategies",
