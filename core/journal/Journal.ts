@@ -5,7 +5,8 @@
  * - `append` queues a record and returns its sequence at once; the record is durable when `durable` reaches it
  *   (`onDurable`, `sync`). A service acknowledges nothing before that: what was acknowledged survives any crash.
  * - Records appended while a write and its fsync are in flight go out together in the next one.
- * - `open` recovers first: the latest sound snapshot, then every record after it, handed to `apply` in sequence.
+ * - `open` recovers first: the latest sound snapshot (that `restore` takes), then every record after it, handed to
+ *   `apply` in sequence; with no snapshot taken, every record.
  *   A damaged tail of the last segment is cut and reported (`recovered.cut`); damage anywhere else fails with
  *   `Corrupt`, as does a gap in the sequence.
  * - `snapshot(seq, state)` stores the state after record `seq`; `compact(seq)` then removes the segments whose
@@ -15,12 +16,12 @@
  */
 import { Effect, Schema, type Scope } from "effect"
 import { encodeSnapshot } from "./internal/records"
-import { CorruptJournal, type Recovered, recover } from "./internal/recovery"
+import { CorruptJournal, type Recovered, type Restore, recover } from "./internal/recovery"
 import { segmentsIn, snapshotName, snapshotsIn } from "./internal/segments"
 import { type Commit, Writer } from "./internal/writer"
 import type { JournalFiles } from "./JournalFiles"
 
-export type { Recovered, TornTail } from "./internal/recovery"
+export type { Recovered, Restore, TornTail } from "./internal/recovery"
 export type { Commit } from "./internal/writer"
 
 export class JournalError extends Schema.TaggedError<JournalError>()("JournalError", {
@@ -60,15 +61,21 @@ const io = (what: string) => (cause: unknown) =>
     ? new JournalError({ reason: "Corrupt", message: cause.message })
     : new JournalError({ reason: "Io", message: `${what}: ${cause instanceof Error ? cause.message : String(cause)}` })
 
-/** Recover the journal in `options.dir` (created if missing) through `apply`, then open it for appending. */
+/**
+ * Recover the journal in `options.dir` (created if missing) through `apply`, then open it for appending. The latest
+ * sound snapshot is the starting point: only the records after it are applied. `restore` is handed it before any
+ * record and may refuse it (then an older one is tried, or every record replayed); without `restore`, the caller
+ * finds it in `recovered.snapshot`.
+ */
 export const open = (
   options: JournalOptions,
-  apply: (seq: number, payload: Uint8Array) => void
+  apply: (seq: number, payload: Uint8Array) => void,
+  restore?: Restore
 ): Effect.Effect<Journal, JournalError, Scope.Scope> =>
   Effect.gen(function* () {
     const { files, dir } = options
     const recovered = yield* Effect.tryPromise({
-      try: () => recover(files, dir, apply),
+      try: () => recover(files, dir, apply, restore),
       catch: io(`recovering ${dir}`)
     })
     const writer = yield* Effect.acquireRelease(

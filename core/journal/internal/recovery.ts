@@ -38,13 +38,27 @@ export interface Recovered {
   /** Records replayed after the snapshot. */
   readonly replayed: number
   readonly cut: TornTail | undefined
-  /** Snapshots that failed their checksum and were passed over. */
+  /** Snapshots that failed their checksum or that `restore` refused, passed over. */
   readonly badSnapshots: ReadonlyArray<string>
+  /** Why each of `badSnapshots` was passed over: `<name>: <reason>`. */
+  readonly snapshotProblems: ReadonlyArray<string>
   readonly lastSegment: Named | undefined
 }
 
-const latestSnapshot = async (files: JournalFiles, dir: string, snapshots: ReadonlyArray<Named>) => {
+/**
+ * Takes a sound snapshot's state, or says why it cannot (a snapshot of another configuration or version): recovery
+ * then tries an older snapshot, and replays every record when none is taken.
+ */
+export type Restore = (seq: number, payload: Uint8Array) => string | undefined
+
+const latestSnapshot = async (
+  files: JournalFiles,
+  dir: string,
+  snapshots: ReadonlyArray<Named>,
+  restore: Restore | undefined
+) => {
   const bad: Array<string> = []
+  const problems: Array<string> = []
   for (let i = snapshots.length - 1; i >= 0; i--) {
     const { name, seq } = snapshots[i]!
     const bytes = await files.read(`${dir}/${name}`)
@@ -54,11 +68,13 @@ const latestSnapshot = async (files: JournalFiles, dir: string, snapshots: Reado
       bytes.length >= MAGIC_BYTES + BATCH_HEADER_BYTES &&
       bytes.length === MAGIC_BYTES + BATCH_HEADER_BYTES + bodyLength(bytes, MAGIC_BYTES)
     if (whole && readBatch(bytes, MAGIC_BYTES, seq, (_, p) => (payload = p.slice())) === 1 && payload !== undefined) {
-      return { snapshot: { seq, payload }, bad }
-    }
+      const refused = restore?.(seq, payload)
+      if (refused === undefined) return { snapshot: { seq, payload }, bad, problems }
+      problems.push(`${name}: ${refused}`)
+    } else problems.push(`${name}: damaged (fails its checksum or is cut short)`)
     bad.push(name)
   }
-  return { snapshot: undefined, bad }
+  return { snapshot: undefined, bad, problems }
 }
 
 interface SegmentScan {
@@ -124,11 +140,12 @@ const scanSegment = async (
 export const recover = async (
   files: JournalFiles,
   dir: string,
-  apply: (seq: number, payload: Uint8Array) => void
+  apply: (seq: number, payload: Uint8Array) => void,
+  restore?: Restore
 ): Promise<Recovered> => {
   await files.makeDir(dir)
   const names = await files.list(dir)
-  const { snapshot, bad } = await latestSnapshot(files, dir, snapshotsIn(names))
+  const { snapshot, bad, problems } = await latestSnapshot(files, dir, snapshotsIn(names), restore)
   const after = snapshot?.seq ?? 0
   const segments = segmentsIn(names)
   // The segment holding the record after the snapshot, and every later one.
@@ -177,6 +194,7 @@ export const recover = async (
     replayed,
     cut,
     badSnapshots: bad,
+    snapshotProblems: problems,
     lastSegment: needed.length > 0 ? needed[needed.length - 1] : undefined
   }
 }

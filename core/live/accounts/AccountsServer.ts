@@ -1,7 +1,8 @@
 /**
  * The Accounts Service on the wire: its shards behind one protocol server.
  *
- * - A request is one `ShardInput` (a command, a venue report or a mark), decoded with `Schema`; the answer is its
+ * - A request is one `ShardInput` (a command, a venue report or a mark), decoded with `Schema` (the hot shapes by
+ *   hand first, `internal/fastInput.ts`, which agrees with it); the answer is its
  *   `Outcome`, sent once the input is durable in its shard's journal. `{ _tag: "Watermark" }` is answered at once,
  *   unjournaled, with each shard's last `events` and `executions` sequence (`Watermark`): what went out so far. An input that does not decode fails the
  *   request with `InvalidInput` and a one-line message naming the field, and changes nothing.
@@ -23,6 +24,7 @@ import { type Address, formatAddress, type Transport } from "../../protocol/Tran
 import { coreVersion, isStatusRequest, type ServiceStatus, sessionsOf } from "../ServiceStatus"
 import { AccountsShard, type Outcome, type ShardOptions } from "./AccountsShard"
 import type { EventLog } from "./EventLog"
+import { decodeHotInput } from "./internal/fastInput"
 import { ShardInput } from "./ShardInput"
 
 export interface AccountsServerOptions {
@@ -118,16 +120,19 @@ export const serveAccounts = (
           session.reply(id, watermark)
           return
         }
-        const decoded = decodeInput(body, { errors: "all" })
-        if (Either.isLeft(decoded)) {
-          const failure: InvalidInput = {
-            _tag: "InvalidInput",
-            message: issuesOf(decoded.left).map(formatIssue).join("; ")
+        let input = decodeHotInput(body)
+        if (input === undefined) {
+          const decoded = decodeInput(body, { errors: "all" })
+          if (Either.isLeft(decoded)) {
+            const failure: InvalidInput = {
+              _tag: "InvalidInput",
+              message: issuesOf(decoded.left).map(formatIssue).join("; ")
+            }
+            session.fail(id, failure)
+            return
           }
-          session.fail(id, failure)
-          return
+          input = decoded.right
         }
-        const input = decoded.right
         const start = onOutcome === undefined ? 0 : performance.now()
         const answer = (outcome: Outcome) => {
           session.reply(id, outcome)

@@ -13,7 +13,9 @@
  *
  * @since 0.1.0
  */
-import { Effect, Schema, type Scope } from "effect"
+import { crc32c } from "@node-rs/crc32"
+import { Effect, Queue, Schema, type Scope } from "effect"
+import { Packr } from "msgpackr"
 import type { ExecutionCommand } from "../../domain/Commands"
 import type { Currency } from "../../domain/Currency"
 import type { AccountEvent } from "../../domain/Events"
@@ -23,9 +25,13 @@ import { type InstrumentSpecs, makeSpecs } from "../../domain/InstrumentSpec"
 import type { Account } from "../../domain/Portfolio"
 import { RejectReason } from "../../domain/Reject"
 import { AccountsEngine } from "../../engine/accounts/AccountsEngine"
+import { AccountState, OrderRecord } from "../../engine/accounts/OrderRecord"
+import { RateWindow, ScopeState } from "../../engine/accounts/ScopeState"
 import { FxRates } from "../../engine/portfolio/FxRates"
+import { Portfolio } from "../../engine/portfolio/Portfolio"
 import { type Journal, type JournalError, type JournalOptions, open as openJournal } from "../../journal/Journal"
 import { EventLog } from "./EventLog"
+import { capture, type GraphContext, type GraphImage, graphContext, restoreInto } from "./internal/objectGraph"
 import { WalCodec } from "./internal/walCodec"
 import type { ShardInput } from "./ShardInput"
 
@@ -48,6 +54,60 @@ export interface ShardOptions {
   readonly now: (input: ShardInput) => number
   /** Account events kept for subscribers to resume from (default 1,000,000). */
   readonly retainEvents?: number
+  /** Snapshots of the shard's state, so that recovery replays only the journal after the latest; `false`: none. */
+  readonly snapshots?: SnapshotOptions | false
+}
+
+/**
+ * When the shard takes a snapshot: after `everyInputs` inputs or `everyBytes` journal bytes since the last one,
+ * whichever comes first. Taking one stops the shard while its state is copied (tens of ms for a big book); writing
+ * it waits for the journal to have made its records durable, then goes on alongside (temp file, fsync, rename).
+ */
+export interface SnapshotOptions {
+  /** Default 100 000: recovery then replays at most that many inputs after the snapshot. */
+  readonly everyInputs?: number
+  /** Default 64 MiB. */
+  readonly everyBytes?: number
+  /**
+   * The latest events of each stream (`events`, `executions`) a snapshot keeps, so that subscribers resume across a
+   * restart from any sequence within that many of the snapshot, or later (default 16 384). Older ones are gone
+   * from memory after a restart: the journal still holds their inputs, and a full replay regenerates them.
+   */
+  readonly events?: number
+}
+
+const SNAPSHOT_DEFAULTS = { everyInputs: 100_000, everyBytes: 64 * 1024 * 1024, events: 16_384 }
+/** Changes whenever what a snapshot holds changes: a snapshot of another version is refused (full replay). */
+const SNAPSHOT_VERSION = 1
+const snapshotPackr = new Packr({ useRecords: false })
+
+/** A snapshot taken, to write once the journal made its record durable. */
+interface PendingSnapshot {
+  readonly seq: number
+  readonly bytes: Uint8Array
+}
+
+/** A shard's state as a snapshot holds it. */
+interface ShardImage {
+  readonly version: number
+  /** Of the configuration the engine was built from: a snapshot of another one is refused. */
+  readonly fingerprint: number
+  readonly stamp: number
+  readonly structures: Uint8Array
+  readonly outcomes: ReadonlyArray<unknown>
+  readonly outcomeKeys: ReadonlyArray<string | undefined>
+  readonly nextOutcomeKey: number
+  readonly events: { readonly first: number; readonly items: ReadonlyArray<AccountEvent> }
+  readonly executions: { readonly first: number; readonly items: ReadonlyArray<ExecutionCommand> }
+  readonly engine: GraphImage
+}
+
+/** The latest `count` of a log's items followed by `more`, and the sequence of the first. */
+const tailOf = <A>(log: EventLog<A>, more: ReadonlyArray<A>, count: number) => {
+  const last = log.last + more.length
+  const first = Math.max(log.first, last - count + 1)
+  const items = (log.read(first, Number.MAX_SAFE_INTEGER) ?? []).concat(more).slice(-count)
+  return { first: last - items.length + 1, items }
 }
 
 /** An input's results, held until the journal made it durable. */
@@ -79,6 +139,20 @@ export class AccountsShard {
   private journal!: Journal
   /** The latest stamp, recovered ones included: after a restart, time goes on from the journal's, never back. */
   private stamp = 0
+  private readonly graph: GraphContext
+  private readonly fingerprint: number
+  private readonly snapshotEvery: typeof SNAPSHOT_DEFAULTS | undefined
+  /** Sequence of the last record appended or recovered: the state is the state after it. */
+  private appended = 0
+  private inputsSinceSnapshot = 0
+  private bytesSinceSnapshot = 0
+  private snapshotting = false
+  private snapshotQueue!: Queue.Queue<PendingSnapshot>
+  /** Snapshots written since opening, and the sequence of the last. */
+  snapshotsWritten = 0
+  lastSnapshotSeq = 0
+  /** Why the latest snapshot could not be taken or written, if it could not. */
+  snapshotProblem: string | undefined = undefined
 
   private constructor(private readonly options: ShardOptions) {
     const specs = makeSpecs(options.instruments, options.currencies)
@@ -97,16 +171,71 @@ export class AccountsShard {
     this.executions = new EventLog(retain)
     // Ids the engine still refuses as duplicates are answered from here; the engine's window is 16 384 per account.
     this.outcomeKeys = new Array(32_768 * Math.max(1, options.accounts.length))
+    this.graph = graphContext(
+      this.engine,
+      [specs, options.accounts],
+      [AccountState, OrderRecord, Portfolio, RateWindow, ScopeState]
+    )
+    const configuration = JSON.stringify([options.accounts, options.instruments, options.currencies])
+    this.fingerprint = (crc32c as (input: Uint8Array) => number)(new TextEncoder().encode(configuration)) >>> 0
+    this.snapshotEvery = options.snapshots === false ? undefined : { ...SNAPSHOT_DEFAULTS, ...options.snapshots }
   }
 
   /** Recover the shard from its journal, then take inputs. */
   static open(options: ShardOptions): Effect.Effect<AccountsShard, JournalError, Scope.Scope> {
     return Effect.gen(function* () {
       const shard = new AccountsShard(options)
-      shard.journal = yield* openJournal(options.journal, (seq, payload) => shard.replay(seq, payload))
+      shard.journal = yield* openJournal(
+        options.journal,
+        (seq, payload) => shard.replay(seq, payload),
+        (seq, payload) => shard.restore(seq, payload)
+      )
       shard.journal.onDurable((durable) => shard.release(durable))
+      shard.snapshotQueue = yield* Queue.unbounded<PendingSnapshot>()
+      yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(shard.snapshotQueue), (s) => shard.write(s))))
       return shard
     })
+  }
+
+  /**
+   * Take a snapshot of the state after every input so far and write it: completes with its sequence once it is
+   * durable (0 when there is no input yet).
+   */
+  get snapshot(): Effect.Effect<number, JournalError> {
+    return Effect.suspend(() => {
+      const seq = this.appended
+      if (seq === 0) return Effect.succeed(0)
+      const bytes = this.image()
+      return Effect.as(Effect.zipRight(this.journal.sync, this.journal.snapshot(seq, bytes)), seq)
+    })
+  }
+
+  /** The state as a snapshot holds it (events limited to the latest that a snapshot keeps): equal states, equal bytes. */
+  image(): Uint8Array {
+    const keep = (this.snapshotEvery ?? SNAPSHOT_DEFAULTS).events
+    const outcomes: Array<unknown> = []
+    for (const [key, outcome] of this.outcomes) outcomes.push(key, outcome)
+    const image: ShardImage = {
+      version: SNAPSHOT_VERSION,
+      fingerprint: this.fingerprint,
+      stamp: this.stamp,
+      structures: this.codec.structuresRecord,
+      outcomes,
+      outcomeKeys: this.outcomeKeys,
+      nextOutcomeKey: this.nextOutcomeKey,
+      events: tailOf(
+        this.events,
+        this.held.flatMap((h) => h.events),
+        keep
+      ),
+      executions: tailOf(
+        this.executions,
+        this.held.flatMap((h) => h.executions),
+        keep
+      ),
+      engine: capture(this.engine, this.graph)
+    }
+    return snapshotPackr.pack(image)
   }
 
   /** The journal's recovery report (a torn tail cut, records replayed). */
@@ -123,7 +252,8 @@ export class AccountsShard {
   handle(input: ShardInput, reply?: (outcome: Outcome) => void): void {
     // Inputs come decoded from the wire, the shard's own: stamped in place rather than copied.
     ;(input as { ts: number }).ts = this.stamp = Math.max(this.stamp, this.options.now(input))
-    const known = input._tag === "SubmitOrder" ? this.outcomes.get(keyOf(input.request)) : undefined
+    const key = input._tag === "SubmitOrder" ? keyOf(input.request) : undefined
+    const known = key === undefined ? undefined : this.outcomes.get(key)
     if (known !== undefined) {
       // A resend: the first outcome, after what came before it; nothing journaled or applied again.
       this.held.push({ seq: known.seq, outcome: known, reply, events: NONE, executions: NONE })
@@ -131,11 +261,64 @@ export class AccountsShard {
       return
     }
     let seq = 0
-    for (const record of this.codec.encode(input)) seq = this.journal.append(record)
-    const outcome = this.apply(seq, input)
+    let bytes = 0
+    for (const record of this.codec.encode(input)) {
+      seq = this.journal.append(record)
+      bytes += record.length
+    }
+    this.appended = seq
+    const outcome = this.apply(seq, input, key)
     this.held.push({ seq, outcome, reply, events: this.collectedEvents, executions: this.collectedExecutions })
     this.collectedEvents = []
     this.collectedExecutions = []
+    const every = this.snapshotEvery
+    if (every === undefined) return
+    this.inputsSinceSnapshot++
+    this.bytesSinceSnapshot += bytes
+    if (
+      !this.snapshotting &&
+      (this.inputsSinceSnapshot >= every.everyInputs || this.bytesSinceSnapshot >= every.everyBytes)
+    ) {
+      this.takeSnapshot(seq)
+    }
+  }
+
+  /** Copy the state after record `seq` now; the fiber of `open` writes it once the journal made `seq` durable. */
+  private takeSnapshot(seq: number): void {
+    this.inputsSinceSnapshot = 0
+    this.bytesSinceSnapshot = 0
+    let bytes: Uint8Array
+    try {
+      bytes = this.image()
+    } catch (cause) {
+      // A state the image cannot hold (a bug, caught by the tests): the journal still holds everything.
+      this.snapshotProblem = `the state after record ${seq} could not be copied: ${messageOf(cause)}`
+      return
+    }
+    this.snapshotting = true
+    Queue.unsafeOffer(this.snapshotQueue, { seq, bytes })
+  }
+
+  private write(pending: PendingSnapshot): Effect.Effect<void> {
+    return this.journal.sync.pipe(
+      Effect.zipRight(this.journal.snapshot(pending.seq, pending.bytes)),
+      Effect.matchEffect({
+        onFailure: (error) => {
+          this.snapshotProblem = error.message
+          // Not fatal: recovery replays from an older snapshot, or the whole journal.
+          return Effect.logWarning("accounts shard snapshot not written").pipe(
+            Effect.annotateLogs({ seq: pending.seq, reason: error.message })
+          )
+        },
+        onSuccess: () =>
+          Effect.sync(() => {
+            this.snapshotsWritten++
+            this.lastSnapshotSeq = pending.seq
+            this.snapshotProblem = undefined
+          })
+      }),
+      Effect.ensuring(Effect.sync(() => (this.snapshotting = false)))
+    )
   }
 
   /** Call `listener` after each of the journal's group commits. */
@@ -153,11 +336,36 @@ export class AccountsShard {
     return this.journal.sync
   }
 
+  /** Start from a snapshot's state; a message says why it cannot be used (then recovery replays more). */
+  private restore(seq: number, payload: Uint8Array): string | undefined {
+    let image: ShardImage
+    try {
+      image = snapshotPackr.unpack(payload) as ShardImage
+      if (image.version !== SNAPSHOT_VERSION) return `a snapshot of version ${image.version}, not ${SNAPSHOT_VERSION}`
+      if (image.fingerprint !== this.fingerprint) return "taken with other accounts, instruments or currencies"
+      // The codec first: a full replay loads the journal's own structures again if the engine's image fails.
+      this.codec.decode(image.structures)
+      restoreInto(this.engine, image.engine, this.graph)
+    } catch (cause) {
+      return `its state cannot be restored: ${messageOf(cause)}`
+    }
+    this.stamp = image.stamp
+    const outcomes = image.outcomes
+    for (let i = 0; i < outcomes.length; i += 2) this.outcomes.set(outcomes[i] as string, outcomes[i + 1] as Outcome)
+    for (let i = 0; i < this.outcomeKeys.length; i++) this.outcomeKeys[i] = image.outcomeKeys[i]
+    this.nextOutcomeKey = image.nextOutcomeKey
+    this.events.restore(image.events.first, image.events.items)
+    this.executions.restore(image.executions.first, image.executions.items)
+    this.appended = seq
+    return undefined
+  }
+
   private replay(seq: number, payload: Uint8Array): void {
+    this.appended = seq
     const input = this.codec.decode(payload)
     if (input === undefined) return
     this.stamp = Math.max(this.stamp, input.ts)
-    this.apply(seq, input)
+    this.apply(seq, input, input._tag === "SubmitOrder" ? keyOf(input.request) : undefined)
     // What a replay regenerates had gone out before the crash: subscribers resume from it.
     for (const event of this.collectedEvents) this.events.push(event)
     for (const command of this.collectedExecutions) this.executions.push(command)
@@ -165,7 +373,8 @@ export class AccountsShard {
     this.collectedExecutions = []
   }
 
-  private apply(seq: number, input: ShardInput): Outcome {
+  /** `key`: a submission's idempotency key (`keyOf`), computed once by the caller. */
+  private apply(seq: number, input: ShardInput, key: string | undefined): Outcome {
     const refusals = this.engine.refusals
     const firstEvent = this.collectedEvents.length
     if (input._tag === "Mark") {
@@ -190,7 +399,7 @@ export class AccountsShard {
       refusal === undefined || orderIds.length > 0
         ? { _tag: "Accepted", seq, orderIds }
         : { _tag: "Refused", seq, reason: refusal.reason, message: refusal.message }
-    if (input._tag === "SubmitOrder") this.remember(keyOf(input.request), outcome)
+    if (key !== undefined) this.remember(key, outcome)
     return outcome
   }
 
@@ -216,6 +425,8 @@ export class AccountsShard {
     if (done > 0) held.splice(0, done)
   }
 }
+
+const messageOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 
 const keyOf = (request: { readonly accountId: AccountId; readonly clientOrderId: ClientOrderId }): string =>
   `${request.accountId}\u0000${request.clientOrderId}`

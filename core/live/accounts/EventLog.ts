@@ -43,6 +43,12 @@ export class EventLog<A> {
     return this.items.slice(start, start + max)
   }
 
+  /** Start over from a snapshot's tail: `items` are sequences `first`, `first + 1`, ... (before any follower). */
+  restore(first: number, items: ReadonlyArray<A>): void {
+    this.items = items.slice(-this.retain)
+    this.base = first + items.length - this.items.length
+  }
+
   /** Call `follower` with every item pushed from now on; returns the unsubscribe. */
   follow(follower: (seq: number, item: A) => void): () => void {
     this.followers.add(follower)

@@ -25,6 +25,8 @@ const tagged = (tag: number, bytes: Uint8Array): Uint8Array => {
 
 export class WalCodec {
   private structures: Array<object> = []
+  /** Every structure defined so far, by the journal or by the encoder: what a snapshot must carry. */
+  private defined: Array<object> = []
   private saved: Array<Uint8Array> = []
   private packr = this.encoder([])
   private readonly unpackr = new Packr({ ...options, getStructures: () => this.structures })
@@ -43,9 +45,18 @@ export class WalCodec {
     const body = record.subarray(1)
     if (record[0] === INPUT) return this.unpackr.unpack(body) as ShardInput
     this.structures = plain.unpack(body) as Array<object>
+    this.defined = this.structures
     // New inputs extend what the journal already defines.
     this.packr = this.encoder(this.structures.slice())
     return undefined
+  }
+
+  /**
+   * The structures defined so far, as the journal records them: a snapshot carries them, since the records after
+   * it use them and the records that defined them are not replayed.
+   */
+  get structuresRecord(): Uint8Array {
+    return tagged(STRUCTURES, plain.pack(this.defined))
   }
 
   private encoder(structures: Array<object>): Packr {
@@ -53,6 +64,7 @@ export class WalCodec {
       ...options,
       structures,
       saveStructures: (all: Array<object>) => {
+        this.defined = all.slice()
         this.saved.push(tagged(STRUCTURES, plain.pack(all)))
         return true
       }
