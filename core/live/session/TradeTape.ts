@@ -59,8 +59,7 @@ export const make = (specs: InstrumentSpecs, zone: string): TradeTape => {
     return inc === undefined ? String(value) : Decimal.fromUnits(value, inc)
   }
   const describeOrder = (order: Order) => {
-    const price =
-      order.limitPrice === undefined ? "" : ` limit ${ticks(order.instrumentId, order.limitPrice as number)}`
+    const price = order.limitPrice === undefined ? "" : ` ${ticks(order.instrumentId, order.limitPrice as number)}`
     const stop = order.stopPrice === undefined ? "" : ` stop ${ticks(order.instrumentId, order.stopPrice as number)}`
     return `${order.side.toUpperCase()} ${lots(order.instrumentId, order.quantity)} ${order.instrumentId} ${order.type}${price}${stop}`
   }
