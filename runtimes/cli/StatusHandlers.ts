@@ -26,7 +26,19 @@ const ask = (session: SessionFolder, service: ServiceName) =>
     })
   ).pipe(Effect.timeout(Duration.seconds(2)), Effect.option)
 
-const describe = (service: ServiceName, where: string, status: Option.Option<ServiceStatus>): string => {
+/**
+ * A follower's lag: what the stream's server has published past the follower's last sequence, from the statuses
+ * of the same moment (topic names are unique across a session's services).
+ */
+const lagOf = (served: ReadonlyMap<string, number>, topic: string, lastSeq: number, known: number | undefined) =>
+  known ?? (served.has(topic) ? Math.max(0, served.get(topic)! - lastSeq) : undefined)
+
+const describe = (
+  service: ServiceName,
+  where: string,
+  status: Option.Option<ServiceStatus>,
+  served: ReadonlyMap<string, number>
+): string => {
   if (Option.isNone(status)) return `${service.padEnd(12)} down         ${where}`
   const s = status.value
   const lines = [
@@ -38,9 +50,10 @@ const describe = (service: ServiceName, where: string, status: Option.Option<Ser
   for (const session of s.sessions)
     lines.push(`  client     ${session.service}/${session.instance} from ${session.remote}`)
   for (const peer of s.peers) {
-    const following = peer.following.map(
-      (f) => `${f.topic} at ${f.lastSeq}${f.lag === undefined ? "" : ` (lag ${f.lag})`}`
-    )
+    const following = peer.following.map((f) => {
+      const lag = lagOf(served, f.topic, f.lastSeq, f.lag)
+      return `${f.topic} at ${f.lastSeq}${lag === undefined ? "" : ` (lag ${lag})`}`
+    })
     lines.push(
       `  peer       ${peer.name} ${peer.connected ? "connected" : "disconnected"}${following.length > 0 ? `: ${following.join(", ")}` : ""}`
     )
@@ -55,10 +68,15 @@ export const status = (options: { readonly session: Option.Option<string> }) =>
     const answers = yield* Effect.forEach(SERVICES, (service) => ask(session, service), {
       concurrency: "unbounded"
     }).pipe(Logger.withMinimumLogLevel(LogLevel.None))
+    const served = new Map(
+      answers.flatMap((answer) =>
+        Option.isSome(answer) ? answer.value.streams.map((s) => [s.topic, s.lastSeq] as const) : []
+      )
+    )
     yield* Console.log(`Session ${session.id}\n`)
     yield* Console.log(
-      SERVICES.map((service, i) => describe(service, formatAddress(addressOf(session, service)), answers[i]!)).join(
-        "\n"
-      )
+      SERVICES.map((service, i) =>
+        describe(service, formatAddress(addressOf(session, service)), answers[i]!, served)
+      ).join("\n")
     )
   })

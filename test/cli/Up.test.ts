@@ -79,7 +79,8 @@ describe("meridian up (real processes)", () => {
       expect(up.stdout).toMatch(new RegExp(`^${service} +up +tcp://127\\.0\\.0\\.1:\\d+ +${service}-1 `, "m"))
     }
     expect(up.stdout).toMatch(/serves +market-data at \d+/)
-    expect(up.stdout).toMatch(/serves +events\/0 at \d+|peer +accounts connected/)
+    expect(up.stdout).toMatch(/serves +events\/0 at \d+/)
+    expect(up.stdout).toMatch(/peer +market-data connected: market-data at \d+ \(lag \d+\)/)
 
     child.kill("SIGTERM")
     expect(await exited).toBe(0)
