@@ -25,6 +25,8 @@ const tables = [
   "positions",
   "roles",
   "static_data",
+  "sweep_jobs",
+  "sweeps",
   "user_roles",
   "users"
 ]
@@ -42,7 +44,8 @@ const migrationSuite = (it: Vitest.MethodsNonLive<Database.Database>) => {
         { migration_id: 3, name: "backtests" },
         { migration_id: 4, name: "deployments" },
         { migration_id: 5, name: "static_data" },
-        { migration_id: 6, name: "backtest_columns" }
+        { migration_id: 6, name: "backtest_columns" },
+        { migration_id: 7, name: "sweeps" }
       ])
       const present = yield* sql<{ table_name: string }>`
         SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`

@@ -13,6 +13,7 @@ import backtests from "./migrations/0003_backtests"
 import deployments from "./migrations/0004_deployments"
 import staticData from "./migrations/0005_static_data"
 import backtestColumns from "./migrations/0006_backtest_columns"
+import sweeps from "./migrations/0007_sweeps"
 
 /** Every migration, by id and name. */
 export const migrations = {
@@ -21,7 +22,8 @@ export const migrations = {
   "0003_backtests": backtests,
   "0004_deployments": deployments,
   "0005_static_data": staticData,
-  "0006_backtest_columns": backtestColumns
+  "0006_backtest_columns": backtestColumns,
+  "0007_sweeps": sweeps
 }
 
 /** The table in which the migrator records what it applied. */

@@ -1,0 +1,82 @@
+import { SqlClient } from "@effect/sql"
+import { describe, expect, it, layer, type Vitest } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { serverLayer, serverRequired, serverSource } from "../../test/support/db/testServer"
+import * as BacktestRuns from "./BacktestRuns"
+import * as Database from "./Database"
+import { sampleReport, sampleRun } from "./internal/sampleRuns"
+import * as Sweeps from "./Sweeps"
+
+type Env = Sweeps.Sweeps | BacktestRuns.BacktestRuns | Database.Database
+
+const sweep = (id: string, jobs: number): Sweeps.Sweep => ({
+  id,
+  strategy: "strategy-sma-cross",
+  spec: { grid: ["fast=5,10"] },
+  createdAt: 1,
+  jobs: Array.from({ length: jobs }, (_, i) => ({ jobId: `${id}-job-${i}`, parameters: { fast: String(5 * (i + 1)) } }))
+})
+
+const suite = (it: Vitest.MethodsNonLive<Env, true>) => {
+  it.effect("queues a sweep's jobs once and stores each job's result once, whoever ran it and how often", () =>
+    Effect.gen(function* () {
+      const sweeps = yield* Sweeps.Sweeps
+      const sql = yield* SqlClient.SqlClient
+      yield* sweeps.submit(sweep("s1", 3))
+      // Submitting again (a client that restarted) changes nothing.
+      yield* sweeps.submit(sweep("s1", 3))
+      expect(yield* sweeps.progress("s1")).toEqual({ total: 3, completed: 0, failed: 0 })
+      const run = (createdAt: number) => sampleRun("strategy-sma-cross", createdAt, { report: sampleReport() })
+      expect(yield* sweeps.complete("s1-job-0", run(10), "a")).toBe(true)
+      // The same job run again elsewhere (a runner presumed dead): its run is not stored.
+      expect(yield* sweeps.complete("s1-job-0", run(11), "b")).toBe(false)
+      expect(yield* sweeps.fail("s1-job-0", "late failure", "b")).toBe(false)
+      // Two workers finishing the same job at once: exactly one stores it.
+      const both = yield* Effect.all(
+        [sweeps.complete("s1-job-1", run(20), "a"), sweeps.complete("s1-job-1", run(21), "b")],
+        {
+          concurrency: 2
+        }
+      )
+      expect(both.filter(Boolean)).toHaveLength(1)
+      expect(yield* sweeps.fail("s1-job-2", "no data", "c")).toBe(true)
+      expect(yield* sweeps.complete("unknown-job", run(30), "a")).toBe(false)
+      expect(yield* sweeps.progress("s1")).toEqual({ total: 3, completed: 2, failed: 1 })
+      const jobs = yield* sweeps.jobs("s1")
+      expect(jobs.map((j) => [j.jobId, j.status, j.worker, j.error])).toEqual([
+        ["s1-job-0", "completed", "a", null],
+        ["s1-job-1", "completed", expect.any(String), null],
+        ["s1-job-2", "failed", "c", "no data"]
+      ])
+      expect(jobs[0]!.parameters).toEqual({ fast: "5" })
+      expect(jobs[0]!.statistics?.returnPct).toBe(sampleReport().stats.returnPct)
+      const stored = yield* sql<{
+        n: string
+      }>`SELECT count(*) AS n FROM backtest_runs WHERE created_at IN (10, 11, 20, 21, 30)`
+      expect(Number(stored[0]!.n)).toBe(2)
+      const runs = yield* BacktestRuns.BacktestRuns
+      expect((yield* runs.show(jobs[0]!.runId!)).createdAt).toBe(10)
+    })
+  )
+}
+
+const withSweeps = (database: Layer.Layer<Database.Database, Database.DatabaseError>) =>
+  Layer.provideMerge(Layer.merge(Sweeps.layer, BacktestRuns.layer), database)
+
+layer(withSweeps(Database.layerEmbedded()), { timeout: "60 seconds", excludeTestServices: true })(
+  "sweeps on the embedded database",
+  suite
+)
+
+const source = serverSource()
+if (source._tag === "None") {
+  describe("sweeps on a real PostgreSQL server", () => {
+    if (serverRequired()) it("is required (MERIDIAN_TEST_PG_REQUIRED=1)", () => expect.fail(source.why))
+    else it.skip(`skipped: ${source.why}`, () => {})
+  })
+} else {
+  layer(withSweeps(serverLayer(source, `meridian_test_sweeps_${process.pid}`)), {
+    timeout: "60 seconds",
+    excludeTestServices: true
+  })("sweeps on a real PostgreSQL server", suite)
+}
