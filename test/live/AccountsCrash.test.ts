@@ -2,12 +2,23 @@
  * kill -9 the Accounts Service at random points while three clients send orders over the protocol, again and
  * again; after each restart the clients resend the last orders, as clients that never heard back would. Every
  * acknowledged order is there exactly once with the order id it was acknowledged with, nothing else is half there,
- * and a resend never makes a second order.
+ * and a resend never makes a second order. The service snapshots its state every 100 inputs, so kills also land
+ * while a snapshot is written; at the end, recovery from the latest snapshot and the tail gives the state a replay of
+ * the whole journal gives.
  */
+import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { NodeContext } from "@effect/platform-node"
 import { Effect } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import type { AccountEvent } from "../../core/domain/Events"
+import type { AccountId, CurrencyCode } from "../../core/domain/Ids"
+import { latestInstruments } from "../../core/live/accounts/AccountsProgram"
+import { AccountsShard } from "../../core/live/accounts/AccountsShard"
 import type { Client } from "../../core/protocol/Protocol"
+import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
+import { nodeJournalFiles } from "../../runtimes/node/NodeJournalFiles"
 import { cleanUp, client, configure, follow, KEYS, restingBuy, start, stop } from "./serviceProcess"
 
 afterAll(cleanUp)
@@ -39,6 +50,29 @@ const sendUntilKilled = (
   }
 }
 
+/**
+ * The state the shard in `journal` recovers to (as a snapshot holds it), from its snapshot and tail or (`full`) from
+ * the whole journal, in a copy of the folder; and whether a snapshot was used.
+ */
+const recoveredState = (journal: string, full: boolean) =>
+  Effect.gen(function* () {
+    const dir = mkdtempSync(join(tmpdir(), "meridian-crash-recovery-"))
+    cpSync(journal, dir, { recursive: true })
+    if (full) for (const name of readdirSync(dir)) if (name.endsWith(".snap")) rmSync(join(dir, name))
+    const set = yield* StaticDataSet.loadShipped
+    const shard = yield* AccountsShard.open({
+      journal: { files: nodeJournalFiles, dir },
+      accounts: [{ id: ACCOUNT as AccountId, name: "Fund one", kind: "margin", baseCurrency: "USD" as CurrencyCode }],
+      instruments: latestInstruments(set),
+      currencies: set.currencies,
+      now: (input) => input.ts,
+      snapshots: { everyInputs: Number.MAX_SAFE_INTEGER, events: 1_000_000 }
+    })
+    const state = { image: Buffer.from(shard.image()).toString("base64"), snapshot: shard.recovered.snapshot?.seq }
+    rmSync(dir, { recursive: true, force: true })
+    return state
+  }).pipe(Effect.scoped, Effect.provide(NodeContext.layer))
+
 /** Every order the restarted service holds: its order ids by client order id, from a fresh replay of its journal. */
 const submittedOrders = (session: Client, sentinel: string) =>
   Effect.gen(function* () {
@@ -60,7 +94,9 @@ const submittedOrders = (session: Client, sentinel: string) =>
 
 describe("Accounts Service crash", () => {
   it(`keeps every acknowledged order exactly once through ${KILLS} kill -9`, { timeout: 600_000 }, async () => {
-    const { file } = configure(ACCOUNT)
+    // Snapshots every 100 inputs, so that kills land before, during and after them; keeping every event, so that the
+    // check below can still read the whole stream.
+    const { file, dir } = configure(ACCOUNT, { snapshots: { everyInputs: 100, events: 1_000_000 } })
     const everAcked = new Map<string, string>()
     let next = 1
     let seed = 4242
@@ -123,6 +159,15 @@ describe("Accounts Service crash", () => {
       await stop(service.child)
     }
     expect(everAcked.size).toBeGreaterThan(KILLS)
+    // Snapshots taken between and during the kills: recovering from the latest and the tail gives the state a replay
+    // of the whole journal gives, byte for byte.
+    const journal = join(dir, "journal", "shard-0")
+    const [fromSnapshot, full] = await Effect.runPromise(
+      Effect.all([recoveredState(journal, false), recoveredState(journal, true)])
+    )
+    expect(fromSnapshot.snapshot).toBeGreaterThan(0)
+    expect(full.snapshot).toBeUndefined()
+    expect(fromSnapshot.image === full.image).toBe(true)
     console.log(`accounts service crash: ${KILLS} kills, ${everAcked.size} orders acknowledged`)
   })
 })

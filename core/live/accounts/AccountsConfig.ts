@@ -62,6 +62,21 @@ export const AccountsConfig = Schema.Struct({
    */
   clock: Schema.optionalWith(Schema.Literal("system", "feed"), { exact: true }),
   /** Account events each shard keeps for subscribers to resume from (default 1,000,000). */
-  retainEvents: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true })
+  retainEvents: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true }),
+  /**
+   * Each shard's snapshots (`SnapshotOptions`; default every 100 000 inputs or 64 MiB of journal, keeping the
+   * latest 16 384 events of each stream), or `false` for none: recovery then replays the whole journal.
+   */
+  snapshots: Schema.optionalWith(
+    Schema.Union(
+      Schema.Literal(false),
+      Schema.Struct({
+        everyInputs: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true }),
+        everyBytes: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true }),
+        events: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true })
+      })
+    ),
+    { exact: true }
+  )
 })
 export type AccountsConfig = typeof AccountsConfig.Type

@@ -187,7 +187,8 @@ const serveConfig = (configFile: string, config: AccountsConfig, runtime: Accoun
         instruments,
         currencies: set.currencies,
         now,
-        ...(config.retainEvents === undefined ? {} : { retainEvents: config.retainEvents })
+        ...(config.retainEvents === undefined ? {} : { retainEvents: config.retainEvents }),
+        ...(config.snapshots === undefined ? {} : { snapshots: config.snapshots })
       })),
       onOutcome: metrics.observe,
       describe: { region: config.region, startedAt: new Date().toISOString() }
@@ -198,8 +199,20 @@ const serveConfig = (configFile: string, config: AccountsConfig, runtime: Accoun
       shard: i,
       records: shard.recovered.replayed,
       lastSeq: shard.recovered.lastSeq,
+      ...(shard.recovered.snapshot === undefined ? {} : { snapshot: shard.recovered.snapshot.seq }),
       ...(shard.recovered.cut === undefined ? {} : { cut: shard.recovered.cut })
     }))
+    for (const [i, shard] of service.shards.entries()) {
+      if (shard.recovered.snapshotProblems.length === 0) continue
+      // Nothing is lost (the journal holds every input), but recovery took longer than it should have: say why.
+      yield* Effect.logWarning("accounts shard snapshot passed over").pipe(
+        Effect.annotateLogs({
+          shard: i,
+          problems: shard.recovered.snapshotProblems,
+          recoveredFrom: shard.recovered.snapshot?.seq ?? "the whole journal"
+        })
+      )
+    }
     yield* Effect.logInfo("accounts service recovered").pipe(Effect.annotateLogs({ shards: recovered }))
     if (config.database !== undefined) yield* project(service, config.database, base)
     const metricsPort =
