@@ -25,7 +25,9 @@ import {
   formatRejections,
   formatStats,
   type Mark,
+  type RecordedSeries,
   type ReportInput,
+  recordedSeries,
   rejectionsOf,
   reportJson,
   tradesCsv
@@ -91,6 +93,8 @@ export interface BacktestOutcome {
   readonly files: Readonly<Record<string, () => Iterable<string>>>
   /** What ran and its report, ready to store (all but the time it is stored at). */
   readonly run: Omit<BacktestRun, "createdAt" | "status">
+  /** The fills and price the report's charts draw (not stored with the run). */
+  readonly recorded: RecordedSeries
 }
 
 const configError = (message: string) => new BacktestError({ reason: "Config", message })
@@ -278,9 +282,8 @@ export const runBacktestJob = (job: BacktestJob, loaded: JobStrategy, venue: Job
       periodsPerYear: job.periodsPerYear ?? 252,
       ...optional("dateZone", dailyZone(data, job.timezone ?? instruments[0]!.timezone ?? "UTC"))
     }
-    const report = computeReport(
-      job.closeAtEnd === true ? closeAtEnd(recorded, exits, marks, venue.takerFee) : recorded
-    )
+    const input = job.closeAtEnd === true ? closeAtEnd(recorded, exits, marks, venue.takerFee) : recorded
+    const report = computeReport(input)
     const summary = `${strategy.id} on ${instruments.map((i) => i.id).join(", ")}: ${result.events} events, ${result.orders} orders, ${result.fills.length} fills, ${result.rejections} rejected${rejected(result.rejectionReasons)}`
     const parameters = yield* Schema.encode(strategy.params)(params).pipe(
       Effect.mapError((e) => configError(`cannot encode the parameters of ${strategy.id}: ${e.message}`))
@@ -302,6 +305,7 @@ export const runBacktestJob = (job: BacktestJob, loaded: JobStrategy, venue: Job
         "trades.csv": () => [tradesCsv(report)],
         "equity.csv": () => equityCsvChunks(report)
       },
-      run: { ...run, report }
+      run: { ...run, report },
+      recorded: recordedSeries(input)
     } satisfies BacktestOutcome
   })

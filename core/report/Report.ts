@@ -124,14 +124,15 @@ export const computeReport = (input: ReportInput): BacktestReport => {
     equity: { ts: curve.ts, equity: curve.equity, drawdownPct: curve.drawdownPct },
     currencyDecimals: input.baseCurrency.decimals
   }
-  // By reference, not copied: a report that is never charted costs nothing more.
-  const recorded: RecordedSeries = {
-    specs: input.specs,
-    fills: input.fills,
-    ...(input.benchmark !== undefined && { price: input.benchmark })
-  }
-  return Object.defineProperty(report, "recorded", { value: recorded, enumerable: false })
+  return report
 }
+
+/** What a report's charts draw beside its curve: the fills and the first instrument's price, by reference. */
+export const recordedSeries = (input: ReportInput): RecordedSeries => ({
+  specs: input.specs,
+  fills: input.fills,
+  ...(input.benchmark !== undefined && { price: input.benchmark })
+})
 
 /** ISO-8601 date-times in UTC, or plain dates in `zone` (daily data). */
 const timeFormat = (zone: string | undefined): ((us: number) => string) => {

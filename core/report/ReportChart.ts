@@ -12,7 +12,7 @@
 import * as Decimal from "../domain/Decimal"
 import { increments } from "../domain/Instrument"
 import { type Extremes, extremaIndices } from "./internal/downsample"
-import type { BacktestReport, TradeRow } from "./internal/model"
+import type { BacktestReport, RecordedSeries, TradeRow } from "./internal/model"
 
 /**
  * A marked fill (or, without fills, a round trip's entry or exit): when, which way, at what price.
@@ -119,8 +119,7 @@ const thinned = <A>(items: ReadonlyArray<A>, max: number): ReadonlyArray<A> => {
 }
 
 /** The first instrument's price, when the report has it sampled with its equity curve, and its specs. */
-const pricedOf = (report: BacktestReport) => {
-  const recorded = report.recorded
+const pricedOf = (report: BacktestReport, recorded: RecordedSeries | undefined) => {
   const spec = recorded?.specs.list[0]
   const price = recorded?.price
   if (recorded === undefined || spec === undefined || price === undefined) return undefined
@@ -180,11 +179,15 @@ const tradeMarkers = (report: BacktestReport, time: ReadonlyArray<number>, maxMa
  * @since 0.1.0
  * @category constructors
  */
-export const reportChart = (report: BacktestReport, options: ChartOptions = {}): ReportChart => {
+export const reportChart = (
+  report: BacktestReport,
+  recorded: RecordedSeries | undefined,
+  options: ChartOptions = {}
+): ReportChart => {
   const maxPoints = options.maxPoints ?? 5_000
   const maxMarkers = options.maxMarkers ?? 5_000
   const { ts, equity, drawdownPct } = report.equity
-  const priced = pricedOf(report)
+  const priced = pricedOf(report, recorded)
   // One set of samples for every line: the chart's time axis is then the curve's, and each marker sits on a sample.
   const extremes: Array<Extremes> = [
     { values: equity, keep: "both" },

@@ -119,7 +119,7 @@ export const backtest = (o: BacktestOptions) =>
     if (Option.isNone(o.html)) return
     // The page's code and the charting library load only for a backtest that writes a page.
     const page = yield* Effect.promise(() => import("../../site/report/ReportPage"))
-    const run = Option.isSome(id) ? { ...outcome.run, id: id.value } : outcome.run
+    const run = { ...outcome.run, recorded: outcome.recorded, ...(Option.isSome(id) ? { id: id.value } : {}) }
     const bytes = yield* page.writeRunPage(o.html.value, run)
     yield* Console.log(`wrote ${o.html.value} (${Math.ceil(bytes / 1024)} KiB)`)
   }).pipe(Effect.scoped, Effect.provide(StaticDataSet.layerShipped))

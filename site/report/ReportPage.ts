@@ -9,7 +9,7 @@
 import { createRequire } from "node:module"
 import { FileSystem } from "@effect/platform"
 import { Effect, Schema } from "effect"
-import type { BacktestReport, Stats } from "../../core/report/Report"
+import type { BacktestReport, RecordedSeries, Stats } from "../../core/report/Report"
 import * as Html from "./internal/html"
 
 /**
@@ -51,6 +51,8 @@ export interface ReportRun {
   readonly data: { readonly sources: ReadonlyArray<string>; readonly from: number; readonly to: number }
   readonly codeHash: string
   readonly report: BacktestReport
+  /** The fills and price the run's charts draw, when the run was just computed (a stored run has none). */
+  readonly recorded?: RecordedSeries
 }
 
 /**

@@ -120,15 +120,12 @@ export interface BacktestReport {
   readonly equity: EquityCurve
   /** Minor digits of the base currency (`Currency.decimals`): how `equity.equity` is rendered as money. */
   readonly currencyDecimals: number
-  /**
-   * What the report was computed from that its charts draw (`ReportChart.ts`): set by `computeReport`, absent from
-   * a stored run. Not enumerable, so the copies of a report made to store or serialise it leave these columns
-   * behind: a million-bar price series must not go into a run's inbox file, and stored runs have no place for it.
-   */
-  readonly recorded?: RecordedSeries
 }
 
-/** The fills and the first instrument's price (ticks, at each equity sample) a report was computed from. */
+/**
+ * The fills and the first instrument's price (ticks, at each equity sample) a report was computed from: what its
+ * charts draw. A backtest has them; a stored run does not keep them.
+ */
 export interface RecordedSeries {
   readonly specs: InstrumentSpecs
   readonly fills: ReadonlyArray<Fill>

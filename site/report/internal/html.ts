@@ -159,7 +159,7 @@ const runLabel = (run: ReportRun, fallback: string): string => run.id ?? fallbac
 
 /** The page of one run: price and fills, equity, drawdown, statistics, what ran and the trades. */
 export const runPage = (library: ChartLibrary, run: ReportRun): string => {
-  const chart = reportChart(run.report)
+  const chart = reportChart(run.report, run.recorded)
   const title = runTitle(run)
   const parameters = Object.entries(run.parameters)
     .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
@@ -195,7 +195,7 @@ export const comparePage = (
 ): string => {
   const labelA = runLabel(a, "a")
   const labelB = runLabel(b, "b")
-  const charts = [reportChart(a.report), reportChart(b.report)]
+  const charts = [reportChart(a.report, a.recorded), reportChart(b.report, b.recorded)]
   const title = `Backtest runs ${labelA} and ${labelB} compared`
   const fieldsA = ranFields(a)
   const fieldsB = ranFields(b)
