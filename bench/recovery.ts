@@ -1,8 +1,8 @@
 /**
  * Recovery of an Accounts shard: 1,000,000 inputs (after a deposit and a mark, cycles of a limit order's
  * submission, its acceptance by the venue and its fill) handled by a shard with snapshots on, in bursts of 4 096
- * each made durable. It takes a snapshot every 100 001 inputs, so that the last one is 99 991 inputs before the end:
- * about the longest tail the default interval (100 000) leaves. Then the journal is reopened three times: handing
+ * each made durable. It takes a snapshot every 250 001 inputs, so that the last one is ≈ 250 000 inputs before the
+ * end: about the longest tail the default interval (250 000) leaves. Then the journal is reopened three times: handing
  * each record over unread (the journal's own cost: reading, checksums, sequence), as a shard recovers from the whole
  * journal (its snapshot set aside: decoding each input and applying it to the Accounts engine, events and all), and
  * as a shard recovers from its snapshot and the tail. Both shards must end in the same state, byte for byte. The
@@ -105,14 +105,14 @@ const recovery = Effect.scoped(
 const program = Effect.gen(function* () {
   const written = yield* Effect.scoped(
     Effect.gen(function* () {
-      const shard = yield* shardIn({ everyInputs: 100_001 })
+      const shard = yield* shardIn({ everyInputs: 250_001 })
       for (let i = 0; i < INPUTS; i++) {
         shard.handle(input(i))
         if (i % BURST === 0) yield* shard.sync
       }
       yield* shard.sync
       // The last snapshot's write goes on alongside: wait for it.
-      for (let waited = 0; shard.lastSnapshotSeq < 900_000 && waited < 1_000; waited++) yield* Effect.sleep("10 millis")
+      for (let waited = 0; shard.lastSnapshotSeq < 750_000 && waited < 1_000; waited++) yield* Effect.sleep("10 millis")
       return { stats: shard.journalStats(), snapshots: shard.snapshotsWritten }
     })
   )

@@ -64,7 +64,7 @@ export const AccountsConfig = Schema.Struct({
   /** Account events each shard keeps for subscribers to resume from (default 1,000,000). */
   retainEvents: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true }),
   /**
-   * Each shard's snapshots (`SnapshotOptions`; default every 100 000 inputs or 64 MiB of journal, keeping the
+   * Each shard's snapshots (`SnapshotOptions`; default every 250 000 inputs or 64 MiB of journal, keeping the
    * latest 16 384 events of each stream), or `false` for none: recovery then replays the whole journal.
    */
   snapshots: Schema.optionalWith(

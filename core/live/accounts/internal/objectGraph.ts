@@ -139,7 +139,8 @@ export const graphContext = (
 export const capture = (root: object, context: GraphContext): GraphImage => {
   const ids = new Map<object, number>()
   const shapes: Array<Array<unknown>> = []
-  const shapeIds = new Map<string, number>()
+  /** The shapes met so far, by prototype: instances of a class nearly always share one, so the search is short. */
+  const shapesByProto = new Map<object | null, Array<{ readonly keys: ReadonlyArray<string>; readonly id: number }>>()
   const classIds = new Map<object, number>()
   const classNames: Array<string> = []
   const classOf = (proto: object): number => {
@@ -152,14 +153,21 @@ export const capture = (root: object, context: GraphContext): GraphImage => {
     classIds.set(proto, id)
     return id
   }
-  const shapeOf = (cls: number | string, keys: ReadonlyArray<string>): number => {
-    const signature = `${cls}\u0000${keys.join("\u0000")}`
-    let id = shapeIds.get(signature)
-    if (id === undefined) {
-      id = shapes.length
-      shapes.push([cls, ...keys])
-      shapeIds.set(signature, id)
+  const shapeOf = (proto: object | null, keys: ReadonlyArray<string>): number => {
+    let known = shapesByProto.get(proto)
+    if (known === undefined) {
+      known = []
+      shapesByProto.set(proto, known)
     }
+    search: for (const shape of known) {
+      if (shape.keys.length !== keys.length) continue
+      for (let i = 0; i < keys.length; i++) if (shape.keys[i] !== keys[i]) continue search
+      return shape.id
+    }
+    const cls = proto === Object.prototype ? PLAIN : proto === null ? NULL_PROTO : classNames[classOf(proto)]
+    const id = shapes.length
+    shapes.push([cls, ...keys])
+    known.push({ keys, id })
     return id
   }
   const node = (v: unknown): unknown => {
@@ -196,12 +204,10 @@ export const capture = (root: object, context: GraphContext): GraphImage => {
       for (const value of v) out.push(node(value))
       return out
     }
-    const proto = Object.getPrototypeOf(v) as object | null
-    const cls = proto === Object.prototype ? PLAIN : proto === null ? NULL_PROTO : classOf(proto)
     const keys = Object.keys(v)
     const out: Array<unknown> = new Array(keys.length + 2)
     out[0] = OBJECT
-    out[1] = shapeOf(cls < 0 ? cls : (classNames[cls] as string), keys)
+    out[1] = shapeOf(Object.getPrototypeOf(v) as object | null, keys)
     for (let i = 0; i < keys.length; i++) out[i + 2] = node((v as Record<string, unknown>)[keys[i]!])
     return out
   }
