@@ -27,7 +27,9 @@ const suite = (it: Vitest.MethodsNonLive<Env, true>) => {
       yield* sweeps.submit(sweep("s1", 3))
       expect(yield* sweeps.progress("s1")).toEqual({ total: 3, completed: 0, failed: 0 })
       const run = (createdAt: number) => sampleRun("strategy-sma-cross", createdAt, { report: sampleReport() })
+      expect(yield* sweeps.isQueued("s1-job-0")).toBe(true)
       expect(yield* sweeps.complete("s1-job-0", run(10), "a")).toBe(true)
+      expect(yield* sweeps.isQueued("s1-job-0")).toBe(false)
       // The same job run again elsewhere (a runner presumed dead): its run is not stored.
       expect(yield* sweeps.complete("s1-job-0", run(11), "b")).toBe(false)
       expect(yield* sweeps.fail("s1-job-0", "late failure", "b")).toBe(false)

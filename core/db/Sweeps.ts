@@ -70,6 +70,8 @@ export interface SweepsService {
   readonly complete: (jobId: string, run: BacktestRun, worker: string) => Effect.Effect<boolean, DatabaseError>
   /** Mark a job failed with `error`, once, as `complete`. */
   readonly fail: (jobId: string, error: string, worker: string) => Effect.Effect<boolean, DatabaseError>
+  /** Whether the job waits for its result (false when it has one, or is not a job of any sweep). */
+  readonly isQueued: (jobId: string) => Effect.Effect<boolean, DatabaseError>
   readonly progress: (sweepId: string) => Effect.Effect<SweepProgress, DatabaseError>
   /** The sweep's jobs in the order submitted, with their runs' statistics. */
   readonly jobs: (sweepId: string) => Effect.Effect<ReadonlyArray<SweepJobRow>, DatabaseError>
@@ -169,6 +171,12 @@ export const make: Effect.Effect<SweepsService, never, SqlClient.SqlClient> = Ef
       )
       .pipe(query(`cannot store the failure of job ${jobId}`))
 
+  const isQueued = (jobId: string) =>
+    Effect.map(
+      sql<{ status: string }>`SELECT status FROM sweep_jobs WHERE job_id = ${jobId}`,
+      (rows) => rows[0]?.status === "queued"
+    ).pipe(query(`cannot read job ${jobId}`))
+
   const progress = (sweepId: string) =>
     sql`
       SELECT count(*) AS total, count(*) FILTER (WHERE status = 'completed') AS completed,
@@ -202,7 +210,7 @@ export const make: Effect.Effect<SweepsService, never, SqlClient.SqlClient> = Ef
       query(`cannot read the jobs of sweep ${sweepId}`)
     )
 
-  return { submit, complete, fail, progress, jobs }
+  return { submit, complete, fail, isQueued, progress, jobs }
 })
 
 /**

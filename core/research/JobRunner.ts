@@ -1,0 +1,56 @@
+/**
+ * The port that runs a job's backtest (the runtime provides it: the simulated venue and the strategy loader live
+ * there), and how a job's outcome is recorded: once, in the sweep's row of the job (`Sweeps`).
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Effect, Schedule } from "effect"
+import type { DatabaseError } from "../db/DatabaseError"
+import { Sweeps } from "../db/Sweeps"
+import type { JobOutcome, JobSpec } from "./ResearchJob"
+
+/**
+ * Runs a job's backtest; a job that cannot run (bad parameters, missing data, another strategy version) is a
+ * `Failed` outcome, recorded like a result.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class JobRunner extends Context.Tag("@meridian/core/research/JobRunner")<
+  JobRunner,
+  { readonly run: (spec: JobSpec) => Effect.Effect<JobOutcome> }
+>() {}
+
+/**
+ * Record `outcome` as job `jobId`'s result, unless it has one: true when recorded now. Retried while the database
+ * fails (a server restarting), for up to about a minute, because a job whose result cannot be stored is lost work.
+ *
+ * @since 0.1.0
+ */
+export const recordOutcome = (
+  jobId: string,
+  outcome: JobOutcome,
+  worker: string
+): Effect.Effect<boolean, DatabaseError, Sweeps> =>
+  Effect.flatMap(Sweeps, (sweeps) =>
+    (outcome._tag === "Failed"
+      ? sweeps.fail(jobId, outcome.error, worker)
+      : Effect.flatMap(Clock.currentTimeNanos, (nanos) =>
+          sweeps.complete(jobId, { ...outcome.run, createdAt: Number(nanos / 1000n), status: "completed" }, worker)
+        )
+    ).pipe(Effect.retry(Schedule.intersect(Schedule.exponential("200 millis", 2), Schedule.recurs(8))))
+  )
+
+/**
+ * Run a job and record its outcome, skipping the run when the job has its result already (a message delivered
+ * again after its runner was presumed dead).
+ *
+ * @since 0.1.0
+ */
+export const executeJob = (spec: JobSpec, worker: string): Effect.Effect<boolean, DatabaseError, JobRunner | Sweeps> =>
+  Effect.gen(function* () {
+    const sweeps = yield* Sweeps
+    if (!(yield* sweeps.isQueued(spec.jobId))) return false
+    const outcome = yield* Effect.flatMap(JobRunner, (runner) => runner.run(spec))
+    return yield* recordOutcome(spec.jobId, outcome, worker)
+  })

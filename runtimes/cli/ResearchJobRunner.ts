@@ -1,0 +1,66 @@
+/**
+ * The `JobRunner` of `meridian worker` and of the local processes of `meridian sweep`: a job runs as `meridian
+ * backtest` would run it (the simulated venue, the strategy the loader finds), on the static data set it names, once
+ * that set's version and the strategy's are the ones the job was submitted with.
+ *
+ * @since 0.1.0
+ */
+import type { FileSystem, Path } from "@effect/platform"
+import { Effect, Layer } from "effect"
+import { JobRunner } from "../../core/research/JobRunner"
+import { type JobOutcome, type JobSpec, staticDataVersion, toBacktestJob } from "../../core/research/ResearchJob"
+import { make as makeStaticData, StaticData } from "../../core/services/StaticData"
+import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
+import { runSimBacktest } from "./SimBacktest"
+
+/** The static data set of `dir` (the shipped one when undefined), loaded once per folder. */
+const staticDataSets = Effect.cachedFunction((dir: string | undefined) =>
+  dir === undefined ? StaticDataSet.loadShipped : StaticDataSet.load(dir)
+)
+
+const failed = (error: string): JobOutcome => ({ _tag: "Failed", error })
+
+/**
+ * A job's run, or why it failed.
+ *
+ * @since 0.1.0
+ */
+export const runJob = (
+  spec: JobSpec,
+  loadSet: (
+    dir: string | undefined
+  ) => Effect.Effect<StaticDataSet.StaticDataSet, { readonly message: string }, FileSystem.FileSystem | Path.Path>
+): Effect.Effect<JobOutcome, never, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function* () {
+    const set = yield* loadSet(spec.staticData.dir)
+    const version = staticDataVersion(set)
+    if (version !== spec.staticData.version) {
+      return failed(
+        `static data ${spec.staticData.dir ?? "(shipped)"} is version ${version} here, the job needs ${spec.staticData.version}`
+      )
+    }
+    const outcome = yield* runSimBacktest(toBacktestJob(spec)).pipe(
+      Effect.provideService(StaticData, makeStaticData(set))
+    )
+    if (outcome.run.strategyVersion !== spec.strategyVersion) {
+      return failed(
+        `${spec.strategy} is version ${outcome.run.strategyVersion} here, the job needs ${spec.strategyVersion}`
+      )
+    }
+    return { _tag: "Completed", run: outcome.run } satisfies JobOutcome
+  }).pipe(Effect.catchAll((e) => Effect.succeed(failed(e.message))))
+
+/**
+ * `JobRunner` with the static data sets cached for the life of the layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<JobRunner, never, FileSystem.FileSystem | Path.Path> = Layer.effect(
+  JobRunner,
+  Effect.gen(function* () {
+    const fs = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
+    const loadSet = yield* staticDataSets
+    return { run: (spec) => runJob(spec, loadSet).pipe(Effect.provide(fs)) }
+  })
+)
