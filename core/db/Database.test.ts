@@ -19,6 +19,7 @@ const tables = [
   "cash_movements",
   "deployments",
   "fills",
+  "login_failures",
   "meridian_migrations",
   "orders",
   "position_snapshots",
@@ -28,7 +29,8 @@ const tables = [
   "sweep_jobs",
   "sweeps",
   "user_roles",
-  "users"
+  "users",
+  "web_sessions"
 ]
 
 /** What every backend must do after its layer started on an empty database. */
@@ -45,7 +47,8 @@ const migrationSuite = (it: Vitest.MethodsNonLive<Database.Database>) => {
         { migration_id: 4, name: "deployments" },
         { migration_id: 5, name: "static_data" },
         { migration_id: 6, name: "backtest_columns" },
-        { migration_id: 7, name: "sweeps" }
+        { migration_id: 7, name: "sweeps" },
+        { migration_id: 8, name: "panel_sessions" }
       ])
       const present = yield* sql<{ table_name: string }>`
         SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`

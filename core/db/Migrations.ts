@@ -14,6 +14,7 @@ import deployments from "./migrations/0004_deployments"
 import staticData from "./migrations/0005_static_data"
 import backtestColumns from "./migrations/0006_backtest_columns"
 import sweeps from "./migrations/0007_sweeps"
+import panelSessions from "./migrations/0008_panel_sessions"
 
 /** Every migration, by id and name. */
 export const migrations = {
@@ -23,7 +24,8 @@ export const migrations = {
   "0004_deployments": deployments,
   "0005_static_data": staticData,
   "0006_backtest_columns": backtestColumns,
-  "0007_sweeps": sweeps
+  "0007_sweeps": sweeps,
+  "0008_panel_sessions": panelSessions
 }
 
 /** The table in which the migrator records what it applied. */
