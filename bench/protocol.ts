@@ -9,6 +9,8 @@
  *   until the server has counted them all.
  * - `rtt_p50_us` / `bare_rtt_p50_us` / `rtt_p50_ratio`: ping-pong of one request and its response against the bare
  *   echo of a buffer of the same size (interleaved rounds, so both see the same machine load).
+ * - `stream_client_cpu_ns` / `stream_server_cpu_ns`: CPU time (user + system) per event of the stream, in each
+ *   process. On a shared machine the throughput follows the load of other jobs; these move much less with it.
  *
  * Runs on Node (`npm run bench -- protocol`) and Bun (`npx bun bench/protocol.ts`). The last line is one JSON object.
  */
@@ -62,6 +64,7 @@ const server = Effect.gen(function* () {
     maxQueuedBytes: 64 * 1024 * 1024,
     onRequest: (session, id, body) => {
       if (body === "count") session.reply(id, received)
+      else if (body === "cpu") session.reply(id, cpuMicros())
       else session.reply(id, body)
     },
     onMessage: () => {
@@ -76,6 +79,11 @@ const server = Effect.gen(function* () {
   console.log(JSON.stringify({ port, barePort }))
   yield* Effect.never
 })
+
+const cpuMicros = () => {
+  const usage = process.cpuUsage()
+  return usage.user + usage.system
+}
 
 const percentile = (sorted: ReadonlyArray<number>, p: number) => sorted[Math.floor((sorted.length - 1) * p)]!
 
@@ -102,6 +110,9 @@ const client = Effect.gen(function* () {
   })
   const payloadBytes = measurePayload()
 
+  const serverCpu = () => Effect.map(c.call("cpu"), Number)
+  const serverCpuBefore = yield* serverCpu()
+  const clientCpuBefore = cpuMicros()
   // One way, server → client: a stream replayed from the start.
   const streamMs = yield* Effect.promise(
     () =>
@@ -118,6 +129,9 @@ const client = Effect.gen(function* () {
         )
       })
   )
+
+  const clientCpu = cpuMicros() - clientCpuBefore
+  const serverCpuUsed = (yield* serverCpu()) - serverCpuBefore
 
   // One way, client → server: sends paced by the socket.
   const sendMs = yield* Effect.promise(
@@ -199,6 +213,8 @@ const client = Effect.gen(function* () {
     runtime,
     payload_bytes: payloadBytes,
     msgs_per_s: Math.round(EVENTS / (streamMs / 1000)),
+    stream_client_cpu_ns: Math.round((clientCpu * 1000) / EVENTS),
+    stream_server_cpu_ns: Math.round((serverCpuUsed * 1000) / EVENTS),
     send_msgs_per_s: Math.round(SENDS / (sendMs / 1000)),
     rtt_p50_us: Math.round(rtt * 10) / 10,
     rtt_p99_us: Math.round(percentile(ours, 0.99) * 10_000) / 10,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Redacted } from "effect"
 import { nodeTransport } from "../../runtimes/node/NodeTransport"
-import { FrameReader } from "./internal/frames"
+import { FrameReader, FrameWriter } from "./internal/frames"
 import * as Protocol from "./Protocol"
 import * as StreamSource from "./StreamSource"
-import { tcp } from "./Transport"
+import { type Connection, tcp } from "./Transport"
 
 const keys = (service: string) => (service === "strategies" ? Redacted.make("strategies-secret") : undefined)
 const limits = { heartbeatMs: 50, deadAfterMs: 2000 }
@@ -133,6 +133,77 @@ describe("Protocol", () => {
     })
   )
 
+  it.scopedLive("lets the server pace a live stream on a session's buffered() and whenWritable", () =>
+    Effect.gen(function* () {
+      const stream = StreamSource.memory()
+      let session: Protocol.Session | undefined
+      let queuedAfterReply = 0
+      const server = yield* Protocol.serve({
+        transport: nodeTransport,
+        address: tcp("127.0.0.1", 0),
+        identity: { service: "market-data", instance: "m1" },
+        keys,
+        ...limits,
+        // Published at once, the stream below would drop the subscriber as a slow consumer; paced, it gets it all.
+        maxQueuedBytes: 256 * 1024,
+        onSession: (s) => {
+          session = s
+        },
+        onRequest: (s, id) => {
+          s.reply(id, "ok")
+          queuedAfterReply = s.buffered()
+        },
+        streams: () => stream
+      })
+      const c = yield* client(portOf(server))
+      expect(yield* c.call("ping")).toBe("ok")
+      expect(queuedAfterReply).toBeGreaterThan(0) // the reply waits for the end of the turn
+      const paced = session!
+      // 20 MB: more than the kernel's socket buffers on loopback take, so the socket does push back.
+      const total = 10_000
+      const payload = "x".repeat(2000)
+      const seen: Array<[number, unknown]> = []
+      let heard: (seq: number) => void = () => {}
+      c.subscribe("quotes", 0, (seq, value) => {
+        seen.push([seq, value])
+        heard(seq)
+      })
+      const received = (seq: number) =>
+        Effect.async<void>((resume) => {
+          if (seen.length >= seq) return resume(Effect.void)
+          heard = (at) => {
+            if (at === seq) resume(Effect.void)
+          }
+        })
+      // The first event makes sure the subscription follows the stream live: the rest is paced on the socket.
+      const first = yield* Effect.fork(received(1))
+      stream.publish({ n: 1, payload })
+      yield* first
+      const all = yield* Effect.fork(received(total))
+      let waits = 0
+      yield* Effect.async<void>((resume) => {
+        let n = 1
+        const publish = () => {
+          while (n < total) {
+            if (paced.buffered() > 128 * 1024) {
+              waits++
+              return paced.whenWritable(publish)
+            }
+            stream.publish({ n: ++n, payload })
+          }
+          resume(Effect.void)
+        }
+        publish()
+      })
+      yield* all
+      expect(seen.length).toBe(total)
+      expect(seen.every(([seq, value]) => (value as { n: number }).n === seq)).toBe(true)
+      expect(waits).toBeGreaterThan(0)
+      expect(paced.isOpen()).toBe(true)
+      expect(server.stats().closed.SlowConsumer).toBeUndefined()
+    })
+  )
+
   it.scopedLive("fails pending requests when the server goes away", () =>
     Effect.gen(function* () {
       const c = yield* Effect.scoped(
@@ -152,6 +223,45 @@ describe("Protocol", () => {
       expect(Either.isLeft(result) && result.left._tag).toBe("ProtocolError")
     })
   )
+})
+
+describe("FrameWriter", () => {
+  /** A transport that keeps what it is given and says it holds it until `written()`. */
+  const holding = () => {
+    const writes: Array<Uint8Array> = []
+    let held = 0
+    const connection: Connection = {
+      remote: "test",
+      write: (bytes) => {
+        writes.push(bytes)
+        held += bytes.length
+      },
+      buffered: () => held,
+      listen: () => {},
+      end: () => {},
+      destroy: () => {}
+    }
+    return { connection, writes, written: () => (held = 0) }
+  }
+
+  it("reuses a written buffer only once the transport holds nothing of it", () => {
+    const t = holding()
+    const writer = new FrameWriter(t.connection)
+    writer.withId(17, 1, new Uint8Array([1, 2, 3]))
+    writer.flush()
+    const first = [...t.writes[0]!]
+    // Still held by the transport: the next frames go elsewhere and the first bytes stay as they were.
+    writer.withId(17, 2, new Uint8Array([4, 5, 6]))
+    writer.flush()
+    expect([...t.writes[0]!]).toEqual(first)
+    expect(t.writes[1]!.buffer).not.toBe(t.writes[0]!.buffer)
+    t.written()
+    writer.withIdSeq(33, 3, 2 ** 40 + 7, new Uint8Array([9, 8, 7, 6]), 1, 3)
+    writer.flush()
+    expect(t.writes[2]!.buffer).toBe(t.writes[1]!.buffer)
+    expect([...t.writes[2]!]).toEqual([0, 0, 0, 15, 33, 0, 0, 0, 3, 0, 0, 1, 0, 0, 0, 0, 7, 8, 7])
+    expect(writer.framesWritten).toBe(3)
+  })
 })
 
 describe("FrameReader", () => {

@@ -78,6 +78,17 @@ export interface Session {
   /** Fail request `id` with `error` (any msgpack value, e.g. a `Schema.TaggedError`'s encoded form). */
   readonly fail: (id: number, error: unknown) => void
   readonly isOpen: () => boolean
+  /**
+   * Bytes waiting for this client: this turn's frames and what the socket still holds. A producer that paces
+   * itself on the client (rather than being dropped as a slow consumer past `maxQueuedBytes`) stops above its own
+   * mark and goes on in `whenWritable`.
+   */
+  readonly buffered: () => number
+  /**
+   * Run `callback` once what waits for this client is back under the session's low-water mark (a quarter of
+   * `maxQueuedBytes`, between 64 KiB and 1 MiB): at once, in a microtask, if it is; never if the session closes.
+   */
+  readonly whenWritable: (callback: () => void) => void
   /** Close this session (the client is told "Shutdown"). */
   readonly close: (message?: string) => void
 }

@@ -26,8 +26,8 @@ export interface Connection {
   /** Who is at the other end, for logs (`127.0.0.1:53412`, `unix`). */
   readonly remote: string
   /**
-   * Queue `bytes` for sending. The transport owns them from now on (it may keep them until written): the caller
-   * never writes into them again.
+   * Queue `bytes` for sending. The transport owns them until it has handed them to the operating system (it may
+   * keep them until then): once `buffered()` reads 0 it holds none of them, and the caller may reuse their memory.
    */
   readonly write: (bytes: Uint8Array) => void
   /** Bytes accepted by `write` and not yet handed to the operating system. */

@@ -246,9 +246,7 @@ class ClientSession {
       send: (body) => {
         const link = this.link
         if (!link.open) return false
-        const bytes = link.encode(body)
-        if (bytes === undefined) return false
-        link.writer.frame(FrameType.Message, bytes)
+        if (!link.send(FrameType.Message, body)) return false
         if (!link.checkBound()) return false
         return link.writer.queued() < this.writableBytes
       },
@@ -282,15 +280,13 @@ class ClientSession {
       )
       return
     }
-    const bytes = link.encode(body)
-    if (bytes === undefined) {
+    const id = this.nextRequest
+    if (!link.sendWithId(FrameType.Request, id, body)) {
       callback(new ProtocolError({ reason: "Closed", message: "cannot encode" }), undefined)
       return
     }
-    const id = this.nextRequest
     this.nextRequest = (id + 1) >>> 0 || 1
     this.pending.set(id, callback)
-    link.writer.withId(FrameType.Request, id, bytes)
     link.checkBound()
   }
 
@@ -303,13 +299,9 @@ class ClientSession {
     const subId = this.nextSub++
     const sub: ClientSub = { topic, last: afterSeq, onEvent, onEnd }
     const link = this.link
-    const body = link.open ? link.encode(topic) : undefined
-    if (body === undefined) {
+    if (link.open && link.sendWithIdSeq(FrameType.Subscribe, subId, afterSeq, topic)) this.subs.set(subId, sub)
+    else
       queueMicrotask(() => onEnd?.(new SubscribeError({ reason: "Closed", topic, message: "the session is closed" })))
-    } else {
-      this.subs.set(subId, sub)
-      link.writer.withIdSeq(FrameType.Subscribe, subId, afterSeq, body)
-    }
     return {
       topic,
       lastSeq: () => sub.last,

@@ -53,12 +53,28 @@ export const readSeq = (bytes: Uint8Array, at: number): number => readU32(bytes,
 const EMPTY = new Uint8Array(0)
 
 /**
+ * A turn that queues this much while the transport is idle writes it at once rather than at the turn's end: a
+ * replay or a burst to a peer that keeps up then never builds a buffer of megabytes (fresh memory costs a page
+ * fault on each page first written) and its buffer stays small enough to keep. While the transport still holds
+ * bytes the frames wait in the turn's buffer instead, so that the transport holds one write at a time (Bun's
+ * `node:net` copies the writes it queues into one before sending them).
+ */
+const WRITE_BYTES = 64 * 1024
+
+/** The largest buffer kept for reuse once the transport has written it (per connection). */
+const KEEP_BYTES = 256 * 1024
+
+/**
  * The outgoing side of one connection: frames go into the turn's buffer, which is written once, in a microtask
- * after the code that queued them. `queued()` counts those bytes and what the transport still holds.
+ * after the code that queued them (earlier, when a turn queues `WRITE_BYTES` while the transport is idle). `queued()`
+ * counts those bytes and what the transport still holds. A buffer handed to the transport is taken back for the
+ * next frames once the transport holds nothing (`buffered()` is 0), so a steady stream allocates nothing.
  */
 export class FrameWriter {
   private out: Uint8Array = EMPTY
   private pos = 0
+  /** The buffer last handed to the transport, reused once the transport has written it all. */
+  private spare: Uint8Array = EMPTY
   private sizeHint = 512
   private scheduled = false
   private closed = false
@@ -76,6 +92,7 @@ export class FrameWriter {
   /** Reserve a frame of `headerBytes` after the type byte and `body`; returns the header's offset in `out`. */
   private begin(type: number, headerBytes: number, bodyLength: number): number {
     const total = 5 + headerBytes + bodyLength
+    if (this.pos >= WRITE_BYTES && this.connection.buffered() === 0) this.write()
     if (this.pos + total > this.out.length) this.grow(total)
     const at = this.pos
     writeU32(this.out, at, 1 + headerBytes + bodyLength)
@@ -90,6 +107,11 @@ export class FrameWriter {
   }
 
   private grow(needed: number): void {
+    if (this.pos === 0 && this.spare.length >= needed && this.connection.buffered() === 0) {
+      this.out = this.spare
+      this.spare = EMPTY
+      return
+    }
     let size = Math.max(this.sizeHint, 256)
     while (size < this.pos + needed) size *= 2
     const next = new Uint8Array(size)
@@ -97,32 +119,40 @@ export class FrameWriter {
     this.out = next
   }
 
-  frame(type: number, body: Uint8Array = EMPTY): void {
-    const at = this.begin(type, 0, body.length)
-    this.out.set(body, at)
+  /** A frame with no header and the body `body[start, end)`. */
+  frame(type: number, body: Uint8Array = EMPTY, start = 0, end = body.length): void {
+    const at = this.begin(type, 0, end - start)
+    this.out.set(body.subarray(start, end), at)
   }
 
-  withId(type: number, id: number, body: Uint8Array = EMPTY): void {
-    const at = this.begin(type, 4, body.length)
+  /** A frame with a u32 header and the body `body[start, end)`. */
+  withId(type: number, id: number, body: Uint8Array = EMPTY, start = 0, end = body.length): void {
+    const at = this.begin(type, 4, end - start)
     writeU32(this.out, at, id)
-    this.out.set(body, at + 4)
+    this.out.set(body.subarray(start, end), at + 4)
   }
 
-  withIdSeq(type: number, id: number, seq: number, body: Uint8Array): void {
-    const at = this.begin(type, 12, body.length)
+  /** A frame with a u32 and a sequence as header and the body `body[start, end)`. */
+  withIdSeq(type: number, id: number, seq: number, body: Uint8Array, start = 0, end = body.length): void {
+    const at = this.begin(type, 12, end - start)
     writeU32(this.out, at, id)
     writeU32(this.out, at + 4, Math.floor(seq / TWO_32))
     writeU32(this.out, at + 8, seq >>> 0)
-    this.out.set(body, at + 12)
+    this.out.set(body.subarray(start, end), at + 12)
   }
 
   /** Write this turn's frames now (the transport takes the buffer; the next frame starts a new one). */
   flush(): void {
     this.scheduled = false
+    this.write()
+  }
+
+  private write(): void {
     if (this.pos === 0 || this.closed) return
     const bytes = this.out.subarray(0, this.pos)
-    // The next turn's buffer is sized like this one, so a steady stream allocates once per turn.
+    // A new buffer is sized like this write, so a steady stream that cannot reuse one allocates once per write.
     this.sizeHint = Math.min(Math.max(512, this.pos * 2), 4 * 1024 * 1024)
+    this.spare = this.out.length <= KEEP_BYTES ? this.out : EMPTY
     this.out = EMPTY
     this.pos = 0
     this.connection.write(bytes)
@@ -132,6 +162,7 @@ export class FrameWriter {
   close(): void {
     this.closed = true
     this.out = EMPTY
+    this.spare = EMPTY
     this.pos = 0
   }
 }

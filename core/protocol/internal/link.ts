@@ -2,7 +2,7 @@
  * One connection's machinery shared by both ends: frames in and out, the session's msgpack structures, the
  * outgoing bound, heartbeats and silence, and closing once with a reason.
  */
-import { Packr, Unpackr } from "msgpackr"
+import { Packr, RESET_BUFFER_MODE, REUSE_BUFFER_MODE, Unpackr } from "msgpackr"
 import type { Connection } from "../Transport"
 import { FrameReader, FrameType, FrameWriter } from "./frames"
 import { type CloseReason, encodeControl } from "./handshake"
@@ -27,12 +27,30 @@ export interface LinkHandler {
 // A fresh object each time: msgpackr keeps its structures on the options object it is given.
 const options = () => ({ useRecords: true, sequential: true, mapsAsObjects: true, int64AsType: "number" }) as const
 
+/**
+ * Pack into the packer's own buffer and give it back with the message's bounds (`start`, `end`), then pack the next
+ * message over the same bytes: the message is copied into its frame at once, so neither a view per message nor a
+ * fresh buffer every few kilobytes is needed.
+ */
+const PACK_IN_PLACE = REUSE_BUFFER_MODE | RESET_BUFFER_MODE
+
+/** What `pack` returns with `REUSE_BUFFER_MODE`: its whole buffer, the message at `[start, end)`. */
+interface Packed extends Uint8Array {
+  readonly start: number
+  readonly end: number
+}
+
 export class Link {
   readonly writer: FrameWriter
   readonly reader: FrameReader
   /** Record structures are shared per session: each is sent once, in the first message that uses it. */
   private readonly packr = new Packr(options())
   private readonly unpackr = new Unpackr({ ...options(), copyBuffers: true })
+  /**
+   * Where the body to decode lies in the bytes given. Decoding in place (not from a view per frame) also lets
+   * msgpackr keep the `DataView` it needs on the chunk, for all the frames in it.
+   */
+  private readonly bounds = { start: 0, end: 0 }
   open = false
   closed = false
   private heard = false
@@ -68,20 +86,49 @@ export class Link {
     })
   }
 
-  /** Encode a message with the session's structures; an unencodable or too large one closes the link. */
-  encode(value: unknown): Uint8Array | undefined {
-    let bytes: Uint8Array
+  /**
+   * Encode a message with the session's structures; an unencodable or too large one closes the link and returns
+   * `undefined`. The bytes are `[start, end)` of the buffer returned, valid until the next `encode`.
+   */
+  private encode(value: unknown): Packed | undefined {
+    let packed: Packed
     try {
-      bytes = this.packr.pack(value)
+      // With PACK_IN_PLACE, `pack` returns its buffer with the bounds set on it (its typings do not say so).
+      packed = this.packr.pack(value, PACK_IN_PLACE) as unknown as Packed
     } catch (cause) {
       this.close("Encode", `cannot encode a message: ${cause instanceof Error ? cause.message : String(cause)}`)
       return undefined
     }
-    if (bytes.length + 13 > this.limits.maxFrameBytes) {
-      this.close("Encode", `a message of ${bytes.length} bytes exceeds the frame limit of ${this.limits.maxFrameBytes}`)
+    const length = packed.end - packed.start
+    if (length + 13 > this.limits.maxFrameBytes) {
+      this.close("Encode", `a message of ${length} bytes exceeds the frame limit of ${this.limits.maxFrameBytes}`)
       return undefined
     }
-    return bytes
+    return packed
+  }
+
+  /** Queue a frame of `type` with a u32 header and `value` as body; false if it could not be encoded. */
+  sendWithId(type: number, id: number, value: unknown): boolean {
+    const packed = this.encode(value)
+    if (packed === undefined) return false
+    this.writer.withId(type, id, packed, packed.start, packed.end)
+    return true
+  }
+
+  /** Queue a frame of `type` with a u32 and a sequence as header and `value` as body; false as `sendWithId`. */
+  sendWithIdSeq(type: number, id: number, seq: number, value: unknown): boolean {
+    const packed = this.encode(value)
+    if (packed === undefined) return false
+    this.writer.withIdSeq(type, id, seq, packed, packed.start, packed.end)
+    return true
+  }
+
+  /** Queue a frame of `type` with `value` as its whole body; false as `sendWithId`. */
+  send(type: number, value: unknown): boolean {
+    const packed = this.encode(value)
+    if (packed === undefined) return false
+    this.writer.frame(type, packed, packed.start, packed.end)
+    return true
   }
 
   /** Whether a `what` frame holds its fixed `header` bytes; a shorter one closes the link as malformed. */
@@ -94,7 +141,9 @@ export class Link {
   /** Decode a body; a body that is not msgpack closes the link and returns `undefined` with `closed` set. */
   decode(bytes: Uint8Array, start: number, end: number): unknown {
     try {
-      return this.unpackr.unpack(bytes.subarray(start, end))
+      this.bounds.start = start
+      this.bounds.end = end
+      return this.unpackr.unpack(bytes, this.bounds)
     } catch (cause) {
       this.close("Malformed", `undecodable message body: ${cause instanceof Error ? cause.message : String(cause)}`)
       return undefined
