@@ -204,3 +204,18 @@ export const sample = (
   }
   return out
 }
+
+/**
+ * The values typed as `meridian backtest` types `--param k=v` before the strategy's schema decodes them: numbers and
+ * booleans, the rest text. A sweep checks each parameter set with the schema this way before it is submitted.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const typed = (params: ParamSet): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.entries(params).map(([k, v]) => [
+      k,
+      /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v === "true" ? true : v === "false" ? false : v
+    ])
+  )

@@ -14,9 +14,12 @@ import { data } from "./DataCommand"
 import { docText, plainHelp, stripAnsi } from "./HelpText"
 import { lazy } from "./lazy"
 import { newCommand } from "./NewCommand"
+import { panel, user } from "./PanelCommand"
 import { runs } from "./RunsCommand"
 import { service } from "./ServiceCommand"
+import { sweep } from "./SweepCommand"
 import { parity, status, up } from "./UpCommand"
+import { worker } from "./WorkerCommand"
 
 const staticHandlers = lazy(() => import("./StaticHandlers"))
 
@@ -58,11 +61,15 @@ export const command = Command.make("meridian").pipe(
     demo,
     backtest,
     runs,
+    sweep,
+    worker,
     data,
     staticData,
     plugin,
     newCommand,
     service,
+    panel,
+    user,
     info
   ]),
   Command.transformHandler((effect) => Effect.flatMap(ProcessConsole, (console) => Effect.withConsole(effect, console)))
@@ -81,7 +88,11 @@ const USER_ERRORS = new Set([
   "ScaffoldError",
   "AccountsConfigError",
   "JournalError",
-  "ProtocolError"
+  "ProtocolError",
+  "UserExists",
+  "UserError",
+  "PasswordError",
+  "SessionError"
 ])
 
 const isUserError = (error: unknown): error is { readonly message: string } =>

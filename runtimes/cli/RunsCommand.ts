@@ -6,10 +6,12 @@
  * @since 0.1.0
  */
 import { Args, Command, Options } from "@effect/cli"
+import { Option } from "effect"
 import { databaseOptions } from "./DatabaseOptions"
 import { lazy } from "./lazy"
 
 const handlers = lazy(() => import("./RunsHandlers"))
+const sweepHandlers = lazy(() => import("./SweepHandlers"))
 
 const html = (what: string) =>
   Options.file("html").pipe(
@@ -22,9 +24,17 @@ const list = Command.make(
   {
     ...databaseOptions,
     limit: Options.integer("limit").pipe(Options.withDefault(20), Options.withDescription("most runs shown")),
-    strategy: Options.text("strategy").pipe(Options.optional, Options.withDescription("only runs of this strategy"))
+    strategy: Options.text("strategy").pipe(Options.optional, Options.withDescription("only runs of this strategy")),
+    sweep: Options.text("sweep").pipe(
+      Options.optional,
+      Options.withDescription("every job of this sweep (meridian sweep prints its id), best return first")
+    )
   },
-  (o) => handlers((h) => h.list(o))
+  (o) =>
+    Option.match(o.sweep, {
+      onNone: () => handlers((h) => h.list(o)),
+      onSome: (sweep) => sweepHandlers((h) => h.listSweep({ ...o, sweep }))
+    })
 ).pipe(Command.withDescription("List the stored backtest runs, newest first"))
 
 const show = Command.make(

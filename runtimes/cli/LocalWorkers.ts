@@ -1,0 +1,143 @@
+/**
+ * `meridian sweep` without a cluster: the jobs run in local worker processes (`meridian worker --ipc`, one per core),
+ * one job at a time each, handed over and answered through Node's IPC channel (structured clone: the report's typed
+ * arrays arrive as they left). The parent records every outcome, so the local processes need no database: the
+ * embedded one is a single session inside the parent.
+ *
+ * @since 0.1.0
+ */
+import { type ChildProcess, fork } from "node:child_process"
+import { Deferred, Effect, Queue, Schema } from "effect"
+import { BacktestError } from "../../core/backtest/Backtest"
+import { JobRunner } from "../../core/research/JobRunner"
+import { type JobOutcome, JobSpec } from "../../core/research/ResearchJob"
+
+/** What a local worker answers: the job and its outcome. */
+interface Reply {
+  readonly jobId: string
+  readonly outcome: JobOutcome
+}
+
+const isReply = (message: unknown): message is Reply =>
+  typeof message === "object" && message !== null && "jobId" in message && "outcome" in message
+
+const workerError = (message: string) => new BacktestError({ reason: "Config", message })
+
+/** A local worker process, killed when the scope closes. */
+const spawnWorker = Effect.acquireRelease(
+  Effect.try({
+    // This same command line, in worker mode: `process.argv[1]` is the `meridian` script that is running.
+    try: () =>
+      fork(process.argv[1]!, ["worker", "--ipc"], {
+        serialization: "advanced",
+        stdio: ["ignore", "inherit", "inherit", "ipc"]
+      }),
+    catch: (e) => workerError(`cannot start a local worker: ${String(e)}`)
+  }),
+  (child) => Effect.sync(() => child.kill())
+)
+
+/** Send `spec` to `child` and wait for its outcome; fails when the process ends first. */
+const request = (child: ChildProcess, spec: JobSpec) =>
+  Effect.async<JobOutcome, BacktestError>((resume) => {
+    const onMessage = (message: unknown) => {
+      if (!isReply(message) || message.jobId !== spec.jobId) return
+      cleanup()
+      resume(Effect.succeed(message.outcome))
+    }
+    const onExit = (code: number | null, signal: string | null) => {
+      cleanup()
+      resume(
+        Effect.fail(workerError(`a local worker ended (${signal ?? `exit code ${code}`}) running job ${spec.jobId}`))
+      )
+    }
+    const cleanup = () => {
+      child.off("message", onMessage)
+      child.off("exit", onExit)
+    }
+    child.on("message", onMessage)
+    child.once("exit", onExit)
+    child.send(spec)
+    return Effect.sync(cleanup)
+  })
+
+/**
+ * Run `specs` in `processes` local workers, handing each outcome to `record` as it arrives. A worker that dies is
+ * replaced (its job runs again in the new one), at most twice per slot.
+ *
+ * @since 0.1.0
+ */
+export const runInProcesses = <E, R>(
+  specs: ReadonlyArray<JobSpec>,
+  processes: number,
+  record: (spec: JobSpec, outcome: JobOutcome, worker: string) => Effect.Effect<unknown, E, R>
+): Effect.Effect<void, E | BacktestError, R> =>
+  Effect.gen(function* () {
+    const pending = yield* Queue.unbounded<JobSpec>()
+    yield* Queue.offerAll(pending, specs)
+    const slot = (index: number, restarts: number): Effect.Effect<void, E | BacktestError, R> =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const child = yield* spawnWorker
+          const name = `local-${child.pid}`
+          while (true) {
+            const next = yield* Queue.poll(pending)
+            if (next._tag === "None") return
+            const outcome = yield* request(child, next.value).pipe(
+              Effect.tapError(() => Queue.offer(pending, next.value))
+            )
+            yield* record(next.value, outcome, name)
+          }
+        })
+      ).pipe(
+        Effect.catchIf(
+          (e): e is BacktestError => e instanceof BacktestError && restarts < 2,
+          () => slot(index, restarts + 1)
+        )
+      )
+    yield* Effect.forEach(
+      Array.from({ length: Math.max(1, Math.min(processes, specs.length)) }, (_, i) => i),
+      (i) => slot(i, 0),
+      { concurrency: "unbounded", discard: true }
+    )
+  })
+
+/**
+ * The worker side: run each job the parent sends and answer with its outcome, until the parent goes.
+ *
+ * @since 0.1.0
+ */
+export const serveParent: Effect.Effect<void, BacktestError, JobRunner> = Effect.gen(function* () {
+  const send = process.send?.bind(process)
+  if (send === undefined) return yield* workerError("meridian worker --ipc runs only as meridian sweep's local worker")
+  const runner = yield* JobRunner
+  const jobs = yield* Queue.unbounded<unknown>()
+  const gone = yield* Deferred.make<void>()
+  yield* Effect.acquireRelease(
+    Effect.sync(() => {
+      const onMessage = (message: unknown) => Queue.unsafeOffer(jobs, message)
+      const onDisconnect = () => Deferred.unsafeDone(gone, Effect.void)
+      process.on("message", onMessage)
+      process.once("disconnect", onDisconnect)
+      return { onMessage, onDisconnect }
+    }),
+    ({ onMessage, onDisconnect }) =>
+      Effect.sync(() => {
+        process.off("message", onMessage)
+        process.off("disconnect", onDisconnect)
+      })
+  )
+  const serve = Effect.forever(
+    Effect.gen(function* () {
+      const spec = yield* Queue.take(jobs).pipe(
+        Effect.flatMap(Schema.decodeUnknown(JobSpec)),
+        Effect.mapError((e) => workerError(`not a job from the parent: ${e.message}`))
+      )
+      const outcome = yield* runner.run(spec)
+      yield* Effect.async<void>((resume) => {
+        send({ jobId: spec.jobId, outcome } satisfies Reply, undefined, undefined, () => resume(Effect.void))
+      })
+    })
+  )
+  yield* Effect.raceFirst(serve, Deferred.await(gone))
+}).pipe(Effect.scoped)
