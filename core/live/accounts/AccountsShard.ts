@@ -85,11 +85,10 @@ const SNAPSHOT_VERSION = 1
 // Records (key lists sent once per shape) halve a snapshot and its decoding time: it is mostly events and outcomes.
 const snapshotPackr = new Packr({ useRecords: true })
 
-/** A snapshot taken, to write once the journal made its record durable. */
-interface PendingSnapshot {
-  readonly seq: number
-  readonly bytes: Uint8Array
-}
+/** A snapshot taken, to write once the journal made its record durable; or why it could not be taken, to log. */
+type PendingSnapshot =
+  | { readonly _tag: "Taken"; readonly seq: number; readonly bytes: Uint8Array }
+  | { readonly _tag: "Failed"; readonly seq: number; readonly problem: string }
 
 /** A shard's state as a snapshot holds it. */
 interface ShardImage {
@@ -291,21 +290,22 @@ export class AccountsShard {
   private takeSnapshot(seq: number): void {
     this.inputsSinceSnapshot = 0
     this.bytesSinceSnapshot = 0
-    let bytes: Uint8Array
+    this.snapshotting = true
     try {
-      bytes = this.image()
+      Queue.unsafeOffer(this.snapshotQueue, { _tag: "Taken", seq, bytes: this.image() })
     } catch (cause) {
       // A state the image cannot hold (a bug, caught by the tests): the journal still holds everything.
-      this.snapshotProblem = `the state after record ${seq} could not be copied: ${messageOf(cause)}`
-      return
+      const problem = `its state could not be copied: ${messageOf(cause)}`
+      Queue.unsafeOffer(this.snapshotQueue, { _tag: "Failed", seq, problem })
     }
-    this.snapshotting = true
-    Queue.unsafeOffer(this.snapshotQueue, { seq, bytes })
   }
 
   private write(pending: PendingSnapshot): Effect.Effect<void> {
-    return this.journal.sync.pipe(
-      Effect.zipRight(this.journal.snapshot(pending.seq, pending.bytes)),
+    const written: Effect.Effect<void, { readonly message: string }> =
+      pending._tag === "Failed"
+        ? Effect.fail({ message: pending.problem })
+        : this.journal.sync.pipe(Effect.zipRight(this.journal.snapshot(pending.seq, pending.bytes)))
+    return written.pipe(
       Effect.matchEffect({
         onFailure: (error) => {
           this.snapshotProblem = error.message

@@ -49,6 +49,17 @@ export interface GraphContext {
   readonly functionsByPath: ReadonlyMap<string, unknown>
 }
 
+/**
+ * A function making an object of `proto` with `keys` set to undefined, in order, by named stores: adding more than a
+ * dozen fields by computed key (`o[key] = v`) turns an object into a slow dictionary in V8, and the engine's
+ * records would then run several times slower after a restore. Filling existing fields by key keeps them fast.
+ */
+const shellMaker = (keys: ReadonlyArray<string>): ((proto: object | null) => Record<string, unknown>) =>
+  new Function(
+    "proto",
+    `const o = Object.create(proto);\n${keys.map((key) => `o[${JSON.stringify(key)}] = undefined;`).join("\n")}\nreturn o`
+  ) as (proto: object | null) => Record<string, unknown>
+
 /** The image: the root's node and the object shapes (class and keys) its objects use. */
 export interface GraphImage {
   readonly shapes: ReadonlyArray<ReadonlyArray<unknown>>
@@ -223,10 +234,12 @@ export const capture = (root: object, context: GraphContext): GraphImage => {
 export const restoreInto = (target: object, image: GraphImage, context: GraphContext): void => {
   const table: Array<unknown> = []
   const shapes = image.shapes.map(([cls, ...keys]) => {
-    if (cls === PLAIN || cls === NULL_PROTO) return { proto: cls === PLAIN ? Object.prototype : null, keys }
-    const proto = context.classes.get(cls as string)
-    if (proto === undefined) throw new Error(`the snapshot holds an instance of ${String(cls)}, an unknown class`)
-    return { proto, keys }
+    const proto =
+      cls === PLAIN ? Object.prototype : cls === NULL_PROTO ? null : (context.classes.get(cls as string) ?? cls)
+    if (typeof proto === "string" || typeof proto === "number") {
+      throw new Error(`the snapshot holds an instance of ${String(cls)}, an unknown class`)
+    }
+    return { proto: proto as object | null, keys: keys as Array<string>, make: shellMaker(keys as Array<string>) }
   })
   const value = (n: unknown): unknown => {
     if (!Array.isArray(n)) return n
@@ -276,7 +289,7 @@ export const restoreInto = (target: object, image: GraphImage, context: GraphCon
       case OBJECT: {
         const shape = shapes[n[1] as number]
         if (shape === undefined) throw new Error("the snapshot's object shapes are damaged")
-        const out = (n === image.root ? {} : Object.create(shape.proto)) as Record<string, unknown>
+        const out = shape.make(n === image.root ? Object.prototype : shape.proto)
         // The root's fields land in a plain object first, then in the target (see below).
         table.push(out)
         for (let i = 0; i < shape.keys.length; i++) out[shape.keys[i] as string] = value(n[i + 2])
