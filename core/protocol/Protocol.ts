@@ -24,7 +24,8 @@
  * **Backpressure.** Frames queued in one event-loop turn go out in one socket write. When what waits for a peer
  * (this turn's frames and the socket's buffer) exceeds `maxQueuedBytes` (default 8 MiB), the peer is a slow
  * consumer and its connection is dropped. Replay reads only while the socket keeps up; `send` returns `false` past
- * `writableBytes` and `whenWritable` says when to go on.
+ * `writableBytes` and `whenWritable` says when to go on; on the server, `session.buffered()` and
+ * `session.whenWritable` do the same for a producer that paces a live stream on its subscribers.
  *
  * **Heartbeats.** Each side sends a heartbeat in every `heartbeatMs` (default 1 s) it sent nothing else, and drops
  * a peer it heard nothing from for `deadAfterMs` (default 5 s), "DeadPeer".
