@@ -20,6 +20,7 @@ const external = [
   "@duckdb/node-api",
   "@electric-sql/pglite",
   "@electric-sql/pglite-socket",
+  "@node-rs/argon2",
   "@node-rs/crc32",
   "esbuild"
 ]

@@ -1,0 +1,62 @@
+/**
+ * `meridian panel` serves the Control Panel; `meridian user add` creates the people who log in to it. The work is in
+ * `PanelHandlers.ts` and `UserHandlers.ts`, loaded when a command runs.
+ *
+ * @since 0.1.0
+ */
+import { Args, Command, Options } from "@effect/cli"
+import { databaseOptions } from "./DatabaseOptions"
+import { lazy } from "./lazy"
+
+const panelHandlers = lazy(() => import("./PanelHandlers"))
+const userHandlers = lazy(() => import("./UserHandlers"))
+
+/** `meridian panel`. */
+export const panel = Command.make(
+  "panel",
+  {
+    ...databaseOptions,
+    host: Options.text("host").pipe(
+      Options.withDefault("localhost"),
+      Options.withDescription("address to listen on (default: this machine only)")
+    ),
+    port: Options.integer("port").pipe(Options.withDefault(8080), Options.withDescription("port to listen on")),
+    session: Options.text("session").pipe(
+      Options.optional,
+      Options.withDescription(
+        "the session under .meridian/sessions whose services and accounts it shows (default: the latest)"
+      )
+    )
+  },
+  (o) => panelHandlers((h) => h.serve(o))
+).pipe(
+  Command.withDescription(
+    "Serve the Control Panel: backtest runs and reports, a session's services and live accounts (users: meridian user add)"
+  )
+)
+
+const add = Command.make(
+  "add",
+  {
+    ...databaseOptions,
+    name: Args.text({ name: "name" }).pipe(Args.withDescription("the login name")),
+    role: Options.choice("role", ["admin", "operator", "quant", "investor"]).pipe(
+      Options.withDescription("what the user may do")
+    ),
+    passwordEnv: Options.text("password-env").pipe(
+      Options.optional,
+      Options.withDescription("read the password from this environment variable (default: the first line of stdin)")
+    )
+  },
+  (o) => userHandlers((h) => h.add(o))
+).pipe(
+  Command.withDescription(
+    "Add a Control Panel user; the password comes from stdin or --password-env, never an argument"
+  )
+)
+
+/** `meridian user`. */
+export const user = Command.make("user").pipe(
+  Command.withDescription("The people who log in to the Control Panel"),
+  Command.withSubcommands([add])
+)

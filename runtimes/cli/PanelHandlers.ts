@@ -1,0 +1,117 @@
+/**
+ * What `meridian panel` runs: the Control Panel (`site/panel`) on the central database the options choose, over the
+ * chosen session (`--session`, else the latest under .meridian/sessions, else none): its services asked for their
+ * status and its Accounts Service followed, both as the session's `cli` peer with the key of its keys.json.
+ *
+ * @since 0.1.0
+ */
+import { serve as serveHttp } from "@hono/node-server"
+import { getConnInfo } from "@hono/node-server/conninfo"
+import { Console, Duration, Effect, Layer, Logger, LogLevel, Option } from "effect"
+import * as BacktestRuns from "../../core/db/BacktestRuns"
+import { databaseLayer } from "../../core/db/ChosenDatabase"
+import { type DatabaseChoice, serverUrl } from "../../core/db/DatabaseChoice"
+import * as PanelUsers from "../../core/db/PanelUsers"
+import * as Peer from "../../core/live/Peer"
+import type { ServiceStatus } from "../../core/live/ServiceStatus"
+import { KEY_ENV, SERVICES, type ServiceName } from "../../core/live/session/SessionPlan"
+import { connect } from "../../core/protocol/Protocol"
+import { formatAddress } from "../../core/protocol/Transport"
+import { LiveSession, type LiveSessionService } from "../../site/panel/LiveSession"
+import * as Panel from "../../site/panel/Panel"
+import { loadChartLibrary } from "../../site/report/ReportPage"
+import { nodeTransport } from "../node/NodeTransport"
+import { addressOf, open, SESSIONS_ROOT, type SessionFolder } from "./SessionFolder"
+
+/** A service's status, or none when it does not answer within two seconds (as `meridian status`). */
+const ask = (session: SessionFolder, service: ServiceName) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const client = yield* connect({
+        transport: nodeTransport,
+        address: addressOf(session, service),
+        identity: { service: "cli", instance: `panel-${process.pid}` },
+        key: session.env[KEY_ENV.cli]!,
+        connectTimeoutMs: 2_000
+      })
+      return (yield* client.call({ _tag: "Status" })) as ServiceStatus
+    })
+  ).pipe(Effect.timeout(Duration.seconds(2)), Effect.option)
+
+/** The session's services and accounts, as the panel's port, for as long as the scope lives. */
+const liveSession = (session: SessionFolder) =>
+  Effect.gen(function* () {
+    const accounts = yield* Peer.connect({
+      transport: nodeTransport,
+      address: addressOf(session, "accounts"),
+      identity: { service: "cli", instance: `panel-${process.pid}` },
+      key: session.env[KEY_ENV.cli]!,
+      name: "accounts"
+    })
+    const service: LiveSessionService = {
+      id: session.id,
+      statuses: Effect.forEach(
+        SERVICES,
+        (name) =>
+          Effect.map(ask(session, name), (status) => ({
+            service: name,
+            address: formatAddress(addressOf(session, name)),
+            status
+          })),
+        { concurrency: "unbounded" }
+        // The protocol's own logs (connections opened and closed every poll) are not the panel's.
+      ).pipe(Logger.withMinimumLogLevel(LogLevel.None)),
+      followEvents: (onEvent) => accounts.subscribe("events/0", 0, onEvent).unsubscribe
+    }
+    return service
+  })
+
+/** The session named, else the latest one, else none (the panel then shows backtests only). */
+const chosenSession = (named: Option.Option<string>) =>
+  Option.match(named, {
+    onSome: (id) => Effect.map(open(id), Option.some),
+    onNone: () => Effect.option(open(undefined))
+  })
+
+const databaseServices = (choice: DatabaseChoice) =>
+  Layer.unwrapEffect(
+    Effect.map(serverUrl(choice), (server) =>
+      Layer.mergeAll(
+        Option.isSome(server) ? BacktestRuns.layer : BacktestRuns.layerIngesting(choice.dbDir),
+        PanelUsers.layer
+      ).pipe(Layer.provide(databaseLayer(choice)))
+    )
+  )
+
+export const serve = (
+  o: DatabaseChoice & { readonly host: string; readonly port: number; readonly session: Option.Option<string> }
+) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const folder = yield* chosenSession(o.session)
+      const live = yield* Effect.transposeOption(Option.map(folder, liveSession))
+      const chartLibrary = yield* loadChartLibrary
+      const app = yield* Panel.make({
+        chartLibrary,
+        clientAddress: (c) => getConnInfo(c).remote.address ?? "unknown"
+      }).pipe(Effect.provideService(LiveSession, live))
+      const server = yield* Effect.acquireRelease(
+        Effect.async<ReturnType<typeof serveHttp>>((resume) => {
+          const s = serveHttp({ fetch: app.fetch, hostname: o.host, port: o.port }, () => resume(Effect.succeed(s)))
+        }),
+        (s) =>
+          Effect.async<void>((resume) => {
+            s.close(() => resume(Effect.void))
+          })
+      )
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : o.port
+      yield* Console.log(
+        `Control Panel on http://${o.host}:${port}/ (${Option.match(live, {
+          onNone: () => `no session in ${SESSIONS_ROOT}: backtests only`,
+          onSome: (s) => `session ${s.id}`
+        })}); add users with meridian user add`
+      )
+      return yield* Effect.never
+    })
+  ).pipe(Effect.provide(databaseServices(o)))
