@@ -53,6 +53,8 @@ export interface SweepJobRow {
   readonly runId: string | null
   readonly worker: string | null
   readonly error: string | null
+  /** When its outcome was recorded, µs since the epoch. */
+  readonly completedAt: number | null
   readonly statistics: Readonly<Record<string, string | number | null>> | null
 }
 
@@ -96,6 +98,7 @@ const JobRow = Schema.Struct({
   run_id: Schema.NullOr(Schema.String),
   worker: Schema.NullOr(Schema.String),
   error: Schema.NullOr(Schema.String),
+  completed_at: Schema.NullOr(Int),
   statistics: Schema.NullOr(Schema.Record({ key: Schema.String, value: StatValue }))
 })
 
@@ -189,7 +192,7 @@ export const make: Effect.Effect<SweepsService, never, SqlClient.SqlClient> = Ef
 
   const jobs = (sweepId: string) =>
     sql`
-      SELECT j.job_id, j.seq, j.parameters, j.status, j.run_id, j.worker, j.error, s.statistics
+      SELECT j.job_id, j.seq, j.parameters, j.status, j.run_id, j.worker, j.error, j.completed_at, s.statistics
       FROM sweep_jobs j LEFT JOIN backtest_results s ON s.run_id = j.run_id
       WHERE j.sweep_id = ${sweepId} ORDER BY j.seq`.pipe(
       Effect.flatMap(Schema.decodeUnknown(Schema.Array(JobRow))),
@@ -203,6 +206,7 @@ export const make: Effect.Effect<SweepsService, never, SqlClient.SqlClient> = Ef
             runId: row.run_id,
             worker: row.worker,
             error: row.error,
+            completedAt: row.completed_at,
             statistics: row.statistics
           })
         )

@@ -136,13 +136,31 @@ describe("a sweep on a cluster of workers", () => {
           // Mid-sweep: once a few results are in, kill a runner and start another.
           while ((yield* sweeps.progress(sweepId)).completed < 3) yield* Effect.sleep("100 millis")
           const before = yield* sweeps.progress(sweepId)
+          // The runners' shard locks are PostgreSQL advisory locks (1,000,000 + shard number), one session each:
+          // the session whose locks go with the kill is the killed runner's, and its shards' jobs are the ones to move.
+          const locks = () =>
+            sql<{ pid: number; objid: number }>`SELECT pid, objid::int AS objid FROM pg_locks
+              WHERE locktype = 'advisory' AND granted`
+          const held = yield* locks()
+          const queued = new Set((yield* sweeps.jobs(sweepId)).filter((j) => j.status === "queued").map((j) => j.jobId))
           const killedAt = Date.now()
           first.child.kill("SIGKILL")
+          yield* Effect.sleep("1 second")
+          const alive = new Set((yield* locks()).map((l) => l.pid))
+          const shards = held.filter((l) => !alive.has(l.pid)).map((l) => `default:${l.objid - 1_000_000}`)
+          const stranded =
+            shards.length === 0
+              ? []
+              : (yield* sql<{ entity_id: string }>`SELECT DISTINCT entity_id FROM cluster_messages
+                  WHERE shard_id IN ${sql.in(shards)}`)
+                  .map((r) => r.entity_id)
+                  .filter((id) => queued.has(id))
           const joined = worker(ports[3]!)
           yield* Effect.promise(() => waitFor(joined, /ready/))
           const code = yield* Effect.promise(() => sweep.exited)
           const seconds = (Date.now() - killedAt) / 1000
           expect(code, sweep.lines.join("\n")).toBe(0)
+          expect(before.completed).toBeLessThan(JOBS)
 
           const jobs = yield* sweeps.jobs(sweepId)
           expect(jobs).toHaveLength(JOBS)
@@ -153,9 +171,13 @@ describe("a sweep on a cluster of workers", () => {
           expect(new Set(jobs.map((j) => j.runId)).size).toBe(JOBS)
           const byWorker = new Map<string, number>()
           for (const j of jobs) byWorker.set(j.worker!, (byWorker.get(j.worker!) ?? 0) + 1)
-          // Figures for the report: results per runner, and how long the rest took after the kill.
+          // Figures for the report: results per runner, when the killed runner's queued jobs were done elsewhere.
+          const moved = jobs
+            .filter((j) => stranded.includes(j.jobId))
+            .map((j) => (j.completedAt! - killedAt * 1000) / 1e6)
+            .sort((a, b) => a - b)
           console.log(
-            `sweep of ${JOBS}: ${before.completed} done at the kill; the rest in ${seconds.toFixed(1)} s; by runner ${JSON.stringify(Object.fromEntries(byWorker))}`
+            `sweep of ${JOBS}: ${before.completed} done at the kill; the rest in ${seconds.toFixed(1)} s; the killed runner's ${moved.length} queued jobs done elsewhere ${moved.length === 0 ? "-" : `${moved[0]!.toFixed(1)}-${moved[moved.length - 1]!.toFixed(1)}`} s after the kill; by runner ${JSON.stringify(Object.fromEntries(byWorker))}; ${sweep.lines.find((l) => /jobs\/s/.test(l))}`
           )
 
           // Each stored result equals the job run alone in this process.
