@@ -1,0 +1,88 @@
+/**
+ * The Control Panel over a running paper session (`meridian up --stay`) in Chromium: the services page shows the
+ * four services up, refreshed over server-sent events, and the live page shows the account's positions and fills
+ * as the Accounts Service's `events/0` stream delivers them. Generous timeouts, no timing assertion.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { type Browser, chromium, type Page } from "playwright-core"
+import { browserRequired, chromiumPath } from "../../support/browser"
+import { meridian, type Started, start, stop } from "./panelProcess"
+
+const screenshots = join(tmpdir(), "meridian-panel")
+const PAGE_TIMEOUT_MS = 60_000
+const PASSWORD = "correct horse battery"
+
+const source = chromiumPath()
+
+if ("why" in source) {
+  describe("Control Panel over a paper session in Chromium", () => {
+    if (browserRequired()) it("is required (MERIDIAN_TEST_BROWSER_REQUIRED=1)", () => expect.fail(source.why))
+    else it.skip(`skipped: ${source.why}`, () => {})
+  })
+} else {
+  describe("Control Panel over a paper session in Chromium", () => {
+    const dir = mkdtempSync(join(tmpdir(), "meridian-panel-live-"))
+    let browser: Browser
+    let session: Started | undefined
+    let panel: Started | undefined
+    let page: Page
+
+    beforeAll(async () => {
+      mkdirSync(screenshots, { recursive: true })
+      await meridian(dir, ["user", "add", "olga", "--role", "operator"], `${PASSWORD}\n`)
+      // The session's folder (and its keys) exists once it prints its first line.
+      session = await start(dir, ["up", "--stay"], /(Session \S+|tcp:\/\/)/)
+      const sessions = join(dir, ".meridian", "sessions")
+      while (!existsSync(sessions) || readdirSync(sessions).length === 0) await new Promise((r) => setTimeout(r, 100))
+      const id = readdirSync(sessions)[0]!
+      panel = await start(dir, ["panel", "--port", "0", "--session", id], /Control Panel on (http:\/\/\S+\/)/)
+      browser = await chromium.launch({ executablePath: source.path, args: ["--no-sandbox"], timeout: 60_000 })
+      page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage()
+      page.setDefaultTimeout(PAGE_TIMEOUT_MS)
+      await page.goto(`${panel.url}login`)
+      await page.fill("input[name=name]", "olga")
+      await page.fill("input[name=password]", PASSWORD)
+      await Promise.all([page.waitForURL(/\/services$/), page.click("#login button")])
+    }, 300_000)
+
+    afterAll(async () => {
+      await browser?.close()
+      await stop(panel)
+      await stop(session)
+      rmSync(dir, { recursive: true, force: true })
+    }, 60_000)
+
+    it("the services page shows the four services up, refreshed live", async () => {
+      await page.goto(`${panel!.url}services`)
+      // The table arrives over the event stream; every service answers once the session is up.
+      await page.waitForFunction(
+        `document.querySelectorAll('#services tr[data-health="up"]').length === 4`,
+        undefined,
+        { timeout: 120_000 }
+      )
+      for (const service of ["accounts", "market-data", "execution", "strategies"]) {
+        const row = page.locator(`#services tr[data-service="${service}"]`)
+        expect(await row.getAttribute("data-health")).toBe("up")
+      }
+      const first = await page.getAttribute("#live", "data-updated")
+      await page.waitForFunction(`document.getElementById("live").dataset.updated !== ${JSON.stringify(first)}`)
+      await page.screenshot({ path: join(screenshots, "services.png"), fullPage: true })
+    }, 180_000)
+
+    it("the live page shows the account's positions and fills from the Accounts Service's events", async () => {
+      await page.goto(`${panel!.url}live`)
+      await page.waitForSelector("section.account .fills tbody tr", { timeout: 120_000 })
+      await page.waitForSelector("section.account .positions tbody tr")
+      const seenAt = Number(await page.textContent("#last-seq"))
+      expect(seenAt).toBeGreaterThan(0)
+      // Pushed by the server: the fragment is replaced as events arrive (at least once after the page loaded).
+      await page.waitForSelector("#live[data-updated]")
+      expect(Number(await page.textContent("#last-seq"))).toBeGreaterThanOrEqual(seenAt)
+      expect(await page.textContent("section.account h2")).toMatch(/^Account \S+/)
+      await page.screenshot({ path: join(screenshots, "live.png"), fullPage: true })
+    }, 180_000)
+  })
+}
