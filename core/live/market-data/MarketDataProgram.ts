@@ -11,6 +11,7 @@ import type { AccountsRuntime } from "../accounts/AccountsProgram"
 import { EventLog } from "../accounts/EventLog"
 import { addressOf, keysFromEnv, loadJsonConfig, tracingLayer } from "../ServiceConfig"
 import { coreVersion, type ServiceStatus, sessionsOf } from "../ServiceStatus"
+import { subscribersKeepUp } from "./internal/keepUp"
 import { Lockstep } from "./internal/lockstep"
 import { publishReplay } from "./internal/publisher"
 import { MarketDataConfig } from "./MarketDataConfig"
@@ -177,7 +178,8 @@ export const serveMarketData = (
       pace: replay.pace,
       maxGapMs: replay.maxGapMs ?? 1_000,
       lockstep,
-      onPublished: metrics.published
+      onPublished: metrics.published,
+      keepUp: subscribersKeepUp(server)
     }).pipe(
       Effect.tap((last) => {
         finished = true

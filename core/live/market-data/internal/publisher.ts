@@ -26,6 +26,8 @@ export interface PublisherOptions {
   readonly lockstep: Lockstep | undefined
   /** Called with each batch published. */
   readonly onPublished?: (events: number) => void
+  /** At the `max` pace, completes once the subscribers have taken what was published (the replay's backpressure). */
+  readonly keepUp?: Effect.Effect<void>
 }
 
 /** Events read, journaled and published together at the `max` and `speed` paces. */
@@ -76,6 +78,7 @@ export const publishReplay = (options: PublisherOptions): Effect.Effect<number, 
       for (;;) {
         const events = yield* connector.next(BATCH)
         if (events.length === 0) return log.last
+        if (options.keepUp !== undefined) yield* options.keepUp
         yield* publish(events)
       }
     }
