@@ -162,7 +162,13 @@ export const seededUniform = (seed: number): (() => number) => {
   }
 }
 
-const draw = (d: Dimension, uniform: () => number): string => {
+/**
+ * One value of a dimension drawn uniformly (a stepped range: one of its steps).
+ *
+ * @since 0.1.0
+ * @category random
+ */
+export const drawValue = (d: Dimension, uniform: () => number): string => {
   switch (d.kind) {
     case "values":
       return d.values[Math.floor(uniform() * d.values.length)]!
@@ -196,7 +202,7 @@ export const sample = (
   const seen = new Set<string>()
   const out: Array<ParamSet> = []
   for (let tries = 0; out.length < count && tries < count * 100; tries++) {
-    const set = Object.fromEntries(dimensions.map((d) => [d.name, draw(d, uniform)]))
+    const set = Object.fromEntries(dimensions.map((d) => [d.name, drawValue(d, uniform)]))
     const key = JSON.stringify(set)
     if (seen.has(key)) continue
     seen.add(key)
