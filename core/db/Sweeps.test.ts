@@ -58,6 +58,10 @@ const suite = (it: Vitest.MethodsNonLive<Env, true>) => {
       expect(Number(stored[0]!.n)).toBe(2)
       const runs = yield* BacktestRuns.BacktestRuns
       expect((yield* runs.show(jobs[0]!.runId!)).createdAt).toBe(10)
+      // An optimizer's later proposals join the sweep, numbered on.
+      yield* sweeps.submit({ ...sweep("s1", 0), jobs: [{ jobId: "s1-later", parameters: { fast: "50" } }] })
+      expect((yield* sweeps.jobs("s1")).at(-1)).toMatchObject({ jobId: "s1-later", seq: 3, status: "queued" })
+      expect(yield* sql`SELECT jobs FROM sweeps WHERE id = 's1'`).toEqual([{ jobs: 4 }])
     })
   )
 }

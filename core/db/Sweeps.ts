@@ -63,7 +63,10 @@ export interface SweepJobRow {
  * @category models
  */
 export interface SweepsService {
-  /** Store the sweep and queue its jobs; a sweep or job stored already is left as it is. */
+  /**
+   * Store the sweep and queue its jobs; a sweep or job stored already is left as it is, and jobs submitted later
+   * under the same sweep are added to it.
+   */
   readonly submit: (sweep: Sweep) => Effect.Effect<void, DatabaseError>
   /**
    * Store a job's completed run, once: true when stored now, false when the job had its result already (or is not
@@ -124,15 +127,21 @@ export const make: Effect.Effect<SweepsService, never, SqlClient.SqlClient> = Ef
             created_at: sweep.createdAt
           })} ON CONFLICT (id) DO NOTHING`
           if (sweep.jobs.length === 0) return
+          // An optimizer adds jobs to its sweep as it goes: they are numbered on from the last.
+          const last = yield* sql<{ next: number }>`
+            SELECT coalesce(max(seq) + 1, 0)::int AS next FROM sweep_jobs WHERE sweep_id = ${sweep.id}`
+          const first = last[0]?.next ?? 0
           yield* sql`INSERT INTO sweep_jobs ${sql.insert(
-            sweep.jobs.map((job, seq) => ({
+            sweep.jobs.map((job, i) => ({
               job_id: job.jobId,
               sweep_id: sweep.id,
-              seq,
+              seq: first + i,
               parameters: JSON.stringify(job.parameters),
               status: "queued"
             }))
           )} ON CONFLICT (job_id) DO NOTHING`
+          yield* sql`UPDATE sweeps SET jobs = (SELECT count(*) FROM sweep_jobs WHERE sweep_id = ${sweep.id})
+            WHERE id = ${sweep.id}`
         })
       )
       .pipe(query(`cannot submit sweep ${sweep.id}`))

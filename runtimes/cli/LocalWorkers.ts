@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { type ChildProcess, fork } from "node:child_process"
-import { Deferred, Effect, Queue, Schema } from "effect"
+import { Deferred, Effect, Option, Queue, Schema } from "effect"
 import { BacktestError } from "../../core/backtest/Backtest"
 import { JobRunner } from "../../core/research/JobRunner"
 import { type JobOutcome, JobSpec } from "../../core/research/ResearchJob"
@@ -62,42 +62,41 @@ const request = (child: ChildProcess, spec: JobSpec) =>
   })
 
 /**
- * Run `specs` in `processes` local workers, handing each outcome to `record` as it arrives. A worker that dies is
- * replaced (its job runs again in the new one), at most twice per slot.
+ * Run the jobs `next` hands out (until it has none) in `processes` local workers, handing each outcome to `record`
+ * as it arrives; a free worker asks `next` for its next job, so an optimizer can propose it from the outcomes so far.
+ * A worker that dies is replaced (its job runs again in the new one), at most twice per slot.
  *
  * @since 0.1.0
  */
 export const runInProcesses = <E, R>(
-  specs: ReadonlyArray<JobSpec>,
+  next: Effect.Effect<Option.Option<JobSpec>, E, R>,
   processes: number,
   record: (spec: JobSpec, outcome: JobOutcome, worker: string) => Effect.Effect<unknown, E, R>
 ): Effect.Effect<void, E | BacktestError, R> =>
   Effect.gen(function* () {
-    const pending = yield* Queue.unbounded<JobSpec>()
-    yield* Queue.offerAll(pending, specs)
-    const slot = (index: number, restarts: number): Effect.Effect<void, E | BacktestError, R> =>
+    // Jobs of a worker that died, run first by the next free one.
+    const retry = yield* Queue.unbounded<JobSpec>()
+    const take = Effect.flatMap(Queue.poll(retry), (again) => (Option.isSome(again) ? Effect.succeed(again) : next))
+    const slot = (restarts: number): Effect.Effect<void, E | BacktestError, R> =>
       Effect.scoped(
         Effect.gen(function* () {
           const child = yield* spawnWorker
           const name = `local-${child.pid}`
           while (true) {
-            const next = yield* Queue.poll(pending)
-            if (next._tag === "None") return
-            const outcome = yield* request(child, next.value).pipe(
-              Effect.tapError(() => Queue.offer(pending, next.value))
-            )
-            yield* record(next.value, outcome, name)
+            const job = yield* take
+            if (Option.isNone(job)) return
+            const outcome = yield* request(child, job.value).pipe(Effect.tapError(() => Queue.offer(retry, job.value)))
+            yield* record(job.value, outcome, name)
           }
         })
       ).pipe(
         Effect.catchIf(
           (e): e is BacktestError => e instanceof BacktestError && restarts < 2,
-          () => slot(index, restarts + 1)
+          () => slot(restarts + 1)
         )
       )
-    yield* Effect.forEach(
-      Array.from({ length: Math.max(1, Math.min(processes, specs.length)) }, (_, i) => i),
-      (i) => slot(i, 0),
+    yield* Effect.all(
+      Array.from({ length: Math.max(1, processes) }, () => slot(0)),
       { concurrency: "unbounded", discard: true }
     )
   })

@@ -30,6 +30,30 @@ const config = {
     Options.withDefault(1),
     Options.withDescription("seed of the --random draw: the same seed, the same sets")
   ),
+  optimize: Options.choice("optimize", ["tpe"]).pipe(
+    Options.optional,
+    Options.withDescription(
+      "propose each job from the results so far (tpe: a tree-structured Parzen estimator) over the --grid ranges"
+    )
+  ),
+  trials: Options.integer("trials").pipe(
+    Options.withDefault(50),
+    Options.withDescription("with --optimize: how many jobs in all")
+  ),
+  objective: Options.text("objective").pipe(
+    Options.withDefault("sharpe"),
+    Options.withDescription("with --optimize: the statistic to maximise, or a weighted sum (sharpe+0.1*returnPct)")
+  ),
+  constraint: Options.text("constraint").pipe(
+    Options.repeated,
+    Options.withDescription(
+      "with --optimize: a bound on a statistic, e.g. maxDrawdownPct<=20 or trades>=10; repeatable"
+    )
+  ),
+  parallel: Options.integer("parallel").pipe(
+    Options.withDefault(8),
+    Options.withDescription("with --optimize --cluster: jobs in flight at once")
+  ),
   param: Options.keyValueMap("param").pipe(
     Options.optional,
     Options.withDescription("a parameter every job shares, k=v; repeatable")

@@ -201,6 +201,33 @@ describe("a sweep on a cluster of workers", () => {
           }
         })
         yield* check.pipe(Effect.provide(database))
+
+        // An optimizer on the same cluster: jobs proposed as results come, a few in flight at once.
+        const optimized = start([
+          "sweep",
+          "--cluster",
+          "--db",
+          url,
+          "--strategy",
+          "sma-cross",
+          "--optimize",
+          "tpe",
+          "--trials",
+          "6",
+          "--parallel",
+          "3",
+          "--grid",
+          "fast=2..29",
+          "--grid",
+          "slow=30..200",
+          "--data",
+          sp500,
+          "--instrument",
+          "SPX.SIM"
+        ])
+        procs.push(optimized)
+        expect(yield* Effect.promise(() => optimized.exited), optimized.lines.join("\n")).toBe(0)
+        expect(optimized.lines).toContain("best of 6 trials by sharpe")
       }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)),
     600_000
   )

@@ -54,4 +54,38 @@ describe("meridian sweep without a cluster", () => {
     // fast=5 slow=30: the best of this grid on these years (74.69 % before fees).
     expect(rows[0]).toMatch(/fast=5 slow=30\s+completed\s+[0-9a-f]{12}\s+74\.69\s/)
   }, 300_000)
+
+  it("optimizes with TPE, each job proposed from the results so far, under a constraint", async () => {
+    const dbDir = join(dir, "db")
+    const { stdout } = await meridian(
+      "sweep",
+      "--strategy",
+      "sma-cross",
+      "--optimize",
+      "tpe",
+      "--trials",
+      "8",
+      "--objective",
+      "sharpe",
+      "--constraint",
+      "trades>=20",
+      "--grid",
+      "fast=2..40",
+      "--grid",
+      "slow=20..200",
+      "--data",
+      sp500,
+      "--instrument",
+      "SPX.SIM",
+      "--processes",
+      "2",
+      "--db-dir",
+      dbDir
+    )
+    expect(stdout).toMatch(
+      /^sweep [0-9a-f]{12}: 8 jobs of strategy-sma-cross 0\.1\.0 \(up to 8 trials proposed by TPE/m
+    )
+    expect(stdout).toMatch(/^8 completed, 0 failed in /m)
+    expect(stdout).toMatch(/^best of 8 trials by sharpe with trades>=20$/m)
+  }, 300_000)
 })
