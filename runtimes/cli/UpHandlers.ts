@@ -295,6 +295,8 @@ const deposit = (accounts: Peer.Peer, file: SessionFile, specs: InstrumentSpecs)
         currency: account.baseCurrency,
         amount,
         reference: "initial deposit",
+        // Resent after a lost answer, it is answered, not booked again.
+        requestId: `${file.account.id}:initial-deposit`,
         ts: file.from === undefined ? 0 : Date.parse(file.from) * 1000
       })
       .pipe(

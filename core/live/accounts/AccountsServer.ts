@@ -25,7 +25,7 @@ import { coreVersion, isStatusRequest, type ServiceStatus, sessionsOf } from "..
 import { AccountsShard, type Outcome, type ShardOptions } from "./AccountsShard"
 import type { EventLog } from "./EventLog"
 import { decodeHotInput } from "./internal/fastInput"
-import { ShardInput } from "./ShardInput"
+import { requestIdOf, ShardInput } from "./ShardInput"
 
 export interface AccountsServerOptions {
   readonly transport: Transport
@@ -120,6 +120,11 @@ export const serveAccounts = (
           session.reply(id, watermark)
           return
         }
+        const { requestId, invalid } = requestIdOf(body)
+        if (invalid !== undefined) {
+          session.fail(id, { _tag: "InvalidInput", message: invalid } satisfies InvalidInput)
+          return
+        }
         let input = decodeHotInput(body)
         if (input === undefined) {
           const decoded = decodeInput(body, { errors: "all" })
@@ -133,6 +138,8 @@ export const serveAccounts = (
           }
           input = decoded.right
         }
+        // Decoding keeps only the input's own fields: the key goes back on, for the shard and its journal.
+        if (requestId !== undefined) (input as { requestId?: string }).requestId = requestId
         const start = onOutcome === undefined ? 0 : performance.now()
         const answer = (outcome: Outcome) => {
           session.reply(id, outcome)

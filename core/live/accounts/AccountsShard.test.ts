@@ -223,6 +223,44 @@ describe("AccountsShard", () => {
     })
   )
 
+  it.effect(
+    "answers a deposit or a cancel sent again under its request id with the first outcome, across a restart",
+    () =>
+      Effect.gen(function* () {
+        const dir = tempDir()
+        const keyed = (input: ShardInput, requestId: string): ShardInput => Object.assign({ requestId }, input)
+        const cancel = (requestId: string) =>
+          keyed({ _tag: "CancelOrder", accountId: ACC, clientOrderId: "c1" as ClientOrderId, ts }, requestId)
+        const first = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const shard = yield* shardIn(dir)
+            const outcomes = yield* send(shard, [keyed(deposit, "dep-1"), keyed(deposit, "dep-1"), mark, buy("c1", 1)])
+            expect(outcomes[1]).toEqual(outcomes[0])
+            const [canceled, again] = yield* send(shard, [cancel("can-1"), cancel("can-1")])
+            expect(again).toEqual(canceled)
+            expect(canceled!._tag).toBe("Accepted")
+            // One deposit of 10 000.00 was booked, and one cancel: no "not open" refusal for the resend.
+            expect(shard.state.portfolio(ACC).freeCash(USD)).toBe(1_000_000)
+            return { events: shard.events.last, deposited: outcomes[0] }
+          })
+        )
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const shard = yield* shardIn(dir)
+            // Durable already: answered at once.
+            const answers: Array<Outcome> = []
+            shard.handle(keyed(deposit, "dep-1"), (outcome) => answers.push(outcome))
+            expect(answers).toEqual([first.deposited])
+            expect(shard.events.last).toBe(first.events)
+            expect(shard.state.portfolio(ACC).freeCash(USD)).toBe(1_000_000)
+            // Another request id is another deposit.
+            yield* send(shard, [keyed(deposit, "dep-2")])
+            expect(shard.state.portfolio(ACC).freeCash(USD)).toBe(2_000_000)
+          })
+        )
+      })
+  )
+
   it.effect("stamps inputs with the time it is given, never going back, across a restart", () =>
     Effect.gen(function* () {
       const dir = tempDir()

@@ -255,7 +255,7 @@ export class AccountsShard {
   handle(input: ShardInput, reply?: (outcome: Outcome) => void): void {
     // Inputs come decoded from the wire, the shard's own: stamped in place rather than copied.
     ;(input as { ts: number }).ts = this.stamp = Math.max(this.stamp, this.options.now(input))
-    const key = input._tag === "SubmitOrder" ? keyOf(input.request) : undefined
+    const key = idempotencyKey(input)
     const known = key === undefined ? undefined : this.outcomes.get(key)
     if (known !== undefined) {
       // A resend: the first outcome, after what came before it; nothing journaled or applied again.
@@ -369,7 +369,7 @@ export class AccountsShard {
     const input = this.codec.decode(payload)
     if (input === undefined) return
     this.stamp = Math.max(this.stamp, input.ts)
-    this.apply(seq, input, input._tag === "SubmitOrder" ? keyOf(input.request) : undefined)
+    this.apply(seq, input, idempotencyKey(input))
     // What a replay regenerates had gone out before the crash: subscribers resume from it.
     for (const event of this.collectedEvents) this.events.push(event)
     for (const command of this.collectedExecutions) this.executions.push(command)
@@ -377,7 +377,7 @@ export class AccountsShard {
     this.collectedExecutions = []
   }
 
-  /** `key`: a submission's idempotency key (`keyOf`), computed once by the caller. */
+  /** `key`: the input's idempotency key (`idempotencyKey`), computed once by the caller. */
   private apply(seq: number, input: ShardInput, key: string | undefined): Outcome {
     const refusals = this.engine.refusals
     const firstEvent = this.collectedEvents.length
@@ -434,3 +434,10 @@ const messageOf = (cause: unknown): string => (cause instanceof Error ? cause.me
 
 const keyOf = (request: { readonly accountId: AccountId; readonly clientOrderId: ClientOrderId }): string =>
   `${request.accountId}\u0000${request.clientOrderId}`
+
+/** What makes a resend of `input` recognisable: a submission's client order id, or the client's request id. */
+const idempotencyKey = (input: ShardInput): string | undefined => {
+  if (input._tag === "SubmitOrder") return keyOf(input.request)
+  const requestId = (input as { readonly requestId?: string }).requestId
+  return requestId === undefined ? undefined : `\u0001${requestId}`
+}

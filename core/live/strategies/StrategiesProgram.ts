@@ -177,7 +177,8 @@ export const serveStrategies = (
         const fiber = Runtime.runFork(effectRuntime)(Effect.sleep(delay).pipe(Effect.andThen(Effect.sync(wake))))
         return () => Runtime.runFork(effectRuntime)(Fiber.interrupt(fiber))
       },
-      log
+      log,
+      requestPrefix: config.instance
     })
     journal.onDurable((durable) => session.release(durable))
     // The strategies stop (their finalizers may still send) before the peers close.

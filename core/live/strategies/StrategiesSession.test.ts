@@ -177,7 +177,8 @@ const makeService = (
       clock: "feed",
       now: () => 0,
       wakeAt: () => () => undefined,
-      log: (message) => logs.push(message)
+      log: (message) => logs.push(message),
+      requestPrefix: "test"
     })
     return { host, session, logs }
   })

@@ -46,6 +46,12 @@ export interface SessionOptions {
   /** Call `wake` at system time `atUs` (µs) unless the returned cancel runs first. */
   readonly wakeAt: (atUs: number, wake: () => void) => () => void
   readonly log: (message: string, fields: Readonly<Record<string, unknown>>) => void
+  /**
+   * This service's name for its commands' request ids (`<prefix>:<n>`, n counting every command sent): a cancel or
+   * a replace resent after a lost answer is then answered with its first outcome, as an order is by its client
+   * order id.
+   */
+  readonly requestPrefix: string
 }
 
 const decodeMarket = Schema.decodeUnknownEither(MarketDataEvent)
@@ -115,7 +121,8 @@ export class StrategiesSession {
     let done = 0
     while (done < this.held.length && this.held[done]!.record <= durable) {
       const { n, input } = this.held[done++]!
-      this.options.accounts.request(input, (error, outcome) => this.answer(n, input, error, outcome))
+      const body = input._tag === "SubmitOrder" ? input : { ...input, requestId: `${this.options.requestPrefix}:${n}` }
+      this.options.accounts.request(body, (error, outcome) => this.answer(n, input, error, outcome))
     }
     if (done > 0) this.held.splice(0, done)
   }
