@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { type ChildProcess, fork } from "node:child_process"
-import { Deferred, Effect, Option, Queue, Schema } from "effect"
+import { Deferred, Effect, Fiber, Option, Queue, Schema } from "effect"
 import { BacktestError } from "../../core/backtest/Backtest"
 import { JobRunner } from "../../core/research/JobRunner"
 import { type JobOutcome, JobSpec } from "../../core/research/ResearchJob"
@@ -77,6 +77,17 @@ export const runInProcesses = <E, R>(
     // Jobs of a worker that died, run first by the next free one.
     const retry = yield* Queue.unbounded<JobSpec>()
     const take = Effect.flatMap(Queue.poll(retry), (again) => (Option.isSome(again) ? Effect.succeed(again) : next))
+    // Outcomes are recorded by one fiber while the workers go on: a worker never waits for the database.
+    const outcomes = yield* Queue.unbounded<Option.Option<readonly [JobSpec, JobOutcome, string]>>()
+    const recorder = yield* Effect.fork(
+      Effect.gen(function* () {
+        while (true) {
+          const item = yield* Queue.take(outcomes)
+          if (Option.isNone(item)) return
+          yield* record(...item.value)
+        }
+      })
+    )
     const slot = (restarts: number): Effect.Effect<void, E | BacktestError, R> =>
       Effect.scoped(
         Effect.gen(function* () {
@@ -86,7 +97,7 @@ export const runInProcesses = <E, R>(
             const job = yield* take
             if (Option.isNone(job)) return
             const outcome = yield* request(child, job.value).pipe(Effect.tapError(() => Queue.offer(retry, job.value)))
-            yield* record(job.value, outcome, name)
+            yield* Queue.offer(outcomes, Option.some([job.value, outcome, name] as const))
           }
         })
       ).pipe(
@@ -98,7 +109,8 @@ export const runInProcesses = <E, R>(
     yield* Effect.all(
       Array.from({ length: Math.max(1, processes) }, () => slot(0)),
       { concurrency: "unbounded", discard: true }
-    )
+    ).pipe(Effect.onExit(() => Queue.offer(outcomes, Option.none())))
+    yield* Fiber.join(recorder)
   })
 
 /**
