@@ -203,7 +203,8 @@ if (source._tag === "None") {
 const beforeMigration6 = Layer.unwrapScoped(
   Effect.gen(function* () {
     const client = embeddedClient(yield* startEmbedded(undefined))
-    const { "0006_backtest_columns": _, ...older } = migrations
+    // The database as it was before 0006: the migrations that came later are not there yet either.
+    const older = Object.fromEntries(Object.entries(migrations).filter(([name]) => Number(name.slice(0, 4)) < 6))
     yield* Migrator.make({})({ loader: Migrator.fromRecord(older), table: migrationsTable }).pipe(
       Effect.provide(client)
     )
@@ -236,7 +237,10 @@ layer(beforeMigration6, { timeout: "60 seconds", excludeTestServices: true })("m
         equity_curve: JSON.stringify([{ ts: "2020-01-02T00:00:00.000Z", equity: "1000.000", drawdownPct: 0 }]),
         completed_at: older.createdAt
       })}`
-      expect((yield* migrate).map(([id]) => id)).toEqual([6])
+      const later = Object.keys(migrations)
+        .map((name) => Number(name.slice(0, 4)))
+        .filter((id) => id >= 6)
+      expect((yield* migrate).map(([id]) => id)).toEqual(later)
       const shown = yield* Effect.flatMap(BacktestRuns.make, (runs) => runs.show("0123456789ab"))
       expect(shown).toStrictEqual({
         id: "0123456789ab",
