@@ -9,6 +9,7 @@
 import type { FileSystem, Path } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer, Option, Schema } from "effect"
+import { formatTimestamp, timestamp } from "../domain/Units"
 import type { BacktestReport, Stats } from "../report/Report"
 import { type DatabaseError, toDatabaseError } from "./DatabaseError"
 import { compareStats, encodeRun, insertRun, selectRun, selectStats, selectSummaries } from "./internal/backtestRuns"
@@ -192,3 +193,28 @@ export const layerIngesting = (
   dir: string
 ): Layer.Layer<BacktestRuns, DatabaseError, SqlClient.SqlClient | FileSystem.FileSystem | Path.Path> =>
   Layer.effect(BacktestRuns, Effect.zipRight(ingest(dir), make))
+
+/** What a run ran, as dotted fields (`parameters.fast`, `settings.fees.rate`) and their values as text. */
+export const ranFields = (
+  run: Pick<BacktestRun, "strategy" | "strategyVersion" | "codeHash" | "data" | "parameters" | "settings">
+): ReadonlyMap<string, string> => {
+  const time = (micros: number): string => formatTimestamp(timestamp(micros))
+  const fields = new Map<string, string>([
+    ["strategy", run.strategy],
+    ["version", run.strategyVersion],
+    ["code", run.codeHash.slice(0, 12)],
+    ["data", run.data.sources.join(", ")],
+    ["from", time(run.data.from)],
+    ["to", time(run.data.to)]
+  ])
+  const flatten = (prefix: string, value: unknown): void => {
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+      for (const [key, inner] of Object.entries(value)) flatten(`${prefix}.${key}`, inner)
+    } else {
+      fields.set(prefix, typeof value === "string" ? value : JSON.stringify(value))
+    }
+  }
+  flatten("parameters", run.parameters)
+  flatten("settings", run.settings)
+  return fields
+}

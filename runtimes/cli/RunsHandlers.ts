@@ -86,32 +86,10 @@ export const show = (o: DatabaseChoice & { readonly id: string; readonly html: O
     }
   }).pipe(Effect.provide(runsLayer(o)))
 
-/** What a run ran, as dotted fields (`parameters.fast`, `settings.fees.rate`) and their values as text. */
-const ranFields = (run: BacktestRuns.StoredRun): ReadonlyMap<string, string> => {
-  const fields = new Map<string, string>([
-    ["strategy", run.strategy],
-    ["version", run.strategyVersion],
-    ["code", run.codeHash.slice(0, 12)],
-    ["data", run.data.sources.join(", ")],
-    ["from", time(run.data.from)],
-    ["to", time(run.data.to)]
-  ])
-  const flatten = (prefix: string, value: unknown): void => {
-    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-      for (const [key, inner] of Object.entries(value)) flatten(`${prefix}.${key}`, inner)
-    } else {
-      fields.set(prefix, typeof value === "string" ? value : JSON.stringify(value))
-    }
-  }
-  flatten("parameters", run.parameters)
-  flatten("settings", run.settings)
-  return fields
-}
-
 /** The fields of what ran that differ between two runs, in `a`'s order then `b`'s; `-` where one has none. */
 const ranDifferences = (a: BacktestRuns.StoredRun, b: BacktestRuns.StoredRun): ReadonlyArray<ReadonlyArray<string>> => {
-  const fieldsA = ranFields(a)
-  const fieldsB = ranFields(b)
+  const fieldsA = BacktestRuns.ranFields(a)
+  const fieldsB = BacktestRuns.ranFields(b)
   return [...new Set([...fieldsA.keys(), ...fieldsB.keys()])]
     .filter((field) => fieldsA.get(field) !== fieldsB.get(field))
     .map((field) => [field, fieldsA.get(field) ?? "-", fieldsB.get(field) ?? "-"])

@@ -2,6 +2,8 @@
  * The HTML of the report pages: one file with its style, the charting library, the data as JSON and the script
  * that draws it, so that the page opens from disk with no network.
  */
+
+import { ranFields } from "../../../core/db/BacktestRuns"
 import { formatTimestamp, timestamp } from "../../../core/domain/Units"
 import { type BacktestReport, statLabel, statText } from "../../../core/report/Report"
 import { type ReportChart, reportChart } from "../../../core/report/ReportChart"
@@ -128,28 +130,6 @@ const tradesTable = (report: BacktestReport): string => {
         )
       : ""
   return `<table id="trades"><tr>${header.map((h) => `<th>${h}</th>`).join("")}</tr>${rows.join("")}</table>${more}`
-}
-
-/** What ran as dotted fields (`parameters.fast`, `settings.fees.rate`) and their values as text. */
-const ranFields = (run: ReportRun): ReadonlyMap<string, string> => {
-  const fields = new Map<string, string>([
-    ["strategy", run.strategy],
-    ["version", run.strategyVersion],
-    ["code", run.codeHash.slice(0, 12)],
-    ["data", run.data.sources.join(", ")],
-    ["from", time(run.data.from)],
-    ["to", time(run.data.to)]
-  ])
-  const flatten = (prefix: string, value: unknown): void => {
-    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-      for (const [key, inner] of Object.entries(value)) flatten(`${prefix}.${key}`, inner)
-    } else {
-      fields.set(prefix, typeof value === "string" ? value : JSON.stringify(value))
-    }
-  }
-  flatten("parameters", run.parameters)
-  flatten("settings", run.settings)
-  return fields
 }
 
 const runTitle = (run: ReportRun): string =>
