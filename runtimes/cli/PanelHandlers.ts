@@ -7,36 +7,19 @@
  */
 import { serve as serveHttp } from "@hono/node-server"
 import { getConnInfo } from "@hono/node-server/conninfo"
-import { Console, Duration, Effect, Layer, Logger, LogLevel, Option } from "effect"
+import { Console, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import * as BacktestRuns from "../../core/db/BacktestRuns"
 import { databaseLayer } from "../../core/db/ChosenDatabase"
 import { type DatabaseChoice, serverUrl } from "../../core/db/DatabaseChoice"
 import * as PanelUsers from "../../core/db/PanelUsers"
 import * as Peer from "../../core/live/Peer"
-import type { ServiceStatus } from "../../core/live/ServiceStatus"
-import { KEY_ENV, SERVICES, type ServiceName } from "../../core/live/session/SessionPlan"
-import { connect } from "../../core/protocol/Protocol"
+import { KEY_ENV, SERVICES } from "../../core/live/session/SessionPlan"
 import { formatAddress } from "../../core/protocol/Transport"
 import { LiveSession, type LiveSessionService } from "../../site/panel/LiveSession"
 import * as Panel from "../../site/panel/Panel"
 import { loadChartLibrary } from "../../site/report/ReportPage"
 import { nodeTransport } from "../node/NodeTransport"
-import { addressOf, open, SESSIONS_ROOT, type SessionFolder } from "./SessionFolder"
-
-/** A service's status, or none when it does not answer within two seconds (as `meridian status`). */
-const ask = (session: SessionFolder, service: ServiceName) =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const client = yield* connect({
-        transport: nodeTransport,
-        address: addressOf(session, service),
-        identity: { service: "cli", instance: `panel-${process.pid}` },
-        key: session.env[KEY_ENV.cli]!,
-        connectTimeoutMs: 2_000
-      })
-      return (yield* client.call({ _tag: "Status" })) as ServiceStatus
-    })
-  ).pipe(Effect.timeout(Duration.seconds(2)), Effect.option)
+import { addressOf, askStatus, open, SESSIONS_ROOT, type SessionFolder } from "./SessionFolder"
 
 /** The session's services and accounts, as the panel's port, for as long as the scope lives. */
 const liveSession = (session: SessionFolder) =>
@@ -53,7 +36,7 @@ const liveSession = (session: SessionFolder) =>
       statuses: Effect.forEach(
         SERVICES,
         (name) =>
-          Effect.map(ask(session, name), (status) => ({
+          Effect.map(askStatus(session, name, `panel-${process.pid}`), (status) => ({
             service: name,
             address: formatAddress(addressOf(session, name)),
             status

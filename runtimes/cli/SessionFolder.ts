@@ -9,11 +9,14 @@ import { randomBytes } from "node:crypto"
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { join, resolve } from "node:path"
-import { Effect, Schema } from "effect"
+import { Duration, Effect, Schema } from "effect"
+import type { ServiceStatus } from "../../core/live/ServiceStatus"
 import type { SessionFile } from "../../core/live/session/SessionFile"
 import { KEY_ENV, plan, SERVICES, type ServiceName } from "../../core/live/session/SessionPlan"
+import { connect } from "../../core/protocol/Protocol"
 import type { Address } from "../../core/protocol/Transport"
 import { tcp, unix } from "../../core/protocol/Transport"
+import { nodeTransport } from "../node/NodeTransport"
 
 export const SESSIONS_ROOT = ".meridian/sessions"
 
@@ -151,3 +154,18 @@ export const copyStaticData = (from: string, dir: string, extra: ReadonlyArray<R
   writeFileSync(file, `${JSON.stringify(instruments, null, 2)}\n`)
   return to
 }
+
+/** A service's status, asked as the `cli` peer `instance`; none when it does not answer within two seconds. */
+export const askStatus = (session: SessionFolder, service: ServiceName, instance: string) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const client = yield* connect({
+        transport: nodeTransport,
+        address: addressOf(session, service),
+        identity: { service: "cli", instance },
+        key: session.env[KEY_ENV.cli]!,
+        connectTimeoutMs: 2_000
+      })
+      return (yield* client.call({ _tag: "Status" })) as ServiceStatus
+    })
+  ).pipe(Effect.timeout(Duration.seconds(2)), Effect.option)

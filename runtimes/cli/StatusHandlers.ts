@@ -4,27 +4,11 @@
  *
  * @since 0.1.0
  */
-import { Console, Duration, Effect, Logger, LogLevel, Option } from "effect"
+import { Console, Effect, Logger, LogLevel, Option } from "effect"
 import type { ServiceStatus } from "../../core/live/ServiceStatus"
-import { KEY_ENV, SERVICES, type ServiceName } from "../../core/live/session/SessionPlan"
-import { connect } from "../../core/protocol/Protocol"
+import { SERVICES, type ServiceName } from "../../core/live/session/SessionPlan"
 import { formatAddress } from "../../core/protocol/Transport"
-import { nodeTransport } from "../node/NodeTransport"
-import { addressOf, open, type SessionFolder } from "./SessionFolder"
-
-const ask = (session: SessionFolder, service: ServiceName) =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const client = yield* connect({
-        transport: nodeTransport,
-        address: addressOf(session, service),
-        identity: { service: "cli", instance: `status-${process.pid}` },
-        key: session.env[KEY_ENV.cli]!,
-        connectTimeoutMs: 2_000
-      })
-      return (yield* client.call({ _tag: "Status" })) as ServiceStatus
-    })
-  ).pipe(Effect.timeout(Duration.seconds(2)), Effect.option)
+import { addressOf, askStatus, open } from "./SessionFolder"
 
 /**
  * A follower's lag: what the stream's server has published past the follower's last sequence, from the statuses
@@ -65,7 +49,7 @@ export const status = (options: { readonly session: Option.Option<string> }) =>
   Effect.gen(function* () {
     const session = yield* open(Option.getOrUndefined(options.session))
     // The protocol's own logs (connections opened and closed) are not what `status` prints.
-    const answers = yield* Effect.forEach(SERVICES, (service) => ask(session, service), {
+    const answers = yield* Effect.forEach(SERVICES, (service) => askStatus(session, service, `status-${process.pid}`), {
       concurrency: "unbounded"
     }).pipe(Logger.withMinimumLogLevel(LogLevel.None))
     const served = new Map(
