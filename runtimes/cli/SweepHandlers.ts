@@ -224,12 +224,14 @@ export const sweep = (o: SweepOptions) =>
           ? propose([...trials, ...[...pending.values()].map((p) => ({ params: p, value: Number.NaN }))], 1, accept)[0]
           : sets[issued]
         if (params === undefined) return Option.none<JobSpec>()
+        // Counted and marked pending before the submission yields: workers asking at once get distinct trials,
+        // and never more than `total`.
+        issued++
         const spec = specOf(params)
         if (optimizing) {
-          yield* submit([spec])
           pending.set(spec.jobId, params)
+          yield* submit([spec])
         }
-        issued++
         return Option.some(spec)
       })
       yield* runInProcesses(next, Math.min(processes, total), (spec, outcome, worker) =>
