@@ -26,36 +26,25 @@
  */
 import { Schema } from "effect"
 import { Account } from "../../domain/Portfolio"
+import { Address, FromEnv, Keys, Region, Tcp, Tracing } from "../ServiceConfig"
 
-const Port = Schema.Int.pipe(Schema.between(0, 65_535))
-const Tcp = Schema.Struct({ host: Schema.String, port: Port })
-const Unix = Schema.Struct({ path: Schema.String.pipe(Schema.minLength(1)) })
-const FromEnv = Schema.Struct({ env: Schema.String.pipe(Schema.minLength(1)) })
 const Database = Schema.Union(
   Schema.Struct({ url: FromEnv }),
   Schema.Struct({ embedded: Schema.String.pipe(Schema.minLength(1)) })
 )
 
 export const AccountsConfig = Schema.Struct({
-  listen: Schema.Union(Tcp, Unix),
+  listen: Address,
   instance: Schema.String.pipe(Schema.minLength(1)),
   /** Where the service runs, for `meridian status` (default "local"). */
-  region: Schema.optionalWith(Schema.String.pipe(Schema.minLength(1)), { default: () => "local" }),
-  keys: Schema.Record({ key: Schema.String, value: FromEnv }),
+  region: Region,
+  keys: Keys,
   journalDir: Schema.String.pipe(Schema.minLength(1)),
   shards: Schema.NonEmptyArray(Schema.Struct({ accounts: Schema.NonEmptyArray(Account) })),
   staticData: Schema.optionalWith(Schema.String, { exact: true }),
   metrics: Schema.optionalWith(Tcp, { exact: true }),
   database: Schema.optionalWith(Database, { exact: true }),
-  tracing: Schema.optionalWith(
-    Schema.Struct({
-      /** The collector's OTLP/HTTP base URL; traces go to `<otlp>/v1/traces`. */
-      otlp: Schema.String.pipe(Schema.startsWith("http")),
-      /** How often spans are sent (default 5000 ms). */
-      exportIntervalMs: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true })
-    }),
-    { exact: true }
-  ),
+  tracing: Schema.optionalWith(Tracing, { exact: true }),
   /**
    * What inputs are stamped with (default `system`): the system clock, or in a session over a replayed feed the
    * feed's time, the largest `ts` of the inputs so far, never going back (docs/live-session.md, Session time).

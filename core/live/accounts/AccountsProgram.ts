@@ -1,27 +1,6 @@
-/**
- * The Accounts Service as a program: read its configuration file, load the static data, recover each shard from
- * its journal, serve the protocol, and serve metrics, until interrupted. Runtime-free: the runtime hands it the
- * transport, the journal's file port and a way to serve metrics over HTTP.
- *
- * @since 0.1.0
- */
-import * as OtlpSerialization from "@effect/opentelemetry/OtlpSerialization"
-import * as OtlpTracer from "@effect/opentelemetry/OtlpTracer"
-import { FetchHttpClient, FileSystem, Path } from "@effect/platform"
+import { type FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import {
-  Config,
-  Context,
-  Effect,
-  Either,
-  Exit,
-  Layer,
-  Option,
-  ParseResult,
-  type Redacted,
-  Schema,
-  type Scope
-} from "effect"
+import { Context, Effect, Exit, Layer, Option, Schema, type Scope } from "effect"
 import * as Database from "../../db/Database"
 import type { DatabaseError } from "../../db/DatabaseError"
 import * as Projector from "../../db/Projector"
@@ -29,9 +8,10 @@ import type { Instrument } from "../../domain/Instrument"
 import type { JournalError } from "../../journal/Journal"
 import type { JournalFiles } from "../../journal/JournalFiles"
 import type { ProtocolError } from "../../protocol/Protocol"
-import { formatAddress, type Transport, tcp, unix } from "../../protocol/Transport"
+import { formatAddress, type Transport } from "../../protocol/Transport"
 import type { StaticDataError } from "../../services/StaticData"
 import * as StaticDataSet from "../../staticdata/StaticDataSet"
+import { addressOf, fromEnv, keysFromEnv, loadJsonConfig, tracingLayer } from "../ServiceConfig"
 import { AccountsConfig } from "./AccountsConfig"
 import { type AccountsServer, serveAccounts } from "./AccountsServer"
 import type { ShardOptions } from "./AccountsShard"
@@ -53,26 +33,10 @@ export interface AccountsRuntime {
   ) => Effect.Effect<{ readonly port: number }, never, Scope.Scope>
 }
 
+const configError = (message: string) => new AccountsConfigError({ message })
+
 /** Read and decode the configuration file; every problem is named, on one line. */
-export const loadConfig = (file: string) =>
-  Effect.gen(function* () {
-    const fs = yield* FileSystem.FileSystem
-    const text = yield* fs
-      .readFileString(file)
-      .pipe(Effect.mapError((e) => new AccountsConfigError({ message: `${file}: ${e.message}` })))
-    const json = yield* Effect.try({
-      try: () => JSON.parse(text) as unknown,
-      catch: (e) => new AccountsConfigError({ message: `${file}: not JSON (${e instanceof Error ? e.message : e})` })
-    })
-    const decoded = Schema.decodeUnknownEither(AccountsConfig)(json, { errors: "all" })
-    if (Either.isLeft(decoded)) {
-      const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
-      return yield* new AccountsConfigError({
-        message: `${file}: ${issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`
-      })
-    }
-    return decoded.right
-  })
+export const loadConfig = (file: string) => loadJsonConfig(file, AccountsConfig, configError)
 
 /** The latest version of each instrument in the set (what a live service trades). */
 export const latestInstruments = (set: StaticDataSet.StaticDataSet): Array<Instrument> => {
@@ -84,11 +48,6 @@ export const latestInstruments = (set: StaticDataSet.StaticDataSet): Array<Instr
   return [...latest.values()].map(({ effectiveFrom: _, ...instrument }) => instrument)
 }
 
-const fromEnv = (env: string, field: string) =>
-  Config.redacted(env).pipe(
-    Effect.mapError(() => new AccountsConfigError({ message: `${field}: environment variable ${env} is not set` }))
-  )
-
 /**
  * Project every shard's account events into the central database: what the shards retain first (the projector
  * skips what it stored before), then each event as it goes out.
@@ -98,7 +57,7 @@ const project = (service: AccountsServer, database: NonNullable<AccountsConfig["
     const path = yield* Path.Path
     const layer =
       "url" in database
-        ? Database.layer(yield* fromEnv(database.url.env, "database.url"))
+        ? Database.layer(yield* fromEnv(database.url.env, "database.url", configError))
         : Database.layerEmbedded({ dataDir: path.resolve(base, database.embedded) })
     const context = yield* Layer.build(layer)
     const projector = yield* Projector.make().pipe(Effect.provide(context))
@@ -108,16 +67,6 @@ const project = (service: AccountsServer, database: NonNullable<AccountsConfig["
     }
     yield* Effect.addFinalizer(() => projector.flush)
   })
-
-/** The OTLP exporter of `tracing`, or no layer at all. */
-const tracingLayer = (tracing: AccountsConfig["tracing"], instance: string) =>
-  tracing === undefined
-    ? Layer.empty
-    : OtlpTracer.layer({
-        url: `${tracing.otlp.replace(/\/$/, "")}/v1/traces`,
-        resource: { serviceName: "meridian-accounts", attributes: { "service.instance.id": instance } },
-        exportInterval: `${tracing.exportIntervalMs ?? 5_000} millis`
-      }).pipe(Layer.provide([FetchHttpClient.layer, OtlpSerialization.layerJson]))
 
 /** Milliseconds since the epoch as a span's nanoseconds. */
 const nanos = (ms: number): bigint => BigInt(Math.round(ms * 1_000_000))
@@ -154,7 +103,9 @@ export const runAccounts = (
   FileSystem.FileSystem | Path.Path | Scope.Scope
 > =>
   Effect.flatMap(loadConfig(configFile), (config) =>
-    serveConfig(configFile, config, runtime).pipe(Effect.provide(tracingLayer(config.tracing, config.instance)))
+    serveConfig(configFile, config, runtime).pipe(
+      Effect.provide(tracingLayer(config.tracing, "meridian-accounts", config.instance))
+    )
   )
 
 const serveConfig = (configFile: string, config: AccountsConfig, runtime: AccountsRuntime) =>
@@ -164,9 +115,7 @@ const serveConfig = (configFile: string, config: AccountsConfig, runtime: Accoun
     const set = yield* config.staticData === undefined
       ? StaticDataSet.loadShipped
       : StaticDataSet.load(path.resolve(base, config.staticData))
-    const keys = new Map<string, Redacted.Redacted<string>>()
-    for (const [service, { env }] of Object.entries(config.keys))
-      keys.set(service, yield* fromEnv(env, `keys.${service}`))
+    const keys = yield* keysFromEnv(config.keys, configError)
     const metrics = makeServiceMetrics()
     const instruments = latestInstruments(set)
     const journalRoot = path.resolve(base, config.journalDir)
@@ -178,7 +127,7 @@ const serveConfig = (configFile: string, config: AccountsConfig, runtime: Accoun
         : () => (clock = Math.max(clock + 1, Date.now() * 1000))
     const service: AccountsServer = yield* serveAccounts({
       transport: runtime.transport,
-      address: "port" in config.listen ? tcp(config.listen.host, config.listen.port) : unix(config.listen.path),
+      address: addressOf(config.listen),
       identity: { service: "accounts", instance: config.instance },
       keys: (peer) => keys.get(peer),
       shards: config.shards.map((shard, i) => ({
