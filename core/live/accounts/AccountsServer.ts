@@ -23,6 +23,7 @@ import type { StreamSource } from "../../protocol/StreamSource"
 import { type Address, formatAddress, type Transport } from "../../protocol/Transport"
 import { coreVersion, isStatusRequest, type ServiceStatus, sessionsOf } from "../ServiceStatus"
 import { AccountsShard, type Outcome, type ShardOptions } from "./AccountsShard"
+import { accountValues, isAccountValuesRequest } from "./AccountValues"
 import type { EventLog } from "./EventLog"
 import { decodeHotInput } from "./internal/fastInput"
 import { requestIdOf, ShardInput } from "./ShardInput"
@@ -118,6 +119,10 @@ export const serveAccounts = (
             executions: shards.map((shard) => shard.executions.last)
           }
           session.reply(id, watermark)
+          return
+        }
+        if (isAccountValuesRequest(body)) {
+          session.reply(id, accountValues(body, shards, options.shards))
           return
         }
         const { requestId, invalid } = requestIdOf(body)

@@ -246,6 +246,11 @@ export class AccountsShard {
     return this.journal.recovered
   }
 
+  /** The service's time of the latest input (µs): what a read of `state` is as of. */
+  get time(): number {
+    return this.stamp
+  }
+
   /** Engine queries (positions, cash, open orders) over the state after every input so far. */
   get state(): Pick<AccountsEngine, "portfolio" | "order" | "openOrders"> {
     return this.engine
