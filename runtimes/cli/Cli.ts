@@ -11,7 +11,7 @@ import { plugin } from "../../registry/src/Cli"
 import { backtest, demo } from "./BacktestCommand"
 import { databaseOptions } from "./DatabaseOptions"
 import { data } from "./DataCommand"
-import { docText, plainHelp, stripAnsi } from "./HelpText"
+import { docText, plainHelp, requestedHelp, stripAnsi } from "./HelpText"
 import { lazy } from "./lazy"
 import { newCommand } from "./NewCommand"
 import { panel, user } from "./PanelCommand"
@@ -75,7 +75,8 @@ export const command = Command.make("meridian").pipe(
   Command.transformHandler((effect) => Effect.flatMap(ProcessConsole, (console) => Effect.withConsole(effect, console)))
 )
 
-const runCommand = Command.run(command, { name: "meridian", version: packageJson.version })
+const app = { name: "meridian", version: packageJson.version }
+const runCommand = Command.run(command, app)
 
 /** Errors a user can mend, by tag: each prints one line. */
 const USER_ERRORS = new Set([
@@ -150,8 +151,14 @@ export const run = (argv: ReadonlyArray<string>) => {
   const verbose = argv.includes("--verbose")
   const args = argv.filter((arg) => arg !== "--verbose")
   const help = args.includes("--help") || args.includes("-h")
+  // Help is printed here, not by `@effect/cli`, whose layout engine took longer than the rest of the start.
+  const parse = help
+    ? Effect.flatMap(requestedHelp(command.descriptor, args, app, { color: true }), (text) =>
+        Option.isSome(text) ? Console.log(text.value) : runCommand(args)
+      )
+    : runCommand(args)
   return Effect.consoleWith((console) =>
-    runCommand(args).pipe(
+    parse.pipe(
       Effect.withConsole(parserConsole(console, help)),
       Effect.provideService(ProcessConsole, console),
       Effect.catchAllCause((cause) => {
