@@ -138,6 +138,19 @@ export const SetRiskLimits = Schema.TaggedStruct("SetRiskLimits", {
 })
 export type SetRiskLimits = typeof SetRiskLimits.Type
 
+/**
+ * The operator's kill switch of the firm or of one account: while `halted`, no order that adds to what is working
+ * passes (reducing ones neither), and halting cancels every open order of the scope. Only an explicit
+ * `halted: false` resumes trading; the daily-loss switch, which resets each UTC day, is separate.
+ */
+export const SetTradingHalt = Schema.TaggedStruct("SetTradingHalt", {
+  scope: Schema.Union(RiskScope.members[0], RiskScope.members[1]),
+  halted: Schema.Boolean,
+  reason: Schema.String.pipe(Schema.maxLength(256)),
+  ts: Timestamp
+})
+export type SetTradingHalt = typeof SetTradingHalt.Type
+
 export const AccountCommand = Schema.Union(
   SubmitOrder,
   SubmitOrderList,
@@ -146,6 +159,7 @@ export const AccountCommand = Schema.Union(
   Deposit,
   Withdraw,
   SetRiskLimits,
+  SetTradingHalt,
   ...ExecutionReport.members
 )
 export type AccountCommand = typeof AccountCommand.Type

@@ -23,7 +23,9 @@
  * - OCO members are checked one by one as alternatives, then all count while they work. OTO children are checked
  *   when released; a bracket's two exits pass or fail together.
  * - Daily-loss kill switches exist at the Firm and Account scopes; they are evaluated after fills, marks and limit
- *   changes, and reset at the UTC day boundary of the command or mark time (see `KillSwitches`).
+ *   changes, and reset at the UTC day boundary of the command or mark time (see `KillSwitches`). The operator's
+ *   switch (`SetTradingHalt`, the same scopes) refuses every order that adds leaves, reducing ones too, and cancels
+ *   the scope's open orders when it goes on; it stays on until the operator turns it off.
  * - Orders do not expire by themselves: DAY / GTD / IOC end with the venue's `VenueExpired` / `VenueCanceled`.
  * - Outputs must not call back into the engine synchronously; queue what they receive.
  *
@@ -37,6 +39,7 @@ import type {
   ExecutionReport,
   ReplaceOrder,
   SetRiskLimits,
+  SetTradingHalt,
   SubmitOrder,
   SubmitOrderList,
   Withdraw
@@ -47,7 +50,7 @@ import type { AccountId, ClientOrderId, CurrencyCode, OrderId } from "../../doma
 import type { InstrumentSpecs } from "../../domain/InstrumentSpec"
 import { isTerminal, type Order, type OrderRequest } from "../../domain/Order"
 import type { Account } from "../../domain/Portfolio"
-import type { RiskScope } from "../../domain/Risk"
+import type { RiskLimits, RiskScope } from "../../domain/Risk"
 import { lots, type Timestamp } from "../../domain/Units"
 import type { FxRates } from "../portfolio/FxRates"
 import { Portfolio } from "../portfolio/Portfolio"
@@ -93,6 +96,16 @@ export interface AccountsOptions {
 }
 
 type Tag = AccountCommand["_tag"]
+
+/** A risk scope's limits and switches as they stand. */
+export interface ScopeControl {
+  readonly scope: RiskScope
+  readonly limits: RiskLimits
+  /** The operator's kill switch is on. */
+  readonly halted: boolean
+  /** The daily-loss kill switch tripped. */
+  readonly killed: boolean
+}
 
 /** The duplicate window unless `duplicateWindow` says otherwise: more orders than most accounts send in a day. */
 const DEFAULT_DUPLICATE_WINDOW = 16_384
@@ -189,6 +202,9 @@ export class AccountsEngine {
         return
       case "SetRiskLimits":
         this.setRiskLimits(command)
+        return
+      case "SetTradingHalt":
+        this.setTradingHalt(command)
         return
       case "VenueAccepted":
       case "VenueRejected":
@@ -403,6 +419,21 @@ export class AccountsEngine {
     this.switches.limitsChanged(scope, audience, ts)
   }
 
+  /** The operator's kill switch on (every open order of the scope is canceled) or off. */
+  setTradingHalt(command: SetTradingHalt): void {
+    const { scope: target, halted, ts } = command
+    const resolved = this.scopeOf(target, ts, command._tag)
+    if (resolved === undefined) return
+    this.switches.roll(ts)
+    const [scope, audience] = resolved
+    this.switches.halt(scope, audience, halted, command.reason, ts)
+    if (!halted) return
+    for (const account of audience) {
+      const open = account.open.slice().sort((a, b) => a.seq - b.seq)
+      for (const record of open) if (!record.pendingCancel) this.lifecycle.requestCancel(record, ts)
+    }
+  }
+
   /** Hot path, per market event: records the last price and marks every ledger; allocates nothing. */
   mark(index: number, price: number, ts: number): void {
     this.switches.roll(ts as Timestamp)
@@ -447,6 +478,29 @@ export class AccountsEngine {
     return out
   }
 
+  /** The firm's and every account's limits and switches, then those of the instrument and strategy scopes in use. */
+  riskControls(): Array<ScopeControl> {
+    const control = (scope: RiskScope, state: ScopeState): ScopeControl => ({
+      scope,
+      limits: state.limitsSet(),
+      halted: state.halted,
+      killed: state.killed
+    })
+    const out = [control({ _tag: "Firm" }, this.scopes.firm)]
+    for (const account of this.accountList)
+      out.push(control({ _tag: "Account", accountId: account.account.id }, account.scope))
+    for (const account of this.accountList) {
+      account.instrumentScopes.forEach((state, index) => {
+        if (state === undefined) return
+        const instrumentId = this.specs.list[index]!.instrument.id
+        out.push(control({ _tag: "AccountInstrument", accountId: account.account.id, instrumentId }, state))
+      })
+    }
+    for (const [strategyId, state] of this.scopes.strategyScopes())
+      out.push(control({ _tag: "Strategy", strategyId }, state))
+    return out
+  }
+
   // ---- lookups ----
 
   private currency(code: CurrencyCode | undefined, owner: string): Currency {
@@ -484,7 +538,11 @@ export class AccountsEngine {
   }
 
   /** The scope a limit change names and the accounts whose streams hear of it. */
-  private scopeOf(scope: RiskScope, ts: Timestamp): [ScopeState, ReadonlyArray<AccountState>] | undefined {
+  private scopeOf(
+    scope: RiskScope,
+    ts: Timestamp,
+    command: Tag = "SetRiskLimits"
+  ): [ScopeState, ReadonlyArray<AccountState>] | undefined {
     switch (scope._tag) {
       case "Firm":
         return [this.scopes.firm, this.accountList]
@@ -492,14 +550,14 @@ export class AccountsEngine {
         return [this.scopes.strategy(scope.strategyId), this.accountList]
       case "Account":
       case "AccountInstrument": {
-        const account = this.accountOf(scope.accountId, "SetRiskLimits", undefined, ts)
+        const account = this.accountOf(scope.accountId, command, undefined, ts)
         if (account === undefined) return undefined
         if (scope._tag === "Account") return [account.scope, [account]]
         const spec = this.specs.byId.get(scope.instrumentId)
         if (spec === undefined) {
           const message = `unknown instrument ${scope.instrumentId}`
           this.sink.refuse({
-            command: "SetRiskLimits",
+            command,
             accountId: scope.accountId,
             clientOrderId: undefined,
             orderId: undefined,

@@ -1,7 +1,8 @@
 /**
  * The daily-loss kill switches of the firm and of each account, and the UTC trading day they live in. Day PnL moves
  * only with fills and marks, so the switches are evaluated after each fill, each mark and each limit change; an
- * order only reads them.
+ * order only reads them. Beside them, the operator's switches (`halt`), which only the operator turns off: an
+ * account's `KillSwitchChanged` says whether any switch over it is on.
  *
  * @since 0.1.0
  */
@@ -41,12 +42,12 @@ export class KillSwitches {
     for (const account of this.accounts) account.portfolio.resetDay()
     if (this.firm.killed) {
       this.firm.killed = false
-      for (const account of this.accounts) this.sink.killSwitch(account, false, "the firm: new UTC day", ts)
+      for (const account of this.accounts) this.reset(account, "the firm: new UTC day", ts)
     }
     for (const account of this.accounts) {
       if (account.scope.killed) {
         account.scope.killed = false
-        this.sink.killSwitch(account, false, `${account.scope.label}: new UTC day`, ts)
+        this.reset(account, `${account.scope.label}: new UTC day`, ts)
       }
     }
   }
@@ -84,10 +85,38 @@ export class KillSwitches {
       const limit = scope.limits.dailyLossLimit
       if (limit === undefined || (loss !== undefined && loss > -limit)) {
         scope.killed = false
-        for (const account of audience) this.sink.killSwitch(account, false, `${scope.label}: limits changed`, ts)
+        for (const account of audience) this.reset(account, `${scope.label}: limits changed`, ts)
       }
     }
     for (const account of audience) this.afterFill(account, ts)
+  }
+
+  /**
+   * Turn the operator's switch of `scope` (the firm or an account) on or off; every account of `audience` hears
+   * whether a switch over it is still on. Returns false when it already was as asked (nothing emitted).
+   */
+  halt(
+    scope: ScopeState,
+    audience: ReadonlyArray<AccountState>,
+    halted: boolean,
+    reason: string,
+    ts: Timestamp
+  ): boolean {
+    if (scope.halted === halted) return false
+    scope.halted = halted
+    const why = `${scope.label}: ${halted ? "halted" : "resumed"} by the operator${reason === "" ? "" : `: ${reason}`}`
+    for (const account of audience) this.sink.killSwitch(account, this.blocked(account), why, ts)
+    return true
+  }
+
+  /** Whether any switch over the account is on. */
+  private blocked(account: AccountState): boolean {
+    return this.firm.halted || this.firm.killed || account.scope.halted || account.scope.killed
+  }
+
+  /** A daily-loss switch over the account went off: the account hears of it unless another one is still on. */
+  private reset(account: AccountState, why: string, ts: Timestamp): void {
+    if (!this.blocked(account)) this.sink.killSwitch(account, false, why, ts)
   }
 
   /** Trip the account's switch if `pnl`, its day PnL, reached its limit; the scope is `watching`. */

@@ -28,6 +28,9 @@ export const notReducing = (side: OrderSide, leaves: number, position: number): 
 export const killed = (scope: ScopeState): Rejection =>
   reject("KILL_SWITCH", `the daily-loss kill switch of ${scope.label} is active: only reducing orders pass`)
 
+export const halted = (scope: ScopeState): Rejection =>
+  reject("KILL_SWITCH", `trading on ${scope.label} is halted by the operator's kill switch`)
+
 export const tooLarge = (quantity: number, scope: ScopeState): Rejection =>
   reject(
     "MAX_ORDER_QUANTITY",

@@ -46,6 +46,11 @@ export class RiskScopes {
     return created
   }
 
+  /** The strategy scopes created so far. */
+  strategyScopes(): IterableIterator<[StrategyId, ScopeState]> {
+    return this.strategies.entries()
+  }
+
   /** The scope of every order that names `strategyId`, across accounts. */
   strategy(strategyId: StrategyId): ScopeState {
     const existing = this.strategies.get(strategyId)

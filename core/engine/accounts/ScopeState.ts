@@ -128,6 +128,8 @@ export class ScopeState {
   readonly stats: Array<InstrumentStat> = []
   /** The daily-loss kill switch of this scope is tripped until the next UTC day. */
   killed = false
+  /** The operator's kill switch (firm and account scopes): on until the operator resumes trading. */
+  halted = false
   rate: RateWindow | undefined = undefined
   private readonly byIndex: Array<InstrumentStat | undefined> = []
 
@@ -145,6 +147,13 @@ export class ScopeState {
     this.byIndex[spec.index] = created
     this.stats.push(created)
     return created
+  }
+
+  /** The limits set, without the absent ones. */
+  limitsSet(): RiskLimits {
+    const set: Record<string, number> = {}
+    for (const [key, value] of Object.entries(this.limits)) if (value !== undefined) set[key] = value
+    return set as RiskLimits
   }
 
   /** Replace the limits; the rate window restarts when its size or span changes. */

@@ -6,8 +6,10 @@
  *   `Outcome`, sent once the input is durable in its shard's journal. `{ _tag: "Watermark" }` is answered at once,
  *   unjournaled, with each shard's last `events` and `executions` sequence (`Watermark`): what went out so far. An input that does not decode fails the
  *   request with `InvalidInput` and a one-line message naming the field, and changes nothing.
- * - An input goes to the shard that holds its account; a mark, and a firm- or strategy-wide limit, to every shard
- *   (each shard checks its own accounts against it).
+ * - An input goes to the shard that holds its account; a mark, a firm- or strategy-wide limit and the firm's kill
+ *   switch to every shard (each shard checks its own accounts against it).
+ * - `{ _tag: "RiskControls" }` is answered at once, unjournaled, with every scope's limits and kill switches
+ *   (`RiskControls.ts`).
  * - `{ _tag: "Status" }` is answered with the service's `ServiceStatus`.
  * - Topics: `events/<shard>` (account events) and `executions/<shard>` (venue commands for the Execution
  *   Service), numbered from 1 per shard and resumable from any sequence the shard retains.
@@ -26,6 +28,7 @@ import { AccountsShard, type Outcome, type ShardOptions } from "./AccountsShard"
 import { accountValues, isAccountValuesRequest } from "./AccountValues"
 import type { EventLog } from "./EventLog"
 import { decodeHotInput } from "./internal/fastInput"
+import { isRiskControlsRequest, riskControlsOf } from "./RiskControls"
 import { requestIdOf, ShardInput } from "./ShardInput"
 
 export interface AccountsServerOptions {
@@ -113,6 +116,10 @@ export const serveAccounts = (
           session.reply(id, status)
           return
         }
+        if (isRiskControlsRequest(body)) {
+          session.reply(id, riskControlsOf(shards))
+          return
+        }
         if (isWatermark(body)) {
           const watermark: Watermark = {
             events: shards.map((shard) => shard.events.last),
@@ -150,7 +157,7 @@ export const serveAccounts = (
           session.reply(id, outcome)
           onOutcome?.(outcome, performance.now() - start)
         }
-        if (input._tag === "Mark" || (input._tag === "SetRiskLimits" && !("accountId" in input.scope))) {
+        if (input._tag === "Mark" || (isScoped(input) && !("accountId" in input.scope))) {
           // Every shard takes it; the answer (the last shard's outcome) waits until each one made it durable.
           let waiting = shards.length
           for (const shard of shards) {
@@ -172,11 +179,16 @@ export const serveAccounts = (
     return { server, shards }
   })
 
+/** A limit change or a kill switch: firm- and strategy-wide ones go to every shard. */
+const isScoped = (input: ShardInput): input is Extract<ShardInput, { _tag: "SetRiskLimits" | "SetTradingHalt" }> =>
+  input._tag === "SetRiskLimits" || input._tag === "SetTradingHalt"
+
 const accountOf = (input: Exclude<ShardInput, { _tag: "Mark" | "SubmitOrderList" }>): string => {
   switch (input._tag) {
     case "SubmitOrder":
       return input.request.accountId
     case "SetRiskLimits":
+    case "SetTradingHalt":
       return "accountId" in input.scope ? input.scope.accountId : ""
     default:
       return input.accountId
