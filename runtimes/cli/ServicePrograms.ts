@@ -41,7 +41,10 @@ const strategies = (configFile: string) =>
       loadStrategy: (name, baseDir) =>
         // A path in the configuration is relative to the configuration's folder.
         loadStrategy(/[/\\]/.test(name) ? path.resolve(baseDir, name) : name, builtIn).pipe(
-          Effect.map((loaded) => loaded.strategy),
+          Effect.map((loaded) => ({
+            strategy: loaded.strategy,
+            version: loaded.origin.kind === "package" ? loaded.origin.version : "local"
+          })),
           Effect.mapError((e) => new StrategiesConfigError({ message: e.message })),
           Effect.provideService(Path.Path, path)
         )

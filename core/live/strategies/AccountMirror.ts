@@ -41,7 +41,7 @@ export class AccountMirror {
   constructor(
     readonly accountId: AccountId,
     private readonly specs: InstrumentSpecs,
-    private readonly base: Currency,
+    readonly base: Currency,
     private readonly fx: FxRates
   ) {}
 

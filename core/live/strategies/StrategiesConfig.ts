@@ -20,7 +20,8 @@
  *
  * `strategy` names a strategy as `meridian backtest --strategy` takes it (a plugin's name or folder, or a file);
  * `params` are its parameters; `instruments` the instruments it sees (default: every instrument of the static data);
- * `baseCurrency` the account's currency of equity (default USD). `clock` is `feed` (the session's time is the market
+ * `baseCurrency` the account's currency of equity (default USD). The list may be empty: instances can also be deployed
+ * while the service runs (`Deployments.ts`). `clock` is `feed` (the session's time is the market
  * data's, the default in lockstep) or `system`. An address is `{ host, port }` or `{ path }` (a Unix socket); a key
  * comes from an environment variable, never from the file. Relative paths are relative to the file.
  *
@@ -29,12 +30,7 @@
 import { Schema } from "effect"
 import { AccountId, CurrencyCode, InstrumentId } from "../../domain/Ids"
 import { Address, FromEnv, Region, Tcp, Tracing } from "../ServiceConfig"
-
-const InstanceId = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$/, {
-    message: () => "id must be 1-48 letters, digits, _, . or -, starting with a letter or digit"
-  })
-)
+import { InstanceId } from "./Deployments"
 
 export const StrategyInstance = Schema.Struct({
   id: InstanceId,
@@ -60,7 +56,7 @@ export const StrategiesConfig = Schema.Struct({
   marketData: Schema.Struct({ address: Address, key: FromEnv }),
   lockstep: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   clock: Schema.optionalWith(Schema.Literal("system", "feed"), { exact: true }),
-  strategies: Schema.NonEmptyArray(StrategyInstance).pipe(
+  strategies: Schema.Array(StrategyInstance).pipe(
     Schema.filter((list) => {
       const seen = new Set<string>()
       const issues: Array<Schema.FilterIssue> = []

@@ -17,6 +17,8 @@ import type { AnyStrategy } from "../../strategy/Strategy"
 import * as Peer from "../Peer"
 import { addressOf, fromEnv, keysFromEnv, loadJsonConfig, tracingLayer } from "../ServiceConfig"
 import { coreVersion, isStatusRequest, peerStatus, type ServiceStatus, sessionsOf } from "../ServiceStatus"
+import { isDeploymentRequest } from "./Deployments"
+import { Deployer } from "./internal/deployer"
 import { StrategiesConfig } from "./StrategiesConfig"
 import { type HostStrategy, StrategiesHost } from "./StrategiesHost"
 import { StrategiesSession } from "./StrategiesSession"
@@ -35,8 +37,14 @@ export interface StrategiesRuntime {
     port: number,
     metrics: { readonly render: () => Promise<string>; readonly contentType: string }
   ) => Effect.Effect<{ readonly port: number }, never, Scope.Scope>
-  /** The strategy a configuration names, as `meridian backtest --strategy` finds it; relative to `baseDir`. */
-  readonly loadStrategy: (name: string, baseDir: string) => Effect.Effect<AnyStrategy, StrategiesConfigError>
+  /**
+   * The strategy a configuration or a deployment names, as `meridian backtest --strategy` finds it (relative to
+   * `baseDir`), and its version (its plugin's; `local` for a file).
+   */
+  readonly loadStrategy: (
+    name: string,
+    baseDir: string
+  ) => Effect.Effect<{ readonly strategy: AnyStrategy; readonly version: string }, StrategiesConfigError>
 }
 
 const configError = (message: string) => new StrategiesConfigError({ message })
@@ -65,7 +73,7 @@ const loadInstances = (
   Effect.forEach(config.strategies, (entry, i) =>
     Effect.gen(function* () {
       const field = `strategies.${i}`
-      const strategy = yield* runtime
+      const { strategy } = yield* runtime
         .loadStrategy(entry.strategy, baseDir)
         .pipe(Effect.mapError((e) => configError(`${field}.strategy: ${e.message}`)))
       const params = decodeParams(strategy.params, entry.params)
@@ -138,6 +146,14 @@ export const serveStrategies = (
     const accountsKey = yield* fromEnv(config.accounts.key.env, "accounts.key", configError)
     const marketDataKey = yield* fromEnv(config.marketData.key.env, "marketData.key", configError)
 
+    const defaultBase = accounts.values().next().value ?? specs.currencies.get("USD" as CurrencyCode)
+    if (defaultBase === undefined) return yield* configError("static data: no USD currency for the accounts' equity")
+    const deployer = new Deployer({
+      load: (name) => runtime.loadStrategy(name, baseDir),
+      instruments,
+      currencies: set.currencies,
+      defaultBase
+    })
     const effectRuntime = yield* Effect.runtime<never>()
     const clock = yield* Effect.clock
     const log = (message: string, fields: Readonly<Record<string, unknown>>) =>
@@ -149,7 +165,9 @@ export const serveStrategies = (
       strategies,
       send: (strategyId, input) => session.send(strategyId, input),
       log,
-      runtime: effectRuntime
+      runtime: effectRuntime,
+      prepare: deployer.prepare,
+      defaultBase
     })
     const payloads: Array<Uint8Array> = []
     const journal = yield* openJournal(
@@ -180,9 +198,13 @@ export const serveStrategies = (
       log,
       requestPrefix: config.instance
     })
-    journal.onDurable((durable) => session.release(durable))
+    journal.onDurable((durable) => {
+      session.release(durable)
+      deployer.release(durable)
+    })
     // The strategies stop (their finalizers may still send) before the peers close.
     yield* Effect.addFinalizer(() => host.close)
+    yield* deployer.prepareJournal(payloads)
     session.replay(payloads)
     yield* Effect.logInfo("strategies service recovered").pipe(
       Effect.annotateLogs({
@@ -211,8 +233,24 @@ export const serveStrategies = (
       identity,
       keys: (peer) => keys.get(peer),
       onRequest: (request, id, body) => {
+        if (isDeploymentRequest(body)) {
+          Runtime.runFork(effectRuntime)(
+            deployer.handle(
+              body,
+              host,
+              session,
+              journal.durable,
+              (value) => request.reply(id, value),
+              (error) => request.fail(id, error)
+            )
+          )
+          return
+        }
         if (!isStatusRequest(body)) {
-          request.fail(id, { _tag: "UnknownRequest", message: "the Strategies Service answers Status only" })
+          request.fail(id, {
+            _tag: "UnknownRequest",
+            message: "the Strategies Service answers Status, Deploy, Start, Stop and Deployments"
+          })
           return
         }
         const status: ServiceStatus = {

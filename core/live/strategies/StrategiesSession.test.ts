@@ -12,6 +12,7 @@ import { AccountsEngine } from "../../engine/accounts/AccountsEngine"
 import { FxRates } from "../../engine/portfolio/FxRates"
 import * as StaticDataSet from "../../staticdata/StaticDataSet"
 import { AccountMirror } from "./AccountMirror"
+import { Deployer } from "./internal/deployer"
 import { StrategiesHost } from "./StrategiesHost"
 import { type SessionPeer, StrategiesSession } from "./StrategiesSession"
 
@@ -323,4 +324,146 @@ describe("StrategiesSession", () => {
     expect(mirror.equity()).toBe(1_001_000)
     expect(mirror.freeCash("USD" as CurrencyCode)).toBe(900_000)
   })
+})
+
+/** A service without configured strategies, taking deployments of the SMA crossover (version 0.1.0). */
+const makeDeployService = (
+  setup: Effect.Effect.Success<typeof instruments>,
+  accounts: SessionPeer,
+  records: Array<Uint8Array>
+) =>
+  Effect.gen(function* () {
+    const specs = makeSpecs(setup.instruments, setup.currencies)
+    const usd = specs.currencies.get("USD" as CurrencyCode)!
+    const runtime = yield* Effect.runtime<never>()
+    const deployer = new Deployer({
+      load: (name) =>
+        name === "sma-cross"
+          ? Effect.succeed({ strategy: smaCross, version: "0.1.0" })
+          : Effect.fail({ message: `unknown strategy ${name}` }),
+      instruments: setup.instruments,
+      currencies: setup.currencies,
+      defaultBase: usd
+    })
+    const host = new StrategiesHost({
+      specs,
+      fx: new FxRates(),
+      accounts: new Map(),
+      strategies: [],
+      send: (strategyId, input) => session.send(strategyId, input),
+      log: () => undefined,
+      runtime,
+      prepare: deployer.prepare,
+      defaultBase: usd
+    })
+    const session: StrategiesSession = new StrategiesSession({
+      host,
+      journal: { append: (payload) => records.push(payload), durable: () => records.length },
+      accounts,
+      shards: 1,
+      lockstep: true,
+      clock: "feed",
+      now: () => 0,
+      wakeAt: () => () => undefined,
+      log: () => undefined,
+      requestPrefix: "test"
+    })
+    /** A request as the service answers it: the reply, or the refusal's message. */
+    const ask = (body: unknown) =>
+      Effect.async<unknown>((resume) => {
+        Effect.runFork(
+          deployer.handle(
+            body,
+            host,
+            session,
+            () => records.length,
+            (value) => resume(Effect.succeed(value)),
+            (error) => resume(Effect.succeed(error.message))
+          )
+        )
+      })
+    const view = (id: string) => host.deployments().find((d) => d.id === id)!
+    return { host, session, deployer, ask, view }
+  })
+
+/** A price going up and down by 2 every bar, turning every 4 bars: the 2/4 crossover trades every few bars. */
+const WAVE = Array.from({ length: 40 }, (_, i) => (100 + 2 * Math.abs((i % 8) - 4)) * 100)
+
+describe("Strategies Service deployments", () => {
+  it.effect("deploy, start, stop; a restart replays the deployment and sends no order twice", () =>
+    Effect.gen(function* () {
+      const setup = yield* instruments
+      const specs = makeSpecs(setup.instruments, setup.currencies)
+      const accounts = fakeAccounts(specs)
+      accounts.deposit(10_000_000)
+      const records: Array<Uint8Array> = []
+      const feed = fakeMarketData(WAVE)
+      const first = yield* makeDeployService(setup, accounts.peer, records)
+      first.session.followAccounts(() => first.session.followMarketData(feed.peer, "market-data/settled"))
+      const deploy = {
+        _tag: "Deploy",
+        id: "dep-1",
+        strategy: "sma-cross",
+        version: "0.1.0",
+        params: { instrument: AAPL, fast: 2, slow: 4 },
+        account: ACCOUNT
+      }
+
+      // A bad value is refused with one line naming the field, and nothing is journaled.
+      const journaled = records.length
+      expect(yield* first.ask({ ...deploy, params: { ...deploy.params, fast: "two" } })).toMatch(/^params\.fast: /)
+      expect(yield* first.ask({ ...deploy, version: "9.9.9" })).toMatch(/^version: sma-cross is version 0\.1\.0/)
+      expect(yield* first.ask({ ...deploy, account: "" })).toMatch(/^account: /)
+      expect(yield* first.ask({ _tag: "Start", id: "nobody" })).toBe("id: no strategy instance nobody")
+      expect(records.length).toBe(journaled)
+
+      expect(yield* first.ask(deploy)).toMatchObject({
+        _tag: "Deployed",
+        deployment: { id: "dep-1", version: "0.1.0" }
+      })
+      expect(first.view("dep-1")).toMatchObject({ state: "stopped", ordersSent: 0, origin: "deployed" })
+      expect(yield* first.ask({ _tag: "Start", id: "dep-1" })).toEqual({ _tag: "Started" })
+      const bars = (from: number, to: number, on = feed) => {
+        for (let i = from; i < to; i++) {
+          accounts.bar(WAVE[i]!, START + (i + 1) * MINUTE)
+          on.publish(i)
+        }
+      }
+      bars(0, 12)
+      // Stopped: no order while the market moves; started again, it goes on with new client order ids.
+      expect(yield* first.ask({ _tag: "Stop", id: "dep-1" })).toEqual({ _tag: "Stopped" })
+      const whileStopped = accounts.received.length
+      bars(12, 16)
+      expect(first.view("dep-1").state).toBe("stopped")
+      expect(accounts.received.length).toBe(whileStopped)
+      expect(yield* first.ask({ _tag: "Start", id: "dep-1" })).toEqual({ _tag: "Started" })
+      bars(16, 26)
+      const running = first.view("dep-1")
+      expect(running.state).toBe("running")
+      expect(running.logs.map((l) => l.line)).toEqual(expect.arrayContaining(["started", "stopped"]))
+      expect(running.logs.some((l) => l.line.startsWith("fill buy"))).toBe(true)
+      const sent = submits(accounts.received)
+      expect(running.ordersSent).toBe(sent.length)
+      expect(sent).toEqual(sent.map((_, i) => `dep-1-${i + 1}`))
+
+      // Restarted from its journal: the deployment is back, running, and nothing answered goes out again.
+      const sentBefore = accounts.received.length
+      const after = yield* makeDeployService(setup, accounts.peer, records)
+      yield* after.deployer.prepareJournal(records.slice())
+      after.session.replay(records.slice())
+      expect(accounts.received.length).toBe(sentBefore)
+      expect(after.view("dep-1")).toMatchObject({ state: "running", ordersSent: running.ordersSent })
+      const resumed = fakeMarketData(WAVE)
+      after.session.followAccounts(() => after.session.followMarketData(resumed.peer, "market-data/settled"))
+      bars(26, WAVE.length, resumed)
+      const all = submits(accounts.received)
+      expect(all).toEqual(all.map((_, i) => `dep-1-${i + 1}`))
+      expect(all.length).toBeGreaterThan(sent.length)
+      expect(resumed.done.at(-1)).toBe(WAVE.length)
+      // A running instance keeps its program: a new version waits for a stop.
+      expect(yield* after.ask(deploy)).toBe("id: dep-1 is running: stop it first")
+      yield* first.host.close
+      yield* after.host.close
+    })
+  )
 })

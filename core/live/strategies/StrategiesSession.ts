@@ -21,7 +21,7 @@ import { AccountEvent } from "../../domain/Events"
 import { MarketDataEvent } from "../../domain/MarketData"
 import { markTime } from "../../engine/portfolio/MarkPrice"
 import type { Journal } from "../../journal/Journal"
-import { decodeInput, encodeInput, type Input } from "./internal/inputs"
+import { type Control, decodeInput, encodeInput, type Input, type Untimed } from "./internal/inputs"
 import type { AccountsInput } from "./LiveAccounts"
 import type { StrategiesHost } from "./StrategiesHost"
 
@@ -167,11 +167,21 @@ export class StrategiesSession {
     return this.options.clock === "feed" ? this.options.host.clock.now : this.options.now()
   }
 
-  /** Journal `input`, then deliver it. */
-  private input(input: Input): void {
-    this.record = this.options.journal.append(encodeInput(input))
+  /**
+   * An operator's deployment, start or stop (`Deployments.ts`), at the session's time: journaled, then applied; its
+   * journal record (answer the operator once it is durable).
+   */
+  control(input: Untimed): number {
+    return this.input({ ...input, ts: this.now() } as Control)
+  }
+
+  /** Journal `input`, then deliver it; its journal record. */
+  private input(input: Input): number {
+    const record = this.options.journal.append(encodeInput(input))
+    this.record = record
     this.apply(input)
     this.record = 0
+    return record
   }
 
   private apply(input: Input): void {
@@ -208,6 +218,9 @@ export class StrategiesSession {
         break
       case "r":
         break
+      default:
+        host.advance(input.ts)
+        host.control(input)
     }
     this.armTimer()
   }
