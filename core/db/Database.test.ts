@@ -48,7 +48,8 @@ const migrationSuite = (it: Vitest.MethodsNonLive<Database.Database>) => {
         { migration_id: 5, name: "static_data" },
         { migration_id: 6, name: "backtest_columns" },
         { migration_id: 7, name: "sweeps" },
-        { migration_id: 8, name: "panel_sessions" }
+        { migration_id: 8, name: "panel_sessions" },
+        { migration_id: 9, name: "config_audit" }
       ])
       const present = yield* sql<{ table_name: string }>`
         SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`

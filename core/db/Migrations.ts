@@ -15,6 +15,7 @@ import staticData from "./migrations/0005_static_data"
 import backtestColumns from "./migrations/0006_backtest_columns"
 import sweeps from "./migrations/0007_sweeps"
 import panelSessions from "./migrations/0008_panel_sessions"
+import configAudit from "./migrations/0009_config_audit"
 
 /** Every migration, by id and name. */
 export const migrations = {
@@ -25,7 +26,8 @@ export const migrations = {
   "0005_static_data": staticData,
   "0006_backtest_columns": backtestColumns,
   "0007_sweeps": sweeps,
-  "0008_panel_sessions": panelSessions
+  "0008_panel_sessions": panelSessions,
+  "0009_config_audit": configAudit
 }
 
 /** The table in which the migrator records what it applied. */
