@@ -68,7 +68,7 @@ export interface BacktestResult {
   readonly specs: InstrumentSpecs
   readonly baseCurrency: Currency
   readonly initialEquity: number
-  readonly equity: { readonly ts: Float64Array; readonly equity: Float64Array; readonly exposed: Float64Array }
+  readonly equity: { readonly ts: Float64Array; readonly equity: Float64Array; readonly exposed: Uint8Array }
   /** Last price (ticks) of the first instrument at each equity sample: the buy-and-hold benchmark. */
   readonly benchmark: { readonly ts: Float64Array; readonly price: Float64Array }
   readonly fills: ReadonlyArray<Fill>

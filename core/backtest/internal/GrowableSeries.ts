@@ -1,10 +1,17 @@
+/** A typed array a series is stored in: `Float64Array` for numbers, `Uint8Array` for flags. */
+type Storage = Float64Array | Uint8Array
+
 /** An append-only column of numbers that doubles its storage as it grows. */
-export class GrowableSeries {
-  private data: Float64Array
+export class GrowableSeries<A extends Storage = Float64Array> {
+  private data: A
   private size = 0
 
-  constructor(capacity = 1024) {
-    this.data = new Float64Array(capacity)
+  /** `make` allocates the storage: a series of flags takes one byte a sample, not eight. */
+  constructor(
+    capacity = 1024,
+    private readonly make: (length: number) => A = (length) => new Float64Array(length) as A
+  ) {
+    this.data = make(capacity)
   }
 
   get length(): number {
@@ -13,7 +20,7 @@ export class GrowableSeries {
 
   push(value: number): void {
     if (this.size === this.data.length) {
-      const next = new Float64Array(this.data.length * 2)
+      const next = this.make(this.data.length * 2)
       next.set(this.data)
       this.data = next
     }
@@ -30,7 +37,7 @@ export class GrowableSeries {
   }
 
   /** The values pushed so far, without a copy: a view that a later `push` may leave behind. */
-  values(): Float64Array {
-    return this.data.subarray(0, this.size)
+  values(): A {
+    return this.data.subarray(0, this.size) as A
   }
 }

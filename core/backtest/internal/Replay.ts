@@ -77,7 +77,7 @@ export class Replay {
   private readonly rejectionSamples = new Map<string, string>()
   private readonly equityTs: GrowableSeries
   private readonly equity: GrowableSeries
-  private readonly exposed: GrowableSeries
+  private readonly exposed: GrowableSeries<Uint8Array>
   private readonly benchmarkPrice: GrowableSeries
   private readonly lastPrice: Float64Array
   private readonly ids: ReadonlyArray<InstrumentId>
@@ -132,7 +132,8 @@ export class Replay {
     const samples = expectedSamples(options.data, this.sampleUs)
     this.equityTs = new GrowableSeries(samples)
     this.equity = new GrowableSeries(samples)
-    this.exposed = new GrowableSeries(samples)
+    // 0 or 1 a sample: a byte each (a million bars: 1 MB of fresh memory, not 8).
+    this.exposed = new GrowableSeries(samples, (length) => new Uint8Array(length))
     this.benchmarkPrice = new GrowableSeries(samples)
   }
 
