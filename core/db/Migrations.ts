@@ -16,6 +16,7 @@ import backtestColumns from "./migrations/0006_backtest_columns"
 import sweeps from "./migrations/0007_sweeps"
 import panelSessions from "./migrations/0008_panel_sessions"
 import configAudit from "./migrations/0009_config_audit"
+import clientPortal from "./migrations/0010_client_portal"
 
 /** Every migration, by id and name. */
 export const migrations = {
@@ -27,7 +28,8 @@ export const migrations = {
   "0006_backtest_columns": backtestColumns,
   "0007_sweeps": sweeps,
   "0008_panel_sessions": panelSessions,
-  "0009_config_audit": configAudit
+  "0009_config_audit": configAudit,
+  "0010_client_portal": clientPortal
 }
 
 /** The table in which the migrator records what it applied. */
