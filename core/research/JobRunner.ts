@@ -18,7 +18,10 @@ import type { JobOutcome, JobSpec } from "./ResearchJob"
  */
 export class JobRunner extends Context.Tag("@meridian/core/research/JobRunner")<
   JobRunner,
-  { readonly run: (spec: JobSpec) => Effect.Effect<JobOutcome> }
+  {
+    /** `onProgress` hears of the replay now and then (events replayed of the total), as `meridian backtest` shows it. */
+    readonly run: (spec: JobSpec, onProgress?: (done: number, total: number) => void) => Effect.Effect<JobOutcome>
+  }
 >() {}
 
 /**

@@ -2,7 +2,8 @@
  * `meridian sweep` without a cluster: the jobs run in local worker processes (`meridian worker --ipc`, one per core),
  * one job at a time each, handed over and answered through Node's IPC channel (structured clone: the report's typed
  * arrays arrive as they left). The parent records every outcome, so the local processes need no database: the
- * embedded one is a single session inside the parent.
+ * embedded one is a single session inside the parent. A worker also tells its parent how far the replay is
+ * (`{ jobId, progress: [done, total] }`, at most every `PROGRESS_EVERY_MS`): the Control Panel shows it (`runOne`).
  *
  * @since 0.1.0
  */
@@ -21,6 +22,17 @@ interface Reply {
 const isReply = (message: unknown): message is Reply =>
   typeof message === "object" && message !== null && "jobId" in message && "outcome" in message
 
+/** How often a worker tells its parent how far its job's replay is, ms. */
+export const PROGRESS_EVERY_MS = 250
+
+const isProgress = (message: unknown, jobId: string): message is { readonly progress: readonly [number, number] } =>
+  typeof message === "object" &&
+  message !== null &&
+  "jobId" in message &&
+  message.jobId === jobId &&
+  "progress" in message &&
+  Array.isArray(message.progress)
+
 const workerError = (message: string) => new BacktestError({ reason: "Config", message })
 
 /** A local worker process, killed when the scope closes. */
@@ -38,9 +50,10 @@ const spawnWorker = Effect.acquireRelease(
 )
 
 /** Send `spec` to `child` and wait for its outcome; fails when the process ends first. */
-const request = (child: ChildProcess, spec: JobSpec) =>
+const request = (child: ChildProcess, spec: JobSpec, onProgress?: (done: number, total: number) => void) =>
   Effect.async<JobOutcome, BacktestError>((resume) => {
     const onMessage = (message: unknown) => {
+      if (onProgress !== undefined && isProgress(message, spec.jobId)) onProgress(...message.progress)
       if (!isReply(message) || message.jobId !== spec.jobId) return
       cleanup()
       resume(Effect.succeed(message.outcome))
@@ -114,6 +127,18 @@ export const runInProcesses = <E, R>(
   })
 
 /**
+ * One job in a local worker process of its own (ended when it is done or interrupted), `onProgress` hearing how far
+ * its replay is: a backtest the Control Panel launches runs off the panel's event loop.
+ *
+ * @since 0.1.0
+ */
+export const runOne = (
+  spec: JobSpec,
+  onProgress: (done: number, total: number) => void
+): Effect.Effect<JobOutcome, BacktestError> =>
+  Effect.scoped(Effect.flatMap(spawnWorker, (child) => request(child, spec, onProgress)))
+
+/**
  * The worker side: run each job the parent sends and answer with its outcome, until the parent goes.
  *
  * @since 0.1.0
@@ -144,7 +169,14 @@ export const serveParent: Effect.Effect<void, BacktestError, JobRunner> = Effect
         Effect.flatMap(Schema.decodeUnknown(JobSpec)),
         Effect.mapError((e) => workerError(`not a job from the parent: ${e.message}`))
       )
-      const outcome = yield* runner.run(spec)
+      let last = 0
+      const outcome = yield* runner.run(spec, (done, total) => {
+        // Throttled: a replay calls this every few thousand events, the parent needs a few updates a second.
+        const now = performance.now()
+        if (now - last < PROGRESS_EVERY_MS && done < total) return
+        last = now
+        send({ jobId: spec.jobId, progress: [done, total] })
+      })
       yield* Effect.async<void>((resume) => {
         send({ jobId: spec.jobId, outcome } satisfies Reply, undefined, undefined, () => resume(Effect.void))
       })

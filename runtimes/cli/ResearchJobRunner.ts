@@ -29,7 +29,8 @@ export const runJob = (
   spec: JobSpec,
   loadSet: (
     dir: string | undefined
-  ) => Effect.Effect<StaticDataSet.StaticDataSet, { readonly message: string }, FileSystem.FileSystem | Path.Path>
+  ) => Effect.Effect<StaticDataSet.StaticDataSet, { readonly message: string }, FileSystem.FileSystem | Path.Path>,
+  onProgress?: (done: number, total: number) => void
 ): Effect.Effect<JobOutcome, never, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function* () {
     const set = yield* loadSet(spec.staticData.dir)
@@ -39,7 +40,7 @@ export const runJob = (
         `static data ${spec.staticData.dir ?? "(shipped)"} is version ${version} here, the job needs ${spec.staticData.version}`
       )
     }
-    const outcome = yield* runSimBacktest(toBacktestJob(spec)).pipe(
+    const outcome = yield* runSimBacktest({ ...toBacktestJob(spec), onProgress }).pipe(
       Effect.provideService(StaticData, makeStaticData(set))
     )
     if (outcome.run.strategyVersion !== spec.strategyVersion) {
@@ -61,6 +62,6 @@ export const layer: Layer.Layer<JobRunner, never, FileSystem.FileSystem | Path.P
   Effect.gen(function* () {
     const fs = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
     const loadSet = yield* staticDataSets
-    return { run: (spec) => runJob(spec, loadSet).pipe(Effect.provide(fs)) }
+    return { run: (spec, onProgress) => runJob(spec, loadSet, onProgress).pipe(Effect.provide(fs)) }
   })
 )
