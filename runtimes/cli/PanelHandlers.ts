@@ -7,19 +7,35 @@
  */
 import { serve as serveHttp } from "@hono/node-server"
 import { getConnInfo } from "@hono/node-server/conninfo"
-import { Console, Effect, Layer, Logger, LogLevel, Option } from "effect"
+import { Console, Duration, Effect, Layer, Logger, LogLevel, Option, Schema } from "effect"
 import * as BacktestRuns from "../../core/db/BacktestRuns"
 import { databaseLayer } from "../../core/db/ChosenDatabase"
+import * as ConfigAudit from "../../core/db/ConfigAudit"
 import { type DatabaseChoice, serverUrl } from "../../core/db/DatabaseChoice"
 import * as PanelUsers from "../../core/db/PanelUsers"
+import { Outcome } from "../../core/live/accounts/AccountsShard"
+import { RiskControls, riskControlsRequest } from "../../core/live/accounts/RiskControls"
 import * as Peer from "../../core/live/Peer"
 import { KEY_ENV, SERVICES } from "../../core/live/session/SessionPlan"
 import { formatAddress } from "../../core/protocol/Transport"
-import { LiveSession, type LiveSessionService } from "../../site/panel/LiveSession"
+import { AccountsRequestError, LiveSession, type LiveSessionService } from "../../site/panel/LiveSession"
 import * as Panel from "../../site/panel/Panel"
 import { loadChartLibrary } from "../../site/report/ReportPage"
 import { nodeTransport } from "../node/NodeTransport"
 import { addressOf, askStatus, open, SESSIONS_ROOT, type SessionFolder } from "./SessionFolder"
+
+/** How long the panel waits for the Accounts Service's risk controls before it shows an error. */
+const READ_TIMEOUT = Duration.seconds(5)
+
+/** A failed request's or an answer's problem, as the port's error. */
+const invalid = (problem: unknown) =>
+  new AccountsRequestError({
+    reason: "Invalid",
+    message:
+      typeof problem === "object" && problem !== null && "error" in problem
+        ? String((problem.error as { message?: unknown }).message ?? JSON.stringify(problem.error))
+        : String(problem)
+  })
 
 /** The session's services and accounts, as the panel's port, for as long as the scope lives. */
 const liveSession = (session: SessionFolder) =>
@@ -44,7 +60,18 @@ const liveSession = (session: SessionFolder) =>
         { concurrency: "unbounded" }
         // The protocol's own logs (connections opened and closed every poll) are not the panel's.
       ).pipe(Logger.withMinimumLogLevel(LogLevel.None)),
-      followEvents: (onEvent) => accounts.subscribe("events/0", 0, onEvent).unsubscribe
+      followEvents: (onEvent) => accounts.subscribe("events/0", 0, onEvent).unsubscribe,
+      riskControls: accounts.call(riskControlsRequest).pipe(
+        Effect.timeoutFail({
+          duration: READ_TIMEOUT,
+          onTimeout: () =>
+            new AccountsRequestError({ reason: "Unanswered", message: "the Accounts Service did not answer in 5 s" })
+        }),
+        Effect.flatMap((answer) => Effect.mapError(Schema.decodeUnknown(RiskControls)(answer), invalid)),
+        Effect.catchTag("RemoteError", (e) => Effect.fail(invalid(e)))
+      ),
+      send: (input) =>
+        accounts.call(input).pipe(Effect.flatMap(Schema.decodeUnknown(Outcome)), Effect.mapError(invalid))
     }
     return service
   })
@@ -61,7 +88,8 @@ const databaseServices = (choice: DatabaseChoice) =>
     Effect.map(serverUrl(choice), (server) =>
       Layer.mergeAll(
         Option.isSome(server) ? BacktestRuns.layer : BacktestRuns.layerIngesting(choice.dbDir),
-        PanelUsers.layer
+        PanelUsers.layer,
+        ConfigAudit.layer
       ).pipe(Layer.provide(databaseLayer(choice)))
     )
   )

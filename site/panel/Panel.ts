@@ -19,6 +19,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono"
 import { deleteCookie, getCookie, setCookie } from "hono/cookie"
 import { streamSSE } from "hono/streaming"
 import { BacktestRuns } from "../../core/db/BacktestRuns"
+import type { ConfigAudit } from "../../core/db/ConfigAudit"
 import { PanelUsers, type Role } from "../../core/db/PanelUsers"
 import { type ChartLibrary, comparePage, runPage } from "../report/ReportPage"
 import { Board } from "./internal/board"
@@ -28,6 +29,7 @@ import { digest, randomToken, sameToken } from "./internal/tokens"
 import { accountsView, liveScript, loginForm, type RunFilters, runsList, servicesTable } from "./internal/views"
 import { LiveSession } from "./LiveSession"
 import * as Password from "./Password"
+import * as Operations from "./routes/operations"
 
 /** Failed logins of one user name from one address before that pair is refused. */
 export const MAX_FAILED_LOGINS = 5
@@ -42,7 +44,7 @@ const SESSION_COOKIE = "meridian_session"
 const LOGIN_COOKIE = "meridian_login"
 
 /** What the panel's handlers run on. */
-export type PanelServices = BacktestRuns | PanelUsers | LiveSession
+export type PanelServices = BacktestRuns | PanelUsers | LiveSession | ConfigAudit
 
 /**
  * @since 0.1.0
@@ -367,6 +369,8 @@ export const make = (options: PanelOptions): Effect.Effect<Hono<Env>, never, Pan
         stop()
       })
     )
+
+    yield* Operations.register(app, { handle, allow, board })
 
     app.notFound((c) => c.html(errorPage(404, "no such page", c.get("viewer")), 404))
     app.onError((error, c) => {

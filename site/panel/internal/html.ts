@@ -54,6 +54,7 @@ const nav = (viewer: Viewer): Markup => {
   const links: Array<[string, string, ReadonlyArray<Role>]> = [
     ["/runs", "Backtests", ["admin", "operator", "quant"]],
     ["/live", "Live", ["admin", "operator", "quant"]],
+    ["/risk", "Risk", ["admin", "operator", "quant"]],
     ["/services", "Services", ["admin", "operator"]]
   ]
   return html`${links

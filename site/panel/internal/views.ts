@@ -63,11 +63,17 @@ ${accounts.map(
   (
     a
   ) => html`<section class="account" data-account="${a.accountId}"><h2>Account ${a.accountId}${a.killSwitch ? " (kill switch on)" : ""}</h2>
+<p><a href="/risk">Kill switch and risk limits</a></p>
 <p>Realized PnL <span class="pnl">${a.realizedPnl}</span>; cash ${a.cash.map((c) => html`${c.currency} ${c.total} (reserved ${c.reserved}) `)}</p>
 <h3>Positions</h3><table class="positions"><thead><tr><th>instrument</th><th>quantity</th><th>open cost</th><th>realized PnL</th></tr></thead><tbody>
 ${a.positions.map((p) => html`<tr data-instrument="${p.instrumentId}"><td>${p.instrumentId}</td>${cell(p.quantity)}${cell(p.openCost)}${cell(p.realizedPnl)}</tr>`)}</tbody></table>
-<h3>Open orders</h3><table class="orders"><thead><tr><th>order</th><th>instrument</th><th>side</th><th>quantity</th><th>filled</th><th>status</th></tr></thead><tbody>
-${a.openOrders.map((o) => html`<tr data-order="${o.orderId}"><td>${o.orderId}</td><td>${o.instrumentId}</td><td>${o.side}</td>${cell(o.quantity)}${cell(o.filledQuantity)}<td>${o.status}</td></tr>`)}</tbody></table>
+<h3>Open orders</h3><table class="orders"><thead><tr><th>order</th><th>instrument</th><th>side</th><th>quantity</th><th>filled</th><th>status</th><th></th></tr></thead><tbody>
+${a.openOrders.map(
+  (
+    o
+  ) => html`<tr data-order="${o.orderId}"><td>${o.orderId}</td><td>${o.instrumentId}</td><td>${o.side}</td>${cell(o.quantity)}${cell(o.filledQuantity)}<td>${o.status}</td>
+<td><a class="cancel" href="/orders/cancel?account=${encodeURIComponent(a.accountId)}&amp;order=${encodeURIComponent(o.clientOrderId)}">cancel…</a></td></tr>`
+)}</tbody></table>
 <h3>Fills (latest first)</h3><table class="fills"><thead><tr><th>time</th><th>order</th><th>instrument</th><th>side</th><th>quantity</th><th>price</th><th>fee</th></tr></thead><tbody>
 ${a.fills.map((f) => html`<tr><td>${isoTime(f.ts)}</td><td>${f.orderId}</td><td>${f.instrumentId}</td><td>${f.side}</td>${cell(f.quantity)}${cell(f.price)}${cell(f.fee)}</tr>`)}</tbody></table></section>`
 )}`

@@ -93,7 +93,7 @@ if ("why" in source) {
     it("an investor is refused every page of the panel", async () => {
       const page = await logIn(await fresh(), "ivy", PASSWORD)
       expect(await page.textContent("#message")).toBe("the Control Panel is for operators, quants and admins")
-      for (const path of ["runs", `runs/${runId}`, "services", "live"]) {
+      for (const path of ["runs", `runs/${runId}`, "services", "live", "risk", "orders/cancel?account=A&order=B"]) {
         const response = await page.goto(`${panel!.url}${path}`)
         expect(response?.status()).toBe(403)
       }

@@ -1,0 +1,365 @@
+/**
+ * The operator's actions on a live session: risk limits per scope (viewed by staff, changed by operators and admins),
+ * the kill switch of the firm or of an account, and the cancel of an order. Each is sent to the Accounts Service as
+ * its own request, under a fresh request id, and journaled there before it is answered; each is audited in the
+ * central database before it is sent (`ConfigAudit`: who, when, before, after, then the outcome), and any earlier
+ * version of a scope's limits or switch can be restored by a revert, itself an audited change.
+ *
+ * An answer that does not come within `ANSWER_MS` leaves the page saying so: the request stays queued on the
+ * session's connection (resent after a reconnect, applied once) and its audit row is settled when the answer comes.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Duration, Effect, Fiber, Option, Schema, type Scope } from "effect"
+import type { Context, Hono, MiddlewareHandler } from "hono"
+import { ConfigAudit, type NewChange } from "../../../core/db/ConfigAudit"
+import type { Role } from "../../../core/db/PanelUsers"
+import type { CancelOrder, SetRiskLimits, SetTradingHalt } from "../../../core/domain/Commands"
+import { type RiskLimits, RiskLimits as RiskLimitsSchema, type RiskScope } from "../../../core/domain/Risk"
+import type { Timestamp } from "../../../core/domain/Units"
+import type { Outcome } from "../../../core/live/accounts/AccountsShard"
+import { type RiskControls, scopeKey } from "../../../core/live/accounts/RiskControls"
+import type { Board } from "../internal/board"
+import { errorPage, page, type Viewer } from "../internal/html"
+import { cancelForm, limitsForm, riskPage } from "../internal/operationsViews"
+import { decode, PanelRequestError } from "../internal/request"
+import {
+  CancelForm,
+  CancelQuery,
+  EditQuery,
+  HaltForm,
+  haltSubject,
+  LimitsForm,
+  limitsOf,
+  limitsSubject,
+  RevertForm,
+  scopeOfSubject
+} from "../internal/riskForms"
+import { randomToken } from "../internal/tokens"
+import { type AccountsRequestError, LiveSession, type LiveSessionService } from "../LiveSession"
+import type { PanelServices } from "../Panel"
+
+/** How long a request waits for the Accounts Service's answer before the page says it is pending, ms. */
+export const ANSWER_MS = 10_000
+/** The audited changes the risk page lists. */
+const CHANGES_SHOWN = 100
+
+const STAFF: ReadonlyArray<Role> = ["admin", "operator", "quant"]
+const OPERATIONS: ReadonlyArray<Role> = ["admin", "operator"]
+
+type SignedInEnv = { Variables: { viewer: Viewer } }
+
+/**
+ * What the panel lends its route modules: its handler runner (refusals as one-line pages), its role check, and the
+ * board of the live page.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PanelTools<E extends SignedInEnv> {
+  readonly handle: <Err>(
+    handler: (c: Context<E>) => Effect.Effect<Response, Err, PanelServices>
+  ) => (c: Context<E>) => Promise<Response>
+  readonly allow: (...roles: ReadonlyArray<Role>) => MiddlewareHandler<E>
+  readonly board: Board
+}
+
+/** An operator's input carries no time of its own: the service stamps it with its clock (a session over a replayed
+ * feed runs on the feed's time, which the panel's clock would push forward). */
+const STAMPED_BY_SERVICE = 0 as Timestamp
+
+const nowMicros = Effect.map(Clock.currentTimeMillis, (ms) => ms * 1000)
+
+const form = (c: Context) =>
+  Effect.tryPromise({
+    try: () => c.req.parseBody(),
+    catch: () => new PanelRequestError({ status: 400, message: "the body is not a form" })
+  })
+
+const liveSession = Effect.flatMap(LiveSession, (session) =>
+  Option.match(session, {
+    onNone: () => Effect.fail(new PanelRequestError({ status: 404, message: "no running session" })),
+    onSome: Effect.succeed
+  })
+)
+
+/** The service's answer, or its absence, as what the page says. */
+type Answer = Option.Option<
+  | { readonly _tag: "Answered"; readonly outcome: Outcome }
+  | { readonly _tag: "Failed"; readonly error: AccountsRequestError }
+>
+
+const unavailable = (error: AccountsRequestError) =>
+  Effect.fail(
+    new PanelRequestError({ status: 404, message: `the Accounts Service cannot be asked now: ${error.message}` })
+  )
+
+/** The controls of `scope`, if the service holds any yet. */
+const controlOf = (controls: RiskControls, scope: RiskScope) => {
+  const key = scopeKey(scope)
+  return controls.scopes.find((c) => scopeKey(c.scope) === key)
+}
+
+/**
+ * Register the operations routes on the panel's app; a request waiting for the Accounts Service's answer runs in
+ * the panel's scope, so that its audit is settled even after the page stopped waiting.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const register = <E extends SignedInEnv>(
+  app: Hono<E>,
+  tools: PanelTools<E>
+): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const scope = yield* Effect.scope
+    const { handle, allow, board } = tools
+    const viewerOf = (c: Context<E>): Viewer => c.get("viewer")
+    const canAct = (viewer: Viewer) => viewer.roles.some((role) => OPERATIONS.includes(role))
+
+    /** Audit `change`, send `input` under its request id, settle the audit with the answer; answer the page. */
+    const apply = (
+      c: Context<E>,
+      live: LiveSessionService,
+      change: Omit<NewChange, "sessionId" | "actor" | "ts" | "requestId">,
+      input: CancelOrder | SetRiskLimits | SetTradingHalt,
+      back: string
+    ) =>
+      Effect.gen(function* () {
+        const audit = yield* ConfigAudit
+        const requestId = `panel:${randomToken()}`
+        const recorded = yield* audit.begin({
+          ...change,
+          sessionId: live.id,
+          actor: viewerOf(c).name,
+          ts: yield* nowMicros,
+          requestId
+        })
+        const answering = yield* live.send({ ...input, requestId }).pipe(
+          Effect.map((outcome) => ({ _tag: "Answered" as const, outcome })),
+          Effect.catchAll((error) => Effect.succeed({ _tag: "Failed" as const, error })),
+          Effect.tap((answer) =>
+            answer._tag === "Failed"
+              ? audit.settle(recorded.id, "refused", answer.error.message)
+              : answer.outcome._tag === "Accepted"
+                ? audit.settle(recorded.id, "applied")
+                : audit.settle(recorded.id, "refused", answer.outcome.message)
+          ),
+          Effect.tapErrorCause((cause) => Effect.logError("audited change not settled", cause)),
+          Effect.forkIn(scope)
+        )
+        const answer: Answer = yield* Fiber.join(answering).pipe(
+          Effect.timeoutOption(Duration.millis(ANSWER_MS)),
+          Effect.orElseSucceed(() => Option.none())
+        )
+        return respond(c, answer, recorded.id, back)
+      })
+
+    const respond = (c: Context<E>, answer: Answer, id: number, back: string): Response => {
+      const viewer = viewerOf(c)
+      if (Option.isNone(answer)) {
+        const message = `change ${id} is sent and audited as pending: the Accounts Service did not answer in ${ANSWER_MS / 1000} s (it applies it once it does)`
+        return c.html(errorPage(202, message, viewer), 202)
+      }
+      const value = answer.value
+      if (value._tag === "Failed") return c.html(errorPage(400, value.error.message, viewer), 400)
+      if (value.outcome._tag === "Refused") {
+        return c.html(errorPage(409, `the Accounts Service refused it: ${value.outcome.message}`, viewer), 409)
+      }
+      return c.redirect(back, 303)
+    }
+
+    const setLimits = (
+      c: Context<E>,
+      live: LiveSessionService,
+      scope: RiskScope,
+      limits: RiskLimits,
+      reverts?: number
+    ) =>
+      Effect.gen(function* () {
+        const controls = yield* Effect.catchAll(live.riskControls, unavailable)
+        const before = controlOf(controls, scope)?.limits ?? {}
+        return yield* apply(
+          c,
+          live,
+          {
+            action: reverts === undefined ? "risk-limits.set" : "risk-limits.revert",
+            subject: limitsSubject(scope),
+            before,
+            after: limits,
+            ...(reverts === undefined ? {} : { reverts })
+          },
+          { _tag: "SetRiskLimits", scope, limits, ts: STAMPED_BY_SERVICE },
+          "/risk"
+        )
+      })
+
+    const setHalt = (
+      c: Context<E>,
+      live: LiveSessionService,
+      scope: RiskScope,
+      halted: boolean,
+      reason: string,
+      reverts?: number
+    ) =>
+      Effect.gen(function* () {
+        if (scope._tag !== "Firm" && scope._tag !== "Account") {
+          return yield* new PanelRequestError({
+            status: 400,
+            message: "scope: only the firm or an account has a kill switch"
+          })
+        }
+        const controls = yield* Effect.catchAll(live.riskControls, unavailable)
+        const viewer = viewerOf(c).name
+        return yield* apply(
+          c,
+          live,
+          {
+            action: reverts !== undefined ? "trading.revert" : halted ? "trading.halt" : "trading.resume",
+            subject: haltSubject(scope),
+            before: { halted: controlOf(controls, scope)?.halted ?? false },
+            after: { halted },
+            ...(reverts === undefined ? {} : { reverts })
+          },
+          {
+            _tag: "SetTradingHalt",
+            scope,
+            halted,
+            reason: reason === "" ? viewer : `${viewer}: ${reason}`,
+            ts: STAMPED_BY_SERVICE
+          },
+          "/risk"
+        )
+      })
+
+    app.get(
+      "/risk",
+      allow(...STAFF),
+      handle((c) =>
+        Effect.gen(function* () {
+          const live = yield* liveSession
+          const controls = yield* Effect.catchAll(live.riskControls, unavailable)
+          const changes = yield* (yield* ConfigAudit).history(live.id, CHANGES_SHOWN)
+          const viewer = viewerOf(c)
+          return c.html(page(`Risk: session ${live.id}`, viewer, riskPage(controls, changes, viewer, canAct(viewer))))
+        })
+      )
+    )
+
+    app.get(
+      "/risk/edit",
+      allow(...OPERATIONS),
+      handle((c) =>
+        Effect.gen(function* () {
+          const { scope } = yield* decode(EditQuery)(c.req.query())
+          const live = yield* liveSession
+          const controls = yield* Effect.catchAll(live.riskControls, unavailable)
+          const key = scopeKey(scope)
+          const current = (controlOf(controls, scope)?.limits ?? {}) as Record<string, number | undefined>
+          return c.html(page(`Limits of ${key}`, viewerOf(c), limitsForm(key, current, viewerOf(c))))
+        })
+      )
+    )
+
+    app.post(
+      "/risk/limits",
+      allow(...OPERATIONS),
+      handle((c) =>
+        Effect.gen(function* () {
+          const fields = yield* Effect.flatMap(form(c), decode(LimitsForm))
+          // Each value checked as the engine's limits are (positive lots, non-negative money, ...): nothing is sent
+          // unless every field passes.
+          const limits = yield* decode(RiskLimitsSchema)(limitsOf(fields))
+          return yield* setLimits(c, yield* liveSession, fields.scope, limits)
+        })
+      )
+    )
+
+    app.post(
+      "/risk/halt",
+      allow(...OPERATIONS),
+      handle((c) =>
+        Effect.gen(function* () {
+          const fields = yield* Effect.flatMap(form(c), decode(HaltForm))
+          return yield* setHalt(c, yield* liveSession, fields.scope, fields.halted === "true", fields.reason ?? "")
+        })
+      )
+    )
+
+    app.post(
+      "/risk/revert",
+      allow(...OPERATIONS),
+      handle((c) =>
+        Effect.gen(function* () {
+          const { change: id } = yield* Effect.flatMap(form(c), decode(RevertForm))
+          const live = yield* liveSession
+          const found = yield* (yield* ConfigAudit).find(live.id, id)
+          const change = Option.getOrUndefined(found)
+          const target = change === undefined ? undefined : scopeOfSubject(change.subject)
+          if (change === undefined || target === undefined || change.outcome !== "applied") {
+            return yield* new PanelRequestError({
+              status: 400,
+              message: `change: ${id} is not an applied change of a scope's limits or kill switch of this session`
+            })
+          }
+          if (target.kind === "risk-limits") {
+            const limits = yield* decode(RiskLimitsSchema)(change.before)
+            return yield* setLimits(c, live, target.scope, limits, id)
+          }
+          const { halted } = yield* decode(HaltedState)(change.before)
+          return yield* setHalt(c, live, target.scope, halted, `revert of change ${id}`, id)
+        })
+      )
+    )
+
+    app.get(
+      "/orders/cancel",
+      allow(...OPERATIONS),
+      handle((c) =>
+        Effect.gen(function* () {
+          const query = yield* decode(CancelQuery)(c.req.query())
+          yield* liveSession
+          const order = board
+            .view()
+            .find((a) => a.accountId === query.account)
+            ?.openOrders.find((o) => o.clientOrderId === query.order)
+          return c.html(
+            page("Cancel an order", viewerOf(c), cancelForm(query.account, query.order, order, viewerOf(c)))
+          )
+        })
+      )
+    )
+
+    app.post(
+      "/orders/cancel",
+      allow(...OPERATIONS),
+      handle((c) =>
+        Effect.gen(function* () {
+          const { accountId, clientOrderId } = yield* Effect.flatMap(form(c), decode(CancelForm))
+          const live = yield* liveSession
+          const order = board
+            .view()
+            .find((a) => a.accountId === accountId)
+            ?.openOrders.find((o) => o.clientOrderId === clientOrderId)
+          return yield* apply(
+            c,
+            live,
+            {
+              action: "order.cancel",
+              subject: `order:${accountId}/${clientOrderId}`,
+              before:
+                order === undefined
+                  ? null
+                  : { status: order.status, quantity: order.quantity, filled: order.filledQuantity },
+              after: { cancelRequested: true }
+            },
+            { _tag: "CancelOrder", accountId, clientOrderId, ts: STAMPED_BY_SERVICE },
+            "/live"
+          )
+        })
+      )
+    )
+  })
+
+/** A kill switch's state as audited. */
+const HaltedState = Schema.Struct({ halted: Schema.Boolean })
