@@ -114,6 +114,29 @@ const readColumns = (file: string, spec: InstrumentSpec, timezone: string | unde
     catch: (e) => configError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`)
   }).pipe(Effect.flatMap(Either.mapLeft((e) => configError(e.message))))
 
+/**
+ * The rows of `columns` in `[from, to)` (µs): a file's data restricted to the job's range, as the history's is
+ * (a walk-forward's windows replay parts of one file).
+ */
+const inRange = (columns: Columns, from: number | undefined, to: number | undefined): Columns => {
+  if (from === undefined && to === undefined) return columns
+  const keep: Array<number> = []
+  for (let i = 0; i < columns.length; i++) {
+    const ts = columns.ts[i]!
+    if ((from === undefined || ts >= from) && (to === undefined || ts < to)) keep.push(i)
+  }
+  if (keep.length === columns.length) return columns
+  const out: Record<string, unknown> = { ...columns, length: keep.length }
+  for (const [key, value] of Object.entries(columns)) {
+    if (!ArrayBuffer.isView(value)) continue
+    const source = value as unknown as { readonly [i: number]: number; readonly constructor: new (n: number) => never }
+    const copy = new source.constructor(keep.length) as unknown as { [i: number]: number }
+    for (let j = 0; j < keep.length; j++) copy[j] = source[keep[j]!]!
+    out[key] = copy
+  }
+  return out as unknown as Columns
+}
+
 const rejected = (reasons: Readonly<Record<string, number>>): string => {
   const entries = Object.entries(reasons)
   return entries.length === 0 ? "" : ` (${entries.map(([reason, n]) => `${reason}: ${n}`).join(", ")})`
@@ -240,7 +263,7 @@ export const runBacktestJob = (job: BacktestJob, loaded: JobStrategy, venue: Job
     const data = (yield* Effect.forEach(sources, (source) =>
       source.kind === "file"
         ? readColumns(source.file, specs.list[indexOf(source.id)]!, job.timezone).pipe(
-            Effect.map((columns) => [columns])
+            Effect.map((columns) => [inRange(columns, job.from, job.to)])
           )
         : // The history (and DuckDB with it) loads only for a backtest that replays it.
           Effect.promise(() => import("../history/History")).pipe(

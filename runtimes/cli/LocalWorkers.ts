@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { type ChildProcess, fork } from "node:child_process"
-import { Deferred, Effect, Fiber, Option, Queue, Schema } from "effect"
+import { Deferred, Effect, Fiber, Option, Queue, Schema, type Scope } from "effect"
 import { BacktestError } from "../../core/backtest/Backtest"
 import { JobRunner } from "../../core/research/JobRunner"
 import { type JobOutcome, JobSpec } from "../../core/research/ResearchJob"
@@ -35,7 +35,7 @@ const isProgress = (message: unknown, jobId: string): message is { readonly prog
 
 const workerError = (message: string) => new BacktestError({ reason: "Config", message })
 
-/** A local worker process, killed when the scope closes. */
+/** A local worker process, ended when the scope closes (and waited for: no process outlives the sweep). */
 const spawnWorker = Effect.acquireRelease(
   Effect.try({
     // This same command line, in worker mode: `process.argv[1]` is the `meridian` script that is running.
@@ -46,8 +46,33 @@ const spawnWorker = Effect.acquireRelease(
       }),
     catch: (e) => workerError(`cannot start a local worker: ${String(e)}`)
   }),
-  (child) => Effect.sync(() => child.kill())
+  (child) =>
+    Effect.async<void>((resume) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
+      child.once("exit", () => resume(Effect.void))
+      child.kill()
+    }).pipe(Effect.timeout("5 seconds"), Effect.ignore)
 )
+
+/**
+ * Local worker processes, started as soon as a sweep knows it needs them: a process takes about a second of CPU to
+ * start, which overlaps the opening of the embedded database instead of delaying the first jobs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Workers {
+  readonly children: ReadonlyArray<ChildProcess>
+}
+
+/**
+ * Start `count` local workers (at least one), ended when the scope closes.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const startWorkers = (count: number): Effect.Effect<Workers, BacktestError, Scope.Scope> =>
+  Effect.map(Effect.all(Array.from({ length: Math.max(1, count) }, () => spawnWorker)), (children) => ({ children }))
 
 /** Send `spec` to `child` and wait for its outcome; fails when the process ends first. */
 const request = (child: ChildProcess, spec: JobSpec, onProgress?: (done: number, total: number) => void) =>
@@ -75,15 +100,16 @@ const request = (child: ChildProcess, spec: JobSpec, onProgress?: (done: number,
   })
 
 /**
- * Run the jobs `next` hands out (until it has none) in `processes` local workers, handing each outcome to `record`
- * as it arrives; a free worker asks `next` for its next job, so an optimizer can propose it from the outcomes so far.
- * A worker that dies is replaced (its job runs again in the new one), at most twice per slot.
+ * Run the jobs `next` hands out (until it has none) in the local `workers`, handing each outcome to `record` as it
+ * arrives; a free worker asks `next` for its next job, so an optimizer can propose it from the outcomes so far (and
+ * `next` may wait for one). A worker that dies is replaced (its job runs again in the new one), at most twice per
+ * worker.
  *
  * @since 0.1.0
  */
 export const runInProcesses = <E, R>(
   next: Effect.Effect<Option.Option<JobSpec>, E, R>,
-  processes: number,
+  workers: Workers,
   record: (spec: JobSpec, outcome: JobOutcome, worker: string) => Effect.Effect<unknown, E, R>
 ): Effect.Effect<void, E | BacktestError, R> =>
   Effect.gen(function* () {
@@ -101,26 +127,25 @@ export const runInProcesses = <E, R>(
         }
       })
     )
-    const slot = (restarts: number): Effect.Effect<void, E | BacktestError, R> =>
-      Effect.scoped(
-        Effect.gen(function* () {
-          const child = yield* spawnWorker
-          const name = `local-${child.pid}`
-          while (true) {
-            const job = yield* take
-            if (Option.isNone(job)) return
-            const outcome = yield* request(child, job.value).pipe(Effect.tapError(() => Queue.offer(retry, job.value)))
-            yield* Queue.offer(outcomes, Option.some([job.value, outcome, name] as const))
-          }
-        })
-      ).pipe(
+    const serve = (child: ChildProcess) =>
+      Effect.gen(function* () {
+        const name = `local-${child.pid}`
+        while (true) {
+          const job = yield* take
+          if (Option.isNone(job)) return
+          const outcome = yield* request(child, job.value).pipe(Effect.tapError(() => Queue.offer(retry, job.value)))
+          yield* Queue.offer(outcomes, Option.some([job.value, outcome, name] as const))
+        }
+      })
+    const slot = (child: ChildProcess, restarts: number): Effect.Effect<void, E | BacktestError, R> =>
+      serve(child).pipe(
         Effect.catchIf(
           (e): e is BacktestError => e instanceof BacktestError && restarts < 2,
-          () => slot(restarts + 1)
+          () => Effect.scoped(Effect.flatMap(spawnWorker, (again) => slot(again, restarts + 1)))
         )
       )
     yield* Effect.all(
-      Array.from({ length: Math.max(1, processes) }, () => slot(0)),
+      workers.children.map((child) => slot(child, 0)),
       { concurrency: "unbounded", discard: true }
     ).pipe(Effect.onExit(() => Queue.offer(outcomes, Option.none())))
     yield* Fiber.join(recorder)

@@ -50,6 +50,12 @@ const config = {
       "with --optimize: a bound on a statistic, e.g. maxDrawdownPct<=20 or trades>=10; repeatable"
     )
   ),
+  walkForward: Options.text("walk-forward").pipe(
+    Options.optional,
+    Options.withDescription(
+      "train=<len>,test=<len>[,step=<len>][,anchored] (lengths 30d, 8w, 6m, 2y): optimize each training window of --from..--to by --objective, test its best set on the period after it, roll by step; prints the out-of-sample report"
+    )
+  ),
   parallel: Options.integer("parallel").pipe(
     Options.withDefault(8),
     Options.withDescription("with --optimize --cluster: jobs in flight at once")

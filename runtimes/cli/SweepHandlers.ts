@@ -9,8 +9,9 @@
 import { createHash } from "node:crypto"
 import { availableParallelism } from "node:os"
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
-import { Clock, Config, Console, Duration, Effect, Either, HashMap, Layer, Option } from "effect"
+import { Clock, Config, Console, Duration, Effect, Either, Fiber, HashMap, Layer, Option, Schedule } from "effect"
 import { BacktestError } from "../../core/backtest/Backtest"
+import * as BacktestRuns from "../../core/db/BacktestRuns"
 import { databaseLayer } from "../../core/db/ChosenDatabase"
 import type { DatabaseChoice } from "../../core/db/DatabaseChoice"
 import { serverUrl } from "../../core/db/DatabaseChoice"
@@ -18,18 +19,23 @@ import * as Sweeps from "../../core/db/Sweeps"
 import { type Stats, statKeys, statText } from "../../core/report/Report"
 import { shardingConfig } from "../../core/research/ClusterTuning"
 import { ResearchJob } from "../../core/research/JobEntity"
-import { recordOutcome } from "../../core/research/JobRunner"
+import { type JobSource, type Method, sweepSource, walkForwardSource } from "../../core/research/JobSource"
 import { parseObjective, type StatValues, score } from "../../core/research/Objective"
 import { grid, type ParamSet, parseDimension, sample, typed } from "../../core/research/ParameterSpace"
 import { type JobSpec, jobId, staticDataVersion } from "../../core/research/ResearchJob"
-import { type Trial, tpe } from "../../core/research/Tpe"
+import { tpe } from "../../core/research/Tpe"
+import { parseWalkForward, windows } from "../../core/research/WalkForward"
+import * as WalkForwardRecord from "../../core/research/WalkForwardRecord"
+import { testSweepId, trainSweepId, type WalkForwardSpecJson } from "../../core/research/WalkForwardRecord"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
 import { decodeParams } from "../../core/strategy/Params"
 import { jobStrategy, loadStrategy } from "../../registry/src/StrategyLoader"
-import { runInProcesses } from "./LocalWorkers"
+import { startWorkers } from "./LocalWorkers"
 import { progressBar } from "./ProgressBar"
 import { builtIn } from "./SimBacktest"
 import type { SweepOptions } from "./SweepCommand"
+import { runLocally, runOnCluster } from "./SweepRun"
+import { walkForwardReport } from "./WalkForwardReport"
 
 const configError = (message: string) => new BacktestError({ reason: "Config", message })
 
@@ -64,14 +70,26 @@ const parameterSets = (o: SweepOptions, schema: Parameters<typeof decodeParams>[
     return { dimensions, accept, sets, left: all.length - sets.length, how: `a grid of ${all.length}` }
   })
 
-/** The jobs, sent to the cluster as persisted messages: the workers run them whenever they can. */
+/**
+ * The jobs, sent to the cluster as persisted messages: the workers run them whenever they can. A runner that dies
+ * while it is told of a message makes the send die (the library's socket write to it dies: ECONNRESET), whether
+ * the message was stored or not; the send is repeated until a live runner is told, the job id deduplicating it.
+ */
 const sendToCluster = (specs: ReadonlyArray<JobSpec>) =>
   Effect.gen(function* () {
     const client = yield* ResearchJob.client
-    yield* Effect.forEach(specs, (spec) => client(spec.jobId).Run(spec, { discard: true }), {
-      concurrency: 16,
-      discard: true
-    })
+    yield* Effect.forEach(
+      specs,
+      (spec) =>
+        client(spec.jobId)
+          .Run(spec, { discard: true })
+          .pipe(
+            Effect.catchAllDefect((defect) => Effect.fail(configError(`runner unreachable: ${String(defect)}`))),
+            // The dead runner's shards move within the lock expiry: retry for longer than that.
+            Effect.retry({ schedule: Schedule.spaced("500 millis"), times: 60 })
+          ),
+      { concurrency: 16, discard: true }
+    )
   }).pipe(Effect.mapError((e) => configError(`cannot send the jobs to the cluster: ${e.message}`)))
 
 /** A client of the cluster that only submits (it runs no entity). */
@@ -132,6 +150,17 @@ const jobsTable = (
   )
 }
 
+/** The walk-forward's windows, when `--walk-forward` is given: it needs the range it walks. */
+const walkForwardWindows = (o: SweepOptions, range: { from: number | undefined; to: number | undefined }) =>
+  Effect.gen(function* () {
+    if (Option.isNone(o.walkForward)) return undefined
+    const spec = yield* Either.mapLeft(parseWalkForward(o.walkForward.value), configError)
+    if (range.from === undefined || range.to === undefined) {
+      return yield* configError("--walk-forward needs --from and --to: the range it walks through")
+    }
+    return yield* Either.mapLeft(windows(spec, range.from, range.to), configError)
+  })
+
 export const sweep = (o: SweepOptions) =>
   Effect.gen(function* () {
     if (o.data.length === 0) return yield* configError("give at least one --data file")
@@ -146,6 +175,7 @@ export const sweep = (o: SweepOptions) =>
     const staticDir = Option.getOrUndefined(o.staticData)
     const staticSet = yield* staticDir === undefined ? StaticDataSet.loadShipped : StaticDataSet.load(staticDir)
     const range = yield* Effect.all({ from: micros("--from", o.from), to: micros("--to", o.to) })
+    const walk = yield* walkForwardWindows(o, range)
     const cluster = o.cluster || (yield* Config.boolean("MERIDIAN_CLUSTER").pipe(Config.withDefault(false)))
     const server = yield* serverUrl(o)
     if (cluster && Option.isNone(server)) {
@@ -159,8 +189,6 @@ export const sweep = (o: SweepOptions) =>
       data: o.data,
       instruments: o.instrument,
       historyDir: o.history,
-      ...(range.from !== undefined && { from: range.from }),
-      ...(range.to !== undefined && { to: range.to }),
       staticData: { ...(staticDir !== undefined && { dir: staticDir }), version: staticDataVersion(staticSet) },
       settings: {
         cash: o.cash,
@@ -175,117 +203,116 @@ export const sweep = (o: SweepOptions) =>
       }
     }
     const sweepId = createHash("sha256")
-      .update(JSON.stringify([shared, o.grid, Option.getOrNull(o.random), o.seed, fixed, createdAt]))
+      .update(
+        JSON.stringify([
+          shared,
+          range,
+          o.grid,
+          Option.getOrNull(o.random),
+          Option.getOrNull(o.walkForward),
+          o.seed,
+          fixed,
+          createdAt
+        ])
+      )
       .digest("hex")
       .slice(0, 12)
-    const specOf = (params: ParamSet): JobSpec => {
-      const all = { ...fixed, ...params }
-      return { jobId: jobId(sweepId, all), sweepId, params: all, ...shared }
-    }
+    /** A job of sweep `id` over `[from, to)`. */
+    const specOf =
+      (id: string, from: number | undefined, to: number | undefined) =>
+      (params: ParamSet): JobSpec => {
+        const all = { ...fixed, ...params }
+        return {
+          jobId: jobId(id, all),
+          sweepId: id,
+          params: all,
+          ...shared,
+          ...(from !== undefined && { from }),
+          ...(to !== undefined && { to })
+        }
+      }
     const objective = yield* Either.mapLeft(parseObjective(o.objective, o.constraint, statKeys), configError)
     const scoreOf = (stats: StatValues | null | undefined) => score(objective, stats ?? null)
     const optimizing = Option.isSome(o.optimize)
-    const total = optimizing ? o.trials : sets.length
-    const processes = Option.getOrElse(o.processes, () => availableParallelism())
-    yield* Console.log(
-      `sweep ${sweepId}: ${total} jobs of ${loaded.strategy.id} ${strategyVersion} (${how}${left > 0 ? `, ${left} left out as invalid` : ""}), ${cluster ? "on the cluster" : `in ${Math.min(processes, total)} local processes`}`
-    )
-    const submit = (specs: ReadonlyArray<JobSpec>) =>
-      Effect.flatMap(Sweeps.Sweeps, (sweeps) =>
-        sweeps.submit({
-          id: sweepId,
-          strategy: loaded.strategy.id,
-          spec: {
-            ...(optimizing
-              ? { optimize: "tpe", trials: o.trials, objective: o.objective, constraints: o.constraint }
-              : { random: Option.getOrNull(o.random) }),
-            grid: o.grid,
-            seed: o.seed,
-            params: fixed,
-            ...shared
-          },
-          createdAt,
-          jobs: specs.map((spec) => ({ jobId: spec.jobId, parameters: spec.params }))
-        })
-      )
-    const propose = tpe(dimensions, { seed: o.seed })
-    const bar = progressBar()
-
-    /** Local processes: each free one takes the next grid job, or the optimizer's next proposal. */
-    const runLocally = Effect.gen(function* () {
-      const trials: Array<Trial> = []
-      // Proposed and not finished: tried already for the optimizer, without a value yet.
-      const pending = new Map<string, ParamSet>()
-      let issued = 0
-      let done = 0
-      const next = Effect.gen(function* () {
-        if (issued >= total) return Option.none<JobSpec>()
-        const params = optimizing
-          ? propose([...trials, ...[...pending.values()].map((p) => ({ params: p, value: Number.NaN }))], 1, accept)[0]
-          : sets[issued]
-        if (params === undefined) return Option.none<JobSpec>()
-        // Counted and marked pending before the submission yields: workers asking at once get distinct trials,
-        // and never more than `total`.
-        issued++
-        const spec = specOf(params)
-        if (optimizing) {
-          pending.set(spec.jobId, params)
-          yield* submit([spec])
-        }
-        return Option.some(spec)
-      })
-      yield* runInProcesses(next, Math.min(processes, total), (spec, outcome, worker) =>
-        Effect.gen(function* () {
-          yield* recordOutcome(spec.jobId, outcome, worker)
-          pending.delete(spec.jobId)
-          trials.push({
-            params: spec.params,
-            value: scoreOf(outcome._tag === "Completed" ? (outcome.run.report?.stats as StatValues | undefined) : null)
-          })
-          bar?.(++done, total)
-        })
-      )
+    const method = (seed: number): Method =>
+      optimizing
+        ? { _tag: "Propose", propose: tpe(dimensions, { seed }), trials: o.trials, accept }
+        : { _tag: "Sets", sets }
+    const spec = {
+      ...(optimizing ? { optimize: "tpe", trials: o.trials } : { random: Option.getOrNull(o.random) }),
+      objective: o.objective,
+      constraints: o.constraint,
+      grid: o.grid,
+      seed: o.seed,
+      params: fixed,
+      ...shared
+    }
+    const sweepRow = (id: string, extra: Record<string, unknown>) => ({
+      id,
+      strategy: loaded.strategy.id,
+      spec: { ...spec, ...extra },
+      createdAt
     })
-
-    /** The cluster: grid jobs sent at once; an optimizer keeps `--parallel` jobs in flight, proposed as results come. */
-    const runOnCluster = Effect.gen(function* () {
-      const sweeps = yield* Sweeps.Sweeps
-      if (!optimizing) {
-        yield* sendToCluster(sets.map(specOf))
-        yield* Console.log(`sent ${sets.length} jobs to the cluster`)
-      }
-      while (true) {
-        const rows = yield* sweeps.jobs(sweepId)
-        const finished = rows.filter((r) => r.status !== "queued").length
-        bar?.(finished, total)
-        if (finished >= Math.min(total, rows.length) && (!optimizing || rows.length >= total)) return
-        if (optimizing) {
-          const want = Math.min(o.parallel - (rows.length - finished), total - rows.length)
-          if (want > 0) {
-            const trials = rows.map((r) => ({
-              params: Object.fromEntries(Object.entries(r.parameters).map(([k, v]) => [k, String(v)])),
-              value: r.status === "queued" ? Number.NaN : scoreOf(r.statistics)
+    // A walk-forward: each window's optimization, then its best set tested on the period after it.
+    const source: JobSource =
+      walk === undefined
+        ? sweepSource(sweepRow(sweepId, range), method(o.seed), specOf(sweepId, range.from, range.to))
+        : walkForwardSource(
+            walk.map((w, i) => ({
+              optimize: sweepSource(
+                sweepRow(trainSweepId(sweepId, i + 1), { walkForwardOf: sweepId, window: i + 1, ...w }),
+                method(o.seed),
+                specOf(trainSweepId(sweepId, i + 1), w.trainFrom, w.trainTo)
+              ),
+              test: (params) =>
+                sweepSource(
+                  sweepRow(testSweepId(sweepId, i + 1), { walkForwardOf: sweepId, window: i + 1, ...w }),
+                  { _tag: "Sets", sets: [params] },
+                  specOf(testSweepId(sweepId, i + 1), w.testFrom, w.testTo)
+                )
             }))
-            const specs = propose(trials, want, accept).map(specOf)
-            // The space ran out: finish with what was proposed.
-            if (specs.length === 0 && finished >= rows.length) return
-            yield* submit(specs)
-            yield* sendToCluster(specs)
-          }
-        }
-        yield* Effect.sleep("500 millis")
-      }
-    }).pipe(Effect.provide(clusterClient(o.lockExpiration)))
+          )
+    const processes = Math.min(
+      Option.getOrElse(o.processes, () => availableParallelism()),
+      walk === undefined ? source.total : Number.POSITIVE_INFINITY
+    )
+    yield* Console.log(
+      `sweep ${sweepId}: ${source.total} jobs of ${loaded.strategy.id} ${strategyVersion} (${how}${left > 0 ? `, ${left} left out as invalid` : ""}${walk === undefined ? "" : `, in each of ${walk.length} walk-forward windows, and each window's test`}), ${cluster ? "on the cluster" : `in ${processes} local processes`}`
+    )
+    // Local workers start now, while the embedded database opens: each takes about a second of CPU to start.
+    const workers = yield* Effect.forkScoped(cluster ? Effect.never : startWorkers(processes))
+    const bar = progressBar()
+    const progress = (finished: number) => bar?.(finished, source.total)
 
     const run = Effect.gen(function* () {
       const sweeps = yield* Sweeps.Sweeps
-      yield* submit(optimizing ? [] : sets.map(specOf))
+      if (walk !== undefined) {
+        const stored: WalkForwardSpecJson = {
+          walkForward: { text: Option.getOrElse(o.walkForward, () => ""), windows: walk },
+          objective: o.objective,
+          constraints: o.constraint,
+          periodsPerYear: o.periodsPerYear
+        }
+        yield* sweeps.submit({ ...sweepRow(sweepId, { ...range, ...stored }), jobs: [] })
+      }
       const started = yield* Clock.currentTimeMillis
-      yield* cluster ? runOnCluster : runLocally
-      const progress = yield* sweeps.progress(sweepId)
+      yield* cluster
+        ? runOnCluster(
+            source,
+            optimizing ? o.parallel : Number.POSITIVE_INFINITY,
+            scoreOf,
+            progress,
+            sendToCluster
+          ).pipe(Effect.provide(clusterClient(o.lockExpiration)))
+        : Effect.flatMap(Fiber.join(workers), (w) => runLocally(source, w, scoreOf, progress))
       const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
+      if (walk !== undefined) {
+        yield* Console.log(`${source.total} jobs in ${seconds.toFixed(1)} s\n`)
+        return yield* printSweep(sweepId)
+      }
+      const progressNow = yield* sweeps.progress(sweepId)
       yield* Console.log(
-        `${progress.completed} completed, ${progress.failed} failed in ${seconds.toFixed(1)} s (${(progress.total / Math.max(seconds, 0.001)).toFixed(1)} jobs/s)\n`
+        `${progressNow.completed} completed, ${progressNow.failed} failed in ${seconds.toFixed(1)} s (${(progressNow.total / Math.max(seconds, 0.001)).toFixed(1)} jobs/s)\n`
       )
       const rows = yield* sweeps.jobs(sweepId)
       yield* Console.log(jobsTable(rows, 10, optimizing ? (row) => scoreOf(row.statistics) : byReturn))
@@ -298,13 +325,18 @@ export const sweep = (o: SweepOptions) =>
       yield* Console.log(`\nall jobs: meridian runs list --sweep ${sweepId}`)
     })
     yield* run.pipe(Effect.provide(Layer.provideMerge(Sweeps.layer, databaseLayer(o))))
-  })
+  }).pipe(Effect.scoped)
 
-/** `meridian runs list --sweep <id>`: every job of the sweep, best return first. */
-export const listSweep = (o: DatabaseChoice & { readonly sweep: string }) =>
+/** A sweep's jobs, or a walk-forward's report, as `runs list --sweep` and the end of a sweep print them. */
+const printSweep = (id: string) =>
   Effect.gen(function* () {
-    const sweeps = yield* Sweeps.Sweeps
-    const rows = yield* sweeps.jobs(o.sweep)
-    if (rows.length === 0) return yield* Console.log(`no sweep ${o.sweep}`)
+    const walk = yield* WalkForwardRecord.load(id)
+    if (Option.isSome(walk)) return yield* Console.log(walkForwardReport(walk.value))
+    const rows = yield* Effect.flatMap(Sweeps.Sweeps, (sweeps) => sweeps.jobs(id))
+    if (rows.length === 0) return yield* Console.log(`no sweep ${id}`)
     yield* Console.log(jobsTable(rows, rows.length))
-  }).pipe(Effect.provide(Layer.provide(Sweeps.layer, databaseLayer(o))))
+  }).pipe(Effect.provide(BacktestRuns.layer))
+
+/** `meridian runs list --sweep <id>`: every job of the sweep, best return first; a walk-forward's report. */
+export const listSweep = (o: DatabaseChoice & { readonly sweep: string }) =>
+  printSweep(o.sweep).pipe(Effect.provide(Layer.provideMerge(Sweeps.layer, databaseLayer(o))))

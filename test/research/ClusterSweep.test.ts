@@ -157,7 +157,28 @@ describe("a sweep on a cluster of workers", () => {
                   .filter((id) => queued.has(id))
           const joined = worker(ports[3]!)
           yield* Effect.promise(() => waitFor(joined, /ready/))
-          const code = yield* Effect.promise(() => sweep.exited)
+          // Bounded: a sweep that stalls fails with what the database says, not with the suite's timeout.
+          const code = yield* Effect.promise(() => sweep.exited).pipe(
+            Effect.timeoutFail({
+              duration: `${60 + JOBS} seconds`,
+              onTimeout: () => new Error("the sweep did not finish")
+            }),
+            Effect.tapError(() =>
+              Effect.gen(function* () {
+                const left = (yield* sweeps.jobs(sweepId)).filter((j) => j.status === "queued").map((j) => j.jobId)
+                const messages = yield* sql`SELECT entity_id, shard_id, processed, last_read, kind
+                  FROM cluster_messages WHERE entity_id IN ${sql.in(left.length === 0 ? [""] : left)}`
+                const runners = yield* sql`SELECT address, healthy, last_heartbeat FROM cluster_runners`
+                const held = yield* locks()
+                console.log(
+                  JSON.stringify({ progress: yield* sweeps.progress(sweepId), left, messages, runners, held }, null, 1)
+                )
+                for (const p of procs)
+                  console.log(`--- ${p.child.spawnargs.slice(2, 8).join(" ")}\n${p.lines.slice(-15).join("\n")}`)
+              }).pipe(Effect.ignore)
+            ),
+            Effect.orDie
+          )
           const seconds = (Date.now() - killedAt) / 1000
           expect(code, sweep.lines.join("\n")).toBe(0)
           expect(before.completed).toBeLessThan(JOBS)

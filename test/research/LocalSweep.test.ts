@@ -88,4 +88,57 @@ describe("meridian sweep without a cluster", () => {
     expect(stdout).toMatch(/^8 completed, 0 failed in /m)
     expect(stdout).toMatch(/^best of 8 trials by sharpe with trades>=20$/m)
   }, 300_000)
+
+  it("walks forward: each window optimized, its best set tested on the next period, the tests chained", async () => {
+    const dbDir = join(dir, "db")
+    const { stdout } = await meridian(
+      "sweep",
+      "--strategy",
+      "sma-cross",
+      "--grid",
+      "fast=5,10,20",
+      "--grid",
+      "slow=30",
+      "--walk-forward",
+      "train=2y,test=1y",
+      "--from",
+      "2000-01-01",
+      "--to",
+      "2005-01-01",
+      "--data",
+      sp500,
+      "--instrument",
+      "SPX.SIM",
+      "--processes",
+      "2",
+      "--db-dir",
+      dbDir
+    )
+    const id = /^sweep ([0-9a-f]{12}): 12 jobs .*in each of 3 walk-forward windows/m.exec(stdout)?.[1]
+    expect(id, stdout).toBeDefined()
+    const rows = [...stdout.matchAll(/^\s+(\d)\s+(\S+)\s+(\S+)\s+3\s+(fast=\d+ slow=30)\s+(.*)$/gm)]
+    expect(
+      rows.map((r) => [r[1], r[2], r[3]]),
+      stdout
+    ).toEqual([
+      ["1", "2000-01-01..2002-01-01", "2002-01-01..2003-01-01"],
+      ["2", "2001-01-01..2003-01-01", "2003-01-01..2004-01-01"],
+      ["3", "2002-01-01..2004-01-01", "2004-01-01..2005-01-01"]
+    ])
+    // The chained curve's return is the tests' returns compounded (the table rounds each to 0.01 %).
+    const returns = rows.map((r) => Number(r[5]!.trim().split(/\s+/)[4]))
+    const compounded = (returns.reduce((a, r) => a * (1 + r / 100), 1) - 1) * 100
+    const stitched = Number(/^ {2}return (-?[\d.]+) %/m.exec(stdout)?.[1])
+    expect(Math.abs(stitched - compounded), stdout).toBeLessThan(0.05)
+    expect(stdout).toMatch(/^trials: 9 in all; each window's chosen set is the best of its 3\/3\/3/m)
+    // Window 1's chosen set is its trials' best Sharpe ratio, as runs list --sweep shows them.
+    const trials = (await meridian("runs", "list", "--sweep", `${id}-w1`, "--db-dir", dbDir)).stdout
+    const best = trials
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((line) => ({ params: /fast=\d+ slow=30/.exec(line)![0], sharpe: Number(line.split(/\s+/)[6]) }))
+      .sort((a, b) => b.sharpe - a.sharpe)[0]
+    expect(rows[0]![4]).toBe(best!.params)
+  }, 300_000)
 })
