@@ -139,19 +139,21 @@ export const register = <E extends SignedInEnv>(
           Effect.map((outcome) => ({ _tag: "Answered" as const, outcome })),
           Effect.catchAll((error) => Effect.succeed({ _tag: "Failed" as const, error })),
           Effect.tap((answer) =>
-            answer._tag === "Failed"
+            (answer._tag === "Failed"
               ? audit.settle(recorded.id, "refused", answer.error.message)
               : answer.outcome._tag === "Accepted"
                 ? audit.settle(recorded.id, "applied")
                 : audit.settle(recorded.id, "refused", answer.outcome.message)
+            ).pipe(
+              // The service answered: the page says what it answered; the row stays pending and the log says why.
+              Effect.catchTag("DatabaseError", (error) =>
+                Effect.logError("audited change not settled").pipe(Effect.annotateLogs({ change: recorded.id, error }))
+              )
+            )
           ),
-          Effect.tapErrorCause((cause) => Effect.logError("audited change not settled", cause)),
           Effect.forkIn(scope)
         )
-        const answer: Answer = yield* Fiber.join(answering).pipe(
-          Effect.timeoutOption(Duration.millis(ANSWER_MS)),
-          Effect.orElseSucceed(() => Option.none())
-        )
+        const answer: Answer = yield* Fiber.join(answering).pipe(Effect.timeoutOption(Duration.millis(ANSWER_MS)))
         return respond(c, answer, recorded.id, back)
       })
 

@@ -121,6 +121,16 @@ if ("why" in source) {
       expect(await page.locator("#changes tbody tr td:nth-child(4)").allTextContents()).toEqual(
         expect.arrayContaining(["trading.halt", "trading.resume"])
       )
+      // A cancel goes to the Accounts Service like a strategy's: one of an order it does not hold is refused, audited.
+      await page.goto(`${panel!.url}orders/cancel?account=PAPER-1&order=no-such-order`)
+      await Promise.all([page.waitForLoadState("domcontentloaded"), page.click("#cancel button")])
+      expect(await page.textContent("#message")).toMatch(
+        /^the Accounts Service refused it: no working order no-such-order/
+      )
+      await page.goto(`${panel!.url}risk`)
+      const cancel = page.locator("#changes tbody tr").first()
+      expect(await cancel.getAttribute("data-outcome")).toBe("refused")
+      expect(await cancel.locator("td").nth(3).textContent()).toBe("order.cancel")
     }, 180_000)
 
     it("a quant sees the limits but may not change them; no change goes through without the CSRF token", async () => {
