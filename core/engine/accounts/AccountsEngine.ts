@@ -271,7 +271,7 @@ export class AccountsEngine {
     const records = this.placement.commitAll(account, placed, ts, oco ? command.listId : undefined)
     if (held !== undefined) {
       records[0]!.held = held
-      for (const child of held.requests) account.ids.use(child.clientOrderId, null)
+      for (const child of held.requests) account.ids.hold(child.clientOrderId)
     }
     for (const record of records) this.placement.announce(record, ts)
   }

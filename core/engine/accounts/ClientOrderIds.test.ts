@@ -1,25 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { ClientOrderId } from "../../domain/Ids"
-import type { OrderRequest } from "../../domain/Order"
 import { ClientOrderIds } from "./ClientOrderIds"
 import type { OrderRecord } from "./OrderRecord"
 
 const id = (s: string) => s as ClientOrderId
-/** The fields `ClientOrderIds` reads of a record: its client order id, its n and the children it holds. */
-const record = (clientOrderId: string, seq: number, heldIds: ReadonlyArray<string> = []) =>
-  ({
-    clientOrderId,
-    seq,
-    held:
-      heldIds.length === 0
-        ? undefined
-        : { listId: "L", asOco: false, requests: heldIds.map((c) => ({ clientOrderId: c }) as OrderRequest) }
-  }) as unknown as OrderRecord
+/** The fields `ClientOrderIds` reads and writes of a record: its client order id, its n, its table slot. */
+const record = (clientOrderId: string, seq: number) => ({ clientOrderId, seq, idSlot: 0 }) as unknown as OrderRecord
 const inUse = (ids: ClientOrderIds, names: ReadonlyArray<string>) => names.map((n) => ids.used(id(n)))
 
 describe("ClientOrderIds", () => {
   it("keeps a closed or refused id in use until at least `window` (fewer than 2 × window) more were used", () => {
-    const ids = new ClientOrderIds(2, 0, [])
+    const ids = new ClientOrderIds(2, 0)
     ids.use(id("a"), null) // refused
     const b = record("b", 1)
     ids.use(id("b"), b)
@@ -35,23 +26,55 @@ describe("ClientOrderIds", () => {
   })
 
   it("never drops the id of an open order or of a child it holds", () => {
-    const open: Array<OrderRecord> = [record("open", 1, ["child"])]
-    const ids = new ClientOrderIds(1, 0, open)
-    ids.use(id("open"), open[0]!)
-    ids.use(id("child"), null)
+    const open = record("open", 1)
+    const ids = new ClientOrderIds(1, 0)
+    ids.use(id("open"), open)
+    ids.hold(id("child"))
     for (const n of ["x", "y", "z"]) ids.use(id(n), null)
     expect(inUse(ids, ["open", "child", "x", "z"])).toEqual([true, true, false, true])
-    expect(ids.lookup(id("open"))).toBe(open[0])
+    expect(ids.lookup(id("open"))).toBe(open)
+    expect(ids.lookup(id("child"))).toBeNull()
+    // Released, the child's order takes its id; once it and its parent close, both ids go after the window.
+    const child = record("child", 2)
+    ids.use(id("child"), child)
+    expect(ids.lookup(id("child"))).toBe(child)
+    ids.closedOrder(open)
+    ids.closedOrder(child)
+    for (const n of ["p", "q"]) ids.use(id(n), null)
+    expect(inUse(ids, ["open", "child"])).toEqual([false, false])
+  })
+
+  it("keeps open orders' ids across many generations without copying them, and frees each after its close", () => {
+    const ids = new ClientOrderIds(4, 0)
+    const orders = Array.from({ length: 200 }, (_, n) => record(`o${n}`, n + 1))
+    for (const order of orders) ids.use(order.clientOrderId, order)
+    // Closing every third one deletes from the middle of probe runs of the long-lived ids: the others stay found.
+    for (const order of orders.filter((_, n) => n % 3 === 0)) ids.closedOrder(order)
+    orders.forEach((order, n) => {
+      if (n % 3 !== 0) expect(ids.lookup(order.clientOrderId)).toBe(order)
+    })
+    for (let n = 0; n < 50; n++) ids.use(id(`x${n}`), null)
+    orders.forEach((order, n) => expect(ids.lookup(order.clientOrderId)).toBe(n % 3 === 0 ? undefined : order))
+  })
+
+  it("ends a hold however many generations the child waited, when it is dropped", () => {
+    const ids = new ClientOrderIds(2, 0)
+    ids.hold(id("child"))
+    for (const n of ["a", "b", "c", "d", "e"]) ids.use(id(n), null)
+    expect(ids.used(id("child"))).toBe(true)
+    ids.dropped(id("child"))
+    for (const n of ["f", "g", "h"]) ids.use(id(n), null)
+    expect(ids.used(id("child"))).toBe(true) // 3 used after it was dropped: fewer than 4
+    ids.use(id("i"), null)
+    expect(ids.used(id("child"))).toBe(false)
   })
 
   it("gives an order closing in the older generation a full window from its close", () => {
     const a = record("a", 1)
-    const open: Array<OrderRecord> = [a]
-    const ids = new ClientOrderIds(2, 0, open)
+    const ids = new ClientOrderIds(2, 0)
     ids.use(id("a"), a)
     ids.use(id("x"), null)
     ids.use(id("y"), null) // {a, x} becomes the older; a is there already, nothing to carry
-    open.pop()
     ids.closedOrder(a) // a moves to the newer generation {y, a}
     ids.use(id("z"), null) // {a, x} dropped, {y, a} older
     ids.use(id("w"), null)
@@ -61,7 +84,7 @@ describe("ClientOrderIds", () => {
   })
 
   it("keeps the latest `keep` closed orders and reports the n of the one it forgets", () => {
-    const ids = new ClientOrderIds(10, 2, [])
+    const ids = new ClientOrderIds(10, 2)
     const [a, b, c] = [record("a", 1), record("b", 2), record("c", 3)]
     for (const r of [a, b, c]) ids.use(r.clientOrderId, r)
     expect(ids.closedOrder(a)).toBe(0)
@@ -73,7 +96,7 @@ describe("ClientOrderIds", () => {
   })
 
   it("forgetting an old order of a reused id leaves the new one kept", () => {
-    const ids = new ClientOrderIds(1, 2, [])
+    const ids = new ClientOrderIds(1, 2)
     const first = record("a", 1)
     ids.use(id("a"), first)
     ids.closedOrder(first)
@@ -91,7 +114,7 @@ describe("ClientOrderIds", () => {
 
   it("never answers a reused id with an older kept order of the same id", () => {
     // keep > window: the first "a" stays kept after its id is free again.
-    const ids = new ClientOrderIds(1, 10, [])
+    const ids = new ClientOrderIds(1, 10)
     const first = record("a", 1)
     ids.use(id("a"), first)
     ids.closedOrder(first)
@@ -106,7 +129,7 @@ describe("ClientOrderIds", () => {
   })
 
   it("forgets a kept order whose id moved when its table grew", () => {
-    const ids = new ClientOrderIds(100, 1, [])
+    const ids = new ClientOrderIds(100, 1)
     const [a, b] = [record("a", 1), record("b", 2)]
     ids.use(id("a"), a)
     ids.closedOrder(a)

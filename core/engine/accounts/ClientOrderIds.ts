@@ -3,7 +3,7 @@
  * while its order is open or held by an OTO parent, and once the order closed or was refused, until at least
  * `window` (fewer than twice that) more ids were used on the account; then it is free again. The latest `keep`
  * closed orders stay queryable (a ring). Both windows keep memory and the cost of a check bounded however long the
- * engine runs.
+ * engine runs, and no step costs more than O(1) amortized however many orders stay open.
  *
  * @since 0.1.0
  */
@@ -54,21 +54,31 @@ class KeptRing {
 
 /** The table entry of an id whose order closed: the order is among the kept ones, or forgotten. */
 const CLOSED = "closed"
+/** The table entry of an OTO child its parent holds. */
+const HELD = "held"
 
 /**
- * An id's entry: its open order; null for a refused request, a held OTO child or a forgotten order; `CLOSED`.
+ * An id's entry: its open order; `HELD`; null for a refused request, a dropped child or a forgotten order; `CLOSED`.
  */
-type Entry = OrderRecord | null | typeof CLOSED
+type Entry = OrderRecord | null | typeof CLOSED | typeof HELD
 
 /** Ids in use and kept closed orders of one account. */
 export class ClientOrderIds {
   /**
    * Ids in use with their entries, in two generations: `newer` takes `window` fresh ids, then becomes `older` and
-   * the older is dropped whole, but for the ids of orders still open or held, which move on. No id is ever deleted
-   * one by one, and a closed order's entry is `CLOSED`, not the order: forgetting a kept order touches no table.
+   * the older is dropped whole, but for the ids of orders still open or held, which move to `live`. A closed
+   * order's entry is `CLOSED`, not the order: forgetting a kept order touches no table.
    */
   private newer = new IdTable<Entry>()
   private older = new IdTable<Entry>()
+  /**
+   * The ids of orders open (or children held) longer than their generation: each moves here once, when its
+   * generation is dropped, and leaves when its order closes. So a new generation costs a scan of the one dropped,
+   * never a copy of every open order.
+   */
+  private readonly live = new IdTable<OrderRecord | typeof HELD>()
+  /** Children held anywhere: while there are none, `use` need not look for a hold to end. */
+  private holds = 0
   /** Ids `newer` took since it started, carried ones aside. */
   private fresh = 0
   /** The kept closed orders, in the order they closed. */
@@ -81,9 +91,7 @@ export class ClientOrderIds {
     /** A closed or refused id stays in use until at least this many (fewer than twice) more were used; ≥ 1. */
     private readonly window: number,
     /** How many of the latest closed orders stay queryable. */
-    private readonly keep: number,
-    /** The account's open orders, whose ids (and their held children's) outlive their generation. */
-    private readonly open: ReadonlyArray<OrderRecord>
+    private readonly keep: number
   ) {
     this.kept = new KeptRing(keep)
   }
@@ -91,20 +99,34 @@ export class ClientOrderIds {
   /** Whether a client order id is in use: open, held, or closed or refused within the window. */
   used(clientOrderId: ClientOrderId): boolean {
     const hash = this.hash(clientOrderId)
-    return this.newer.has(clientOrderId, hash) || this.older.has(clientOrderId, hash)
+    return (
+      this.newer.has(clientOrderId, hash) ||
+      this.older.has(clientOrderId, hash) ||
+      (this.live.size > 0 && this.live.has(clientOrderId, hash))
+    )
   }
 
   /** The order of an id in use, open or kept; null when there is none, undefined when the id is not in use. */
   lookup(clientOrderId: ClientOrderId): OrderRecord | null | undefined {
     const hash = idHash(clientOrderId)
     const newer = this.newer.get(clientOrderId, hash)
-    const entry = newer === undefined ? this.older.get(clientOrderId, hash) : newer
-    return entry === CLOSED ? (this.kept.find(clientOrderId) ?? null) : entry
+    const older = newer === undefined ? this.older.get(clientOrderId, hash) : newer
+    const entry = older === undefined ? this.live.get(clientOrderId, hash) : older
+    if (entry === CLOSED) return this.kept.find(clientOrderId) ?? null
+    return entry === HELD ? null : entry
   }
 
-  /** Use a fresh id for its (open) order, or (null) for a refused request or an OTO child held by its parent. */
+  /** Use a fresh id for its (open) order, or (null) for a refused request; a held child's when it is released. */
   use(clientOrderId: ClientOrderId, record: OrderRecord | null): void {
-    this.enter(clientOrderId, record, this.hash(clientOrderId))
+    const hash = this.hash(clientOrderId)
+    if (this.holds > 0 && record !== null) this.unhold(clientOrderId, hash)
+    this.enter(clientOrderId, record, hash)
+  }
+
+  /** Use a fresh id for an OTO child its parent holds: in use while held, then as its order's or dropped. */
+  hold(clientOrderId: ClientOrderId): void {
+    this.holds++
+    this.enter(clientOrderId, HELD, this.hash(clientOrderId))
   }
 
   /**
@@ -116,7 +138,7 @@ export class ClientOrderIds {
     const clientOrderId = record.clientOrderId
     const newer = this.newer
     const slot = record.idSlot
-    // Where `use` or a rotation put it, unless the table grew since: then look it up.
+    // Where `use` put it, unless the table grew or the id moved on since: then look it up.
     if (newer.holds(slot, clientOrderId) && newer.valueAt(slot) === record) newer.setAt(slot, entry)
     else this.retire(clientOrderId, entry, idHash(clientOrderId))
     return entry === null ? record.seq : this.kept.push(record)
@@ -124,7 +146,9 @@ export class ClientOrderIds {
 
   /** A held child dropped or refused on release: its id stays in use for the window from now. */
   dropped(clientOrderId: ClientOrderId): void {
-    this.retire(clientOrderId, null, idHash(clientOrderId))
+    const hash = idHash(clientOrderId)
+    this.unhold(clientOrderId, hash)
+    this.retire(clientOrderId, null, hash)
   }
 
   /** `hash` for the id `used` checked last, else computed. */
@@ -136,41 +160,51 @@ export class ClientOrderIds {
     return this.lastHash
   }
 
-  /** An id in use no longer has an open order; one of the older generation moves to the newer, for a full window. */
+  /**
+   * An id in use no longer has an open order (or a held child): one of the older generation or of `live` moves to
+   * the newer, for a full window.
+   */
   private retire(clientOrderId: ClientOrderId, entry: Entry, hash: number): void {
     if (this.newer.has(clientOrderId, hash)) {
       this.newer.set(clientOrderId, entry, hash)
       return
     }
     if (this.older.has(clientOrderId, hash)) this.older.set(clientOrderId, null, hash)
+    else this.live.delete(clientOrderId, hash)
     this.enter(clientOrderId, entry, hash)
+  }
+
+  /** A held child is released or dropped: its hold ends wherever it is. */
+  private unhold(clientOrderId: ClientOrderId, hash: number): void {
+    for (const table of [this.newer, this.older] as const) {
+      if (table.get(clientOrderId, hash) !== HELD) continue
+      table.set(clientOrderId, null, hash)
+      this.holds--
+      return
+    }
+    if (this.live.get(clientOrderId, hash) !== HELD) return
+    this.live.delete(clientOrderId, hash)
+    this.holds--
   }
 
   private enter(clientOrderId: ClientOrderId, entry: Entry, hash: number): void {
     if (this.fresh >= this.window) this.rotate()
     const slot = this.newer.set(clientOrderId, entry, hash)
-    if (entry !== null && entry !== CLOSED) entry.idSlot = slot
+    if (typeof entry === "object" && entry !== null) entry.idSlot = slot
     this.fresh++
   }
 
   private rotate(): void {
     const dropped = this.older
+    // What is still open or held in the generation dropped moves to `live`: a scan of that table, not of the orders.
+    dropped.forEach((clientOrderId, entry, hash) => {
+      if (entry === null || entry === CLOSED) return
+      const slot = this.live.set(clientOrderId, entry, hash)
+      if (entry !== HELD) entry.idSlot = slot
+    })
     dropped.clear()
     this.older = this.newer
     this.newer = dropped
     this.fresh = 0
-    for (const record of this.open) {
-      this.carry(record.clientOrderId, record)
-      const held = record.held
-      if (held !== undefined) for (const child of held.requests) this.carry(child.clientOrderId, null)
-    }
-  }
-
-  /** Keep an id of the dropped generation in use. */
-  private carry(clientOrderId: ClientOrderId, record: OrderRecord | null): void {
-    const hash = idHash(clientOrderId)
-    if (this.older.has(clientOrderId, hash)) return
-    const slot = this.newer.set(clientOrderId, record, hash)
-    if (record !== null) record.idSlot = slot
   }
 }

@@ -11,8 +11,8 @@ describe("idHash", () => {
 })
 
 describe("IdTable", () => {
-  it("agrees with a Map under random sets, across growth and colliding probe runs", () => {
-    // Few distinct ids and a forced tiny hash make long probe runs and wrap-around likely.
+  it("agrees with a Map under random sets and deletes, across growth and colliding probe runs", () => {
+    // Few distinct ids and a forced tiny hash make long probe runs and wrap-around likely; value 3 deletes.
     const op = fc.tuple(fc.integer({ min: 0, max: 40 }), fc.nat(3))
     fc.assert(
       fc.property(fc.array(op, { maxLength: 300 }), fc.boolean(), (ops, collide) => {
@@ -21,6 +21,17 @@ describe("IdTable", () => {
         const hash = (id: string) => (collide ? (idHash(id) & 7) + 1 : idHash(id))
         for (const [n, value] of ops) {
           const id = `c${n}`
+          if (value === 3) {
+            // Half by id, half at the slot found first (as a caller that kept it does).
+            if (n % 2 === 0 || !table.has(id, hash(id))) table.delete(id, hash(id))
+            else table.deleteAt(table.set(id, -1, hash(id)))
+            model.delete(id)
+            expect(table.has(id, hash(id))).toBe(false)
+            expect(table.size).toBe(model.size)
+            continue
+          }
+          // A miss right before the set, as the duplicate check does: the remembered slot must stay right.
+          table.has(id, hash(id))
           const slot = table.set(id, value, hash(id))
           model.set(id, value)
           expect(table.holds(slot, id)).toBe(true)

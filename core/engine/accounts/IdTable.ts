@@ -1,6 +1,6 @@
 /**
- * A hash table of string ids for the duplicate check: open addressing with linear probing and no deletion (callers
- * drop a whole table instead; at most 3/4 full), over a 32-bit FNV-1a hash of the
+ * A hash table of string ids for the duplicate check: open addressing with linear probing (at most 3/4 full;
+ * deletion shifts the entries after the removed one back, so no tombstones build up), over a 32-bit FNV-1a hash of the
  * id. A lookup that misses — the common case, a fresh id — reads one run of an `Int32Array` of hashes and never the
  * stored strings, which keeps it cache-friendly at tens of thousands of ids, where a `Map` chases pointers and a
  * churning `Map` rehashes and allocates.
@@ -78,7 +78,7 @@ export class IdTable<V> {
     return slot
   }
 
-  /** Whether `slot` (from `set`) still holds `id`: ids never move but when the table grows. */
+  /** Whether `slot` (from `set`) still holds `id`: ids move only when the table grows or an id is deleted. */
   holds(slot: number, id: string): boolean {
     return this.keys[slot] === id
   }
@@ -91,6 +91,44 @@ export class IdTable<V> {
   /** Change the value at a slot that `holds` its id. */
   setAt(slot: number, value: V): void {
     this.values[slot] = value
+  }
+
+  /** Remove `id` if held. */
+  delete(id: string, hash = idHash(id)): void {
+    const slot = this.slotOf(id, hash)
+    if (slot >= 0) this.deleteAt(slot)
+  }
+
+  /**
+   * Remove the id at a slot that `holds` it, then move back each later id of the run that its own probe would
+   * otherwise no longer reach (backward-shift deletion: lookups stay exact, no tombstones).
+   */
+  deleteAt(slot: number): void {
+    const { hashes, keys, values, mask } = this
+    let hole = slot
+    for (let i = (slot + 1) & mask; hashes[i] !== 0; i = (i + 1) & mask) {
+      const home = (hashes[i] as number) & mask
+      // The id at i stays unless the hole lies on its probe path, from its home slot to i.
+      const reaches = hole <= i ? home <= hole || home > i : home <= hole && home > i
+      if (!reaches) continue
+      hashes[hole] = hashes[i] as number
+      keys[hole] = keys[i]
+      values[hole] = values[i]
+      hole = i
+    }
+    hashes[hole] = 0
+    keys[hole] = undefined
+    values[hole] = undefined
+    this.count--
+    // A miss remembered before may now belong in an earlier slot.
+    this.missedId = undefined
+  }
+
+  /** Call `f` with each id, its value and its hash, in slot order. `f` must not change this table. */
+  forEach(f: (id: string, value: V, hash: number) => void): void {
+    const { hashes, keys, values } = this
+    for (let i = 0; i < hashes.length; i++)
+      if (hashes[i] !== 0) f(keys[i] as string, values[i] as V, hashes[i] as number)
   }
 
   /** Forget every id, keeping the slots (cheaper than a new table of the same size: no garbage). */

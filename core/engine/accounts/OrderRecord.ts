@@ -47,7 +47,7 @@ export class AccountState {
     keep: number
   ) {
     this.margin = account.kind === "margin"
-    this.ids = new ClientOrderIds(window, keep, this.open)
+    this.ids = new ClientOrderIds(window, keep)
   }
 
   addOpen(record: OrderRecord): void {
