@@ -46,7 +46,8 @@ export interface NavHistoryService {
   /** Store a flow unless its sequence is stored already. */
   readonly recordFlow: (accountId: string, flow: NavFlow) => Effect.Effect<void, DatabaseError>
   /**
-   * The account's history up to `to` (µs, inclusive): the last sample of each hour (a year is under 9,000 rows)
+   * The account's history up to `to` (µs, inclusive): the last sample of each hour (a year is under 9,000 rows; the
+   * hour is written into the query, since PostgreSQL matches DISTINCT ON to ORDER BY by text, not by value)
    * and every flow, oldest first.
    */
   readonly history: (
@@ -63,8 +64,6 @@ export interface NavHistoryService {
  * @category tags
  */
 export class NavHistory extends Context.Tag("@meridian/core/db/NavHistory")<NavHistory, NavHistoryService>() {}
-
-const HOUR_MICROS = 3_600_000_000
 
 /**
  * @since 0.1.0
@@ -88,9 +87,9 @@ export const make: Effect.Effect<NavHistoryService, never, SqlClient.SqlClient> 
       Effect.gen(function* () {
         const samples = yield* sql<{ ts: string; nav: string; currency: string; decimals: number }>`
           SELECT ts, nav, currency, decimals FROM (
-            SELECT DISTINCT ON (ts / ${HOUR_MICROS}) ts, nav, currency, decimals FROM nav_samples
+            SELECT DISTINCT ON (ts / 3600000000) ts, nav, currency, decimals FROM nav_samples
             WHERE account_id = ${accountId} AND ts <= ${to}
-            ORDER BY ts / ${HOUR_MICROS}, ts DESC) hourly
+            ORDER BY ts / 3600000000, ts DESC) hourly
           ORDER BY ts`
         const flows = yield* sql<{ sequence: string; ts: string; amount: string; currency: string; decimals: number }>`
           SELECT sequence, ts, amount, currency, decimals FROM nav_flows

@@ -21,6 +21,14 @@ export const panel = Command.make(
       Options.withDescription("address to listen on (default: this machine only)")
     ),
     port: Options.integer("port").pipe(Options.withDefault(8080), Options.withDescription("port to listen on")),
+    portalHost: Options.text("portal-host").pipe(
+      Options.withDefault("localhost"),
+      Options.withDescription("address the Client Portal (for investors) listens on")
+    ),
+    portalPort: Options.integer("portal-port").pipe(
+      Options.withDefault(8081),
+      Options.withDescription("port of the Client Portal (0: any free port)")
+    ),
     session: Options.text("session").pipe(
       Options.optional,
       Options.withDescription(
@@ -31,7 +39,7 @@ export const panel = Command.make(
   (o) => panelHandlers((h) => h.serve(o))
 ).pipe(
   Command.withDescription(
-    "Serve the Control Panel: backtest runs and reports, a session's services and live accounts (users: meridian user add)"
+    "Serve the Control Panel (backtest runs and reports, a session's services and live accounts, cash requests) and the Client Portal for investors on its own port (users: meridian user add)"
   )
 )
 
@@ -42,6 +50,10 @@ const add = Command.make(
     name: Args.text({ name: "name" }).pipe(Args.withDescription("the login name")),
     role: Options.choice("role", ["admin", "operator", "quant", "investor"]).pipe(
       Options.withDescription("what the user may do")
+    ),
+    account: Options.text("account").pipe(
+      Options.repeated,
+      Options.withDescription("an account the investor sees (repeat for several; investors only)")
     ),
     passwordEnv: Options.text("password-env").pipe(
       Options.optional,

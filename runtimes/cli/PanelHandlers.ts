@@ -20,8 +20,10 @@ import { KEY_ENV, SERVICES } from "../../core/live/session/SessionPlan"
 import { formatAddress } from "../../core/protocol/Transport"
 import { AccountsRequestError, LiveSession, type LiveSessionService } from "../../site/panel/LiveSession"
 import * as Panel from "../../site/panel/Panel"
+import { AccountsDesk } from "../../site/portal/AccountsDesk"
 import { loadChartLibrary } from "../../site/report/ReportPage"
 import { nodeTransport } from "../node/NodeTransport"
+import * as PortalHandlers from "./PortalHandlers"
 import { addressOf, askStatus, open, SESSIONS_ROOT, type SessionFolder } from "./SessionFolder"
 
 /** How long the panel waits for the Accounts Service's risk controls before it shows an error. */
@@ -89,23 +91,31 @@ const databaseServices = (choice: DatabaseChoice) =>
       Layer.mergeAll(
         Option.isSome(server) ? BacktestRuns.layer : BacktestRuns.layerIngesting(choice.dbDir),
         PanelUsers.layer,
-        ConfigAudit.layer
+        ConfigAudit.layer,
+        PortalHandlers.databaseLayers
       ).pipe(Layer.provide(databaseLayer(choice)))
     )
   )
 
 export const serve = (
-  o: DatabaseChoice & { readonly host: string; readonly port: number; readonly session: Option.Option<string> }
+  o: DatabaseChoice & {
+    readonly host: string
+    readonly port: number
+    readonly session: Option.Option<string>
+    readonly portalHost: string
+    readonly portalPort: number
+  }
 ) =>
   Effect.scoped(
     Effect.gen(function* () {
       const folder = yield* chosenSession(o.session)
       const live = yield* Effect.transposeOption(Option.map(folder, liveSession))
       const chartLibrary = yield* loadChartLibrary
+      const desk = yield* PortalHandlers.desk(folder)
       const app = yield* Panel.make({
         chartLibrary,
         clientAddress: (c) => getConnInfo(c).remote.address ?? "unknown"
-      }).pipe(Effect.provideService(LiveSession, live))
+      }).pipe(Effect.provideService(LiveSession, live), Effect.provideService(AccountsDesk, desk))
       const server = yield* Effect.acquireRelease(
         Effect.async<ReturnType<typeof serveHttp>>((resume) => {
           const s = serveHttp({ fetch: app.fetch, hostname: o.host, port: o.port }, () => resume(Effect.succeed(s)))
@@ -122,6 +132,9 @@ export const serve = (
           onNone: () => `no session in ${SESSIONS_ROOT}: backtests only`,
           onSome: (s) => `session ${s.id}`
         })}); add users with meridian user add`
+      )
+      yield* PortalHandlers.serve({ host: o.portalHost, port: o.portalPort, chartLibrary }).pipe(
+        Effect.provideService(AccountsDesk, desk)
       )
       return yield* Effect.never
     })

@@ -1,14 +1,19 @@
 /**
  * What `meridian user add` runs: read the password (an environment variable, else the first line of stdin, never
- * echoed or printed), hash it with argon2id and store the user with its role in the central database.
+ * echoed or printed), hash it with argon2id and store the user with its role in the central database; an investor
+ * with the accounts it sees in the Client Portal (`--account`, one or more), in the same transaction.
  *
  * @since 0.1.0
  */
 import { createInterface } from "node:readline"
+import { SqlClient } from "@effect/sql"
 import { Clock, Config, Console, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { databaseLayer } from "../../core/db/ChosenDatabase"
 import type { DatabaseChoice } from "../../core/db/DatabaseChoice"
+import { toDatabaseError } from "../../core/db/DatabaseError"
+import * as Investors from "../../core/db/Investors"
 import * as PanelUsers from "../../core/db/PanelUsers"
+import { AccountId } from "../../core/domain/Ids"
 import * as Password from "../../site/panel/Password"
 
 /** The password is not there or too short. */
@@ -67,6 +72,7 @@ export const add = (
   o: DatabaseChoice & {
     readonly name: string
     readonly role: PanelUsers.Role
+    readonly account: ReadonlyArray<string>
     readonly passwordEnv: Option.Option<string>
   }
 ) =>
@@ -76,20 +82,40 @@ export const add = (
         () => new UserError({ message: `name ${JSON.stringify(o.name)}: a name is 1 to 100 letters, digits or ._@-` })
       )
     )
+    const accounts = yield* Effect.forEach(o.account, (id) =>
+      Schema.decodeUnknown(AccountId)(id).pipe(
+        Effect.mapError(() => new UserError({ message: `--account ${JSON.stringify(id)}: not an account id` }))
+      )
+    )
+    if (o.role === "investor" && accounts.length === 0) {
+      return yield* new UserError({ message: "--account: an investor needs at least one account to see" })
+    }
+    if (o.role !== "investor" && accounts.length > 0) {
+      return yield* new UserError({ message: "--account: only an investor is bound to accounts" })
+    }
     const password = Redacted.make(yield* passwordFrom(o.passwordEnv))
     if (Redacted.value(password).length < MIN_PASSWORD) {
       return yield* new UserError({ message: `the password must have at least ${MIN_PASSWORD} characters` })
     }
     const passwordHash = yield* Password.hash(password)
     const users = yield* PanelUsers.PanelUsers
-    yield* users.add({ name, role: o.role, passwordHash, now: (yield* Clock.currentTimeMillis) * 1000 })
+    const investors = yield* Investors.Investors
+    const sql = yield* SqlClient.SqlClient
+    yield* sql
+      .withTransaction(
+        Effect.zipRight(
+          users.add({ name, role: o.role, passwordHash, now: (yield* Clock.currentTimeMillis) * 1000 }),
+          investors.bind(name, accounts)
+        )
+      )
+      .pipe(Effect.catchTag("SqlError", (e) => Effect.fail(toDatabaseError("Query", `cannot add user ${name}`)(e))))
     yield* users.audit({
       actor: "cli",
       action: "user.add",
       subject: `user:${name}`,
       ts: (yield* Clock.currentTimeMillis) * 1000,
       before: null,
-      after: { name, role: o.role }
+      after: { name, role: o.role, ...(accounts.length === 0 ? {} : { accounts }) }
     })
-    yield* Console.log(`user ${name} added (${o.role})`)
-  }).pipe(Effect.provide(Layer.provide(PanelUsers.layer, databaseLayer(o))))
+    yield* Console.log(`user ${name} added (${o.role}${accounts.length === 0 ? "" : `: ${accounts.join(", ")}`})`)
+  }).pipe(Effect.provide(Layer.provideMerge(Layer.merge(PanelUsers.layer, Investors.layer), databaseLayer(o))))

@@ -29,6 +29,7 @@ import { digest, randomToken, sameToken } from "./internal/tokens"
 import { accountsView, liveScript, loginForm, type RunFilters, runsList, servicesTable } from "./internal/views"
 import { LiveSession } from "./LiveSession"
 import * as Password from "./Password"
+import * as CashRequestRoutes from "./routes/cashRequests"
 import * as Operations from "./routes/operations"
 
 /** Failed logins of one user name from one address before that pair is refused. */
@@ -44,7 +45,12 @@ const SESSION_COOKIE = "meridian_session"
 const LOGIN_COOKIE = "meridian_login"
 
 /** What the panel's handlers run on. */
-export type PanelServices = BacktestRuns | PanelUsers | LiveSession | ConfigAudit
+export type PanelServices =
+  | BacktestRuns
+  | PanelUsers
+  | LiveSession
+  | ConfigAudit
+  | CashRequestRoutes.CashRequestServices
 
 /**
  * @since 0.1.0
@@ -371,6 +377,8 @@ export const make = (options: PanelOptions): Effect.Effect<Hono<Env>, never, Pan
     )
 
     yield* Operations.register(app, { handle, allow, board })
+
+    app.route("/cash-requests", yield* CashRequestRoutes.make)
 
     app.notFound((c) => c.html(errorPage(404, "no such page", c.get("viewer")), 404))
     app.onError((error, c) => {

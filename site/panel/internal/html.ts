@@ -55,7 +55,8 @@ const nav = (viewer: Viewer): Markup => {
     ["/runs", "Backtests", ["admin", "operator", "quant"]],
     ["/live", "Live", ["admin", "operator", "quant"]],
     ["/risk", "Risk", ["admin", "operator", "quant"]],
-    ["/services", "Services", ["admin", "operator"]]
+    ["/services", "Services", ["admin", "operator"]],
+    ["/cash-requests", "Cash requests", ["admin", "operator"]]
   ]
   return html`${links
     .filter(([, , roles]) => roles.some((role) => viewer.roles.includes(role)))

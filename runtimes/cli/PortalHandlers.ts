@@ -1,0 +1,81 @@
+/**
+ * The Client Portal in `meridian panel`: served on a port of its own (`--portal-port`, default 8081), so that it can
+ * be exposed to investors while the Control Panel stays on an internal address, and in the panel's process, which
+ * holds the central database (the embedded one is one process's) and the session's Accounts Service connection. It
+ * keeps the NAV history (`NavSampler`) for as long as it runs.
+ *
+ * @since 0.1.0
+ */
+import { serve as serveHttp } from "@hono/node-server"
+import { getConnInfo } from "@hono/node-server/conninfo"
+import { Console, Effect, Layer, Option, type Scope } from "effect"
+import * as CashRequests from "../../core/db/CashRequests"
+import * as Investors from "../../core/db/Investors"
+import * as NavHistory from "../../core/db/NavHistory"
+import type { PanelUsers } from "../../core/db/PanelUsers"
+import * as Peer from "../../core/live/Peer"
+import { KEY_ENV } from "../../core/live/session/SessionPlan"
+import { AccountsDesk, type AccountsDeskService, fromPeer } from "../../site/portal/AccountsDesk"
+import * as NavSampler from "../../site/portal/NavSampler"
+import * as Portal from "../../site/portal/Portal"
+import type { ChartLibrary } from "../../site/report/ReportPage"
+import { nodeTransport } from "../node/NodeTransport"
+import { addressOf, type SessionFolder } from "./SessionFolder"
+
+/** The portal's tables, on the database layer's client. */
+export const databaseLayers = Layer.mergeAll(CashRequests.layer, Investors.layer, NavHistory.layer)
+
+/** The session's Accounts Service as the portal's desk (its own connection, as the session's `cli` peer). */
+export const desk = (
+  folder: Option.Option<SessionFolder>
+): Effect.Effect<Option.Option<AccountsDeskService>, never, Scope.Scope> =>
+  Effect.transposeOption(
+    Option.map(folder, (session) =>
+      Effect.map(
+        Peer.connect({
+          transport: nodeTransport,
+          address: addressOf(session, "accounts"),
+          identity: { service: "cli", instance: `portal-${process.pid}` },
+          key: session.env[KEY_ENV.cli]!,
+          name: "accounts"
+        }),
+        fromPeer
+      )
+    )
+  )
+
+/** An HTTP server for `fetch` until the scope closes; the port it got. */
+export const listen = (fetch: (request: Request) => Response | Promise<Response>, host: string, port: number) =>
+  Effect.gen(function* () {
+    const server = yield* Effect.acquireRelease(
+      Effect.async<ReturnType<typeof serveHttp>>((resume) => {
+        const s = serveHttp({ fetch, hostname: host, port }, () => resume(Effect.succeed(s)))
+      }),
+      (s) =>
+        Effect.async<void>((resume) => {
+          s.close(() => resume(Effect.void))
+        })
+    )
+    const address = server.address()
+    return typeof address === "object" && address !== null ? address.port : port
+  })
+
+/** Serve the portal and keep the NAV history until the scope closes. */
+export const serve = (o: {
+  readonly host: string
+  readonly port: number
+  readonly chartLibrary: ChartLibrary
+  readonly sampleEveryMs?: number
+}): Effect.Effect<void, never, Portal.PortalServices | PanelUsers | Scope.Scope> =>
+  Effect.gen(function* () {
+    const app = yield* Portal.make({
+      chartLibrary: o.chartLibrary,
+      clientAddress: (c) => getConnInfo(c).remote.address ?? "unknown"
+    })
+    const port = yield* listen(app.fetch, o.host, o.port)
+    yield* Effect.forkScoped(NavSampler.run({ everyMs: o.sampleEveryMs ?? NavSampler.SAMPLE_EVERY_MS }))
+    const live = Option.isSome(yield* AccountsDesk)
+    yield* Console.log(
+      `Client Portal on http://${o.host}:${port}/ (investors${live ? "" : "; no session: recorded history only"})`
+    )
+  })
