@@ -38,8 +38,11 @@ export interface JournalOptions {
 
 export interface Journal {
   readonly recovered: Recovered
-  /** Queue a record; returns its sequence. Throws once a write or fsync failed: the journal is then unusable. */
-  readonly append: (payload: Uint8Array) => number
+  /**
+   * Queue `payload[start, end)` (the whole of it by default) as a record, copied at once; returns its sequence.
+   * Throws once a write or fsync failed: the journal is then unusable.
+   */
+  readonly append: (payload: Uint8Array, start?: number, end?: number) => number
   /** Sequence of the last durable record. */
   readonly durable: () => number
   /** Call `listener` with the last durable sequence after each group commit. */
@@ -117,7 +120,7 @@ export const open = (
       })
     return {
       recovered,
-      append: (payload) => writer.append(payload),
+      append: (payload, start, end) => writer.append(payload, start, end),
       durable: () => writer.durable,
       onDurable: (listener) => writer.onDurable(listener),
       onCommit: (listener) => writer.onCommit(listener),

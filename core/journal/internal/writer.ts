@@ -80,12 +80,15 @@ export class Writer {
     return this.durableSeq
   }
 
-  /** Queue a record; returns its sequence. It is durable once `durable` reaches it. Throws once the writer failed. */
-  append(payload: Uint8Array): number {
+  /**
+   * Queue `payload[start, end)` as a record (copied at once); returns its sequence. It is durable once `durable`
+   * reaches it. Throws once the writer failed.
+   */
+  append(payload: Uint8Array, start = 0, end = payload.length): number {
     if (this.failure !== undefined) throw this.failure
     if (this.closed) throw new Error("the journal is closed")
     const seq = this.next++
-    this.filling.add(seq, payload)
+    this.filling.add(seq, payload, start, end)
     if (!this.flushing) {
       this.flushing = true
       // At the end of the current task: every record appended until then goes out in one write.

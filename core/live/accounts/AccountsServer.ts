@@ -20,11 +20,18 @@ import { Effect, Either, Schema, type Scope } from "effect"
 import type { AccountEvent } from "../../domain/Events"
 import type { JournalError } from "../../journal/Journal"
 import { formatIssue, issuesOf } from "../../protocol/Codec"
-import { type PeerIdentity, type ProtocolError, type Server, type ServerOptions, serve } from "../../protocol/Protocol"
+import {
+  type PeerIdentity,
+  type ProtocolError,
+  type Server,
+  type ServerOptions,
+  type Session,
+  serve
+} from "../../protocol/Protocol"
 import type { StreamSource } from "../../protocol/StreamSource"
 import { type Address, formatAddress, type Transport } from "../../protocol/Transport"
 import { coreVersion, isStatusRequest, type ServiceStatus, sessionsOf } from "../ServiceStatus"
-import { AccountsShard, type Outcome, type ShardOptions } from "./AccountsShard"
+import { AccountsShard, type Answer, type Outcome, type ShardOptions } from "./AccountsShard"
 import { accountValues, isAccountValuesRequest } from "./AccountValues"
 import type { EventLog } from "./EventLog"
 import { decodeHotInput } from "./internal/fastInput"
@@ -54,8 +61,11 @@ export interface Watermark {
   readonly executions: ReadonlyArray<number>
 }
 
-const isWatermark = (body: unknown): boolean =>
-  typeof body === "object" && body !== null && (body as { _tag?: unknown })._tag === "Watermark"
+/** The requests answered at once, unjournaled, by their `_tag`: checked before any decoding of an input. */
+const CONTROL_TAGS: ReadonlySet<unknown> = new Set(["Status", "RiskControls", "Watermark", "AccountValues"])
+
+const tagOf = (body: unknown): unknown =>
+  typeof body === "object" && body !== null ? (body as { _tag?: unknown })._tag : undefined
 
 /** The request failure of an input that does not decode. */
 export interface InvalidInput {
@@ -95,43 +105,53 @@ export const serveAccounts = (
       topics.set(`executions/${i}`, streamOf(shard.executions))
     })
     const onOutcome = options.onOutcome
-    const server = yield* serve({
+    // One function for every answer: the session and the request id travel with the input, not in a closure.
+    const answer: Answer = (outcome, to, id, elapsedMs) => {
+      ;(to as Session).reply(id, outcome)
+      onOutcome?.(outcome, elapsedMs)
+    }
+    /** The request failure or answer of a control request; false when `body` is none. */
+    const control = (session: Session, id: number, body: unknown): boolean => {
+      if (isStatusRequest(body) && options.describe !== undefined) {
+        const status: ServiceStatus = {
+          service: options.identity.service,
+          instance: options.identity.instance,
+          ...options.describe,
+          version: coreVersion,
+          address: formatAddress(server.address),
+          streams: [...topics].map(([topic, source]) => ({ topic, lastSeq: source.lastSeq() })),
+          sessions: sessionsOf(server),
+          peers: []
+        }
+        session.reply(id, status)
+        return true
+      }
+      if (isRiskControlsRequest(body)) {
+        session.reply(id, riskControlsOf(shards))
+        return true
+      }
+      if (tagOf(body) === "Watermark") {
+        const watermark: Watermark = {
+          events: shards.map((shard) => shard.events.last),
+          executions: shards.map((shard) => shard.executions.last)
+        }
+        session.reply(id, watermark)
+        return true
+      }
+      if (isAccountValuesRequest(body)) {
+        session.reply(id, accountValues(body, shards, options.shards))
+        return true
+      }
+      return false
+    }
+    const server: Server = yield* serve({
       transport: options.transport,
       address: options.address,
       identity: options.identity,
       keys: options.keys,
       streams: (topic) => topics.get(topic),
       onRequest: (session, id, body) => {
-        if (isStatusRequest(body) && options.describe !== undefined) {
-          const status: ServiceStatus = {
-            service: options.identity.service,
-            instance: options.identity.instance,
-            ...options.describe,
-            version: coreVersion,
-            address: formatAddress(server.address),
-            streams: [...topics].map(([topic, source]) => ({ topic, lastSeq: source.lastSeq() })),
-            sessions: sessionsOf(server),
-            peers: []
-          }
-          session.reply(id, status)
-          return
-        }
-        if (isRiskControlsRequest(body)) {
-          session.reply(id, riskControlsOf(shards))
-          return
-        }
-        if (isWatermark(body)) {
-          const watermark: Watermark = {
-            events: shards.map((shard) => shard.events.last),
-            executions: shards.map((shard) => shard.executions.last)
-          }
-          session.reply(id, watermark)
-          return
-        }
-        if (isAccountValuesRequest(body)) {
-          session.reply(id, accountValues(body, shards, options.shards))
-          return
-        }
+        if (CONTROL_TAGS.has(tagOf(body)) && control(session, id, body)) return
         const { requestId, invalid } = requestIdOf(body)
         if (invalid !== undefined) {
           session.fail(id, { _tag: "InvalidInput", message: invalid } satisfies InvalidInput)
@@ -152,17 +172,12 @@ export const serveAccounts = (
         }
         // Decoding keeps only the input's own fields: the key goes back on, for the shard and its journal.
         if (requestId !== undefined) (input as { requestId?: string }).requestId = requestId
-        const start = onOutcome === undefined ? 0 : performance.now()
-        const answer = (outcome: Outcome) => {
-          session.reply(id, outcome)
-          onOutcome?.(outcome, performance.now() - start)
-        }
         if (input._tag === "Mark" || (isScoped(input) && !("accountId" in input.scope))) {
           // Every shard takes it; the answer (the last shard's outcome) waits until each one made it durable.
           let waiting = shards.length
           for (const shard of shards) {
-            shard.handle({ ...input }, (outcome) => {
-              if (--waiting === 0) answer(outcome)
+            shard.handle({ ...input }, (outcome, _to, _id, elapsedMs) => {
+              if (--waiting === 0) answer(outcome, session, id, elapsedMs)
             })
           }
           return
@@ -170,10 +185,16 @@ export const serveAccounts = (
         const accountId = input._tag === "SubmitOrderList" ? input.orders[0].accountId : accountOf(input)
         const shard = byAccount.get(accountId)
         if (shard === undefined) {
-          answer({ _tag: "Refused", seq: 0, reason: "UNKNOWN_ACCOUNT", message: `unknown account ${accountId}` })
+          const refused: Outcome = {
+            _tag: "Refused",
+            seq: 0,
+            reason: "UNKNOWN_ACCOUNT",
+            message: `unknown account ${accountId}`
+          }
+          answer(refused, session, id, 0)
           return
         }
-        shard.handle(input, answer)
+        shard.handle(input, answer, session, id)
       }
     })
     return { server, shards }

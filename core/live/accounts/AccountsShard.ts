@@ -19,7 +19,7 @@ import { Packr } from "msgpackr"
 import type { ExecutionCommand } from "../../domain/Commands"
 import type { Currency } from "../../domain/Currency"
 import type { AccountEvent } from "../../domain/Events"
-import type { AccountId, ClientOrderId, OrderId } from "../../domain/Ids"
+import type { OrderId } from "../../domain/Ids"
 import type { Instrument } from "../../domain/Instrument"
 import { type InstrumentSpecs, makeSpecs } from "../../domain/InstrumentSpec"
 import type { Account } from "../../domain/Portfolio"
@@ -32,7 +32,8 @@ import { Portfolio } from "../../engine/portfolio/Portfolio"
 import { type Journal, type JournalError, type JournalOptions, open as openJournal } from "../../journal/Journal"
 import { EventLog } from "./EventLog"
 import { capture, type GraphContext, type GraphImage, graphContext, restoreInto } from "./internal/objectGraph"
-import { WalCodec } from "./internal/walCodec"
+import { OutcomeWindow } from "./internal/outcomeWindow"
+import { type Append, WalCodec } from "./internal/walCodec"
 import type { ShardInput } from "./ShardInput"
 
 /** What became of an input: accepted (with the order ids it created) or refused, at its journal sequence. */
@@ -41,6 +42,13 @@ export const Outcome = Schema.Union(
   Schema.TaggedStruct("Refused", { seq: Schema.Number, reason: RejectReason, message: Schema.String })
 )
 export type Outcome = typeof Outcome.Type
+
+/**
+ * Who waits for an input's outcome: called once the input is durable, with the `to` and `id` given to `handle` (a
+ * session and a request id, say, so that a caller needs no closure per input) and how long ago, in ms, `handle`
+ * took it.
+ */
+export type Answer = (outcome: Outcome, to: unknown, id: number, elapsedMs: number) => void
 
 export interface ShardOptions {
   readonly journal: JournalOptions
@@ -81,7 +89,7 @@ export interface SnapshotOptions {
 
 const SNAPSHOT_DEFAULTS = { everyInputs: 250_000, everyBytes: 64 * 1024 * 1024, events: 16_384 }
 /** Changes whenever what a snapshot holds changes: a snapshot of another version is refused (full replay). */
-const SNAPSHOT_VERSION = 2
+const SNAPSHOT_VERSION = 3
 // Records (key lists sent once per shape) halve a snapshot and its decoding time: it is mostly events and outcomes.
 const snapshotPackr = new Packr({ useRecords: true })
 
@@ -98,8 +106,6 @@ interface ShardImage {
   readonly stamp: number
   readonly structures: Uint8Array
   readonly outcomes: ReadonlyArray<unknown>
-  readonly outcomeKeys: ReadonlyArray<string | undefined>
-  readonly nextOutcomeKey: number
   readonly events: { readonly first: number; readonly items: ReadonlyArray<AccountEvent> }
   readonly executions: { readonly first: number; readonly items: ReadonlyArray<ExecutionCommand> }
   readonly engine: GraphImage
@@ -113,16 +119,8 @@ const tailOf = <A>(log: EventLog<A>, more: ReadonlyArray<A>, count: number) => {
   return { first: last - items.length + 1, items }
 }
 
-/** An input's results, held until the journal made it durable. */
-interface Held {
-  readonly seq: number
-  readonly outcome: Outcome
-  readonly reply: ((outcome: Outcome) => void) | undefined
-  readonly events: ReadonlyArray<AccountEvent>
-  readonly executions: ReadonlyArray<ExecutionCommand>
-}
-
-const NONE: ReadonlyArray<never> = []
+/** Submissions remembered per account, and request ids per account, for resends: at least this many, the latest. */
+const OUTCOMES_WINDOW = 32_768
 
 export class AccountsShard {
   /** Account events that went out, for subscribers (sequence = position in this shard's stream). */
@@ -132,13 +130,26 @@ export class AccountsShard {
   private readonly engine: AccountsEngine
   private readonly specs: InstrumentSpecs
   private readonly codec = new WalCodec()
-  private readonly held: Array<Held> = []
-  private readonly outcomes = new Map<string, Outcome>()
-  /** The keys of `outcomes` in the order they came, in a ring: the oldest is forgotten when a new one comes. */
-  private readonly outcomeKeys: Array<string | undefined>
-  private nextOutcomeKey = 0
-  private collectedEvents: Array<AccountEvent> = []
-  private collectedExecutions: Array<ExecutionCommand> = []
+  /** Journal a record of the codec's; `appended` is then its sequence. */
+  private readonly append: Append = (bytes, start, end) => {
+    this.appended = this.journal.append(bytes, start, end)
+  }
+  /**
+   * The inputs whose results wait for the journal, in journal order, as columns (no object per input): each one's
+   * sequence, outcome, who waits for it, and where its events and venue commands end in `collected*`.
+   */
+  private readonly heldSeq: Array<number> = []
+  private readonly heldOutcome: Array<Outcome> = []
+  private readonly heldAnswer: Array<Answer | undefined> = []
+  private readonly heldTo: Array<unknown> = []
+  private readonly heldId: Array<number> = []
+  private readonly heldAt: Array<number> = []
+  private readonly heldEvents: Array<number> = []
+  private readonly heldExecutions: Array<number> = []
+  private readonly outcomes: OutcomeWindow
+  /** What the engine emitted for the held inputs (and, during `apply`, the current one), in order. */
+  private readonly collectedEvents: Array<AccountEvent> = []
+  private readonly collectedExecutions: Array<ExecutionCommand> = []
   private journal!: Journal
   /** The latest stamp, recovered ones included: after a restart, time goes on from the journal's, never back. */
   private stamp = 0
@@ -173,7 +184,11 @@ export class AccountsShard {
     this.events = new EventLog(retain)
     this.executions = new EventLog(retain)
     // Ids the engine still refuses as duplicates are answered from here; the engine's window is 16 384 per account.
-    this.outcomeKeys = new Array(32_768 * Math.max(1, options.accounts.length))
+    this.outcomes = new OutcomeWindow(
+      options.accounts.map((account) => account.id),
+      OUTCOMES_WINDOW,
+      OUTCOMES_WINDOW * Math.max(1, options.accounts.length)
+    )
     this.graph = graphContext(
       this.engine,
       [specs, options.accounts],
@@ -216,26 +231,14 @@ export class AccountsShard {
   /** The state as a snapshot holds it (events limited to the latest that a snapshot keeps): equal states, equal bytes. */
   image(): Uint8Array {
     const keep = (this.snapshotEvery ?? SNAPSHOT_DEFAULTS).events
-    const outcomes: Array<unknown> = []
-    for (const [key, outcome] of this.outcomes) outcomes.push(key, outcome)
     const image: ShardImage = {
       version: SNAPSHOT_VERSION,
       fingerprint: this.fingerprint,
       stamp: this.stamp,
       structures: this.codec.structuresRecord,
-      outcomes,
-      outcomeKeys: this.outcomeKeys,
-      nextOutcomeKey: this.nextOutcomeKey,
-      events: tailOf(
-        this.events,
-        this.held.flatMap((h) => h.events),
-        keep
-      ),
-      executions: tailOf(
-        this.executions,
-        this.held.flatMap((h) => h.executions),
-        keep
-      ),
+      outcomes: this.outcomes.image(),
+      events: tailOf(this.events, this.collectedEvents, keep),
+      executions: tailOf(this.executions, this.collectedExecutions, keep),
       engine: capture(this.engine, this.graph)
     }
     return snapshotPackr.pack(image)
@@ -256,29 +259,23 @@ export class AccountsShard {
     return this.engine
   }
 
-  /** Journal, apply, and answer `reply` once durable. The input's `ts` is replaced by the shard's clock. */
-  handle(input: ShardInput, reply?: (outcome: Outcome) => void): void {
+  /**
+   * Journal, apply, and call `answer(outcome, to, id)` once durable. The input's `ts` is replaced by the shard's
+   * clock.
+   */
+  handle(input: ShardInput, answer?: Answer, to?: unknown, id = 0): void {
     // Inputs come decoded from the wire, the shard's own: stamped in place rather than copied.
     ;(input as { ts: number }).ts = this.stamp = Math.max(this.stamp, this.options.now(input))
-    const key = idempotencyKey(input)
-    const known = key === undefined ? undefined : this.outcomes.get(key)
+    const known = this.known(input)
     if (known !== undefined) {
       // A resend: the first outcome, after what came before it; nothing journaled or applied again.
-      this.held.push({ seq: known.seq, outcome: known, reply, events: NONE, executions: NONE })
+      this.hold(known.seq, known, answer, to, id)
       this.release(this.journal.durable())
       return
     }
-    let seq = 0
-    let bytes = 0
-    for (const record of this.codec.encode(input)) {
-      seq = this.journal.append(record)
-      bytes += record.length
-    }
-    this.appended = seq
-    const outcome = this.apply(seq, input, key)
-    this.held.push({ seq, outcome, reply, events: this.collectedEvents, executions: this.collectedExecutions })
-    this.collectedEvents = []
-    this.collectedExecutions = []
+    const bytes = this.codec.encode(input, this.append)
+    const seq = this.appended
+    this.hold(seq, this.apply(seq, input), answer, to, id)
     const every = this.snapshotEvery
     if (every === undefined) return
     this.inputsSinceSnapshot++
@@ -359,10 +356,7 @@ export class AccountsShard {
       return `its state cannot be restored: ${messageOf(cause)}`
     }
     this.stamp = image.stamp
-    const outcomes = image.outcomes
-    for (let i = 0; i < outcomes.length; i += 2) this.outcomes.set(outcomes[i] as string, outcomes[i + 1] as Outcome)
-    for (let i = 0; i < this.outcomeKeys.length; i++) this.outcomeKeys[i] = image.outcomeKeys[i]
-    this.nextOutcomeKey = image.nextOutcomeKey
+    this.outcomes.restore(image.outcomes)
     this.events.restore(image.events.first, image.events.items)
     this.executions.restore(image.executions.first, image.executions.items)
     this.appended = seq
@@ -374,27 +368,47 @@ export class AccountsShard {
     const input = this.codec.decode(payload)
     if (input === undefined) return
     this.stamp = Math.max(this.stamp, input.ts)
-    this.apply(seq, input, idempotencyKey(input))
+    this.apply(seq, input)
     // What a replay regenerates had gone out before the crash: subscribers resume from it.
     for (const event of this.collectedEvents) this.events.push(event)
     for (const command of this.collectedExecutions) this.executions.push(command)
-    this.collectedEvents = []
-    this.collectedExecutions = []
+    this.collectedEvents.length = 0
+    this.collectedExecutions.length = 0
   }
 
-  /** `key`: the input's idempotency key (`idempotencyKey`), computed once by the caller. */
-  private apply(seq: number, input: ShardInput, key: string | undefined): Outcome {
+  /** The outcome to answer a resend of `input` with, if it is one. */
+  private known(input: ShardInput): Outcome | undefined {
+    if (input._tag === "SubmitOrder") {
+      return this.outcomes.submission(input.request.accountId, input.request.clientOrderId)
+    }
+    const requestId = (input as { readonly requestId?: string }).requestId
+    return requestId === undefined ? undefined : this.outcomes.request(requestId)
+  }
+
+  /** Keep `outcome` for resends of `input`: a submission by its client order id, another input by its request id. */
+  private remember(input: ShardInput, outcome: Outcome): void {
+    if (input._tag === "SubmitOrder") {
+      this.outcomes.rememberSubmission(input.request.accountId, input.request.clientOrderId, outcome)
+      return
+    }
+    const requestId = (input as { readonly requestId?: string }).requestId
+    if (requestId !== undefined) this.outcomes.rememberRequest(requestId, outcome)
+  }
+
+  private apply(seq: number, input: ShardInput): Outcome {
     const refusals = this.engine.refusals
     const firstEvent = this.collectedEvents.length
     if (input._tag === "Mark") {
       const spec = this.specs.byId.get(input.instrumentId)
       if (spec === undefined) {
-        return {
+        const outcome: Outcome = {
           _tag: "Refused",
           seq,
           reason: "UNKNOWN_INSTRUMENT",
           message: `unknown instrument ${input.instrumentId}`
         }
+        this.remember(input, outcome)
+        return outcome
       }
       this.engine.mark(spec.index, input.price, input.ts)
     } else this.engine.handle(input)
@@ -408,41 +422,55 @@ export class AccountsShard {
       refusal === undefined || orderIds.length > 0
         ? { _tag: "Accepted", seq, orderIds }
         : { _tag: "Refused", seq, reason: refusal.reason, message: refusal.message }
-    if (key !== undefined) this.remember(key, outcome)
+    this.remember(input, outcome)
     return outcome
   }
 
-  private remember(key: string, outcome: Outcome): void {
-    // Not the Map's own oldest key: finding it walks past every deleted entry, O(window) each time.
-    const oldest = this.outcomeKeys[this.nextOutcomeKey]
-    if (oldest !== undefined) this.outcomes.delete(oldest)
-    this.outcomeKeys[this.nextOutcomeKey] = key
-    this.nextOutcomeKey = (this.nextOutcomeKey + 1) % this.outcomeKeys.length
-    this.outcomes.set(key, outcome)
+  /** Hold an input's outcome, and the events and venue commands collected so far, until `seq` is durable. */
+  private hold(seq: number, outcome: Outcome, answer: Answer | undefined, to: unknown, id: number): void {
+    this.heldSeq.push(seq)
+    this.heldOutcome.push(outcome)
+    this.heldAnswer.push(answer)
+    this.heldTo.push(to)
+    this.heldId.push(id)
+    this.heldAt.push(answer === undefined ? 0 : performance.now())
+    this.heldEvents.push(this.collectedEvents.length)
+    this.heldExecutions.push(this.collectedExecutions.length)
   }
 
-  /** Send out, in journal order, everything the journal has made durable. */
+  /** Send out, in journal order, everything the journal has made durable: each input's events, then its answer. */
   private release(durable: number): void {
-    const held = this.held
+    const seqs = this.heldSeq
     let done = 0
-    while (done < held.length && held[done]!.seq <= durable) {
-      const { outcome, reply, events, executions } = held[done++]!
-      for (const event of events) this.events.push(event)
-      for (const command of executions) this.executions.push(command)
-      reply?.(outcome)
+    while (done < seqs.length && seqs[done]! <= durable) done++
+    if (done === 0) return
+    const events = this.collectedEvents
+    const executions = this.collectedExecutions
+    let event = 0
+    let execution = 0
+    const now = performance.now()
+    for (let i = 0; i < done; i++) {
+      for (const end = this.heldEvents[i]!; event < end; event++) this.events.push(events[event]!)
+      for (const end = this.heldExecutions[i]!; execution < end; execution++)
+        this.executions.push(executions[execution]!)
+      this.heldAnswer[i]?.(this.heldOutcome[i]!, this.heldTo[i], this.heldId[i]!, now - this.heldAt[i]!)
     }
-    if (done > 0) held.splice(0, done)
+    // What stays held counts its events from the first one left.
+    for (let i = done; i < seqs.length; i++) {
+      this.heldEvents[i]! -= event
+      this.heldExecutions[i]! -= execution
+    }
+    events.splice(0, event)
+    executions.splice(0, execution)
+    seqs.splice(0, done)
+    this.heldOutcome.splice(0, done)
+    this.heldAnswer.splice(0, done)
+    this.heldTo.splice(0, done)
+    this.heldId.splice(0, done)
+    this.heldAt.splice(0, done)
+    this.heldEvents.splice(0, done)
+    this.heldExecutions.splice(0, done)
   }
 }
 
 const messageOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
-
-const keyOf = (request: { readonly accountId: AccountId; readonly clientOrderId: ClientOrderId }): string =>
-  `${request.accountId}\u0000${request.clientOrderId}`
-
-/** What makes a resend of `input` recognisable: a submission's client order id, or the client's request id. */
-const idempotencyKey = (input: ShardInput): string | undefined => {
-  if (input._tag === "SubmitOrder") return keyOf(input.request)
-  const requestId = (input as { readonly requestId?: string }).requestId
-  return requestId === undefined ? undefined : `\u0001${requestId}`
-}

@@ -9,7 +9,8 @@ export class EventLog<A> {
   private items: Array<A> = []
   /** Sequence of `items[0]`. */
   private base = 1
-  private readonly followers = new Set<(seq: number, item: A) => void>()
+  /** Replaced, never changed in place, so that a push iterates it without a copy or an iterator object. */
+  private followers: ReadonlyArray<(seq: number, item: A) => void> = []
 
   constructor(private readonly retain: number) {}
 
@@ -32,7 +33,8 @@ export class EventLog<A> {
       this.base += drop
     }
     const seq = this.last
-    for (const follower of this.followers) follower(seq, item)
+    const followers = this.followers
+    for (let i = 0; i < followers.length; i++) followers[i]!(seq, item)
     return seq
   }
 
@@ -51,7 +53,13 @@ export class EventLog<A> {
 
   /** Call `follower` with every item pushed from now on; returns the unsubscribe. */
   follow(follower: (seq: number, item: A) => void): () => void {
-    this.followers.add(follower)
-    return () => this.followers.delete(follower)
+    this.followers = [...this.followers, follower]
+    let following = true
+    return () => {
+      if (!following) return
+      following = false
+      const at = this.followers.indexOf(follower)
+      this.followers = [...this.followers.slice(0, at), ...this.followers.slice(at + 1)]
+    }
   }
 }

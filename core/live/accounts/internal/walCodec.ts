@@ -6,7 +6,7 @@
  *
  * The first byte of a record says which it is: an input, or the structures so far.
  */
-import { Packr } from "msgpackr"
+import { Packr, RESERVE_START_SPACE, RESET_BUFFER_MODE, REUSE_BUFFER_MODE } from "msgpackr"
 import type { ShardInput } from "../ShardInput"
 
 const INPUT = 0
@@ -15,6 +15,20 @@ const STRUCTURES = 1
 const MAX_SHARED = 1024
 const options = { maxSharedStructures: MAX_SHARED, mapsAsObjects: true, int64AsType: "number" } as const
 const plain = new Packr({ useRecords: false })
+/**
+ * Pack into msgpackr's own buffer behind one reserved byte (the tag), and get that buffer back with the record's
+ * bounds, to be copied into the journal at once: no buffer or view per input.
+ */
+const IN_PLACE = REUSE_BUFFER_MODE | RESET_BUFFER_MODE | RESERVE_START_SPACE | 1
+
+/** What `pack` returns in `IN_PLACE` mode: its buffer, the record (with the reserved byte) at `[start, end)`. */
+interface Packed extends Uint8Array {
+  readonly start?: number
+  readonly end?: number
+}
+
+/** Where `encode` hands each record: `bytes[start, end)`, valid during the call only. */
+export type Append = (bytes: Uint8Array, start: number, end: number) => void
 
 const tagged = (tag: number, bytes: Uint8Array): Uint8Array => {
   const record = new Uint8Array(bytes.length + 1)
@@ -31,13 +45,23 @@ export class WalCodec {
   private packr = this.encoder([])
   private readonly unpackr = new Packr({ ...options, getStructures: () => this.structures })
 
-  /** The records for `input`: the structures it adds, if any, then the input itself. */
-  encode(input: ShardInput): ReadonlyArray<Uint8Array> {
-    const record = tagged(INPUT, this.packr.pack(input))
-    if (this.saved.length === 0) return [record]
-    const records = [...this.saved, record]
-    this.saved = []
-    return records
+  /** Hand `input`'s records to `append`: the structures it adds, if any, then the input itself. Returns the bytes. */
+  encode(input: ShardInput, append: Append): number {
+    const packed = this.packr.pack(input, IN_PLACE) as Packed
+    // A pack that saved structures returns a view of the record instead (the reserved byte first).
+    const start = packed.start ?? 0
+    const end = packed.end ?? packed.length
+    packed[start] = INPUT
+    let bytes = end - start
+    if (this.saved.length > 0) {
+      for (const record of this.saved) {
+        append(record, 0, record.length)
+        bytes += record.length
+      }
+      this.saved = []
+    }
+    append(packed, start, end)
+    return bytes
   }
 
   /** The input in a record; undefined for a record of structures, which it loads for the records after it. */
