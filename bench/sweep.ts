@@ -1,13 +1,19 @@
 /**
- * Sweep throughput: the same grid of SMA-crossover backtests (5,000 daily S&P 500 bars each) run by `meridian sweep`
- * in 1 and in 2 local worker processes on the embedded database, against the same jobs run in a plain loop in this
- * process (no processes, no database). Jobs per second of the sweep's run phase (from submission to the last result
- * recorded; the embedded database's start is not counted), the speed-up of 2 workers over 1, and the per-job overhead
- * of 1 worker over the plain loop. `MERIDIAN_BENCH_SWEEP_JOBS` sets the number of jobs (default 40). Prints one JSON
- * line.
+ * Sweep throughput: the same grid of SMA-crossover backtests run by `meridian sweep` in 1 and in 2 local worker
+ * processes on the embedded database, against the same jobs run in a plain loop in this process (no processes, no
+ * database). Each job replays `MERIDIAN_BENCH_SWEEP_BARS` seeded one-minute bars (default 50,000, about a quarter
+ * of a year of a 24-hour market: a job of a few hundred ms, as research jobs are; `5105` replays the S&P 500's daily
+ * bars of 2000-2010 instead, a job of about 25 ms); `MERIDIAN_BENCH_SWEEP_JOBS` sets the number of jobs (default 40).
+ *
+ * Figures: jobs per second of the loop and of each sweep's run phase (from submission to the last result recorded;
+ * the processes start and the embedded database opens before it), the speed-up of 2 workers over 1 and the wall-time
+ * overhead of 1 worker over the loop — both depend on the machine being otherwise idle — and, robust to other load,
+ * CPU milliseconds per job: of the loop, and of a sweep (its process and its workers together) from the difference
+ * between a sweep of all the jobs and a sweep of one, i.e. without the fixed costs of starting, with the recording
+ * of every result. Prints one JSON line.
  */
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeContext } from "@effect/platform-node"
@@ -15,19 +21,32 @@ import { Effect } from "effect"
 import { staticDataVersion } from "../core/research/ResearchJob"
 import * as StaticDataSet from "../core/staticdata/StaticDataSet"
 import { runJob } from "../runtimes/cli/ResearchJobRunner"
+import { barsCsv } from "./internal/barsCsv"
 
 const JOBS = Number(process.env.MERIDIAN_BENCH_SWEEP_JOBS ?? 40)
-const sp500 = join(process.cwd(), "node_modules", "vega-datasets", "data", "sp500-2000.csv")
+const BARS = Number(process.env.MERIDIAN_BENCH_SWEEP_BARS ?? 50_000)
 const dir = mkdtempSync(join(tmpdir(), "meridian-bench-sweep-"))
 const { DATABASE_URL: _, MERIDIAN_CLUSTER: __, ...env } = process.env
 const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits
 
-// fast 2..(JOBS/4 + 1) × slow 60, 90, 120, 150: JOBS jobs, all valid (fast < slow).
-const fasts = Array.from({ length: Math.ceil(JOBS / 4) }, (_, i) => String(i + 2))
-const slows = ["60", "90", "120", "150"]
+const daily = BARS === 5105
+const data = daily
+  ? join(process.cwd(), "node_modules", "vega-datasets", "data", "sp500-2000.csv")
+  : join(dir, "bars.csv")
+if (!daily) writeFileSync(data, barsCsv(BARS, 7).text)
+// fast × 4 slow lengths: JOBS jobs, all valid (fast < slow); on minute bars, lengths of hours.
+const fasts = Array.from({ length: Math.ceil(JOBS / 4) }, (_, i) => String(daily ? i + 2 : 10 * (i + 2)))
+const slows = daily ? ["60", "90", "120", "150"] : ["600", "900", "1200", "1500"]
 
-/** Jobs per second of one `meridian sweep` run phase, as it prints it. */
-const sweep = (processes: number): number => {
+/** CPU ms of this process's waited-for children so far (`/proc/self/stat` cutime + cstime, in clock ticks). */
+const childrenCpuMs = (): number => {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ")
+  return (Number(fields[13]) + Number(fields[14])) * 10
+}
+
+/** One `meridian sweep` of the first `count` grid sets: its run phase's jobs per second, and its CPU ms in all. */
+const sweep = (processes: number, count: number, db: string): { jobsPerS: number; cpuMs: number } => {
+  const before = childrenCpuMs()
   const result = spawnSync(
     process.execPath,
     [
@@ -36,27 +55,27 @@ const sweep = (processes: number): number => {
       "--strategy",
       "sma-cross",
       "--grid",
-      `fast=${fasts.join(",")}`,
+      `fast=${fasts.slice(0, Math.ceil(count / slows.length)).join(",")}`,
       "--grid",
-      `slow=${slows.join(",")}`,
+      `slow=${slows.slice(0, Math.min(count, slows.length)).join(",")}`,
       "--data",
-      sp500,
+      data,
       "--instrument",
       "SPX.SIM",
       "--processes",
       String(processes),
       "--db-dir",
-      join(dir, `db-${processes}`)
+      join(dir, db)
     ],
     { encoding: "utf8", env }
   )
   if (result.status !== 0) throw new Error(`meridian sweep failed: ${result.stderr}`)
   const m = /^(\d+) completed, 0 failed in ([\d.]+) s/m.exec(result.stdout)
   if (m === null) throw new Error(`no summary in:\n${result.stdout}`)
-  return Number(m[1]) / Number(m[2])
+  return { jobsPerS: Number(m[1]) / Number(m[2]), cpuMs: childrenCpuMs() - before }
 }
 
-/** Jobs per second of the same jobs in a plain loop in this process. */
+/** Jobs per second and CPU ms per job of the same jobs in a plain loop in this process (after one to warm up). */
 const loop = Effect.gen(function* () {
   const set = yield* StaticDataSet.loadShipped
   const loadSet = () => Effect.succeed(set)
@@ -67,7 +86,7 @@ const loop = Effect.gen(function* () {
       strategy: "sma-cross",
       strategyVersion: "0.1.0",
       params: { fast, slow },
-      data: [sp500],
+      data: [data],
       instruments: ["SPX.SIM"],
       historyDir: ".meridian/history",
       staticData: { version: staticDataVersion(set) },
@@ -83,27 +102,44 @@ const loop = Effect.gen(function* () {
       }
     }))
   )
+  yield* runJob(specs[0]!, loadSet)
+  const cpu = process.cpuUsage()
   const start = performance.now()
   for (const spec of specs) {
     const outcome = yield* runJob(spec, loadSet)
     if (outcome._tag !== "Completed") throw new Error(outcome.error)
   }
-  return specs.length / ((performance.now() - start) / 1000)
+  const used = process.cpuUsage(cpu)
+  return {
+    jobsPerS: specs.length / ((performance.now() - start) / 1000),
+    cpuMsPerJob: (used.user + used.system) / 1000 / specs.length
+  }
 }).pipe(Effect.provide(NodeContext.layer))
 
 try {
   const plain = await Effect.runPromise(loop)
-  const one = sweep(1)
-  const two = sweep(2)
+  const jobs = fasts.length * slows.length
+  // A first sweep makes (and migrates) the database; then the difference between a sweep of one job and the full
+  // sweep's CPU is what the other jobs cost.
+  sweep(1, 1, "db")
+  const one = sweep(1, 1, "db")
+  const w1 = sweep(1, jobs, "db")
+  const w2 = sweep(2, jobs, "db")
+  const sweepCpuPerJob = (w1.cpuMs - one.cpuMs) / (jobs - 1)
   console.log(
     JSON.stringify({
       bench: "sweep",
-      jobs: fasts.length * slows.length,
-      loop_jobs_per_s: round(plain, 2),
-      workers_1_jobs_per_s: round(one, 2),
-      workers_2_jobs_per_s: round(two, 2),
-      speedup: round(two / one, 2),
-      overhead_per_job_pct: round((plain / one - 1) * 100, 1)
+      jobs,
+      bars_per_job: BARS,
+      loop_jobs_per_s: round(plain.jobsPerS, 2),
+      workers_1_jobs_per_s: round(w1.jobsPerS, 2),
+      workers_2_jobs_per_s: round(w2.jobsPerS, 2),
+      speedup: round(w2.jobsPerS / w1.jobsPerS, 2),
+      overhead_per_job_pct: round((plain.jobsPerS / w1.jobsPerS - 1) * 100, 1),
+      loop_cpu_ms_per_job: round(plain.cpuMsPerJob, 1),
+      sweep_cpu_ms_per_job: round(sweepCpuPerJob, 1),
+      cpu_overhead_per_job_pct: round((sweepCpuPerJob / plain.cpuMsPerJob - 1) * 100, 1),
+      sweep_fixed_cpu_ms: round(one.cpuMs - sweepCpuPerJob, 0)
     })
   )
 } finally {
