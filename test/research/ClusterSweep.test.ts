@@ -2,8 +2,8 @@
  * A sweep on a cluster of `meridian worker` processes over a real PostgreSQL server: three runners on loopback, one
  * killed with SIGKILL mid-sweep and a fourth joining; every job's result is stored exactly once and equals the result
  * of running that job alone in this process. `MERIDIAN_TEST_SWEEP_JOBS` sets the number of jobs: 40 by default, to
- * stay within the suite's time on a busy 2-core machine; the issue's 200 pass in about 150 s at load 15-20, of which
- * the sweep takes a minute and checking every result against its job run alone most of the rest.
+ * stay within the suite's time on a busy 2-core machine; the issue's 200 passed in 150-220 s at load 15-27, of which
+ * the sweep took 1-2 minutes and checking every result against its job run alone most of the rest.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { createServer } from "node:net"
