@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import { resolve } from "node:path"
 import { serve as serveHttp } from "@hono/node-server"
 import { getConnInfo } from "@hono/node-server/conninfo"
 import { Console, Duration, Effect, Layer, Logger, LogLevel, Option, Schema } from "effect"
@@ -20,9 +21,12 @@ import { KEY_ENV, SERVICES } from "../../core/live/session/SessionPlan"
 import { formatAddress } from "../../core/protocol/Transport"
 import { AccountsRequestError, LiveSession, type LiveSessionService } from "../../site/panel/LiveSession"
 import * as Panel from "../../site/panel/Panel"
+import { Research } from "../../site/panel/Research"
+import { SessionStrategies } from "../../site/panel/SessionStrategies"
 import { AccountsDesk } from "../../site/portal/AccountsDesk"
 import { loadChartLibrary } from "../../site/report/ReportPage"
 import { nodeTransport } from "../node/NodeTransport"
+import { research, sessionPaths, sessionStrategies } from "./PanelResearch"
 import * as PortalHandlers from "./PortalHandlers"
 import { addressOf, askStatus, open, SESSIONS_ROOT, type SessionFolder } from "./SessionFolder"
 
@@ -112,10 +116,24 @@ export const serve = (
       const live = yield* Effect.transposeOption(Option.map(folder, liveSession))
       const chartLibrary = yield* loadChartLibrary
       const desk = yield* PortalHandlers.desk(folder)
-      const app = yield* Panel.make({
+      // Backtests read the session's history and static data, else the data folder's history.
+      const dataFolder = { historyDir: resolve(".meridian/history"), staticDir: undefined }
+      const lab = yield* research(
+        Option.match(folder, { onNone: () => dataFolder, onSome: (f) => sessionPaths(f, dataFolder) })
+      )
+      const strategies = yield* Effect.transposeOption(Option.map(folder, sessionStrategies))
+      const made = Panel.make({
         chartLibrary,
         clientAddress: (c) => getConnInfo(c).remote.address ?? "unknown"
-      }).pipe(Effect.provideService(LiveSession, live), Effect.provideService(AccountsDesk, desk))
+      }).pipe(
+        Effect.provideService(LiveSession, live),
+        Effect.provideService(Research, lab),
+        Effect.provideService(AccountsDesk, desk)
+      )
+      const app = yield* Option.match(strategies, {
+        onNone: () => made,
+        onSome: (s) => Effect.provideService(made, SessionStrategies, s)
+      })
       const server = yield* Effect.acquireRelease(
         Effect.async<ReturnType<typeof serveHttp>>((resume) => {
           const s = serveHttp({ fetch: app.fetch, hostname: o.host, port: o.port }, () => resume(Effect.succeed(s)))

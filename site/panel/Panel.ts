@@ -29,8 +29,10 @@ import { digest, randomToken, sameToken } from "./internal/tokens"
 import { accountsView, liveScript, loginForm, type RunFilters, runsList, servicesTable } from "./internal/views"
 import { LiveSession } from "./LiveSession"
 import * as Password from "./Password"
+import { registerBacktests } from "./routes/backtests"
 import * as CashRequestRoutes from "./routes/cashRequests"
 import * as Operations from "./routes/operations"
+import { registerStrategies } from "./routes/strategies"
 
 /** Failed logins of one user name from one address before that pair is refused. */
 export const MAX_FAILED_LOGINS = 5
@@ -377,6 +379,9 @@ export const make = (options: PanelOptions): Effect.Effect<Hono<Env>, never, Pan
     )
 
     yield* Operations.register(app, { handle, allow, board })
+
+    yield* registerStrategies(app, { handle, allow })
+    yield* registerBacktests(app, { handle, allow })
 
     app.route("/cash-requests", yield* CashRequestRoutes.make)
 

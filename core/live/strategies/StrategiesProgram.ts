@@ -235,14 +235,29 @@ export const serveStrategies = (
       onRequest: (request, id, body) => {
         if (isDeploymentRequest(body)) {
           Runtime.runFork(effectRuntime)(
-            deployer.handle(
-              body,
-              host,
-              session,
-              journal.durable,
-              (value) => request.reply(id, value),
-              (error) => request.fail(id, error)
-            )
+            deployer
+              .handle(
+                body,
+                host,
+                session,
+                journal.durable,
+                (value) => request.reply(id, value),
+                // A plain object: the refusal crosses the wire as its tag and its one line.
+                (error) => request.fail(id, { _tag: error._tag, message: error.message })
+              )
+              .pipe(
+                Effect.catchAllCause((cause) =>
+                  Effect.zipRight(
+                    Effect.logError("deployment request failed", cause),
+                    Effect.sync(() =>
+                      request.fail(id, {
+                        _tag: "DeploymentRefused",
+                        message: "the request failed: the service's log has why"
+                      })
+                    )
+                  )
+                )
+              )
           )
           return
         }

@@ -54,6 +54,8 @@ const nav = (viewer: Viewer): Markup => {
   const links: Array<[string, string, ReadonlyArray<Role>]> = [
     ["/runs", "Backtests", ["admin", "operator", "quant"]],
     ["/live", "Live", ["admin", "operator", "quant"]],
+    ["/strategies", "Strategies", ["admin", "operator", "quant"]],
+    ["/backtests", "Launch a backtest", ["admin", "quant"]],
     ["/risk", "Risk", ["admin", "operator", "quant"]],
     ["/services", "Services", ["admin", "operator"]],
     ["/cash-requests", "Cash requests", ["admin", "operator"]]

@@ -1,0 +1,228 @@
+/**
+ * Backtests launched from the panel: a strategy plugin, its parameters (a form generated from its schema and decoded
+ * with it), instruments and a date range of the history the panel's session (or data folder) holds. The backtest
+ * runs in a local worker process (`Research.run`), so the panel's event loop stays free; its progress streams over
+ * server-sent events, and once it is stored its report page (`/runs/<id>`) opens.
+ *
+ * Roles: quants and admins. The backtests launched are kept in memory (the latest `KEPT`); their runs are in the
+ * central database like any other.
+ */
+import { Clock, Effect, Option, Schema } from "effect"
+import type { Hono } from "hono"
+import { streamSSE } from "hono/streaming"
+import { BacktestRuns } from "../../../core/db/BacktestRuns"
+import type { Role } from "../../../core/db/PanelUsers"
+import { errorPage, page } from "../internal/html"
+import { paramFields, paramInputs, readParams } from "../internal/paramsForm"
+import { decode, field, PanelRequestError } from "../internal/request"
+import { randomToken } from "../internal/tokens"
+import { liveScript } from "../internal/views"
+import { Research } from "../Research"
+import { type Launched, launchForm, progressView } from "./backtestsViews"
+import { formBody, type PanelEnv, type RouteKit } from "./kit"
+import { pluginOf } from "./strategiesViews"
+
+/** Backtests that may run at once (each in a process of its own). */
+export const MAX_RUNNING = 2
+/** Launched backtests kept for their pages. */
+export const KEPT = 50
+
+const QUANTS: ReadonlyArray<Role> = ["admin", "quant"]
+
+const Day = Schema.String.pipe(Schema.pattern(/^\d{4}-\d{2}-\d{2}$/, { message: () => "is not a date (YYYY-MM-DD)" }))
+const LaunchForm = Schema.Struct({
+  plugin: field(200),
+  instruments: field(2000),
+  from: Day,
+  to: Day,
+  cash: Schema.String.pipe(Schema.pattern(/^\d{1,15}(\.\d{1,8})?$/, { message: () => "is not an amount, e.g. 100000" }))
+})
+const JobParam = Schema.Struct({
+  id: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_-]{16}$/, { message: () => "is not a backtest id" }))
+})
+
+const bad = (message: string) => new PanelRequestError({ status: 400, message })
+const dayMicros = (day: string) => Date.parse(`${day}T00:00:00Z`) * 1000
+
+/**
+ * Register the backtest pages on the panel's app.
+ *
+ * @since 0.1.0
+ */
+export const registerBacktests = (app: Hono<PanelEnv>, kit: RouteKit) =>
+  Effect.gen(function* () {
+    const found = yield* Effect.serviceOption(Research)
+    const { handle, allow } = kit
+    const launched = new Map<string, Launched & { readonly listeners: Set<() => void> }>()
+    const research = Option.match(found, {
+      onNone: () => Effect.fail(new PanelRequestError({ status: 404, message: "this panel cannot run backtests" })),
+      onSome: Effect.succeed
+    })
+    const jobOf = (id: string) => {
+      const job = launched.get(id)
+      return job === undefined
+        ? Effect.fail(new PanelRequestError({ status: 404, message: `no backtest ${id} here` }))
+        : Effect.succeed(job)
+    }
+
+    app.get(
+      "/backtests",
+      allow(...QUANTS),
+      handle((c) =>
+        Effect.gen(function* () {
+          const r = yield* research
+          const [strategies, history] = yield* Effect.all([r.strategies, r.history])
+          const query = yield* decode(Schema.Struct({ plugin: Schema.optional(field(200)) }))(c.req.query())
+          const chosen =
+            query.plugin === undefined ? strategies[0] : Option.getOrUndefined(pluginOf(strategies, query.plugin))
+          if (chosen === undefined) return yield* bad(`plugin: ${query.plugin ?? "none"} is not installed`)
+          const viewer = c.get("viewer")
+          return c.html(
+            page(
+              "Backtests",
+              viewer,
+              launchForm(strategies, chosen, paramInputs(paramFields(chosen.params)), history, viewer.csrfToken, [
+                ...launched.values()
+              ])
+            )
+          )
+        })
+      )
+    )
+
+    app.post(
+      "/backtests",
+      allow(...QUANTS),
+      handle((c) =>
+        Effect.gen(function* () {
+          const r = yield* research
+          const fields = yield* formBody(c)
+          const form = yield* decode(LaunchForm)(fields)
+          const strategy = yield* Effect.flatMap(r.strategies, (list) =>
+            Option.match(pluginOf(list, form.plugin), {
+              onNone: () => Effect.fail(bad(`plugin: ${form.plugin} is not installed`)),
+              onSome: Effect.succeed
+            })
+          )
+          const params = readParams(paramFields(strategy.params), fields)
+          const problem = yield* r.checkParams(strategy, params)
+          if (problem !== undefined) return yield* bad(problem)
+          const history = yield* r.history
+          const instruments = form.instruments.split(/[\s,]+/).filter((s) => s !== "")
+          const missing = instruments.find((id) => !history.some((h) => h.instrument === id))
+          if (missing !== undefined) return yield* bad(`instruments: ${missing} has no history here`)
+          const from = dayMicros(form.from)
+          const to = dayMicros(form.to) + 86_400_000_000
+          if (Number.isNaN(from) || Number.isNaN(to) || to <= from) return yield* bad("to: is before from")
+          const running = [...launched.values()].filter((j) => j.state === "running").length
+          if (running >= MAX_RUNNING) {
+            return yield* new PanelRequestError({
+              status: 429,
+              message: `${running} backtests are running: launch this one when one of them is done`
+            })
+          }
+          const id = randomToken().slice(0, 16)
+          const job = {
+            id,
+            strategy: `${strategy.id} ${strategy.version}`,
+            params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])),
+            instruments,
+            from,
+            to,
+            state: "running" as Launched["state"],
+            done: 0,
+            total: 0,
+            runId: undefined as string | undefined,
+            error: undefined as string | undefined,
+            listeners: new Set<() => void>()
+          }
+          launched.set(id, job)
+          for (const old of [...launched.keys()].slice(0, Math.max(0, launched.size - KEPT))) launched.delete(old)
+          const changed = () => {
+            for (const listener of job.listeners) listener()
+          }
+          const run = Effect.gen(function* () {
+            const outcome = yield* r.run(
+              { strategy, params: job.params, instruments, from, to, cash: form.cash },
+              (done, total) => {
+                job.done = done
+                job.total = total
+                changed()
+              }
+            )
+            if (outcome._tag === "Failed") {
+              job.error = outcome.error
+              job.state = "failed"
+              return
+            }
+            const createdAt = yield* Clock.currentTimeMillis
+            job.runId = yield* (yield* BacktestRuns).record({
+              ...outcome.run,
+              createdAt: createdAt * 1000,
+              status: "completed"
+            })
+            job.done = job.total
+            job.state = "completed"
+          }).pipe(
+            Effect.catchAllCause((cause) =>
+              Effect.zipRight(
+                Effect.logError("panel backtest failed", cause),
+                Effect.sync(() => {
+                  job.error = "the backtest could not be stored; the panel's log has the details"
+                  job.state = "failed"
+                })
+              )
+            ),
+            Effect.ensuring(Effect.sync(changed))
+          )
+          // Outlives the request: the page that follows watches it.
+          yield* Effect.forkDaemon(run)
+          return c.redirect(`/backtests/${id}`, 303)
+        })
+      )
+    )
+
+    app.get(
+      "/backtests/:id",
+      allow(...QUANTS),
+      handle((c) =>
+        Effect.gen(function* () {
+          const { id } = yield* decode(JobParam)(c.req.param())
+          const job = yield* jobOf(id)
+          return c.html(
+            page(
+              `Backtest ${job.strategy}`,
+              c.get("viewer"),
+              { html: `<div id="live">${progressView(job).html}</div>` },
+              liveScript(`/backtests/${id}/events`, "live")
+            )
+          )
+        })
+      )
+    )
+
+    app.get("/backtests/:id/events", allow(...QUANTS), (c) => {
+      const job = launched.get(c.req.param("id"))
+      if (job === undefined) return c.html(errorPage(404, "no such backtest", c.get("viewer")), 404)
+      return streamSSE(c, async (stream) => {
+        // At most four fragments a second, the job as it is then.
+        let pending = true
+        const listener = () => {
+          pending = true
+        }
+        job.listeners.add(listener)
+        stream.onAbort(() => {
+          job.listeners.delete(listener)
+        })
+        while (!stream.aborted && !stream.closed) {
+          if (pending) {
+            pending = false
+            // The last fragment stays: the stream stays open, so the browser does not reconnect for it again.
+            await stream.writeSSE({ event: "update", data: progressView(job).html })
+          }
+          await stream.sleep(250)
+        }
+        job.listeners.delete(listener)
+      })
+    })
+  })
