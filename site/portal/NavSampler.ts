@@ -37,6 +37,8 @@ const follow = (desk: AccountsDeskService, everyMs: number) =>
       const values = yield* desk.values()
       for (const [code, digits] of Object.entries(values.decimals)) decimals.set(code, digits)
       for (const a of values.accounts) {
+        // Time 0: the service has had no input yet, so there is no history to start.
+        if (a.ts === 0) continue
         yield* history.recordSample(a.accountId, {
           ts: a.ts,
           nav: a.nav,
