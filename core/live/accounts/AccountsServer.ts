@@ -11,12 +11,15 @@
  * - `{ _tag: "RiskControls" }` is answered at once, unjournaled, with every scope's limits and kill switches
  *   (`RiskControls.ts`).
  * - `{ _tag: "Status" }` is answered with the service's `ServiceStatus`.
+ * - A command may carry its sender's journal tail (`senderTail`, see `SenderTails`), journaled with it;
+ *   `{ _tag: "SenderTail", sender, after }` is answered at once with the sender's records after `after`.
  * - Topics: `events/<shard>` (account events) and `executions/<shard>` (venue commands for the Execution
  *   Service), numbered from 1 per shard and resumable from any sequence the shard retains.
  *
  * @since 0.1.0
  */
 import { Effect, Either, Schema, type Scope } from "effect"
+import type { ParseError } from "effect/ParseResult"
 import type { AccountEvent } from "../../domain/Events"
 import type { JournalError } from "../../journal/Journal"
 import { formatIssue, issuesOf } from "../../protocol/Codec"
@@ -36,6 +39,7 @@ import { accountValues, isAccountValuesRequest } from "./AccountValues"
 import type { EventLog } from "./EventLog"
 import { decodeHotInput } from "./internal/fastInput"
 import { isRiskControlsRequest, riskControlsOf } from "./RiskControls"
+import { type SenderTail, SenderTailRequest, senderTailOf } from "./SenderTails"
 import { requestIdOf, ShardInput } from "./ShardInput"
 
 export interface AccountsServerOptions {
@@ -62,7 +66,13 @@ export interface Watermark {
 }
 
 /** The requests answered at once, unjournaled, by their `_tag`: checked before any decoding of an input. */
-const CONTROL_TAGS: ReadonlySet<unknown> = new Set(["Status", "RiskControls", "Watermark", "AccountValues"])
+const CONTROL_TAGS: ReadonlySet<unknown> = new Set([
+  "Status",
+  "RiskControls",
+  "Watermark",
+  "AccountValues",
+  "SenderTail"
+])
 
 const tagOf = (body: unknown): unknown =>
   typeof body === "object" && body !== null ? (body as { _tag?: unknown })._tag : undefined
@@ -74,6 +84,18 @@ export interface InvalidInput {
 }
 
 const decodeInput = Schema.decodeUnknownEither(ShardInput)
+const decodeTailRequest = Schema.decodeUnknownEither(SenderTailRequest)
+
+const invalidInput = (error: ParseError): InvalidInput => ({
+  _tag: "InvalidInput",
+  message: issuesOf(error).map(formatIssue).join("; ")
+})
+
+/** A sender's records after `after` from whichever shard holds the most (each holds its latest command's tail). */
+const longestTail = (shards: ReadonlyArray<AccountsShard>, sender: string, after: number) =>
+  shards
+    .map((shard) => shard.senderTails.after(sender, after))
+    .reduce((best, tail) => (tail.records.length > best.records.length ? tail : best))
 
 /** A shard's event log as a protocol stream. */
 const streamOf = <A>(log: EventLog<A>): StreamSource => ({
@@ -142,6 +164,12 @@ export const serveAccounts = (
         session.reply(id, accountValues(body, shards, options.shards))
         return true
       }
+      if (tagOf(body) === "SenderTail") {
+        const decoded = decodeTailRequest(body)
+        if (Either.isLeft(decoded)) session.fail(id, invalidInput(decoded.left))
+        else session.reply(id, longestTail(shards, decoded.right.sender, decoded.right.after))
+        return true
+      }
       return false
     }
     const server: Server = yield* serve({
@@ -153,25 +181,23 @@ export const serveAccounts = (
       onRequest: (session, id, body) => {
         if (CONTROL_TAGS.has(tagOf(body)) && control(session, id, body)) return
         const { requestId, invalid } = requestIdOf(body)
-        if (invalid !== undefined) {
-          session.fail(id, { _tag: "InvalidInput", message: invalid } satisfies InvalidInput)
+        const { tail, invalid: invalidTail } = senderTailOf(body)
+        if (invalid !== undefined || invalidTail !== undefined) {
+          session.fail(id, { _tag: "InvalidInput", message: (invalid ?? invalidTail)! } satisfies InvalidInput)
           return
         }
         let input = decodeHotInput(body)
         if (input === undefined) {
           const decoded = decodeInput(body, { errors: "all" })
           if (Either.isLeft(decoded)) {
-            const failure: InvalidInput = {
-              _tag: "InvalidInput",
-              message: issuesOf(decoded.left).map(formatIssue).join("; ")
-            }
-            session.fail(id, failure)
+            session.fail(id, invalidInput(decoded.left))
             return
           }
           input = decoded.right
         }
-        // Decoding keeps only the input's own fields: the key goes back on, for the shard and its journal.
+        // Decoding keeps only the input's own fields: the key and the tail go back on, for the shard and its journal.
         if (requestId !== undefined) (input as { requestId?: string }).requestId = requestId
+        if (tail !== undefined) (input as { senderTail?: SenderTail }).senderTail = tail
         if (input._tag === "Mark" || (isScoped(input) && !("accountId" in input.scope))) {
           // Every shard takes it; the answer (the last shard's outcome) waits until each one made it durable.
           let waiting = shards.length

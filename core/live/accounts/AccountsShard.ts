@@ -34,6 +34,7 @@ import { EventLog } from "./EventLog"
 import { capture, type GraphContext, type GraphImage, graphContext, restoreInto } from "./internal/objectGraph"
 import { OutcomeWindow } from "./internal/outcomeWindow"
 import { type Append, WalCodec } from "./internal/walCodec"
+import { type SenderTail, SenderTails, type SenderTailsImage } from "./SenderTails"
 import type { ShardInput } from "./ShardInput"
 
 /** What became of an input: accepted (with the order ids it created) or refused, at its journal sequence. */
@@ -89,7 +90,7 @@ export interface SnapshotOptions {
 
 const SNAPSHOT_DEFAULTS = { everyInputs: 250_000, everyBytes: 64 * 1024 * 1024, events: 16_384 }
 /** Changes whenever what a snapshot holds changes: a snapshot of another version is refused (full replay). */
-const SNAPSHOT_VERSION = 3
+const SNAPSHOT_VERSION = 4
 // Records (key lists sent once per shape) halve a snapshot and its decoding time: it is mostly events and outcomes.
 const snapshotPackr = new Packr({ useRecords: true })
 
@@ -108,6 +109,7 @@ interface ShardImage {
   readonly outcomes: ReadonlyArray<unknown>
   readonly events: { readonly first: number; readonly items: ReadonlyArray<AccountEvent> }
   readonly executions: { readonly first: number; readonly items: ReadonlyArray<ExecutionCommand> }
+  readonly senderTails: SenderTailsImage
   readonly engine: GraphImage
 }
 
@@ -147,6 +149,8 @@ export class AccountsShard {
   private readonly heldEvents: Array<number> = []
   private readonly heldExecutions: Array<number> = []
   private readonly outcomes: OutcomeWindow
+  /** The journal tails the commands carried (`SenderTails`), each sender's latest. */
+  readonly senderTails = new SenderTails()
   /** What the engine emitted for the held inputs (and, during `apply`, the current one), in order. */
   private readonly collectedEvents: Array<AccountEvent> = []
   private readonly collectedExecutions: Array<ExecutionCommand> = []
@@ -239,6 +243,7 @@ export class AccountsShard {
       outcomes: this.outcomes.image(),
       events: tailOf(this.events, this.collectedEvents, keep),
       executions: tailOf(this.executions, this.collectedExecutions, keep),
+      senderTails: this.senderTails.image(),
       engine: capture(this.engine, this.graph)
     }
     return snapshotPackr.pack(image)
@@ -359,6 +364,7 @@ export class AccountsShard {
     this.outcomes.restore(image.outcomes)
     this.events.restore(image.events.first, image.events.items)
     this.executions.restore(image.executions.first, image.executions.items)
+    this.senderTails.restore(image.senderTails)
     this.appended = seq
     return undefined
   }
@@ -396,6 +402,8 @@ export class AccountsShard {
   }
 
   private apply(seq: number, input: ShardInput): Outcome {
+    const tail = (input as { readonly senderTail?: SenderTail }).senderTail
+    if (tail !== undefined) this.senderTails.note(tail)
     const refusals = this.engine.refusals
     const firstEvent = this.collectedEvents.length
     if (input._tag === "Mark") {

@@ -19,6 +19,7 @@ import { addressOf, fromEnv, keysFromEnv, loadJsonConfig, tracingLayer } from ".
 import { coreVersion, isStatusRequest, peerStatus, type ServiceStatus, sessionsOf } from "../ServiceStatus"
 import { isDeploymentRequest } from "./Deployments"
 import { Deployer } from "./internal/deployer"
+import { appendLostTail, TailingJournal } from "./internal/tailingJournal"
 import { StrategiesConfig } from "./StrategiesConfig"
 import { type HostStrategy, StrategiesHost } from "./StrategiesHost"
 import { StrategiesSession } from "./StrategiesSession"
@@ -182,9 +183,13 @@ export const serveStrategies = (
       key: accountsKey,
       name: "accounts"
     })
+    // What the commands sent before a crash carried and the crash took from the journal, back in it first.
+    payloads.push(...(yield* appendLostTail(journal, config.instance, accountsPeer.call)))
+    const tailing = new TailingJournal(journal)
     const session: StrategiesSession = new StrategiesSession({
       host,
-      journal,
+      journal: tailing,
+      tail: tailing.tail,
       accounts: accountsPeer,
       shards: config.accounts.shards,
       lockstep: config.lockstep,

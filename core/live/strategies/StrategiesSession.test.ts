@@ -11,8 +11,10 @@ import type { Order } from "../../domain/Order"
 import { AccountsEngine } from "../../engine/accounts/AccountsEngine"
 import { FxRates } from "../../engine/portfolio/FxRates"
 import * as StaticDataSet from "../../staticdata/StaticDataSet"
+import { SenderTails, senderTailOf } from "../accounts/SenderTails"
 import { AccountMirror } from "./AccountMirror"
 import { Deployer } from "./internal/deployer"
+import { appendLostTail, TailingJournal } from "./internal/tailingJournal"
 import { StrategiesHost } from "./StrategiesHost"
 import { type SessionPeer, StrategiesSession } from "./StrategiesSession"
 
@@ -147,7 +149,8 @@ const CLOSES = [100, 101, 102, 103, 102, 100, 98, 97, 99, 102, 105, 107, 104, 10
 const makeService = (
   setup: Effect.Effect.Success<typeof instruments>,
   accounts: SessionPeer,
-  records: Array<Uint8Array>
+  records: Array<Uint8Array>,
+  tailing?: TailingJournal
 ) =>
   Effect.gen(function* () {
     const specs = makeSpecs(setup.instruments, setup.currencies)
@@ -171,7 +174,8 @@ const makeService = (
     })
     const session: StrategiesSession = new StrategiesSession({
       host,
-      journal: { append: (payload) => records.push(payload), durable: () => records.length },
+      journal: tailing ?? { append: (payload) => records.push(payload), durable: () => records.length },
+      ...(tailing === undefined ? {} : { tail: tailing.tail }),
       accounts,
       shards: 1,
       lockstep: true,
@@ -240,6 +244,90 @@ describe("StrategiesSession", () => {
       yield* first.host.close
       yield* after.host.close
     })
+  )
+
+  it.effect(
+    "sends a command before its input is durable, with the records not yet durable; a crash that loses them is mended from the Accounts Service's copy",
+    () =>
+      Effect.gen(function* () {
+        const setup = yield* instruments
+        const specs = makeSpecs(setup.instruments, setup.currencies)
+        const run = (accounts: ReturnType<typeof fakeAccounts>, bars: number, journal: TailingJournal) =>
+          Effect.gen(function* () {
+            const service = yield* makeService(setup, accounts.peer, [], journal)
+            const feed = fakeMarketData(CLOSES)
+            service.session.followAccounts(() => service.session.followMarketData(feed.peer, "market-data/settled"))
+            for (let i = 0; i < bars; i++) {
+              accounts.bar(CLOSES[i]!, START + (i + 1) * MINUTE)
+              feed.publish(i)
+            }
+            return service
+          })
+        // A journal whose fsync never completes (from `durable` on): every later record stays in the tail.
+        const stalled = (durable = 0) => {
+          const records: Array<Uint8Array> = []
+          const journal = {
+            append: (payload: Uint8Array) => records.push(payload),
+            durable: () => durable,
+            onDurable: () => {}
+          }
+          return { records, journal: new TailingJournal(journal) }
+        }
+        const whole = fakeAccounts(specs)
+        whole.deposit(10_000_000)
+        const first = yield* run(whole, CLOSES.length, stalled().journal)
+        const orders = submits(whole.received)
+        expect(orders.length).toBeGreaterThan(2)
+
+        // The commands leave with the records, which the Accounts Service keeps (each sender's latest tail).
+        const split = fakeAccounts(specs)
+        split.deposit(10_000_000)
+        const tails = new SenderTails()
+        const request = split.peer.request
+        const peer: SessionPeer = {
+          ...split.peer,
+          request: (body, callback) => {
+            const { tail } = senderTailOf(body)
+            if (tail !== undefined) tails.note(tail)
+            request(body, callback)
+          }
+        }
+        const crashed = stalled()
+        const before = yield* run({ ...split, peer }, 12, crashed.journal)
+        const sent = submits(split.received)
+        expect(sent.length).toBeGreaterThan(0)
+        expect(sent).toEqual(orders.slice(0, sent.length))
+
+        // The crash takes every record; the restart gets them back from the Accounts Service and replays them.
+        const durable: Array<Uint8Array> = []
+        const mended = yield* appendLostTail(
+          { append: (payload) => durable.push(payload), durable: () => durable.length, sync: Effect.void },
+          "test",
+          (body) => Effect.succeed(tails.after((body as { sender: string }).sender, (body as { after: number }).after))
+        )
+        // Through the input that made the last command: what follows it made nothing and comes again from the feed.
+        expect(mended.length).toBeGreaterThan(1)
+        expect(durable).toEqual(crashed.records.slice(0, mended.length))
+        const after = yield* makeService(setup, peer, [], stalled(durable.length).journal)
+        after.session.replay(mended)
+        const resumeAt = after.session.lastMarket
+        expect(resumeAt).toBeGreaterThan(0)
+        expect(resumeAt).toBeLessThanOrEqual(12)
+        const resumed = fakeMarketData(CLOSES)
+        after.session.followAccounts(() => after.session.followMarketData(resumed.peer, "market-data/settled"))
+        for (let i = resumeAt; i < CLOSES.length; i++) {
+          if (i >= 12) split.bar(CLOSES[i]!, START + (i + 1) * MINUTE)
+          resumed.publish(i)
+        }
+        // The same orders as the uninterrupted run, each taken once (a resend is answered with its first outcome).
+        expect([...new Set(submits(split.received))]).toEqual(orders)
+        expect(split.engine.portfolio(ACCOUNT).positionQuantity(0)).toBe(
+          whole.engine.portfolio(ACCOUNT).positionQuantity(0)
+        )
+        yield* first.host.close
+        yield* before.host.close
+        yield* after.host.close
+      })
   )
 
   it("mirrors positions, equity at the marks and open orders, pending ones included", () => {

@@ -1,9 +1,12 @@
 /**
  * The Strategies Service's inputs on their way to the strategies (`StrategiesHost`): each one journaled before it
- * is delivered, and each command a strategy sends held until the input that caused it is durable (so a crash never
- * leaves an order out that the replay would not make again). After a restart, `replay` feeds the journal through
- * a fresh host: the commands come out again with the same client order ids, those answered before the crash stay
- * in, and the rest go to the Accounts Service, which answers a resent order with its original outcome.
+ * is delivered. A command a strategy sends leaves at once with the journal's records not yet durable through the
+ * input that made it (the Accounts Service journals them with the command: one fsync on the way to the venue, not
+ * two), or, past the tail's bounds, waits until that input is durable; so a crash never leaves an order out that
+ * the replay would not make again. After a restart, the records the commands carried are put back in the journal
+ * (`appendLostTail`) and `replay` feeds the journal through a fresh host: the commands come out again with the same
+ * client order ids, those answered before the crash stay in, and the rest go to the Accounts Service, which answers
+ * a resent order with its original outcome.
  *
  * In lockstep (docs/live-session.md, step 4), per settled market event `i`: ask the Accounts Service for its
  * `Watermark`, deliver the account events up to it, deliver `i` (timers due before it first), wait for the outcome
@@ -22,6 +25,7 @@ import { MarketDataEvent } from "../../domain/MarketData"
 import { markTime } from "../../engine/portfolio/MarkPrice"
 import type { Journal } from "../../journal/Journal"
 import { type Control, decodeInput, encodeInput, type Input, type Untimed } from "./internal/inputs"
+import type { Tail } from "./internal/tailingJournal"
 import type { AccountsInput } from "./LiveAccounts"
 import type { StrategiesHost } from "./StrategiesHost"
 
@@ -36,6 +40,11 @@ export interface SessionPeer {
 export interface SessionOptions {
   readonly host: StrategiesHost
   readonly journal: Pick<Journal, "append" | "durable">
+  /**
+   * The journal's records not yet durable, from the first through `seq`, for a command to carry (the Accounts
+   * Service journals them with it); undefined when there are too many. Without it, commands wait for the journal.
+   */
+  readonly tail?: (seq: number) => Tail | undefined
   readonly accounts: SessionPeer
   /** The Accounts Service's shards: the session follows `events/0` .. `events/<shards - 1>`. */
   readonly shards: number
@@ -107,12 +116,23 @@ export class StrategiesSession {
     this.checkDone()
   }
 
-  /** A command a strategy sent: out once the input that made it is durable. */
+  /**
+   * A command a strategy sent: out at once, carrying the journal records not yet durable through the input that
+   * made it (`tail`), or, past the tail's bounds, once that input is durable. Either way in the order sent.
+   */
   readonly send = (_strategyId: string, input: AccountsInput): void => {
     const n = ++this.sent
     if (this.answered.has(n)) return
     this.inFlight++
-    this.held.push({ record: this.record, n, input })
+    const record = this.record
+    if (this.held.length === 0 && record > this.options.journal.durable()) {
+      const tail = this.options.tail?.(record)
+      if (tail !== undefined) {
+        this.dispatch(n, input, tail)
+        return
+      }
+    }
+    this.held.push({ record, n, input })
     this.release(this.options.journal.durable())
   }
 
@@ -121,10 +141,24 @@ export class StrategiesSession {
     let done = 0
     while (done < this.held.length && this.held[done]!.record <= durable) {
       const { n, input } = this.held[done++]!
-      const body = input._tag === "SubmitOrder" ? input : { ...input, requestId: `${this.options.requestPrefix}:${n}` }
-      this.options.accounts.request(body, (error, outcome) => this.answer(n, input, error, outcome))
+      this.dispatch(n, input, undefined)
     }
     if (done > 0) this.held.splice(0, done)
+  }
+
+  private dispatch(n: number, input: AccountsInput, tail: Tail | undefined): void {
+    const prefix = this.options.requestPrefix
+    const body =
+      input._tag === "SubmitOrder"
+        ? tail === undefined
+          ? input
+          : { ...input, senderTail: { sender: prefix, ...tail } }
+        : {
+            ...input,
+            requestId: `${prefix}:${n}`,
+            ...(tail === undefined ? {} : { senderTail: { sender: prefix, ...tail } })
+          }
+    this.options.accounts.request(body, (error, outcome) => this.answer(n, input, error, outcome))
   }
 
   /**
