@@ -44,12 +44,13 @@ export const desk = (
     )
   )
 
-/** An HTTP server for `fetch` until the scope closes; the port it got. */
-export const listen = (fetch: (request: Request) => Response | Promise<Response>, host: string, port: number) =>
+/** An HTTP server for `fetch` until the scope closes, and the port it got; the listen error if it cannot listen. */
+const listen = (fetch: (request: Request) => Response | Promise<Response>, host: string, port: number) =>
   Effect.gen(function* () {
     const server = yield* Effect.acquireRelease(
-      Effect.async<ReturnType<typeof serveHttp>>((resume) => {
+      Effect.async<ReturnType<typeof serveHttp>, Error>((resume) => {
         const s = serveHttp({ fetch, hostname: host, port }, () => resume(Effect.succeed(s)))
+        s.once("error", (e) => resume(Effect.fail(e)))
       }),
       (s) =>
         Effect.async<void>((resume) => {
@@ -65,15 +66,21 @@ export const serve = (o: {
   readonly host: string
   readonly port: number
   readonly chartLibrary: ChartLibrary
-  readonly sampleEveryMs?: number
 }): Effect.Effect<void, never, Portal.PortalServices | PanelUsers | Scope.Scope> =>
   Effect.gen(function* () {
     const app = yield* Portal.make({
       chartLibrary: o.chartLibrary,
       clientAddress: (c) => getConnInfo(c).remote.address ?? "unknown"
     })
-    const port = yield* listen(app.fetch, o.host, o.port)
-    yield* Effect.forkScoped(NavSampler.run({ everyMs: o.sampleEveryMs ?? NavSampler.SAMPLE_EVERY_MS }))
+    const listening = yield* Effect.either(listen(app.fetch, o.host, o.port))
+    if (listening._tag === "Left") {
+      // The Control Panel goes on: a second panel on this machine, say, finds the portal's port taken.
+      return yield* Console.log(
+        `Client Portal not served: ${o.host}:${o.port}: ${listening.left.message} (choose another with --portal-port)`
+      )
+    }
+    const port = listening.right
+    yield* Effect.forkScoped(NavSampler.run({ everyMs: NavSampler.SAMPLE_EVERY_MS }))
     const live = Option.isSome(yield* AccountsDesk)
     yield* Console.log(
       `Client Portal on http://${o.host}:${port}/ (investors${live ? "" : "; no session: recorded history only"})`
