@@ -41,8 +41,8 @@ interface Proc {
   readonly exited: Promise<number | null>
 }
 
-const start = (args: ReadonlyArray<string>): Proc => {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+const start = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = process.env): Proc => {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"], env })
   const lines: Array<string> = []
   const keep = (chunk: Buffer) =>
     lines.push(
@@ -105,28 +105,31 @@ describe("a sweep on a cluster of workers", () => {
         const others = [worker(ports[1]!), worker(ports[2]!)]
         yield* Effect.promise(() => Promise.all(others.map((p) => waitFor(p, /ready/))))
 
-        const sweep = start([
-          "sweep",
-          "--cluster",
-          "--db",
-          url,
-          "--strategy",
-          "sma-cross",
-          "--grid",
-          "fast=2..29",
-          "--grid",
-          "slow=30..200",
-          "--random",
-          String(JOBS),
-          "--seed",
-          "7",
-          "--data",
-          sp500,
-          "--instrument",
-          "SPX.SIM",
-          "--commission",
-          "0.001"
-        ])
+        const sweep = start(
+          [
+            "sweep",
+            "--cluster",
+            "--db",
+            url,
+            "--strategy",
+            "sma-cross",
+            "--grid",
+            "fast=2..29",
+            "--grid",
+            "slow=30..200",
+            "--random",
+            String(JOBS),
+            "--seed",
+            "7",
+            "--data",
+            sp500,
+            "--instrument",
+            "SPX.SIM",
+            "--commission",
+            "0.001"
+          ],
+          { ...process.env, NODE_OPTIONS: `--require ${join(import.meta.dirname, "activeHandles.cjs")}` }
+        )
         procs.push(sweep)
         const sweepId = /^sweep ([0-9a-f]{12}):/.exec(yield* Effect.promise(() => waitFor(sweep, /^sweep /)))![1]!
 
@@ -166,6 +169,9 @@ describe("a sweep on a cluster of workers", () => {
             }),
             Effect.tapError(() =>
               Effect.gen(function* () {
+                // A sweep that printed its results and still runs: what keeps it (activeHandles.cjs).
+                sweep.child.kill("SIGUSR2")
+                yield* Effect.sleep("1 second")
                 const left = (yield* sweeps.jobs(sweepId)).filter((j) => j.status === "queued").map((j) => j.jobId)
                 const messages = yield* sql`SELECT entity_id, shard_id, processed, last_read, kind
                   FROM cluster_messages WHERE entity_id IN ${sql.in(left.length === 0 ? [""] : left)}`
@@ -250,6 +256,36 @@ describe("a sweep on a cluster of workers", () => {
         procs.push(optimized)
         expect(yield* Effect.promise(() => optimized.exited), optimized.lines.join("\n")).toBe(0)
         expect(optimized.lines).toContain("best of 6 trials by sharpe")
+
+        // A walk-forward on the same cluster: each window's trials, then its test, sent as they become due.
+        const walked = start([
+          "sweep",
+          "--cluster",
+          "--db",
+          url,
+          "--strategy",
+          "sma-cross",
+          "--grid",
+          "fast=5,10",
+          "--grid",
+          "slow=30",
+          "--walk-forward",
+          "train=3y,test=2y",
+          "--from",
+          "2000-01-01",
+          "--to",
+          "2007-01-01",
+          "--data",
+          sp500,
+          "--instrument",
+          "SPX.SIM"
+        ])
+        procs.push(walked)
+        expect(yield* Effect.promise(() => walked.exited), walked.lines.join("\n")).toBe(0)
+        expect(walked.lines.some((l) => /^walk-forward [0-9a-f]{12}: train=3y,test=2y, 2 windows/.test(l))).toBe(true)
+        expect(walked.lines).toContain(
+          "trials: 4 in all; each window's chosen set is the best of its 2/2: the in-sample figures are the best of many tries and overstate, judge by the out-of-sample ones"
+        )
       }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)),
     600_000
   )
