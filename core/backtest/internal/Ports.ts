@@ -2,7 +2,6 @@
  * The simulated `MarketData` and `Accounts` ports of a backtest: thin adapters over the replay's handler tables
  * and the in-process Accounts engine.
  */
-import { Effect, type Scope } from "effect"
 import type { ReplaceOrder, SubmitOrder, SubmitOrderList } from "../../domain/Commands"
 import type { AccountEvent } from "../../domain/Events"
 import type { AccountId, ClientOrderId, CurrencyCode, InstrumentId, StrategyId } from "../../domain/Ids"
@@ -11,58 +10,27 @@ import type { OrderRequest } from "../../domain/Order"
 import type { Timestamp } from "../../domain/Units"
 import type { AccountsEngine } from "../../engine/accounts/AccountsEngine"
 import type { AccountsService, OrderInput } from "../../services/Accounts"
-import { MarketDataError, type MarketDataHandlers, type MarketDataService } from "../../services/MarketData"
+import {
+  type MarketHandlerTables,
+  makeMarketDataPort,
+  makeMarketHandlerTables,
+  registerScoped
+} from "../../services/internal/handlerTables"
+import type { MarketDataService } from "../../services/MarketData"
 import type { SimulatedClock } from "../SimulatedClock"
 
-/** Handlers per instrument index, called by the replay loop. */
-export interface HandlerTables {
-  readonly quote: Array<Array<NonNullable<MarketDataHandlers["onQuote"]>>>
-  readonly trade: Array<Array<NonNullable<MarketDataHandlers["onTrade"]>>>
-  readonly bar: Array<Array<NonNullable<MarketDataHandlers["onBar"]>>>
-  readonly book: Array<Array<NonNullable<MarketDataHandlers["onBook"]>>>
+/** Handlers per instrument index, called by the replay loop, and the account handlers. */
+export interface HandlerTables extends MarketHandlerTables {
   readonly account: Array<(event: AccountEvent) => void>
 }
 
 export const makeHandlerTables = (instruments: number): HandlerTables => ({
-  quote: Array.from({ length: instruments }, () => []),
-  trade: Array.from({ length: instruments }, () => []),
-  bar: Array.from({ length: instruments }, () => []),
-  book: Array.from({ length: instruments }, () => []),
+  ...makeMarketHandlerTables(instruments),
   account: []
 })
 
-/** Add `handler` to `list` for as long as the caller's scope lives. */
-const register = <H>(list: Array<H>, handler: H | undefined): Effect.Effect<void, never, Scope.Scope> =>
-  handler === undefined
-    ? Effect.void
-    : Effect.acquireRelease(
-        Effect.sync(() => list.push(handler)),
-        () =>
-          Effect.sync(() => {
-            const at = list.indexOf(handler)
-            if (at >= 0) list.splice(at, 1)
-          })
-      )
-
-export const makeMarketData = (specs: InstrumentSpecs, tables: HandlerTables): MarketDataService => ({
-  instruments: specs.list.map((s) => s.instrument),
-  spec: (instrumentId) => specs.byId.get(instrumentId),
-  subscribe: (instrumentId, handlers) =>
-    Effect.suspend(() => {
-      const spec = specs.byId.get(instrumentId)
-      if (spec === undefined) {
-        return Effect.fail(
-          new MarketDataError({ reason: "UnknownInstrument", message: `${instrumentId} is not in this backtest` })
-        )
-      }
-      return Effect.all([
-        register(tables.quote[spec.index]!, handlers.onQuote),
-        register(tables.trade[spec.index]!, handlers.onTrade),
-        register(tables.bar[spec.index]!, handlers.onBar),
-        register(tables.book[spec.index]!, handlers.onBook)
-      ]).pipe(Effect.asVoid)
-    })
-})
+export const makeMarketData = (specs: InstrumentSpecs, tables: HandlerTables): MarketDataService =>
+  makeMarketDataPort(specs, tables, "backtest")
 
 export const makeAccounts = (options: {
   readonly engine: AccountsEngine
@@ -127,6 +95,6 @@ export const makeAccounts = (options: {
     equity: () => engine.portfolio(accountId).equity(),
     freeCash: (currency) => engine.portfolio(accountId).freeCash(currency as CurrencyCode),
     openOrders: () => engine.openOrders(accountId),
-    subscribe: (handler) => register(tables.account, handler)
+    subscribe: (handler) => registerScoped(tables.account, handler)
   }
 }

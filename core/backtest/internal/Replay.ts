@@ -13,6 +13,7 @@ import type { InstrumentSpecs } from "../../domain/InstrumentSpec"
 import type { AccountsEngine } from "../../engine/accounts/AccountsEngine"
 import { midPrice } from "../../engine/portfolio/MarkPrice"
 import type { Portfolio } from "../../engine/portfolio/Portfolio"
+import { newBarEvent, newQuoteEvent, newTradeEvent } from "../../services/internal/handlerTables"
 import type { BarEvent, QuoteEvent, TradeEvent } from "../../services/MarketData"
 import type { ReplayScheduler } from "../ReplayScheduler"
 import type { SimulatedClock } from "../SimulatedClock"
@@ -91,35 +92,11 @@ export class Replay {
   private nextSample = Number.NEGATIVE_INFINITY
   private processed = 0
   // One reusable event object per kind (see MarketData: handlers copy what they keep).
-  private readonly quote: QuoteEvent = {
-    instrumentId: "" as InstrumentId,
-    index: 0,
-    ts: 0,
-    bidPrice: 0,
-    bidSize: 0,
-    askPrice: 0,
-    askSize: 0
-  }
-  private readonly trade: TradeEvent = {
-    instrumentId: "" as InstrumentId,
-    index: 0,
-    ts: 0,
-    price: 0,
-    size: 0,
-    aggressor: 0
-  }
-  private readonly bar: BarEvent = {
-    instrumentId: "" as InstrumentId,
-    index: 0,
-    ts: 0,
-    openTs: 0,
-    periodUs: 0,
-    open: 0,
-    high: 0,
-    low: 0,
-    close: 0,
-    volume: 0
-  }
+  private readonly quote: QuoteEvent = newQuoteEvent()
+
+  private readonly trade: TradeEvent = newTradeEvent()
+
+  private readonly bar: BarEvent = newBarEvent()
 
   constructor(private readonly options: ReplayOptions) {
     this.lastPrice = new Float64Array(options.specs.list.length).fill(Number.NaN)

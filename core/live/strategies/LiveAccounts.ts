@@ -8,13 +8,13 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
 import type { CancelOrder, ReplaceOrder, SubmitOrder, SubmitOrderList } from "../../domain/Commands"
 import type { AccountEvent } from "../../domain/Events"
 import type { ClientOrderId, CurrencyCode, StrategyId } from "../../domain/Ids"
 import type { OrderRequest } from "../../domain/Order"
 import type { Timestamp } from "../../domain/Units"
 import type { AccountsService, OrderInput } from "../../services/Accounts"
+import { registerScoped } from "../../services/internal/handlerTables"
 import type { AccountMirror } from "./AccountMirror"
 
 export type AccountsInput = SubmitOrder | SubmitOrderList | CancelOrder | ReplaceOrder
@@ -81,15 +81,7 @@ export class LiveAccounts {
       equity: () => mirror.equity(),
       freeCash: (currency) => mirror.freeCash(currency as CurrencyCode),
       openOrders: () => mirror.openOrders(),
-      subscribe: (handler) =>
-        Effect.acquireRelease(
-          Effect.sync(() => this.handlers.push(handler)),
-          () =>
-            Effect.sync(() => {
-              const at = this.handlers.indexOf(handler)
-              if (at >= 0) this.handlers.splice(at, 1)
-            })
-        ).pipe(Effect.asVoid)
+      subscribe: (handler) => registerScoped(this.handlers, handler)
     }
   }
 

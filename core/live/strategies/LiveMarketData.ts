@@ -6,43 +6,24 @@
  *
  * @since 0.1.0
  */
-import { Effect, type Scope } from "effect"
 import { OrderBook } from "../../data/OrderBook"
-import type { InstrumentId } from "../../domain/Ids"
 import type { InstrumentSpecs } from "../../domain/InstrumentSpec"
 import { type MarketDataEvent, periodMicros } from "../../domain/MarketData"
 import {
-  type BarEvent,
-  MarketDataError,
-  type MarketDataHandlers,
-  type MarketDataService,
-  type QuoteEvent,
-  type TradeEvent
-} from "../../services/MarketData"
-
-type Handlers<K extends keyof MarketDataHandlers> = Array<Array<NonNullable<MarketDataHandlers[K]>>>
+  type MarketHandlerTables,
+  makeMarketDataPort,
+  makeMarketHandlerTables,
+  newBarEvent,
+  newQuoteEvent,
+  newTradeEvent
+} from "../../services/internal/handlerTables"
+import type { BarEvent, MarketDataService, QuoteEvent, TradeEvent } from "../../services/MarketData"
 
 const AGGRESSOR = { none: 0, buy: 1, sell: 2 } as const
 
-/** Add `handler` to `list` for as long as the caller's scope lives. */
-const register = <H>(list: Array<H>, handler: H | undefined): Effect.Effect<void, never, Scope.Scope> =>
-  handler === undefined
-    ? Effect.void
-    : Effect.acquireRelease(
-        Effect.sync(() => list.push(handler)),
-        () =>
-          Effect.sync(() => {
-            const at = list.indexOf(handler)
-            if (at >= 0) list.splice(at, 1)
-          })
-      )
-
 export class LiveMarketData {
   readonly service: MarketDataService
-  private readonly quote: Handlers<"onQuote">
-  private readonly trade: Handlers<"onTrade">
-  private readonly bar: Handlers<"onBar">
-  private readonly book: Handlers<"onBook">
+  private readonly tables: MarketHandlerTables
   /** Each instrument's book, made at its first delta. */
   private readonly books: Array<OrderBook | undefined>
   /** Whether the next delta of an instrument starts a new batch (the previous one ended with `last`). */
@@ -50,64 +31,19 @@ export class LiveMarketData {
   /** Whether the current batch of an instrument cleared its book (a snapshot). */
   private readonly cleared: Array<boolean>
   // One reusable event object per kind (see MarketData: handlers copy what they keep).
-  private readonly quoteEvent: QuoteEvent = {
-    instrumentId: "" as InstrumentId,
-    index: 0,
-    ts: 0,
-    bidPrice: 0,
-    bidSize: 0,
-    askPrice: 0,
-    askSize: 0
-  }
-  private readonly tradeEvent: TradeEvent = {
-    instrumentId: "" as InstrumentId,
-    index: 0,
-    ts: 0,
-    price: 0,
-    size: 0,
-    aggressor: 0
-  }
-  private readonly barEvent: BarEvent = {
-    instrumentId: "" as InstrumentId,
-    index: 0,
-    ts: 0,
-    openTs: 0,
-    periodUs: 0,
-    open: 0,
-    high: 0,
-    low: 0,
-    close: 0,
-    volume: 0
-  }
+  private readonly quoteEvent: QuoteEvent = newQuoteEvent()
+
+  private readonly tradeEvent: TradeEvent = newTradeEvent()
+
+  private readonly barEvent: BarEvent = newBarEvent()
 
   constructor(private readonly specs: InstrumentSpecs) {
     const n = specs.list.length
-    this.quote = Array.from({ length: n }, () => [])
-    this.trade = Array.from({ length: n }, () => [])
-    this.bar = Array.from({ length: n }, () => [])
-    this.book = Array.from({ length: n }, () => [])
+    this.tables = makeMarketHandlerTables(n)
     this.books = new Array(n).fill(undefined)
     this.batchStart = new Array(n).fill(true)
     this.cleared = new Array(n).fill(false)
-    this.service = {
-      instruments: specs.list.map((s) => s.instrument),
-      spec: (instrumentId) => specs.byId.get(instrumentId),
-      subscribe: (instrumentId, handlers) =>
-        Effect.suspend(() => {
-          const spec = specs.byId.get(instrumentId)
-          if (spec === undefined) {
-            return Effect.fail(
-              new MarketDataError({ reason: "UnknownInstrument", message: `${instrumentId} is not in this session` })
-            )
-          }
-          return Effect.all([
-            register(this.quote[spec.index]!, handlers.onQuote),
-            register(this.trade[spec.index]!, handlers.onTrade),
-            register(this.bar[spec.index]!, handlers.onBar),
-            register(this.book[spec.index]!, handlers.onBook)
-          ]).pipe(Effect.asVoid)
-        })
-    }
+    this.service = makeMarketDataPort(specs, this.tables, "session")
   }
 
   /** Hand `event` to the handlers of its instrument; an instrument the strategy does not trade is skipped. */
@@ -117,7 +53,7 @@ export class LiveMarketData {
     const index = spec.index
     switch (event._tag) {
       case "Quote": {
-        const handlers = this.quote[index]!
+        const handlers = this.tables.quote[index]!
         const q = this.quoteEvent
         q.instrumentId = event.instrumentId
         q.index = index
@@ -130,7 +66,7 @@ export class LiveMarketData {
         return
       }
       case "Trade": {
-        const handlers = this.trade[index]!
+        const handlers = this.tables.trade[index]!
         const t = this.tradeEvent
         t.instrumentId = event.instrumentId
         t.index = index
@@ -142,7 +78,7 @@ export class LiveMarketData {
         return
       }
       case "Bar": {
-        const handlers = this.bar[index]!
+        const handlers = this.tables.bar[index]!
         const b = this.barEvent
         const periodUs = periodMicros(event.period)
         b.instrumentId = event.instrumentId
@@ -174,7 +110,7 @@ export class LiveMarketData {
         if (!event.last) return
         book.ts = event.ts
         book.snapshot = this.cleared[index]!
-        const handlers = this.book[index]!
+        const handlers = this.tables.book[index]!
         for (let h = 0; h < handlers.length; h++) handlers[h]!(book)
         return
       }
