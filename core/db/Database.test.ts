@@ -17,10 +17,14 @@ const tables = [
   "backtest_trades",
   "cash_balances",
   "cash_movements",
+  "cash_requests",
   "deployments",
   "fills",
+  "investor_accounts",
   "login_failures",
   "meridian_migrations",
+  "nav_flows",
+  "nav_samples",
   "orders",
   "position_snapshots",
   "positions",
@@ -49,7 +53,8 @@ const migrationSuite = (it: Vitest.MethodsNonLive<Database.Database>) => {
         { migration_id: 6, name: "backtest_columns" },
         { migration_id: 7, name: "sweeps" },
         { migration_id: 8, name: "panel_sessions" },
-        { migration_id: 9, name: "config_audit" }
+        { migration_id: 9, name: "config_audit" },
+        { migration_id: 10, name: "client_portal" }
       ])
       const present = yield* sql<{ table_name: string }>`
         SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`

@@ -87,9 +87,6 @@ export const add = (
         Effect.mapError(() => new UserError({ message: `--account ${JSON.stringify(id)}: not an account id` }))
       )
     )
-    if (o.role === "investor" && accounts.length === 0) {
-      return yield* new UserError({ message: "--account: an investor needs at least one account to see" })
-    }
     if (o.role !== "investor" && accounts.length > 0) {
       return yield* new UserError({ message: "--account: only an investor is bound to accounts" })
     }
