@@ -95,11 +95,9 @@ export class PreTradeRisk {
     const reducing = reduces(position, side, intent.leaves)
 
     if (intent.reduceOnly && !reducing) return refuse.notReducing(side, intent.leaves, position)
-    if (addLeaves > 0 && (account.scope.halted || this.firm.halted)) {
-      return refuse.halted(account.scope.halted ? account.scope : this.firm)
-    }
-    if (addLeaves > 0 && !reducing && (account.scope.killed || this.firm.killed)) {
-      return refuse.killed(account.scope.killed ? account.scope : this.firm)
+    if (addLeaves > 0 && (account.scope.killed || this.firm.killed || account.scope.halted || this.firm.halted)) {
+      const refused = refuse.switchedOff(account.scope, this.firm, reducing)
+      if (refused !== undefined) return refused
     }
     const refused =
       this.checkScopes(intent, notional, priced, addLeaves, addWorking, reducing) ??

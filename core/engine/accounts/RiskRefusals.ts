@@ -28,8 +28,17 @@ export const notReducing = (side: OrderSide, leaves: number, position: number): 
 export const killed = (scope: ScopeState): Rejection =>
   reject("KILL_SWITCH", `the daily-loss kill switch of ${scope.label} is active: only reducing orders pass`)
 
-export const halted = (scope: ScopeState): Rejection =>
-  reject("KILL_SWITCH", `trading on ${scope.label} is halted by the operator's kill switch`)
+/**
+ * The refusal of an order adding leaves under a kill switch: the operator's stops every order, the daily-loss one
+ * every order but a reducing one (undefined: it passes).
+ */
+export const switchedOff = (account: ScopeState, firm: ScopeState, reducing: boolean): Rejection | undefined => {
+  if (account.halted || firm.halted) {
+    const scope = account.halted ? account : firm
+    return reject("KILL_SWITCH", `trading on ${scope.label} is halted by the operator's kill switch`)
+  }
+  return reducing ? undefined : killed(account.killed ? account : firm)
+}
 
 export const tooLarge = (quantity: number, scope: ScopeState): Rejection =>
   reject(
