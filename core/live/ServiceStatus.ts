@@ -13,7 +13,8 @@ import type { Peer } from "./Peer"
 export const StatusRequest = Schema.TaggedStruct("Status", {})
 export type StatusRequest = typeof StatusRequest.Type
 
-export const isStatusRequest = (body: unknown): boolean => Schema.is(StatusRequest)(body)
+/** Built once: `Schema.is` makes a parser each time it is called, and every request a service takes is checked. */
+export const isStatusRequest: (body: unknown) => boolean = Schema.is(StatusRequest)
 
 const Followed = Schema.Struct({
   topic: Schema.String,
