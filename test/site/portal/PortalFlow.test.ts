@@ -44,7 +44,7 @@ if ("why" in source) {
 
     beforeAll(async () => {
       mkdirSync(screenshots, { recursive: true })
-      // A session folder with only its Accounts Service: what the portal and the cash-request page need.
+      // A session folder whose only running service is its Accounts Service: what the portal and cash requests need.
       const session = join(dir, ".meridian", "sessions", "20260101-000000")
       mkdirSync(session, { recursive: true })
       writeFileSync(join(session, "keys.json"), JSON.stringify({ MERIDIAN_KEY_CLI: KEY }), { mode: 0o600 })
@@ -58,6 +58,11 @@ if ("why" in source) {
           shards: [{ accounts: [{ id: "INV-1", name: "Ivy's fund", kind: "cash", baseCurrency: "USD" }] }]
         })
       )
+      // The panel reads the other services' configurations too: none of them runs here.
+      writeFileSync(join(session, "market-data.json"), JSON.stringify({ source: {} }))
+      const nowhere = { listen: { host: "127.0.0.1", port: await freePort() } }
+      writeFileSync(join(session, "strategies.json"), JSON.stringify(nowhere))
+      writeFileSync(join(session, "execution.json"), JSON.stringify(nowhere))
       const bin = join(process.cwd(), "runtimes", "node", "bin", "meridian.mjs")
       accounts = spawn(process.execPath, [bin, "service", "accounts", "--config", join(session, "accounts.json")], {
         cwd: dir,
