@@ -54,7 +54,9 @@ describe("ClientOrderIds", () => {
       if (n % 3 !== 0) expect(ids.lookup(order.clientOrderId)).toBe(order)
     })
     for (let n = 0; n < 50; n++) ids.use(id(`x${n}`), null)
-    orders.forEach((order, n) => expect(ids.lookup(order.clientOrderId)).toBe(n % 3 === 0 ? undefined : order))
+    orders.forEach((order, n) => {
+      expect(ids.lookup(order.clientOrderId)).toBe(n % 3 === 0 ? undefined : order)
+    })
   })
 
   it("ends a hold however many generations the child waited, when it is dropped", () => {
