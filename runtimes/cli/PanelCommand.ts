@@ -67,8 +67,21 @@ const add = Command.make(
   )
 )
 
+const bind = Command.make(
+  "bind",
+  {
+    ...databaseOptions,
+    name: Args.text({ name: "name" }).pipe(Args.withDescription("the investor's login name")),
+    account: Options.text("account").pipe(
+      Options.repeated,
+      Options.withDescription("an account the investor sees in the Client Portal (repeat for several)")
+    )
+  },
+  (o) => userHandlers((h) => h.bind(o))
+).pipe(Command.withDescription("Let an investor see more accounts in the Client Portal"))
+
 /** `meridian user`. */
 export const user = Command.make("user").pipe(
-  Command.withDescription("The people who log in to the Control Panel"),
-  Command.withSubcommands([add])
+  Command.withDescription("The people who log in to the Control Panel and the Client Portal"),
+  Command.withSubcommands([add, bind])
 )

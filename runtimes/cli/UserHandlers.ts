@@ -116,3 +116,32 @@ export const add = (
     })
     yield* Console.log(`user ${name} added (${o.role}${accounts.length === 0 ? "" : `: ${accounts.join(", ")}`})`)
   }).pipe(Effect.provide(Layer.provideMerge(Layer.merge(PanelUsers.layer, Investors.layer), databaseLayer(o))))
+
+/** `meridian user bind`: more accounts for an existing investor, audited. */
+export const bind = (o: DatabaseChoice & { readonly name: string; readonly account: ReadonlyArray<string> }) =>
+  Effect.gen(function* () {
+    const accounts = yield* Effect.forEach(o.account, (id) =>
+      Schema.decodeUnknown(AccountId)(id).pipe(
+        Effect.mapError(() => new UserError({ message: `--account ${JSON.stringify(id)}: not an account id` }))
+      )
+    )
+    if (accounts.length === 0) return yield* new UserError({ message: "--account: name at least one account" })
+    const users = yield* PanelUsers.PanelUsers
+    const login = yield* users.findLogin(o.name)
+    if (Option.isNone(login) || !login.value.roles.includes("investor")) {
+      return yield* new UserError({ message: `${o.name}: no investor of that name` })
+    }
+    const investors = yield* Investors.Investors
+    const before = yield* investors.accountsOf(login.value.id)
+    yield* investors.bind(login.value.id, accounts)
+    const after = yield* investors.accountsOf(login.value.id)
+    yield* users.audit({
+      actor: "cli",
+      action: "user.bind",
+      subject: `user:${login.value.id}`,
+      ts: (yield* Clock.currentTimeMillis) * 1000,
+      before: { accounts: before },
+      after: { accounts: after }
+    })
+    yield* Console.log(`${o.name} sees ${after.join(", ")}`)
+  }).pipe(Effect.provide(Layer.provideMerge(Layer.merge(PanelUsers.layer, Investors.layer), databaseLayer(o))))
