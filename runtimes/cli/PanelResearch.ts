@@ -45,9 +45,11 @@ const SessionConfigs = Schema.Struct({
 
 /** The history a session replays and its static data, from its services' configurations. */
 export const sessionPaths = (session: SessionFolder, fallback: ResearchPaths): ResearchPaths => {
+  // A session folder without either configuration (a partial copy, or one made by hand) is no history: the fallback.
+  const configOf = (file: string) => (existsSync(file) ? readFileSync(file, "utf8") : undefined)
   const read = Schema.decodeUnknownEither(SessionConfigs)({
-    market: readFileSync(session.configs["market-data"], "utf8"),
-    strategies: readFileSync(session.configs.strategies, "utf8")
+    market: configOf(session.configs["market-data"]),
+    strategies: configOf(session.configs.strategies)
   })
   if (Either.isLeft(read)) return fallback
   const { market, strategies } = read.right
