@@ -14,37 +14,28 @@
  * @since 0.1.0
  */
 
-import { Cause, Clock, Effect, Exit, Fiber, Option, Redacted, Runtime, Schedule, Schema, type Scope } from "effect"
+import { Cause, Effect, Fiber, Option, Runtime, Schedule, Schema, type Scope } from "effect"
 import { type Context, Hono, type MiddlewareHandler } from "hono"
-import { deleteCookie, getCookie, setCookie } from "hono/cookie"
 import { streamSSE } from "hono/streaming"
 import { BacktestRuns } from "../../core/db/BacktestRuns"
 import type { ConfigAudit } from "../../core/db/ConfigAudit"
-import { PanelUsers, type Role } from "../../core/db/PanelUsers"
+import type { PanelUsers, Role } from "../../core/db/PanelUsers"
 import { type ChartLibrary, comparePage, runPage } from "../report/ReportPage"
 import { Board } from "./internal/board"
-import { errorPage, page, type Viewer } from "./internal/html"
+import { errorPage, page } from "./internal/html"
 import { decode, field, PanelRequestError } from "./internal/request"
-import { digest, randomToken, sameToken } from "./internal/tokens"
-import { accountsView, liveScript, loginForm, type RunFilters, runsList, servicesTable } from "./internal/views"
+import { signIn } from "./internal/signIn"
+import { accountsView, liveScript, type RunFilters, runsList, servicesTable } from "./internal/views"
 import { LiveSession } from "./LiveSession"
-import * as Password from "./Password"
 import { registerBacktests } from "./routes/backtests"
 import * as CashRequestRoutes from "./routes/cashRequests"
+import type { PanelEnv } from "./routes/kit"
 import * as Operations from "./routes/operations"
 import { registerStrategies } from "./routes/strategies"
 
-/** Failed logins of one user name from one address before that pair is refused. */
-export const MAX_FAILED_LOGINS = 5
-/** The window over which failed logins count, ms. */
-export const FAILED_LOGIN_WINDOW_MS = 15 * 60_000
-/** How long a session lasts after login, ms. */
-export const SESSION_MS = 8 * 3600_000
+export { FAILED_LOGIN_WINDOW_MS, MAX_FAILED_LOGINS, SESSION_MS } from "./internal/signIn"
 /** How often the services page asks every service for its status, ms. */
 export const STATUS_EVERY_MS = 2_000
-
-const SESSION_COOKIE = "meridian_session"
-const LOGIN_COOKIE = "meridian_login"
 
 /** What the panel's handlers run on. */
 export type PanelServices =
@@ -65,13 +56,8 @@ export interface PanelOptions {
   readonly clientAddress: (c: Context) => string
 }
 
-/** A signed-in viewer and its session's user id. */
-type SignedIn = Viewer & { readonly userId: string; readonly tokenHash: string }
-type Env = { Variables: { viewer: SignedIn } }
+type Env = PanelEnv
 
-const nowMicros = Effect.map(Clock.currentTimeMillis, (ms) => ms * 1000)
-
-const LoginForm = Schema.Struct({ name: field(100), password: field(1024), _csrf: field(100) })
 /** A day as a date input sends it, `YYYY-MM-DD`, as the UTC midnight that starts it. */
 const Day = Schema.compose(
   Schema.String.pipe(Schema.pattern(/^\d{4}-\d{2}-\d{2}$/, { message: () => "is not a date (YYYY-MM-DD)" })),
@@ -108,117 +94,16 @@ export const make = (options: PanelOptions): Effect.Effect<Hono<Env>, never, Pan
 
     const app = new Hono<Env>()
 
-    /** A handler as an Effect: a refused request is its status and one line; any other failure a logged 500. */
-    const handle =
-      <E>(handler: (c: Context<Env>) => Effect.Effect<Response, E, PanelServices>) =>
-      async (c: Context<Env>): Promise<Response> => {
-        const exit = await Runtime.runPromiseExit(runtime)(
-          handler(c).pipe(
-            Effect.tapErrorCause((cause) =>
-              refusal(cause) === undefined ? Effect.logError("panel request failed", cause) : Effect.void
-            )
-          )
-        )
-        if (Exit.isSuccess(exit)) return exit.value
-        const refused = refusal(exit.cause)
-        const viewer = c.get("viewer")
-        return refused === undefined
-          ? c.html(errorPage(500, "the request failed; the panel's log has the details", viewer), 500)
-          : c.html(errorPage(refused.status, refused.message, viewer), refused.status)
-      }
-
-    // Login: its own CSRF token, double-submitted (cookie and form), since there is no session yet.
-    app.get("/login", (c) => {
-      const token = getCookie(c, LOGIN_COOKIE) ?? randomToken()
-      setCookie(c, LOGIN_COOKIE, token, { httpOnly: true, secure: true, sameSite: "Strict", path: "/login" })
-      return c.html(page("Log in", undefined, loginForm(token)))
+    const handle = signIn<Env, Env["Variables"]["viewer"], PanelServices>(app, runtime, {
+      app: "panel",
+      sessionCookie: "meridian_session",
+      loginCookie: "meridian_login",
+      clientAddress: options.clientAddress,
+      page: (title, body) => page(title, undefined, body),
+      errorPage,
+      enter: (c, s) => c.set("viewer", s),
+      viewer: (c) => c.get("viewer")
     })
-
-    app.post(
-      "/login",
-      handle((c) =>
-        Effect.gen(function* () {
-          const form = yield* Effect.flatMap(body(c), decode(LoginForm))
-          const expected = getCookie(c, LOGIN_COOKIE)
-          if (expected === undefined || !sameToken(form._csrf, expected)) {
-            return yield* new PanelRequestError({ status: 403, message: "the form's CSRF token is missing or wrong" })
-          }
-          const users = yield* PanelUsers
-          const address = options.clientAddress(c)
-          const now = yield* nowMicros
-          const failures = yield* users.failuresSince(form.name, address, now - FAILED_LOGIN_WINDOW_MS * 1000)
-          if (failures >= MAX_FAILED_LOGINS) {
-            return yield* new PanelRequestError({
-              status: 429,
-              message: `too many failed logins for ${form.name}: try again in ${FAILED_LOGIN_WINDOW_MS / 60_000} minutes`
-            })
-          }
-          const login = yield* users.findLogin(form.name)
-          const password = Redacted.make(form.password)
-          // An unknown name costs a verification too, so timing does not tell which names exist.
-          const matches = Option.isSome(login)
-            ? !login.value.disabled && (yield* Password.verify(login.value.passwordHash, password))
-            : yield* Effect.as(Password.verify(UNKNOWN_USER_HASH, password), false)
-          if (!matches || Option.isNone(login)) {
-            yield* users.recordFailure(form.name, address, now)
-            return c.html(page("Log in", undefined, loginForm(expected, "wrong name or password")), 401)
-          }
-          yield* users.clearFailures(form.name, address)
-          const token = randomToken()
-          yield* users.openSession({
-            tokenHash: yield* digest(token),
-            userId: login.value.id,
-            csrfToken: randomToken(),
-            now,
-            expiresAt: now + SESSION_MS * 1000
-          })
-          setCookie(c, SESSION_COOKIE, token, {
-            httpOnly: true,
-            secure: true,
-            sameSite: "Strict",
-            path: "/",
-            maxAge: SESSION_MS / 1000
-          })
-          deleteCookie(c, LOGIN_COOKIE, { path: "/login", secure: true })
-          return c.redirect("/", 303)
-        })
-      )
-    )
-
-    // Every other route: a live session, and its CSRF token on any state change.
-    const signedIn: MiddlewareHandler<Env> = async (c, next) => {
-      const token = getCookie(c, SESSION_COOKIE)
-      const found =
-        token === undefined
-          ? Option.none()
-          : await Runtime.runPromise(runtime)(
-              Effect.gen(function* () {
-                const tokenHash = yield* digest(token)
-                const now = yield* nowMicros
-                const s = yield* (yield* PanelUsers).findSession(tokenHash, now)
-                return Option.map(s, (s) => ({ ...s, tokenHash }))
-              }).pipe(Effect.orElseSucceed(() => Option.none()))
-            )
-      if (Option.isNone(found)) {
-        return c.req.method === "GET" ? c.redirect("/login", 303) : c.html(errorPage(401, "log in first"), 401)
-      }
-      const s = found.value
-      c.set("viewer", {
-        name: s.name,
-        roles: s.roles,
-        csrfToken: s.csrfToken,
-        userId: s.userId,
-        tokenHash: s.tokenHash
-      })
-      if (c.req.method !== "GET" && c.req.method !== "HEAD") {
-        const sent = c.req.header("x-csrf-token") ?? (await formField(c, "_csrf"))
-        if (sent === undefined || !sameToken(sent, s.csrfToken)) {
-          return c.html(errorPage(403, "the request's CSRF token is missing or wrong", c.get("viewer")), 403)
-        }
-      }
-      await next()
-    }
-    app.use("*", signedIn)
 
     /** Only these roles pass. */
     const allow =
@@ -235,17 +120,6 @@ export const make = (options: PanelOptions): Effect.Effect<Hono<Env>, never, Pan
       }
     const STAFF: ReadonlyArray<Role> = ["admin", "operator", "quant"]
     const OPERATIONS: ReadonlyArray<Role> = ["admin", "operator"]
-
-    app.post(
-      "/logout",
-      handle((c) =>
-        Effect.gen(function* () {
-          yield* (yield* PanelUsers).closeSession(c.get("viewer").tokenHash)
-          deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true })
-          return c.redirect("/login", 303)
-        })
-      )
-    )
 
     app.get("/", allow(...STAFF), (c) =>
       c.redirect(c.get("viewer").roles.some((r) => OPERATIONS.includes(r)) ? "/services" : "/runs", 303)
@@ -393,12 +267,6 @@ export const make = (options: PanelOptions): Effect.Effect<Hono<Env>, never, Pan
     return app
   })
 
-/** The refusal a failure carries, if it is one. */
-const refusal = (cause: Cause.Cause<unknown>): PanelRequestError | undefined => {
-  const failure = Cause.failureOption(cause)
-  return Option.isSome(failure) && failure.value instanceof PanelRequestError ? failure.value : undefined
-}
-
 /** A missing run is a 404 with its message. */
 const notFound = <A, E>(self: Effect.Effect<A, E>) =>
   Effect.catchIf(
@@ -407,23 +275,3 @@ const notFound = <A, E>(self: Effect.Effect<A, E>) =>
       typeof e === "object" && e !== null && "_tag" in e && e._tag === "BacktestRunNotFound",
     (e) => Effect.fail(new PanelRequestError({ status: 404, message: e.message }))
   )
-
-/** The form fields of a request (url-encoded or multipart); a body that does not parse is a 400. */
-const body = (c: Context<Env>) =>
-  Effect.tryPromise({
-    try: () => c.req.parseBody(),
-    catch: () => new PanelRequestError({ status: 400, message: "the body is not a form" })
-  })
-
-const formField = async (c: Context<Env>, name: string): Promise<string | undefined> => {
-  const type = c.req.header("content-type") ?? ""
-  if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data")) return undefined
-  // Hono caches the parsed body: the handler reads the same fields.
-  const fields = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>)
-  const value = (fields as Record<string, unknown>)[name]
-  return typeof value === "string" ? value : undefined
-}
-
-/** A valid argon2id hash of no one's password, verified for unknown names. */
-const UNKNOWN_USER_HASH =
-  "$argon2id$v=19$m=19456,t=2,p=1$bDZ0v4y5b068hwpvNvpt4w$iK+YNqazCs0ktGuO8hyhIGBxE8/nAY3FdC7DTsJSuHI"

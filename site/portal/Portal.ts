@@ -13,34 +13,22 @@
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Effect, Exit, Option, Redacted, Runtime, Schema } from "effect"
-import { type Context, Hono, type MiddlewareHandler } from "hono"
-import { deleteCookie, getCookie, setCookie } from "hono/cookie"
+import { Cause, Clock, Effect, Option, Runtime, Schema } from "effect"
+import { type Context, Hono } from "hono"
 import { CashRequests } from "../../core/db/CashRequests"
 import { Investors } from "../../core/db/Investors"
 import { NavHistory } from "../../core/db/NavHistory"
-import { PanelUsers } from "../../core/db/PanelUsers"
+import type { PanelUsers } from "../../core/db/PanelUsers"
 import { minorIncrement, UnitsFromDecimal } from "../../core/domain/Decimal"
 import { CurrencyCode } from "../../core/domain/Ids"
-import { decode, field } from "../panel/internal/request"
-import { digest, randomToken, sameToken } from "../panel/internal/tokens"
-import { FAILED_LOGIN_WINDOW_MS, MAX_FAILED_LOGINS, SESSION_MS } from "../panel/Panel"
-import * as Password from "../panel/Password"
+import { decode, field, formBody } from "../panel/internal/request"
+import { signIn } from "../panel/internal/signIn"
+import { randomToken } from "../panel/internal/tokens"
 import type { ChartLibrary } from "../report/ReportPage"
 import { AccountsDesk } from "./AccountsDesk"
 import { errorPage, type Investor, page } from "./internal/layout"
 import { performance } from "./internal/performance"
-import {
-  type AccountSummary,
-  accountPage,
-  accountsList,
-  loginForm,
-  statementCsv,
-  statementPage
-} from "./internal/views"
-
-const SESSION_COOKIE = "meridian_portal"
-const LOGIN_COOKIE = "meridian_portal_login"
+import { type AccountSummary, accountPage, accountsList, statementCsv, statementPage } from "./internal/views"
 
 /** What the portal's handlers run on. */
 export type PortalServices = PanelUsers | Investors | CashRequests | NavHistory | AccountsDesk
@@ -69,7 +57,6 @@ export class PortalRequestError extends Schema.TaggedError<PortalRequestError>()
 type Env = { Variables: { investor: Investor } }
 
 const nowMicros = Effect.map(Clock.currentTimeMillis, (ms) => ms * 1000)
-const LoginForm = Schema.Struct({ name: field(100), password: field(1024), _csrf: field(100) })
 const AccountParam = Schema.Struct({ id: field(64) })
 const Day = Schema.String.pipe(Schema.pattern(/^\d{4}-\d{2}-\d{2}$/, { message: () => "is not a date (YYYY-MM-DD)" }))
 const StatementQuery = Schema.Struct({ from: Day, to: Day, format: Schema.Literal("html", "csv") })
@@ -95,127 +82,19 @@ export const make = (options: PortalOptions): Effect.Effect<Hono<Env>, never, Po
     const runtime = yield* Effect.runtime<PortalServices>()
     const app = new Hono<Env>()
 
-    const handle =
-      <E>(handler: (c: Context<Env>) => Effect.Effect<Response, E, PortalServices>) =>
-      async (c: Context<Env>): Promise<Response> => {
-        const exit = await Runtime.runPromiseExit(runtime)(
-          handler(c).pipe(
-            Effect.tapErrorCause((cause) =>
-              refusal(cause) === undefined ? Effect.logError("portal request failed", cause) : Effect.void
-            )
-          )
-        )
-        if (Exit.isSuccess(exit)) return exit.value
-        const refused = refusal(exit.cause)
-        const investor = c.get("investor")
-        return refused === undefined
-          ? c.html(errorPage(500, "the request failed; the portal's log has the details", investor), 500)
-          : c.html(errorPage(refused.status, refused.message, investor), refused.status)
-      }
-
-    app.get("/login", (c) => {
-      const token = getCookie(c, LOGIN_COOKIE) ?? randomToken()
-      setCookie(c, LOGIN_COOKIE, token, { httpOnly: true, secure: true, sameSite: "Strict", path: "/login" })
-      return c.html(page("Log in", undefined, loginForm(token)))
+    const handle = signIn(app, runtime, {
+      app: "portal",
+      sessionCookie: "meridian_portal",
+      loginCookie: "meridian_portal_login",
+      clientAddress: options.clientAddress,
+      page: (title, body) => page(title, undefined, body),
+      errorPage,
+      enter: (c, s) =>
+        c.set("investor", { userId: s.userId, name: s.name, csrfToken: s.csrfToken, tokenHash: s.tokenHash }),
+      viewer: (c) => c.get("investor"),
+      refusal: (e) => (e instanceof PortalRequestError ? e : undefined),
+      only: { role: "investor", refused: "the Client Portal is for investors: operators use the Control Panel" }
     })
-
-    app.post(
-      "/login",
-      handle((c) =>
-        Effect.gen(function* () {
-          const form = yield* Effect.flatMap(body(c), decode(LoginForm))
-          const expected = getCookie(c, LOGIN_COOKIE)
-          if (expected === undefined || !sameToken(form._csrf, expected)) {
-            return yield* new PortalRequestError({ status: 403, message: "the form's CSRF token is missing or wrong" })
-          }
-          const users = yield* PanelUsers
-          const address = options.clientAddress(c)
-          const now = yield* nowMicros
-          const failures = yield* users.failuresSince(form.name, address, now - FAILED_LOGIN_WINDOW_MS * 1000)
-          if (failures >= MAX_FAILED_LOGINS) {
-            return yield* new PortalRequestError({
-              status: 429,
-              message: `too many failed logins for ${form.name}: try again in ${FAILED_LOGIN_WINDOW_MS / 60_000} minutes`
-            })
-          }
-          const login = yield* users.findLogin(form.name)
-          const password = Redacted.make(form.password)
-          const matches = Option.isSome(login)
-            ? !login.value.disabled && (yield* Password.verify(login.value.passwordHash, password))
-            : yield* Effect.as(Password.verify(UNKNOWN_USER_HASH, password), false)
-          if (!matches || Option.isNone(login)) {
-            yield* users.recordFailure(form.name, address, now)
-            return c.html(page("Log in", undefined, loginForm(expected, "wrong name or password")), 401)
-          }
-          yield* users.clearFailures(form.name, address)
-          if (!login.value.roles.includes("investor")) {
-            return yield* new PortalRequestError({
-              status: 403,
-              message: "the Client Portal is for investors: operators use the Control Panel"
-            })
-          }
-          const token = randomToken()
-          yield* users.openSession({
-            tokenHash: yield* digest(token),
-            userId: login.value.id,
-            csrfToken: randomToken(),
-            now,
-            expiresAt: now + SESSION_MS * 1000
-          })
-          setCookie(c, SESSION_COOKIE, token, {
-            httpOnly: true,
-            secure: true,
-            sameSite: "Strict",
-            path: "/",
-            maxAge: SESSION_MS / 1000
-          })
-          deleteCookie(c, LOGIN_COOKIE, { path: "/login", secure: true })
-          return c.redirect("/", 303)
-        })
-      )
-    )
-
-    // Every other route: an investor's live session, and its CSRF token on any state change.
-    const signedIn: MiddlewareHandler<Env> = async (c, next) => {
-      const token = getCookie(c, SESSION_COOKIE)
-      const found =
-        token === undefined
-          ? Option.none()
-          : await Runtime.runPromise(runtime)(
-              Effect.gen(function* () {
-                const tokenHash = yield* digest(token)
-                const s = yield* (yield* PanelUsers).findSession(tokenHash, yield* nowMicros)
-                return Option.map(
-                  Option.filter(s, (s) => s.roles.includes("investor")),
-                  (s) => ({ ...s, tokenHash })
-                )
-              }).pipe(Effect.orElseSucceed(() => Option.none()))
-            )
-      if (Option.isNone(found)) {
-        return c.req.method === "GET" ? c.redirect("/login", 303) : c.html(errorPage(401, "log in first"), 401)
-      }
-      const s = found.value
-      c.set("investor", { userId: s.userId, name: s.name, csrfToken: s.csrfToken, tokenHash: s.tokenHash })
-      if (c.req.method !== "GET" && c.req.method !== "HEAD") {
-        const sent = c.req.header("x-csrf-token") ?? (await formField(c, "_csrf"))
-        if (sent === undefined || !sameToken(sent, s.csrfToken)) {
-          return c.html(errorPage(403, "the request's CSRF token is missing or wrong", c.get("investor")), 403)
-        }
-      }
-      await next()
-    }
-    app.use("*", signedIn)
-
-    app.post(
-      "/logout",
-      handle((c) =>
-        Effect.gen(function* () {
-          yield* (yield* PanelUsers).closeSession(c.get("investor").tokenHash)
-          deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true })
-          return c.redirect("/login", 303)
-        })
-      )
-    )
 
     /** The account of the URL if it is the investor's: another's is "not found", like one that does not exist. */
     const ownAccount = (c: Context<Env>) =>
@@ -266,7 +145,7 @@ export const make = (options: PortalOptions): Effect.Effect<Hono<Env>, never, Po
       handle((c) =>
         Effect.gen(function* () {
           const id = yield* ownAccount(c)
-          const form = yield* Effect.flatMap(body(c), decode(CashForm))
+          const form = yield* Effect.flatMap(formBody(c), decode(CashForm))
           const desk = yield* AccountsDesk
           if (Option.isNone(desk)) {
             return yield* new PortalRequestError({ status: 503, message: "no running session: try again later" })
@@ -421,35 +300,3 @@ const summaryOf = (
     }
     return { summary, decimals }
   })
-
-const refusal = (
-  cause: Cause.Cause<unknown>
-): { status: PortalRequestError["status"]; message: string } | undefined => {
-  const failure = Cause.failureOption(cause)
-  if (Option.isNone(failure)) return undefined
-  const e = failure.value
-  if (e instanceof PortalRequestError) return e
-  // The panel's decoder refuses with its own error class: the same status and line.
-  if (typeof e === "object" && e !== null && (e as { _tag?: unknown })._tag === "PanelRequestError") {
-    return e as { status: PortalRequestError["status"]; message: string }
-  }
-  return undefined
-}
-
-const body = (c: Context<Env>) =>
-  Effect.tryPromise({
-    try: () => c.req.parseBody(),
-    catch: () => new PortalRequestError({ status: 400, message: "the body is not a form" })
-  })
-
-const formField = async (c: Context<Env>, name: string): Promise<string | undefined> => {
-  const type = c.req.header("content-type") ?? ""
-  if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data")) return undefined
-  const fields = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>)
-  const value = (fields as Record<string, unknown>)[name]
-  return typeof value === "string" ? value : undefined
-}
-
-/** A valid argon2id hash of no one's password, verified for unknown names (timing does not tell which exist). */
-const UNKNOWN_USER_HASH =
-  "$argon2id$v=19$m=19456,t=2,p=1$bDZ0v4y5b068hwpvNvpt4w$iK+YNqazCs0ktGuO8hyhIGBxE8/nAY3FdC7DTsJSuHI"

@@ -2,6 +2,7 @@
  * Request bodies and queries decoded with Schema: a failure is a 400 whose one line names the field and the reason.
  */
 import { Effect, ParseResult, Schema } from "effect"
+import type { Context } from "hono"
 
 /**
  * A request the panel refuses, with its HTTP status and a one-line message for the page.
@@ -32,3 +33,10 @@ export const field = (max: number) =>
     Schema.minLength(1, { message: () => "is empty" }),
     Schema.maxLength(max, { message: () => `is longer than ${max} characters` })
   )
+
+/** The form fields of a request (url-encoded or multipart); a body that does not parse is a 400. */
+export const formBody = (c: Context) =>
+  Effect.tryPromise({
+    try: () => c.req.parseBody(),
+    catch: () => new PanelRequestError({ status: 400, message: "the body is not a form" })
+  })

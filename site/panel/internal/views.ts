@@ -5,16 +5,9 @@ import { Option } from "effect"
 import type { RunSummary } from "../../../core/db/BacktestRuns"
 import type { ServiceReport } from "../LiveSession"
 import type { AccountView } from "./board"
-import { csrfField, html, type Markup } from "./html"
+import { html, type Markup } from "./html"
 
 const isoTime = (micros: number): string => new Date(Math.floor(micros / 1000)).toISOString().replace(".000Z", "Z")
-
-export const loginForm = (csrfToken: string, message?: string): Markup =>
-  html`${message === undefined ? "" : html`<p class="error" id="message">${message}</p>`}
-<form method="post" action="/login" id="login">${csrfField(csrfToken)}
-<p><label>Name <input name="name" autocomplete="username" required></label></p>
-<p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
-<p><button>Log in</button></p></form>`
 
 export interface RunFilters {
   readonly strategy?: string | undefined

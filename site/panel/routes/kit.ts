@@ -2,11 +2,10 @@
  * What a route module needs from the panel (`Panel.make` hands it over): its handler wrapper (an Effect handler, a
  * refusal as its status and one line, any other failure a logged 500) and its role check, over the panel's Env.
  */
-import { Effect } from "effect"
+import type { Effect } from "effect"
 import type { Context, MiddlewareHandler } from "hono"
 import type { Role } from "../../../core/db/PanelUsers"
 import type { Viewer } from "../internal/html"
-import { PanelRequestError } from "../internal/request"
 import type { PanelServices } from "../Panel"
 
 /** The panel's Hono environment: the signed-in viewer. */
@@ -20,10 +19,3 @@ export interface RouteKit {
   ) => (c: Context<PanelEnv>) => Promise<Response>
   readonly allow: (...roles: ReadonlyArray<Role>) => MiddlewareHandler<PanelEnv>
 }
-
-/** The form fields of a request (url-encoded or multipart), or a 400. */
-export const formBody = (c: Context<PanelEnv>) =>
-  Effect.tryPromise({
-    try: () => c.req.parseBody(),
-    catch: () => new PanelRequestError({ status: 400, message: "the body is not a form" })
-  })

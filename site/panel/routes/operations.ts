@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import { Clock, Duration, Effect, Fiber, Option, Schema, type Scope } from "effect"
-import type { Context, Hono, MiddlewareHandler } from "hono"
+import type { Context, Hono } from "hono"
 import { ConfigAudit, type NewChange } from "../../../core/db/ConfigAudit"
 import type { Role } from "../../../core/db/PanelUsers"
 import type { CancelOrder, SetRiskLimits, SetTradingHalt } from "../../../core/domain/Commands"
@@ -22,7 +22,7 @@ import { type RiskControls, scopeKey } from "../../../core/live/accounts/RiskCon
 import type { Board } from "../internal/board"
 import { errorPage, page, type Viewer } from "../internal/html"
 import { cancelForm, limitsForm, riskPage } from "../internal/operationsViews"
-import { decode, PanelRequestError } from "../internal/request"
+import { decode, formBody, PanelRequestError } from "../internal/request"
 import {
   CancelForm,
   CancelQuery,
@@ -37,7 +37,7 @@ import {
 } from "../internal/riskForms"
 import { randomToken } from "../internal/tokens"
 import { type AccountsRequestError, LiveSession, type LiveSessionService } from "../LiveSession"
-import type { PanelServices } from "../Panel"
+import type { PanelEnv, RouteKit } from "./kit"
 
 /** How long a request waits for the Accounts Service's answer before the page says it is pending, ms. */
 export const ANSWER_MS = 10_000
@@ -47,34 +47,11 @@ const CHANGES_SHOWN = 100
 const STAFF: ReadonlyArray<Role> = ["admin", "operator", "quant"]
 const OPERATIONS: ReadonlyArray<Role> = ["admin", "operator"]
 
-type SignedInEnv = { Variables: { viewer: Viewer } }
-
-/**
- * What the panel lends its route modules: its handler runner (refusals as one-line pages), its role check, and the
- * board of the live page.
- *
- * @since 0.1.0
- * @category models
- */
-export interface PanelTools<E extends SignedInEnv> {
-  readonly handle: <Err>(
-    handler: (c: Context<E>) => Effect.Effect<Response, Err, PanelServices>
-  ) => (c: Context<E>) => Promise<Response>
-  readonly allow: (...roles: ReadonlyArray<Role>) => MiddlewareHandler<E>
-  readonly board: Board
-}
-
 /** An operator's input carries no time of its own: the service stamps it with its clock (a session over a replayed
  * feed runs on the feed's time, which the panel's clock would push forward). */
 const STAMPED_BY_SERVICE = 0 as Timestamp
 
 const nowMicros = Effect.map(Clock.currentTimeMillis, (ms) => ms * 1000)
-
-const form = (c: Context) =>
-  Effect.tryPromise({
-    try: () => c.req.parseBody(),
-    catch: () => new PanelRequestError({ status: 400, message: "the body is not a form" })
-  })
 
 const liveSession = Effect.flatMap(LiveSession, (session) =>
   Option.match(session, {
@@ -107,19 +84,19 @@ const controlOf = (controls: RiskControls, scope: RiskScope) => {
  * @since 0.1.0
  * @category constructors
  */
-export const register = <E extends SignedInEnv>(
-  app: Hono<E>,
-  tools: PanelTools<E>
+export const register = (
+  app: Hono<PanelEnv>,
+  tools: RouteKit & { readonly board: Board }
 ): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function* () {
     const scope = yield* Effect.scope
     const { handle, allow, board } = tools
-    const viewerOf = (c: Context<E>): Viewer => c.get("viewer")
+    const viewerOf = (c: Context<PanelEnv>): Viewer => c.get("viewer")
     const canAct = (viewer: Viewer) => viewer.roles.some((role) => OPERATIONS.includes(role))
 
     /** Audit `change`, send `input` under its request id, settle the audit with the answer; answer the page. */
     const apply = (
-      c: Context<E>,
+      c: Context<PanelEnv>,
       live: LiveSessionService,
       change: Omit<NewChange, "sessionId" | "actor" | "ts" | "requestId">,
       input: CancelOrder | SetRiskLimits | SetTradingHalt,
@@ -157,7 +134,7 @@ export const register = <E extends SignedInEnv>(
         return respond(c, answer, recorded.id, back)
       })
 
-    const respond = (c: Context<E>, answer: Answer, id: number, back: string): Response => {
+    const respond = (c: Context<PanelEnv>, answer: Answer, id: number, back: string): Response => {
       const viewer = viewerOf(c)
       if (Option.isNone(answer)) {
         const message = `change ${id} is sent and audited as pending: the Accounts Service did not answer in ${ANSWER_MS / 1000} s (it applies it once it does)`
@@ -172,7 +149,7 @@ export const register = <E extends SignedInEnv>(
     }
 
     const setLimits = (
-      c: Context<E>,
+      c: Context<PanelEnv>,
       live: LiveSessionService,
       scope: RiskScope,
       limits: RiskLimits,
@@ -197,7 +174,7 @@ export const register = <E extends SignedInEnv>(
       })
 
     const setHalt = (
-      c: Context<E>,
+      c: Context<PanelEnv>,
       live: LiveSessionService,
       scope: RiskScope,
       halted: boolean,
@@ -268,7 +245,7 @@ export const register = <E extends SignedInEnv>(
       allow(...OPERATIONS),
       handle((c) =>
         Effect.gen(function* () {
-          const fields = yield* Effect.flatMap(form(c), decode(LimitsForm))
+          const fields = yield* Effect.flatMap(formBody(c), decode(LimitsForm))
           // Each value checked as the engine's limits are (positive lots, non-negative money, ...): nothing is sent
           // unless every field passes.
           const limits = yield* decode(RiskLimitsSchema)(limitsOf(fields))
@@ -282,7 +259,7 @@ export const register = <E extends SignedInEnv>(
       allow(...OPERATIONS),
       handle((c) =>
         Effect.gen(function* () {
-          const fields = yield* Effect.flatMap(form(c), decode(HaltForm))
+          const fields = yield* Effect.flatMap(formBody(c), decode(HaltForm))
           return yield* setHalt(c, yield* liveSession, fields.scope, fields.halted === "true", fields.reason ?? "")
         })
       )
@@ -293,7 +270,7 @@ export const register = <E extends SignedInEnv>(
       allow(...OPERATIONS),
       handle((c) =>
         Effect.gen(function* () {
-          const { change: id } = yield* Effect.flatMap(form(c), decode(RevertForm))
+          const { change: id } = yield* Effect.flatMap(formBody(c), decode(RevertForm))
           const live = yield* liveSession
           const found = yield* (yield* ConfigAudit).find(live.id, id)
           const change = Option.getOrUndefined(found)
@@ -337,7 +314,7 @@ export const register = <E extends SignedInEnv>(
       allow(...OPERATIONS),
       handle((c) =>
         Effect.gen(function* () {
-          const { accountId, clientOrderId } = yield* Effect.flatMap(form(c), decode(CancelForm))
+          const { accountId, clientOrderId } = yield* Effect.flatMap(formBody(c), decode(CancelForm))
           const live = yield* liveSession
           const order = board
             .view()

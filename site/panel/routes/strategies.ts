@@ -12,11 +12,11 @@ import type { Role } from "../../../core/db/PanelUsers"
 import { DeployRequest } from "../../../core/live/strategies/Deployments"
 import { errorPage, page } from "../internal/html"
 import { paramFields, paramInputs, readParams } from "../internal/paramsForm"
-import { decode, field, PanelRequestError } from "../internal/request"
+import { decode, field, formBody, PanelRequestError } from "../internal/request"
 import { liveScript } from "../internal/views"
 import { Research } from "../Research"
 import { SessionStrategies } from "../SessionStrategies"
-import { formBody, type PanelEnv, type RouteKit } from "./kit"
+import type { PanelEnv, RouteKit } from "./kit"
 import { deployForm, deploymentsTable, installedTable, pluginOf } from "./strategiesViews"
 
 /** How often the deployments' table is asked for, ms. */

@@ -17,13 +17,6 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 const signed = (ratio: number | undefined) =>
   html`<span class="${ratio === undefined ? "" : ratio >= 0 ? "up" : "down"}">${percent(ratio)}</span>`
 
-export const loginForm = (csrfToken: string, message?: string): Markup =>
-  html`${message === undefined ? "" : html`<p class="error" id="message">${message}</p>`}
-<form method="post" action="/login" id="login">${csrfField(csrfToken)}
-<p><label>Name <input name="name" autocomplete="username" required></label></p>
-<p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
-<p><button>Log in</button></p></form>`
-
 /** What an account's summary shows: its NAV now (live, else the last sample) and its performance. */
 export interface AccountSummary {
   readonly accountId: string
