@@ -34,6 +34,7 @@ import { startWorkers } from "./LocalWorkers"
 import { progressBar } from "./ProgressBar"
 import { builtIn } from "./SimBacktest"
 import type { SweepOptions } from "./SweepCommand"
+import { exitAfter } from "./SweepExit"
 import { runLocally, runOnCluster } from "./SweepRun"
 import { walkForwardReport } from "./WalkForwardReport"
 
@@ -325,7 +326,11 @@ export const sweep = (o: SweepOptions) =>
       yield* Console.log(`\nall jobs: meridian runs list --sweep ${sweepId}`)
     })
     yield* run.pipe(Effect.provide(Layer.provideMerge(Sweeps.layer, databaseLayer(o))))
-  }).pipe(Effect.scoped)
+  }).pipe(
+    Effect.scoped,
+    // Its scope closed, the process has 5 s to exit by itself: the database pool's close waits 1 s at most.
+    exitAfter("5 seconds")
+  )
 
 /** A sweep's jobs, or a walk-forward's report, as `runs list --sweep` and the end of a sweep print them. */
 const printSweep = (id: string) =>

@@ -8,5 +8,5 @@ process.on("SIGUSR2", () => {
     if (name === "Timeout") return `Timeout ${h._idleTimeout} ms`
     return String(name)
   })
-  process.stderr.write(`active handles: ${JSON.stringify(handles)}\n`)
+  process.stderr.write(`active handles: ${JSON.stringify(handles)}; resources: ${process.getActiveResourcesInfo()}\n`)
 })
