@@ -188,6 +188,9 @@ describe("a sweep on a cluster of workers", () => {
           )
           const seconds = (Date.now() - killedAt) / 1000
           expect(code, sweep.lines.join("\n")).toBe(0)
+          // The exit guard (runtimes/cli/SweepExit.ts) ended a sweep that would have hung: say what it left open.
+          const lingered = sweep.lines.find((l) => /did not exit; leaving anyway/.test(l))
+          if (lingered !== undefined) console.log(`the sweep needed its exit guard: ${lingered}`)
           expect(before.completed).toBeLessThan(JOBS)
 
           const jobs = yield* sweeps.jobs(sweepId)
