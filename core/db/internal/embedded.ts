@@ -7,6 +7,7 @@ import { PGlite } from "@electric-sql/pglite"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
 import { Duration, Effect, type Scope } from "effect"
 import { type DatabaseError, toDatabaseError } from "../DatabaseError"
+import { claim } from "./embeddedOwner"
 
 /** Where the embedded server listens. */
 export interface EmbeddedAddress {
@@ -16,12 +17,20 @@ export interface EmbeddedAddress {
 
 /**
  * Start PGlite on `dataDir` (in memory when absent) and serve it on an ephemeral port of 127.0.0.1; both stop
- * when the scope closes.
+ * when the scope closes. When another live process owns `dataDir` (`embeddedOwner`), its server's address.
  */
 export const startEmbedded = (
   dataDir: string | undefined
 ): Effect.Effect<EmbeddedAddress, DatabaseError, Scope.Scope> =>
   Effect.gen(function* () {
+    // A folder another live process already serves is used through its server, never opened a second time.
+    const ownership =
+      dataDir === undefined
+        ? undefined
+        : yield* Effect.acquireRelease(claim(dataDir), (owned) =>
+            Effect.sync(() => owned._tag === "Owned" && owned.release())
+          )
+    if (ownership?._tag === "Served") return { host: "127.0.0.1", port: ownership.port }
     const db = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () => PGlite.create(dataDir === undefined ? {} : { dataDir }),
@@ -30,8 +39,9 @@ export const startEmbedded = (
       (db) => Effect.promise(() => db.close())
     )
     // PGlite is one session: the server queues every connection's statements onto it, a transaction holding it
-    // until it ends. A few connections are allowed so that a reconnecting pool is never refused.
-    const server = new PGLiteSocketServer({ db, port: 0, host: "127.0.0.1", maxConnections: 4 })
+    // until it ends. A few connections are allowed: this process's, other processes' on the same folder, and a
+    // reconnecting pool's.
+    const server = new PGLiteSocketServer({ db, port: 0, host: "127.0.0.1", maxConnections: 8 })
     yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () => server.start(),
@@ -41,7 +51,9 @@ export const startEmbedded = (
     )
     const conn = server.getServerConn()
     const colon = conn.lastIndexOf(":")
-    return { host: conn.slice(0, colon), port: Number(conn.slice(colon + 1)) }
+    const address = { host: conn.slice(0, colon), port: Number(conn.slice(colon + 1)) }
+    if (ownership?._tag === "Owned") ownership.announce(address.port)
+    return address
   })
 
 /**
