@@ -10,22 +10,11 @@ import { runsLayer } from "../../core/db/ChosenDatabase"
 import type { DatabaseChoice } from "../../core/db/DatabaseChoice"
 import { formatTimestamp, timestamp } from "../../core/domain/Units"
 import { formatStats, statLabel, statText } from "../../core/report/Report"
+import { textTable } from "./TextTable"
 
-/** Rows of cells as left-aligned columns (numbers right-aligned), two spaces apart. */
-const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
-  const all = [header, ...rows]
-  const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? "").length)))
-  const numeric = header.map((_, i) => rows.length > 0 && rows.every((row) => /^-?[\d.]+$|^-$/.test(row[i] ?? "")))
-  return all
-    .map((row) =>
-      row
-        .map((cell, i) => (numeric[i] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
-        .join("  ")
-        .trimEnd()
-    )
-    .map((line) => `${line}\n`)
-    .join("")
-}
+/** A table, its last line ended too. */
+const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string =>
+  `${textTable(header, rows)}\n`
 
 const time = (micros: number): string => formatTimestamp(timestamp(micros))
 

@@ -36,6 +36,7 @@ import { builtIn } from "./SimBacktest"
 import type { SweepOptions } from "./SweepCommand"
 import { exitAfter } from "./SweepExit"
 import { runLocally, runOnCluster } from "./SweepRun"
+import { textTable } from "./TextTable"
 import { walkForwardReport } from "./WalkForwardReport"
 
 const configError = (message: string) => new BacktestError({ reason: "Config", message })
@@ -101,21 +102,6 @@ const clusterClient = (lockExpiration: number) =>
     shardingConfig: shardingConfig({ lockExpiration: Duration.seconds(lockExpiration) }, Option.none())
   })
 
-/** Rows of cells as left-aligned columns (numbers right-aligned), two spaces apart. */
-const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
-  const all = [header, ...rows]
-  const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? "").length)))
-  const numeric = header.map((_, i) => rows.length > 0 && rows.every((row) => /^-?[\d.]+$|^-$/.test(row[i] ?? "")))
-  return all
-    .map((row) =>
-      row
-        .map((cell, i) => (numeric[i] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
-        .join("  ")
-        .trimEnd()
-    )
-    .join("\n")
-}
-
 const stat = (row: Sweeps.SweepJobRow, key: keyof Stats) => statText(key, row.statistics?.[key] ?? null)
 
 /** A job's return, the default ranking. */
@@ -133,7 +119,7 @@ const jobsTable = (
     // Equal infinities (two failed jobs) compare equal, not NaN.
     return (ra === rb ? 0 : rb - ra) || a.seq - b.seq
   })
-  return table(
+  return textTable(
     ["job", "parameters", "status", "run", "return [%]", "sharpe", "max dd [%]", "trades", "worker"],
     ranked.slice(0, limit).map((row) => [
       row.jobId,

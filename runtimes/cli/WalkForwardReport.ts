@@ -8,24 +8,10 @@
  */
 import type { WalkForwardResult, WindowResult } from "../../core/research/WalkForwardRecord"
 import { statOf } from "../../core/research/WalkForwardRecord"
+import { textTable } from "./TextTable"
 
 const date = (micros: number) => new Date(Math.floor(micros / 1000)).toISOString().slice(0, 10)
 const num = (x: number | null, digits = 2) => (x === null || !Number.isFinite(x) ? "-" : x.toFixed(digits))
-
-/** Rows of cells as columns (numbers right-aligned), two spaces apart. */
-const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
-  const all = [header, ...rows]
-  const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? "").length)))
-  const numeric = header.map((_, i) => rows.length > 0 && rows.every((row) => /^-?[\d.]+$|^-$/.test(row[i] ?? "")))
-  return all
-    .map((row) =>
-      row
-        .map((cell, i) => (numeric[i] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
-        .join("  ")
-        .trimEnd()
-    )
-    .join("\n")
-}
 
 const parameters = (w: WindowResult) =>
   w.test === undefined
@@ -72,7 +58,7 @@ export const walkForwardReport = (r: WalkForwardResult): string => {
   return [
     `walk-forward ${r.id}: ${r.spec.walkForward.text}, ${r.windows.length} windows, objective ${objective}${r.spec.constraints.length > 0 ? ` with ${r.spec.constraints.join(", ")}` : ""}`,
     "",
-    table(
+    textTable(
       [
         "window",
         "train",
