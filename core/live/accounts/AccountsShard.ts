@@ -458,9 +458,10 @@ export class AccountsShard {
     let execution = 0
     const now = performance.now()
     for (let i = 0; i < done; i++) {
-      for (const end = this.heldEvents[i]!; event < end; event++) this.events.push(events[event]!)
+      // Venue commands first: their subscriber's socket is written first, ahead of the (larger) events and answer.
       for (const end = this.heldExecutions[i]!; execution < end; execution++)
         this.executions.push(executions[execution]!)
+      for (const end = this.heldEvents[i]!; event < end; event++) this.events.push(events[event]!)
       this.heldAnswer[i]?.(this.heldOutcome[i]!, this.heldTo[i], this.heldId[i]!, now - this.heldAt[i]!)
     }
     // What stays held counts its events from the first one left.
