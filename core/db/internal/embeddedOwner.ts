@@ -39,8 +39,10 @@ const readOwner = (file: string) => {
   const owner = decodeOwner(text)
   if (Option.isNone(owner)) {
     // Claimed an instant ago (the file is written right after it is made), or by a process killed in that instant.
-    const ageMs = Date.now() - statSync(file, { throwIfNoEntry: false })!.mtimeMs
-    return ageMs > CLAIM_WRITE_MS ? ({ _tag: "Stale" } as const) : ({ _tag: "Starting" } as const)
+    const stat = statSync(file, { throwIfNoEntry: false })
+    // Released between the read and now: the next attempt claims it.
+    if (stat === undefined) return { _tag: "Absent" } as const
+    return Date.now() - stat.mtimeMs > CLAIM_WRITE_MS ? ({ _tag: "Stale" } as const) : ({ _tag: "Starting" } as const)
   }
   const { pid, port } = owner.value
   if (!isAlive(pid)) return { _tag: "Stale" } as const
