@@ -36,6 +36,19 @@ export const ServiceStatus = Schema.Struct({
   sessions: Schema.Array(Schema.Struct({ service: Schema.String, instance: Schema.String, remote: Schema.String })),
   /** A feed's progress (the Market Data Service): events published, and whether a replay reached its end. */
   feed: Schema.optionalWith(Schema.Struct({ published: Schema.Number, finished: Schema.Boolean }), { exact: true }),
+  /**
+   * The Execution Service's reconciliation with its venue on start: when, whether the venue and the Accounts
+   * Service agreed, each difference with how it was resolved, and why it failed if the venue could not say.
+   */
+  reconciliation: Schema.optionalWith(
+    Schema.Struct({
+      at: Schema.String,
+      outcome: Schema.Literal("agreed", "resolved", "failed"),
+      differences: Schema.Array(Schema.Struct({ kind: Schema.String, detail: Schema.String })),
+      message: Schema.optionalWith(Schema.String, { exact: true })
+    }),
+    { exact: true }
+  ),
   peers: Schema.Array(
     Schema.Struct({
       name: Schema.String,

@@ -119,6 +119,8 @@ const check = (session: SessionFolder) =>
     const accounts = yield* loadAccountsConfig(session.configs.accounts)
     const marketData = yield* loadMarketDataConfig(session.configs["market-data"])
     const execution = yield* loadExecutionConfig(session.configs.execution)
+    const simVenue = execution.connector.sim
+    if (simVenue === undefined) return yield* fail("connector: parity backtests a session on the simulated venue (sim)")
     const strategies = yield* loadStrategiesConfig(session.configs.strategies)
     const set = yield* accounts.staticData === undefined
       ? StaticDataSet.loadShipped
@@ -157,7 +159,7 @@ const check = (session: SessionFolder) =>
         data,
         replayed: marketData.source.replay.instruments,
         account: { id: entry.account, kind: file.account.kind, baseCurrency: file.account.baseCurrency, deposit },
-        venue: venueOf(execution.connector.sim)
+        venue: venueOf(simVenue)
       })
       const live = Parity.tradesOf(events, entry.id)
       const difference = Parity.compare(live, backtest)

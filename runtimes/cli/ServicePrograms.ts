@@ -7,6 +7,7 @@
 import { type FileSystem, Path } from "@effect/platform"
 import { Effect } from "effect"
 import { runAccounts } from "../../core/live/accounts/AccountsProgram"
+import type { ConnectorTable } from "../../core/live/execution/Connector"
 import { runExecution } from "../../core/live/execution/ExecutionProgram"
 import { runMarketData } from "../../core/live/market-data/MarketDataProgram"
 import type { ServiceName } from "../../core/live/session/SessionPlan"
@@ -17,7 +18,7 @@ import { type LoadedStrategy, loadStrategy } from "../../registry/src/StrategyLo
 import { nodeJournalFiles } from "../node/NodeJournalFiles"
 import { nodeTransport } from "../node/NodeTransport"
 import { serveMetrics } from "./MetricsServer"
-import { makeConnector } from "./SimConnector"
+import { sim, simRemote } from "./SimConnector"
 
 const smaCrossPlugin: LoadedStrategy = {
   strategy: smaCross,
@@ -32,6 +33,13 @@ const smaCrossPlugin: LoadedStrategy = {
 const builtIn: Record<string, LoadedStrategy> = { "sma-cross": smaCrossPlugin, [smaCross.id]: smaCrossPlugin }
 
 const base = { transport: nodeTransport, files: nodeJournalFiles, serveMetrics }
+
+/**
+ * The venue connectors the command line carries, by the key that names them in the Execution Service's `connector`.
+ * A real venue's connector plugin (`fix`, `ccxt`) adds its entry here: `connectorKind(kind, itsOptionsSchema,
+ * make)`, where `make` builds a `Venue` connector (its `Execution` port and its `VenueState`) for the scope.
+ */
+const connectors: ConnectorTable = { sim, "sim-remote": simRemote }
 
 const strategies = (configFile: string) =>
   Effect.gen(function* () {
@@ -69,7 +77,7 @@ export const runService = (
     case "market-data":
       return Effect.scoped(runMarketData(configFile, base))
     case "execution":
-      return Effect.scoped(runExecution(configFile, { ...base, connector: makeConnector }))
+      return Effect.scoped(runExecution(configFile, { ...base, connectors }))
     case "strategies":
       return Effect.scoped(strategies(configFile))
   }

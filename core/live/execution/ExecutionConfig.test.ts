@@ -3,7 +3,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeContext } from "@effect/platform-node"
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
+import { connectorKind } from "./Connector"
 import { loadConfig } from "./ExecutionProgram"
 
 const dir = mkdtempSync(join(tmpdir(), "meridian-execution-config-"))
@@ -51,5 +52,26 @@ describe("Execution Service configuration", () => {
       expect(error.message).toContain("accounts.shards")
       expect(error.message).toContain("connector.sim.commission: commission must be a decimal fraction")
     }).pipe(Effect.provide(NodeContext.layer))
+  )
+
+  it.effect("takes one connector kind: a plugin's options are left to the runtime's table to decode", () =>
+    Effect.gen(function* () {
+      const fix = yield* loadConfig(write("fix.json", { ...valid, connector: { fix: { host: "127.0.0.1" } } }))
+      expect(fix.connector).toEqual({ fix: { host: "127.0.0.1" } })
+      const two = yield* Effect.flip(loadConfig(write("two.json", { ...valid, connector: { sim: {}, fix: {} } })))
+      expect(two.message).toContain("connector names one kind")
+    }).pipe(Effect.provide(NodeContext.layer))
+  )
+
+  it.effect("a kind's options decode under connector.<kind>, every field at fault in one line", () =>
+    Effect.gen(function* () {
+      const kind = connectorKind("fix", Schema.Struct({ host: Schema.String, port: Schema.Int }), () =>
+        Effect.die("not built")
+      )
+      const error = yield* Effect.flip(
+        Effect.scoped(kind.make({ port: 1.5 }, { specs: undefined as never, baseDir: dir }))
+      )
+      expect(error.message).toMatch(/^connector\.fix\.host: .+; connector\.fix\.port: .+$/)
+    })
   )
 })

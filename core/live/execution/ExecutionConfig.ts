@@ -19,8 +19,9 @@
  * ```
  *
  * `connector` chooses the venue: `sim` is the simulated venue (paper trading: real or replayed market data,
- * simulated fills, no real orders), with the backtest's fill, fee and latency options; real venues' connectors
- * come as other kinds. `marks` (default true) sends the Accounts Service a mark for every market data event, once
+ * simulated fills, no real orders), with the backtest's fill, fee and latency options; `sim-remote` is the same
+ * venue hosted as a real one is (reports arrive on their own, state kept apart from the service); real venues'
+ * connectors (`fix`, `ccxt`) come as other kinds, each decoded by the runtime's connector table. `marks` (default true) sends the Accounts Service a mark for every market data event, once
  * the venue processed it. `lockstep` follows the barrier of docs/live-session.md with a Market Data Service in
  * lockstep. An address may be `{ "path": "<unix socket>" }`; a key comes from an environment variable, never the
  * file. `accounts.key` and `marketData.key` are this service's keys at those servers. Relative paths are relative
@@ -52,9 +53,27 @@ export const SimConnectorOptions = Schema.Struct({
 })
 export type SimConnectorOptions = typeof SimConnectorOptions.Type
 
-/** The venue connector: one key naming its kind. */
-export const ConnectorConfig = Schema.Struct({ sim: SimConnectorOptions })
+/**
+ * The venue connector: one key naming its kind, its value the kind's options. `sim` is core's own and decoded here;
+ * every other kind (`fix`, `ccxt`, ...) is a plugin the runtime's connector table knows, and the table decodes its
+ * options with the plugin's schema when the service starts (`Connector.ts`), so that core imports no plugin.
+ */
+export const ConnectorConfig = Schema.Struct(
+  { sim: Schema.optionalWith(SimConnectorOptions, { exact: true }) },
+  Schema.Record({ key: Schema.String, value: Schema.Unknown })
+).pipe(
+  Schema.filter((connector) => {
+    const kinds = Object.keys(connector)
+    return kinds.length === 1 || `connector names one kind, e.g. { "sim": {} }; got ${kinds.length}`
+  })
+)
 export type ConnectorConfig = typeof ConnectorConfig.Type
+
+/** The kind a connector configuration names, and its options. */
+export const connectorKindOf = (connector: ConnectorConfig): { readonly kind: string; readonly options: unknown } => {
+  const [kind, options] = Object.entries(connector)[0]!
+  return { kind, options }
+}
 
 export const ExecutionConfig = Schema.Struct({
   listen: Address,

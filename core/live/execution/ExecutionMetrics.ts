@@ -11,6 +11,10 @@ export interface ExecutionMetrics {
   readonly marketData: () => void
   readonly command: () => void
   readonly skipped: () => void
+  /** A report a real venue sent, journaled. */
+  readonly report: () => void
+  /** A difference reconciliation found, by kind. */
+  readonly difference: (kind: string) => void
   readonly sent: (tag: string) => void
   readonly render: () => Promise<string>
   readonly contentType: string
@@ -26,9 +30,16 @@ export const makeExecutionMetrics = (session: VenueSession): ExecutionMetrics =>
   })
   const marketData = inputs.labels("market-data")
   const command = inputs.labels("command")
+  const report = inputs.labels("report")
+  const differences = new Counter({
+    name: "meridian_execution_reconciliation_differences_total",
+    help: "Differences between the venue and the Accounts Service found by reconciliation on start, by kind",
+    labelNames: ["kind"],
+    registers: [registry]
+  })
   const skipped = new Counter({
     name: "meridian_execution_skipped_total",
-    help: "Inputs that did not decode and were skipped",
+    help: "Inputs that did not decode, and venue fills already reported, skipped",
     registers: [registry]
   })
   const sent = new Counter({
@@ -58,6 +69,8 @@ export const makeExecutionMetrics = (session: VenueSession): ExecutionMetrics =>
     marketData: () => marketData.inc(),
     command: () => command.inc(),
     skipped: () => skipped.inc(),
+    report: () => report.inc(),
+    difference: (kind) => differences.inc({ kind }),
     sent: (tag) => sent.inc({ tag }),
     render: () => registry.metrics(),
     contentType: registry.contentType

@@ -2,6 +2,7 @@ import { type FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
 import { Clock, Effect, Queue, Runtime, Schedule, Schema, type Scope } from "effect"
 import { makeSpecs } from "../../domain/InstrumentSpec"
+import { timestamp } from "../../domain/Units"
 import type { JournalError } from "../../journal/Journal"
 import type { JournalFiles } from "../../journal/JournalFiles"
 import { type ProtocolError, serve } from "../../protocol/Protocol"
@@ -10,12 +11,14 @@ import type { StaticDataError } from "../../services/StaticData"
 import * as StaticDataSet from "../../staticdata/StaticDataSet"
 import { type AccountsRuntime, latestInstruments } from "../accounts/AccountsProgram"
 import type { Watermark } from "../accounts/AccountsServer"
+import type { AccountValues } from "../accounts/AccountValues"
 import * as Peer from "../Peer"
 import { addressOf, fromEnv, keysFromEnv, loadJsonConfig, tracingLayer } from "../ServiceConfig"
 import { coreVersion, isStatusRequest, peerStatus, type ServiceStatus, sessionsOf } from "../ServiceStatus"
-import type { MakeConnector } from "./Connector"
-import { ExecutionConfig } from "./ExecutionConfig"
+import type { ConnectorTable } from "./Connector"
+import { connectorKindOf, ExecutionConfig } from "./ExecutionConfig"
 import { makeExecutionMetrics } from "./ExecutionMetrics"
+import { fillsSince, resolve } from "./Reconcile"
 import { type Outgoing, VenueSession } from "./VenueSession"
 
 /** A configuration that cannot be read or used: the message names the file and the field. */
@@ -27,8 +30,8 @@ export interface ExecutionRuntime {
   readonly transport: Transport
   readonly files: JournalFiles
   readonly serveMetrics: AccountsRuntime["serveMetrics"]
-  /** Builds the venue connector the configuration names (the runtime knows the plugins). */
-  readonly connector: MakeConnector
+  /** The connector kinds the runtime carries (it knows the plugins): the configuration's `connector` names one. */
+  readonly connectors: ConnectorTable
 }
 
 /** The running service, for a launcher that runs it in-process. */
@@ -68,11 +71,21 @@ export const serveExecution = (
     const marketDataKey = yield* fromEnv(config.marketData.key.env, "marketData.key", configError)
     const identity = { service: "execution", instance: config.instance }
 
+    const { kind, options } = connectorKindOf(config.connector)
+    const connectorKind = runtime.connectors[kind]
+    if (connectorKind === undefined) {
+      return yield* configError(
+        `connector: no connector kind "${kind}" in this runtime (it has ${Object.keys(runtime.connectors).join(", ")})`
+      )
+    }
+    const connector = yield* connectorKind
+      .make(options, { specs, baseDir })
+      .pipe(Effect.mapError((e) => configError(e.message)))
     const venue = yield* VenueSession.open({
       journal: { files: runtime.files, dir: path.resolve(baseDir, config.journalDir) },
       shards: config.accounts.shards,
       marks: config.marks,
-      connector: (report) => runtime.connector({ config: config.connector, specs, report })
+      connector
     }).pipe(Effect.withSpan("execution.recover"))
     const metrics = makeExecutionMetrics(venue)
     yield* Effect.logInfo("execution service recovered").pipe(
@@ -138,6 +151,68 @@ export const serveExecution = (
 
     // What a crash may have kept from the Accounts Service goes again; it ignores what it already has.
     sendAll()(venue.recovered)
+
+    /** A report from the venue (or made by reconciliation): journaled as an input, then forwarded. */
+    const report = (value: unknown) => {
+      const skipped = venue.report(value, sendAll())
+      if (skipped === undefined) metrics.report()
+      else {
+        metrics.skipped()
+        log(skipped._tag === "Duplicate" ? "venue report duplicated" : "venue report skipped", {
+          reason: skipped.message
+        })
+      }
+    }
+    if (connector._tag === "Venue") yield* connector.execution.reports(report)
+
+    /** Reconciliation on start: ask the venue what it holds, resolve every difference by rule (`Reconcile.ts`). */
+    const reconcile = Effect.gen(function* () {
+      const since = fillsSince(venue.view)
+      const [openOrders, fills, balances] = yield* Effect.all([
+        venue.state.openOrders,
+        since === undefined ? Effect.succeed([]) : venue.state.fillsSince(timestamp(since)),
+        venue.state.balances
+      ])
+      const accountIds = [...new Set(balances.flatMap((b) => (b.accountId === undefined ? [] : [b.accountId])))]
+      const values =
+        accountIds.length === 0
+          ? undefined
+          : ((yield* accounts.call({ _tag: "AccountValues", accountIds })) as AccountValues)
+      const cash = (accountId: string, currency: string) =>
+        values?.accounts.find((a) => a.accountId === accountId)?.cash.find((c) => c.currency === currency)?.total
+      const resolution = resolve(
+        venue.view,
+        { openOrders, fills, balances },
+        cash,
+        (yield* Clock.currentTimeMillis) * 1000
+      )
+      for (const made of resolution.reports) report(made)
+      for (const command of resolution.resend) venue.resend(command)
+      for (const difference of resolution.differences) {
+        metrics.difference(difference.kind)
+        yield* Effect.logWarning("reconciliation difference").pipe(Effect.annotateLogs({ ...difference }))
+      }
+      return resolution.differences
+    })
+    const reconciledAt = new Date(yield* Clock.currentTimeMillis).toISOString()
+    const reconciliation: NonNullable<ServiceStatus["reconciliation"]> = yield* reconcile.pipe(
+      Effect.retry({ times: 4, schedule: Schedule.exponential("500 millis") }),
+      Effect.map((differences) => ({
+        at: reconciledAt,
+        outcome: differences.length === 0 ? ("agreed" as const) : ("resolved" as const),
+        differences: differences.map((d) => ({ kind: d.kind, detail: d.detail }))
+      })),
+      Effect.catchAll((error) =>
+        Effect.logError("reconciliation failed").pipe(
+          Effect.annotateLogs({ error: String(error) }),
+          Effect.as({ at: reconciledAt, outcome: "failed" as const, differences: [], message: String(error) })
+        )
+      ),
+      Effect.withSpan("execution.reconcile")
+    )
+    yield* Effect.logInfo("execution service reconciled").pipe(
+      Effect.annotateLogs({ outcome: reconciliation.outcome, differences: reconciliation.differences.length })
+    )
     /** The last market data event whose outcomes are all back: what `Done` reports in lockstep. */
     let lastDone = venue.market
 
@@ -259,7 +334,8 @@ export const serveExecution = (
           venue.executions.map((lastSeq, shard) => ({ topic: `executions/${shard}`, lastSeq }))
         ),
         peerStatus(marketData, [{ topic: "market-data", lastSeq: venue.market }])
-      ]
+      ],
+      reconciliation
     })
     const metricsPort =
       config.metrics === undefined
@@ -270,7 +346,7 @@ export const serveExecution = (
         address: formatAddress(server.address),
         accounts: formatAddress(addressOf(config.accounts.address)),
         marketData: formatAddress(addressOf(config.marketData.address)),
-        connector: Object.keys(config.connector)[0],
+        connector: kind,
         lockstep: config.lockstep,
         ...(metricsPort === undefined ? {} : { metrics: `${config.metrics!.host}:${metricsPort}` })
       })

@@ -4,21 +4,29 @@ import { join } from "node:path"
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { nodeJournalFiles } from "../../../runtimes/node/NodeJournalFiles"
-import type { ExecutionReport } from "../../domain/Commands"
+import type { ExecutionCommand, ExecutionReport } from "../../domain/Commands"
 import type { MarketDataEvent } from "../../domain/MarketData"
 import type { Connector } from "./Connector"
 import { type Outgoing, VenueSession } from "./VenueSession"
+import type { VenueState } from "./VenueState"
 
 const dirs: Array<string> = []
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
+const nothingHeld: VenueState = {
+  openOrders: Effect.succeed([]),
+  fillsSince: () => Effect.succeed([]),
+  balances: Effect.succeed([])
+}
+
 /** A venue that accepts each cancel's order under an id counting the inputs it saw, so order matters. */
-const countingVenue =
-  (seen: Array<string>) =>
-  (report: (report: ExecutionReport) => void): Connector => ({
-    execute: (command) => {
+const countingVenue = (seen: Array<string>): Connector => ({
+  _tag: "Deterministic",
+  open: (report: (report: ExecutionReport) => void) => ({
+    state: nothingHeld,
+    execute: (command: ExecutionCommand) => {
       seen.push(command._tag)
       report({
         _tag: "VenueAccepted",
@@ -33,14 +41,60 @@ const countingVenue =
       seen.push(event._tag)
     }
   })
+})
 
-const open = (dir: string, seen: Array<string>) =>
+const open = (dir: string, seen: Array<string>, connector: Connector = countingVenue(seen)) =>
   VenueSession.open({
     journal: { files: nodeJournalFiles, dir },
     shards: 2,
     marks: true,
-    connector: countingVenue(seen)
+    connector
   })
+
+/** A real venue as the service sees it: what it was sent, and its reports arriving whenever the test says. */
+const remoteVenue = (sent: Array<string>): Connector => ({
+  _tag: "Venue",
+  execution: {
+    execute: (command) => void sent.push(command._tag),
+    reports: () => Effect.void
+  },
+  state: nothingHeld
+})
+
+const submit = (orderId: string) => ({
+  _tag: "VenueSubmit",
+  ts: 5,
+  order: {
+    accountId: "ACC-1",
+    strategyId: "s",
+    clientOrderId: `c-${orderId}`,
+    orderId,
+    instrumentId: "AAPL.XNAS",
+    side: "buy",
+    type: "market",
+    quantity: 10,
+    filledQuantity: 0,
+    filledValue: 0,
+    timeInForce: "GTC",
+    reduceOnly: false,
+    postOnly: false,
+    status: "pending-new",
+    createdAt: 5,
+    updatedAt: 5
+  }
+})
+const fill = (tradeId: string) => ({
+  _tag: "VenueFilled",
+  accountId: "ACC-1",
+  orderId: "O1",
+  ts: 6,
+  tradeId,
+  quantity: 4,
+  price: 110,
+  fee: 1,
+  feeCurrency: "USD",
+  liquidity: "taker"
+})
 
 const cancel = (orderId: string) => ({
   _tag: "VenueCancel",
@@ -120,6 +174,39 @@ describe("VenueSession", () => {
           expect(again).toEqual(first)
           expect(session.recovered).toEqual([sent[0]![0], sent[2]![0], sent[3]![0]])
           expect([session.market, session.executions]).toEqual([2, [1, 1]])
+        })
+      )
+    })
+  )
+
+  it.effect("a real venue gets each command once durable, never on a replay; its reports are journaled inputs", () =>
+    Effect.gen(function* () {
+      const dir = mkdtempSync(join(tmpdir(), "meridian-venue-session-"))
+      dirs.push(dir)
+      const sent: Array<string> = []
+      const out = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const session = yield* open(dir, [], remoteVenue(sent))
+          const out = yield* apply([
+            (send) => session.command(0, 1, submit("O1"), send),
+            (send) => session.report(fill("T1"), send),
+            (send) => expect(session.report(fill("T1"), send)).toMatchObject({ _tag: "Duplicate" }),
+            (send) => expect(session.report({ _tag: "VenueFilled" }, send)).toMatchObject({ _tag: "Skipped" })
+          ])
+          expect(sent).toEqual(["VenueSubmit"])
+          expect(session.view.get("ACC-1", "O1")).toMatchObject({ filled: 4, acked: false })
+          return out
+        })
+      )
+      expect(out).toEqual([[], [fill("T1")], [], []])
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const session = yield* open(dir, [], remoteVenue(sent))
+          // Replayed: the fill goes to the Accounts Service again (it books it once), the command not to the venue.
+          expect(sent).toEqual(["VenueSubmit"])
+          expect(session.recovered).toEqual([fill("T1")])
+          expect(session.view.hasTrade("T1")).toBe(true)
+          expect(session.executions).toEqual([1, 0])
         })
       )
     })

@@ -1,22 +1,27 @@
 /**
  * The Execution Service's single writer: its connector behind a journal of the inputs in the order they were
- * applied (market data events and venue commands, each with its source's sequence). An input is journaled, then
- * applied at once; the reports and the mark it produced are held until the journal made it durable, and only then
- * go out — so nothing reaches the Accounts Service that a crash could take back, and a replay of the journal
- * through a fresh connector gives the same reports, trade ids included (the Accounts Service ignores those it
- * already applied).
+ * applied (market data events and venue commands, each with its source's sequence, and a real venue's reports). An
+ * input is journaled, then applied; what it produced is held until the journal made it durable, and only then
+ * goes out — so nothing reaches the Accounts Service, or a real venue, that a crash could take back.
+ *
+ * A deterministic connector (the simulated venue) is applied at once and its reports are rebuilt by a replay of
+ * the journal through a fresh one, trade ids included (the Accounts Service ignores those it already applied). A
+ * real venue (`Venue`) gets each command once it is durable and never again on a replay; each report it sends is
+ * journaled as an input before it is forwarded, and a replay sends the journaled reports again.
  *
  * @since 0.1.0
  */
 import { Effect, Either, Option, Schema, type Scope } from "effect"
-import { ExecutionCommand, type ExecutionReport } from "../../domain/Commands"
+import { ExecutionCommand, ExecutionReport } from "../../domain/Commands"
 import { MarketDataEvent } from "../../domain/MarketData"
 import { ticks, timestamp } from "../../domain/Units"
 import { markPrice, markTime } from "../../engine/portfolio/MarkPrice"
 import { type Journal, type JournalError, type JournalOptions, open as openJournal } from "../../journal/Journal"
 import type { Mark } from "../accounts/ShardInput"
-import type { Connector } from "./Connector"
+import type { Connector, SynchronousVenue, VenueConnector } from "./Connector"
 import * as InputRecord from "./internal/inputRecord"
+import type { VenueState } from "./VenueState"
+import { VenueView } from "./VenueView"
 
 /** What an applied input sends to the Accounts Service: its reports, then (for market data) its mark. */
 export type Outgoing = ExecutionReport | Mark
@@ -27,17 +32,21 @@ export interface VenueSessionOptions {
   readonly shards: number
   /** Whether a market data event marks its instrument (see `MarkPrice`). */
   readonly marks: boolean
-  readonly connector: (report: (report: ExecutionReport) => void) => Connector
+  readonly connector: Connector
 }
 
-/** Why an input was not applied: it did not decode (the message names the field). */
+/**
+ * Why an input was not applied: it did not decode (`Skipped`, the message names the field), or it is a fill the
+ * Accounts Service was already sent (`Duplicate`: a venue resending, or reconciliation meeting a live report).
+ */
 export interface Skipped {
-  readonly _tag: "Skipped"
+  readonly _tag: "Skipped" | "Duplicate"
   readonly message: string
 }
 
 const decodeEvent = Schema.decodeUnknownEither(MarketDataEvent)
 const decodeCommand = Schema.decodeUnknownEither(ExecutionCommand)
+const decodeReport = Schema.decodeUnknownEither(ExecutionReport)
 
 const NOTHING: ReadonlyArray<Outgoing> = []
 
@@ -56,7 +65,12 @@ export class VenueSession {
    * report, and each instrument's last mark (an older one would only take the price back for a while).
    */
   readonly recovered: Array<Outgoing> = []
-  private connector!: Connector
+  /** What the Accounts Service was told of the orders sent to this venue: reconciliation's side of the account. */
+  readonly view = new VenueView()
+  private synchronous: SynchronousVenue | undefined
+  private venue: VenueConnector | undefined
+  /** Whether the journal is being replayed: a real venue gets nothing then (it has it all already). */
+  private replaying = true
   private journal!: Journal
   private collected: Array<Outgoing> = []
   private readonly held: Array<Held> = []
@@ -69,7 +83,9 @@ export class VenueSession {
   static open(options: VenueSessionOptions): Effect.Effect<VenueSession, JournalError, Scope.Scope> {
     return Effect.gen(function* () {
       const session = new VenueSession(options)
-      session.connector = options.connector((report) => session.collected.push(report))
+      const connector = options.connector
+      if (connector._tag === "Deterministic") session.synchronous = connector.open((r) => session.collected.push(r))
+      else session.venue = connector
       const marks = new Map<string, Mark>()
       session.journal = yield* openJournal(options.journal, (_, payload) => {
         session.apply(InputRecord.decode(payload))
@@ -80,9 +96,15 @@ export class VenueSession {
         session.collected = []
       })
       session.recovered.push(...marks.values())
+      session.replaying = false
       session.journal.onDurable((durable) => session.release(durable))
       return session
     })
+  }
+
+  /** What the venue holds, for reconciliation. */
+  get state(): VenueState {
+    return this.venue?.state ?? this.synchronous!.state
   }
 
   /** The journal's recovery report. */
@@ -114,6 +136,24 @@ export class VenueSession {
     return undefined
   }
 
+  /**
+   * Journal execution report `value` that a real venue sent (or that reconciliation made), then forward it once
+   * durable, as `marketData` does; a fill the Accounts Service was already sent is not journaled again.
+   */
+  report(value: unknown, send: (outgoing: ReadonlyArray<Outgoing>) => void): Skipped | undefined {
+    const decoded = decodeReport(value)
+    if (Either.isRight(decoded) && decoded.right._tag === "VenueFilled" && this.view.hasTrade(decoded.right.tradeId)) {
+      send(NOTHING)
+      return { _tag: "Duplicate", message: `fill ${decoded.right.tradeId} was already reported` }
+    }
+    return this.input({ _tag: "Report", value }, send)
+  }
+
+  /** Send a journaled command to the real venue again (reconciliation's rule for one that never reached it). */
+  resend(command: ExecutionCommand): void {
+    this.venue?.execution.execute(command)
+  }
+
   private input(
     record: InputRecord.InputRecord,
     send: (outgoing: ReadonlyArray<Outgoing>) => void
@@ -125,10 +165,16 @@ export class VenueSession {
       return skipped
     }
     const seq = this.journal.append(InputRecord.encode(record))
-    this.apply(record)
+    const forward = this.apply(record)
     const outgoing = this.collected
     this.collected = []
-    this.held.push({ seq, send: () => send(outgoing) })
+    this.held.push({
+      seq,
+      send: () => {
+        forward?.()
+        send(outgoing)
+      }
+    })
     this.release(this.journal.durable())
     return undefined
   }
@@ -137,7 +183,9 @@ export class VenueSession {
     const error =
       record._tag === "MarketData"
         ? Either.getLeft(decodeEvent(record.value))
-        : Either.getLeft(decodeCommand(record.value))
+        : record._tag === "Command"
+          ? Either.getLeft(decodeCommand(record.value))
+          : Either.getLeft(decodeReport(record.value))
     return Option.match(error, {
       onNone: () => undefined,
       onSome: (e) => ({ _tag: "Skipped", message: e.message.replace(/\s+/g, " ") })
@@ -146,21 +194,54 @@ export class VenueSession {
 
   private advance(record: InputRecord.InputRecord): void {
     if (record._tag === "MarketData") this.market = record.seq
-    else this.executions[record.shard] = record.seq
+    else if (record._tag === "Command") this.executions[record.shard] = record.seq
   }
 
-  /** Apply a journaled input to the connector; what it produces is collected. */
-  private apply(record: InputRecord.InputRecord): void {
+  /**
+   * Apply a journaled input: to a deterministic connector at once, its reports collected; for a real venue,
+   * returns what reaches the venue once the input is durable (nothing on a replay, but a simulated venue's market
+   * data). Either way the view learns of it.
+   */
+  private apply(record: InputRecord.InputRecord): (() => void) | undefined {
+    const from = this.collected.length
+    const forward = this.applyToConnector(record)
+    for (let i = from; i < this.collected.length; i++) {
+      const outgoing = this.collected[i]!
+      if (outgoing._tag !== "Mark") this.view.report(outgoing)
+    }
+    return forward
+  }
+
+  private applyToConnector(record: InputRecord.InputRecord): (() => void) | undefined {
     this.advance(record)
+    if (record._tag === "Report") {
+      const report = decodeReport(record.value)
+      if (Either.isRight(report)) this.collected.push(report.right)
+      return undefined
+    }
     if (record._tag === "Command") {
-      const command = decodeCommand(record.value)
-      if (Either.isRight(command)) this.connector.execute(command.right)
-      return
+      const decoded = decodeCommand(record.value)
+      if (Either.isLeft(decoded)) return undefined
+      const command = decoded.right
+      this.view.command(command)
+      if (this.synchronous !== undefined) this.synchronous.execute(command)
+      else if (!this.replaying) {
+        const venue = this.venue!
+        return () => venue.execution.execute(command)
+      }
+      return undefined
     }
     const decoded = decodeEvent(record.value)
-    if (Either.isLeft(decoded)) return
+    if (Either.isLeft(decoded)) return undefined
     const event = decoded.right
-    this.connector.marketData(event)
+    let forward: (() => void) | undefined
+    if (this.synchronous !== undefined) this.synchronous.marketData(event)
+    else if (this.venue!.marketData !== undefined) {
+      const feed = this.venue!.marketData
+      const seq = record.seq
+      if (this.replaying) feed(seq, event)
+      else forward = () => feed(seq, event)
+    }
     // After the venue processed the event, as in a backtest: the venue matches, then the account marks.
     const price = this.options.marks ? markPrice(event) : undefined
     if (price !== undefined) {
@@ -171,6 +252,7 @@ export class VenueSession {
         ts: timestamp(markTime(event))
       })
     }
+    return forward
   }
 
   /** Send, in journal order, what the journal has made durable. */
