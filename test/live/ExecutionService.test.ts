@@ -3,8 +3,13 @@
  * and on Bun, between a real Accounts Service and a fake Market Data Service on loopback. A client submits a market
  * order, the simulated venue fills it at the quote, the position changes; in lockstep each event's `Done` comes
  * once the account is settled for it; and kill -9 of the service mid-stream, again and again, books no fill twice
- * and ends where an uninterrupted session ends.
+ * and ends where an uninterrupted session ends — with the simulated venue, and with the same venue behind the
+ * asynchronous port real connectors implement (`sim-remote`: reports on a later turn, a state of its own). On
+ * start the service reconciles with the venue: a fill made while it was down is applied once, an order the
+ * platform never placed is reported.
  */
+import { appendFileSync } from "node:fs"
+import { dirname, join } from "node:path"
 import { Duration, Effect, type Scope } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import type { AccountEvent } from "../../core/domain/Events"
@@ -20,6 +25,8 @@ import {
   kill,
   marketOrder,
   quote,
+  SIM,
+  SIM_REMOTE,
   startExecution
 } from "./executionProcess"
 import { cleanUp, client, configure, follow, KEYS, type runtimes, start } from "./serviceProcess"
@@ -37,7 +44,11 @@ interface Session {
 }
 
 /** Accounts (on Node, on the feed's clock, with cash), the fake market data, and the Execution Service's config. */
-const session = (runtime: keyof typeof runtimes, lockstep: boolean): Effect.Effect<Session, unknown, Scope.Scope> =>
+const session = (
+  runtime: keyof typeof runtimes,
+  lockstep: boolean,
+  connector: object = SIM
+): Effect.Effect<Session, unknown, Scope.Scope> =>
   Effect.gen(function* () {
     const marketData = yield* fakeMarketData
     const { file } = configure("ACC-1", { clock: "feed" })
@@ -53,7 +64,7 @@ const session = (runtime: keyof typeof runtimes, lockstep: boolean): Effect.Effe
         ts: 0
       })
     ).toMatchObject({ _tag: "Accepted" })
-    const config = configureExecution(service.port, marketData.port, lockstep)
+    const config = configureExecution(service.port, marketData.port, lockstep, connector)
     return { marketData, accounts, config, start: () => startExecution(runtime, config) }
   })
 
@@ -86,6 +97,7 @@ const positionOf = (events: ReadonlyArray<AccountEvent>) =>
 
 interface Status {
   readonly peers: ReadonlyArray<{ readonly following: ReadonlyArray<{ readonly lastSeq: number }> }>
+  readonly reconciliation: { readonly outcome: string; readonly differences: ReadonlyArray<{ readonly kind: string }> }
 }
 
 /** The service's status once `ready` holds (it applies what it receives in its own time). */
@@ -151,9 +163,9 @@ const EVENTS = 28
  * A lockstep session of `EVENTS` quotes with `ORDERS` sent between them; the service is killed (-9) right after
  * publishing each event of `kills` (after `delayMs` of that event) and started again. Returns the account's events.
  */
-const lockstepRun = (runtime: keyof typeof runtimes, kills: Record<number, number>) =>
+const lockstepRun = (runtime: keyof typeof runtimes, kills: Record<number, number>, connector: object = SIM) =>
   Effect.gen(function* () {
-    const { marketData, accounts, start } = yield* session(runtime, true)
+    const { marketData, accounts, start } = yield* session(runtime, true, connector)
     let execution = yield* Effect.promise(start)
     let resent = 0
     for (let i = 1; i <= EVENTS; i++) {
@@ -171,7 +183,12 @@ const lockstepRun = (runtime: keyof typeof runtimes, kills: Record<number, numbe
         expect(yield* accounts.call(marketOrder(`o-${i}`, order[0], order[1]))).toMatchObject({ _tag: "Accepted" })
       }
     }
-    const events = yield* eventsNow(accounts)
+    // A real venue's fills come on their own, after the Done of the event they answer: wait for the last one.
+    let events = yield* eventsNow(accounts)
+    for (let wait = 0; fillsOf(events).length < Object.keys(ORDERS).length && wait < 300; wait++) {
+      yield* Effect.sleep(Duration.millis(100))
+      events = yield* eventsNow(accounts)
+    }
     yield* Effect.promise(() => kill(execution.child))
     return { events, resent }
   })
@@ -225,6 +242,113 @@ describe("meridian service execution", () => {
           expect(positionOf(killed)).toBe(positionOf(uninterrupted))
           expect(positionOf(killed)).toBe(5)
         })
+      )
+  )
+
+  it(
+    "hosts a venue behind the asynchronous port: kill -9 mid-stream loses no report and doubles none",
+    { timeout: 600_000 },
+    () =>
+      Effect.runPromise(
+        Effect.gen(function* () {
+          const { events } = yield* Effect.scoped(
+            lockstepRun("node", { 3: 0, 6: 30, 10: 5, 14: 60, 17: 0, 25: 15 }, SIM_REMOTE)
+          )
+          const fills = fillsOf(events)
+          expect(new Set(fills.map((f) => f.tradeId)).size).toBe(fills.length)
+          // Each order filled once, in full, at the quote it met: that of the event after whose Done it went.
+          expect(fills.map(({ order, quantity, price }) => ({ order, quantity, price }))).toEqual(
+            Object.entries(ORDERS).map(([i, [side, quantity]]) => ({
+              order: `o-${i}`,
+              quantity,
+              price: side === "buy" ? quote(Number(i)).askPrice : quote(Number(i)).bidPrice
+            }))
+          )
+          expect(positionOf(events)).toBe(5)
+        })
+      )
+  )
+
+  it(
+    "reconciles with the venue on start: a fill made while it was down is applied once, a stranger reported",
+    { timeout: 300_000 },
+    () =>
+      Effect.runPromise(
+        Effect.scoped(
+          Effect.gen(function* () {
+            const { marketData, accounts, config, start } = yield* session("node", false, SIM_REMOTE)
+            let execution = yield* Effect.promise(start)
+            const cli = () =>
+              connect({
+                transport: nodeTransport,
+                address: tcp("127.0.0.1", execution.port),
+                identity: { service: "cli", instance: "test" },
+                key: EXECUTION_KEYS.MERIDIAN_TEST_KEY_CLI,
+                connectTimeoutMs: 30_000
+              })
+            expect(yield* statusOnce(yield* cli(), () => true)).toMatchObject({
+              reconciliation: { outcome: "agreed", differences: [] }
+            })
+            marketData.publish(quote(1))
+            // A buy limit below the market rests at the venue; its acceptance comes back.
+            const limit = quote(1).bidPrice - 50
+            const order = marketOrder("rest-1", "buy", 5)
+            const resting = { ...order, request: { ...order.request, type: "limit", limitPrice: limit } }
+            expect(yield* accounts.call(resting)).toMatchObject({ _tag: "Accepted" })
+            yield* follow<AccountEvent>(accounts, "events/0", 0, (e) =>
+              e.some((event) => event._tag === "OrderAccepted")
+            )
+
+            // While the service is down the venue's market falls through the limit (the order fills there), and
+            // someone places an order on the venue outside the platform.
+            yield* Effect.promise(() => kill(execution.child))
+            const venueLog = join(dirname(config), "venue", "venue.jsonl")
+            const crossing = { ...quote(2), bidPrice: limit - 20, askPrice: limit - 10 }
+            appendFileSync(venueLog, `${JSON.stringify({ seq: 1_000, event: crossing })}\n`)
+            const stranger = {
+              _tag: "VenueSubmit",
+              ts: crossing.ts,
+              order: {
+                ...resting.request,
+                orderId: "outside-1",
+                clientOrderId: "outside-1",
+                limitPrice: limit - 100,
+                filledQuantity: 0,
+                filledValue: 0,
+                status: "pending-new",
+                createdAt: crossing.ts,
+                updatedAt: crossing.ts
+              }
+            }
+            appendFileSync(venueLog, `${JSON.stringify({ command: stranger })}\n`)
+
+            execution = yield* Effect.promise(start)
+            const status = yield* statusOnce(yield* cli(), () => true)
+            expect(status.reconciliation.outcome).toBe("resolved")
+            expect(status.reconciliation.differences.map((d) => d.kind).sort()).toEqual([
+              "missing-fill",
+              "unknown-order"
+            ])
+            const events = yield* follow<AccountEvent>(accounts, "events/0", 0, (e) =>
+              e.some((event) => event._tag === "PositionChanged")
+            )
+            expect(fillsOf(events)).toMatchObject([{ order: "rest-1", quantity: 5, price: limit }])
+            const metrics = yield* Effect.promise(() =>
+              fetch(`http://127.0.0.1:${execution.metrics}/metrics`).then((r) => r.text())
+            )
+            expect(metrics).toMatch(/meridian_execution_reconciliation_differences_total\{kind="missing-fill"\} 1/)
+
+            // Once applied, the fill is the Accounts Service's: a restart finds it there and applies nothing again.
+            yield* Effect.promise(() => kill(execution.child))
+            execution = yield* Effect.promise(start)
+            const again = yield* statusOnce(yield* cli(), () => true)
+            expect(again.reconciliation.differences.map((d) => d.kind)).toEqual(["unknown-order"])
+            const after = yield* eventsNow(accounts)
+            expect(fillsOf(after)).toHaveLength(1)
+            expect(positionOf(after)).toBe(5)
+            yield* Effect.promise(() => kill(execution.child))
+          })
+        )
       )
   )
 })

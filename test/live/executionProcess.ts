@@ -26,8 +26,21 @@ export const cleanUpExecution = (): void => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 }
 
-/** An Execution Service configuration in a new folder, following accounts and market data on these ports. */
-export const configureExecution = (accountsPort: number, marketDataPort: number, lockstep: boolean) => {
+/** The simulated venue of paper trading, with a fee. */
+export const SIM = { sim: { commission: "0.0001" } }
+/** The same venue behind the asynchronous port, with its state in `venue/` beside the configuration. */
+export const SIM_REMOTE = { "sim-remote": { commission: "0.0001", stateDir: "venue" } }
+
+/**
+ * An Execution Service configuration in a new folder, following accounts and market data on these ports, hosting
+ * `connector`.
+ */
+export const configureExecution = (
+  accountsPort: number,
+  marketDataPort: number,
+  lockstep: boolean,
+  connector: object = SIM
+) => {
   const dir = mkdtempSync(join(tmpdir(), "meridian-execution-service-"))
   dirs.push(dir)
   const file = join(dir, "execution.json")
@@ -44,7 +57,7 @@ export const configureExecution = (accountsPort: number, marketDataPort: number,
         key: { env: "MERIDIAN_TEST_KEY_EXECUTION" }
       },
       marketData: { address: { host: "127.0.0.1", port: marketDataPort }, key: { env: "MERIDIAN_TEST_KEY_EXECUTION" } },
-      connector: { sim: { commission: "0.0001" } },
+      connector,
       lockstep,
       metrics: { host: "127.0.0.1", port: 0 }
     })
