@@ -6,10 +6,10 @@
  * @since 0.1.0
  */
 import { SqlClient } from "@effect/sql"
-import { Clock, Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
 import type { BacktestRun } from "./BacktestRuns"
 import { type DatabaseError, toDatabaseError } from "./DatabaseError"
-import { encodeRun, insertRun } from "./internal/backtestRuns"
+import { encodeRun, insertRuns } from "./internal/backtestRuns"
 
 /**
  * A sweep as submitted: its jobs, each with its own id (the same job submitted twice has the same id).
@@ -26,6 +26,21 @@ export interface Sweep {
   readonly createdAt: number
   readonly jobs: ReadonlyArray<{ readonly jobId: string; readonly parameters: Readonly<Record<string, string>> }>
 }
+
+/**
+ * A job's outcome to record: its completed run, or why it failed; `worker` names who ran it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type JobResult = {
+  readonly jobId: string
+  readonly worker: string
+} & (
+  | { readonly _tag: "Completed"; readonly run: BacktestRun }
+  /** `at`: when it failed, µs since the epoch. */
+  | { readonly _tag: "Failed"; readonly error: string; readonly at: number }
+)
 
 /**
  * How far a sweep is.
@@ -69,12 +84,11 @@ export interface SweepsService {
    */
   readonly submit: (sweep: Sweep) => Effect.Effect<void, DatabaseError>
   /**
-   * Store a job's completed run, once: true when stored now, false when the job had its result already (or is not
-   * a job of any sweep). `worker` names who ran it.
+   * Record each job's outcome once, all in one transaction (its statements each cover every result): for each
+   * result in order, true when recorded now, false when its job had its result already (an earlier one of these,
+   * another worker's) or is not a job of any sweep. Nothing is recorded unless everything is.
    */
-  readonly complete: (jobId: string, run: BacktestRun, worker: string) => Effect.Effect<boolean, DatabaseError>
-  /** Mark a job failed with `error`, once, as `complete`. */
-  readonly fail: (jobId: string, error: string, worker: string) => Effect.Effect<boolean, DatabaseError>
+  readonly record: (results: ReadonlyArray<JobResult>) => Effect.Effect<ReadonlyArray<boolean>, DatabaseError>
   /** Whether the job waits for its result (false when it has one, or is not a job of any sweep). */
   readonly isQueued: (jobId: string) => Effect.Effect<boolean, DatabaseError>
   readonly progress: (sweepId: string) => Effect.Effect<SweepProgress, DatabaseError>
@@ -104,6 +118,14 @@ const JobRow = Schema.Struct({
   completed_at: Schema.NullOr(Int),
   statistics: Schema.NullOr(Schema.Record({ key: Schema.String, value: StatValue }))
 })
+
+/** Every recorded job's row in one statement, from one array per column. */
+const JOBS_DONE = `
+  UPDATE sweep_jobs j SET status = d.status, run_id = d.run_id, worker = d.worker, error = d.error,
+    completed_at = d.completed_at
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
+    AS d(job_id, status, run_id, worker, error, completed_at)
+  WHERE j.job_id = d.job_id`
 
 /**
  * The service over the central database.
@@ -146,42 +168,50 @@ export const make: Effect.Effect<SweepsService, never, SqlClient.SqlClient> = Ef
       )
       .pipe(query(`cannot submit sweep ${sweep.id}`))
 
-  /** Locks the job's row for the transaction: true while it is queued (this transaction may finish it). */
-  const claim = (jobId: string) =>
+  /** The jobs' rows locked for the transaction (in one order: two transactions cannot wait for each other): those queued. */
+  const claim = (jobIds: ReadonlyArray<string>) =>
     Effect.map(
-      sql<{ status: string }>`SELECT status FROM sweep_jobs WHERE job_id = ${jobId} FOR UPDATE`,
-      (rows) => rows[0]?.status === "queued"
+      sql<{ job_id: string; status: string }>`SELECT job_id, status FROM sweep_jobs WHERE job_id IN ${sql.in(jobIds)}
+        ORDER BY job_id FOR UPDATE`,
+      (rows) => new Set(rows.flatMap((row) => (row.status === "queued" ? [row.job_id] : [])))
     )
 
-  const complete = (jobId: string, run: BacktestRun, worker: string) =>
-    Effect.try({ try: () => encodeRun(run), catch: (e) => e }).pipe(
-      Effect.flatMap((encoded) =>
-        sql.withTransaction(
-          Effect.gen(function* () {
-            if (!(yield* claim(jobId))) return false
-            // A retried job stores a run of another `createdAt`, so another id: the claim, not the id, dedupes.
-            yield* insertRun(sql, encoded, { ifNew: false })
-            yield* sql`UPDATE sweep_jobs SET status = 'completed', run_id = ${encoded.id}, worker = ${worker},
-              completed_at = ${run.createdAt} WHERE job_id = ${jobId}`
-            return true
-          })
-        )
-      ),
-      query(`cannot store the result of job ${jobId}`)
-    )
-
-  const fail = (jobId: string, error: string, worker: string) =>
-    sql
-      .withTransaction(
+  const record = (results: ReadonlyArray<JobResult>) =>
+    Effect.gen(function* () {
+      if (results.length === 0) return []
+      const encoded = yield* Effect.try({
+        try: () => results.map((r) => (r._tag === "Completed" ? encodeRun(r.run) : undefined)),
+        catch: (e) => e
+      })
+      return yield* sql.withTransaction(
         Effect.gen(function* () {
-          if (!(yield* claim(jobId))) return false
-          const nanos = yield* Clock.currentTimeNanos
-          yield* sql`UPDATE sweep_jobs SET status = 'failed', error = ${error}, worker = ${worker},
-            completed_at = ${Number(nanos / 1000n)} WHERE job_id = ${jobId}`
-          return true
+          const queued = yield* claim([...new Set(results.map((r) => r.jobId))])
+          // The first result of a job still queued is recorded; a job's later ones (run twice) are not.
+          const now = results.map((r) => queued.delete(r.jobId))
+          const runs = encoded.flatMap((run, i) => (run !== undefined && now[i] ? [run] : []))
+          // A retried job stores a run of another `createdAt`, so another id: the claim, not the id, dedupes.
+          yield* insertRuns(sql, runs, { ifNew: false })
+          const done = results.flatMap((r, i) => (now[i] ? [{ r, runId: encoded[i]?.id ?? null }] : []))
+          if (done.length > 0) {
+            yield* sql.unsafe(JOBS_DONE, [
+              done.map(({ r }) => r.jobId),
+              done.map(({ r }) => (r._tag === "Completed" ? "completed" : "failed")),
+              done.map(({ runId }) => runId),
+              done.map(({ r }) => r.worker),
+              done.map(({ r }) => (r._tag === "Failed" ? r.error : null)),
+              done.map(({ r }) => String(r._tag === "Completed" ? r.run.createdAt : r.at))
+            ])
+          }
+          return now
         })
       )
-      .pipe(query(`cannot store the failure of job ${jobId}`))
+    }).pipe(
+      query(
+        results.length === 1
+          ? `cannot store the result of job ${results[0]!.jobId}`
+          : `cannot store the results of ${results.length} jobs (${results[0]?.jobId}, ...)`
+      )
+    )
 
   const isQueued = (jobId: string) =>
     Effect.map(
@@ -223,7 +253,7 @@ export const make: Effect.Effect<SweepsService, never, SqlClient.SqlClient> = Ef
       query(`cannot read the jobs of sweep ${sweepId}`)
     )
 
-  return { submit, complete, fail, isQueued, progress, jobs }
+  return { submit, record, isQueued, progress, jobs }
 })
 
 /**

@@ -6,7 +6,7 @@
  */
 import { Clock, Context, Effect, Schedule } from "effect"
 import type { DatabaseError } from "../db/DatabaseError"
-import { Sweeps } from "../db/Sweeps"
+import { type JobResult, Sweeps } from "../db/Sweeps"
 import type { JobOutcome, JobSpec } from "./ResearchJob"
 
 /**
@@ -25,8 +25,36 @@ export class JobRunner extends Context.Tag("@meridian/core/research/JobRunner")<
 >() {}
 
 /**
- * Record `outcome` as job `jobId`'s result, unless it has one: true when recorded now. Retried while the database
- * fails (a server restarting), for up to about a minute, because a job whose result cannot be stored is lost work.
+ * Job `jobId`'s outcome as a result to record, a run stamped now (its `createdAt`, part of its id).
+ *
+ * @since 0.1.0
+ */
+export const jobResult = (jobId: string, outcome: JobOutcome, worker: string): Effect.Effect<JobResult> =>
+  Effect.map(Clock.currentTimeNanos, (nanos): JobResult => {
+    const at = Number(nanos / 1000n)
+    return outcome._tag === "Failed"
+      ? { _tag: "Failed", jobId, worker, error: outcome.error, at }
+      : { _tag: "Completed", jobId, worker, run: { ...outcome.run, createdAt: at, status: "completed" } }
+  })
+
+/**
+ * Record the results, each unless its job has one (`Sweeps.record`: for each, true when recorded now). Retried
+ * while the database fails (a server restarting), for up to about a minute, because a job whose result cannot be
+ * stored is lost work.
+ *
+ * @since 0.1.0
+ */
+export const recordResults = (
+  results: ReadonlyArray<JobResult>
+): Effect.Effect<ReadonlyArray<boolean>, DatabaseError, Sweeps> =>
+  Effect.flatMap(Sweeps, (sweeps) =>
+    sweeps
+      .record(results)
+      .pipe(Effect.retry(Schedule.intersect(Schedule.exponential("200 millis", 2), Schedule.recurs(8))))
+  )
+
+/**
+ * Record `outcome` as job `jobId`'s result, unless it has one: true when recorded now.
  *
  * @since 0.1.0
  */
@@ -35,13 +63,8 @@ export const recordOutcome = (
   outcome: JobOutcome,
   worker: string
 ): Effect.Effect<boolean, DatabaseError, Sweeps> =>
-  Effect.flatMap(Sweeps, (sweeps) =>
-    (outcome._tag === "Failed"
-      ? sweeps.fail(jobId, outcome.error, worker)
-      : Effect.flatMap(Clock.currentTimeNanos, (nanos) =>
-          sweeps.complete(jobId, { ...outcome.run, createdAt: Number(nanos / 1000n), status: "completed" }, worker)
-        )
-    ).pipe(Effect.retry(Schedule.intersect(Schedule.exponential("200 millis", 2), Schedule.recurs(8))))
+  Effect.flatMap(jobResult(jobId, outcome, worker), (result) =>
+    Effect.map(recordResults([result]), (recorded) => recorded[0] === true)
   )
 
 /**

@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { type ChildProcess, fork } from "node:child_process"
-import { Deferred, Effect, Fiber, Option, Queue, Schema, type Scope } from "effect"
+import { Deferred, Effect, Option, Queue, Schema, type Scope } from "effect"
 import { BacktestError } from "../../core/backtest/Backtest"
 import { JobRunner } from "../../core/research/JobRunner"
 import { type JobOutcome, JobSpec } from "../../core/research/ResearchJob"
@@ -101,32 +101,21 @@ const request = (child: ChildProcess, spec: JobSpec, onProgress?: (done: number,
 
 /**
  * Run the jobs `next` hands out (until it has none) in the local `workers`, handing each outcome to `record` as it
- * arrives; a free worker asks `next` for its next job, so an optimizer can propose it from the outcomes so far (and
- * `next` may wait for one). A worker that dies is replaced (its job runs again in the new one), at most twice per
- * worker.
+ * arrives (`record` must not wait for the database: a worker waits for it before its next job); a free worker asks
+ * `next` for its next job, so an optimizer can propose it from the outcomes so far (and `next` may wait for one). A
+ * worker that dies is replaced (its job runs again in the new one), at most twice per worker.
  *
  * @since 0.1.0
  */
 export const runInProcesses = <E, R>(
   next: Effect.Effect<Option.Option<JobSpec>, E, R>,
   workers: Workers,
-  record: (spec: JobSpec, outcome: JobOutcome, worker: string) => Effect.Effect<unknown, E, R>
+  record: (spec: JobSpec, outcome: JobOutcome, worker: string) => Effect.Effect<void, E, R>
 ): Effect.Effect<void, E | BacktestError, R> =>
   Effect.gen(function* () {
     // Jobs of a worker that died, run first by the next free one.
     const retry = yield* Queue.unbounded<JobSpec>()
     const take = Effect.flatMap(Queue.poll(retry), (again) => (Option.isSome(again) ? Effect.succeed(again) : next))
-    // Outcomes are recorded by one fiber while the workers go on: a worker never waits for the database.
-    const outcomes = yield* Queue.unbounded<Option.Option<readonly [JobSpec, JobOutcome, string]>>()
-    const recorder = yield* Effect.fork(
-      Effect.gen(function* () {
-        while (true) {
-          const item = yield* Queue.take(outcomes)
-          if (Option.isNone(item)) return
-          yield* record(...item.value)
-        }
-      })
-    )
     const serve = (child: ChildProcess) =>
       Effect.gen(function* () {
         const name = `local-${child.pid}`
@@ -134,7 +123,7 @@ export const runInProcesses = <E, R>(
           const job = yield* take
           if (Option.isNone(job)) return
           const outcome = yield* request(child, job.value).pipe(Effect.tapError(() => Queue.offer(retry, job.value)))
-          yield* Queue.offer(outcomes, Option.some([job.value, outcome, name] as const))
+          yield* record(job.value, outcome, name)
         }
       })
     const slot = (child: ChildProcess, restarts: number): Effect.Effect<void, E | BacktestError, R> =>
@@ -147,8 +136,7 @@ export const runInProcesses = <E, R>(
     yield* Effect.all(
       workers.children.map((child) => slot(child, 0)),
       { concurrency: "unbounded", discard: true }
-    ).pipe(Effect.onExit(() => Queue.offer(outcomes, Option.none())))
-    yield* Fiber.join(recorder)
+    )
   })
 
 /**

@@ -8,8 +8,9 @@
 import { Deferred, Effect, Option, Ref } from "effect"
 import type { BacktestError } from "../../core/backtest/Backtest"
 import type { DatabaseError } from "../../core/db/DatabaseError"
-import { Sweeps } from "../../core/db/Sweeps"
-import { recordOutcome } from "../../core/research/JobRunner"
+import { type JobResult, Sweeps } from "../../core/db/Sweeps"
+import * as Batcher from "../../core/research/Batcher"
+import { jobResult, recordResults } from "../../core/research/JobRunner"
 import type { JobSource } from "../../core/research/JobSource"
 import type { StatValues } from "../../core/research/Objective"
 import type { JobSpec } from "../../core/research/ResearchJob"
@@ -17,6 +18,12 @@ import { runInProcesses, type Workers } from "./LocalWorkers"
 
 /** A job's value for its source: the objective of its statistics (null: it failed). */
 export type ScoreOf = (stats: StatValues | null) => number
+
+/**
+ * How the outcomes of local workers are recorded: up to `maxSize` in one transaction, the first of them waiting at
+ * most `maxWait` for others (a job's result is acknowledged, to its source and on the progress bar, once committed).
+ */
+const RECORDING = { maxSize: 64, maxWait: "200 millis" } as const
 
 /**
  * Run `source` in the local worker processes `workers`; `progress` hears how many jobs have finished.
@@ -30,7 +37,7 @@ export const runLocally = (
   progress: (finished: number) => void
 ): Effect.Effect<void, DatabaseError | BacktestError, Sweeps> =>
   Effect.gen(function* () {
-    // Completed and replaced at each finished job: a worker told to wait sleeps until the next one.
+    // Completed and replaced at each batch of finished jobs: a worker told to wait sleeps until the next one.
     const signal = yield* Ref.make(yield* Deferred.make<void>())
     let finished = 0
     const next = Effect.gen(function* () {
@@ -43,17 +50,30 @@ export const runLocally = (
         yield* Deferred.await(woken)
       }
     })
-    yield* runInProcesses(next, workers, (spec, outcome, worker) =>
-      Effect.gen(function* () {
-        yield* recordOutcome(spec.jobId, outcome, worker)
-        const stats = outcome._tag === "Completed" ? (outcome.run.report?.stats as StatValues | undefined) : undefined
-        source.finished(spec, scoreOf(stats ?? null))
-        const woken = yield* Ref.getAndSet(signal, yield* Deferred.make<void>())
-        yield* Deferred.succeed(woken, undefined)
-        progress(++finished)
-      })
+    const recorder = yield* Batcher.make(
+      (batch: ReadonlyArray<readonly [JobSpec, JobResult]>) =>
+        Effect.gen(function* () {
+          yield* recordResults(batch.map(([, result]) => result))
+          for (const [spec, result] of batch) {
+            const stats = result._tag === "Completed" ? (result.run.report?.stats as StatValues | undefined) : undefined
+            source.finished(spec, scoreOf(stats ?? null))
+          }
+          const woken = yield* Ref.getAndSet(signal, yield* Deferred.make<void>())
+          yield* Deferred.succeed(woken, undefined)
+          finished += batch.length
+          progress(finished)
+        }),
+      RECORDING
     )
-  })
+    const ran = yield* Effect.exit(
+      runInProcesses(next, workers, (spec, outcome, worker) =>
+        Effect.flatMap(jobResult(spec.jobId, outcome, worker), (result) => recorder.offer([spec, result] as const))
+      )
+    )
+    // What finished is recorded even when a worker failed for good.
+    yield* recorder.close
+    yield* ran
+  }).pipe(Effect.scoped)
 
 /**
  * Run `source` on the cluster: `send` delivers jobs to the workers, at most `parallel` in flight; results are read

@@ -95,84 +95,126 @@ export const encodeRun = (run: BacktestRun): EncodedRun => {
   }
 }
 
-/** Decimal strings go as text and become numeric on the server, which checks them. */
+/**
+ * Decimal strings go as text and become numeric on the server, which checks them. Every run's trades in one
+ * statement: each trade names its run and its place in that run's report.
+ */
 const TRADES = `
   INSERT INTO backtest_trades (run_id, seq, instrument_id, side, quantity, entry_ts, exit_ts, entry_price,
     exit_price, pnl, pnl_minor, return_pct, fees, duration_days)
-  SELECT $1, t.ord - 1, t.instrument_id, t.side, t.quantity, t.entry_ts, t.exit_ts, t.entry_price, t.exit_price,
+  SELECT t.run_id, t.seq, t.instrument_id, t.side, t.quantity, t.entry_ts, t.exit_ts, t.entry_price, t.exit_price,
     t.pnl, t.pnl_minor, t.return_pct, t.fees, t.duration_days
-  FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[]::numeric[],
-    $8::text[]::numeric[], $9::text[]::numeric[], $10::bigint[], $11::float8[], $12::text[]::numeric[],
-    $13::float8[])
-    WITH ORDINALITY AS t(instrument_id, side, quantity, entry_ts, exit_ts, entry_price, exit_price, pnl, pnl_minor,
-      return_pct, fees, duration_days, ord)`
+  FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[],
+    $8::text[]::numeric[], $9::text[]::numeric[], $10::text[]::numeric[], $11::bigint[], $12::float8[],
+    $13::text[]::numeric[], $14::float8[])
+    AS t(run_id, seq, instrument_id, side, quantity, entry_ts, exit_ts, entry_price, exit_price, pnl, pnl_minor,
+      return_pct, fees, duration_days)`
 
 /**
- * The parameters of `TRADES`: one binary array per column. Throws a `RangeError` for a count or a timestamp that
- * is not a safe integer.
+ * The parameters of `TRADES` for the trades of `runs`: one binary array per column. Throws a `RangeError` for a
+ * count or a timestamp that is not a safe integer.
  */
-const tradeArrays = (id: string, t: TradeColumns): ReadonlyArray<string | Buffer> => [
-  id,
-  textArray(t.instrumentId),
-  textArray(t.side),
-  int8Array(t.quantity, "trades.quantity"),
-  int8Array(t.entryTs, "trades.entryTs"),
-  int8Array(t.exitTs, "trades.exitTs"),
-  textArray(t.entryPrice),
-  textArray(t.exitPrice),
-  textArray(t.pnl),
-  int8Array(t.pnlMinor, "trades.pnlMinor"),
-  float8Array(t.returnPct),
-  textArray(t.fees),
-  float8Array(t.durationDays)
-]
+const tradeArrays = (runs: ReadonlyArray<EncodedRun>): ReadonlyArray<Buffer> => {
+  const ids: Array<string> = []
+  const seqs: Array<number> = []
+  const columns = runs.flatMap((run) => (run.report === undefined ? [] : [run.report.trades]))
+  for (const run of runs) {
+    const n = run.report?.trades.side.length ?? 0
+    for (let i = 0; i < n; i++) {
+      ids.push(run.id)
+      seqs.push(i)
+    }
+  }
+  const all = <K extends keyof TradeColumns>(key: K): Array<TradeColumns[K][number]> =>
+    columns.length === 1 ? (columns[0]![key] as Array<TradeColumns[K][number]>) : columns.flatMap((c) => c[key])
+  return [
+    textArray(ids),
+    int8Array(seqs, "trades.seq"),
+    textArray(all("instrumentId")),
+    textArray(all("side")),
+    int8Array(all("quantity"), "trades.quantity"),
+    int8Array(all("entryTs"), "trades.entryTs"),
+    int8Array(all("exitTs"), "trades.exitTs"),
+    textArray(all("entryPrice")),
+    textArray(all("exitPrice")),
+    textArray(all("pnl")),
+    int8Array(all("pnlMinor"), "trades.pnlMinor"),
+    float8Array(all("returnPct")),
+    textArray(all("fees")),
+    float8Array(all("durationDays"))
+  ]
+}
+
+const tradeCount = (runs: ReadonlyArray<EncodedRun>) =>
+  runs.reduce((n, r) => n + (r.report?.trades.side.length ?? 0), 0)
 
 /**
- * Stores the run, its results and its trades in one transaction. With `ifNew`, a run whose id is already stored
- * is left as it is; returns whether the run was stored now. A `RangeError` for integers of trades that are not.
+ * Stores the runs, their results and their trades in one transaction, three statements whatever their number (a
+ * statement costs far more than a row on the embedded database). With `ifNew`, a run whose id is already stored is
+ * left as it is; returns the ids stored now. A `RangeError` for integers of trades that are not.
+ */
+export const insertRuns = (
+  sql: SqlClient.SqlClient,
+  runs: ReadonlyArray<EncodedRun>,
+  options: { readonly ifNew: boolean }
+): Effect.Effect<ReadonlySet<string>, SqlError.SqlError | RangeError> =>
+  Effect.gen(function* () {
+    if (runs.length === 0) return new Set<string>()
+    // Built before the transaction: a refused trade leaves nothing to roll back.
+    const trades =
+      tradeCount(runs) === 0
+        ? undefined
+        : yield* Effect.try({ try: () => tradeArrays(runs), catch: (e) => e as RangeError })
+    return yield* sql.withTransaction(
+      Effect.gen(function* () {
+        const inserted = yield* sql<{ id: string }>`INSERT INTO backtest_runs ${sql.insert(
+          runs.map((run) => ({
+            id: run.id,
+            strategy: run.strategy,
+            strategy_version: run.strategyVersion,
+            parameters: JSON.stringify(run.parameters),
+            settings: JSON.stringify(run.settings),
+            data_from: run.data.from,
+            data_to: run.data.to,
+            data_sources: JSON.stringify(run.data.sources),
+            code_hash: run.codeHash,
+            created_at: run.createdAt,
+            status: run.status,
+            error: run.error ?? null
+          }))
+        )} ${sql.literal(options.ifNew ? "ON CONFLICT (id) DO NOTHING" : "")} RETURNING id`
+        const stored = new Set(inserted.map((row) => row.id))
+        // Only `ifNew` leaves runs out; their trades are then left out too (the same values: nothing to refuse).
+        const now = stored.size === runs.length ? runs : runs.filter((run) => stored.has(run.id))
+        const reported = now.filter((run) => run.report !== undefined)
+        if (reported.length > 0) {
+          yield* sql`INSERT INTO backtest_results ${sql.insert(
+            reported.map((run) => ({
+              run_id: run.id,
+              statistics: JSON.stringify(run.report!.stats),
+              equity: run.report!.equity,
+              currency_decimals: run.report!.currencyDecimals,
+              completed_at: run.createdAt
+            }))
+          )}`
+        }
+        const nowTrades = now === runs ? trades : tradeCount(now) === 0 ? undefined : tradeArrays(now)
+        if (nowTrades !== undefined) yield* sql.unsafe(TRADES, nowTrades)
+        return stored
+      })
+    )
+  })
+
+/**
+ * Stores the run, its results and its trades in one transaction (`insertRuns` of one); returns whether it was
+ * stored now.
  */
 export const insertRun = (
   sql: SqlClient.SqlClient,
   run: EncodedRun,
   options: { readonly ifNew: boolean }
 ): Effect.Effect<boolean, SqlError.SqlError | RangeError> =>
-  Effect.gen(function* () {
-    const report = run.report
-    // Built before the transaction: a refused trade leaves nothing to roll back.
-    const trades =
-      report === undefined || report.trades.side.length === 0
-        ? undefined
-        : yield* Effect.try({ try: () => tradeArrays(run.id, report.trades), catch: (e) => e as RangeError })
-    return yield* sql.withTransaction(
-      Effect.gen(function* () {
-        const inserted = yield* sql`INSERT INTO backtest_runs ${sql.insert({
-          id: run.id,
-          strategy: run.strategy,
-          strategy_version: run.strategyVersion,
-          parameters: JSON.stringify(run.parameters),
-          settings: JSON.stringify(run.settings),
-          data_from: run.data.from,
-          data_to: run.data.to,
-          data_sources: JSON.stringify(run.data.sources),
-          code_hash: run.codeHash,
-          created_at: run.createdAt,
-          status: run.status,
-          error: run.error ?? null
-        })} ${sql.literal(options.ifNew ? "ON CONFLICT (id) DO NOTHING" : "")} RETURNING id`
-        if (inserted.length === 0) return false
-        if (report === undefined) return true
-        yield* sql`INSERT INTO backtest_results ${sql.insert({
-          run_id: run.id,
-          statistics: JSON.stringify(report.stats),
-          equity: report.equity,
-          currency_decimals: report.currencyDecimals,
-          completed_at: run.createdAt
-        })}`
-        if (trades !== undefined) yield* sql.unsafe(TRADES, trades)
-        return true
-      })
-    )
-  })
+  Effect.map(insertRuns(sql, [run], options), (stored) => stored.has(run.id))
 
 /** bigint columns arrive as strings. */
 const Int8 = Schema.NumberFromString
