@@ -5,10 +5,11 @@
  *   venue command at the time of the last event, as a backtest's venue gets its orders. Its reports come out of
  *   those calls; the Execution Service rebuilds them by replaying its journal.
  * - `sim-remote`: the same venue hosted as a real one is, behind the asynchronous `Execution` port. Its reports
- *   reach the service on a later turn, as a network's would; it keeps its own state (every input it took, written
- *   before it acts on it) in `stateDir`, so that it outlives the service as a venue does, refuses a second order
- *   with a client order id it has seen, and answers reconciliation from what it holds. It stages the hosting of
- *   real connectors (FIX, ccxt) with no venue outside the machine.
+ *   reach the service on a later turn (or `reportDelayMs` later), as a network's would, and those on the way at a
+ *   crash are lost, as a network's are; it keeps its own state (every input it took, with the service's sequence,
+ *   written before it acts on it) in `stateDir`, so that it outlives the service as a venue does, takes no input
+ *   twice, refuses a second order with a client order id it has seen, and answers reconciliation from what it
+ *   holds. It stages the hosting of real connectors (FIX, ccxt) with no venue outside the machine.
  *
  * @since 0.1.0
  */
@@ -181,13 +182,21 @@ export const sim: ConnectorKind = connectorKind("sim", SimConnectorOptions, (opt
 const SimRemoteOptions = Schema.Struct({
   ...SimConnectorOptions.fields,
   /** Where the venue keeps what it took (relative to the configuration's folder). */
-  stateDir: Schema.String.pipe(Schema.minLength(1))
+  stateDir: Schema.String.pipe(Schema.minLength(1)),
+  /** How long its reports take to reach the service, ms (default 0: the next turn of the event loop). */
+  reportDelayMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 0 })
 })
 
-/** One line of the venue's own log: a command, or a market data event with the service's sequence. */
+/**
+ * One line of the venue's own log: a market data event or a command with the service's sequence (a command sent
+ * through the port alone, as reconciliation's, has none).
+ */
 const Taken = Schema.parseJson(
   Schema.Union(
-    Schema.Struct({ command: ExecutionCommand }),
+    Schema.Struct({
+      command: ExecutionCommand,
+      from: Schema.optionalWith(Schema.Struct({ shard: Schema.Int, seq: Schema.Int }), { exact: true })
+    }),
     Schema.Struct({ seq: Schema.Number, event: MarketDataEvent })
   )
 )
@@ -210,13 +219,15 @@ export const simRemote: ConnectorKind = connectorKind("sim-remote", SimRemoteOpt
       if (handlers.size === 0) return
       for (const report of pending.splice(0)) for (const handler of handlers) handler(report)
     }
+    const later = (f: () => void) =>
+      options.reportDelayMs === 0 ? setImmediate(f) : setTimeout(f, options.reportDelayMs)
     const send = (report: ExecutionReport) => {
       // What it made before the restart is lost on the way (the network's part); reconciliation recovers it.
       if (restoring) return
       pending.push(report)
       if (!scheduled) {
         scheduled = true
-        setImmediate(deliver)
+        later(deliver)
       }
     }
     const venue = feed(options, specs, (report) => {
@@ -225,12 +236,15 @@ export const simRemote: ConnectorKind = connectorKind("sim-remote", SimRemoteOpt
     })
     const seen = new Set<string>()
     let lastSeq = 0
+    /** The last command taken of each shard's stream. */
+    const lastCommand = new Map<number, number>()
     const take = (line: typeof Taken.Type) => {
       if ("event" in line) {
         lastSeq = line.seq
         venue.marketData(line.event)
         return
       }
+      if (line.from !== undefined) lastCommand.set(line.from.shard, line.from.seq)
       const command = line.command
       if (command._tag === "VenueSubmit") {
         const key = `${command.order.accountId}/${command.order.orderId}`
@@ -273,8 +287,13 @@ export const simRemote: ConnectorKind = connectorKind("sim-remote", SimRemoteOpt
           )
       },
       state: holdings.state,
-      marketData: (seq: number, event: MarketDataEvent) => {
-        if (seq > lastSeq) takeNew({ seq, event })
+      simulated: {
+        marketData: (seq: number, event: MarketDataEvent) => {
+          if (seq > lastSeq) takeNew({ seq, event })
+        },
+        command: (shard: number, seq: number, command: ExecutionCommand) => {
+          if (seq > (lastCommand.get(shard) ?? 0)) takeNew({ command, from: { shard, seq } })
+        }
       }
     }
   })

@@ -252,7 +252,14 @@ describe("meridian service execution", () => {
       Effect.runPromise(
         Effect.gen(function* () {
           const { events } = yield* Effect.scoped(
-            lockstepRun("node", { 3: 0, 6: 30, 10: 5, 14: 60, 17: 0, 25: 15 }, SIM_REMOTE)
+            // Reports 50 ms on the way: some are in flight at a kill, and reconciliation recovers them.
+            lockstepRun(
+              "node",
+              { 3: 0, 6: 30, 10: 5, 14: 60, 17: 0, 25: 15 },
+              {
+                "sim-remote": { ...SIM_REMOTE["sim-remote"], reportDelayMs: 50 }
+              }
+            )
           )
           const fills = fillsOf(events)
           expect(new Set(fills.map((f) => f.tradeId)).size).toBe(fills.length)

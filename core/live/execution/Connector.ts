@@ -44,11 +44,19 @@ export interface VenueConnector {
   readonly execution: ExecutionService
   readonly state: VenueState
   /**
-   * For a simulated venue behind this port, which matches against this service's market data: every event by the
-   * service's sequence, once journaled, and on every start again those of the journal (the venue ignores the ones
-   * it has). A real venue has its own market and leaves it out.
+   * For a simulated venue behind this port, fed by this service (it matches against the service's market data):
+   * every input by its source sequence once journaled — market data, and the commands in place of `execute` — and
+   * on every start again those of the journal, in journal order (the venue ignores what it has taken), so that a
+   * crash between the journal and the venue loses nothing. A real venue has its own market, takes commands through
+   * `execution` only, and leaves this out.
    */
-  readonly marketData?: (seq: number, event: MarketDataEvent) => void
+  readonly simulated?: SimulatedInputs
+}
+
+/** The inputs a simulated venue behind the asynchronous port takes from the service, by source sequence. */
+export interface SimulatedInputs {
+  readonly marketData: (seq: number, event: MarketDataEvent) => void
+  readonly command: (shard: number, seq: number, command: ExecutionCommand) => void
 }
 
 export type Connector = DeterministicConnector | VenueConnector

@@ -224,23 +224,30 @@ export class VenueSession {
       if (Either.isLeft(decoded)) return undefined
       const command = decoded.right
       this.view.command(command)
-      if (this.synchronous !== undefined) this.synchronous.execute(command)
-      else if (!this.replaying) {
-        const venue = this.venue!
-        return () => venue.execution.execute(command)
+      if (this.synchronous !== undefined) {
+        this.synchronous.execute(command)
+        return undefined
       }
-      return undefined
+      const venue = this.venue!
+      const { shard, seq } = record
+      const simulated = venue.simulated
+      if (simulated !== undefined) {
+        if (!this.replaying) return () => simulated.command(shard, seq, command)
+        simulated.command(shard, seq, command)
+        return undefined
+      }
+      return this.replaying ? undefined : () => venue.execution.execute(command)
     }
     const decoded = decodeEvent(record.value)
     if (Either.isLeft(decoded)) return undefined
     const event = decoded.right
     let forward: (() => void) | undefined
     if (this.synchronous !== undefined) this.synchronous.marketData(event)
-    else if (this.venue!.marketData !== undefined) {
-      const feed = this.venue!.marketData
+    else if (this.venue!.simulated !== undefined) {
+      const simulated = this.venue!.simulated
       const seq = record.seq
-      if (this.replaying) feed(seq, event)
-      else forward = () => feed(seq, event)
+      if (this.replaying) simulated.marketData(seq, event)
+      else forward = () => simulated.marketData(seq, event)
     }
     // After the venue processed the event, as in a backtest: the venue matches, then the account marks.
     const price = this.options.marks ? markPrice(event) : undefined
