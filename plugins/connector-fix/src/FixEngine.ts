@@ -1,0 +1,370 @@
+/**
+ * The raw FIX engine: a jspurefix ASCII session with the three things Meridian needs of it and jspurefix does not do
+ * by itself — a message store that outlives one TCP connection (resend with PossDupFlag, gap fill for the rest), a
+ * frame guard in front of its parser (garbage, a wrong BodyLength or CheckSum is dropped and counted instead of
+ * tearing the session down) and logs that never see a message (a Logon carries the password).
+ *
+ * The connector runs it as initiator, the broker simulator as acceptor.
+ *
+ * @since 0.1.0
+ */
+import "reflect-metadata"
+import {
+  AsciiSession,
+  DefinitionFactory,
+  type FixDefinitions,
+  FixMsgAsciiStoreResend,
+  type IFixMsgStore,
+  type IFixMsgStoreRecord,
+  type IFixSessionStore,
+  type IJsFixConfig,
+  type IJsFixLogger,
+  type ILooseObject,
+  type ISessionDescription,
+  type JsFixLoggerFactory,
+  type MsgTransport,
+  type MsgView,
+  type SendCallback,
+  SessionId,
+  SessionLauncher
+} from "jspurefix"
+import { guardFrames } from "./internal/frameGuard"
+
+/**
+ * jspurefix parses its dictionary again for every session (1-2 s of CPU for FIX44.xml). The parsed dictionary is
+ * immutable, so one parse per dictionary file serves every session of the process, reconnects included.
+ */
+const dictionaries = new Map<string, Promise<FixDefinitions>>()
+const parseDictionary = DefinitionFactory.prototype.getDefinitions
+DefinitionFactory.prototype.getDefinitions = function (this: DefinitionFactory, path, getLogger) {
+  let parsed = dictionaries.get(path)
+  if (parsed === undefined) {
+    parsed = parseDictionary.call(this, path, getLogger)
+    dictionaries.set(path, parsed)
+    parsed.catch(() => dictionaries.delete(path))
+  }
+  return parsed
+}
+
+/** Session-level message types: never resent, a resend request gap-fills over them (FIX 4.4 session rules). */
+const ADMIN = new Set(["0", "1", "2", "4", "5", "A"])
+
+/** Where the engine's own warnings and errors go. Its info and debug lines are dropped. */
+export type EngineLog = (level: "warning" | "error", message: string) => void
+
+const loggerFactory = (log: EngineLog): JsFixLoggerFactory => {
+  const logger: IJsFixLogger = {
+    info: () => {},
+    debug: () => {},
+    warning: (message) => log("warning", redact(message)),
+    error: (e) => log("error", redact(e.message))
+  }
+  return { logger: () => logger, plain: () => logger } as unknown as JsFixLoggerFactory
+}
+
+/** jspurefix quotes messages in some warnings (its Reject dump): the password tag never leaves the process. */
+const redact = (text: string): string => text.replace(new RegExp(`(554=|"Password":")[^|${SOH}"]*`, "g"), "$1***")
+const SOH = String.fromCharCode(1)
+
+/**
+ * The application messages sent on one session, by sequence number, and its sequence numbers: what a resend request
+ * is answered from. `onSent`/`onSenderSeq` let the connector journal them; the simulator keeps them in memory for the
+ * life of its process, across its clients' reconnects.
+ */
+export class RetainedStore implements IFixSessionStore, IFixMsgStore {
+  readonly creationTime = new Date()
+  private readonly messages = new Map<number, IFixMsgStoreRecord>()
+  senderSeqNum = 1
+  targetSeqNum = 1
+
+  constructor(
+    readonly sessionId: SessionId,
+    private readonly hooks: { readonly onSent?: (seq: number, msgType: string, encoded: string) => void } = {}
+  ) {}
+
+  /** Restores a message from the journal. */
+  restore(seq: number, msgType: string, encoded: string): void {
+    this.messages.set(seq, { msgType, timestamp: new Date(), seqNum: seq, encoded, obj: null, clone: cloneOf })
+  }
+
+  // ---- IFixSessionStore ----------------------------------------------------------------------------------
+  async put(record: IFixMsgStoreRecord): Promise<never> {
+    // A retransmission (PossDupFlag) is encoded again under its old number: keep the original.
+    if (!ADMIN.has(record.msgType) && record.encoded && !this.messages.has(record.seqNum)) {
+      // jspurefix hands over its log form (`|` between fields); its resender parses the wire form.
+      const encoded = record.encoded.includes("\u0001") ? record.encoded : record.encoded.replaceAll("|", "\u0001")
+      this.restore(record.seqNum, record.msgType, encoded)
+      this.hooks.onSent?.(record.seqNum, record.msgType, encoded)
+    }
+    return undefined as never
+  }
+  async get(seq: number): Promise<IFixMsgStoreRecord> {
+    return this.messages.get(seq) as IFixMsgStoreRecord
+  }
+  async getRange(from: number, to: number): Promise<Array<IFixMsgStoreRecord>> {
+    return this.range(from, to)
+  }
+  async setSenderSeqNum(value: number): Promise<void> {
+    // Retransmissions report their old numbers: the next number only ever grows.
+    if (value > this.senderSeqNum) this.senderSeqNum = value
+  }
+  async setTargetSeqNum(value: number): Promise<void> {
+    this.targetSeqNum = value
+  }
+  async nextSenderSeqNum(): Promise<number> {
+    return this.senderSeqNum++
+  }
+  async nextTargetSeqNum(): Promise<number> {
+    return this.targetSeqNum++
+  }
+  async reset(): Promise<void> {
+    this.messages.clear()
+    this.senderSeqNum = 1
+    this.targetSeqNum = 1
+  }
+  async initialize(): Promise<void> {}
+  async flush(): Promise<void> {}
+  async dispose(): Promise<void> {}
+
+  // ---- IFixMsgStore (what jspurefix's resender reads) ----------------------------------------------------
+  async clear(): Promise<never> {
+    return undefined as never
+  }
+  async getState(): Promise<never> {
+    return undefined as never
+  }
+  async exists(seq: number): Promise<boolean> {
+    return this.messages.has(seq)
+  }
+  async getSeqNumRange(from: number, to?: number): Promise<Array<IFixMsgStoreRecord>> {
+    return this.range(from, to === undefined || to === 0 ? Number.MAX_SAFE_INTEGER : to)
+  }
+  async getMsgType(msgType: string): Promise<Array<IFixMsgStoreRecord>> {
+    return [...this.messages.values()].filter((r) => r.msgType === msgType)
+  }
+
+  private range(from: number, to: number): Array<IFixMsgStoreRecord> {
+    return [...this.messages.values()]
+      .filter((r) => r.seqNum >= from && r.seqNum <= to)
+      .sort((a, b) => a.seqNum - b.seqNum)
+      .map((r) => ({ ...r, obj: null, clone: cloneOf }))
+  }
+}
+
+function cloneOf(this: IFixMsgStoreRecord): IFixMsgStoreRecord {
+  return { ...this, clone: cloneOf }
+}
+
+/** What a session tells its owner. */
+export interface PeerEvents {
+  readonly onReady: (peer: FixPeer) => void
+  /** An application message that passed the session's checks. */
+  readonly onApplication: (peer: FixPeer, msgType: string, view: MsgView) => void
+  /** A frame the guard dropped (garbage, wrong BodyLength or CheckSum), or a message the session rejected. */
+  readonly onBadInput: (peer: FixPeer, reason: string) => void
+  readonly onStopped: (peer: FixPeer, error: Error | undefined) => void
+  /** Acceptors: whether to let the peer in. */
+  readonly onLogon?: (peer: FixPeer, senderCompId: string, password: string) => boolean
+  /** Before each message goes out, with the sequence number it will carry (a retransmission keeps its own). */
+  readonly onBeforeSend?: (seq: number) => void
+  /** The session store of a counterparty, kept across its connections. */
+  readonly store: (sessionId: SessionId) => RetainedStore
+}
+
+/** One FIX session over one connection at a time. */
+export class FixPeer extends AsciiSession {
+  constructor(
+    config: IJsFixConfig,
+    private readonly events: PeerEvents
+  ) {
+    config.sessionStoreFactory = { create: (id) => events.store(id) }
+    super(config)
+    // An initiator checks the venue's messages as an acceptor checks its clients' (jspurefix only does the latter).
+    this.checkMsgIntegrity = true
+  }
+
+  /**
+   * jspurefix answers from a store of its own that nothing fills, so it would gap-fill every request: answer from
+   * the retained store (bound only after a wildcard acceptor learned who logged on), whose application messages go
+   * out again with PossDupFlag=Y and OrigSendingTime, the rest gap-filled.
+   */
+  protected override onResendRequest(view: MsgView): void {
+    const store = this.sessionStore as unknown as RetainedStore
+    this.store = store
+    this.resender = new FixMsgAsciiStoreResend(store, this.config)
+    super.onResendRequest(view)
+  }
+
+  /** The counterparty's SenderCompID once logged on. */
+  get peerCompId(): string {
+    return this.config.description.TargetCompID
+  }
+
+  /** The sequence number the next message will carry. */
+  get nextSeqNum(): number {
+    return (this.transport?.transmitter as { msgSeqNum?: number } | undefined)?.msgSeqNum ?? 0
+  }
+
+  /** Sends an application message; `false` when the session cannot send now. */
+  sendApp(msgType: string, body: ILooseObject): boolean {
+    if (!this.transport) return false
+    this.send(msgType, body)
+    return true
+  }
+
+  protected override send(msgType: string, obj: ILooseObject, callback: SendCallback | null = null): void {
+    // jspurefix rejects a message that fails its checks (unknown tag, missing field, ...) with a session Reject.
+    if (msgType === "3") this.events.onBadInput(this, `rejected message ${obj.RefSeqNum}: ${obj.Text}`)
+    this.events.onBeforeSend?.(this.nextSeqNum)
+    super.send(msgType, obj, callback)
+  }
+
+  /**
+   * Frames `fields` (`tag=value` pairs after the header, `|` between them) as the next message of this session,
+   * with a correct BodyLength and CheckSum unless `corrupt` says otherwise. A correct frame uses up a sequence
+   * number; a corrupt one does not (the peer must drop it). For the simulator's bad-input injector.
+   */
+  writeFramed(msgType: string, fields: string, corrupt?: "checksum" | "bodyLength"): boolean {
+    const transmitter = this.transport?.transmitter as { msgSeqNum: number } | undefined
+    if (transmitter === undefined) return false
+    const d = this.config.description
+    const time = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").replace("Z", "")
+    const body =
+      `35=${msgType}|49=${d.SenderCompId}|56=${d.TargetCompID}|34=${transmitter.msgSeqNum}|52=${time}|${fields}|`.replaceAll(
+        "|",
+        "\u0001"
+      )
+    const length = Buffer.byteLength(body, "latin1") + (corrupt === "bodyLength" ? 5 : 0)
+    const head = `8=FIX.4.4\u00019=${length}\u0001${body}`
+    let sum = 0
+    for (const byte of Buffer.from(head, "latin1")) sum += byte
+    const checksum = (sum + (corrupt === "checksum" ? 1 : 0)) % 256
+    if (corrupt === undefined) transmitter.msgSeqNum++
+    return this.writeRaw(Buffer.from(`${head}10=${String(checksum).padStart(3, "0")}\u0001`, "latin1"))
+  }
+
+  /** Writes bytes to the socket as they are, bypassing the encoder: the simulator's bad-input injector. */
+  writeRaw(bytes: Buffer): boolean {
+    const writable = this.transport?.duplex.writable
+    if (!writable) return false
+    writable.write(bytes)
+    return true
+  }
+
+  /** Logs out (the peer confirms, then the connection closes). */
+  logout(): void {
+    this.done()
+  }
+
+  override async run(transport: MsgTransport): Promise<number> {
+    const readable = transport.duplex.readable
+    // jspurefix pipes the socket straight into its parser, which throws on the first malformed byte and ends the
+    // session. Put the guard in between: only well-framed messages with a correct checksum reach the parser.
+    readable.unpipe()
+    const parser = transport.receiver as unknown as { parseBuffer: (b: Buffer) => void; reset: () => void }
+    const feed = guardFrames(
+      (frame) => {
+        try {
+          parser.parseBuffer(frame)
+        } catch (e) {
+          parser.reset()
+          this.events.onBadInput(this, `unparseable message: ${e instanceof Error ? e.message : String(e)}`)
+        }
+      },
+      (reason) => this.events.onBadInput(this, reason)
+    )
+    readable.on("data", (chunk: Buffer) => feed(chunk))
+    return super.run(transport)
+  }
+
+  protected override onApplicationMsg(msgType: string, view: MsgView): void {
+    this.events.onApplication(this, msgType, view)
+  }
+  protected override onDecoded(): void {}
+  protected override onEncoded(): void {}
+  protected override onLogon(view: MsgView, _user: string, password: string): boolean {
+    if (this.events.onLogon === undefined) return true
+    return this.events.onLogon(this, view.getString(49) ?? "", password ?? "")
+  }
+  protected override onReady(): void {
+    this.events.onReady(this)
+  }
+  protected override onStopped(error?: Error): void {
+    this.events.onStopped(this, error)
+  }
+  protected override onSessionMsg(msgType: string, view: MsgView): void {
+    if (msgType === "3") {
+      this.events.onBadInput(this, `the peer rejected our message ${view.getString(45)}: ${view.getString(58) ?? ""}`)
+    }
+    super.onSessionMsg(msgType, view)
+  }
+}
+
+/** A session's description in jspurefix's terms. */
+export interface PeerDescription {
+  readonly role: "initiator" | "acceptor"
+  readonly host: string
+  readonly port: number
+  readonly senderCompId: string
+  /** `*` on an acceptor: any counterparty, named by its Logon. */
+  readonly targetCompId: string
+  readonly username?: string
+  readonly password?: string
+  readonly heartbeatSeconds: number
+  /** The last sequence number sent, from the session store: the next message goes out with this plus one. */
+  readonly lastSentSeqNum?: number
+  /** The last sequence number received and processed. */
+  readonly lastReceivedSeqNum?: number
+}
+
+const describe = (d: PeerDescription): ISessionDescription =>
+  ({
+    application: {
+      type: d.role,
+      name: `${d.role}-${d.senderCompId}`,
+      reconnectSeconds: 1,
+      tcp: { host: d.host, port: d.port },
+      protocol: "ascii",
+      dictionary: "data/FIX44.xml"
+    },
+    Username: d.username ?? "",
+    Password: d.password ?? "",
+    EncryptMethod: 0,
+    ResetSeqNumFlag: false,
+    HeartBtInt: d.heartbeatSeconds,
+    SenderCompId: d.senderCompId,
+    TargetCompID: d.targetCompId,
+    BeginString: "FIX.4.4",
+    ...(d.lastSentSeqNum === undefined ? {} : { LastSentSeqNum: d.lastSentSeqNum }),
+    ...(d.lastReceivedSeqNum === undefined ? {} : { LastReceivedSeqNum: d.lastReceivedSeqNum })
+  }) as unknown as ISessionDescription
+
+class Launcher extends SessionLauncher {
+  constructor(
+    description: PeerDescription,
+    private readonly events: PeerEvents,
+    log: EngineLog
+  ) {
+    const d = describe(description)
+    super(description.role === "initiator" ? d : null, description.role === "acceptor" ? d : null, loggerFactory(log))
+  }
+  protected override makeFactory() {
+    return { makeSession: (config: IJsFixConfig) => new FixPeer(config, this.events) }
+  }
+}
+
+/** A running initiator or acceptor; `stop` closes the listener or ends the initiator (after its session ends). */
+export interface Engine {
+  readonly stop: () => void
+  /** Settles when the initiator's session ends or the acceptor stops listening. */
+  readonly done: Promise<unknown>
+}
+
+export const start = (description: PeerDescription, events: PeerEvents, log: EngineLog): Engine => {
+  const launcher = new Launcher(description, events, log)
+  const done = launcher.run().catch((e: unknown) => log("error", redact(e instanceof Error ? e.message : String(e))))
+  return { stop: () => launcher.stop(), done }
+}
+
+export type { MsgView }
+export { SessionId }

@@ -1,0 +1,139 @@
+/**
+ * The connector's store file: an append-only journal of one FIX session (JSON lines, written synchronously, so a
+ * `kill -9` loses nothing the process had written). It holds
+ *
+ * - `reserve`: outgoing sequence numbers are reserved in blocks before use, so a restart never reuses a number the
+ *   venue may have seen (it logs on above it; the venue asks for the gap and gets resends and a gap fill);
+ * - `sent`: each application message under its sequence number, for resends with PossDupFlag=Y;
+ * - `order`: the sent-order ledger, written before the NewOrderSingle goes out: a command replayed after a crash
+ *   finds its order here and is not sent again; an order whose message never reached the store goes out again
+ *   once with PossResend=Y, which the venue matches by ClOrdID;
+ * - `clordid`: each ClOrdID a cancel or replace used, tied to its order;
+ * - `in`: each processed application message from the venue with its ExecID, written after the handler saw it: a
+ *   restart asks the venue to resend from the first one not processed, and drops ExecIDs it already delivered.
+ */
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from "node:fs"
+import type { Order } from "@meridian/core/domain/Order"
+
+export interface LedgerOrder {
+  /** The ClOrdID of the NewOrderSingle. */
+  readonly clOrdId: string
+  readonly order: Order
+}
+
+type Entry =
+  | { readonly k: "reserve"; readonly upTo: number }
+  | { readonly k: "sent"; readonly seq: number; readonly type: string; readonly text: string }
+  | ({ readonly k: "order" } & LedgerOrder)
+  | { readonly k: "clordid"; readonly clOrdId: string; readonly orderId: string }
+  | { readonly k: "in"; readonly seq: number; readonly execId?: string }
+
+/** How many sequence numbers one `reserve` entry covers: one journal write per block, not per message. */
+const BLOCK = 256
+
+export class Journal {
+  private readonly fd: number
+  /** Numbers below this may have been used. */
+  private reservedUpTo = 1
+  lastSent: Array<{ seq: number; type: string; text: string }> = []
+  readonly orders = new Map<string, LedgerOrder>()
+  readonly clOrdIds = new Map<string, string>()
+  /** The ClOrdID an order is known by now: its last cancel or replace request's, as OrigClOrdID of the next one. */
+  readonly current = new Map<string, string>()
+  readonly execIds = new Set<string>()
+  /** Orders of an earlier run in the ledger with no `sent` message carrying their ClOrdID: maybe never sent. */
+  readonly unconfirmed = new Set<string>()
+  lastReceived = 0
+
+  constructor(readonly file: string) {
+    if (existsSync(file)) this.load(readFileSync(file, "utf8"))
+    this.fd = openSync(file, "a")
+  }
+
+  private load(text: string): void {
+    const lines = text.split("\n")
+    for (const line of lines) {
+      if (line === "") continue
+      let e: Entry
+      try {
+        e = JSON.parse(line) as Entry
+      } catch {
+        // The last line of a process killed mid-write; nothing after it was written.
+        continue
+      }
+      switch (e.k) {
+        case "reserve":
+          this.reservedUpTo = Math.max(this.reservedUpTo, e.upTo)
+          break
+        case "sent":
+          this.lastSent.push({ seq: e.seq, type: e.type, text: e.text })
+          if (e.type === "D") this.unconfirmed.delete(clOrdIdIn(e.text))
+          break
+        case "order":
+          this.orders.set(e.order.orderId, { clOrdId: e.clOrdId, order: e.order })
+          this.clOrdIds.set(e.clOrdId, e.order.orderId)
+          this.current.set(e.order.orderId, e.clOrdId)
+          this.unconfirmed.add(e.clOrdId)
+          break
+        case "clordid":
+          this.clOrdIds.set(e.clOrdId, e.orderId)
+          this.current.set(e.orderId, e.clOrdId)
+          break
+        case "in":
+          this.lastReceived = Math.max(this.lastReceived, e.seq)
+          if (e.execId !== undefined) this.execIds.add(e.execId)
+          break
+      }
+    }
+  }
+
+  private write(e: Entry): void {
+    writeSync(this.fd, `${JSON.stringify(e)}\n`)
+  }
+
+  /** The first sequence number the restarted session may use: above every number possibly used before. */
+  get nextSenderSeq(): number {
+    return this.reservedUpTo
+  }
+
+  /** Call before sending message number `seq`. */
+  reserve(seq: number): void {
+    if (seq < this.reservedUpTo) return
+    this.reservedUpTo = seq + BLOCK
+    this.write({ k: "reserve", upTo: this.reservedUpTo })
+  }
+
+  sent(seq: number, type: string, text: string): void {
+    this.write({ k: "sent", seq, type, text })
+    if (type === "D") this.unconfirmed.delete(clOrdIdIn(text))
+  }
+
+  order(entry: LedgerOrder): void {
+    this.orders.set(entry.order.orderId, entry)
+    this.clOrdIds.set(entry.clOrdId, entry.order.orderId)
+    this.current.set(entry.order.orderId, entry.clOrdId)
+    this.write({ k: "order", ...entry })
+  }
+
+  clOrdId(clOrdId: string, orderId: string): void {
+    this.clOrdIds.set(clOrdId, orderId)
+    this.current.set(orderId, clOrdId)
+    this.write({ k: "clordid", clOrdId, orderId })
+  }
+
+  received(seq: number, execId: string | undefined): void {
+    if (seq > this.lastReceived) this.lastReceived = seq
+    if (execId !== undefined) this.execIds.add(execId)
+    this.write(execId === undefined ? { k: "in", seq } : { k: "in", seq, execId })
+  }
+
+  close(): void {
+    closeSync(this.fd)
+  }
+}
+
+/** Tag 11 of an encoded message (the store keeps messages with `|` or SOH between fields). */
+const clOrdIdIn = (text: string): string => {
+  const fields = text.split(text.includes("\u0001") ? "\u0001" : "|")
+  return fields.find((f) => f.startsWith("11="))?.slice(3) ?? ""
+}
