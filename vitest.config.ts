@@ -9,6 +9,10 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: keep one for the processes the tests start.
     maxWorkers: 2,
+    // A worker keeps the modules it loaded for its next file: loading effect and the core afresh for each of ~150
+    // files was a fifth of the suite's CPU (collect 54 s -> 10 s for the core's unit tests). No test changes
+    // process-wide state (environment, working directory, module mocks); each starts its own servers and folders.
+    isolate: false,
     minWorkers: 1
   }
 })
