@@ -31,6 +31,15 @@ const describe = (
   for (const stream of s.streams) lines.push(`  serves     ${stream.topic} at ${stream.lastSeq}`)
   if (s.feed !== undefined)
     lines.push(`  feed       ${s.feed.published} published${s.feed.finished ? ", replay finished" : ""}`)
+  const reconciled = s.reconciliation
+  if (reconciled !== undefined) {
+    const count = reconciled.differences.length
+    lines.push(
+      `  reconciled ${reconciled.outcome} at ${reconciled.at}${count > 0 ? `, ${count} differences` : ""}${reconciled.message === undefined ? "" : `: ${reconciled.message}`}`
+    )
+    for (const d of reconciled.differences.slice(0, 10)) lines.push(`    ${d.kind}: ${d.detail}`)
+    if (count > 10) lines.push(`    ... ${count - 10} more (the service's log has each)`)
+  }
   for (const session of s.sessions)
     lines.push(`  client     ${session.service}/${session.instance} from ${session.remote}`)
   for (const peer of s.peers) {

@@ -81,6 +81,8 @@ describe("meridian up (real processes)", () => {
     expect(up.stdout).toMatch(/serves +market-data at \d+/)
     expect(up.stdout).toMatch(/serves +events\/0 at \d+/)
     expect(up.stdout).toMatch(/peer +market-data connected: market-data at \d+ \(lag \d+\)/)
+    // The Execution Service reconciled with its venue on start, and the paper venue agreed.
+    expect(up.stdout).toMatch(/^ {2}reconciled agreed at \S+$/m)
 
     child.kill("SIGTERM")
     expect(await exited).toBe(0)
