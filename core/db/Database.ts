@@ -13,6 +13,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
 import { DatabaseError, toDatabaseError } from "./DatabaseError"
 import { embeddedClient, startEmbedded } from "./internal/embedded"
+import { reserveUninterruptibly } from "./internal/reserveUninterruptibly"
 import { migrate } from "./Migrations"
 
 export { DatabaseError } from "./DatabaseError"
@@ -42,7 +43,9 @@ export interface EmbeddedOptions {
 
 const migrated = <E>(client: Layer.Layer<Database, E>): Layer.Layer<Database, DatabaseError> =>
   Layer.tap(
-    Layer.mapError(client, (e) => (e instanceof DatabaseError ? e : toDatabaseError("Connect", "cannot connect")(e))),
+    Layer.mapError(reserveUninterruptibly(client), (e) =>
+      e instanceof DatabaseError ? e : toDatabaseError("Connect", "cannot connect")(e)
+    ),
     (context) => Effect.provide(migrate, context)
   )
 
