@@ -120,6 +120,8 @@ export const make = (config: CcxtConfig): Effect.Effect<CcxtClient, never, Scope
               enableRateLimit: true,
               options: {
                 fetchMarkets: { types: ["spot"] },
+                // Margin pairs (a sapi call) are not traded here; currencies come from static data.
+                fetchMargins: false,
                 fetchCurrencies: false,
                 newOrderRespType: { limit: "FULL", market: "FULL" }
               }
