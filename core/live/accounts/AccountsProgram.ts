@@ -1,9 +1,7 @@
 import { type FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
 import { Context, Effect, Exit, Layer, Option, Schema, type Scope } from "effect"
-import * as Database from "../../db/Database"
 import type { DatabaseError } from "../../db/DatabaseError"
-import * as Projector from "../../db/Projector"
 import type { Instrument } from "../../domain/Instrument"
 import type { JournalError } from "../../journal/Journal"
 import type { JournalFiles } from "../../journal/JournalFiles"
@@ -50,11 +48,16 @@ export const latestInstruments = (set: StaticDataSet.StaticDataSet): Array<Instr
 
 /**
  * Project every shard's account events into the central database: what the shards retain first (the projector
- * skips what it stored before), then each event as it goes out.
+ * skips what it stored before), then each event as it goes out. The database modules are loaded only here:
+ * initialising them (the PostgreSQL driver and, through it, Node's fetch) is an eighth of a start's CPU, which a
+ * service without a database (and every restart of the crash tests) need not pay.
  */
 const project = (service: AccountsServer, database: NonNullable<AccountsConfig["database"]>, base: string) =>
   Effect.gen(function* () {
     const path = yield* Path.Path
+    const [Database, Projector] = yield* Effect.promise(() =>
+      Promise.all([import("../../db/Database"), import("../../db/Projector")])
+    )
     const layer =
       "url" in database
         ? Database.layer(yield* fromEnv(database.url.env, "database.url", configError))
