@@ -1,6 +1,7 @@
 /**
  * The Execution Service's metrics in the Prometheus text format: the inputs it applied (market data events, venue
- * commands), those it skipped, the reports and marks it sent, and how far it got in each stream.
+ * commands, a real venue's reports), those it skipped, the reports and marks it sent, the differences
+ * reconciliation found on start, and how far it got in each stream.
  *
  * @since 0.1.0
  */
