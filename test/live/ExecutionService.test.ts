@@ -5,8 +5,8 @@
  * once the account is settled for it; and kill -9 of the service mid-stream, again and again, books no fill twice
  * and ends where an uninterrupted session ends — with the simulated venue, and with the same venue behind the
  * asynchronous port real connectors implement (`sim-remote`: reports on a later turn, a state of its own). On
- * start the service reconciles with the venue: a fill made while it was down is applied once, an order the
- * platform never placed is reported.
+ * start the service reconciles with the venue: a fill made while it was down is applied once, an order it canceled
+ * then is closed, an order the platform never placed is reported.
  */
 import { appendFileSync } from "node:fs"
 import { dirname, join } from "node:path"
@@ -277,7 +277,7 @@ describe("meridian service execution", () => {
   )
 
   it(
-    "reconciles with the venue on start: a fill made while it was down is applied once, a stranger reported",
+    "reconciles with the venue on start: a fill made while it was down applied once, a cancel closed, a stranger reported",
     { timeout: 300_000 },
     () =>
       Effect.runPromise(
@@ -297,21 +297,39 @@ describe("meridian service execution", () => {
               reconciliation: { outcome: "agreed", differences: [] }
             })
             marketData.publish(quote(1))
-            // A buy limit below the market rests at the venue; its acceptance comes back.
+            // Two buy limits below the market rest at the venue; their acceptances come back.
             const limit = quote(1).bidPrice - 50
-            const order = marketOrder("rest-1", "buy", 5)
-            const resting = { ...order, request: { ...order.request, type: "limit", limitPrice: limit } }
+            const restingOrder = (id: string, quantity: number, limitPrice: number) => {
+              const order = marketOrder(id, "buy", quantity)
+              return { ...order, request: { ...order.request, type: "limit", limitPrice } }
+            }
+            const resting = restingOrder("rest-1", 5, limit)
             expect(yield* accounts.call(resting)).toMatchObject({ _tag: "Accepted" })
-            yield* follow<AccountEvent>(accounts, "events/0", 0, (e) =>
-              e.some((event) => event._tag === "OrderAccepted")
+            expect(yield* accounts.call(restingOrder("rest-2", 3, limit - 200))).toMatchObject({ _tag: "Accepted" })
+            const accepted = yield* follow<AccountEvent>(
+              accounts,
+              "events/0",
+              0,
+              (e) => e.filter((event) => event._tag === "OrderAccepted").length === 2
             )
+            const rest2 = accepted.flatMap((e) =>
+              e._tag === "OrderSubmitted" && e.order.clientOrderId === "rest-2" ? [e.order.orderId] : []
+            )[0]!
 
-            // While the service is down the venue's market falls through the limit (the order fills there), and
-            // someone places an order on the venue outside the platform.
+            // While the service is down the venue's market falls through the first limit (it fills there), the
+            // venue cancels the second, and someone places an order on the venue outside the platform.
             yield* Effect.promise(() => kill(execution.child))
             const venueLog = join(dirname(config), "venue", "venue.jsonl")
             const crossing = { ...quote(2), bidPrice: limit - 20, askPrice: limit - 10 }
             appendFileSync(venueLog, `${JSON.stringify({ seq: 1_000, event: crossing })}\n`)
+            const cancel = {
+              _tag: "VenueCancel",
+              accountId: "ACC-1",
+              orderId: rest2,
+              instrumentId: "AAPL.XNAS",
+              ts: crossing.ts
+            }
+            appendFileSync(venueLog, `${JSON.stringify({ command: cancel })}\n`)
             const stranger = {
               _tag: "VenueSubmit",
               ts: crossing.ts,
@@ -333,13 +351,19 @@ describe("meridian service execution", () => {
             const status = yield* statusOnce(yield* cli(), () => true)
             expect(status.reconciliation.outcome).toBe("resolved")
             expect(status.reconciliation.differences.map((d) => d.kind).sort()).toEqual([
+              "closed-at-venue",
               "missing-fill",
               "unknown-order"
             ])
-            const events = yield* follow<AccountEvent>(accounts, "events/0", 0, (e) =>
-              e.some((event) => event._tag === "PositionChanged")
+            const events = yield* follow<AccountEvent>(
+              accounts,
+              "events/0",
+              0,
+              (e) =>
+                e.some((event) => event._tag === "PositionChanged") && e.some((event) => event._tag === "OrderCanceled")
             )
             expect(fillsOf(events)).toMatchObject([{ order: "rest-1", quantity: 5, price: limit }])
+            expect(events.filter((e) => e._tag === "OrderCanceled")).toMatchObject([{ orderId: rest2 }])
             const metrics = yield* Effect.promise(() =>
               fetch(`http://127.0.0.1:${execution.metrics}/metrics`).then((r) => r.text())
             )
