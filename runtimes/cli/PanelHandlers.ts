@@ -6,9 +6,9 @@
  * @since 0.1.0
  */
 import { resolve } from "node:path"
-import { serve as serveHttp } from "@hono/node-server"
+import type { FileSystem, Path } from "@effect/platform"
 import { getConnInfo } from "@hono/node-server/conninfo"
-import { Console, Duration, Effect, Layer, Logger, LogLevel, Option, Schema } from "effect"
+import { Console, Duration, Effect, Layer, Logger, LogLevel, Option, Schema, type Scope } from "effect"
 import * as BacktestRuns from "../../core/db/BacktestRuns"
 import { databaseLayer } from "../../core/db/ChosenDatabase"
 import * as ConfigAudit from "../../core/db/ConfigAudit"
@@ -21,14 +21,14 @@ import { KEY_ENV, SERVICES } from "../../core/live/session/SessionPlan"
 import { formatAddress } from "../../core/protocol/Transport"
 import { AccountsRequestError, LiveSession, type LiveSessionService } from "../../site/panel/LiveSession"
 import * as Panel from "../../site/panel/Panel"
-import { Research } from "../../site/panel/Research"
+import { Research, type ResearchService } from "../../site/panel/Research"
 import { SessionStrategies } from "../../site/panel/SessionStrategies"
 import { AccountsDesk } from "../../site/portal/AccountsDesk"
-import { loadChartLibrary } from "../../site/report/ReportPage"
+import { loadChartLibrary, type ReportPageError } from "../../site/report/ReportPage"
 import { nodeTransport } from "../node/NodeTransport"
 import { research, sessionPaths, sessionStrategies } from "./PanelResearch"
 import * as PortalHandlers from "./PortalHandlers"
-import { addressOf, askStatus, open, SESSIONS_ROOT, type SessionFolder } from "./SessionFolder"
+import { addressOf, askStatus, open, SESSIONS_ROOT, SessionError, type SessionFolder } from "./SessionFolder"
 
 /** How long the panel waits for the Accounts Service's risk controls before it shows an error. */
 const READ_TIMEOUT = Duration.seconds(5)
@@ -89,7 +89,8 @@ const chosenSession = (named: Option.Option<string>) =>
     onNone: () => Effect.option(open(undefined))
   })
 
-const databaseServices = (choice: DatabaseChoice) =>
+/** The panel's and the portal's tables on the central database the choice names. */
+export const databaseServices = (choice: DatabaseChoice) =>
   Layer.unwrapEffect(
     Effect.map(serverUrl(choice), (server) =>
       Layer.mergeAll(
@@ -101,59 +102,88 @@ const databaseServices = (choice: DatabaseChoice) =>
     )
   )
 
-export const serve = (
-  o: DatabaseChoice & {
-    readonly host: string
-    readonly port: number
-    readonly session: Option.Option<string>
-    readonly portalHost: string
-    readonly portalPort: number
-  }
-) =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const folder = yield* chosenSession(o.session)
-      const live = yield* Effect.transposeOption(Option.map(folder, liveSession))
-      const chartLibrary = yield* loadChartLibrary
-      const desk = yield* PortalHandlers.desk(folder)
-      // Backtests read the session's history and static data, else the data folder's history.
-      const dataFolder = { historyDir: resolve(".meridian/history"), staticDir: undefined }
-      const lab = yield* research(
-        Option.match(folder, { onNone: () => dataFolder, onSome: (f) => sessionPaths(f, dataFolder) })
-      )
-      const strategies = yield* Effect.transposeOption(Option.map(folder, sessionStrategies))
-      const made = Panel.make({
-        chartLibrary,
-        clientAddress: (c) => getConnInfo(c).remote.address ?? "unknown"
-      }).pipe(
-        Effect.provideService(LiveSession, live),
-        Effect.provideService(Research, lab),
-        Effect.provideService(AccountsDesk, desk)
-      )
-      const app = yield* Option.match(strategies, {
-        onNone: () => made,
-        onSome: (s) => Effect.provideService(made, SessionStrategies, s)
-      })
-      const server = yield* Effect.acquireRelease(
-        Effect.async<ReturnType<typeof serveHttp>>((resume) => {
-          const s = serveHttp({ fetch: app.fetch, hostname: o.host, port: o.port }, () => resume(Effect.succeed(s)))
-        }),
-        (s) =>
-          Effect.async<void>((resume) => {
-            s.close(() => resume(Effect.void))
+/** What the panel and the portal read and write in the central database. */
+export type DatabaseServices = Layer.Layer.Success<ReturnType<typeof databaseServices>>
+
+/** Where the Control Panel and the Client Portal listen. */
+export interface Addresses {
+  readonly host: string
+  readonly port: number
+  readonly portalHost: string
+  readonly portalPort: number
+}
+
+/** The URLs the panel and the portal were served on (none for a portal whose port was taken). */
+export interface Served {
+  readonly panel: string
+  readonly portal: Option.Option<string>
+  /** The backtest port of the panel: `meridian up --panel` runs its demo's backtest through it. */
+  readonly research: ResearchService
+}
+
+/**
+ * The Control Panel and the Client Portal over `folder` (a session, or none: backtests only) until the scope closes.
+ * `quiet` leaves the printing to the caller.
+ */
+export const servePanel = (
+  o: Addresses,
+  folder: Option.Option<SessionFolder>,
+  quiet = false
+): Effect.Effect<
+  Served,
+  SessionError | ReportPageError,
+  Scope.Scope | DatabaseServices | FileSystem.FileSystem | Path.Path
+> =>
+  Effect.gen(function* () {
+    const live = yield* Effect.transposeOption(Option.map(folder, liveSession))
+    const chartLibrary = yield* loadChartLibrary
+    const desk = yield* PortalHandlers.desk(folder)
+    // Backtests read the session's history and static data, else the data folder's history.
+    const dataFolder = { historyDir: resolve(".meridian/history"), staticDir: undefined }
+    const lab = yield* research(
+      Option.match(folder, { onNone: () => dataFolder, onSome: (f) => sessionPaths(f, dataFolder) })
+    )
+    const strategies = yield* Effect.transposeOption(Option.map(folder, sessionStrategies))
+    const made = Panel.make({
+      chartLibrary,
+      clientAddress: (c) => getConnInfo(c).remote.address ?? "unknown"
+    }).pipe(
+      Effect.provideService(LiveSession, live),
+      Effect.provideService(Research, lab),
+      Effect.provideService(AccountsDesk, desk)
+    )
+    const app = yield* Option.match(strategies, {
+      onNone: () => made,
+      onSome: (s) => Effect.provideService(made, SessionStrategies, s)
+    })
+    const port = yield* PortalHandlers.listen(app.fetch, o.host, o.port).pipe(
+      Effect.mapError(
+        (e) =>
+          new SessionError({
+            message: `the Control Panel cannot listen on ${o.host}:${o.port}: ${e.message} (choose another with --port)`
           })
       )
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : o.port
+    )
+    const panel = `http://${o.host}:${port}/`
+    if (!quiet) {
       yield* Console.log(
-        `Control Panel on http://${o.host}:${port}/ (${Option.match(live, {
+        `Control Panel on ${panel} (${Option.match(live, {
           onNone: () => `no session in ${SESSIONS_ROOT}: backtests only`,
           onSome: (s) => `session ${s.id}`
         })}); add users with meridian user add`
       )
-      yield* PortalHandlers.serve({ host: o.portalHost, port: o.portalPort, chartLibrary }).pipe(
-        Effect.provideService(AccountsDesk, desk)
-      )
+    }
+    const portal = yield* PortalHandlers.serve({ host: o.portalHost, port: o.portalPort, chartLibrary, quiet }).pipe(
+      Effect.provideService(AccountsDesk, desk)
+    )
+    return { panel, portal, research: lab }
+  })
+
+export const serve = (o: DatabaseChoice & Addresses & { readonly session: Option.Option<string> }) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const folder = yield* chosenSession(o.session)
+      yield* servePanel(o, folder)
       return yield* Effect.never
     })
   ).pipe(Effect.provide(databaseServices(o)))

@@ -45,7 +45,7 @@ export const desk = (
   )
 
 /** An HTTP server for `fetch` until the scope closes, and the port it got; the listen error if it cannot listen. */
-const listen = (fetch: (request: Request) => Response | Promise<Response>, host: string, port: number) =>
+export const listen = (fetch: (request: Request) => Response | Promise<Response>, host: string, port: number) =>
   Effect.gen(function* () {
     const server = yield* Effect.acquireRelease(
       Effect.async<ReturnType<typeof serveHttp>, Error>((resume) => {
@@ -61,12 +61,16 @@ const listen = (fetch: (request: Request) => Response | Promise<Response>, host:
     return typeof address === "object" && address !== null ? address.port : port
   })
 
-/** Serve the portal and keep the NAV history until the scope closes. */
+/**
+ * Serve the portal and keep the NAV history until the scope closes; its URL, or none when its port is taken. `quiet`
+ * leaves printing the URL to the caller.
+ */
 export const serve = (o: {
   readonly host: string
   readonly port: number
   readonly chartLibrary: ChartLibrary
-}): Effect.Effect<void, never, Portal.PortalServices | PanelUsers | Scope.Scope> =>
+  readonly quiet?: boolean
+}): Effect.Effect<Option.Option<string>, never, Portal.PortalServices | PanelUsers | Scope.Scope> =>
   Effect.gen(function* () {
     const app = yield* Portal.make({
       chartLibrary: o.chartLibrary,
@@ -75,14 +79,16 @@ export const serve = (o: {
     const listening = yield* Effect.either(listen(app.fetch, o.host, o.port))
     if (listening._tag === "Left") {
       // The Control Panel goes on: a second panel on this machine, say, finds the portal's port taken.
-      return yield* Console.log(
+      yield* Console.log(
         `Client Portal not served: ${o.host}:${o.port}: ${listening.left.message} (choose another with --portal-port)`
       )
+      return Option.none()
     }
-    const port = listening.right
+    const url = `http://${o.host}:${listening.right}/`
     yield* Effect.forkScoped(NavSampler.run({ everyMs: NavSampler.SAMPLE_EVERY_MS }))
     const live = Option.isSome(yield* AccountsDesk)
-    yield* Console.log(
-      `Client Portal on http://${o.host}:${port}/ (investors${live ? "" : "; no session: recorded history only"})`
-    )
+    if (o.quiet !== true) {
+      yield* Console.log(`Client Portal on ${url} (investors${live ? "" : "; no session: recorded history only"})`)
+    }
+    return Option.some(url)
   })

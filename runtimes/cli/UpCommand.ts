@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { Args, Command, Options } from "@effect/cli"
+import { databaseOptions } from "./DatabaseOptions"
 import { lazy } from "./lazy"
 
 const upHandlers = lazy(() => import("./UpHandlers"))
@@ -36,9 +37,27 @@ export const up = Command.make(
     ),
     stay: Options.boolean("stay").pipe(
       Options.withDescription("keep running after the replay is through, until stopped")
-    )
+    ),
+    panel: Options.boolean("panel").pipe(
+      Options.withDescription(
+        "also serve the Control Panel and the Client Portal over the session, with a demo login (what npm start runs); keeps running after the replay until stopped or --duration"
+      )
+    ),
+    host: Options.text("host").pipe(
+      Options.withDefault("localhost"),
+      Options.withDescription("with --panel: address the panel and the portal listen on (default: this machine only)")
+    ),
+    port: Options.integer("port").pipe(
+      Options.withDefault(8080),
+      Options.withDescription("with --panel: port of the Control Panel (0: any free port)")
+    ),
+    portalPort: Options.integer("portal-port").pipe(
+      Options.withDefault(8081),
+      Options.withDescription("with --panel: port of the Client Portal (0: any free port)")
+    ),
+    ...databaseOptions
   },
-  (o) => upHandlers((h) => h.up(o))
+  (o) => upHandlers((h) => h.up({ ...o, portalHost: o.host }))
 ).pipe(
   Command.withDescription(
     "Paper trading on this machine: the Accounts, Market Data, Execution and Strategies services on a replayed feed and the simulated venue, printing orders, fills and PnL"

@@ -10,7 +10,8 @@ import { appendFileSync, closeSync, openSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join, resolve } from "node:path"
 import { FileSystem, Path } from "@effect/platform"
-import { Console, Duration, Effect, Either, Layer, Logger, Option, ParseResult, Schema } from "effect"
+import { Cause, Console, Duration, Effect, Either, Layer, Logger, Option, ParseResult, Schema } from "effect"
+import type { DatabaseChoice } from "../../core/db/DatabaseChoice"
 import * as Decimal from "../../core/domain/Decimal"
 import type { AccountEvent } from "../../core/domain/Events"
 import type { InstrumentSpecs } from "../../core/domain/InstrumentSpec"
@@ -24,6 +25,8 @@ import * as TradeTape from "../../core/live/session/TradeTape"
 import { formatAddress } from "../../core/protocol/Transport"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
 import { nodeTransport } from "../node/NodeTransport"
+import * as PanelDemo from "./PanelDemo"
+import type { Addresses } from "./PanelHandlers"
 import { runService } from "./ServicePrograms"
 import {
   addressOf,
@@ -35,12 +38,14 @@ import {
   type SessionFolder
 } from "./SessionFolder"
 
-export interface UpOptions {
+export interface UpOptions extends DatabaseChoice, Addresses {
   readonly config: Option.Option<string>
   readonly session: Option.Option<string>
   readonly duration: Option.Option<number>
   readonly processes: boolean
   readonly stay: boolean
+  /** Serve the Control Panel and the Client Portal too, and run until stopped (or `duration`). */
+  readonly panel: boolean
 }
 
 /** The demo's instrument: S&P 500 daily bars, always open (the bars carry their own dates). */
@@ -218,6 +223,7 @@ const runSession = (session: SessionFolder, file: SessionFile, options: UpOption
     const connected = (service: ServiceName) =>
       Effect.tap(cliPeer(session, service), (peer) => waitConnected(peer, session))
 
+    const database = options.panel ? Option.some(yield* PanelDemo.openDatabase(options)) : Option.none()
     // The account is funded before the other services start, as a backtest's is before its first event: a strategy
     // that acted first would be refused for want of funds, and the deposit skipped since the account had events.
     yield* start(["accounts"])
@@ -225,6 +231,10 @@ const runSession = (session: SessionFolder, file: SessionFile, options: UpOption
     const watermark = (yield* accounts.call({ _tag: "Watermark" })) as { events: ReadonlyArray<number> }
     const specs = yield* sessionSpecs(session)
     if (watermark.events[0] === 0) yield* deposit(accounts, file, specs)
+    // Before the feed starts: the live page and the portal's NAV history follow the session from its first event.
+    const panel = Option.isSome(database)
+      ? Option.some(yield* PanelDemo.start(options, database.value, session, file))
+      : Option.none()
     const others = SERVICES.filter((service) => service !== "accounts")
     yield* start(others)
     const [marketData] = yield* Effect.forEach(others, connected)
@@ -245,14 +255,25 @@ const runSession = (session: SessionFolder, file: SessionFile, options: UpOption
 
     const started = Date.now()
     const limitMs = Option.match(options.duration, { onNone: () => Number.POSITIVE_INFINITY, onSome: (s) => s * 1000 })
-    // The session ends at --duration, or once the replay is through and the account has been quiet for a second.
-    yield* Effect.repeat(Effect.sleep(Duration.millis(250)), {
-      until: () => {
-        if (Date.now() - started >= limitMs) return true
-        return !options.stay && feedFinished(marketData!) && Date.now() - summary.lastEventAt() > 1_000
-      }
-    })
+    const timeUp = () => Date.now() - started >= limitMs
+    const replayed = () => feedFinished(marketData!) && Date.now() - summary.lastEventAt() > 1_000
+    const until = (done: () => boolean) => Effect.repeat(Effect.sleep(Duration.millis(250)), { until: done })
+    if (Option.isNone(panel)) {
+      // The session ends at --duration, or once the replay is through and the account has been quiet for a second.
+      yield* until(() => timeUp() || (!options.stay && replayed()))
+      return yield* Console.log(`\n${summary.text(specs, session.id)}`)
+    }
+    // With the panel: the summary once the replay is through, its report in the panel, then serving until stopped.
+    yield* until(() => timeUp() || replayed())
     yield* Console.log(`\n${summary.text(specs, session.id)}`)
+    if (timeUp()) return
+    yield* PanelDemo.backtestSession(panel.value, file).pipe(
+      Effect.catchAllCause((cause) => Console.log(`  no report of the session: ${Cause.squash(cause)}`))
+    )
+    yield* Console.log(
+      `\nThe Control Panel and the Client Portal keep serving ${options.duration._tag === "Some" ? `until ${options.duration.value} s have passed` : "until Ctrl-C"} (${panel.value.served.panel})`
+    )
+    yield* until(timeUp)
   }).pipe(Effect.scoped)
 
 /** Whether the Market Data Service said its replay is through (asked in the background, answered on the next poll). */
