@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { afterAll } from "vitest"
+import { afterAll, expect, it } from "vitest"
 import { makeSpecs } from "../../core/domain/InstrumentSpec"
 import { executionContract } from "../../test/contracts/ExecutionContract"
 import { venueStateContract } from "../../test/contracts/VenueStateContract"
@@ -44,3 +44,16 @@ const venue = Effect.gen(function* () {
 
 executionContract("simulated venue behind the asynchronous port (sim-remote)", venue)
 venueStateContract("simulated venue behind the asynchronous port (sim-remote)", venue)
+
+it("refuses a venue state it cannot read, naming the line", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "meridian-sim-remote-"))
+  dirs.push(dir)
+  mkdirSync(join(dir, "venue"))
+  writeFileSync(join(dir, "venue", "venue.jsonl"), '{"seq":1,"event":{"_tag":"Quote"}}\n')
+  const error = await Effect.runPromise(
+    Effect.flip(
+      Effect.scoped(simRemote.make({ stateDir: "venue" }, { specs: makeSpecs([AAPL], currencies), baseDir: dir }))
+    )
+  )
+  expect(error.message).toMatch(/^connector\.sim-remote\.stateDir: .*venue\.jsonl line 1: /)
+})

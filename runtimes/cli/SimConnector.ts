@@ -15,14 +15,14 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
-import { Effect, Schema } from "effect"
+import { Effect, Either, Schema } from "effect"
 import { ExecutionCommand, type ExecutionReport } from "../../core/domain/Commands"
 import type { VenueOrderId } from "../../core/domain/Ids"
 import type { InstrumentSpecs } from "../../core/domain/InstrumentSpec"
 import { MarketDataEvent, periodMicros } from "../../core/domain/MarketData"
 import { lots } from "../../core/domain/Units"
 import { markTime } from "../../core/engine/portfolio/MarkPrice"
-import { type ConnectorKind, connectorKind } from "../../core/live/execution/Connector"
+import { ConnectorError, type ConnectorKind, connectorKind } from "../../core/live/execution/Connector"
 import { SimConnectorOptions } from "../../core/live/execution/ExecutionConfig"
 import type { VenueFill, VenueOpenOrder, VenueState } from "../../core/live/execution/VenueState"
 import { fixedLatency, noFees, noSlippage, notionalFractionFee, SimVenue } from "../../plugins/connector-sim/src/index"
@@ -201,98 +201,109 @@ const Taken = Schema.parseJson(
   )
 )
 const encodeTaken = Schema.encodeSync(Taken)
-const decodeTaken = Schema.decodeUnknownSync(Taken)
+const decodeTaken = Schema.decodeUnknownEither(Taken)
 
 /** `sim-remote`: the simulated venue behind the asynchronous port, with a state of its own. */
 export const simRemote: ConnectorKind = connectorKind("sim-remote", SimRemoteOptions, (options, { specs, baseDir }) =>
-  Effect.sync(() => {
-    const dir = resolve(baseDir, options.stateDir)
-    mkdirSync(dir, { recursive: true })
-    const file = join(dir, "venue.jsonl")
-    const holdings = new Holdings()
-    const pending: Array<ExecutionReport> = []
-    const handlers = new Set<(report: ExecutionReport) => void>()
-    let restoring = true
-    let scheduled = false
-    const deliver = () => {
-      scheduled = false
-      if (handlers.size === 0) return
-      for (const report of pending.splice(0)) for (const handler of handlers) handler(report)
-    }
-    const later = (f: () => void) =>
-      options.reportDelayMs === 0 ? setImmediate(f) : setTimeout(f, options.reportDelayMs)
-    const send = (report: ExecutionReport) => {
-      // What it made before the restart is lost on the way (the network's part); reconciliation recovers it.
-      if (restoring) return
-      pending.push(report)
-      if (!scheduled) {
-        scheduled = true
-        later(deliver)
+  Effect.try({
+    catch: (e) =>
+      new ConnectorError({ message: `connector.sim-remote.stateDir: ${e instanceof Error ? e.message : e}` }),
+    try: () => {
+      const dir = resolve(baseDir, options.stateDir)
+      mkdirSync(dir, { recursive: true })
+      const file = join(dir, "venue.jsonl")
+      const holdings = new Holdings()
+      const pending: Array<ExecutionReport> = []
+      const handlers = new Set<(report: ExecutionReport) => void>()
+      let restoring = true
+      let scheduled = false
+      const deliver = () => {
+        scheduled = false
+        if (handlers.size === 0) return
+        for (const report of pending.splice(0)) for (const handler of handlers) handler(report)
       }
-    }
-    const venue = feed(options, specs, (report) => {
-      holdings.reported(report)
-      send(report)
-    })
-    const seen = new Set<string>()
-    let lastSeq = 0
-    /** The last command taken of each shard's stream. */
-    const lastCommand = new Map<number, number>()
-    const take = (line: typeof Taken.Type) => {
-      if ("event" in line) {
-        lastSeq = line.seq
-        venue.marketData(line.event)
-        return
-      }
-      if (line.from !== undefined) lastCommand.set(line.from.shard, line.from.seq)
-      const command = line.command
-      if (command._tag === "VenueSubmit") {
-        const key = `${command.order.accountId}/${command.order.orderId}`
-        if (seen.has(key)) {
-          // As real venues do: a client order id is used once; the order it names is left as it is.
-          const { accountId, orderId } = command.order
-          return send({
-            _tag: "VenueRejected",
-            accountId,
-            orderId,
-            ts: command.ts,
-            message: "duplicate client order id"
-          })
+      const later = (f: () => void) =>
+        options.reportDelayMs === 0 ? setImmediate(f) : setTimeout(f, options.reportDelayMs)
+      const send = (report: ExecutionReport) => {
+        // What it made before the restart is lost on the way (the network's part); reconciliation recovers it.
+        if (restoring) return
+        pending.push(report)
+        if (!scheduled) {
+          scheduled = true
+          later(deliver)
         }
-        seen.add(key)
-        holdings.submitted(command)
       }
-      venue.execute(command)
-    }
-    if (existsSync(file)) {
-      for (const line of readFileSync(file, "utf8").split("\n")) if (line !== "") take(decodeTaken(line))
-    }
-    restoring = false
-    /** Written before it is acted on: a kill -9 loses nothing the venue acted on. */
-    const takeNew = (line: typeof Taken.Type) => {
-      appendFileSync(file, `${encodeTaken(line)}\n`)
-      take(line)
-    }
-    return {
-      _tag: "Venue" as const,
-      execution: {
-        execute: (command: ExecutionCommand) => takeNew({ command }),
-        reports: (handler: (report: ExecutionReport) => void) =>
-          Effect.acquireRelease(
-            Effect.sync(() => {
-              handlers.add(handler)
-              setImmediate(deliver)
-            }),
-            () => Effect.sync(() => handlers.delete(handler))
+      const venue = feed(options, specs, (report) => {
+        holdings.reported(report)
+        send(report)
+      })
+      const seen = new Set<string>()
+      let lastSeq = 0
+      /** The last command taken of each shard's stream. */
+      const lastCommand = new Map<number, number>()
+      const take = (line: typeof Taken.Type) => {
+        if ("event" in line) {
+          lastSeq = line.seq
+          venue.marketData(line.event)
+          return
+        }
+        if (line.from !== undefined) lastCommand.set(line.from.shard, line.from.seq)
+        const command = line.command
+        if (command._tag === "VenueSubmit") {
+          const key = `${command.order.accountId}/${command.order.orderId}`
+          if (seen.has(key)) {
+            // As real venues do: a client order id is used once; the order it names is left as it is.
+            const { accountId, orderId } = command.order
+            return send({
+              _tag: "VenueRejected",
+              accountId,
+              orderId,
+              ts: command.ts,
+              message: "duplicate client order id"
+            })
+          }
+          seen.add(key)
+          holdings.submitted(command)
+        }
+        venue.execute(command)
+      }
+      if (existsSync(file)) {
+        for (const [n, line] of readFileSync(file, "utf8").split("\n").entries()) {
+          if (line === "") continue
+          const taken = Either.getOrThrowWith(
+            decodeTaken(line),
+            (e) => new Error(`${file} line ${n + 1}: ${e.message}`)
           )
-      },
-      state: holdings.state,
-      simulated: {
-        marketData: (seq: number, event: MarketDataEvent) => {
-          if (seq > lastSeq) takeNew({ seq, event })
+          take(taken)
+        }
+      }
+      restoring = false
+      /** Written before it is acted on: a kill -9 loses nothing the venue acted on. */
+      const takeNew = (line: typeof Taken.Type) => {
+        appendFileSync(file, `${encodeTaken(line)}\n`)
+        take(line)
+      }
+      return {
+        _tag: "Venue" as const,
+        execution: {
+          execute: (command: ExecutionCommand) => takeNew({ command }),
+          reports: (handler: (report: ExecutionReport) => void) =>
+            Effect.acquireRelease(
+              Effect.sync(() => {
+                handlers.add(handler)
+                setImmediate(deliver)
+              }),
+              () => Effect.sync(() => handlers.delete(handler))
+            )
         },
-        command: (shard: number, seq: number, command: ExecutionCommand) => {
-          if (seq > (lastCommand.get(shard) ?? 0)) takeNew({ command, from: { shard, seq } })
+        state: holdings.state,
+        simulated: {
+          marketData: (seq: number, event: MarketDataEvent) => {
+            if (seq > lastSeq) takeNew({ seq, event })
+          },
+          command: (shard: number, seq: number, command: ExecutionCommand) => {
+            if (seq > (lastCommand.get(shard) ?? 0)) takeNew({ command, from: { shard, seq } })
+          }
         }
       }
     }
