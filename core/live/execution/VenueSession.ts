@@ -69,7 +69,10 @@ export class VenueSession {
   readonly view = new VenueView()
   private synchronous: SynchronousVenue | undefined
   private venue: VenueConnector | undefined
-  /** Whether the journal is being replayed: a real venue gets nothing then (it has it all already). */
+  /**
+   * Whether the journal is being replayed: a real venue is sent nothing then (it has what it was sent); a simulated
+   * one behind the port is given the journal's inputs again, and ignores those it took.
+   */
   private replaying = true
   private journal!: Journal
   private collected: Array<Outgoing> = []
