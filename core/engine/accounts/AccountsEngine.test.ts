@@ -43,6 +43,24 @@ describe("AccountsEngine order lifecycle", () => {
     }
   })
 
+  it("finds open orders of old generations, kept whole or, once nearly empty, one by one", () => {
+    // 10,001 orders: the first 4,096 form a dropped generation kept whole; closing all but 56 of them (each closed
+    // order forgotten at the next close) moves the rest to the table of stragglers.
+    const b = makeBench({ prefix: "P", keepClosedOrders: 1 })
+    b.deposit(1_000_000_000_000)
+    for (let n = 1; n <= 10_001; n++) b.submit({ id: `c${n}`, quantity: lots(1) })
+    const found = (n: number) => {
+      const refusals = b.engine.refusals
+      b.accept(`P${n}`)
+      return b.engine.refusals === refusals && b.last("OrderAccepted").orderId === `P${n}`
+    }
+    expect(found(4_000)).toBe(true)
+    for (let n = 1; n <= 4_040; n++) b.fill(`P${n}`, 1, 14_990)
+    expect([found(4_041), found(4_096), found(4_097), found(10_001)]).toEqual([true, true, true, true])
+    // Forgotten once closed: the order is not found any more.
+    expect(found(5)).toBe(false)
+  })
+
   it("accepted → partially-filled → filled, with fills booked in the ledger", () => {
     const b = makeBench()
     b.deposit(10_000_000)

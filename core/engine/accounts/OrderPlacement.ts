@@ -60,11 +60,26 @@ const THREE_DIGITS = Array.from({ length: 1_000 }, (_, n) => String(n).padStart(
 
 /** Orders per generation of the index by order id. */
 const GENERATION = 4_096
+/**
+ * A dropped generation that still holds at least this many orders is kept whole (a page); below it, what it holds
+ * moves to `straggling`. So a page costs at most 512 bytes of slots per order it holds.
+ */
+const PAGE_MIN = 64
+
+/** A dropped generation kept whole: its slots (n = base + slot), and how many still hold an order. */
+interface Page {
+  readonly records: Array<OrderRecord | undefined>
+  held: number
+}
+
+/** The n of the first order of the generation holding order n (generations start at 1, 1 + GENERATION, ...). */
+const baseOf = (seq: number): number => seq - ((seq - 1) % GENERATION)
 
 /**
  * Creates and indexes orders; ids are `${prefix}${n}`, n = 1, 2, ... The index by n holds the open orders and the
- * closed ones their accounts keep: two arrays of `GENERATION` orders each, the older dropped when the newer is full
- * (what it still holds moves to `straggling`), so that the index stays small and never churns a big `Map`.
+ * closed ones their accounts keep: two arrays of `GENERATION` orders each, the older dropped when the newer is full.
+ * What a dropped generation still holds stays there when it is much (a page: a book of long-lived orders then costs
+ * no copy at all), else moves to `straggling`; so the index stays small and never churns a big `Map`.
  */
 export class OrderPlacement {
   private newer: Array<OrderRecord | undefined> = []
@@ -72,7 +87,9 @@ export class OrderPlacement {
   private newerBase = 1
   private older: Array<OrderRecord | undefined> = []
   private olderBase = 1
-  /** Orders still indexed when their generation was dropped. */
+  /** Dropped generations that hold at least `PAGE_MIN` orders, by the n of their first. */
+  private readonly pages = new Map<number, Page>()
+  /** Orders still indexed when their generation was dropped with fewer, or when its page fell below that. */
   private readonly straggling = new Map<number, OrderRecord>()
   private nextOrder = 1
   /** `${prefix}${thousands}` for the thousands of the latest order id. */
@@ -112,8 +129,15 @@ export class OrderPlacement {
         ? this.newer[seq - this.newerBase]
         : seq >= this.olderBase
           ? this.older[seq - this.olderBase]
-          : this.straggling.get(seq)
+          : this.dropped(seq)
     return record !== undefined && record.orderId === orderId ? record : undefined
+  }
+
+  /** An order of a dropped generation. */
+  private dropped(seq: number): OrderRecord | undefined {
+    const base = baseOf(seq)
+    const page = this.pages.get(base)
+    return page === undefined ? this.straggling.get(seq) : page.records[seq - base]
   }
 
   /** A closed order: its account keeps it for a while; the one it forgot leaves the index. */
@@ -122,7 +146,22 @@ export class OrderPlacement {
     if (seq === 0) return
     if (seq >= this.newerBase) this.newer[seq - this.newerBase] = undefined
     else if (seq >= this.olderBase) this.older[seq - this.olderBase] = undefined
-    else this.straggling.delete(seq)
+    else this.forget(seq)
+  }
+
+  /** An order of a dropped generation leaves the index; a page left with too few moves them to `straggling`. */
+  private forget(seq: number): void {
+    const base = baseOf(seq)
+    const page = this.pages.get(base)
+    if (page === undefined) {
+      this.straggling.delete(seq)
+      return
+    }
+    if (page.records[seq - base] === undefined) return
+    page.records[seq - base] = undefined
+    if (--page.held >= PAGE_MIN) return
+    this.pages.delete(base)
+    for (const record of page.records) if (record !== undefined) this.straggling.set(record.seq, record)
   }
 
   private index(record: OrderRecord): void {
@@ -132,7 +171,10 @@ export class OrderPlacement {
 
   /** The newer generation is full: it becomes the older, starting at n `first`. */
   private newGeneration(first: number): void {
-    for (const old of this.older) if (old !== undefined) this.straggling.set(old.seq, old)
+    let held = 0
+    for (const old of this.older) if (old !== undefined) held++
+    if (held >= PAGE_MIN) this.pages.set(this.olderBase, { records: this.older, held })
+    else if (held > 0) for (const old of this.older) if (old !== undefined) this.straggling.set(old.seq, old)
     this.older = this.newer
     this.olderBase = this.newerBase
     this.newer = []

@@ -90,7 +90,7 @@ export interface SnapshotOptions {
 
 const SNAPSHOT_DEFAULTS = { everyInputs: 250_000, everyBytes: 64 * 1024 * 1024, events: 16_384 }
 /** Changes whenever what a snapshot holds changes: a snapshot of another version is refused (full replay). */
-const SNAPSHOT_VERSION = 4
+const SNAPSHOT_VERSION = 5
 // Records (key lists sent once per shape) halve a snapshot and its decoding time: it is mostly events and outcomes.
 const snapshotPackr = new Packr({ useRecords: true })
 
