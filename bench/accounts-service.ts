@@ -3,8 +3,9 @@
  * client connections on loopback each keeping 256 orders in flight, every risk limit set on the firm, the account
  * and the instrument, the journal's fsync'd group commit on. Orders alternate buy and sell, priced inside the
  * band; each is answered once durable. Prints orders accepted per second and the answer latency p50/p99 (from the
- * client's send to its answer). One JSON line.
+ * client's send to its answer), the service process's CPU time per order and the machine's load. One JSON line.
  */
+import { readFileSync } from "node:fs"
 import { Effect } from "effect"
 import { cleanUp, client, configure, KEYS, start as startService } from "../test/live/serviceProcess"
 
@@ -13,7 +14,31 @@ const IN_FLIGHT = 256
 const ORDERS = 200_000
 const bun = process.argv.includes("--bun")
 const { file } = configure("ACC-1")
-const { port } = await startService(bun ? "bun" : "node", file)
+const service = await startService(bun ? "bun" : "node", file)
+const { port } = service
+
+/**
+ * The service process's CPU time so far (user + system, all threads, µs) where `/proc` has it (Linux): other work on
+ * the machine cuts orders per second far more than it moves CPU per order, so compare runs by this.
+ */
+const serviceCpuUs = (): number | undefined => {
+  try {
+    const fields = readFileSync(`/proc/${service.child.pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    // utime and stime, in clock ticks of 1/100 s.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000
+  } catch {
+    return undefined
+  }
+}
+
+/** The machine's load average over the last minute, where `/proc` has it: every figure depends on it. */
+const loadAverage = (): { load?: number } => {
+  try {
+    return { load: Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]) }
+  } catch {
+    return {}
+  }
+}
 
 const ts = 0
 const limits = {
@@ -48,6 +73,7 @@ const program = Effect.scoped(
     let answered = 0
     let accepted = 0
     const start = performance.now()
+    const cpuBefore = serviceCpuUs()
     yield* Effect.async<void>((resume) => {
       const sendOne = (session: (typeof clients)[number]) => {
         const n = sent++
@@ -81,14 +107,16 @@ const program = Effect.scoped(
       for (const session of clients) for (let k = 0; k < IN_FLIGHT; k++) sendOne(session)
     })
     const seconds = (performance.now() - start) / 1000
+    const cpuAfter = serviceCpuUs()
+    const cpuUs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore
     if (accepted !== ORDERS) throw new Error(`${ORDERS - accepted} orders were not accepted`)
     const sorted = latencies.sort()
-    return { seconds, p50: sorted[Math.floor(ORDERS * 0.5)]!, p99: sorted[Math.floor(ORDERS * 0.99)]! }
+    return { seconds, cpuUs, p50: sorted[Math.floor(ORDERS * 0.5)]!, p99: sorted[Math.floor(ORDERS * 0.99)]! }
   })
 )
 
 try {
-  const { seconds, p50, p99 } = await Effect.runPromise(program)
+  const { seconds, cpuUs, p50, p99 } = await Effect.runPromise(program)
   console.log(
     JSON.stringify({
       bench: "accounts-service",
@@ -98,7 +126,9 @@ try {
       orders: ORDERS,
       orders_per_s: Math.round(ORDERS / seconds),
       ack_p50_us: Math.round(p50 * 1000),
-      ack_p99_us: Math.round(p99 * 1000)
+      ack_p99_us: Math.round(p99 * 1000),
+      ...(cpuUs === undefined ? {} : { service_cpu_us_per_order: Number((cpuUs / ORDERS).toFixed(1)) }),
+      ...loadAverage()
     })
   )
 } finally {
