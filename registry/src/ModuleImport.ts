@@ -39,6 +39,9 @@ export const importModule = async (file: string): Promise<Record<string, unknown
       platform: "node",
       target: "node20",
       nodePaths: [meridianModules],
+      // ccxt (connector-ccxt) imports its optional protobuf decoders (mexc) only when used; protobufjs is not
+      // installed, so it stays a runtime require instead of failing the bundle.
+      external: ["protobufjs", "protobufjs/*"],
       logLevel: "silent"
     })
     .catch((e: unknown) => {

@@ -111,7 +111,12 @@ const rebase = (url: string, base: string): string => url.replace(/^https?:\/\/[
  */
 export const make = (config: CcxtConfig): Effect.Effect<CcxtClient, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const credentials = { apiKey: Redacted.value(config.apiKey), secret: Redacted.value(config.secret) }
+    const credentials = {
+      apiKey: Redacted.value(config.apiKey),
+      secret: Redacted.value(config.secret),
+      // ccxt sizes its request throttle (a leaky bucket of request weights) from rateLimit at construction.
+      ...(config.rateLimitMs === undefined ? {} : { rateLimit: config.rateLimitMs })
+    }
     const exchange: Exchange = yield* Effect.acquireRelease(
       Effect.sync(() =>
         config.exchange === "binance"
@@ -130,11 +135,6 @@ export const make = (config: CcxtConfig): Effect.Effect<CcxtClient, never, Scope
       ),
       (exchange) => Effect.promise(() => exchange.close().catch(() => undefined))
     )
-    if (config.rateLimitMs !== undefined) {
-      exchange.rateLimit = config.rateLimitMs
-      // ccxt sizes its throttle's refill from rateLimit when the instance is built; rebuild it with ours.
-      exchange.initThrottler()
-    }
     if (config.urls !== undefined) {
       const api = exchange.urls.api as Record<string, string>
       for (const key of Object.keys(api)) api[key] = rebase(api[key]!, config.urls.rest)

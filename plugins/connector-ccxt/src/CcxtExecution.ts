@@ -117,7 +117,9 @@ const decodeRestOrder = Schema.decodeUnknownEither(RestOrder)
 const venueMessage = (error: CcxtError): string => {
   const match = /"msg"\s*:\s*"([^"]*)"/.exec(error.message)
   const code = /"code"\s*:\s*(-?\d+)/.exec(error.message)
-  return match === null ? error.message : `${code === null ? "" : `${code[1]} `}${match[1]}`
+  return match === null
+    ? error.message.replace(/^binance(usdm)? /, "")
+    : `${code === null ? "" : `${code[1]} `}${match[1]}`
 }
 
 export const make = (

@@ -109,6 +109,7 @@ export const make = (
       books.set(symbol, { bids: new Map(), asks: new Map(), lastUpdateId: 1_000, lastU: 1_000 })
     const markets = new Map<string, { bid: string; ask: string }>()
     const orders = new Map<number, FakeOrder>()
+    const fills: Array<{ order: FakeOrder; price: string; qty: string; tradeId: number; time: number }> = []
     const requests: FakeBinance["requests"] = []
     const injected: Array<{ key: string; answer: Injected }> = []
     let nextOrderId = 1
@@ -211,6 +212,7 @@ export const make = (
       o.status = "FILLED"
       o.executedQty = o.origQty
       const tradeId = nextTradeId++
+      fills.push({ order: o, price, qty: o.origQty, tradeId, time: now() })
       return { price, qty: o.origQty, tradeId }
     }
 
@@ -446,6 +448,47 @@ export const make = (
               [...orders.values()]
                 .filter((o) => o.status === "NEW" && o.symbol === params.get("symbol"))
                 .map((o) => orderAnswer(o, undefined))
+            )
+          case "GET /api/v3/myTrades":
+          case "GET /fapi/v1/userTrades":
+            // Spot myTrades and USD-M userTrades, as documented (the two differ in a few field names).
+            return ok(
+              fills
+                .filter((f) => f.order.symbol === params.get("symbol"))
+                .map((f) =>
+                  kind === "spot"
+                    ? {
+                        symbol: f.order.symbol,
+                        id: f.tradeId,
+                        orderId: f.order.orderId,
+                        orderListId: -1,
+                        price: f.price,
+                        qty: f.qty,
+                        quoteQty: "0",
+                        commission: "0.01000000",
+                        commissionAsset: "USDT",
+                        time: f.time,
+                        isBuyer: f.order.side === "BUY",
+                        isMaker: false,
+                        isBestMatch: true
+                      }
+                    : {
+                        buyer: f.order.side === "BUY",
+                        commission: "0.01000000",
+                        commissionAsset: "USDT",
+                        id: f.tradeId,
+                        maker: false,
+                        orderId: f.order.orderId,
+                        price: f.price,
+                        qty: f.qty,
+                        quoteQty: "0",
+                        realizedPnl: "0",
+                        side: f.order.side,
+                        positionSide: "BOTH",
+                        symbol: f.order.symbol,
+                        time: f.time
+                      }
+                )
             )
           case "GET /api/v3/account":
             return ok(fixture("spot/account.json"))
