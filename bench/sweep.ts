@@ -3,14 +3,15 @@
  * processes on the embedded database, against the same jobs run in a plain loop in this process (no processes, no
  * database). Each job replays `MERIDIAN_BENCH_SWEEP_BARS` seeded one-minute bars (default 50,000, about a quarter
  * of a year of a 24-hour market: a job of a few hundred ms, as research jobs are; `5105` replays the S&P 500's daily
- * bars of 2000-2010 instead, a job of about 25 ms); `MERIDIAN_BENCH_SWEEP_JOBS` sets the number of jobs (default 40).
+ * bars of 2000-2010 instead, a job of about 25 ms); `MERIDIAN_BENCH_SWEEP_JOBS` sets the number of jobs (default 120).
  *
  * Figures: jobs per second of the loop and of each sweep's run phase (from submission to the last result recorded;
  * the processes start and the embedded database opens before it), the speed-up of 2 workers over 1 and the wall-time
  * overhead of 1 worker over the loop — both depend on the machine being otherwise idle — and, robust to other load,
  * CPU milliseconds per job: of the loop, and of a sweep (its process and its workers together) from the difference
- * between a sweep of all the jobs and a sweep of one, i.e. without the fixed costs of starting, with the recording
- * of every result. Prints one JSON line.
+ * between a sweep of all the jobs and a sweep of the first third of them, i.e. without the fixed costs of starting
+ * (about 4-5 s of CPU, which other load varies by a second or more: hence a difference over many jobs), with the
+ * recording of every result. Prints one JSON line.
  */
 import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -23,7 +24,7 @@ import * as StaticDataSet from "../core/staticdata/StaticDataSet"
 import { runJob } from "../runtimes/cli/ResearchJobRunner"
 import { barsCsv } from "./internal/barsCsv"
 
-const JOBS = Number(process.env.MERIDIAN_BENCH_SWEEP_JOBS ?? 40)
+const JOBS = Number(process.env.MERIDIAN_BENCH_SWEEP_JOBS ?? 120)
 const BARS = Number(process.env.MERIDIAN_BENCH_SWEEP_BARS ?? 50_000)
 const dir = mkdtempSync(join(tmpdir(), "meridian-bench-sweep-"))
 const { DATABASE_URL: _, MERIDIAN_CLUSTER: __, ...env } = process.env
@@ -119,13 +120,14 @@ const loop = Effect.gen(function* () {
 try {
   const plain = await Effect.runPromise(loop)
   const jobs = fasts.length * slows.length
-  // A first sweep makes (and migrates) the database; then the difference between a sweep of one job and the full
-  // sweep's CPU is what the other jobs cost.
+  // A first sweep makes (and migrates) the database; then the difference between a sweep of a third of the jobs and
+  // the full sweep's CPU is what the other jobs cost.
+  const third = Math.ceil(jobs / slows.length / 3) * slows.length
   sweep(1, 1, "db")
-  const one = sweep(1, 1, "db")
+  const some = sweep(1, third, "db")
   const w1 = sweep(1, jobs, "db")
   const w2 = sweep(2, jobs, "db")
-  const sweepCpuPerJob = (w1.cpuMs - one.cpuMs) / (jobs - 1)
+  const sweepCpuPerJob = (w1.cpuMs - some.cpuMs) / (jobs - third)
   console.log(
     JSON.stringify({
       bench: "sweep",
@@ -139,7 +141,7 @@ try {
       loop_cpu_ms_per_job: round(plain.cpuMsPerJob, 1),
       sweep_cpu_ms_per_job: round(sweepCpuPerJob, 1),
       cpu_overhead_per_job_pct: round((sweepCpuPerJob / plain.cpuMsPerJob - 1) * 100, 1),
-      sweep_fixed_cpu_ms: round(one.cpuMs - sweepCpuPerJob, 0)
+      sweep_fixed_cpu_ms: round(some.cpuMs - third * sweepCpuPerJob, 0)
     })
   )
 } finally {
