@@ -46,6 +46,7 @@ export interface CcxtClient {
     readonly params: Readonly<Record<string, string | boolean>>
   }) => Effect.Effect<Order, CcxtError>
   readonly order: (symbol: string, clientOrderId: string) => Effect.Effect<Order, CcxtError>
+  readonly orderById: (symbol: string, venueOrderId: string) => Effect.Effect<Order, CcxtError>
   readonly openOrders: (symbol: string) => Effect.Effect<ReadonlyArray<Order>, CcxtError>
   readonly myTrades: (symbol: string, since?: number) => Effect.Effect<ReadonlyArray<Trade>, CcxtError>
   readonly account: Effect.Effect<Balances, CcxtError>
@@ -225,6 +226,7 @@ export const make = (config: CcxtConfig): Effect.Effect<CcxtClient, never, Scope
         ),
       order: (symbol, clientOrderId) =>
         call(() => exchange.fetchOrder("", unified(symbol), { origClientOrderId: clientOrderId })),
+      orderById: (symbol, venueOrderId) => call(() => exchange.fetchOrder(venueOrderId, unified(symbol))),
       openOrders: (symbol) => call(() => exchange.fetchOpenOrders(unified(symbol))),
       myTrades: (symbol, since) => call(() => exchange.fetchMyTrades(unified(symbol), since)),
       account: call(() => exchange.fetchBalance()),

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 
-import { VenueId } from "@meridian/core/domain/Ids"
+import { AccountId, VenueId } from "@meridian/core/domain/Ids"
 import { Effect, ParseResult, Schema } from "effect"
 import { CcxtError } from "./CcxtError"
 
@@ -26,6 +26,11 @@ export const CcxtConfig = Schema.Struct({
   exchange: CcxtExchange,
   /** Our venue id: instrument ids are `<venue symbol>.<venue>`, e.g. `BTCUSDT.BINANCE`. */
   venue: VenueId,
+  /**
+   * The platform account this venue account books to: reconciliation names it on the fills of orders placed
+   * before a restart (the venue knows its account, not ours).
+   */
+  account: Schema.optionalWith(AccountId, { exact: true }),
   /** The venue's market ids to trade and subscribe to, e.g. `BTCUSDT`. */
   symbols: Schema.NonEmptyArray(
     Schema.String.pipe(

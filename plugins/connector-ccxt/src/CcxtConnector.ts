@@ -6,6 +6,7 @@
  */
 import type { Socket } from "@effect/platform"
 import type { Currency } from "@meridian/core/domain/Currency"
+import type { VenueState } from "@meridian/core/live/execution/VenueState"
 import { Execution } from "@meridian/core/services/Execution"
 import { Effect, Either, Layer, type Scope } from "effect"
 import * as CcxtClient from "./CcxtClient"
@@ -14,12 +15,15 @@ import type { CcxtError } from "./CcxtError"
 import * as CcxtExecution from "./CcxtExecution"
 import { fromMarkets, type VenueInstruments } from "./CcxtInstruments"
 import * as CcxtMarketData from "./CcxtMarketData"
+import * as CcxtVenueState from "./CcxtVenueState"
 
 export interface CcxtConnector {
   readonly client: CcxtClient.CcxtClient
   readonly instruments: VenueInstruments
   readonly execution: CcxtExecution.CcxtExecution
   readonly marketData: CcxtMarketData.CcxtMarketData
+  /** What the venue holds, for the Execution Service's reconciliation on start. */
+  readonly state: VenueState
 }
 
 export interface ConnectorOptions {
@@ -49,7 +53,8 @@ export const make = (
     yield* Effect.logInfo("ccxt connector ready").pipe(
       Effect.annotateLogs({ exchange: config.exchange, venue: config.venue, symbols: config.symbols.join(",") })
     )
-    return { client, instruments, execution, marketData }
+    const state = CcxtVenueState.make(client, instruments, execution, config)
+    return { client, instruments, execution, marketData, state }
   })
 
 /** The same from an undecoded configuration (a JSON file's contents): a bad one fails naming its fields. */

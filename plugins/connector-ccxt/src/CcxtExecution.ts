@@ -39,6 +39,7 @@ export interface VenueOpenOrder {
 /** A fill as the venue reports it (`myTrades`), in our units. */
 export interface VenueTrade {
   readonly orderId: OrderId | undefined
+  readonly venueOrderId: string
   readonly instrumentId: InstrumentId
   readonly tradeId: TradeId
   readonly quantity: Lots
@@ -519,6 +520,7 @@ export const make = (
               return [
                 {
                   orderId: ourOrderId(undefined, trade.order),
+                  venueOrderId: trade.order ?? "",
                   instrumentId: venue.id,
                   tradeId: `${venue.symbol}-${trade.id}` as TradeId,
                   quantity: quantity.right as Lots,

@@ -351,4 +351,55 @@ describe("ccxt connector: balances and reconciliation queries", () => {
       expect(connector.execution.balances().get("BTC")).toEqual({ free: "0.50100000", locked: "0.00000000" })
     })
   )
+
+  it.scopedLive("answers reconciliation after a restart from the venue alone (VenueState)", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakeBinance.make("spot")
+      yield* fake.setMarket("BTCUSDT", "42000.00", "42000.01")
+      const config = configFor(fake, { account: "acct" as never })
+      // A first connector places a resting order and one that fills, then goes away.
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const first = yield* connect(config)
+          const reports = yield* reportsOf(first)
+          first.execution.execute(submit(order({ orderId: "o-rest", limitPrice: 4_100_000 })))
+          first.execution.execute(submit(order({ orderId: "o-fill" })))
+          yield* until("both orders", () => reports.filter((r) => r._tag === "VenueAccepted").length === 2)
+        })
+      )
+      const second = yield* connect(config)
+      expect(yield* second.state.openOrders).toEqual([
+        {
+          orderId: "o-rest",
+          accountId: "acct",
+          instrumentId: "BTCUSDT.BINANCE",
+          venueOrderId: "1",
+          side: "buy",
+          leavesQuantity: 100,
+          filledQuantity: 0
+        }
+      ])
+      const fills = yield* second.state.fillsSince(0 as never)
+      expect(fills).toEqual([
+        expect.objectContaining({
+          _tag: "VenueFilled",
+          accountId: "acct",
+          orderId: "o-fill",
+          tradeId: "BTCUSDT-500",
+          quantity: 100,
+          price: 4_200_001,
+          fee: 10_000,
+          feeCurrency: "USDT",
+          liquidity: "taker"
+        })
+      ])
+      expect(fills[0]!.ts).toBeGreaterThan(0)
+      expect(fake.requests.filter((r) => r.method === "GET" && r.path === "/api/v3/order")).toHaveLength(1)
+      expect(yield* second.state.balances).toEqual(
+        expect.arrayContaining([{ accountId: "acct", currency: "BTC", total: 50_100_000 }])
+      )
+      const unconfigured = yield* connect(configFor(fake))
+      expect(yield* Effect.flip(unconfigured.state.fillsSince(0 as never))).toMatchObject({ reason: "Refused" })
+    })
+  )
 })
