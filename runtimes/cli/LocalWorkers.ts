@@ -2,8 +2,9 @@
  * `meridian sweep` without a cluster: the jobs run in local worker processes (`meridian worker --ipc`, one per core),
  * one job at a time each, handed over and answered through Node's IPC channel (structured clone: the report's typed
  * arrays arrive as they left). The parent records every outcome, so the local processes need no database: the
- * embedded one is a single session inside the parent. A worker also tells its parent how far the replay is
- * (`{ jobId, progress: [done, total] }`, at most every `PROGRESS_EVERY_MS`): the Control Panel shows it (`runOne`).
+ * embedded one is a single session inside the parent. A worker is sent `{ job, progress }`; when `progress` is
+ * true it also tells its parent how far the replay is (`{ jobId, progress: [done, total] }`, at most every
+ * `PROGRESS_EVERY_MS`): the Control Panel shows it (`runOne`); a sweep does not ask.
  *
  * @since 0.1.0
  */
@@ -12,6 +13,9 @@ import { Deferred, Effect, Option, Queue, Schema, type Scope } from "effect"
 import { BacktestError } from "../../core/backtest/Backtest"
 import { JobRunner } from "../../core/research/JobRunner"
 import { type JobOutcome, JobSpec } from "../../core/research/ResearchJob"
+
+/** What a local worker is sent: the job, and whether to tell how far its replay is. */
+const Request = Schema.Struct({ job: JobSpec, progress: Schema.Boolean })
 
 /** What a local worker answers: the job and its outcome. */
 interface Reply {
@@ -95,7 +99,7 @@ const request = (child: ChildProcess, spec: JobSpec, onProgress?: (done: number,
     }
     child.on("message", onMessage)
     child.once("exit", onExit)
-    child.send(spec)
+    child.send({ job: spec, progress: onProgress !== undefined } satisfies typeof Request.Encoded)
     return Effect.sync(cleanup)
   })
 
@@ -178,18 +182,23 @@ export const serveParent: Effect.Effect<void, BacktestError, JobRunner> = Effect
   )
   const serve = Effect.forever(
     Effect.gen(function* () {
-      const spec = yield* Queue.take(jobs).pipe(
-        Effect.flatMap(Schema.decodeUnknown(JobSpec)),
+      const { job: spec, progress } = yield* Queue.take(jobs).pipe(
+        Effect.flatMap(Schema.decodeUnknown(Request)),
         Effect.mapError((e) => workerError(`not a job from the parent: ${e.message}`))
       )
       let last = 0
-      const outcome = yield* runner.run(spec, (done, total) => {
-        // Throttled: a replay calls this every few thousand events, the parent needs a few updates a second.
-        const now = performance.now()
-        if (now - last < PROGRESS_EVERY_MS && done < total) return
-        last = now
-        send({ jobId: spec.jobId, progress: [done, total] })
-      })
+      const outcome = yield* runner.run(
+        spec,
+        progress
+          ? (done, total) => {
+              // Throttled: a replay calls this every few thousand events, the parent needs a few updates a second.
+              const now = performance.now()
+              if (now - last < PROGRESS_EVERY_MS && done < total) return
+              last = now
+              send({ jobId: spec.jobId, progress: [done, total] })
+            }
+          : undefined
+      )
       yield* Effect.async<void>((resume) => {
         send({ jobId: spec.jobId, outcome } satisfies Reply, undefined, undefined, () => resume(Effect.void))
       })

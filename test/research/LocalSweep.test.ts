@@ -18,7 +18,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 /** The environment without a server: the embedded database is the one meant. */
 const { DATABASE_URL: _, MERIDIAN_CLUSTER: __, ...env } = process.env
 
-const meridian = (...args: ReadonlyArray<string>) => run(process.execPath, [bin, ...args], { cwd: dir, env })
+/** Killed should it outlive its test (a sweep that hangs): a process the test starts ends with it. */
+const meridian = (...args: ReadonlyArray<string>) =>
+  run(process.execPath, [bin, ...args], { cwd: dir, env, timeout: 280_000, killSignal: "SIGKILL" })
 
 describe("meridian sweep without a cluster", () => {
   it("runs a grid in local worker processes on the embedded database, listed by runs list --sweep", async () => {
