@@ -26,7 +26,8 @@ import {
   type MsgView,
   type SendCallback,
   SessionId,
-  SessionLauncher
+  SessionLauncher,
+  SessionState
 } from "jspurefix"
 import { guardFrames } from "./internal/frameGuard"
 
@@ -47,7 +48,7 @@ DefinitionFactory.prototype.getDefinitions = function (this: DefinitionFactory, 
 }
 
 /** Session-level message types: never resent, a resend request gap-fills over them (FIX 4.4 session rules). */
-const ADMIN = new Set(["0", "1", "2", "4", "5", "A"])
+const ADMIN = new Set(["0", "1", "2", "3", "4", "5", "A"])
 
 /** Where the engine's own warnings and errors go. Its info and debug lines are dropped. */
 export type EngineLog = (level: "warning" | "error", message: string) => void
@@ -79,23 +80,28 @@ export class RetainedStore implements IFixSessionStore, IFixMsgStore {
 
   constructor(
     readonly sessionId: SessionId,
-    private readonly hooks: { readonly onSent?: (seq: number, msgType: string, encoded: string) => void } = {}
+    private readonly hooks: { readonly onSent?: (seq: number, msgType: string, fields: ILooseObject) => void } = {}
   ) {}
 
   /** Restores a message from the journal. */
-  restore(seq: number, msgType: string, encoded: string): void {
-    this.messages.set(seq, { msgType, timestamp: new Date(), seqNum: seq, encoded, obj: null, clone: cloneOf })
+  restore(seq: number, msgType: string, fields: ILooseObject): void {
+    this.messages.set(seq, { msgType, timestamp: new Date(), seqNum: seq, encoded: null, obj: fields, clone: cloneOf })
+  }
+
+  /**
+   * An application message went out as number `seq`. Its fields are kept, not its text: jspurefix's resender sets
+   * the new header before it would parse a stored text, and then never parses it.
+   */
+  sent(seq: number, msgType: string, fields: ILooseObject): void {
+    if (this.messages.has(seq)) return
+    const { StandardHeader: _, ...body } = fields
+    this.restore(seq, msgType, body)
+    this.hooks.onSent?.(seq, msgType, body)
   }
 
   // ---- IFixSessionStore ----------------------------------------------------------------------------------
-  async put(record: IFixMsgStoreRecord): Promise<never> {
-    // A retransmission (PossDupFlag) is encoded again under its old number: keep the original.
-    if (!ADMIN.has(record.msgType) && record.encoded && !this.messages.has(record.seqNum)) {
-      // jspurefix hands over its log form (`|` between fields); its resender parses the wire form.
-      const encoded = record.encoded.includes("\u0001") ? record.encoded : record.encoded.replaceAll("|", "\u0001")
-      this.restore(record.seqNum, record.msgType, encoded)
-      this.hooks.onSent?.(record.seqNum, record.msgType, encoded)
-    }
+  /** jspurefix's record of a message sent, as text: the session keeps the fields instead (`sent`). */
+  async put(_: IFixMsgStoreRecord): Promise<never> {
     return undefined as never
   }
   async get(seq: number): Promise<IFixMsgStoreRecord> {
@@ -147,7 +153,7 @@ export class RetainedStore implements IFixSessionStore, IFixMsgStore {
     return [...this.messages.values()]
       .filter((r) => r.seqNum >= from && r.seqNum <= to)
       .sort((a, b) => a.seqNum - b.seqNum)
-      .map((r) => ({ ...r, obj: null, clone: cloneOf }))
+      .map((r) => ({ ...r, obj: { ...r.obj }, clone: cloneOf }))
   }
 }
 
@@ -216,7 +222,27 @@ export class FixPeer extends AsciiSession {
     // jspurefix rejects a message that fails its checks (unknown tag, missing field, ...) with a session Reject.
     if (msgType === "3") this.events.onBadInput(this, `rejected message ${obj.RefSeqNum}: ${obj.Text}`)
     this.events.onBeforeSend?.(this.nextSeqNum)
-    super.send(msgType, obj, callback)
+    const header = obj.StandardHeader as { PossDupFlag?: boolean } | undefined
+    if (ADMIN.has(msgType) || header?.PossDupFlag === true) return super.send(msgType, obj, callback)
+    super.send(msgType, obj, (error, result) => {
+      const seq = (result.header as { MsgSeqNum?: number } | null)?.MsgSeqNum
+      if (error === null && seq !== undefined) (this.sessionStore as unknown as RetainedStore).sent(seq, msgType, obj)
+      callback?.(error, result)
+    })
+  }
+
+  /**
+   * jspurefix drops the session when an application message arrives while it retransmits or waits for the answer
+   * to a TestRequest; FIX 4.4 has both sides go on processing then. Only before logon is one a protocol error.
+   */
+  protected override validStateApplicationMsg(): boolean {
+    const state = this.getState()
+    return (
+      state !== SessionState.Idle &&
+      state !== SessionState.InitiateConnection &&
+      state !== SessionState.InitiationLogonSent &&
+      state !== SessionState.WaitingForALogon
+    )
   }
 
   /**

@@ -90,9 +90,9 @@ const keepSession = (
 ) =>
   Effect.gen(function* () {
     const store = new RetainedStore(new SessionId("FIX.4.4", description.senderCompId, description.targetCompId), {
-      onSent: (seq, type, text) => journal.sent(seq, type, text)
+      onSent: (seq, type, fields) => journal.sent(seq, type, fields)
     })
-    for (const m of journal.lastSent) store.restore(m.seq, m.type, m.text)
+    for (const m of journal.lastSent) store.restore(m.seq, m.type, m.fields)
     journal.lastSent = []
     store.senderSeqNum = journal.nextSenderSeq
     store.targetSeqNum = journal.lastReceived + 1

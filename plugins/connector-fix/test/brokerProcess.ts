@@ -25,7 +25,8 @@ export const freePort = (): Promise<number> =>
 export interface BrokerProcess {
   readonly fixPort: number
   readonly child: ChildProcess
-  readonly quote: (instrumentId: string, ts: number, bid: string, ask: string) => Promise<void>
+  /** A top of book of `size` lots a side (default 1,000). */
+  readonly quote: (instrumentId: string, ts: number, bid: string, ask: string, size?: string) => Promise<void>
   readonly record: () => Promise<BrokerRecord>
   readonly inject: (body: Record<string, unknown>) => Promise<void>
   readonly stop: () => Promise<void>
@@ -72,7 +73,8 @@ export const startBroker = async (
   return {
     fixPort,
     child,
-    quote: (instrumentId, ts, bid, ask) => post("/quote", { instrumentId, ts, bid, ask }),
+    quote: (instrumentId, ts, bid, ask, size = "1000") =>
+      post("/quote", { instrumentId, ts, bid, ask, bidSize: size, askSize: size }),
     record: async () => (await (await fetch(`${base}/record`)).json()) as BrokerRecord,
     inject: (body) => post("/inject", body),
     stderr: () => err,

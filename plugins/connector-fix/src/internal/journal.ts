@@ -15,6 +15,16 @@
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from "node:fs"
 import type { Order } from "@meridian/core/domain/Order"
 
+/** A message's fields as jspurefix encodes them. */
+export type Fields = Record<string, unknown>
+
+/** The fields that are timestamps, as JSON gives them back (strings) turned into the `Date`s the encoder wants. */
+const revive = (fields: Fields): Fields => {
+  const out: Fields = { ...fields }
+  for (const key of ["TransactTime", "ExpireTime"]) if (typeof out[key] === "string") out[key] = new Date(out[key])
+  return out
+}
+
 export interface LedgerOrder {
   /** The ClOrdID of the NewOrderSingle. */
   readonly clOrdId: string
@@ -23,7 +33,7 @@ export interface LedgerOrder {
 
 type Entry =
   | { readonly k: "reserve"; readonly upTo: number }
-  | { readonly k: "sent"; readonly seq: number; readonly type: string; readonly text: string }
+  | { readonly k: "sent"; readonly seq: number; readonly type: string; readonly fields: Fields }
   | ({ readonly k: "order" } & LedgerOrder)
   | { readonly k: "clordid"; readonly clOrdId: string; readonly orderId: string }
   | { readonly k: "in"; readonly seq: number; readonly execId?: string }
@@ -35,7 +45,7 @@ export class Journal {
   private readonly fd: number
   /** Numbers below this may have been used. */
   private reservedUpTo = 1
-  lastSent: Array<{ seq: number; type: string; text: string }> = []
+  lastSent: Array<{ seq: number; type: string; fields: Fields }> = []
   readonly orders = new Map<string, LedgerOrder>()
   readonly clOrdIds = new Map<string, string>()
   /** The ClOrdID an order is known by now: its last cancel or replace request's, as OrigClOrdID of the next one. */
@@ -66,8 +76,8 @@ export class Journal {
           this.reservedUpTo = Math.max(this.reservedUpTo, e.upTo)
           break
         case "sent":
-          this.lastSent.push({ seq: e.seq, type: e.type, text: e.text })
-          if (e.type === "D") this.unconfirmed.delete(clOrdIdIn(e.text))
+          this.lastSent.push({ seq: e.seq, type: e.type, fields: revive(e.fields) })
+          if (e.type === "D") this.unconfirmed.delete(String(e.fields.ClOrdID))
           break
         case "order":
           this.orders.set(e.order.orderId, { clOrdId: e.clOrdId, order: e.order })
@@ -103,9 +113,9 @@ export class Journal {
     this.write({ k: "reserve", upTo: this.reservedUpTo })
   }
 
-  sent(seq: number, type: string, text: string): void {
-    this.write({ k: "sent", seq, type, text })
-    if (type === "D") this.unconfirmed.delete(clOrdIdIn(text))
+  sent(seq: number, type: string, fields: Fields): void {
+    this.write({ k: "sent", seq, type, fields })
+    if (type === "D") this.unconfirmed.delete(String(fields.ClOrdID))
   }
 
   order(entry: LedgerOrder): void {
@@ -130,10 +140,4 @@ export class Journal {
   close(): void {
     closeSync(this.fd)
   }
-}
-
-/** Tag 11 of an encoded message (the store keeps messages with `|` or SOH between fields). */
-const clOrdIdIn = (text: string): string => {
-  const fields = text.split(text.includes("\u0001") ? "\u0001" : "|")
-  return fields.find((f) => f.startsWith("11="))?.slice(3) ?? ""
 }
