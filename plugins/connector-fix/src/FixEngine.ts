@@ -223,7 +223,10 @@ export class FixPeer extends AsciiSession {
     if (msgType === "3") this.events.onBadInput(this, `rejected message ${obj.RefSeqNum}: ${obj.Text}`)
     this.events.onBeforeSend?.(this.nextSeqNum)
     const header = obj.StandardHeader as { PossDupFlag?: boolean } | undefined
-    if (ADMIN.has(msgType) || header?.PossDupFlag === true) return super.send(msgType, obj, callback)
+    if (ADMIN.has(msgType) || header?.PossDupFlag === true) {
+      super.send(msgType, obj, callback)
+      return
+    }
     super.send(msgType, obj, (error, result) => {
       const seq = (result.header as { MsgSeqNum?: number } | null)?.MsgSeqNum
       if (error === null && seq !== undefined) (this.sessionStore as unknown as RetainedStore).sent(seq, msgType, obj)
