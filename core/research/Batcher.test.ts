@@ -52,6 +52,9 @@ describe("Batcher", () => {
         maxWait: "200 millis"
       })
       yield* failing.offer(1)
+      const failed = yield* Effect.fork(Effect.flip(failing.failure))
+      yield* TestClock.adjust("200 millis")
+      expect(yield* Fiber.join(failed)).toBe("refused")
       const closed = yield* Effect.fork(failing.close)
       expect(yield* Fiber.join(closed).pipe(Effect.flip)).toBe("refused")
     })

@@ -17,6 +17,8 @@ export interface Batcher<A, E> {
   readonly offer: (item: A) => Effect.Effect<void>
   /** Handle what waits and stop; fails as the handling of a batch failed (after which nothing more is handled). */
   readonly close: Effect.Effect<void, E>
+  /** Fails as soon as the handling of a batch failed; never succeeds: what waits on results can stop at once. */
+  readonly failure: Effect.Effect<never, E>
 }
 
 /**
@@ -70,6 +72,7 @@ export const make = <A, E, R>(
         yield* Queue.offer(queue, Option.none())
         yield* wake
         yield* Fiber.join(fiber)
-      })
+      }),
+      failure: Effect.zipRight(Fiber.join(fiber), Effect.never)
     }
   })

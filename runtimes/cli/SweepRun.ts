@@ -66,8 +66,13 @@ export const runLocally = (
       RECORDING
     )
     const ran = yield* Effect.exit(
-      runInProcesses(next, workers, (spec, outcome, worker) =>
-        Effect.flatMap(jobResult(spec.jobId, outcome, worker), (result) => recorder.offer([spec, result] as const))
+      Effect.raceFirst(
+        runInProcesses(next, workers, (spec, outcome, worker) =>
+          Effect.flatMap(jobResult(spec.jobId, outcome, worker), (result) => recorder.offer([spec, result] as const))
+        ),
+        // Results that cannot be stored end the sweep now: a worker waiting for one (a walk-forward's next window)
+        // would wait forever.
+        recorder.failure
       )
     )
     // What finished is recorded even when a worker failed for good.
