@@ -8,6 +8,7 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
 import { Duration, Effect, type Scope } from "effect"
 import { type DatabaseError, toDatabaseError } from "../DatabaseError"
 import { claim } from "./embeddedOwner"
+import { creation } from "./embeddedTemplate"
 
 /** Where the embedded server listens. */
 export interface EmbeddedAddress {
@@ -31,9 +32,14 @@ export const startEmbedded = (
             Effect.sync(() => owned._tag === "Owned" && owned.release())
           )
     if (ownership?._tag === "Served") return { host: "127.0.0.1", port: ownership.port }
+    const { options, created } = creation(dataDir)
     const db = yield* Effect.acquireRelease(
       Effect.tryPromise({
-        try: () => PGlite.create(dataDir === undefined ? {} : { dataDir }),
+        try: async () => {
+          const db = await PGlite.create(options)
+          await created(db)
+          return db
+        },
         catch: toDatabaseError("Embedded", `cannot open the embedded database${dataDir ? ` at ${dataDir}` : ""}`)
       }),
       (db) => Effect.promise(() => db.close())

@@ -1,0 +1,60 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { PGlite } from "@electric-sql/pglite"
+import { afterAll, describe, expect, it } from "vitest"
+import { creation } from "./embeddedTemplate"
+
+const root = mkdtempSync(join(tmpdir(), "meridian-template-"))
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+const cache = join(root, "cache")
+const copies = () => readdirSync(cache).filter((name) => name.endsWith(".tar.gz"))
+
+/** Create the database at `dataDir` as the embedded layer does; run `use` on it; close it. */
+const open = async <A>(dataDir: string | undefined, use: (db: PGlite) => Promise<A>) => {
+  const { options, created } = creation(dataDir, cache)
+  const db = await PGlite.create(options)
+  try {
+    await created(db)
+    return { loaded: options.loadDataDir !== undefined, result: await use(db) }
+  } finally {
+    await db.close()
+  }
+}
+
+const count = (db: PGlite) => db.query<{ n: number }>("SELECT count(*)::int AS n FROM t").then((r) => r.rows[0]?.n)
+
+describe("the kept copy of a new embedded database", () => {
+  it("is written by the first new database, loaded by the next, never taken from one that holds data, replaced when damaged", {
+    timeout: 300_000
+  }, async () => {
+    // The first new database runs initdb and keeps its initial state.
+    const first = await open(join(root, "a"), async (db) => {
+      await db.exec("CREATE TABLE t (x int); INSERT INTO t VALUES (1), (2)")
+      return count(db)
+    })
+    expect(first).toEqual({ loaded: false, result: 2 })
+    expect(copies()).toHaveLength(1)
+    const copy = join(cache, copies()[0]!)
+    const kept = readFileSync(copy)
+
+    // The next new one, on disk or in memory, loads the copy: initdb's state, without the first one's data.
+    const second = await open(join(root, "b"), async (db) => {
+      expect((await db.query("SELECT to_regclass('t') AS t")).rows).toEqual([{ t: null }])
+      await db.exec("CREATE TABLE t (x int); INSERT INTO t VALUES (7)")
+      return count(db)
+    })
+    expect(second).toEqual({ loaded: true, result: 1 })
+    expect((await open(undefined, async (db) => (await db.query("SELECT 1 AS one")).rows)).loaded).toBe(true)
+
+    // A database loaded from the copy is a database of its own: reopened, it has what was written to it, and
+    // (holding data) it is opened as it is and never kept as the copy.
+    expect(await open(join(root, "b"), count)).toEqual({ loaded: false, result: 1 })
+    expect(readFileSync(copy).equals(kept)).toBe(true)
+
+    // A damaged copy is not loaded: the new database runs initdb, and its state replaces the copy.
+    truncateSync(copy, 1000)
+    expect((await open(join(root, "c"), async () => undefined)).loaded).toBe(false)
+    expect((await open(join(root, "d"), async () => undefined)).loaded).toBe(true)
+  })
+})
