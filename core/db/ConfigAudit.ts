@@ -79,6 +79,8 @@ export interface ConfigAuditService {
   /** The session's latest `limit` changes, newest first. */
   readonly history: (sessionId: string, limit: number) => Effect.Effect<ReadonlyArray<ConfigChange>, DatabaseError>
   readonly find: (sessionId: string, id: number) => Effect.Effect<Option.Option<ConfigChange>, DatabaseError>
+  /** The session's changes still `pending` (sent, unanswered), oldest first: resent by a panel that starts. */
+  readonly pending: (sessionId: string) => Effect.Effect<ReadonlyArray<ConfigChange>, DatabaseError>
 }
 
 /**
@@ -139,7 +141,13 @@ export const make: Effect.Effect<ConfigAuditService, never, SqlClient.SqlClient>
       `cannot read audited change ${id}`
     ).pipe(Effect.map((found) => Option.fromNullable(found[0])))
 
-  return { begin, settle, history, find }
+  const pending: ConfigAuditService["pending"] = (sessionId) =>
+    rows(
+      sql`SELECT ${columns} FROM audit_log WHERE session_id = ${sessionId} AND outcome = 'pending' ORDER BY id`,
+      "cannot read the pending changes"
+    )
+
+  return { begin, settle, history, find, pending }
 })
 
 /**

@@ -218,6 +218,9 @@ export const make = (options: PanelOptions): Effect.Effect<Hono<Env>, never, Pan
       })
     )
 
+    /** Whether the viewer may use the operations' controls (cancel, kill switch, limits). */
+    const operates = (c: Context<Env>) => c.get("viewer").roles.some((r) => OPERATIONS.includes(r))
+
     app.get("/live", allow(...STAFF), (c) =>
       Option.match(session, {
         onNone: () => noSession(c, "Live"),
@@ -226,15 +229,16 @@ export const make = (options: PanelOptions): Effect.Effect<Hono<Env>, never, Pan
             page(
               `Live: session ${live.id}`,
               c.get("viewer"),
-              { html: `<div id="live">${accountsView(board.view(), board.lastSeq).html}</div>` },
+              { html: `<div id="live">${accountsView(board.view(), board.lastSeq, operates(c)).html}</div>` },
               liveScript("/live/events", "live")
             )
           )
       })
     )
 
-    app.get("/live/events", allow(...STAFF), (c) =>
-      streamSSE(c, async (stream) => {
+    app.get("/live/events", allow(...STAFF), (c) => {
+      const canCancel = operates(c)
+      return streamSSE(c, async (stream) => {
         // Changes coalesce: at most one fragment per quarter second, the board as it is then.
         let pending = true
         const stop = board.listen(() => {
@@ -244,13 +248,13 @@ export const make = (options: PanelOptions): Effect.Effect<Hono<Env>, never, Pan
         while (!stream.aborted && !stream.closed) {
           if (pending) {
             pending = false
-            await stream.writeSSE({ event: "update", data: accountsView(board.view(), board.lastSeq).html })
+            await stream.writeSSE({ event: "update", data: accountsView(board.view(), board.lastSeq, canCancel).html })
           }
           await stream.sleep(250)
         }
         stop()
       })
-    )
+    })
 
     yield* Operations.register(app, { handle, allow, board })
 

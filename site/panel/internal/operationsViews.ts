@@ -6,7 +6,7 @@ import type { ConfigChange } from "../../../core/db/ConfigAudit"
 import type { Order } from "../../../core/domain/Order"
 import { type RiskControls, type ScopeControl, scopeKey } from "../../../core/live/accounts/RiskControls"
 import { csrfField, html, type Markup, type Viewer } from "./html"
-import { LIMIT_FIELDS, scopeOfSubject } from "./riskForms"
+import { LIMIT_FIELDS, limitsVersion, scopeOfSubject } from "./riskForms"
 
 const isoTime = (micros: number): string => new Date(Math.floor(micros / 1000)).toISOString().replace(".000Z", "Z")
 const compact = (value: unknown): string => (value === null || value === undefined ? "" : JSON.stringify(value))
@@ -35,14 +35,26 @@ const limitsRow = (c: ScopeControl, canAct: boolean): Markup => {
 const revertible = (change: ConfigChange): boolean =>
   change.outcome === "applied" && scopeOfSubject(change.subject) !== undefined
 
-const changeRow = (change: ConfigChange, viewer: Viewer, canAct: boolean): Markup =>
+/** The version of a change's subject now, for a revert's compare-and-set: a limits subject's current limits. */
+const currentOf = (change: ConfigChange, controls: RiskControls): string | undefined => {
+  const target = scopeOfSubject(change.subject)
+  if (target?.kind !== "risk-limits") return undefined
+  const key = scopeKey(target.scope)
+  return limitsVersion(controls.scopes.find((c) => scopeKey(c.scope) === key)?.limits ?? {})
+}
+
+const changeRow = (change: ConfigChange, controls: RiskControls, viewer: Viewer, canAct: boolean): Markup =>
   html`<tr data-change="${change.id}" data-outcome="${change.outcome}"><td class="n">${change.id}</td><td>${isoTime(change.ts)}</td><td>${change.actor}</td>
 <td>${change.action}${change.reverts === null ? "" : ` (of ${change.reverts})`}</td><td>${change.subject}</td>
 <td><code>${compact(change.before)}</code></td><td><code>${compact(change.after)}</code></td>
 <td>${change.outcome}${change.message === null ? "" : `: ${change.message}`}</td>
 <td>${
     canAct && revertible(change)
-      ? html`<form method="post" action="/risk/revert" class="inline">${csrfField(viewer.csrfToken)}<input type="hidden" name="change" value="${change.id}"><button>Revert to before</button></form>`
+      ? html`<form method="post" action="/risk/revert" class="inline">${csrfField(viewer.csrfToken)}<input type="hidden" name="change" value="${change.id}">${
+          currentOf(change, controls) === undefined
+            ? ""
+            : html`<input type="hidden" name="current" value="${currentOf(change, controls)}">`
+        }<button>Revert to before</button></form>`
       : ""
   }</td></tr>`
 
@@ -67,13 +79,17 @@ ${
     : ""
 }
 <h2>Changes</h2><table id="changes"><thead><tr><th>#</th><th>when</th><th>who</th><th>action</th><th>subject</th><th>before</th><th>after</th><th>outcome</th><th></th></tr></thead><tbody>
-${changes.map((c) => changeRow(c, viewer, canAct))}</tbody></table>
+${changes.map((c) => changeRow(c, controls, viewer, canAct))}</tbody></table>
 ${changes.length === 0 ? html`<p id="no-change">No change yet.</p>` : ""}`
 }
 
-/** A scope's limits form, filled with its current limits (empty: no limit). */
+/**
+ * A scope's limits form, filled with its current limits (empty: no limit) and carrying them back as the version it
+ * changes (a change made meanwhile by someone else is then a conflict, not overwritten).
+ */
 export const limitsForm = (key: string, current: Record<string, number | undefined>, viewer: Viewer): Markup =>
   html`<form method="post" action="/risk/limits" id="limits-form">${csrfField(viewer.csrfToken)}<input type="hidden" name="scope" value="${key}">
+<input type="hidden" name="current" value="${limitsVersion(current)}">
 ${LIMIT_FIELDS.map(
   ([name, label]) =>
     html`<p><label>${label} <input name="${name}" inputmode="numeric" value="${current[name] ?? ""}"></label></p>`

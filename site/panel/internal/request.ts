@@ -8,7 +8,7 @@ import type { Context } from "hono"
  * A request the panel refuses, with its HTTP status and a one-line message for the page.
  */
 export class PanelRequestError extends Schema.TaggedError<PanelRequestError>()("PanelRequestError", {
-  status: Schema.Literal(400, 401, 403, 404, 429),
+  status: Schema.Literal(400, 401, 403, 404, 409, 429),
   message: Schema.String
 }) {}
 

@@ -79,7 +79,17 @@ export const limitsOf = (fields: typeof LimitFields.Type): Record<string, number
   return limits
 }
 
-export const LimitsForm = Schema.Struct({ scope: ScopeKey, ...LimitFields.fields })
+/**
+ * A scope's limits as a form last saw them: the compare-and-set version of a limits change. Keys sorted, so that the
+ * same limits always read the same.
+ */
+export const limitsVersion = (limits: Readonly<Record<string, unknown>>): string =>
+  JSON.stringify(Object.fromEntries(Object.entries(limits).sort(([a], [b]) => a.localeCompare(b))))
+
+/** The version a form carries back: the limits it was filled with. */
+const Version = Schema.String.pipe(Schema.maxLength(2000, { message: () => "is longer than 2000 characters" }))
+
+export const LimitsForm = Schema.Struct({ scope: ScopeKey, current: Version, ...LimitFields.fields })
 
 export const HaltForm = Schema.Struct({
   scope: ScopeKey.pipe(
@@ -100,7 +110,9 @@ export const RevertForm = Schema.Struct({
   change: Schema.compose(
     Schema.String.pipe(Schema.pattern(/^\d{1,15}$/, { message: () => "is not a change number" })),
     Schema.NumberFromString
-  )
+  ),
+  /** A limits revert: the scope's limits as the page showed them (compare-and-set); a kill switch's has none. */
+  current: Schema.optional(Version)
 })
 
 /** The scope of the edit page. */

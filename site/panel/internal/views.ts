@@ -49,7 +49,8 @@ ${reports.map((r) =>
 
 const cell = (value: number) => html`<td class="n">${value}</td>`
 
-export const accountsView = (accounts: ReadonlyArray<AccountView>, lastSeq: number): Markup =>
+/** The accounts as the live page shows them; the cancel control only for those who may cancel (`canCancel`). */
+export const accountsView = (accounts: ReadonlyArray<AccountView>, lastSeq: number, canCancel: boolean): Markup =>
   html`<p>Events applied up to sequence <span id="last-seq">${lastSeq}</span>. Quantities in lots, prices in ticks, money in minor units.</p>
 ${accounts.length === 0 ? html`<p id="no-account">No account event yet.</p>` : ""}
 ${accounts.map(
@@ -65,7 +66,7 @@ ${a.openOrders.map(
   (
     o
   ) => html`<tr data-order="${o.orderId}"><td>${o.orderId}</td><td>${o.instrumentId}</td><td>${o.side}</td>${cell(o.quantity)}${cell(o.filledQuantity)}<td>${o.status}</td>
-<td><a class="cancel" href="/orders/cancel?account=${encodeURIComponent(a.accountId)}&amp;order=${encodeURIComponent(o.clientOrderId)}">cancel…</a></td></tr>`
+<td>${canCancel ? html`<a class="cancel" href="/orders/cancel?account=${encodeURIComponent(a.accountId)}&amp;order=${encodeURIComponent(o.clientOrderId)}">cancel…</a>` : ""}</td></tr>`
 )}</tbody></table>
 <h3>Fills (latest first)</h3><table class="fills"><thead><tr><th>time</th><th>order</th><th>instrument</th><th>side</th><th>quantity</th><th>price</th><th>fee</th></tr></thead><tbody>
 ${a.fills.map((f) => html`<tr><td>${isoTime(f.ts)}</td><td>${f.orderId}</td><td>${f.instrumentId}</td><td>${f.side}</td>${cell(f.quantity)}${cell(f.price)}${cell(f.fee)}</tr>`)}</tbody></table></section>`

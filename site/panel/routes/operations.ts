@@ -23,6 +23,7 @@ import type { Board } from "../internal/board"
 import { errorPage, page, type Viewer } from "../internal/html"
 import { cancelForm, limitsForm, riskPage } from "../internal/operationsViews"
 import { decode, formBody, PanelRequestError } from "../internal/request"
+import { settlePending } from "../internal/resend"
 import {
   CancelForm,
   CancelQuery,
@@ -32,6 +33,7 @@ import {
   LimitsForm,
   limitsOf,
   limitsSubject,
+  limitsVersion,
   RevertForm,
   scopeOfSubject
 } from "../internal/riskForms"
@@ -87,10 +89,14 @@ const controlOf = (controls: RiskControls, scope: RiskScope) => {
 export const register = (
   app: Hono<PanelEnv>,
   tools: RouteKit & { readonly board: Board }
-): Effect.Effect<void, never, Scope.Scope> =>
+): Effect.Effect<void, never, Scope.Scope | LiveSession | ConfigAudit> =>
   Effect.gen(function* () {
     const scope = yield* Effect.scope
     const { handle, allow, board } = tools
+    // What a panel stopped before its answer left pending is resent and settled (in the background: the service may
+    // not be connected yet).
+    const session = yield* LiveSession
+    if (session._tag === "Some") yield* Effect.forkIn(settlePending(session.value), scope)
     const viewerOf = (c: Context<PanelEnv>): Viewer => c.get("viewer")
     const canAct = (viewer: Viewer) => viewer.roles.some((role) => OPERATIONS.includes(role))
 
@@ -148,16 +154,35 @@ export const register = (
       return c.redirect(back, 303)
     }
 
+    // Limit changes one at a time: the compare-and-set below reads the limits and sends the change as one step.
+    const limitsLock = yield* Effect.makeSemaphore(1)
+
+    /**
+     * Set `scope`'s limits if they are still `expected` (the version the form was filled with): a change made by
+     * someone else since is a 409 naming it, and nothing is sent.
+     */
     const setLimits = (
       c: Context<PanelEnv>,
       live: LiveSessionService,
       scope: RiskScope,
       limits: RiskLimits,
+      expected: string | undefined,
       reverts?: number
     ) =>
       Effect.gen(function* () {
         const controls = yield* Effect.catchAll(live.riskControls, unavailable)
         const before = controlOf(controls, scope)?.limits ?? {}
+        if (expected !== undefined && limitsVersion(before) !== expected) {
+          const [latest] = (yield* (yield* ConfigAudit).history(live.id, CHANGES_SHOWN)).filter(
+            (change) => change.subject === limitsSubject(scope)
+          )
+          return yield* new PanelRequestError({
+            status: 409,
+            message: `the limits of ${scopeKey(scope)} changed since the form was opened${
+              latest === undefined ? "" : ` (change ${latest.id} by ${latest.actor}, ${latest.outcome})`
+            }: nothing was sent; open the form again to edit them as they are now`
+          })
+        }
         return yield* apply(
           c,
           live,
@@ -171,7 +196,7 @@ export const register = (
           { _tag: "SetRiskLimits", scope, limits, ts: STAMPED_BY_SERVICE },
           "/risk"
         )
-      })
+      }).pipe(limitsLock.withPermits(1))
 
     const setHalt = (
       c: Context<PanelEnv>,
@@ -249,7 +274,7 @@ export const register = (
           // Each value checked as the engine's limits are (positive lots, non-negative money, ...): nothing is sent
           // unless every field passes.
           const limits = yield* decode(RiskLimitsSchema)(limitsOf(fields))
-          return yield* setLimits(c, yield* liveSession, fields.scope, limits)
+          return yield* setLimits(c, yield* liveSession, fields.scope, limits, fields.current)
         })
       )
     )
@@ -270,7 +295,7 @@ export const register = (
       allow(...OPERATIONS),
       handle((c) =>
         Effect.gen(function* () {
-          const { change: id } = yield* Effect.flatMap(formBody(c), decode(RevertForm))
+          const { change: id, current } = yield* Effect.flatMap(formBody(c), decode(RevertForm))
           const live = yield* liveSession
           const found = yield* (yield* ConfigAudit).find(live.id, id)
           const change = Option.getOrUndefined(found)
@@ -283,7 +308,7 @@ export const register = (
           }
           if (target.kind === "risk-limits") {
             const limits = yield* decode(RiskLimitsSchema)(change.before)
-            return yield* setLimits(c, live, target.scope, limits, id)
+            return yield* setLimits(c, live, target.scope, limits, current, id)
           }
           const { halted } = yield* decode(HaltedState)(change.before)
           return yield* setHalt(c, live, target.scope, halted, `revert of change ${id}`, id)

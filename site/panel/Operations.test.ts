@@ -1,0 +1,241 @@
+/**
+ * The Control Panel's operations as an app (`app.request`, no browser) over the embedded database and a real
+ * Accounts Service on a local socket: two operators editing the same limits (the second gets a conflict naming the
+ * first's change, and nothing of theirs is sent), a change left pending by a panel that stopped settled by the next
+ * one (resent under its request id), and the cancel control shown only to those who may cancel.
+ */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { NodeContext } from "@effect/platform-node"
+import { afterAll, describe, expect, layer, it as plain } from "@effect/vitest"
+import { Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
+import type { Hono } from "hono"
+import * as BacktestRuns from "../../core/db/BacktestRuns"
+import * as CashRequests from "../../core/db/CashRequests"
+import * as ConfigAudit from "../../core/db/ConfigAudit"
+import * as Database from "../../core/db/Database"
+import * as Investors from "../../core/db/Investors"
+import * as NavHistory from "../../core/db/NavHistory"
+import * as PanelUsers from "../../core/db/PanelUsers"
+import type { AccountId, CurrencyCode } from "../../core/domain/Ids"
+import type { Order } from "../../core/domain/Order"
+import { serveAccounts } from "../../core/live/accounts/AccountsServer"
+import { Outcome } from "../../core/live/accounts/AccountsShard"
+import { RiskControls, riskControlsRequest } from "../../core/live/accounts/RiskControls"
+import * as Peer from "../../core/live/Peer"
+import { tcp } from "../../core/protocol/Transport"
+import { nodeJournalFiles } from "../../runtimes/node/NodeJournalFiles"
+import { nodeTransport } from "../../runtimes/node/NodeTransport"
+import { AAPL, currencies } from "../../test/fixtures/instruments"
+import { AccountsDesk } from "../portal/AccountsDesk"
+import { loadChartLibrary } from "../report/ReportPage"
+import { accountsView } from "./internal/views"
+import { AccountsRequestError, LiveSession, type LiveSessionService } from "./LiveSession"
+import * as Panel from "./Panel"
+import * as Password from "./Password"
+
+const KEY = "operations-test-key"
+const PASSWORD = "correct horse battery"
+const SESSION = "20260101-000000"
+const journal = mkdtempSync(join(tmpdir(), "meridian-operations-"))
+afterAll(() => rmSync(journal, { recursive: true, force: true }))
+
+const invalid = (e: unknown) => new AccountsRequestError({ reason: "Invalid", message: String(e) })
+
+/** A real Accounts Service with one account, and the panel's session over a peer of it (as `meridian panel`'s). */
+const SessionLive = Layer.scoped(
+  LiveSession,
+  Effect.gen(function* () {
+    const service = yield* serveAccounts({
+      transport: nodeTransport,
+      address: tcp("127.0.0.1", 0),
+      identity: { service: "accounts", instance: "a1" },
+      keys: (peer) => (peer === "cli" ? KEY : undefined),
+      shards: [
+        {
+          journal: { files: nodeJournalFiles, dir: journal },
+          accounts: [
+            { id: "ACC-1" as AccountId, name: "ACC-1", kind: "cash" as const, baseCurrency: "USD" as CurrencyCode }
+          ],
+          instruments: [AAPL],
+          currencies,
+          now: () => Date.now() * 1000
+        }
+      ]
+    })
+    const address = service.server.address
+    const peer = yield* Peer.connect({
+      transport: nodeTransport,
+      address: tcp("127.0.0.1", address._tag === "Tcp" ? address.port : 0),
+      identity: { service: "cli", instance: "operations-test" },
+      key: KEY,
+      name: "accounts"
+    })
+    const live: LiveSessionService = {
+      id: SESSION,
+      statuses: Effect.succeed([]),
+      followEvents: (onEvent) => peer.subscribe("events/0", 0, onEvent).unsubscribe,
+      riskControls: peer
+        .call(riskControlsRequest)
+        .pipe(Effect.flatMap(Schema.decodeUnknown(RiskControls)), Effect.mapError(invalid)),
+      send: (input) => peer.call(input).pipe(Effect.flatMap(Schema.decodeUnknown(Outcome)), Effect.mapError(invalid))
+    }
+    return Option.some(live)
+  }).pipe(Effect.orDie)
+)
+
+const TestLayer = Layer.mergeAll(
+  PanelUsers.layer,
+  Investors.layer,
+  CashRequests.layer,
+  NavHistory.layer,
+  BacktestRuns.layer,
+  ConfigAudit.layer
+).pipe(
+  Layer.provideMerge(Database.layerEmbedded()),
+  Layer.merge(SessionLive),
+  Layer.merge(Layer.succeed(AccountsDesk, Option.none())),
+  Layer.merge(NodeContext.layer)
+)
+
+/** Sign `name` in to the panel: its session cookie and CSRF token. */
+const signIn = async (app: Hono<never>, name: string) => {
+  const form = await app.request("http://localhost/login")
+  const token = /meridian_login=([^;]+)/.exec(form.headers.get("set-cookie") ?? "")?.[1] ?? ""
+  const response = await app.request("http://localhost/login", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: `meridian_login=${token}` },
+    body: new URLSearchParams({ name, password: PASSWORD, _csrf: token }).toString()
+  })
+  expect(response.status).toBe(303)
+  const cookie = /(meridian_session=[^;]+)/.exec(response.headers.get("set-cookie") ?? "")?.[1] ?? ""
+  const home = await app.request("http://localhost/runs", { headers: { cookie } })
+  return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(await home.text())?.[1] ?? "" }
+}
+
+/** A hidden field's value in a page (the page escapes it; the browser sends it back unescaped). */
+const hidden = (page: string, name: string) =>
+  (new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1] ?? "")
+    .replaceAll("&quot;", '"')
+    .replaceAll("&amp;", "&")
+
+// The real clock: the test waits for what the panel does in the background.
+layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Control Panel operations", (it) => {
+  it.scoped(
+    "two operators edit the same limits: the second gets a conflict; a pending change is settled on start",
+    () =>
+      Effect.gen(function* () {
+        const users = yield* PanelUsers.PanelUsers
+        const passwordHash = yield* Password.hash(Redacted.make(PASSWORD))
+        for (const name of ["olga", "oscar"]) yield* users.add({ name, role: "operator", passwordHash, now: 1 })
+        const audit = yield* ConfigAudit.ConfigAudit
+        const live = Option.getOrThrow(yield* LiveSession)
+        // A change a panel audited and then stopped before sending: pending, its request never sent.
+        const left = yield* audit.begin({
+          sessionId: SESSION,
+          actor: "olga",
+          action: "risk-limits.set",
+          subject: "risk-limits:Account:ACC-1",
+          ts: 1,
+          before: {},
+          after: { maxOrderQuantity: 5 },
+          requestId: "panel:left-pending"
+        })
+        const chartLibrary = yield* loadChartLibrary
+        const panel = (yield* Panel.make({ chartLibrary, clientAddress: () => "test" })) as unknown as Hono<never>
+        // The panel that starts resends it under its request id and settles it.
+        yield* Effect.repeat(audit.find(SESSION, left.id), {
+          until: (found) => Option.isSome(found) && found.value.outcome !== "pending",
+          schedule: Schedule.spaced("50 millis")
+        }).pipe(Effect.timeout("30 seconds"))
+        expect(Option.getOrThrow(yield* audit.find(SESSION, left.id)).outcome).toBe("applied")
+        const limitsOf = Effect.map(
+          Effect.orDie(live.riskControls),
+          (controls) => controls.scopes.find((s) => s.scope._tag === "Account")?.limits
+        )
+        expect(yield* limitsOf).toEqual({ maxOrderQuantity: 5 })
+        // Resent again (a second restart): answered with the first outcome, applied once.
+        expect(
+          yield* Effect.orDie(
+            live.send({
+              _tag: "SetRiskLimits",
+              scope: { _tag: "Account", accountId: "ACC-1" as AccountId },
+              limits: { maxOrderQuantity: 5 } as never,
+              ts: 0 as never,
+              requestId: "panel:left-pending"
+            })
+          )
+        ).toMatchObject({ _tag: "Accepted" })
+
+        const olga = yield* Effect.promise(() => signIn(panel, "olga"))
+        const oscar = yield* Effect.promise(() => signIn(panel, "oscar"))
+        const editForm = (who: { cookie: string }) =>
+          Effect.promise(async () =>
+            (
+              await panel.request("http://localhost/risk/edit?scope=Account:ACC-1", { headers: { cookie: who.cookie } })
+            ).text()
+          )
+        const submit = (who: { cookie: string; csrf: string }, form: string, maxOrderQuantity: string) =>
+          Effect.promise(async () =>
+            panel.request("http://localhost/risk/limits", {
+              method: "POST",
+              headers: { "content-type": "application/x-www-form-urlencoded", cookie: who.cookie },
+              body: new URLSearchParams({
+                _csrf: who.csrf,
+                scope: "Account:ACC-1",
+                current: hidden(form, "current"),
+                maxOrderQuantity
+              }).toString()
+            })
+          )
+        // Both open the form on the same limits; olga saves first.
+        const olgaForm = yield* editForm(olga)
+        const oscarForm = yield* editForm(oscar)
+        expect(hidden(olgaForm, "current")).toBe('{"maxOrderQuantity":5}')
+        expect((yield* submit(olga, olgaForm, "7")).status).toBe(303)
+        const conflict = yield* submit(oscar, oscarForm, "9")
+        expect(conflict.status).toBe(409)
+        const message = /id="message">([^<]*)</.exec(yield* Effect.promise(() => conflict.text()))?.[1] ?? ""
+        expect(message).toMatch(
+          /^the limits of Account:ACC-1 changed since the form was opened \(change \d+ by olga, applied\): nothing was sent/
+        )
+        expect(yield* limitsOf).toEqual({ maxOrderQuantity: 7 })
+        const history = yield* audit.history(SESSION, 10)
+        expect(history.filter((c) => c.actor === "oscar")).toHaveLength(0)
+        // Opened again, oscar's form carries the limits as they are now, and his change goes through.
+        expect((yield* submit(oscar, yield* editForm(oscar), "9")).status).toBe(303)
+        expect(yield* limitsOf).toEqual({ maxOrderQuantity: 9 })
+      }),
+    120_000
+  )
+})
+
+describe("the live page's cancel control", () => {
+  plain("is shown to those who may cancel, and to no one else", () => {
+    const order = {
+      orderId: "o-1",
+      clientOrderId: "c-1",
+      instrumentId: "AAPL.XNAS",
+      side: "buy",
+      quantity: 10,
+      filledQuantity: 0,
+      status: "working"
+    } as unknown as Order
+    const account = {
+      accountId: "ACC-1",
+      positions: [],
+      openOrders: [order],
+      fills: [],
+      cash: [],
+      realizedPnl: 0,
+      killSwitch: false
+    }
+    expect(accountsView([account], 1, true).html).toContain(
+      'class="cancel" href="/orders/cancel?account=ACC-1&amp;order=c-1"'
+    )
+    const withoutCancel = accountsView([account], 1, false).html
+    expect(withoutCancel).toContain('<tr data-order="o-1">')
+    expect(withoutCancel).not.toContain("/orders/cancel")
+  })
+})
