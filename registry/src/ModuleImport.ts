@@ -12,6 +12,7 @@ import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import type { Plugin } from "esbuild"
 
 /** Meridian's own `node_modules`, beside the root package. */
 const meridianModules = fileURLToPath(new URL("../../node_modules", import.meta.url))
@@ -27,6 +28,25 @@ const firstError = (e: unknown): Error => {
   return new Error(`${first.location ? `${first.location.file}:${first.location.line}: ` : ""}${first.text}`)
 }
 
+/**
+ * Packages required where they are installed rather than bundled into each plugin: ccxt is 17 MB of exchange
+ * classes and imports optional decoders (protobufjs, not installed) only when used; jspurefix is ~2,400 modules.
+ * Bundling them made discovering the plugins a third slower, for each process that does. Resolved from the importing folder, then Meridian's `node_modules`, to an
+ * absolute path, since the bundle is required from a temporary folder.
+ */
+const IN_PLACE = /^(ccxt|jspurefix)(\/|$)/
+
+const requiredInPlace: Plugin = {
+  name: "required-in-place",
+  setup(build) {
+    build.onResolve({ filter: IN_PLACE }, ({ path, resolveDir }) => ({
+      path: resolveFrom.resolve(path, { paths: [resolveDir, meridianModules] }),
+      external: true
+    }))
+  }
+}
+const resolveFrom = createRequire(import.meta.url)
+
 /** The module a strategy file exports; rejects with an `Error` whose message says why it cannot be loaded. */
 export const importModule = async (file: string): Promise<Record<string, unknown>> => {
   const esbuild = await import("esbuild")
@@ -39,9 +59,7 @@ export const importModule = async (file: string): Promise<Record<string, unknown
       platform: "node",
       target: "node20",
       nodePaths: [meridianModules],
-      // ccxt (connector-ccxt) imports its optional protobuf decoders (mexc) only when used; protobufjs is not
-      // installed, so it stays a runtime require instead of failing the bundle.
-      external: ["protobufjs", "protobufjs/*"],
+      plugins: [requiredInPlace],
       logLevel: "silent"
     })
     .catch((e: unknown) => {
