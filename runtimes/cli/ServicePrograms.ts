@@ -17,6 +17,8 @@ import smaCross from "../../plugins/strategy-sma-cross/src/index"
 import { type LoadedStrategy, loadStrategy } from "../../registry/src/StrategyLoader"
 import { nodeJournalFiles } from "../node/NodeJournalFiles"
 import { nodeTransport } from "../node/NodeTransport"
+import { ccxt } from "./CcxtConnector"
+import { fix } from "./FixConnector"
 import { serveMetrics } from "./MetricsServer"
 import { sim, simRemote } from "./SimConnector"
 
@@ -35,11 +37,10 @@ const builtIn: Record<string, LoadedStrategy> = { "sma-cross": smaCrossPlugin, [
 const base = { transport: nodeTransport, files: nodeJournalFiles, serveMetrics }
 
 /**
- * The venue connectors the command line carries, by the key that names them in the Execution Service's `connector`.
- * A real venue's connector plugin (`fix`, `ccxt`) adds its entry here: `connectorKind(kind, itsOptionsSchema,
- * make)`, where `make` builds a `Venue` connector (its `Execution` port and its `VenueState`) for the scope.
+ * The venue connectors the command line carries, by the key that names them in the Execution Service's `connector`:
+ * each is `connectorKind(kind, itsOptionsSchema, make)`, where `make` builds the connector for the scope.
  */
-const connectors: ConnectorTable = { sim, "sim-remote": simRemote }
+const connectors: ConnectorTable = { sim, "sim-remote": simRemote, fix, ccxt }
 
 const strategies = (configFile: string) =>
   Effect.gen(function* () {
