@@ -106,6 +106,9 @@ const add = (pending: Pending, seq: number, event: MarketDataEvent): void => {
     case "BookDelta": {
       if (event.action === "clear") {
         pending.snapshotAt.set(i, event.ts)
+        // A clear that ends its update is an empty book: one snapshot row of size 0 stores it (the replay turns it
+        // back into the lone clear); otherwise the levels that follow at this time are the snapshot's rows.
+        if (event.last) pending.books.add(event.ts, i, BOOK_BID, 0, 0, 1)
         return
       }
       const snapshot = pending.snapshotAt.get(i) === event.ts ? 1 : 0

@@ -112,3 +112,40 @@ describe("ReplayConnector", () => {
     }).pipe(Effect.provide(NodeContext.layer))
   )
 })
+
+describe("Recorder", () => {
+  it.effect("records an empty-book snapshot (a clear that ends its update) and the replay gives it back", () =>
+    Effect.gen(function* () {
+      const recorded = join(temp(), "recorded")
+      const events = [
+        delta(T1, "clear", "bid", 0, 0, false),
+        delta(T1, "set", "bid", 100, 5, true),
+        // The venue's book went empty: a resync's snapshot with no levels.
+        delta(T2, "clear", "bid", 0, 0, true),
+        quote(T2),
+        delta(T3, "clear", "bid", 0, 0, false),
+        delta(T3, "set", "ask", 100, 2, true)
+      ]
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const recorder = yield* makeRecorder({
+            root: recorded,
+            markerFile: join(temp(), "recorded.json"),
+            everyEvents: 2,
+            everyMs: 10_000
+          })
+          for (const [i, event] of events.entries()) recorder.record(i + 1, event)
+        })
+      )
+      // Quotes replay before book rows of the same time.
+      expect(yield* drain({ root: recorded, instruments: [BTC] })).toEqual([
+        events[0],
+        events[1],
+        events[3],
+        events[2],
+        events[4],
+        events[5]
+      ])
+    }).pipe(Effect.provide(NodeContext.layer))
+  )
+})

@@ -110,17 +110,17 @@ export class RowConverter {
     const index = c.instrument[r]!
     const ts = timestamp(c.ts[r]!)
     const side = c.side[r] === BOOK_BID ? "bid" : "ask"
-    if (c.snapshot[r] === 1 && this.snapshotTs[index] !== ts) {
-      into.push({
-        _tag: "BookDelta",
-        instrumentId,
-        ts,
-        action: "clear",
-        side,
-        price: ticks(0),
-        size: lots(0),
-        last: false
-      })
+    const starts = c.snapshot[r] === 1 && this.snapshotTs[index] !== ts
+    // A clear's side means nothing; always "bid", as the live connectors send it, so a recorded stream replays equal.
+    const clear: MarketDataEvent = {
+      _tag: "BookDelta",
+      instrumentId,
+      ts,
+      action: "clear",
+      side: "bid",
+      price: ticks(0),
+      size: lots(0),
+      last: false
     }
     this.snapshotTs[index] = c.snapshot[r] === 1 ? ts : Number.NaN
     const next = r + 1
@@ -132,6 +132,12 @@ export class RowConverter {
       c.instrument[next] === index &&
       !(c.snapshot[next] === 1 && c.snapshot[r] === 0)
     const size = c.size[r]!
+    // A lone snapshot row of size 0 is an empty book (as the recorder stores one): the clear alone is the update.
+    if (starts && size === 0 && !continues) {
+      into.push({ ...clear, last: true })
+      return
+    }
+    if (starts) into.push(clear)
     into.push({
       _tag: "BookDelta",
       instrumentId,
