@@ -11,11 +11,13 @@ import type { ExecutionCommand, ExecutionReport } from "@meridian/core/domain/Co
 import type { InstrumentSpecs } from "@meridian/core/domain/InstrumentSpec"
 import type { Order } from "@meridian/core/domain/Order"
 import { timestamp } from "@meridian/core/domain/Units"
+import type { VenueState } from "@meridian/core/live/execution/VenueState"
 import { Execution, type ExecutionService } from "@meridian/core/services/Execution"
 import { Duration, Effect, Layer, Redacted, type Scope } from "effect"
 import { type DropCopyConfig, type FixConfig, FixError } from "./FixConfig"
 import { type Engine, type FixPeer, type MsgView, RetainedStore, SessionId, start } from "./FixEngine"
 import * as FixInstruments from "./FixInstruments"
+import * as FixVenueState from "./FixVenueState"
 import { newOrderSingle, orderCancelReplaceRequest, orderCancelRequest, unsupported } from "./internal/fixOrder"
 import { mapExecutionReport } from "./internal/fixReport"
 import { Journal } from "./internal/journal"
@@ -45,6 +47,8 @@ export interface DropCopyReconciliation {
 
 export interface FixExecution {
   readonly execution: ExecutionService
+  /** What the venue holds, asked of it over FIX 4.4 for reconciliation on start (see `FixVenueState`). */
+  readonly state: VenueState
   readonly stats: () => FixStats
 }
 
@@ -214,7 +218,15 @@ export const make = (
       }
     }
 
+    let mainPeer: () => FixPeer | undefined = () => undefined
+    const queries = new FixVenueState.FixQueries(() => mainPeer(), Duration.seconds(10))
+
     const onExecutionReport = (view: MsgView, seq: number) => {
+      // An order status of a mass status answer: it tells, it changes nothing, and its ExecID is not a live one.
+      if (view.getString(584) !== null) {
+        queries.onOrderStatus(view)
+        return journal.received(seq, undefined)
+      }
       const execId = view.getString(17)
       if (execId === null) {
         bad(`ExecutionReport ${seq} has no ExecID`)
@@ -261,6 +273,12 @@ export const make = (
           switch (msgType) {
             case "8":
               return onExecutionReport(view, seq)
+            case "AQ":
+              queries.onTradeAck(view)
+              return journal.received(seq, undefined)
+            case "AE":
+              queries.onTrade(view)
+              return journal.received(seq, undefined)
             case "9":
               counts.cancelRejects++
               log(
@@ -282,6 +300,8 @@ export const make = (
       log
     )
 
+    mainPeer = main.peer
+
     const dropCopy = config.dropCopy === undefined ? undefined : yield* startDropCopy(config, config.dropCopy, bad, log)
 
     const execution: ExecutionService = {
@@ -302,7 +322,7 @@ export const make = (
       ...counts,
       ...(dropCopy === undefined ? {} : { dropCopy: dropCopy.reconcile(mainExecs) })
     })
-    return { execution, stats }
+    return { execution, state: FixVenueState.make(queries, journal, instruments, log), stats }
   })
 
 /** The read-only drop-copy session: it sends nothing but session messages, and remembers what it was told. */

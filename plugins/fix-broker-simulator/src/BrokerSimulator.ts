@@ -103,6 +103,14 @@ export const make = (options: BrokerOptions) => {
   const records = new Map<string, OrderRecord>()
   const executions: Array<BrokerRecord["executions"][number]> = []
   const rejectsReceived: Array<string> = []
+  /** Every fill, as the TradeCaptureReports that answer a TradeCaptureReportRequest (AD) give it again. */
+  const trades: Array<{
+    readonly w: Working
+    readonly execId: string
+    readonly clOrdId: string
+    readonly at: Date
+    readonly fields: Record<string, unknown>
+  }> = []
   let execSeq = 0
   let orderSeq = 0
   /** Venue time: the last market data's, µs. Commands arrive at it, as the Execution Service's paper venue has it. */
@@ -176,6 +184,7 @@ export const make = (options: BrokerOptions) => {
     executions.push({ session: w.session, execId, clOrdId, execType })
     deliver(w.session, "8", body)
     for (const [dc, client] of options.dropCopies) if (client === w.session) deliver(dc, "8", body)
+    return execId
   }
 
   const onVenueReport = (report: ExecutionReport) => {
@@ -194,14 +203,20 @@ export const make = (options: BrokerOptions) => {
         w.cumValue += BigInt(report.price) * BigInt(report.quantity)
         w.status = w.cum >= w.quantity ? "2" : "1"
         const decimals = options.specs.currencies.get(report.feeCurrency)?.decimals ?? 2
-        return executionReport(w, "F", {
+        const fill = {
           LastQty: qty(w.spec, report.quantity),
           LastPx: price(w.spec, report.price),
-          LastLiquidityInd: report.liquidity === "maker" ? "1" : "2",
           ...(report.fee === 0
             ? {}
             : { Commission: Decimal.fromUnits(report.fee, Decimal.minorIncrement(decimals)), CommType: "3" })
+        }
+        const clOrdId = w.clOrdId
+        const execId = executionReport(w, "F", {
+          ...fill,
+          LastLiquidityInd: report.liquidity === "maker" ? "1" : "2"
         })
+        trades.push({ w, execId, clOrdId, at: new Date(Math.floor(now / 1000)), fields: fill })
+        return
       }
       case "VenueCanceled": {
         w.status = "4"
@@ -418,6 +433,108 @@ export const make = (options: BrokerOptions) => {
     }
   }
 
+  /**
+   * OrderMassStatusRequest (AF): one ExecutionReport (ExecType I) per working order of the session — all of them
+   * (MassStatusReqType 7) or those of one security (1) — numbered by TotNumReports, the last with
+   * LastRptRequested=Y; one report with TotNumReports=0 when there are none.
+   */
+  const massStatus = (session: string, view: MsgView) => {
+    const reqId = view.getString(584) ?? ""
+    const type = view.getString(585)
+    if (type !== "7" && type !== "1") return businessReject(session, view, `MassStatusReqType ${type} is not supported`)
+    const spec = type === "1" ? instruments.bySymbol(view.getString(55), view.getString(207)) : undefined
+    if (type === "1" && spec === undefined) return businessReject(session, view, `unknown symbol ${view.getString(55)}`)
+    const working = [...new Set(chain(session).values())].filter(
+      (w) => !["2", "4", "8", "C"].includes(w.status) && (spec === undefined || w.spec === spec)
+    )
+    const status = { ExecType: "I", MassStatusReqID: reqId, TotNumReports: working.length }
+    if (working.length === 0) {
+      return deliver(session, "8", {
+        OrderID: "NONE",
+        ExecID: `S${++execSeq}`,
+        ...status,
+        LastRptRequested: true,
+        OrdStatus: "8",
+        Text: "no orders",
+        Instrument: { Symbol: "[N/A]" },
+        Side: "1",
+        LeavesQty: "0",
+        CumQty: "0",
+        AvgPx: "0"
+      })
+    }
+    working.forEach((w, i) => {
+      deliver(session, "8", {
+        OrderID: w.venueOrderId,
+        ClOrdID: w.clOrdId,
+        ExecID: `S${++execSeq}`,
+        ...status,
+        ...(i === working.length - 1 ? { LastRptRequested: true } : {}),
+        OrdStatus: w.status,
+        Instrument: { Symbol: w.spec.instrument.symbol, SecurityExchange: w.spec.instrument.venue },
+        Side: w.order.side === "buy" ? "1" : "2",
+        OrderQtyData: { OrderQty: qty(w.spec, w.quantity) },
+        ...(w.limit === undefined ? {} : { Price: price(w.spec, w.limit) }),
+        LeavesQty: qty(w.spec, w.quantity - w.cum),
+        CumQty: qty(w.spec, w.cum),
+        AvgPx: avgPx(w),
+        TransactTime: new Date(Math.floor(now / 1000))
+      })
+    })
+  }
+
+  /**
+   * TradeCaptureReportRequest (AD), TradeRequestType 0 (all trades) with an optional TransactTime lower bound:
+   * an AQ with the count, then one TradeCaptureReport (AE) per fill of the session, oldest first.
+   */
+  const tradeCapture = (session: string, view: MsgView) => {
+    const reqId = view.getString(568) ?? ""
+    const type = view.getString(569)
+    const ack = (fields: Record<string, unknown>) =>
+      deliver(session, "AQ", {
+        TradeRequestID: reqId,
+        TradeRequestType: type ?? "0",
+        Instrument: { Symbol: "[N/A]" },
+        ...fields
+      })
+    if (type !== "0")
+      return ack({
+        TradeRequestResult: "8",
+        TradeRequestStatus: "2",
+        Text: `TradeRequestType ${type} is not supported`
+      })
+    const from = view.getTyped(60)
+    const found = trades.filter((t) => t.w.session === session && (!(from instanceof Date) || t.at >= from))
+    ack({ TradeRequestResult: "0", TradeRequestStatus: "0", TotNumTradeReports: found.length })
+    found.forEach((t, i) => {
+      deliver(session, "AE", {
+        TradeReportID: `T${t.execId}`,
+        TradeRequestID: reqId,
+        TotNumTradeReports: found.length,
+        ...(i === found.length - 1 ? { LastRptRequested: true } : {}),
+        ExecID: t.execId,
+        PreviouslyReported: true,
+        Instrument: { Symbol: t.w.spec.instrument.symbol, SecurityExchange: t.w.spec.instrument.venue },
+        LastQty: t.fields.LastQty,
+        LastPx: t.fields.LastPx,
+        TradeDate: t.at.toISOString().slice(0, 10).replaceAll("-", ""),
+        TransactTime: t.at,
+        TrdCapRptSideGrp: {
+          NoSides: [
+            {
+              Side: t.w.order.side === "buy" ? "1" : "2",
+              OrderID: t.w.venueOrderId,
+              ClOrdID: t.clOrdId,
+              ...(t.fields.Commission === undefined
+                ? {}
+                : { CommissionData: { Commission: t.fields.Commission, CommType: t.fields.CommType } })
+            }
+          ]
+        }
+      })
+    })
+  }
+
   const businessReject = (session: string, view: MsgView, text: string) =>
     deliver(session, "j", {
       RefSeqNum: view.getTyped(34),
@@ -460,6 +577,10 @@ export const make = (options: BrokerOptions) => {
           return cancelOrReplace(session, view, "cancel")
         case "G":
           return cancelOrReplace(session, view, "replace")
+        case "AF":
+          return massStatus(session, view)
+        case "AD":
+          return tradeCapture(session, view)
         default:
           return businessReject(session, view, `message type ${msgType} is not supported`)
       }
