@@ -17,8 +17,7 @@ import smaCross from "../../plugins/strategy-sma-cross/src/index"
 import { type LoadedStrategy, loadStrategy } from "../../registry/src/StrategyLoader"
 import { nodeJournalFiles } from "../node/NodeJournalFiles"
 import { nodeTransport } from "../node/NodeTransport"
-import { ccxt } from "./CcxtConnector"
-import { fix } from "./FixConnector"
+import { lazy } from "./lazy"
 import { serveMetrics } from "./MetricsServer"
 import { sim, simRemote } from "./SimConnector"
 
@@ -40,7 +39,13 @@ const base = { transport: nodeTransport, files: nodeJournalFiles, serveMetrics }
  * The venue connectors the command line carries, by the key that names them in the Execution Service's `connector`:
  * each is `connectorKind(kind, itsOptionsSchema, make)`, where `make` builds the connector for the scope.
  */
-const connectors: ConnectorTable = { sim, "sim-remote": simRemote, fix, ccxt }
+const connectors: ConnectorTable = {
+  sim,
+  "sim-remote": simRemote,
+  // Loaded when configured: every service starts through this module, and ccxt alone is 17 MB of JavaScript.
+  fix: { make: (options, context) => lazy(() => import("./FixConnector"))((m) => m.fix.make(options, context)) },
+  ccxt: { make: (options, context) => lazy(() => import("./CcxtConnector"))((m) => m.ccxt.make(options, context)) }
+}
 
 const strategies = (configFile: string) =>
   Effect.gen(function* () {

@@ -15,14 +15,19 @@ const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, "..", "..")
 export const bundle = join(here, "dist", "meridian.cjs")
 
-/** Packages loaded from node_modules at run time: native code, WebAssembly or files beside their modules. */
+/**
+ * Packages loaded from node_modules at run time: native code, WebAssembly or files beside their modules; ccxt (17 MB,
+ * with optional dependencies that are not installed) and jspurefix (~2,400 modules, FIX dictionaries read from disk).
+ */
 const external = [
   "@duckdb/node-api",
   "@electric-sql/pglite",
   "@electric-sql/pglite-socket",
   "@node-rs/argon2",
   "@node-rs/crc32",
-  "esbuild"
+  "ccxt",
+  "esbuild",
+  "jspurefix"
 ]
 
 /**
