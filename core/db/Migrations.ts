@@ -17,6 +17,7 @@ import sweeps from "./migrations/0007_sweeps"
 import panelSessions from "./migrations/0008_panel_sessions"
 import configAudit from "./migrations/0009_config_audit"
 import clientPortal from "./migrations/0010_client_portal"
+import panelBacktests from "./migrations/0011_panel_backtests"
 
 /** Every migration, by id and name. */
 export const migrations = {
@@ -29,7 +30,8 @@ export const migrations = {
   "0007_sweeps": sweeps,
   "0008_panel_sessions": panelSessions,
   "0009_config_audit": configAudit,
-  "0010_client_portal": clientPortal
+  "0010_client_portal": clientPortal,
+  "0011_panel_backtests": panelBacktests
 }
 
 /** The table in which the migrator records what it applied. */

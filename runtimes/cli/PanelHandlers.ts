@@ -13,6 +13,7 @@ import * as BacktestRuns from "../../core/db/BacktestRuns"
 import { databaseLayer } from "../../core/db/ChosenDatabase"
 import * as ConfigAudit from "../../core/db/ConfigAudit"
 import { type DatabaseChoice, serverUrl } from "../../core/db/DatabaseChoice"
+import * as PanelBacktests from "../../core/db/PanelBacktests"
 import * as PanelUsers from "../../core/db/PanelUsers"
 import { Outcome } from "../../core/live/accounts/AccountsShard"
 import { RiskControls, riskControlsRequest } from "../../core/live/accounts/RiskControls"
@@ -97,6 +98,7 @@ export const databaseServices = (choice: DatabaseChoice) =>
         Option.isSome(server) ? BacktestRuns.layer : BacktestRuns.layerIngesting(choice.dbDir),
         PanelUsers.layer,
         ConfigAudit.layer,
+        PanelBacktests.layer,
         PortalHandlers.databaseLayers
       ).pipe(Layer.provide(databaseLayer(choice)))
     )

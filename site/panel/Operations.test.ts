@@ -2,7 +2,8 @@
  * The Control Panel's operations as an app (`app.request`, no browser) over the embedded database and a real
  * Accounts Service on a local socket: two operators editing the same limits (the second gets a conflict naming the
  * first's change, and nothing of theirs is sent), a change left pending by a panel that stopped settled by the next
- * one (resent under its request id), and the cancel control shown only to those who may cancel.
+ * one (resent under its request id), the backtests an earlier panel launched listed from the database (the one it left
+ * running failed), and the cancel control shown only to those who may cancel.
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -17,6 +18,7 @@ import * as ConfigAudit from "../../core/db/ConfigAudit"
 import * as Database from "../../core/db/Database"
 import * as Investors from "../../core/db/Investors"
 import * as NavHistory from "../../core/db/NavHistory"
+import * as PanelBacktests from "../../core/db/PanelBacktests"
 import * as PanelUsers from "../../core/db/PanelUsers"
 import type { AccountId, CurrencyCode } from "../../core/domain/Ids"
 import type { Order } from "../../core/domain/Order"
@@ -34,6 +36,7 @@ import { accountsView } from "./internal/views"
 import { AccountsRequestError, LiveSession, type LiveSessionService } from "./LiveSession"
 import * as Panel from "./Panel"
 import * as Password from "./Password"
+import { Research } from "./Research"
 
 const KEY = "operations-test-key"
 const PASSWORD = "correct horse battery"
@@ -91,11 +94,23 @@ const TestLayer = Layer.mergeAll(
   CashRequests.layer,
   NavHistory.layer,
   BacktestRuns.layer,
-  ConfigAudit.layer
+  ConfigAudit.layer,
+  PanelBacktests.layer
 ).pipe(
   Layer.provideMerge(Database.layerEmbedded()),
   Layer.merge(SessionLive),
   Layer.merge(Layer.succeed(AccountsDesk, Option.none())),
+  // The backtest pages list what the database holds; no backtest is launched here.
+  Layer.merge(
+    Layer.succeed(Research, {
+      strategies: Effect.succeed([
+        { id: "strategy-x", version: "1.0.0", kind: "strategy" as const, description: "", dir: "/nowhere", params: {} }
+      ]),
+      checkParams: () => Effect.succeed(undefined),
+      history: Effect.succeed([]),
+      run: () => Effect.die("no backtest is launched in this test")
+    })
+  ),
   Layer.merge(NodeContext.layer)
 )
 
@@ -123,12 +138,26 @@ const hidden = (page: string, name: string) =>
 // The real clock: the test waits for what the panel does in the background.
 layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Control Panel operations", (it) => {
   it.scoped(
-    "two operators edit the same limits: the second gets a conflict; a pending change is settled on start",
+    "limits edited by two operators conflict; a pending change is settled and backtests are listed after a restart",
     () =>
       Effect.gen(function* () {
         const users = yield* PanelUsers.PanelUsers
         const passwordHash = yield* Password.hash(Redacted.make(PASSWORD))
         for (const name of ["olga", "oscar"]) yield* users.add({ name, role: "operator", passwordHash, now: 1 })
+        yield* users.add({ name: "ada", role: "admin", passwordHash, now: 1 })
+        // Backtests an earlier panel launched: one it finished, one it left running when it stopped.
+        const backtests = yield* PanelBacktests.PanelBacktests
+        const launch = {
+          strategy: "strategy-x 1.0.0",
+          params: {},
+          instruments: ["AAPL.XNAS"],
+          from: 0,
+          to: 1,
+          launchedBy: "ada"
+        }
+        yield* backtests.launch({ ...launch, id: "finished00000000", launchedAt: 1 })
+        yield* backtests.finish("finished00000000", { state: "completed", runId: "0123456789ab" })
+        yield* backtests.launch({ ...launch, id: "leftrunning00000", launchedAt: 2 })
         const audit = yield* ConfigAudit.ConfigAudit
         const live = Option.getOrThrow(yield* LiveSession)
         // A change a panel audited and then stopped before sending: pending, its request never sent.

@@ -19,6 +19,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono"
 import { streamSSE } from "hono/streaming"
 import { BacktestRuns } from "../../core/db/BacktestRuns"
 import type { ConfigAudit } from "../../core/db/ConfigAudit"
+import type { PanelBacktests } from "../../core/db/PanelBacktests"
 import type { PanelUsers, Role } from "../../core/db/PanelUsers"
 import { type ChartLibrary, comparePage, runPage } from "../report/ReportPage"
 import { Board } from "./internal/board"
@@ -43,6 +44,7 @@ export type PanelServices =
   | PanelUsers
   | LiveSession
   | ConfigAudit
+  | PanelBacktests
   | CashRequestRoutes.CashRequestServices
 
 /**

@@ -18,6 +18,7 @@ import * as ConfigAudit from "../../core/db/ConfigAudit"
 import * as Database from "../../core/db/Database"
 import * as Investors from "../../core/db/Investors"
 import * as NavHistory from "../../core/db/NavHistory"
+import * as PanelBacktests from "../../core/db/PanelBacktests"
 import * as PanelUsers from "../../core/db/PanelUsers"
 import type { AccountId, CurrencyCode } from "../../core/domain/Ids"
 import { serveAccounts } from "../../core/live/accounts/AccountsServer"
@@ -81,7 +82,8 @@ const TestLayer = Layer.mergeAll(
   CashRequests.layer,
   NavHistory.layer,
   BacktestRuns.layer,
-  ConfigAudit.layer
+  ConfigAudit.layer,
+  PanelBacktests.layer
 ).pipe(
   Layer.provideMerge(Database.layerEmbedded()),
   Layer.merge(DeskLive),

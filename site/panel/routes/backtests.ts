@@ -4,15 +4,17 @@
  * runs in a local worker process (`Research.run`), so the panel's event loop stays free; its progress streams over
  * server-sent events, and once it is stored its report page (`/runs/<id>`) opens.
  *
- * Roles: quants and admins. The backtests launched are kept in memory (the latest `KEPT`); their runs are in the
- * central database like any other.
+ * Roles: quants and admins. The backtests launched are recorded in the central database (`PanelBacktests`): listed
+ * after a restart as the runs are, the ones a stopped panel left running marked failed. Their progress is in the
+ * memory of the panel that runs them (the latest `KEPT`).
  */
 import { Clock, Effect, Option, Schema } from "effect"
-import type { Hono } from "hono"
+import type { Context, Hono } from "hono"
 import { streamSSE } from "hono/streaming"
 import { BacktestRuns } from "../../../core/db/BacktestRuns"
+import { type PanelBacktest, PanelBacktests } from "../../../core/db/PanelBacktests"
 import type { Role } from "../../../core/db/PanelUsers"
-import { errorPage, page } from "../internal/html"
+import { page } from "../internal/html"
 import { paramFields, paramInputs, readParams } from "../internal/paramsForm"
 import { decode, field, formBody, PanelRequestError } from "../internal/request"
 import { randomToken } from "../internal/tokens"
@@ -53,17 +55,33 @@ export const registerBacktests = (app: Hono<PanelEnv>, kit: RouteKit) =>
   Effect.gen(function* () {
     const found = yield* Effect.serviceOption(Research)
     const { handle, allow } = kit
+    const store = yield* PanelBacktests
+    // A backtest's worker does not outlive the panel that launched it.
+    yield* store
+      .interrupted("the panel stopped before it finished")
+      .pipe(Effect.catchAll((error) => Effect.logError("backtests left running not closed", error)))
+    /** The backtests this panel runs or ran, with their progress. */
     const launched = new Map<string, Launched & { readonly listeners: Set<() => void> }>()
     const research = Option.match(found, {
       onNone: () => Effect.fail(new PanelRequestError({ status: 404, message: "this panel cannot run backtests" })),
       onSome: Effect.succeed
     })
-    const jobOf = (id: string) => {
-      const job = launched.get(id)
-      return job === undefined
-        ? Effect.fail(new PanelRequestError({ status: 404, message: `no backtest ${id} here` }))
-        : Effect.succeed(job)
-    }
+    /** A recorded backtest as its pages show it: with its progress when this panel runs it. */
+    const shown = (row: PanelBacktest): Launched =>
+      launched.get(row.id) ?? {
+        ...row,
+        done: 0,
+        total: 0,
+        runId: row.runId ?? undefined,
+        error: row.error ?? undefined
+      }
+    const jobOf = (id: string) =>
+      Effect.flatMap(store.find(id), (row) =>
+        Option.match(row, {
+          onNone: () => Effect.fail(new PanelRequestError({ status: 404, message: `no backtest ${id}` })),
+          onSome: (r) => Effect.succeed(shown(r))
+        })
+      )
 
     app.get(
       "/backtests",
@@ -81,9 +99,14 @@ export const registerBacktests = (app: Hono<PanelEnv>, kit: RouteKit) =>
             page(
               "Backtests",
               viewer,
-              launchForm(strategies, chosen, paramInputs(paramFields(chosen.params)), history, viewer.csrfToken, [
-                ...launched.values()
-              ])
+              launchForm(
+                strategies,
+                chosen,
+                paramInputs(paramFields(chosen.params)),
+                history,
+                viewer.csrfToken,
+                (yield* store.list(KEPT)).map(shown).reverse()
+              )
             )
           )
         })
@@ -136,6 +159,16 @@ export const registerBacktests = (app: Hono<PanelEnv>, kit: RouteKit) =>
             error: undefined as string | undefined,
             listeners: new Set<() => void>()
           }
+          yield* store.launch({
+            id,
+            strategy: job.strategy,
+            params: job.params,
+            instruments,
+            from,
+            to,
+            launchedBy: c.get("viewer").name,
+            launchedAt: (yield* Clock.currentTimeMillis) * 1000
+          })
           launched.set(id, job)
           for (const old of [...launched.keys()].slice(0, Math.max(0, launched.size - KEPT))) launched.delete(old)
           const changed = () => {
@@ -153,7 +186,7 @@ export const registerBacktests = (app: Hono<PanelEnv>, kit: RouteKit) =>
             if (outcome._tag === "Failed") {
               job.error = outcome.error
               job.state = "failed"
-              return
+              return yield* store.finish(id, { state: "failed", error: outcome.error })
             }
             const createdAt = yield* Clock.currentTimeMillis
             job.runId = yield* (yield* BacktestRuns).record({
@@ -163,6 +196,7 @@ export const registerBacktests = (app: Hono<PanelEnv>, kit: RouteKit) =>
             })
             job.done = job.total
             job.state = "completed"
+            yield* store.finish(id, { state: "completed", runId: job.runId })
           }).pipe(
             Effect.catchAllCause((cause) =>
               Effect.zipRight(
@@ -201,10 +235,21 @@ export const registerBacktests = (app: Hono<PanelEnv>, kit: RouteKit) =>
       )
     )
 
-    app.get("/backtests/:id/events", allow(...QUANTS), (c) => {
-      const job = launched.get(c.req.param("id"))
-      if (job === undefined) return c.html(errorPage(404, "no such backtest", c.get("viewer")), 404)
-      return streamSSE(c, async (stream) => {
+    app.get(
+      "/backtests/:id/events",
+      allow(...QUANTS),
+      handle((c) =>
+        Effect.gen(function* () {
+          const { id } = yield* decode(JobParam)(c.req.param())
+          // One this panel does not run (it ran in an earlier one): its fragment as recorded.
+          const job = launched.get(id) ?? { ...(yield* jobOf(id)), listeners: new Set<() => void>() }
+          return follow(c, job)
+        })
+      )
+    )
+
+    const follow = (c: Context<PanelEnv>, job: Launched & { readonly listeners: Set<() => void> }) =>
+      streamSSE(c, async (stream) => {
         // At most four fragments a second, the job as it is then.
         let pending = true
         const listener = () => {
@@ -224,5 +269,4 @@ export const registerBacktests = (app: Hono<PanelEnv>, kit: RouteKit) =>
         }
         job.listeners.delete(listener)
       })
-    })
   })
