@@ -96,15 +96,16 @@ const venueOf = (options: SimConnectorOptions): MakeSimulatedVenue => {
 const sessionData = (dir: string, config: Effect.Effect.Success<ReturnType<typeof loadMarketDataConfig>>) =>
   Effect.gen(function* () {
     const { replay } = config.source
+    if (replay === undefined) return yield* fail("parity: the session's market data source is live, not a replay")
     const ids = replay.instruments
     if (config.record !== undefined && existsSync(resolve(dir, config.record))) {
       const recorded = yield* Effect.either(loadCatalogData(resolve(dir, config.record), ids))
-      if (Either.isRight(recorded)) return { data: recorded.right, from: "the recorded market data" }
+      if (Either.isRight(recorded)) return { data: recorded.right, from: "the recorded market data", replayed: ids }
     }
     const data = yield* loadCatalogData(resolve(dir, replay.history), ids, replay.from, replay.to).pipe(
       Effect.mapError((e) => fail(`history ${replay.history}: ${e.message}`))
     )
-    return { data, from: `the replayed history ${replay.history}` }
+    return { data, from: `the replayed history ${replay.history}`, replayed: ids }
   })
 
 const check = (session: SessionFolder) =>
@@ -135,7 +136,7 @@ const check = (session: SessionFolder) =>
     )
 
     const events = yield* sessionEvents(session.dir, accounts, set)
-    const { data, from } = yield* sessionData(session.dir, marketData)
+    const { data, from, replayed } = yield* sessionData(session.dir, marketData)
     yield* Console.log(
       `Session ${session.id}: ${events.length} account events; backtesting ${from} (${data.reduce((n, c) => n + c.length, 0)} events)`
     )
@@ -157,7 +158,7 @@ const check = (session: SessionFolder) =>
         instruments: seen,
         currencies: set.currencies,
         data,
-        replayed: marketData.source.replay.instruments,
+        replayed,
         account: { id: entry.account, kind: file.account.kind, baseCurrency: file.account.baseCurrency, deposit },
         venue: venueOf(simVenue)
       })

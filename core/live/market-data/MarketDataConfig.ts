@@ -18,7 +18,8 @@
  * }
  * ```
  *
- * `listen` may be `{ "path": "/run/meridian/market-data.sock" }`. A key is given through an environment variable,
+ * A live venue is `"source": { "ccxt": { "exchange": "binance", "venue": "BINANCE", "symbols": ["BTCUSDT"] } }`,
+ * decoded by the runtime's `ccxt` source kind. `listen` may be `{ "path": "/run/meridian/market-data.sock" }`. A key is given through an environment variable,
  * never in the file. `from` and `to` are ISO dates (UTC unless the text says otherwise) or µs since the epoch;
  * `from` is inclusive and `to` exclusive, on each row's stored time (a bar's open). `pace` is `"lockstep"` (the
  * barrier of docs/live-session.md), `{ "speed": n }` (n times the recorded speed; a gap between two events waits
@@ -73,7 +74,18 @@ export const MarketDataConfig = Schema.Struct({
   region: Region,
   keys: Keys,
   journalDir: Path,
-  source: Schema.Struct({ replay: ReplaySource }),
+  /**
+   * The feed: `replay` (a market data history) or `ccxt` (a live venue through the runtime's `ccxt` source kind,
+   * which decodes its options; see README, Market Data Service).
+   */
+  source: Schema.Struct({
+    replay: Schema.optionalWith(ReplaySource, { exact: true }),
+    ccxt: Schema.optionalWith(Schema.Unknown, { exact: true })
+  }).pipe(
+    Schema.filter((source) => (source.replay === undefined) !== (source.ccxt === undefined), {
+      message: () => "give exactly one of replay or ccxt"
+    })
+  ),
   /** Who takes part in the lockstep barrier, by service name (`PeerIdentity.service`). */
   lockstep: Schema.optionalWith(Schema.Struct({ venue: ServiceNames, strategies: ServiceNames }), {
     default: () => ({ venue: ["execution"], strategies: ["strategies"] })

@@ -14,28 +14,40 @@ import { coreVersion, type ServiceStatus, sessionsOf } from "../ServiceStatus"
 import { subscribersKeepUp } from "./internal/keepUp"
 import { Lockstep } from "./internal/lockstep"
 import { publishReplay } from "./internal/publisher"
+import { type LiveSourceError, type LiveSourceTable, pullFeed } from "./LiveSource"
 import { MarketDataConfig } from "./MarketDataConfig"
 import { makeMarketDataMetrics } from "./MarketDataMetrics"
 import { MARKET_DATA_TOPIC, SETTLED_TOPIC, serveMarketDataProtocol } from "./MarketDataServer"
 import { makeRecorder } from "./Recorder"
-import { openReplay } from "./ReplayConnector"
+import { openReplay, type ReplayConnector } from "./ReplayConnector"
 
 /** A configuration that cannot be read or used: the message names the file and the field. */
 export class MarketDataConfigError extends Schema.TaggedError<MarketDataConfigError>()("MarketDataConfigError", {
   message: Schema.String
 }) {}
 
-/** What the runtime hands the service: the same ports as the Accounts Service's. */
-export type MarketDataRuntime = AccountsRuntime
+/** What the runtime hands the service: the Accounts Service's ports, and the live source kinds it carries. */
+export interface MarketDataRuntime extends AccountsRuntime {
+  readonly sources?: LiveSourceTable
+}
 
-export type MarketDataError = MarketDataConfigError | JournalError | ProtocolError | HistoryError | PlatformError
+export type MarketDataError =
+  | MarketDataConfigError
+  | LiveSourceError
+  | JournalError
+  | ProtocolError
+  | HistoryError
+  | PlatformError
 
 /** The running service, for a launcher that runs it in its own process. */
 export interface MarketDataService {
   readonly address: Address
   readonly server: Server
   readonly status: () => ServiceStatus
-  /** The replay: completes with the last sequence once every event is published (and, in lockstep, settled). */
+  /**
+   * The feed: completes with the last sequence once every event is published (and, in lockstep, settled). A live
+   * source's runs until the service stops.
+   */
   readonly replay: Fiber.Fiber<number, JournalError | HistoryError>
 }
 
@@ -45,20 +57,21 @@ const configError = (message: string) => new MarketDataConfigError({ message })
 export const loadConfig = (file: string) => loadJsonConfig(file, MarketDataConfig, configError)
 
 /**
- * The journal's events are the replay of one source: a restart with another history, other instruments or another
- * range would continue a different sequence. The source is written beside the journal and checked at each start.
+ * The journal's events come from one source: a restart with another history, other instruments or another range,
+ * or another venue, would continue a different sequence. The source (`{ <kind>: what it is }`) is written beside
+ * the journal and checked at each start.
  */
-const checkSource = (journalDir: string, source: Readonly<Record<string, unknown>>) =>
+const checkSource = (journalDir: string, kind: string, source: Readonly<Record<string, unknown>>) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const file = path.join(journalDir, "source.json")
-    const text = JSON.stringify(source)
+    const text = JSON.stringify(kind === "replay" ? source : { [kind]: source })
     const stored = yield* Effect.either(fs.readFileString(file))
     if (Either.isRight(stored)) {
       if (stored.right !== text) {
         return yield* new MarketDataConfigError({
-          message: `source.replay: differs from the source of the journal in ${journalDir} (${stored.right}); use a new journalDir`
+          message: `source.${kind}: differs from the source of the journal in ${journalDir} (${stored.right}); use a new journalDir`
         })
       }
       return
@@ -67,6 +80,14 @@ const checkSource = (journalDir: string, source: Readonly<Record<string, unknown
     yield* fs.writeFileString(`${file}.tmp`, text)
     yield* fs.rename(`${file}.tmp`, file)
   })
+
+/** The configuration's live source, from the runtime's table. */
+const openLive = (options: unknown, sources: LiveSourceTable | undefined) => {
+  const kind = sources?.ccxt
+  return kind === undefined
+    ? Effect.fail(configError("source.ccxt: this runtime has no ccxt source"))
+    : kind.open(options)
+}
 
 /**
  * Serve `config` (its relative paths relative to `baseDir`) until the scope ends: returns once the service listens,
@@ -81,19 +102,25 @@ export const serveMarketData = (
     const path = yield* Path.Path
     const startedAt = new Date(yield* Clock.currentTimeMillis).toISOString()
     const replay = config.source.replay
-    const historyRoot = path.resolve(baseDir, replay.history)
+    const historyRoot = replay === undefined ? undefined : path.resolve(baseDir, replay.history)
     const journalDir = path.resolve(baseDir, config.journalDir)
     const recordRoot = config.record === undefined ? undefined : path.resolve(baseDir, config.record)
-    if (recordRoot === historyRoot) {
+    if (recordRoot !== undefined && recordRoot === historyRoot) {
       return yield* new MarketDataConfigError({ message: "record: must not be the history the replay reads" })
     }
     const keys = yield* keysFromEnv(config.keys, configError)
-    yield* checkSource(journalDir, {
-      history: historyRoot,
-      instruments: replay.instruments,
-      ...(replay.from === undefined ? {} : { from: replay.from }),
-      ...(replay.to === undefined ? {} : { to: replay.to })
-    })
+    // A live source is opened (its options decoded, nothing subscribed yet) before the journal is checked against it.
+    const live = replay === undefined ? yield* openLive(config.source.ccxt, runtime.sources) : undefined
+    if (replay !== undefined && historyRoot !== undefined) {
+      yield* checkSource(journalDir, "replay", {
+        history: historyRoot,
+        instruments: replay.instruments,
+        ...(replay.from === undefined ? {} : { from: replay.from }),
+        ...(replay.to === undefined ? {} : { to: replay.to })
+      })
+    } else if (live !== undefined) {
+      yield* checkSource(journalDir, "ccxt", live.identity)
+    }
 
     const recorder =
       recordRoot === undefined
@@ -122,14 +149,19 @@ export const serveMarketData = (
       yield* recorder.flush
       log.follow((seq, event) => recorder.record(seq, event))
     }
-    const lockstep = replay.pace === "lockstep" ? new Lockstep(config.lockstep, log, log.last) : undefined
-    const connector = yield* openReplay({
-      root: historyRoot,
-      instruments: replay.instruments,
-      ...(replay.from === undefined ? {} : { from: replay.from }),
-      ...(replay.to === undefined ? {} : { to: replay.to }),
-      skip: log.last
-    })
+    const pace = replay?.pace ?? "max"
+    const lockstep = pace === "lockstep" ? new Lockstep(config.lockstep, log, log.last) : undefined
+    const connector: ReplayConnector =
+      replay !== undefined && historyRoot !== undefined
+        ? yield* openReplay({
+            root: historyRoot,
+            instruments: replay.instruments,
+            ...(replay.from === undefined ? {} : { from: replay.from }),
+            ...(replay.to === undefined ? {} : { to: replay.to }),
+            skip: log.last
+          })
+        : // Not resumable from a sequence: subscribe afresh; each book starts from a fresh snapshot.
+          yield* pullFeed(live!)
 
     /** Whether the replay published its last event (and in lockstep, every participant is done with it). */
     let finished = false
@@ -175,15 +207,18 @@ export const serveMarketData = (
       journal,
       codec,
       log,
-      pace: replay.pace,
-      maxGapMs: replay.maxGapMs ?? 1_000,
+      pace,
+      maxGapMs: replay?.maxGapMs ?? 1_000,
       lockstep,
       onPublished: metrics.published,
-      keepUp: subscribersKeepUp(server)
+      // A venue is not held up for a slow subscriber (it resumes from the retained events): no backpressure.
+      ...(replay === undefined ? {} : { keepUp: subscribersKeepUp(server) })
     }).pipe(
       Effect.tap((last) => {
         finished = true
-        return Effect.logInfo("replay finished").pipe(Effect.annotateLogs({ events: last }))
+        return Effect.logInfo(replay === undefined ? "live source ended" : "replay finished").pipe(
+          Effect.annotateLogs({ events: last })
+        )
       }),
       Effect.tapErrorCause((cause) => Effect.logError("replay failed", cause)),
       Effect.forkScoped
@@ -191,7 +226,8 @@ export const serveMarketData = (
     yield* Effect.logInfo("market data service listening").pipe(
       Effect.annotateLogs({
         address: formatAddress(server.address),
-        pace: typeof replay.pace === "string" ? replay.pace : `speed ${replay.pace.speed}`,
+        source: replay === undefined ? "ccxt" : "replay",
+        pace: typeof pace === "string" ? pace : `speed ${pace.speed}`,
         ...(metricsPort === undefined ? {} : { metrics: `${config.metrics!.host}:${metricsPort}` })
       })
     )

@@ -37,7 +37,7 @@ export interface SessionPlanOptions {
   readonly instruments: readonly [string, ...Array<string>]
   readonly from?: string
   readonly to?: string
-  readonly pace: typeof MarketDataConfig.Encoded.source.replay.pace
+  readonly pace: NonNullable<typeof MarketDataConfig.Encoded.source.replay>["pace"]
   readonly account: (typeof AccountsConfig.Encoded.shards)[number]["accounts"][number]
   readonly strategies: typeof StrategiesConfig.Encoded.strategies
   readonly connector: typeof ExecutionConfig.Encoded.connector
