@@ -3,10 +3,11 @@
  * fake venue that speaks its real protocol) run this one suite.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Schedule, Schema, type Scope } from "effect"
+import { Duration, Effect, Schedule, type Scope } from "effect"
 import type { ExecutionCommand, ExecutionReport } from "../../core/domain/Commands"
-import { Order } from "../../core/domain/Order"
+import type { Order } from "../../core/domain/Order"
 import type { ExecutionService } from "../../core/services/Execution"
+import { newOrder, T0 } from "../fixtures/orders"
 
 /** What the suite needs of a venue under test. */
 export interface ContractVenue {
@@ -15,29 +16,6 @@ export interface ContractVenue {
   readonly market: (ts: number, bid: number, ask: number) => Effect.Effect<void>
 }
 
-const T0 = 1_704_205_800_000_000 // 2024-01-02T14:30:00Z, inside the regular session
-
-const order = (fields: Record<string, unknown>): Order =>
-  Schema.decodeUnknownSync(Order)({
-    orderId: "contract-1",
-    clientOrderId: "c-contract-1",
-    accountId: "contract",
-    instrumentId: "AAPL.XNAS",
-    side: "buy",
-    type: "limit",
-    quantity: 100,
-    limitPrice: 15_001,
-    timeInForce: "GTC",
-    reduceOnly: false,
-    postOnly: false,
-    status: "pending-new",
-    filledQuantity: 0,
-    filledValue: 0,
-    createdAt: T0,
-    updatedAt: T0,
-    ...fields
-  })
-
 const submit = (o: Order, ts: number): ExecutionCommand => ({
   _tag: "VenueSubmit",
   order: o,
@@ -45,7 +23,7 @@ const submit = (o: Order, ts: number): ExecutionCommand => ({
 })
 
 /** Collect reports; wait (real time, bounded) until `done` holds. */
-const recorder = (venue: ContractVenue) =>
+export const recorder = (venue: ContractVenue) =>
   Effect.gen(function* () {
     const reports: Array<ExecutionReport> = []
     yield* venue.execution.reports((report) => reports.push(report))
@@ -67,7 +45,7 @@ export const executionContract = (name: string, make: Effect.Effect<ContractVenu
         const venue = yield* make
         const { reports, until } = yield* recorder(venue)
         yield* venue.market(T0, 15_000, 15_001)
-        venue.execution.execute(submit(order({}), T0 + 1))
+        venue.execution.execute(submit(newOrder({}), T0 + 1))
         yield* venue.market(T0 + 2, 15_000, 15_001)
         yield* until((r) => filled(r, "contract-1") === 100)
         expect(reports[0]).toMatchObject({ _tag: "VenueAccepted", orderId: "contract-1", accountId: "contract" })
@@ -80,7 +58,7 @@ export const executionContract = (name: string, make: Effect.Effect<ContractVenu
         const venue = yield* make
         const { reports, until } = yield* recorder(venue)
         yield* venue.market(T0, 15_000, 15_001)
-        venue.execution.execute(submit(order({ limitPrice: 14_000 }), T0 + 1))
+        venue.execution.execute(submit(newOrder({ limitPrice: 14_000 }), T0 + 1))
         yield* venue.market(T0 + 2, 15_000, 15_001)
         yield* until((r) => r.some((x) => x._tag === "VenueAccepted"))
         venue.execution.execute({
@@ -101,7 +79,7 @@ export const executionContract = (name: string, make: Effect.Effect<ContractVenu
         const venue = yield* make
         const { reports, until } = yield* recorder(venue)
         yield* venue.market(T0, 15_000, 15_001)
-        venue.execution.execute(submit(order({ limitPrice: 14_000 }), T0 + 1))
+        venue.execution.execute(submit(newOrder({ limitPrice: 14_000 }), T0 + 1))
         venue.execution.execute({
           _tag: "VenueReplace",
           accountId: "contract" as Order["accountId"],
@@ -122,7 +100,7 @@ export const executionContract = (name: string, make: Effect.Effect<ContractVenu
         const venue = yield* make
         const { reports, until } = yield* recorder(venue)
         yield* venue.market(T0, 15_000, 15_001)
-        venue.execution.execute(submit(order({ instrumentId: "NOPE.XNAS" }), T0 + 1))
+        venue.execution.execute(submit(newOrder({ instrumentId: "NOPE.XNAS" }), T0 + 1))
         yield* venue.market(T0 + 2, 15_000, 15_001)
         yield* until((r) => r.some((x) => x._tag === "VenueRejected"))
         expect(reports.find((x) => x._tag === "VenueRejected")).toMatchObject({ orderId: "contract-1" })

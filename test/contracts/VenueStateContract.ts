@@ -4,52 +4,21 @@
  * suite, beside the `Execution` contract. What it holds must match what it reported live, by the platform's ids.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Schedule, Schema, type Scope } from "effect"
+import { Effect, Schema, type Scope } from "effect"
 import type { ExecutionReport } from "../../core/domain/Commands"
-import { Order } from "../../core/domain/Order"
+import type { Order } from "../../core/domain/Order"
 import { type Timestamp, timestamp } from "../../core/domain/Units"
 import { VenueBalance, VenueFill, VenueOpenOrder, type VenueState } from "../../core/live/execution/VenueState"
-import type { ContractVenue } from "./ExecutionContract"
+import { newOrder, T0 } from "../fixtures/orders"
+import { type ContractVenue, recorder } from "./ExecutionContract"
 
 /** What the suite needs of a venue under test: the `Execution` contract's, and its `VenueState`. */
 export interface StateContractVenue extends ContractVenue {
   readonly state: VenueState
 }
 
-const T0 = 1_704_205_800_000_000 // 2024-01-02T14:30:00Z, inside the regular session
-
 const order = (orderId: string, limitPrice: number): Order =>
-  Schema.decodeUnknownSync(Order)({
-    orderId,
-    clientOrderId: `c-${orderId}`,
-    accountId: "contract",
-    instrumentId: "AAPL.XNAS",
-    side: "buy",
-    type: "limit",
-    quantity: 100,
-    limitPrice,
-    timeInForce: "GTC",
-    reduceOnly: false,
-    postOnly: false,
-    status: "pending-new",
-    filledQuantity: 0,
-    filledValue: 0,
-    createdAt: T0,
-    updatedAt: T0
-  })
-
-/** Collect reports; wait (real time, bounded) until `done` holds. */
-const recorder = (venue: ContractVenue) =>
-  Effect.gen(function* () {
-    const reports: Array<ExecutionReport> = []
-    yield* venue.execution.reports((report) => reports.push(report))
-    const until = (done: (r: ReadonlyArray<ExecutionReport>) => boolean) =>
-      Effect.suspend(() => (done(reports) ? Effect.void : Effect.fail("waiting" as const))).pipe(
-        Effect.retry(Schedule.spaced(Duration.millis(5)).pipe(Schedule.upTo(Duration.seconds(5)))),
-        Effect.orDieWith(() => new Error(`timed out; reports so far: ${reports.map((r) => r._tag).join(", ")}`))
-      )
-    return { reports, until }
-  })
+  newOrder({ orderId, clientOrderId: `c-${orderId}`, limitPrice })
 
 const isOpenOrder = Schema.is(VenueOpenOrder)
 const isFill = Schema.is(VenueFill)

@@ -6,33 +6,21 @@ import { NodeSocket } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import type { ExecutionCommand, ExecutionReport } from "@meridian/core/domain/Commands"
 import type { MarketDataEvent } from "@meridian/core/domain/MarketData"
-import { Order } from "@meridian/core/domain/Order"
-import { Effect, Logger, Redacted, Schema } from "effect"
+import type { Order } from "@meridian/core/domain/Order"
+import { Effect, Logger, Redacted } from "effect"
+import { newOrder, T0 } from "../../../test/fixtures/orders"
 import { decodeConfig } from "../src/CcxtConfig"
 import * as Connector from "../src/CcxtConnector"
 import * as FakeBinance from "./FakeBinance"
 import { configFor, connect, currencies, until } from "./harness"
 
-const T0 = 1_704_205_800_000_000
-
 const order = (fields: Record<string, unknown>): Order =>
-  Schema.decodeUnknownSync(Order)({
+  newOrder({
     orderId: "o-1",
     clientOrderId: "c-1",
     accountId: "acct",
     instrumentId: "BTCUSDT.BINANCE",
-    side: "buy",
-    type: "limit",
-    quantity: 100,
     limitPrice: 4_200_001,
-    timeInForce: "GTC",
-    reduceOnly: false,
-    postOnly: false,
-    status: "pending-new",
-    filledQuantity: 0,
-    filledValue: 0,
-    createdAt: T0,
-    updatedAt: T0,
     ...fields
   })
 

@@ -9,31 +9,24 @@
 import { openSync, writeSync } from "node:fs"
 import { NodeRuntime } from "@effect/platform-node"
 import { makeSpecs } from "@meridian/core/domain/InstrumentSpec"
-import { Order } from "@meridian/core/domain/Order"
-import { Effect, Redacted, Schema } from "effect"
+import type { Order } from "@meridian/core/domain/Order"
+import { Effect, Redacted } from "effect"
 import { AAPL, currencies } from "../../../test/fixtures/instruments"
+import { newOrder, T0 } from "../../../test/fixtures/orders"
 import * as FixExecution from "../src/FixExecution"
 
 const [port, senderCompId, storeFile, reportsFile, count] = process.argv.slice(2)
-export const T0 = 1_704_205_800_000_000
+
+export { T0 }
 
 /** Even orders cross the quote the test sets first; odd ones rest until the test moves the market. */
 export const crashOrder = (i: number): Order =>
-  Schema.decodeUnknownSync(Order)({
+  newOrder({
     orderId: `crash-${i}`,
     clientOrderId: `crash-${i}`,
     accountId: "crash",
-    instrumentId: "AAPL.XNAS",
-    side: "buy",
-    type: "limit",
     quantity: 10,
     limitPrice: i % 2 === 0 ? 15_001 : 14_950,
-    timeInForce: "GTC",
-    reduceOnly: false,
-    postOnly: false,
-    status: "pending-new",
-    filledQuantity: 0,
-    filledValue: 0,
     createdAt: T0 + i,
     updatedAt: T0 + i
   })
