@@ -10,7 +10,8 @@
  *
  * @since 0.1.0
  */
-import { resolve } from "node:path"
+import { mkdirSync } from "node:fs"
+import { dirname, resolve } from "node:path"
 import { Effect, Schema } from "effect"
 import { ConnectorError, type ConnectorKind, connectorKind } from "../../core/live/execution/Connector"
 import { type VenueState, VenueStateError } from "../../core/live/execution/VenueState"
@@ -56,6 +57,15 @@ export const fix: ConnectorKind = connectorKind("fix", FixOptions, (options, { s
       storeFile: resolve(baseDir, options.storeFile),
       ...(dropCopy === undefined ? {} : { dropCopy })
     }
+    // The store files' folders are made as the service's journal folder is: a first start needs nothing prepared.
+    yield* Effect.try({
+      try: () => {
+        for (const file of [config.storeFile, config.dropCopy?.storeFile]) {
+          if (file !== undefined) mkdirSync(dirname(file), { recursive: true })
+        }
+      },
+      catch: (e) => connectorError(`connector.fix.storeFile: ${e instanceof Error ? e.message : e}`)
+    })
     const connector = yield* make(config, specs).pipe(
       Effect.mapError((e) => connectorError(`connector.fix: ${e.message}`))
     )

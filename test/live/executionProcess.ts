@@ -73,13 +73,13 @@ export interface StartedExecution {
   readonly resent: number
 }
 
-/** Start the Execution Service; resolves once it logs that it listens. */
-export const startExecution = (runtime: keyof typeof runtimes, config: string) =>
+/** Start the Execution Service (with `env` besides the keys: a connector's secrets); resolves once it listens. */
+export const startExecution = (runtime: keyof typeof runtimes, config: string, env: Record<string, string> = {}) =>
   new Promise<StartedExecution>((resolve, reject) => {
     const [command, ...args] = runtimes[runtime]
     const child = spawn(command, [...args, "service", "execution", "--config", config], {
       cwd: root,
-      env: { ...process.env, ...EXECUTION_KEYS },
+      env: { ...process.env, ...EXECUTION_KEYS, ...env },
       stdio: ["ignore", "pipe", "pipe"]
     })
     children.add(child)
