@@ -4,13 +4,13 @@
  * The options are the plugin's `CcxtConfig` without the account, and without credentials: public market data needs
  * none; when given, they are named by the environment variables holding them (`{ "env": "BINANCE_API_KEY" }`).
  *
- * The runtime hands it to the service as `runMarketData(configFile, { ...ports, sources: marketDataSources })`.
+ * `runtimes/cli/ServicePrograms.ts` loads it when a configuration names it.
  *
  * @since 0.1.0
  */
 import { NodeSocket } from "@effect/platform-node"
 import { Effect, Either, Redacted, Schema } from "effect"
-import { LiveSourceError, type LiveSourceTable, liveSourceKind } from "../../core/live/market-data/LiveSource"
+import { LiveSourceError, liveSourceKind } from "../../core/live/market-data/LiveSource"
 import { FromEnv, fromEnv } from "../../core/live/ServiceConfig"
 import * as CcxtClient from "../../plugins/connector-ccxt/src/CcxtClient"
 import { CcxtConfig } from "../../plugins/connector-ccxt/src/CcxtConfig"
@@ -61,6 +61,3 @@ export const ccxt = liveSourceKind("ccxt", CcxtSourceOptions, (options) =>
     }
   })
 )
-
-/** The live sources the command line carries. */
-export const marketDataSources: LiveSourceTable = { ccxt }

@@ -4,9 +4,8 @@
  * it (`{ "env": "FIX_PASSWORD" }`), never written in the file, and the store files are relative to the
  * configuration's folder.
  *
- * Reconciliation: the FIX connector does not yet ask the venue what it holds (no OrderMassStatusRequest or
- * TradeCaptureReportRequest), so every `VenueState` query fails `Unavailable` saying so; the service then reports
- * reconciliation as failed and runs on (what was in flight at a crash is not recovered from the venue).
+ * Reconciliation asks the venue through the connector's `VenueState`: OrderMassStatusRequest for the open orders,
+ * TradeCaptureReportRequest for the fills, no balances (FIX 4.4 has no standard message for them).
  *
  * @since 0.1.0
  */
@@ -14,7 +13,6 @@ import { mkdirSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { Effect, Schema } from "effect"
 import { ConnectorError, type ConnectorKind, connectorKind } from "../../core/live/execution/Connector"
-import { type VenueState, VenueStateError } from "../../core/live/execution/VenueState"
 import { FromEnv, fromEnv } from "../../core/live/ServiceConfig"
 import { DropCopyConfig, FixConfig } from "../../plugins/connector-fix/src/FixConfig"
 import { make } from "../../plugins/connector-fix/src/FixExecution"
@@ -26,17 +24,6 @@ const FixOptions = Schema.Struct({
 })
 
 const connectorError = (message: string) => new ConnectorError({ message })
-
-const unavailable = Effect.fail(
-  new VenueStateError({
-    reason: "Unavailable",
-    message:
-      "connector fix: the FIX connector cannot ask the venue what it holds yet (no order mass status or trade capture requests)"
-  })
-)
-
-/** Every query fails `Unavailable`: a documented limitation, not an empty answer that would read as "nothing there". */
-const noVenueState: VenueState = { openOrders: unavailable, fillsSince: () => unavailable, balances: unavailable }
 
 /** `fix`: orders over a FIX 4.4 initiator session (and an optional drop copy). */
 export const fix: ConnectorKind = connectorKind("fix", FixOptions, (options, { specs, baseDir }) =>
@@ -69,6 +56,6 @@ export const fix: ConnectorKind = connectorKind("fix", FixOptions, (options, { s
     const connector = yield* make(config, specs).pipe(
       Effect.mapError((e) => connectorError(`connector.fix: ${e.message}`))
     )
-    return { _tag: "Venue" as const, execution: connector.execution, state: noVenueState }
+    return { _tag: "Venue" as const, execution: connector.execution, state: connector.state }
   })
 )

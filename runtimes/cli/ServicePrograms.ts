@@ -9,6 +9,7 @@ import { Effect } from "effect"
 import { runAccounts } from "../../core/live/accounts/AccountsProgram"
 import type { ConnectorTable } from "../../core/live/execution/Connector"
 import { runExecution } from "../../core/live/execution/ExecutionProgram"
+import type { LiveSourceTable } from "../../core/live/market-data/LiveSource"
 import { runMarketData } from "../../core/live/market-data/MarketDataProgram"
 import type { ServiceName } from "../../core/live/session/SessionPlan"
 import { runStrategies, StrategiesConfigError } from "../../core/live/strategies/StrategiesProgram"
@@ -65,6 +66,13 @@ const strategies = (configFile: string) =>
     })
   })
 
+/** The live market data sources the command line carries, by the key that names them in the Market Data Service's `source`. */
+const marketDataSources: LiveSourceTable = {
+  ccxt: {
+    open: (options) => lazy(() => import("./CcxtMarketDataSource"))((m) => m.ccxt.open(options))
+  }
+}
+
 /** What any of the services fails with. */
 export type ServiceFailure =
   | Effect.Effect.Error<ReturnType<typeof runAccounts>>
@@ -81,7 +89,7 @@ export const runService = (
     case "accounts":
       return Effect.scoped(runAccounts(configFile, base))
     case "market-data":
-      return Effect.scoped(runMarketData(configFile, base))
+      return Effect.scoped(runMarketData(configFile, { ...base, sources: marketDataSources }))
     case "execution":
       return Effect.scoped(runExecution(configFile, { ...base, connectors }))
     case "strategies":
