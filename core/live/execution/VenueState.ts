@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { type Effect, Schema } from "effect"
+import { Effect, ParseResult, Schema } from "effect"
 import { ExecutionReport } from "../../domain/Commands"
 import { AccountId, CurrencyCode, InstrumentId, OrderId, VenueOrderId } from "../../domain/Ids"
 import { OrderSide } from "../../domain/Order"
@@ -91,3 +91,25 @@ export interface VenueState {
   /** What the venue holds, by currency; empty where the venue holds no money (the simulated venue). */
   readonly balances: Effect.Effect<ReadonlyArray<VenueBalance>, VenueStateError>
 }
+
+/**
+ * Decode what a connector built from the venue's answer as `schema`: a failure is a `Decode` `VenueStateError`
+ * naming `what` and every field at fault.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeVenueAnswer =
+  <A, I>(schema: Schema.Schema<A, I>, what: string) =>
+  (value: unknown): Effect.Effect<A, VenueStateError> =>
+    Schema.decodeUnknown(schema)(value, { errors: "all" }).pipe(
+      Effect.mapError(
+        (e) =>
+          new VenueStateError({
+            reason: "Decode",
+            message: `${what}: ${ParseResult.ArrayFormatter.formatErrorSync(e)
+              .map((i) => `${i.path.join(".")}: ${i.message}`)
+              .join("; ")}`
+          })
+      )
+    )

@@ -7,13 +7,14 @@
  * @since 0.1.0
  */
 import {
+  decodeVenueAnswer,
   VenueBalance,
   VenueFill,
   VenueOpenOrder,
   type VenueState,
   VenueStateError
 } from "@meridian/core/live/execution/VenueState"
-import { Effect, ParseResult, Schema } from "effect"
+import { Effect } from "effect"
 import type { CcxtClient } from "./CcxtClient"
 import type { CcxtConfig } from "./CcxtConfig"
 import type { CcxtError } from "./CcxtError"
@@ -31,21 +32,6 @@ const stateError = (what: string) => (error: CcxtError) =>
     message: `${what}: ${error.message}`
   })
 
-const decode =
-  <A, I>(schema: Schema.Schema<A, I>, what: string) =>
-  (value: unknown): Effect.Effect<A, VenueStateError> =>
-    Schema.decodeUnknown(schema)(value).pipe(
-      Effect.mapError(
-        (e) =>
-          new VenueStateError({
-            reason: "Decode",
-            message: `${what}: ${ParseResult.ArrayFormatter.formatErrorSync(e)
-              .map((i) => `${i.path.join(".")}: ${i.message}`)
-              .join("; ")}`
-          })
-      )
-    )
-
 export const make = (
   client: CcxtClient,
   instruments: VenueInstruments,
@@ -58,7 +44,7 @@ export const make = (
       Effect.forEach(
         orders.filter((o) => o.leavesQuantity > 0),
         (o) =>
-          decode(
+          decodeVenueAnswer(
             VenueOpenOrder,
             `openOrders ${o.venueOrderId}`
           )({
@@ -111,7 +97,7 @@ export const make = (
           feeCurrency: trade.feeCurrency,
           liquidity: trade.liquidity
         }
-        fills.push(yield* decode(VenueFill, `fills ${trade.tradeId}`)(report))
+        fills.push(yield* decodeVenueAnswer(VenueFill, `fills ${trade.tradeId}`)(report))
       }
       return fills
     }),
@@ -119,7 +105,7 @@ export const make = (
     Effect.mapError(stateError("balances")),
     Effect.flatMap((balances) =>
       Effect.forEach(balances, (b) =>
-        decode(
+        decodeVenueAnswer(
           VenueBalance,
           `balances ${b.currency}`
         )({

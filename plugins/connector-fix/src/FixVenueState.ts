@@ -23,8 +23,14 @@ import * as Decimal from "@meridian/core/domain/Decimal"
 import type { AccountId, OrderId, TradeId } from "@meridian/core/domain/Ids"
 import { increments } from "@meridian/core/domain/Instrument"
 import { lots, minor, type Timestamp, ticks, timestampFromDate } from "@meridian/core/domain/Units"
-import { VenueFill, VenueOpenOrder, type VenueState, VenueStateError } from "@meridian/core/live/execution/VenueState"
-import { Duration, Effect, ParseResult, Schema } from "effect"
+import {
+  decodeVenueAnswer,
+  VenueFill,
+  VenueOpenOrder,
+  type VenueState,
+  VenueStateError
+} from "@meridian/core/live/execution/VenueState"
+import { Duration, Effect } from "effect"
 import type { FixPeer, MsgView } from "./FixEngine"
 import type { FixInstruments } from "./FixInstruments"
 import { units } from "./internal/fixOrder"
@@ -188,21 +194,6 @@ export class FixQueries {
   }
 }
 
-const decode =
-  <A, I>(schema: Schema.Schema<A, I>, what: string) =>
-  (value: unknown): Effect.Effect<A, VenueStateError> =>
-    Schema.decodeUnknown(schema)(value).pipe(
-      Effect.mapError(
-        (e) =>
-          new VenueStateError({
-            reason: "Decode",
-            message: `${what}: ${ParseResult.ArrayFormatter.formatErrorSync(e)
-              .map((i) => `${i.path.join(".")}: ${i.message}`)
-              .join("; ")}`
-          })
-      )
-    )
-
 const badField = (what: string, field: string, value: string | null) =>
   new VenueStateError({ reason: "Decode", message: `${what}: ${field} ${JSON.stringify(value)}` })
 
@@ -231,7 +222,7 @@ export const make = (
             if (leaves === undefined) return yield* badField(what, "LeavesQty", row.leaves)
             if (cum === undefined) return yield* badField(what, "CumQty", row.cum)
             const entry = ours(row.clOrdId)
-            return yield* decode(
+            return yield* decodeVenueAnswer(
               VenueOpenOrder,
               what
             )({
@@ -269,7 +260,7 @@ export const make = (
             if (px === undefined) return yield* badField(what, "LastPx", row.lastPx)
             if (fee === undefined) return yield* badField(what, "Commission", row.commission)
             fills.push(
-              yield* decode(
+              yield* decodeVenueAnswer(
                 VenueFill,
                 what
               )({
