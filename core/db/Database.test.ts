@@ -26,6 +26,7 @@ const tables = [
   "nav_flows",
   "nav_samples",
   "orders",
+  "panel_backtests",
   "position_snapshots",
   "positions",
   "roles",
@@ -54,7 +55,8 @@ const migrationSuite = (it: Vitest.MethodsNonLive<Database.Database>) => {
         { migration_id: 7, name: "sweeps" },
         { migration_id: 8, name: "panel_sessions" },
         { migration_id: 9, name: "config_audit" },
-        { migration_id: 10, name: "client_portal" }
+        { migration_id: 10, name: "client_portal" },
+        { migration_id: 11, name: "panel_backtests" }
       ])
       const present = yield* sql<{ table_name: string }>`
         SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`
