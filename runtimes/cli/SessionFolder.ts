@@ -7,7 +7,6 @@
  */
 import { randomBytes } from "node:crypto"
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { join, resolve } from "node:path"
 import { Duration, Effect, Schema } from "effect"
 import type { ServiceStatus } from "../../core/live/ServiceStatus"
@@ -17,6 +16,7 @@ import { connect } from "../../core/protocol/Protocol"
 import type { Address } from "../../core/protocol/Transport"
 import { tcp, unix } from "../../core/protocol/Transport"
 import { nodeTransport } from "../node/NodeTransport"
+import { freePort as choosePort } from "./FreePort"
 
 export const SESSIONS_ROOT = ".meridian/sessions"
 
@@ -40,17 +40,11 @@ const mapNonEmpty = <A, B>(list: readonly [A, ...Array<A>], f: (a: A) => B): [B,
   ...list.slice(1).map(f)
 ]
 
-/** A free TCP port on `host`, from the system. */
-const freePort = (host: string) =>
-  Effect.async<number, SessionError>((resume) => {
-    const server = createServer()
-    server.once("error", (e) => resume(Effect.fail(new SessionError({ message: `no free port: ${e.message}` }))))
-    server.listen(0, host, () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resume(Effect.succeed(port)))
-    })
-  })
+/** A free TCP port on loopback (`FreePort`: below the system's ephemeral range). */
+const freePort = Effect.tryPromise({
+  try: choosePort,
+  catch: (e) => new SessionError({ message: `no free port: ${e instanceof Error ? e.message : String(e)}` })
+})
 
 /** Session ids sort by creation: the UTC time, to the second. */
 const newId = () => new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)
@@ -67,16 +61,16 @@ export const create = (file: SessionFile, base: string, staticDataFor: (dir: str
     mkdirSync(join(dir, "logs"), { recursive: true })
     const host = "127.0.0.1"
     const ports = {
-      accounts: yield* freePort(host),
-      "market-data": yield* freePort(host),
-      execution: yield* freePort(host),
-      strategies: yield* freePort(host)
+      accounts: yield* freePort,
+      "market-data": yield* freePort,
+      execution: yield* freePort,
+      strategies: yield* freePort
     }
     const metricsPorts = {
-      accounts: yield* freePort(host),
-      "market-data": yield* freePort(host),
-      execution: yield* freePort(host),
-      strategies: yield* freePort(host)
+      accounts: yield* freePort,
+      "market-data": yield* freePort,
+      execution: yield* freePort,
+      strategies: yield* freePort
     }
     const { deposit: _, ...account } = file.account
     const configs = plan({

@@ -6,7 +6,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeContext } from "@effect/platform-node"
@@ -19,6 +18,7 @@ import type { ServiceStatus } from "../../core/live/ServiceStatus"
 import { KEY_ENV, plan, SERVICES, type ServiceName } from "../../core/live/session/SessionPlan"
 import { type Client, connect } from "../../core/protocol/Protocol"
 import { tcp } from "../../core/protocol/Transport"
+import { freePort } from "../../runtimes/cli/FreePort"
 import { copyStaticData } from "../../runtimes/cli/SessionFolder"
 import { nodeTransport } from "../../runtimes/node/NodeTransport"
 import { runtimes } from "./serviceProcess"
@@ -89,17 +89,6 @@ export const cleanUpSessions = (): void => {
   for (const child of children) child.kill("SIGKILL")
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 
 /** A new session folder: `bars` bars of history, static data, the four configurations and the keys' environment. */
 export const sessionFiles = (projection: Projection, bars = BARS) =>

@@ -6,7 +6,6 @@
  * the sweep took 1-2 minutes and checking every result against its job run alone most of the rest.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { createServer } from "node:net"
 import { join } from "node:path"
 import { NodeContext } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
@@ -16,23 +15,13 @@ import * as Database from "../../core/db/Database"
 import * as Sweeps from "../../core/db/Sweeps"
 import { JobSpec } from "../../core/research/ResearchJob"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
+import { freePort } from "../../runtimes/cli/FreePort"
 import { runJob } from "../../runtimes/cli/ResearchJobRunner"
 import { serverDatabase, serverRequired, serverSource } from "../support/db/testServer"
 
 const bin = join(process.cwd(), "runtimes", "node", "bin", "meridian.mjs")
 const sp500 = join(process.cwd(), "node_modules", "vega-datasets", "data", "sp500-2000.csv")
 const JOBS = Effect.runSync(Config.integer("MERIDIAN_TEST_SWEEP_JOBS").pipe(Config.withDefault(40)))
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 
 /** A `meridian` process whose output is kept, line by line. */
 interface Proc {

@@ -7,11 +7,11 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { type Browser, chromium, type Page } from "playwright-core"
+import { freePort } from "../../../runtimes/cli/FreePort"
 import { browserRequired, chromiumPath } from "../../support/browser"
 import { meridian, type Started, start, stop } from "../panel/panelProcess"
 
@@ -19,14 +19,6 @@ const screenshots = join(tmpdir(), "meridian-portal")
 const PASSWORD = "correct horse battery"
 const KEY = "portal-flow-key-0123456789"
 const source = chromiumPath()
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
 
 if ("why" in source) {
   describe("Client Portal cash requests in Chromium", () => {

@@ -5,11 +5,11 @@
  */
 import { execFileSync } from "node:child_process"
 import { chownSync, mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, type Scope } from "effect"
 import { type DatabaseError, toDatabaseError } from "../../../core/db/DatabaseError"
+import { freePort } from "../../../runtimes/cli/FreePort"
 
 const run = (file: string, args: ReadonlyArray<string>): string =>
   execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim()
@@ -26,17 +26,6 @@ export const findPostgresBin = (): string | undefined => {
     return undefined
   }
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 
 /**
  * Start a cluster with the binaries in `bin`; returns its URL (`postgres://postgres@127.0.0.1:PORT/postgres`).
