@@ -9,7 +9,10 @@
 export interface AppendFile {
   /** Bytes in the file, counting every write so far. */
   readonly size: number
-  /** Append all of `bytes` (partial writes are continued, never reported as done). */
+  /**
+   * Append all of `bytes` (partial writes are continued, never reported as done). An implementation may copy them
+   * into the operating system's cache before it returns (the Node one does): only `sync` waits for the disk.
+   */
   readonly write: (bytes: Uint8Array) => Promise<void>
   /** Make every write so far durable (fdatasync): once it resolves, a crash keeps them. */
   readonly sync: () => Promise<void>

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { writeSync } from "node:fs"
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises"
 import { dirname } from "node:path"
 import type { AppendFile, JournalFiles, ReadFile } from "../../core/journal/JournalFiles"
@@ -28,12 +29,11 @@ const append = async (path: string): Promise<AppendFile> => {
     get size() {
       return size
     },
+    // Copied into the page cache on the calling thread (microseconds for a batch): a group commit then costs one
+    // trip through the thread pool, its fdatasync, instead of two, and on a busy machine each trip is a wake-up.
     write: async (bytes) => {
       let written = 0
-      while (written < bytes.length) {
-        const { bytesWritten } = await handle.write(bytes, written, bytes.length - written)
-        written += bytesWritten
-      }
+      while (written < bytes.length) written += writeSync(handle.fd, bytes, written, bytes.length - written)
       size += bytes.length
     },
     sync: () => handle.datasync(),
