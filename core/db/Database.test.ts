@@ -56,7 +56,8 @@ const migrationSuite = (it: Vitest.MethodsNonLive<Database.Database>) => {
         { migration_id: 8, name: "panel_sessions" },
         { migration_id: 9, name: "config_audit" },
         { migration_id: 10, name: "client_portal" },
-        { migration_id: 11, name: "panel_backtests" }
+        { migration_id: 11, name: "panel_backtests" },
+        { migration_id: 12, name: "panel_concurrency" }
       ])
       const present = yield* sql<{ table_name: string }>`
         SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`

@@ -18,6 +18,7 @@ import panelSessions from "./migrations/0008_panel_sessions"
 import configAudit from "./migrations/0009_config_audit"
 import clientPortal from "./migrations/0010_client_portal"
 import panelBacktests from "./migrations/0011_panel_backtests"
+import panelConcurrency from "./migrations/0012_panel_concurrency"
 
 /** Every migration, by id and name. */
 export const migrations = {
@@ -31,7 +32,8 @@ export const migrations = {
   "0008_panel_sessions": panelSessions,
   "0009_config_audit": configAudit,
   "0010_client_portal": clientPortal,
-  "0011_panel_backtests": panelBacktests
+  "0011_panel_backtests": panelBacktests,
+  "0012_panel_concurrency": panelConcurrency
 }
 
 /** The table in which the migrator records what it applied. */

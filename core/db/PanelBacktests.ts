@@ -1,7 +1,8 @@
 /**
  * The backtests launched from the Control Panel (`panel_backtests`): recorded `running` when launched, then
- * `completed` with their run or `failed` with the reason. A panel that starts marks what is still `running` failed:
- * the worker of a backtest does not outlive the panel that launched it.
+ * `completed` with their run or `failed` with the reason. The worker of a backtest does not outlive the panel that
+ * launched it, so each panel (`owner`) beats for its running backtests (`heartbeat`), and what is still `running` with
+ * a stale heartbeat is settled failed (`settleStale`): a panel that stopped or crashed, never one that runs beside.
  *
  * @since 0.1.0
  */
@@ -35,7 +36,11 @@ export type PanelBacktest = typeof PanelBacktest.Type
  * @category models
  */
 export interface PanelBacktestsService {
-  readonly launch: (backtest: Omit<PanelBacktest, "state" | "runId" | "error">) => Effect.Effect<void, DatabaseError>
+  /** Record a backtest `owner` (a panel's id) runs, its heartbeat at its launch. */
+  readonly launch: (
+    backtest: Omit<PanelBacktest, "state" | "runId" | "error">,
+    owner: string
+  ) => Effect.Effect<void, DatabaseError>
   readonly finish: (
     id: string,
     outcome:
@@ -45,8 +50,13 @@ export interface PanelBacktestsService {
   /** The latest `limit`, newest first. */
   readonly list: (limit: number) => Effect.Effect<ReadonlyArray<PanelBacktest>, DatabaseError>
   readonly find: (id: string) => Effect.Effect<Option.Option<PanelBacktest>, DatabaseError>
-  /** Mark what is still running failed with `reason` (a panel that starts: no worker of an earlier one runs). */
-  readonly interrupted: (reason: string) => Effect.Effect<void, DatabaseError>
+  /** `owner` still runs its running backtests at `now` (µs). */
+  readonly heartbeat: (owner: string, now: number) => Effect.Effect<void, DatabaseError>
+  /**
+   * Mark failed with `reason` what is still running with no heartbeat since `staleBefore` (µs), or none at all; the
+   * ids settled.
+   */
+  readonly settleStale: (reason: string, staleBefore: number) => Effect.Effect<ReadonlyArray<string>, DatabaseError>
 }
 
 /**
@@ -73,7 +83,7 @@ export const make: Effect.Effect<PanelBacktestsService, never, SqlClient.SqlClie
     const rows = (read: Effect.Effect<ReadonlyArray<unknown>, unknown>, message: string) =>
       read.pipe(Effect.flatMap(decodeRows), failed(message))
     return {
-      launch: (b) =>
+      launch: (b, owner) =>
         sql`INSERT INTO panel_backtests ${sql.insert({
           id: b.id,
           strategy: b.strategy,
@@ -83,7 +93,9 @@ export const make: Effect.Effect<PanelBacktestsService, never, SqlClient.SqlClie
           to_ts: b.to,
           launched_by: b.launchedBy,
           launched_at: b.launchedAt,
-          state: "running"
+          state: "running",
+          owner,
+          heartbeat_at: b.launchedAt
         })}`.pipe(Effect.asVoid, failed(`cannot record backtest ${b.id}`)),
       finish: (id, outcome) =>
         sql`UPDATE panel_backtests SET state = ${outcome.state},
@@ -101,9 +113,15 @@ export const make: Effect.Effect<PanelBacktestsService, never, SqlClient.SqlClie
         rows(sql`SELECT ${columns} FROM panel_backtests WHERE id = ${id}`, `cannot read backtest ${id}`).pipe(
           Effect.map((found) => Option.fromNullable(found[0]))
         ),
-      interrupted: (reason) =>
-        sql`UPDATE panel_backtests SET state = 'failed', error = ${reason} WHERE state = 'running'`.pipe(
+      heartbeat: (owner, now) =>
+        sql`UPDATE panel_backtests SET heartbeat_at = ${now} WHERE owner = ${owner} AND state = 'running'`.pipe(
           Effect.asVoid,
+          failed("cannot record the heartbeat of the running backtests")
+        ),
+      settleStale: (reason, staleBefore) =>
+        sql<{ id: string }>`UPDATE panel_backtests SET state = 'failed', error = ${reason}
+          WHERE state = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ${staleBefore}) RETURNING id`.pipe(
+          Effect.map((settled) => settled.map((r) => r.id)),
           failed("cannot close the backtests left running")
         )
     }

@@ -5,31 +5,18 @@
  * one (resent under its request id), the backtests an earlier panel launched listed from the database (the one it left
  * running failed), and the cancel control shown only to those who may cancel.
  */
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { NodeContext } from "@effect/platform-node"
-import { afterAll, describe, expect, layer, it as plain } from "@effect/vitest"
-import { Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
+import { describe, expect, layer, it as plain } from "@effect/vitest"
+import { Clock, Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
 import type { Hono } from "hono"
-import * as BacktestRuns from "../../core/db/BacktestRuns"
-import * as CashRequests from "../../core/db/CashRequests"
 import * as ConfigAudit from "../../core/db/ConfigAudit"
-import * as Database from "../../core/db/Database"
-import * as Investors from "../../core/db/Investors"
-import * as NavHistory from "../../core/db/NavHistory"
 import * as PanelBacktests from "../../core/db/PanelBacktests"
 import * as PanelUsers from "../../core/db/PanelUsers"
-import type { AccountId, CurrencyCode } from "../../core/domain/Ids"
+import type { AccountId } from "../../core/domain/Ids"
 import type { Order } from "../../core/domain/Order"
-import { serveAccounts } from "../../core/live/accounts/AccountsServer"
 import { Outcome } from "../../core/live/accounts/AccountsShard"
 import { RiskControls, riskControlsRequest } from "../../core/live/accounts/RiskControls"
-import * as Peer from "../../core/live/Peer"
-import { tcp } from "../../core/protocol/Transport"
-import { nodeJournalFiles } from "../../runtimes/node/NodeJournalFiles"
-import { nodeTransport } from "../../runtimes/node/NodeTransport"
-import { AAPL, currencies } from "../../test/fixtures/instruments"
+import { accountsService, databaseLayer, hidden, PASSWORD, signIn } from "../internal/siteTest"
 import { AccountsDesk } from "../portal/AccountsDesk"
 import { loadChartLibrary } from "../report/ReportPage"
 import { accountsView } from "./internal/views"
@@ -37,12 +24,9 @@ import { AccountsRequestError, LiveSession, type LiveSessionService } from "./Li
 import * as Panel from "./Panel"
 import * as Password from "./Password"
 import { Research } from "./Research"
+import { STALE_MS } from "./routes/backtests"
 
-const KEY = "operations-test-key"
-const PASSWORD = "correct horse battery"
 const SESSION = "20260101-000000"
-const journal = mkdtempSync(join(tmpdir(), "meridian-operations-"))
-afterAll(() => rmSync(journal, { recursive: true, force: true }))
 
 const invalid = (e: unknown) => new AccountsRequestError({ reason: "Invalid", message: String(e) })
 
@@ -50,31 +34,7 @@ const invalid = (e: unknown) => new AccountsRequestError({ reason: "Invalid", me
 const SessionLive = Layer.scoped(
   LiveSession,
   Effect.gen(function* () {
-    const service = yield* serveAccounts({
-      transport: nodeTransport,
-      address: tcp("127.0.0.1", 0),
-      identity: { service: "accounts", instance: "a1" },
-      keys: (peer) => (peer === "cli" ? KEY : undefined),
-      shards: [
-        {
-          journal: { files: nodeJournalFiles, dir: journal },
-          accounts: [
-            { id: "ACC-1" as AccountId, name: "ACC-1", kind: "cash" as const, baseCurrency: "USD" as CurrencyCode }
-          ],
-          instruments: [AAPL],
-          currencies,
-          now: () => Date.now() * 1000
-        }
-      ]
-    })
-    const address = service.server.address
-    const peer = yield* Peer.connect({
-      transport: nodeTransport,
-      address: tcp("127.0.0.1", address._tag === "Tcp" ? address.port : 0),
-      identity: { service: "cli", instance: "operations-test" },
-      key: KEY,
-      name: "accounts"
-    })
+    const peer = yield* accountsService({ accountIds: ["ACC-1"] })
     const live: LiveSessionService = {
       id: SESSION,
       statuses: Effect.succeed([]),
@@ -88,16 +48,7 @@ const SessionLive = Layer.scoped(
   }).pipe(Effect.orDie)
 )
 
-const TestLayer = Layer.mergeAll(
-  PanelUsers.layer,
-  Investors.layer,
-  CashRequests.layer,
-  NavHistory.layer,
-  BacktestRuns.layer,
-  ConfigAudit.layer,
-  PanelBacktests.layer
-).pipe(
-  Layer.provideMerge(Database.layerEmbedded()),
+const TestLayer = databaseLayer.pipe(
   Layer.merge(SessionLive),
   Layer.merge(Layer.succeed(AccountsDesk, Option.none())),
   // The backtest pages list what the database holds; no backtest is launched here.
@@ -113,27 +64,6 @@ const TestLayer = Layer.mergeAll(
   ),
   Layer.merge(NodeContext.layer)
 )
-
-/** Sign `name` in to the panel: its session cookie and CSRF token. */
-const signIn = async (app: Hono<never>, name: string) => {
-  const form = await app.request("http://localhost/login")
-  const token = /meridian_login=([^;]+)/.exec(form.headers.get("set-cookie") ?? "")?.[1] ?? ""
-  const response = await app.request("http://localhost/login", {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: `meridian_login=${token}` },
-    body: new URLSearchParams({ name, password: PASSWORD, _csrf: token }).toString()
-  })
-  expect(response.status).toBe(303)
-  const cookie = /(meridian_session=[^;]+)/.exec(response.headers.get("set-cookie") ?? "")?.[1] ?? ""
-  const home = await app.request("http://localhost/runs", { headers: { cookie } })
-  return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(await home.text())?.[1] ?? "" }
-}
-
-/** A hidden field's value in a page (the page escapes it; the browser sends it back unescaped). */
-const hidden = (page: string, name: string) =>
-  (new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1] ?? "")
-    .replaceAll("&quot;", '"')
-    .replaceAll("&amp;", "&")
 
 // The real clock: the test waits for what the panel does in the background.
 layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Control Panel operations", (it) => {
@@ -155,9 +85,15 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Control
           to: 1,
           launchedBy: "ada"
         }
-        yield* backtests.launch({ ...launch, id: "finished00000000", launchedAt: 1 })
+        yield* backtests.launch({ ...launch, id: "finished00000000", launchedAt: 1 }, "earlier-panel")
         yield* backtests.finish("finished00000000", { state: "completed", runId: "0123456789ab" })
-        yield* backtests.launch({ ...launch, id: "leftrunning00000", launchedAt: 2 })
+        yield* backtests.launch({ ...launch, id: "leftrunning00000", launchedAt: 2 }, "earlier-panel")
+        // And one another panel on this database runs now (its heartbeat is fresh): not this panel's to settle.
+        const now = (yield* Clock.currentTimeMillis) * 1000
+        yield* backtests.launch({ ...launch, id: "otherpanel000000", launchedAt: now }, "other-panel")
+        // A backtest whose panel beat last just over STALE_MS ago: settled as its panel crashed.
+        yield* backtests.launch({ ...launch, id: "crashedpanel0000", launchedAt: now }, "crashed-panel")
+        yield* backtests.heartbeat("crashed-panel", now - STALE_MS * 1000 - 1)
         const audit = yield* ConfigAudit.ConfigAudit
         const live = Option.getOrThrow(yield* LiveSession)
         // A change a panel audited and then stopped before sending: pending, its request never sent.
@@ -173,6 +109,16 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Control
         })
         const chartLibrary = yield* loadChartLibrary
         const panel = (yield* Panel.make({ chartLibrary, clientAddress: () => "test" })) as unknown as Hono<never>
+        const stateOf = (id: string) => Effect.map(backtests.find(id), (b) => Option.getOrThrow(b).state)
+        expect(yield* stateOf("finished00000000")).toBe("completed")
+        expect(yield* stateOf("leftrunning00000")).toBe("failed")
+        expect(yield* stateOf("crashedpanel0000")).toBe("failed")
+        expect(yield* stateOf("otherpanel000000")).toBe("running")
+        const ada = yield* Effect.promise(() => signIn(panel, "ada"))
+        const listed = yield* Effect.promise(async () =>
+          (await panel.request("http://localhost/backtests", { headers: { cookie: ada.cookie } })).text()
+        )
+        for (const id of ["finished00000000", "leftrunning00000", "otherpanel000000"]) expect(listed).toContain(id)
         // The panel that starts resends it under its request id and settles it.
         yield* Effect.repeat(audit.find(SESSION, left.id), {
           until: (found) => Option.isSome(found) && found.value.outcome !== "pending",

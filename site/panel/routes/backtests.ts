@@ -5,10 +5,12 @@
  * server-sent events, and once it is stored its report page (`/runs/<id>`) opens.
  *
  * Roles: quants and admins. The backtests launched are recorded in the central database (`PanelBacktests`): listed
- * after a restart as the runs are, the ones a stopped panel left running marked failed. Their progress is in the
- * memory of the panel that runs them (the latest `KEPT`).
+ * after a restart as the runs are. Each panel beats for the backtests it runs every `HEARTBEAT_MS`, and settles as
+ * failed the running ones whose heartbeat is older than `STALE_MS` (a panel that stopped or crashed): a second panel
+ * on the same database leaves the first's alone. Their progress is in the memory of the panel that runs them (the
+ * latest `KEPT`).
  */
-import { Clock, Effect, Option, Schema } from "effect"
+import { Clock, Effect, Option, Schema, type Scope } from "effect"
 import type { Context, Hono } from "hono"
 import { streamSSE } from "hono/streaming"
 import { BacktestRuns } from "../../../core/db/BacktestRuns"
@@ -28,6 +30,11 @@ import { pluginOf } from "./strategiesViews"
 export const MAX_RUNNING = 2
 /** Launched backtests kept for their pages. */
 export const KEPT = 50
+
+/** How often a panel says it still runs its backtests, and settles those of panels that stopped. */
+export const HEARTBEAT_MS = 5_000
+/** A running backtest with no heartbeat for this long lost its panel: six beats, so a loaded machine is not one. */
+export const STALE_MS = 30_000
 
 const QUANTS: ReadonlyArray<Role> = ["admin", "quant"]
 
@@ -51,15 +58,24 @@ const dayMicros = (day: string) => Date.parse(`${day}T00:00:00Z`) * 1000
  *
  * @since 0.1.0
  */
-export const registerBacktests = (app: Hono<PanelEnv>, kit: RouteKit) =>
+export const registerBacktests = (
+  app: Hono<PanelEnv>,
+  kit: RouteKit
+): Effect.Effect<void, never, PanelBacktests | Scope.Scope> =>
   Effect.gen(function* () {
     const found = yield* Effect.serviceOption(Research)
     const { handle, allow } = kit
     const store = yield* PanelBacktests
-    // A backtest's worker does not outlive the panel that launched it.
-    yield* store
-      .interrupted("the panel stopped before it finished")
-      .pipe(Effect.catchAll((error) => Effect.logError("backtests left running not closed", error)))
+    const owner = randomToken()
+    // A backtest's worker does not outlive the panel that launched it: while this panel runs, it beats for its own
+    // and settles those whose panel has stopped beating.
+    const beat = Effect.gen(function* () {
+      const now = (yield* Clock.currentTimeMillis) * 1000
+      yield* store.heartbeat(owner, now)
+      yield* store.settleStale("the panel stopped before it finished", now - STALE_MS * 1000)
+    }).pipe(Effect.catchAll((error) => Effect.logError("backtests' heartbeat not recorded", error)))
+    yield* beat
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(HEARTBEAT_MS), beat)))
     /** The backtests this panel runs or ran, with their progress. */
     const launched = new Map<string, Launched & { readonly listeners: Set<() => void> }>()
     const research = Option.match(found, {
@@ -159,16 +175,19 @@ export const registerBacktests = (app: Hono<PanelEnv>, kit: RouteKit) =>
             error: undefined as string | undefined,
             listeners: new Set<() => void>()
           }
-          yield* store.launch({
-            id,
-            strategy: job.strategy,
-            params: job.params,
-            instruments,
-            from,
-            to,
-            launchedBy: c.get("viewer").name,
-            launchedAt: (yield* Clock.currentTimeMillis) * 1000
-          })
+          yield* store.launch(
+            {
+              id,
+              strategy: job.strategy,
+              params: job.params,
+              instruments,
+              from,
+              to,
+              launchedBy: c.get("viewer").name,
+              launchedAt: (yield* Clock.currentTimeMillis) * 1000
+            },
+            owner
+          )
           launched.set(id, job)
           for (const old of [...launched.keys()].slice(0, Math.max(0, launched.size - KEPT))) launched.delete(old)
           const changed = () => {
