@@ -1,14 +1,18 @@
 /**
  * The real venue connectors hosted by `meridian service execution`, each in its own process between a real Accounts
  * Service and a fake Market Data Service on loopback: `fix` against the FIX broker simulator (a process of its own,
- * quoted through its control channel). A market order from the Accounts Service reaches the venue, the venue's fill
- * comes back and is booked in the account; the service reports what reconciliation on start found.
+ * quoted through its control channel), `ccxt` against the fake Binance (real HTTP and WebSocket servers in the
+ * test's process, speaking the venue's recorded formats). A market order from the Accounts Service reaches the
+ * venue, the venue's fill comes back and is booked in the account; the service reports what reconciliation on
+ * start found.
  */
 import { Duration, Effect, type Scope } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import type { AccountEvent } from "../../core/domain/Events"
 import { type Client, connect } from "../../core/protocol/Protocol"
 import { tcp } from "../../core/protocol/Transport"
+import * as FakeBinance from "../../plugins/connector-ccxt/test/FakeBinance"
+import { contractListing } from "../../plugins/connector-ccxt/test/harness"
 import { brokerScoped, cents } from "../../plugins/connector-fix/test/brokerProcess"
 import { nodeTransport } from "../../runtimes/node/NodeTransport"
 import {
@@ -92,7 +96,11 @@ const bookedFills = (accounts: Client) =>
   )
 
 interface Reconciliation {
-  readonly reconciliation: { readonly outcome: string; readonly message?: string }
+  readonly reconciliation: {
+    readonly outcome: string
+    readonly message?: string
+    readonly differences: ReadonlyArray<{ readonly kind: string }>
+  }
 }
 
 const reconciliationOf = (cli: Client) =>
@@ -125,6 +133,43 @@ describe("meridian service execution on real venue connectors", () => {
           // Reconciliation on start asked the venue (OrderMassStatusRequest, TradeCaptureReportRequest): nothing was
           // working there yet, so nothing differed.
           expect(yield* reconciliationOf(cli)).toMatchObject({ outcome: "agreed" })
+        })
+      )
+    )
+  )
+
+  it("ccxt: an order reaches the fake Binance over REST and its fill is booked", { timeout: 180_000 }, () =>
+    Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const fake = yield* FakeBinance.make("spot", { listings: [contractListing("spot")] })
+          const q = quote(1)
+          yield* fake.setMarket("AAPL", (q.bidPrice / 100).toFixed(2), (q.askPrice / 100).toFixed(2))
+          const ccxt = {
+            ccxt: {
+              exchange: "binance",
+              venue: "XNAS",
+              account: "ACC-1",
+              symbols: ["AAPL"],
+              apiKey: { env: "MERIDIAN_TEST_BINANCE_KEY" },
+              secret: { env: "MERIDIAN_TEST_BINANCE_SECRET" },
+              urls: { rest: fake.restUrl, ws: fake.wsUrl },
+              reconnect: { initialMs: 50, maxMs: 400 }
+            }
+          }
+          const { accounts, cli, publish } = yield* session(ccxt, {
+            MERIDIAN_TEST_BINANCE_KEY: FakeBinance.API_KEY,
+            MERIDIAN_TEST_BINANCE_SECRET: FakeBinance.SECRET
+          })
+          publish(1)
+          expect(yield* submitMarket(accounts, 10)).toMatchObject({ _tag: "Accepted" })
+          expect(yield* bookedFills(accounts)).toEqual([{ quantity: 10, price: q.askPrice }])
+          expect([...fake.orders.values()]).toMatchObject([{ symbol: "AAPL", side: "BUY", origQty: "10" }])
+          // Reconciliation on start asked the venue (openOrders, account): no order, and the venue account's
+          // balances (the fixture's BTC and USDT) that the Accounts Service does not hold, reported.
+          const reconciliation = yield* reconciliationOf(cli)
+          expect(reconciliation.outcome).toBe("resolved")
+          expect(new Set(reconciliation.differences.map((d) => d.kind))).toEqual(new Set(["balance"]))
         })
       )
     )

@@ -1,6 +1,6 @@
 /**
  * The Execution Service's metrics in the Prometheus text format: the inputs it applied (market data events, venue
- * commands, a real venue's reports), those it skipped, the reports and marks it sent, the differences
+ * commands, a real venue's reports), those it skipped, the reports and marks it sent (and those refused), the differences
  * reconciliation found on start, and how far it got in each stream.
  *
  * @since 0.1.0
@@ -17,6 +17,8 @@ export interface ExecutionMetrics {
   /** A difference reconciliation found, by kind. */
   readonly difference: (kind: string) => void
   readonly sent: (tag: string) => void
+  /** A report or mark the Accounts Service refused (its outcome `Refused`), by tag and reason. */
+  readonly refused: (tag: string, reason: string) => void
   readonly render: () => Promise<string>
   readonly contentType: string
 }
@@ -49,6 +51,12 @@ export const makeExecutionMetrics = (session: VenueSession): ExecutionMetrics =>
     labelNames: ["tag"],
     registers: [registry]
   })
+  const refused = new Counter({
+    name: "meridian_execution_refused_total",
+    help: "Reports and marks the Accounts Service refused, by tag and reason",
+    labelNames: ["tag", "reason"],
+    registers: [registry]
+  })
   new Gauge({
     name: "meridian_execution_market_data_last_seq",
     help: "Last market data sequence applied",
@@ -73,6 +81,7 @@ export const makeExecutionMetrics = (session: VenueSession): ExecutionMetrics =>
     report: () => report.inc(),
     difference: (kind) => differences.inc({ kind }),
     sent: (tag) => sent.inc({ tag }),
+    refused: (tag, reason) => refused.inc({ tag, reason }),
     render: () => registry.metrics(),
     contentType: registry.contentType
   }

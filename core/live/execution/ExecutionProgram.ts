@@ -136,8 +136,23 @@ export const serveExecution = (
         }
         for (const body of outgoing) {
           metrics.sent(body._tag)
-          accounts.request(body, (error) => {
+          accounts.request(body, (error, value) => {
             if (error !== undefined) log("accounts failed an input", { input: body._tag, error: String(error) })
+            else {
+              const outcome = value as { readonly _tag?: string; readonly reason?: string; readonly message?: string }
+              // A refused report is a venue's fact the account did not book (a fee it cannot value, say): say so.
+              if (outcome._tag === "Refused") {
+                metrics.refused(body._tag, outcome.reason ?? "")
+                if (body._tag !== "Mark") {
+                  log("accounts refused a report", {
+                    report: body._tag,
+                    orderId: body.orderId,
+                    reason: outcome.reason,
+                    message: outcome.message
+                  })
+                }
+              }
+            }
             answered()
           })
         }

@@ -24,7 +24,7 @@ import type { CcxtError } from "./CcxtError"
 import type { VenueInstrument, VenueInstruments } from "./CcxtInstruments"
 import { type OrderUpdate, parseUser } from "./internal/parse"
 import { keepConnected } from "./internal/reconnect"
-import { fromUnits, toUnits } from "./internal/units"
+import { fromUnits, multiply, toUnits } from "./internal/units"
 
 /** An order working at the venue, in our units; `orderId` when its client order id is one of ours. */
 export interface VenueOpenOrder {
@@ -72,6 +72,31 @@ export interface CcxtExecution extends ExecutionService {
   /** The last balances the user data stream reported, by asset (venue decimal strings, free and locked). */
   readonly balances: () => ReadonlyMap<string, { readonly free: string; readonly locked: string }>
   readonly stats: () => ExecutionStats
+}
+
+/**
+ * A fee in minor units of its currency. Binance spot takes a buy's commission in the asset bought (BTC of a
+ * BTCUSDT buy): that is an instrument, not a currency an account can value, so such a fee is reported in the quote
+ * currency at the fill's price (the venue's holding is then short of the quantity bought by the commission).
+ */
+const venueFee = (
+  instruments: VenueInstruments,
+  venue: VenueInstrument,
+  commission: string | number,
+  asset: string | null | undefined,
+  price: string | number
+): { readonly fee: Minor; readonly feeCurrency: CurrencyCode } => {
+  const base = asset === venue.baseAsset
+  const feeCurrency = (
+    asset === null || asset === undefined || asset === "" || base ? venue.quoteAsset : asset
+  ) as CurrencyCode
+  const decimals = instruments.specs.currencies.get(feeCurrency)?.decimals ?? 8
+  const decimal = (n: string | number) => (typeof n === "number" ? Decimal.fromNumber(n) : Either.right(n))
+  const amount = base
+    ? Either.flatMap(Either.all([decimal(commission), decimal(price)]), ([c, p]) => multiply(c, p))
+    : decimal(commission)
+  const fee = Either.flatMap(amount, (a) => toUnits(a, Decimal.minorIncrement(decimals), "half-even"))
+  return { fee: (Either.isRight(fee) ? fee.right : 0) as Minor, feeCurrency }
 }
 
 /** Binance's client order id: what our order ids must also be to round-trip. */
@@ -162,12 +187,6 @@ export const make = (
       t.done = true
       emit({ _tag: "VenueRejected", ...header(t, ts), message })
     }
-    const feeOf = (commission: string, asset: string | null, t: Tracked) => {
-      const currency = (asset === null || asset === "" ? t.venue.quoteAsset : asset) as CurrencyCode
-      const decimals = instruments.specs.currencies.get(currency)?.decimals ?? 8
-      const fee = toUnits(commission, Decimal.minorIncrement(decimals), "half-even")
-      return { fee: (Either.isRight(fee) ? fee.right : 0) as Minor, feeCurrency: currency }
-    }
     const fill = (
       t: Tracked,
       fields: {
@@ -197,7 +216,7 @@ export const make = (
         tradeId: tradeId as TradeId,
         quantity: quantity.right as Extract<ExecutionReport, { _tag: "VenueFilled" }>["quantity"],
         price: price.right as Ticks,
-        ...feeOf(fields.commission, fields.asset, t),
+        ...venueFee(instruments, t.venue, fields.commission, fields.asset, fields.price),
         liquidity: fields.maker ? "maker" : "taker"
       })
       return Effect.void
@@ -471,7 +490,15 @@ export const make = (
       }
     }
     yield* Queue.take(queue).pipe(
-      Effect.flatMap((command) => run(command).pipe(Effect.annotateLogs({ command: command._tag }))),
+      Effect.flatMap((command) =>
+        run(command).pipe(
+          // A defect in one command (or in a report handler it called) must not stop every later command.
+          Effect.catchAllCause((cause) =>
+            Effect.logError("venue command failed unexpectedly").pipe(Effect.annotateLogs({ cause: String(cause) }))
+          ),
+          Effect.annotateLogs({ command: command._tag })
+        )
+      ),
       Effect.forever,
       Effect.forkScoped
     )
@@ -514,9 +541,6 @@ export const make = (
               const quantity = toUnits(trade.amount ?? 0, venue.lot)
               const price = toUnits(trade.price ?? 0, venue.tick)
               if (Either.isLeft(quantity) || Either.isLeft(price)) return []
-              const currency = (trade.fee?.currency ?? venue.quoteAsset) as CurrencyCode
-              const decimals = instruments.specs.currencies.get(currency)?.decimals ?? 8
-              const fee = toUnits(trade.fee?.cost ?? 0, Decimal.minorIncrement(decimals), "half-even")
               return [
                 {
                   orderId: ourOrderId(undefined, trade.order),
@@ -525,8 +549,7 @@ export const make = (
                   tradeId: `${venue.symbol}-${trade.id}` as TradeId,
                   quantity: quantity.right as Lots,
                   price: price.right as Ticks,
-                  fee: (Either.isRight(fee) ? fee.right : 0) as Minor,
-                  feeCurrency: currency,
+                  ...venueFee(instruments, venue, trade.fee?.cost ?? 0, trade.fee?.currency, trade.price ?? 0),
                   liquidity: trade.takerOrMaker === "maker" ? "maker" : "taker",
                   ts: ((trade.timestamp ?? 0) * 1000) as Timestamp
                 }

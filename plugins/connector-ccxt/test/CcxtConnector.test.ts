@@ -294,6 +294,22 @@ describe("ccxt connector: bad venue input", () => {
 })
 
 describe("ccxt connector: balances and reconciliation queries", () => {
+  it.scopedLive("values a buy's commission taken in the asset bought in the quote currency, at the fill's price", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakeBinance.make("spot", { buyCommission: "base" })
+      const connector = yield* connect(configFor(fake))
+      yield* until("the user data stream", () => fake.connections("user") > 0)
+      yield* fake.setMarket("BTCUSDT", "42000.00", "42000.01")
+      const reports = yield* reportsOf(connector)
+      connector.execution.execute(submit(order({})))
+      yield* until("the fill", () => reports.some((r) => r._tag === "VenueFilled"))
+      // 0.000001 BTC × 42000.01 = 0.04200001 USDT: 42,000 micro-USDT (half-even); an account holds no BTC rate.
+      const valued = { fee: 42_000, feeCurrency: "USDT" }
+      expect(reports.find((r) => r._tag === "VenueFilled")).toMatchObject(valued)
+      expect(yield* connector.execution.requestFills(0)).toEqual([expect.objectContaining(valued)])
+    })
+  )
+
   it.scopedLive("answers open orders, fills and balances from the venue, in our units", () =>
     Effect.gen(function* () {
       const { fake, connector, reports } = yield* spot

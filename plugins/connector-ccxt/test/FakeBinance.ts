@@ -91,7 +91,14 @@ const sortLevels = (levels: Map<string, string>, descending: boolean) =>
 /** Start a fake venue on 127.0.0.1 (two ephemeral ports: REST and WebSocket); the scope stops both. */
 export const make = (
   kind: FakeKind,
-  options: { readonly listings?: ReadonlyArray<Record<string, unknown>> } = {}
+  options: {
+    readonly listings?: ReadonlyArray<Record<string, unknown>>
+    /**
+     * The asset a spot buy's commission is taken in: the quote asset (default; 0.01 of it a fill), or, as Binance
+     * does without BNB fee discounts, the base asset bought (0.000001 of it a fill). Sells and futures: the quote.
+     */
+    readonly buyCommission?: "quote" | "base"
+  } = {}
 ): Effect.Effect<FakeBinance, never, Scope.Scope> =>
   Effect.gen(function* () {
     const prefix = kind === "spot" ? "/api/v3" : "/fapi/v1"
@@ -100,7 +107,15 @@ export const make = (
       ...documented,
       symbols: [...(documented.symbols as Array<Record<string, unknown>>), ...(options.listings ?? [])]
     }
-    const symbols = (exchangeInfo.symbols as Array<{ symbol: string }>).map((s) => s.symbol)
+    const listed = exchangeInfo.symbols as Array<{ symbol: string; baseAsset: string; quoteAsset: string }>
+    const symbols = listed.map((s) => s.symbol)
+    /** A fill's commission and its asset (see `buyCommission`). */
+    const commission = (o: FakeOrder) => {
+      const market = listed.find((s) => s.symbol === o.symbol)!
+      return kind === "spot" && o.side === "BUY" && options.buyCommission === "base"
+        ? { n: "0.00000100", N: market.baseAsset }
+        : { n: "0.01000000", N: market.quoteAsset }
+    }
     const books = new Map<
       string,
       { bids: Map<string, string>; asks: Map<string, string>; lastUpdateId: number; lastU: number }
@@ -167,8 +182,8 @@ export const make = (
           l: extra.lastQty ?? "0.00000000",
           z: o.executedQty,
           L: extra.lastPrice ?? "0.00000000",
-          n: extra.tradeId === undefined ? "0" : "0.01000000",
-          N: extra.tradeId === undefined ? null : "USDT",
+          n: extra.tradeId === undefined ? "0" : commission(o).n,
+          N: extra.tradeId === undefined ? null : commission(o).N,
           T: now(),
           t: extra.tradeId ?? -1,
           m: false
@@ -192,8 +207,8 @@ export const make = (
           l: extra.lastQty ?? "0",
           z: o.executedQty,
           L: extra.lastPrice ?? "0",
-          N: "USDT",
-          n: extra.tradeId === undefined ? "0" : "0.01000000",
+          N: commission(o).N,
+          n: extra.tradeId === undefined ? "0" : commission(o).n,
           T: now(),
           t: extra.tradeId ?? 0,
           m: false
@@ -239,8 +254,8 @@ export const make = (
                   {
                     price: fill.price,
                     qty: fill.qty,
-                    commission: "0.01000000",
-                    commissionAsset: "USDT",
+                    commission: commission(o).n,
+                    commissionAsset: commission(o).N,
                     tradeId: fill.tradeId
                   }
                 ]
@@ -465,8 +480,8 @@ export const make = (
                         price: f.price,
                         qty: f.qty,
                         quoteQty: "0",
-                        commission: "0.01000000",
-                        commissionAsset: "USDT",
+                        commission: commission(f.order).n,
+                        commissionAsset: commission(f.order).N,
                         time: f.time,
                         isBuyer: f.order.side === "BUY",
                         isMaker: false,
@@ -474,8 +489,8 @@ export const make = (
                       }
                     : {
                         buyer: f.order.side === "BUY",
-                        commission: "0.01000000",
-                        commissionAsset: "USDT",
+                        commission: commission(f.order).n,
+                        commissionAsset: commission(f.order).N,
                         id: f.tradeId,
                         maker: false,
                         orderId: f.order.orderId,

@@ -18,3 +18,19 @@ export const toUnits = (
   )
 
 export const fromUnits = Decimal.fromUnits
+
+const DECIMAL = /^(\d+)(?:\.(\d+))?$/
+
+/** The exact product of two non-negative venue decimal strings (`"0.001" × "42000.01"` = `"42.00001000"`). */
+export const multiply = (a: string, b: string): Either.Either<string, Decimal.DecimalError> => {
+  const x = DECIMAL.exec(a)
+  const y = DECIMAL.exec(b)
+  if (x === null || y === null) {
+    return Either.left(
+      new Decimal.DecimalError({ reason: "Syntax", message: `"${x === null ? a : b}" is not a decimal number` })
+    )
+  }
+  const scale = (x[2] ?? "").length + (y[2] ?? "").length
+  const digits = (BigInt(x[1]! + (x[2] ?? "")) * BigInt(y[1]! + (y[2] ?? ""))).toString().padStart(scale + 1, "0")
+  return Either.right(scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`)
+}
