@@ -14,6 +14,7 @@ import { type Browser, chromium, type Page } from "playwright-core"
 import { freePort } from "../../../runtimes/cli/FreePort"
 import { browserRequired, chromiumPath } from "../../support/browser"
 import { meridian, type Started, start, stop } from "../panel/panelProcess"
+import { addUsers } from "../panel/panelUsers"
 
 const screenshots = join(tmpdir(), "meridian-portal")
 const PASSWORD = "correct horse battery"
@@ -61,8 +62,9 @@ if ("why" in source) {
         env: { ...process.env, MERIDIAN_KEY_CLI: KEY },
         stdio: "ignore"
       })
+      // The investor through the real `meridian user add`; the operator in this process (see panelUsers.ts).
       await meridian(dir, ["user", "add", "ivy", "--role", "investor", "--account", "INV-1"], `${PASSWORD}\n`)
-      await meridian(dir, ["user", "add", "olga", "--role", "operator"], `${PASSWORD}\n`)
+      await addUsers(dir, PASSWORD, [{ name: "olga", role: "operator" }])
       panel = await start(
         dir,
         ["panel", "--port", "0", "--portal-port", "0", "--session", "20260101-000000"],
