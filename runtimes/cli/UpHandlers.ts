@@ -1,7 +1,8 @@
 /**
  * What `meridian up` runs: a paper-trading session of the four services on this machine — in this process (the
  * default) or one process each (`--processes`) — with the trade tape printed as it happens, until SIGINT or SIGTERM,
- * `--duration`, or the end of the replayed feed.
+ * `--duration`, or the end of the replayed feed. For as long as the session runs, this process records its
+ * accounts' NAV history in the central database (`NavRecorder`), panel or not.
  *
  * @since 0.1.0
  */
@@ -10,8 +11,11 @@ import { appendFileSync, closeSync, openSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join, resolve } from "node:path"
 import { FileSystem, Path } from "@effect/platform"
-import { Cause, Console, Duration, Effect, Either, Layer, Logger, Option, ParseResult, Schema } from "effect"
+import { Cause, Console, Context, Duration, Effect, Either, Layer, Logger, Option, ParseResult, Schema } from "effect"
+import { databaseLayer } from "../../core/db/ChosenDatabase"
 import type { DatabaseChoice } from "../../core/db/DatabaseChoice"
+import * as NavHistory from "../../core/db/NavHistory"
+import * as NavRecorder from "../../core/db/NavRecorder"
 import * as Decimal from "../../core/domain/Decimal"
 import type { AccountEvent } from "../../core/domain/Events"
 import type { InstrumentSpecs } from "../../core/domain/InstrumentSpec"
@@ -24,6 +28,7 @@ import { KEY_ENV, SERVICES, type ServiceName } from "../../core/live/session/Ses
 import * as TradeTape from "../../core/live/session/TradeTape"
 import { formatAddress } from "../../core/protocol/Transport"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
+import { fromPeer } from "../../site/portal/AccountsDesk"
 import { nodeTransport } from "../node/NodeTransport"
 import * as PanelDemo from "./PanelDemo"
 import type { Addresses } from "./PanelHandlers"
@@ -118,12 +123,12 @@ const fileLogger = (file: string) => {
   return Layer.merge(Logger.replace(Logger.prettyLoggerDefault, json), Logger.replace(Logger.defaultLogger, json))
 }
 
-/** A connection to a service of the session as the `cli` peer. */
-const cliPeer = (session: SessionFolder, service: ServiceName) =>
+/** A connection to a service of the session as the `cli` peer (`as` names the connection: one a purpose). */
+const cliPeer = (session: SessionFolder, service: ServiceName, as = "up") =>
   Peer.connect({
     transport: nodeTransport,
     address: addressOf(session, service),
-    identity: { service: "cli", instance: `up-${process.pid}` },
+    identity: { service: "cli", instance: `${as}-${process.pid}` },
     key: session.env[KEY_ENV.cli]!,
     name: service,
     backoff: { initialMs: 20, maxMs: 250 }
@@ -220,14 +225,22 @@ const runSession = (session: SessionFolder, file: SessionFile, options: UpOption
     const path = yield* Path.Path
     const start = (services: ReadonlyArray<ServiceName>) =>
       options.processes ? spawnServices(session, services) : runInProcess(session, services)
-    const connected = (service: ServiceName) =>
-      Effect.tap(cliPeer(session, service), (peer) => waitConnected(peer, session))
+    const connected = (service: ServiceName, as?: string) =>
+      Effect.tap(cliPeer(session, service, as), (peer) => waitConnected(peer, session))
 
     const database = options.panel ? Option.some(yield* PanelDemo.openDatabase(options)) : Option.none()
+    // Opened here before the Accounts Service starts, as the panel's is (see PanelDemo.openDatabase).
+    const navHistory = Option.isSome(database)
+      ? yield* database.value.run(NavHistory.NavHistory)
+      : yield* Effect.map(Layer.build(Layer.provide(NavHistory.layer, databaseLayer(options))), (context) =>
+          Context.get(context, NavHistory.NavHistory)
+        )
     // The account is funded before the other services start, as a backtest's is before its first event: a strategy
     // that acted first would be refused for want of funds, and the deposit skipped since the account had events.
     yield* start(["accounts"])
     const accounts = yield* connected("accounts")
+    // The NAV history follows the session from its first event, on a connection of its own.
+    yield* NavRecorder.start(fromPeer(yield* connected("accounts", "nav")), navHistory)
     const watermark = (yield* accounts.call({ _tag: "Watermark" })) as { events: ReadonlyArray<number> }
     const specs = yield* sessionSpecs(session)
     if (watermark.events[0] === 0) yield* deposit(accounts, file, specs)
@@ -237,7 +250,7 @@ const runSession = (session: SessionFolder, file: SessionFile, options: UpOption
       : Option.none()
     const others = SERVICES.filter((service) => service !== "accounts")
     yield* start(others)
-    const [marketData] = yield* Effect.forEach(others, connected)
+    const [marketData] = yield* Effect.forEach(others, (service) => connected(service))
     const listening = SERVICES.map((service) => {
       const { listen, metrics } = configAddresses(session, service)
       return `  ${service.padEnd(12)} ${formatAddress(listen).padEnd(24)} ${metrics ?? ""}`

@@ -5,120 +5,36 @@
  * cash is refused with one line, an approved request moves cash once however often it is approved, pages never show
  * a trace, and a statement's CSV carries the exact amounts.
  */
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { NodeContext } from "@effect/platform-node"
-import { afterAll, expect, layer } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted, Schedule } from "effect"
 import type { Hono } from "hono"
-import * as BacktestRuns from "../../core/db/BacktestRuns"
 import * as CashRequests from "../../core/db/CashRequests"
-import * as ConfigAudit from "../../core/db/ConfigAudit"
-import * as Database from "../../core/db/Database"
 import * as Investors from "../../core/db/Investors"
 import * as NavHistory from "../../core/db/NavHistory"
-import * as PanelBacktests from "../../core/db/PanelBacktests"
+import * as NavRecorder from "../../core/db/NavRecorder"
 import * as PanelUsers from "../../core/db/PanelUsers"
-import type { AccountId, CurrencyCode } from "../../core/domain/Ids"
-import { serveAccounts } from "../../core/live/accounts/AccountsServer"
-import * as Peer from "../../core/live/Peer"
-import { tcp } from "../../core/protocol/Transport"
-import { nodeJournalFiles } from "../../runtimes/node/NodeJournalFiles"
-import { nodeTransport } from "../../runtimes/node/NodeTransport"
-import { AAPL, currencies } from "../../test/fixtures/instruments"
+import { accountsService, databaseLayer, noTrace, PASSWORD, post, signIn } from "../internal/siteTest"
 import { LiveSession } from "../panel/LiveSession"
 import * as Panel from "../panel/Panel"
 import * as Password from "../panel/Password"
 import { loadChartLibrary } from "../report/ReportPage"
 import { AccountsDesk, fromPeer } from "./AccountsDesk"
-import * as NavSampler from "./NavSampler"
 import * as Portal from "./Portal"
-
-const KEY = "portal-test-key"
-const PASSWORD = "correct horse battery"
-const journal = mkdtempSync(join(tmpdir(), "meridian-portal-"))
-afterAll(() => rmSync(journal, { recursive: true, force: true }))
 
 /** A real Accounts Service with two investors' accounts, and the desk over a peer of it. */
 const DeskLive = Layer.scoped(
   AccountsDesk,
-  Effect.gen(function* () {
-    const service = yield* serveAccounts({
-      transport: nodeTransport,
-      address: tcp("127.0.0.1", 0),
-      identity: { service: "accounts", instance: "a1" },
-      keys: (peer) => (peer === "cli" ? KEY : undefined),
-      shards: [
-        {
-          journal: { files: nodeJournalFiles, dir: journal },
-          accounts: ["ACC-A", "ACC-B"].map((id) => ({
-            id: id as AccountId,
-            name: id,
-            kind: "cash" as const,
-            baseCurrency: "USD" as CurrencyCode
-          })),
-          instruments: [AAPL],
-          currencies,
-          now: () => Date.now() * 1000
-        }
-      ]
-    })
-    const address = service.server.address
-    const peer = yield* Peer.connect({
-      transport: nodeTransport,
-      address: tcp("127.0.0.1", address._tag === "Tcp" ? address.port : 0),
-      identity: { service: "cli", instance: "portal-test" },
-      key: KEY,
-      name: "accounts"
-    })
-    return Option.some(fromPeer(peer))
-  }).pipe(Effect.orDie)
+  Effect.map(accountsService({ accountIds: ["ACC-A", "ACC-B"] }), (peer) => Option.some(fromPeer(peer))).pipe(
+    Effect.orDie
+  )
 )
 
-const TestLayer = Layer.mergeAll(
-  PanelUsers.layer,
-  Investors.layer,
-  CashRequests.layer,
-  NavHistory.layer,
-  BacktestRuns.layer,
-  ConfigAudit.layer,
-  PanelBacktests.layer
-).pipe(
-  Layer.provideMerge(Database.layerEmbedded()),
+const TestLayer = databaseLayer.pipe(
   Layer.merge(DeskLive),
   Layer.merge(Layer.succeed(LiveSession, Option.none())),
   Layer.merge(NodeContext.layer)
 )
-
-/** Sign `name` in to `app` (portal or panel): the session cookie and the CSRF token of its pages. */
-const signIn = async (app: Hono<never>, name: string) => {
-  const form = await app.request("http://localhost/login")
-  const loginCookie = /meridian_(?:portal_)?login=([^;]+)/.exec(form.headers.get("set-cookie") ?? "")
-  const cookieName = (form.headers.get("set-cookie") ?? "").split("=")[0]!
-  const token = loginCookie?.[1] ?? ""
-  const response = await app.request("http://localhost/login", {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: `${cookieName}=${token}` },
-    body: new URLSearchParams({ name, password: PASSWORD, _csrf: token }).toString()
-  })
-  expect(response.status).toBe(303)
-  const session = /(meridian_(?:portal|session)=[^;]+)/.exec(response.headers.get("set-cookie") ?? "")?.[1] ?? ""
-  const home = await app.request(response.headers.get("location") === "/" ? "http://localhost/cash-requests" : "/", {
-    headers: { cookie: session }
-  })
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await home.text())?.[1] ?? ""
-  return { cookie: session, csrf }
-}
-
-const post = (app: Hono<never>, path: string, who: { cookie: string }, fields: Record<string, string>) =>
-  app.request(`http://localhost${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: who.cookie },
-    body: new URLSearchParams(fields).toString()
-  })
-
-const noTrace = (body: string) => expect(body).not.toMatch(/\n\s+at |Error:|\.ts:\d+/)
 
 layer(TestLayer, { timeout: "120 seconds" })("Client Portal and cash requests", (it) => {
   it.scoped("an investor sees only their accounts; CSRF, limits and approvals hold", () =>
@@ -195,8 +111,8 @@ layer(TestLayer, { timeout: "120 seconds" })("Client Portal and cash requests", 
       )
       expect(badAmount.status).toBe(400)
 
-      // A deposit request, approved twice: the cash moves once.
-      yield* Effect.forkScoped(NavSampler.run({ everyMs: 60_000 }))
+      // A deposit request, approved twice: the cash moves once (the NAV history recorded as `meridian up` does).
+      yield* NavRecorder.start(Option.getOrThrow(yield* AccountsDesk), yield* NavHistory.NavHistory)
       const asked = yield* Effect.promise(async () =>
         post(portal, "/accounts/ACC-A/cash-requests", ivy, {
           kind: "deposit",

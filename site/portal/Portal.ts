@@ -1,7 +1,7 @@
 /**
  * The Client Portal: a Hono app, server-rendered, for investors. An investor sees only the accounts bound to them
  * (`meridian user add --role investor --account <id>`): NAV, returns by day, month, year and since inception, the
- * drawdown chart and monthly returns (from `NavHistory`, kept by `NavSampler`), statements for a chosen period as
+ * drawdown chart and monthly returns (from `NavHistory`, recorded by the session's process: `NavRecorder`), statements for a chosen period as
  * CSV or a printable page, and their deposit and withdrawal requests, which an operator approves or rejects in the
  * Control Panel (`site/panel/routes/cashRequests.ts`).
  *

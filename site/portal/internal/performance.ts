@@ -25,7 +25,11 @@ export interface Performance {
   readonly year: number | undefined
   readonly inception: number | undefined
   readonly maxDrawdownPct: number
-  /** Per year (ascending), the twelve monthly returns (undefined: no sample that month) and the year's. */
+  /**
+   * Per year (ascending), the twelve monthly returns and the year's. A month before the first sample or after the
+   * last is undefined; one between them without a sample is 0: the session records while the accounts run, so no
+   * sample means nothing changed the NAV (its change, were there one, lands in the month of the next sample).
+   */
   readonly monthly: ReadonlyArray<{
     readonly year: number
     readonly months: ReadonlyArray<number | undefined>
@@ -75,6 +79,17 @@ export const performance = (samples: ReadonlyArray<NavSample>, flows: ReadonlyAr
     const months = years.get(year) ?? new Array<number | undefined>(12).fill(undefined)
     months[month] = ((months[month] ?? 0) + 1) * (1 + p.r) - 1
     years.set(year, months)
+  }
+  // Every month from the first sample's to the last's has a return.
+  const first = points[0]
+  if (first !== undefined && last !== undefined) {
+    const [y0, m0] = [Number(dayOf(first.ts).slice(0, 4)), Number(dayOf(first.ts).slice(5, 7)) - 1]
+    const [y1, m1] = [Number(lastDay.slice(0, 4)), Number(lastDay.slice(5, 7)) - 1]
+    for (let y = y0; y <= y1; y++) {
+      const months = years.get(y) ?? new Array<number | undefined>(12).fill(undefined)
+      for (let m = y === y0 ? m0 : 0; m <= (y === y1 ? m1 : 11); m++) months[m] ??= 0
+      years.set(y, months)
+    }
   }
   return {
     points,
