@@ -76,6 +76,21 @@ const session = (
     return { accounts, cli, publish: (i: number) => void marketData.publish(quote(i)) }
   })
 
+/** The ccxt connector on the fake Binance's `AAPL` (listed in cents and whole shares, as AAPL.XNAS), booking to ACC-1. */
+const ccxtConnector = (fake: FakeBinance.FakeBinance) => ({
+  ccxt: {
+    exchange: "binance",
+    venue: "XNAS",
+    account: "ACC-1",
+    symbols: ["AAPL"],
+    apiKey: { env: "MERIDIAN_TEST_BINANCE_KEY" },
+    secret: { env: "MERIDIAN_TEST_BINANCE_SECRET" },
+    urls: { rest: fake.restUrl, ws: fake.wsUrl },
+    reconnect: { initialMs: 50, maxMs: 400 }
+  }
+})
+const CCXT_ENV = { MERIDIAN_TEST_BINANCE_KEY: FakeBinance.API_KEY, MERIDIAN_TEST_BINANCE_SECRET: FakeBinance.SECRET }
+
 /** Submit until accepted (the first market order waits for the first mark), at most 300 times. */
 const submitMarket = (accounts: Client, quantity: number) =>
   Effect.gen(function* () {
@@ -145,22 +160,7 @@ describe("meridian service execution on real venue connectors", () => {
           const fake = yield* FakeBinance.make("spot", { listings: [contractListing("spot")] })
           const q = quote(1)
           yield* fake.setMarket("AAPL", (q.bidPrice / 100).toFixed(2), (q.askPrice / 100).toFixed(2))
-          const ccxt = {
-            ccxt: {
-              exchange: "binance",
-              venue: "XNAS",
-              account: "ACC-1",
-              symbols: ["AAPL"],
-              apiKey: { env: "MERIDIAN_TEST_BINANCE_KEY" },
-              secret: { env: "MERIDIAN_TEST_BINANCE_SECRET" },
-              urls: { rest: fake.restUrl, ws: fake.wsUrl },
-              reconnect: { initialMs: 50, maxMs: 400 }
-            }
-          }
-          const { accounts, cli, publish } = yield* session(ccxt, {
-            MERIDIAN_TEST_BINANCE_KEY: FakeBinance.API_KEY,
-            MERIDIAN_TEST_BINANCE_SECRET: FakeBinance.SECRET
-          })
+          const { accounts, cli, publish } = yield* session(ccxtConnector(fake), CCXT_ENV)
           publish(1)
           expect(yield* submitMarket(accounts, 10)).toMatchObject({ _tag: "Accepted" })
           expect(yield* bookedFills(accounts)).toEqual([{ quantity: 10, price: q.askPrice }])
@@ -173,5 +173,29 @@ describe("meridian service execution on real venue connectors", () => {
         })
       )
     )
+  )
+
+  it(
+    "ccxt: a venue refusing reconciliation fails it at once, in one line, and the service runs on",
+    { timeout: 180_000 },
+    () =>
+      Effect.runPromise(
+        Effect.scoped(
+          Effect.gen(function* () {
+            const fake = yield* FakeBinance.make("spot", { listings: [contractListing("spot")] })
+            // The venue refuses the key for the open orders query: asking again cannot help.
+            fake.failNext("GET", "/api/v3/openOrders", {
+              status: 401,
+              body: JSON.stringify(FakeBinance.fixture("errors/-1022.json"))
+            })
+            const { cli } = yield* session(ccxtConnector(fake), CCXT_ENV)
+            const reconciliation = yield* reconciliationOf(cli)
+            expect(reconciliation.outcome).toBe("failed")
+            expect(reconciliation.message).toMatch(/^venue Refused: openOrders: .*-1022/)
+            expect(reconciliation.message).not.toContain("\n")
+            expect(fake.requests.filter((r) => r.path === "/api/v3/openOrders")).toHaveLength(1)
+          })
+        )
+      )
   )
 })

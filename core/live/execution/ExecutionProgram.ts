@@ -20,6 +20,7 @@ import { connectorKindOf, ExecutionConfig } from "./ExecutionConfig"
 import { makeExecutionMetrics } from "./ExecutionMetrics"
 import { fillsSince, resolve } from "./Reconcile"
 import { type Outgoing, VenueSession } from "./VenueSession"
+import { VenueStateError } from "./VenueState"
 
 /** A configuration that cannot be read or used: the message names the file and the field. */
 export class ExecutionConfigError extends Schema.TaggedError<ExecutionConfigError>()("ExecutionConfigError", {
@@ -211,18 +212,27 @@ export const serveExecution = (
     })
     const reconciledAt = new Date(yield* Clock.currentTimeMillis).toISOString()
     const reconciliation: NonNullable<ServiceStatus["reconciliation"]> = yield* reconcile.pipe(
-      Effect.retry({ times: 4, schedule: Schedule.exponential("500 millis") }),
+      // Only a venue that could not answer (or an Accounts Service call that failed) may answer later; a refusal
+      // (credentials, a request the venue does not support) or an answer that does not decode fails at once.
+      Effect.retry({
+        times: 4,
+        schedule: Schedule.exponential("500 millis"),
+        while: (error) => !(error instanceof VenueStateError) || error.reason === "Unavailable"
+      }),
       Effect.map((differences) => ({
         at: reconciledAt,
         outcome: differences.length === 0 ? ("agreed" as const) : ("resolved" as const),
         differences: differences.map((d) => ({ kind: d.kind, detail: d.detail }))
       })),
-      Effect.catchAll((error) =>
-        Effect.logError("reconciliation failed").pipe(
-          Effect.annotateLogs({ error: String(error) }),
-          Effect.as({ at: reconciledAt, outcome: "failed" as const, differences: [], message: String(error) })
+      Effect.catchAll((error) => {
+        const message = (
+          error instanceof VenueStateError ? `venue ${error.reason}: ${error.message}` : String(error)
+        ).replace(/\s+/g, " ")
+        return Effect.logError("reconciliation failed").pipe(
+          Effect.annotateLogs({ error: message }),
+          Effect.as({ at: reconciledAt, outcome: "failed" as const, differences: [], message })
         )
-      ),
+      }),
       Effect.withSpan("execution.reconcile")
     )
     yield* Effect.logInfo("execution service reconciled").pipe(

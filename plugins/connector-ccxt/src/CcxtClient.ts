@@ -7,7 +7,24 @@
  * @since 0.1.0
  */
 
-import { type Balances, binance, binanceusdm, errors, type Market, type Order, type Trade } from "ccxt"
+// The error classes by name: ccxt's CommonJS build (what the CLI bundle loads) has no `errors` namespace.
+import {
+  AuthenticationError,
+  BadRequest,
+  type Balances,
+  binance,
+  binanceusdm,
+  DDoSProtection,
+  InsufficientFunds,
+  InvalidNonce,
+  InvalidOrder,
+  type Market,
+  NetworkError,
+  OperationRejected,
+  type Order,
+  RateLimitExceeded,
+  type Trade
+} from "ccxt"
 import { Duration, Effect, Redacted, type Scope } from "effect"
 import type { CcxtConfig } from "./CcxtConfig"
 import { CcxtError } from "./CcxtError"
@@ -80,18 +97,18 @@ export const toCcxtError = (cause: unknown): CcxtError => {
   const reason: CcxtError["reason"] =
     code === -1021
       ? "Timestamp"
-      : code === -1003 || cause instanceof errors.DDoSProtection || cause instanceof errors.RateLimitExceeded
+      : code === -1003 || cause instanceof DDoSProtection || cause instanceof RateLimitExceeded
         ? "RateLimited"
-        : code === -2014 || code === -2015 || code === -1022 || cause instanceof errors.AuthenticationError
+        : code === -2014 || code === -2015 || code === -1022 || cause instanceof AuthenticationError
           ? "Auth"
-          : cause instanceof errors.InvalidNonce
+          : cause instanceof InvalidNonce
             ? "Timestamp"
-            : cause instanceof errors.NetworkError
+            : cause instanceof NetworkError
               ? "Network"
-              : cause instanceof errors.InvalidOrder ||
-                  cause instanceof errors.InsufficientFunds ||
-                  cause instanceof errors.BadRequest ||
-                  cause instanceof errors.OperationRejected
+              : cause instanceof InvalidOrder ||
+                  cause instanceof InsufficientFunds ||
+                  cause instanceof BadRequest ||
+                  cause instanceof OperationRejected
                 ? "Rejected"
                 : "Exchange"
   return new CcxtError({ reason, message })
