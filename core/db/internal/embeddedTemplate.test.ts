@@ -1,4 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync } from "node:fs"
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync
+} from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { PGlite } from "@electric-sql/pglite"
@@ -25,7 +34,7 @@ const open = async <A>(dataDir: string | undefined, use: (db: PGlite) => Promise
 const count = (db: PGlite) => db.query<{ n: number }>("SELECT count(*)::int AS n FROM t").then((r) => r.rows[0]?.n)
 
 describe("the kept copy of a new embedded database", () => {
-  it("is written by the first new database, loaded by the next, never taken from one that holds data, replaced when damaged", {
+  it("is written by the first new database, loaded by the next, never taken from one that holds data or files, replaced when damaged", {
     timeout: 300_000
   }, async () => {
     // The first new database runs initdb and keeps its initial state.
@@ -56,6 +65,14 @@ describe("the kept copy of a new embedded database", () => {
       // (holding data) it is opened as it is and never kept as the copy.
       expect(await open(join(root, "b"), count)).toEqual({ loaded: false, result: 1 })
       expect(readFileSync(copy).equals(kept)).toBe(true)
+
+      // A folder that holds files before its database (a backtest's run inbox) is never kept: PGlite's dump is the
+      // whole folder, and every later new database would find those files.
+      const elsewhere = join(root, "other-cache")
+      mkdirSync(join(root, "e", "inbox"), { recursive: true })
+      writeFileSync(join(root, "e", "inbox", "0123456789ab.run"), "a run")
+      await creation(join(root, "e"), elsewhere).created(fresh)
+      expect(existsSync(elsewhere)).toBe(false)
 
       // A damaged copy is not loaded: the new database gets none (PGlite runs initdb), and the new instance's state
       // replaces the copy. The open in-memory database is such an instance: a second initdb here would only repeat

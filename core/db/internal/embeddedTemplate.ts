@@ -9,7 +9,7 @@
  * costs the speed-up, never the database.
  */
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { homedir } from "node:os"
 import { dirname, join } from "node:path"
@@ -39,6 +39,13 @@ const templateFile = (cacheDir: string): string | undefined => {
 /** Whether `dataDir` already holds a database (then PGlite opens it, and must not be given a copy to load). */
 const holdsDatabase = (dataDir: string | undefined) => dataDir !== undefined && existsSync(join(dataDir, "PG_VERSION"))
 
+/**
+ * Whether `dataDir` holds files before its database does (a backtest's run inbox): PGlite's dump is the whole
+ * folder, so a copy of it would carry them into every later new database.
+ */
+const holdsFiles = (dataDir: string | undefined) =>
+  dataDir !== undefined && existsSync(dataDir) && readdirSync(dataDir).length > 0
+
 /** Write `db`'s state as the copy, through a temporary file renamed, so that concurrent first starts never leave half a copy. */
 const keep = async (db: PGlite, file: string) => {
   try {
@@ -67,12 +74,13 @@ export const creation = (
   const base = dataDir === undefined ? {} : { dataDir }
   const file = holdsDatabase(dataDir) ? undefined : templateFile(cacheDir)
   if (file === undefined) return { options: base, created: async () => {} }
-  if (!existsSync(file)) return { options: base, created: (db) => keep(db, file) }
+  const kept = holdsFiles(dataDir) ? async () => {} : (db: PGlite) => keep(db, file)
+  if (!existsSync(file)) return { options: base, created: kept }
   try {
     // Unzipping checks the copy's CRC: a damaged copy is never loaded, it is replaced.
     const tarball = gunzipSync(readFileSync(file))
     return { options: { ...base, loadDataDir: new Blob([tarball]) }, created: async () => {} }
   } catch {
-    return { options: base, created: (db) => keep(db, file) }
+    return { options: base, created: kept }
   }
 }
