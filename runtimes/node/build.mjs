@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Bundles the `meridian` command line for Node into runtimes/node/dist/meridian.cjs (run by `npm install` through
-// the root package's `prepare`, by the test suite's global setup, and by `npm run build`), then runs a backtest with
-// it once, so that it leaves V8's code cache beside it (see bin/meridian.mjs). One CommonJS file rather than ES modules, because
-// Node 20 can hand V8 a code cache only for a script. Each command's dependencies sit behind a dynamic import,
-// which esbuild turns into a module initialised on first use: code that a command does not run is never executed.
+// Bundles the `meridian` command line for Node into runtimes/node/dist/meridian.cjs and the chunks it loads on first
+// use (run by `npm install` through the root package's `prepare`, by the test suite's global setup, and by
+// `npm run build`), then runs a backtest with it once, so that it leaves V8's code cache beside each script it loaded
+// (see bin/meridian.mjs). CommonJS scripts rather than ES modules, because Node 20 can hand V8 a code cache only for a
+// script. Each command's dependencies sit behind a dynamic import, which becomes a chunk loaded and initialised on
+// first use: code that a command does not run is neither read nor executed.
 import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { readdir, readFile, rename, rm, stat } from "node:fs/promises"
+import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
 import { dirname, join, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import * as esbuild from "esbuild"
@@ -71,6 +72,24 @@ const pluginCodeHash = async (dir) => {
   return hash.digest("hex")
 }
 
+/** How long a chunk of an older build is kept: as long as a process started from that build may still load it. */
+const OLD_CHUNK_MS = 24 * 3_600_000
+
+/**
+ * A process started from the previous build loads its chunks from `dist` when it first needs them, after the new
+ * build took the folder's place: the chunks it may ask for are carried over (named by their content's hash, they
+ * never clash with the new build's), for a day.
+ */
+const keepOldChunks = async (dist, staging) => {
+  const fresh = new Set(await readdir(staging))
+  const old = await readdir(dist).catch(() => [])
+  for (const name of old) {
+    if (!name.startsWith("chunk-") || !name.endsWith(".cjs") || fresh.has(name)) continue
+    const { mtimeMs } = await stat(join(dist, name))
+    if (Date.now() - mtimeMs < OLD_CHUNK_MS) await link(join(dist, name), join(staging, name)).catch(() => undefined)
+  }
+}
+
 /**
  * Build the bundle and warm its code cache; resolves once both are written. The bundle is written in a folder of its
  * own and swapped in, so that a `meridian` started meanwhile (another test run) reads a whole bundle, old or new.
@@ -81,25 +100,48 @@ export const build = async () => {
   const retired = `${dist}.${process.pid}.old`
   const hashes = {}
   for (const [id, dir] of Object.entries(builtInPlugins)) hashes[id] = await pluginCodeHash(dir)
-  await esbuild.build({
+  // Split at each dynamic import: `--help` and `info` read and deserialize only the modules that parse the command
+  // line (1.4 of the 3.6 MB), not those of the commands that run. Against one file, valgrind counts 6 % fewer
+  // instructions for `meridian --help` (11 % of what it adds to a bare `node`), and its peak RSS is 73 MB, not 87. esbuild splits ES modules only, and Node 20 hands V8 a code cache only for a
+  // script: each chunk is then turned into a CommonJS script (imports into `require`, `import()` into a `require` on
+  // first use) that bin/meridian.mjs loads with its own cache.
+  const split = await esbuild.build({
     entryPoints: [join(here, "main.ts")],
-    outfile: join(staging, "meridian.cjs"),
+    outdir: staging,
+    entryNames: "meridian",
+    chunkNames: "chunk-[hash]",
+    outExtension: { ".js": ".cjs" },
     bundle: true,
-    format: "cjs",
+    splitting: true,
+    format: "esm",
     platform: "node",
     target: "node20",
     external,
-    // A script run with a code cache cannot call import() on Node 20: dynamic imports become require() calls, of
-    // our own modules (initialised on first use) and of the external packages (each ships a CommonJS build).
-    supported: { "dynamic-import": false },
     plugins: [sourceUrls],
     define: { MERIDIAN_BUNDLED_CODE_HASHES: JSON.stringify(hashes) },
     legalComments: "none",
     // Less to read and to deserialize at each start (help 0.47 s → 0.39 s here); names kept for stack traces.
     minify: true,
     keepNames: true,
+    write: false,
     logLevel: "error"
   })
+  await mkdir(staging, { recursive: true })
+  for (const file of split.outputFiles) {
+    // A script run with a code cache cannot call import() on Node 20: dynamic imports become require() calls, of
+    // our chunks (bin/meridian.mjs loads them) and of the external packages (each ships a CommonJS build).
+    const script = await esbuild.transform(file.text, {
+      format: "cjs",
+      platform: "node",
+      target: "node20",
+      supported: { "dynamic-import": false },
+      minifyWhitespace: true,
+      minifySyntax: true,
+      logLevel: "error"
+    })
+    await writeFile(file.path, script.code)
+  }
+  await keepOldChunks(dist, staging)
   await rename(dist, retired).catch(() => undefined)
   await rename(staging, dist)
   await rm(retired, { recursive: true, force: true })

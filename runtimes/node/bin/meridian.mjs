@@ -1,42 +1,65 @@
 #!/usr/bin/env node
-// Runs the bundled command line (runtimes/node/dist/meridian.cjs, built by `npm install`; built here first when it
-// is missing) with V8's code cache: compiling the bundle's JavaScript is most of a cold start, and the cache, written
-// beside the bundle after a run that found none, lets the next start skip it. A cache V8 refuses (another Node
-// version, a new bundle) is replaced the same way; a folder that cannot be written only costs the speed-up.
+// Runs the bundled command line (runtimes/node/dist/meridian.cjs and its chunks, built by `npm install`; built here
+// first when it is missing) with V8's code cache: compiling the bundle's JavaScript is most of a cold start, and the
+// cache, written beside each script after a run that found none, lets the next start skip it. A cache V8 refuses
+// (another Node version, a new bundle) is replaced the same way; a folder that cannot be written only costs the
+// speed-up. The scripts are CommonJS, loaded here rather than by Node's loader because only a script compiled here
+// (vm.Script) can be given a cache; a chunk is loaded when the code that imports it first runs.
 import { accessSync, constants, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
-import { dirname } from "node:path"
+import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import vm from "node:vm"
 
 const bundle = fileURLToPath(new URL("../dist/meridian.cjs", import.meta.url))
-const cacheFile = `${bundle}.cache`
+const dist = dirname(bundle)
 if (!existsSync(bundle)) await (await import("../build.mjs")).build()
 
-const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined
-const script = new vm.Script(
-  `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundle, "utf8")}\n})`,
-  { filename: bundle, cachedData }
-)
-/** Whether a cache can be written beside the bundle (a read-only install runs without one). */
-const writable = () => {
+/** Whether caches can be written beside the bundle (a read-only install runs without them). */
+const writable = (() => {
   try {
-    accessSync(dirname(bundle), constants.W_OK)
+    accessSync(dist, constants.W_OK)
     return true
   } catch {
     return false
   }
-}
-if ((cachedData === undefined || script.cachedDataRejected) && writable()) {
-  process.once("exit", () => {
+})()
+
+/** Scripts compiled without a usable cache: each gets one written at exit. */
+const uncached = []
+process.once("exit", () => {
+  for (const { file, script } of uncached) {
     try {
-      const temporary = `${cacheFile}.${process.pid}`
+      const temporary = `${file}.cache.${process.pid}`
       writeFileSync(temporary, script.createCachedData())
-      renameSync(temporary, cacheFile)
+      renameSync(temporary, `${file}.cache`)
     } catch {
       // A full disk or a folder made read-only meanwhile: the next start compiles again.
     }
-  })
+  }
+})
+
+const nodeRequire = createRequire(bundle)
+/** The bundle's scripts by file name, once loaded: their `module.exports`. */
+const loaded = new Map()
+
+/** `require` for the bundle's scripts: a chunk (`./chunk-….cjs`) is loaded here, anything else by Node. */
+const requireFromBundle = (id) => (id.startsWith("./") ? load(join(dist, id)) : nodeRequire(id))
+
+const load = (file) => {
+  const known = loaded.get(file)
+  if (known !== undefined) return known.exports
+  const cacheFile = `${file}.cache`
+  const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined
+  const script = new vm.Script(
+    `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "utf8")}\n})`,
+    { filename: file, cachedData }
+  )
+  if ((cachedData === undefined || script.cachedDataRejected) && writable) uncached.push({ file, script })
+  const module = { exports: {} }
+  loaded.set(file, module)
+  script.runInThisContext()(module.exports, requireFromBundle, module, file, dist)
+  return module.exports
 }
-const module = { exports: {} }
-script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle))
+
+load(bundle)
