@@ -17,7 +17,7 @@ const { DATABASE_URL: _, ...env } = process.env
 const bin = join(process.cwd(), "runtimes", "node", "bin", "meridian.mjs")
 /** `meridian args` in a real process, from `cwd` (the project by default). */
 const meridianIn = (cwd: string, ...args: Array<string>) =>
-  run(process.execPath, [bin, ...args], { timeout: 60_000, env, cwd }).then(
+  run(process.execPath, [bin, ...args], { timeout: 120_000, env, cwd }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({
       code: error.code,
@@ -28,7 +28,8 @@ const meridianIn = (cwd: string, ...args: Array<string>) =>
 
 const meridian = (...args: Array<string>) => meridianIn(process.cwd(), ...args)
 
-describe("meridian CLI (a real process)", () => {
+// Up to seven processes a test, each opening the embedded database or DuckDB: minutes on a loaded machine.
+describe("meridian CLI (a real process)", { timeout: 240_000 }, () => {
   it("runs the demo on embedded defaults, stores it, and tells a newcomer what to try next", async () => {
     const home = mkdtempSync(join(tmpdir(), "meridian-demo-"))
     const result = await meridianIn(home, "demo")
@@ -131,20 +132,13 @@ describe("meridian CLI (a real process)", () => {
     expect(result.stdout).toMatch(/strategy-sma-cross on SPY.ARCX: 1258 events/)
   })
 
-  it("says in one line that a registry cannot be reached", async () => {
-    const result = await meridian("plugin", "list", "--registry", "http://127.0.0.1:1")
-    expect(result.code).toBe(1)
-    expect(result.stdout).toBe("")
-    expect(result.stderr).toMatch(/^meridian: [^\n]*127\.0\.0\.1:1[^\n]*\n$/)
-  })
-
   it("names a bad parameter", async () => {
     const result = await meridian("backtest", "--strategy", "sma-cross", "--data", sp500Path, "--param", "fast=50")
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/fast: fast must be shorter than slow/)
   })
 
-  it("stores every backtest in the embedded database, lists and compares the runs", { timeout: 60_000 }, async () => {
+  it("stores every backtest in the embedded database, lists and compares the runs", async () => {
     const dir = mkdtempSync(join(tmpdir(), "meridian-runs-"))
     const dbDir = join(dir, "state", "db")
     // 200 daily bars of a wave (period 40 days) around 100: short, and the averages cross often.
