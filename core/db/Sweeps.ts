@@ -9,7 +9,12 @@ import { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer, Schema } from "effect"
 import type { BacktestRun } from "./BacktestRuns"
 import { type DatabaseError, toDatabaseError } from "./DatabaseError"
-import { encodeRun, insertRuns } from "./internal/backtestRuns"
+import { encodeRun, insertRuns, type RunWithEncodedCurve } from "./internal/backtestRuns"
+
+export type {
+  /** @since 0.1.0 */
+  RunWithEncodedCurve
+} from "./internal/backtestRuns"
 
 /**
  * A sweep as submitted: its jobs, each with its own id (the same job submitted twice has the same id).
@@ -28,7 +33,8 @@ export interface Sweep {
 }
 
 /**
- * A job's outcome to record: its completed run, or why it failed; `worker` names who ran it.
+ * A job's outcome to record: its completed run (its curve possibly in the stored binary form already), or why it
+ * failed; `worker` names who ran it.
  *
  * @since 0.1.0
  * @category models
@@ -37,7 +43,7 @@ export type JobResult = {
   readonly jobId: string
   readonly worker: string
 } & (
-  | { readonly _tag: "Completed"; readonly run: BacktestRun }
+  | { readonly _tag: "Completed"; readonly run: BacktestRun | RunWithEncodedCurve }
   /** `at`: when it failed, µs since the epoch. */
   | { readonly _tag: "Failed"; readonly error: string; readonly at: number }
 )

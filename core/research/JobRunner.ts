@@ -7,7 +7,7 @@
 import { Clock, Context, Effect, Schedule } from "effect"
 import type { DatabaseError } from "../db/DatabaseError"
 import { type JobResult, Sweeps } from "../db/Sweeps"
-import type { JobOutcome, JobSpec } from "./ResearchJob"
+import type { EncodedOutcome, JobOutcome, JobSpec } from "./ResearchJob"
 
 /**
  * Runs a job's backtest; a job that cannot run (bad parameters, missing data, another strategy version) is a
@@ -29,7 +29,11 @@ export class JobRunner extends Context.Tag("@meridian/core/research/JobRunner")<
  *
  * @since 0.1.0
  */
-export const jobResult = (jobId: string, outcome: JobOutcome, worker: string): Effect.Effect<JobResult> =>
+export const jobResult = (
+  jobId: string,
+  outcome: JobOutcome | EncodedOutcome,
+  worker: string
+): Effect.Effect<JobResult> =>
   Effect.map(Clock.currentTimeNanos, (nanos): JobResult => {
     const at = Number(nanos / 1000n)
     return outcome._tag === "Failed"

@@ -97,12 +97,12 @@ export const sweepSource = (
     pending.set(spec.jobId, { params, order: issued++ })
     return spec
   }
-  const take: Effect.Effect<Step, DatabaseError, Sweeps> = Effect.suspend(() => {
+  const next: Effect.Effect<Step, DatabaseError, Sweeps> = Effect.suspend(() => {
     if (method._tag === "Sets") {
       if (!submitted) {
         // The whole list in one transaction, before anything runs.
         submitted = true
-        return Effect.zipRight(submit(method.sets.map(specOf)), take)
+        return Effect.zipRight(submit(method.sets.map(specOf)), next)
       }
       const params = method.sets[issued]
       if (params === undefined) {
@@ -127,8 +127,11 @@ export const sweepSource = (
     submitted = true
     return Effect.all([...first, submit([spec])], { discard: true }).pipe(Effect.as(job(spec)))
   })
+  // One taker at a time: a second must not hand out a job before the first has submitted the sweep's jobs (its
+  // result would find no job to record), and each proposal sees the ones before it.
+  const one = Effect.unsafeMakeSemaphore(1)
   return {
-    take,
+    take: one.withPermits(1)(next),
     total: method._tag === "Sets" ? method.sets.length : method.trials,
     finished: (spec, value) => {
       const p = pending.get(spec.jobId)

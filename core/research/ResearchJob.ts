@@ -10,6 +10,7 @@ import { createHash } from "node:crypto"
 import { Schema } from "effect"
 import type { BacktestJob } from "../backtest/BacktestJob"
 import type { BacktestRun } from "../db/BacktestRuns"
+import type { RunWithEncodedCurve } from "../db/Sweeps"
 import type { StaticDataSet } from "../staticdata/StaticDataSet"
 
 /**
@@ -78,6 +79,17 @@ export type JobSpec = typeof JobSpec.Type
 export type JobOutcome =
   | { readonly _tag: "Completed"; readonly run: Omit<BacktestRun, "createdAt" | "status"> }
   | { readonly _tag: "Failed"; readonly error: string }
+
+/**
+ * A job's outcome with its report's curve in the stored binary form (`RunWithEncodedCurve`): how a local worker
+ * answers, a tenth of the curve's arrays, and stored as it is.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EncodedOutcome =
+  | Extract<JobOutcome, { readonly _tag: "Failed" }>
+  | { readonly _tag: "Completed"; readonly run: Omit<RunWithEncodedCurve, "createdAt" | "status"> }
 
 /**
  * A job's id: its sweep and parameters (a sweep's jobs differ by their parameters only), so the same job submitted

@@ -11,40 +11,34 @@
 import { type ChildProcess, fork } from "node:child_process"
 import { Deferred, Effect, Option, Queue, Schema, type Scope } from "effect"
 import { BacktestError } from "../../core/backtest/Backtest"
-import { decodeEquity, encodeEquity } from "../../core/db/internal/equitySeries"
-import type { BacktestReport } from "../../core/report/Report"
+import { compactEquity, decodeEquity, encodeEquity } from "../../core/db/internal/equitySeries"
 import { JobRunner } from "../../core/research/JobRunner"
-import { type JobOutcome, JobSpec } from "../../core/research/ResearchJob"
+import { type EncodedOutcome, type JobOutcome, JobSpec } from "../../core/research/ResearchJob"
 
 /** What a local worker is sent: the job, and whether to tell how far its replay is. */
 const Request = Schema.Struct({ job: JobSpec, progress: Schema.Boolean })
 
 /**
- * A job's outcome as it travels: the report's equity curve in its stored binary form (`equitySeries`), a tenth of
- * its three arrays of doubles. Node's IPC channel copies what it has read of a message at every chunk it reads, so
- * a 50,000-bar curve (1.2 MB) cost the receiving process more CPU than storing the run.
+ * A job's outcome travels with the report's equity curve in its stored binary form, deflated (`EncodedOutcome`,
+ * `compactEquity`): a 50,000-bar curve's three arrays of doubles are 1.2 MB, its bytes 26 kB. Node's IPC channel
+ * copies what it has read of a message at every chunk it reads, and the embedded database's work is mostly per byte,
+ * both in the sweep process that every worker waits on; the deflating is done in the worker, beside its job. A sweep
+ * stores the bytes as they came; only `runOne` decodes them.
  */
-type WireOutcome =
-  | Extract<JobOutcome, { _tag: "Failed" }>
-  | {
-      readonly _tag: "Completed"
-      readonly run: Omit<CompletedRun, "report"> & {
-        readonly report?: Omit<BacktestReport, "equity"> & { readonly equity: Uint8Array }
-      }
-    }
-type CompletedRun = Extract<JobOutcome, { _tag: "Completed" }>["run"]
-
-const toWire = (outcome: JobOutcome): WireOutcome => {
-  if (outcome._tag === "Failed" || outcome.run.report === undefined) return outcome as WireOutcome
+const toWire = (outcome: JobOutcome): EncodedOutcome => {
+  if (outcome._tag === "Failed" || outcome.run.report === undefined) return outcome as EncodedOutcome
   const report = outcome.run.report
   try {
-    return { ...outcome, run: { ...outcome.run, report: { ...report, equity: encodeEquity(report.equity) } } }
+    return {
+      ...outcome,
+      run: { ...outcome.run, report: { ...report, equity: compactEquity(encodeEquity(report.equity)) } }
+    }
   } catch (e) {
     return { _tag: "Failed", error: e instanceof Error ? e.message : String(e) }
   }
 }
 
-const fromWire = (wire: WireOutcome): JobOutcome =>
+const fromWire = (wire: EncodedOutcome): JobOutcome =>
   wire._tag === "Failed" || wire.run.report === undefined
     ? (wire as JobOutcome)
     : { ...wire, run: { ...wire.run, report: { ...wire.run.report, equity: decodeEquity(wire.run.report.equity) } } }
@@ -52,7 +46,7 @@ const fromWire = (wire: WireOutcome): JobOutcome =>
 /** What a local worker answers: the job and its outcome. */
 interface Reply {
   readonly jobId: string
-  readonly outcome: WireOutcome
+  readonly outcome: EncodedOutcome
 }
 
 const isReply = (message: unknown): message is Reply =>
@@ -112,12 +106,12 @@ export const startWorkers = (count: number): Effect.Effect<Workers, BacktestErro
 
 /** Send `spec` to `child` and wait for its outcome; fails when the process ends first. */
 const request = (child: ChildProcess, spec: JobSpec, onProgress?: (done: number, total: number) => void) =>
-  Effect.async<JobOutcome, BacktestError>((resume) => {
+  Effect.async<EncodedOutcome, BacktestError>((resume) => {
     const onMessage = (message: unknown) => {
       if (onProgress !== undefined && isProgress(message, spec.jobId)) onProgress(...message.progress)
       if (!isReply(message) || message.jobId !== spec.jobId) return
       cleanup()
-      resume(Effect.sync(() => fromWire(message.outcome)))
+      resume(Effect.succeed(message.outcome))
     }
     const onExit = (code: number | null, signal: string | null) => {
       cleanup()
@@ -136,32 +130,45 @@ const request = (child: ChildProcess, spec: JobSpec, onProgress?: (done: number,
   })
 
 /**
+ * How many jobs a worker holds at once: the one it runs and the next, waiting in its channel. A worker that
+ * finishes starts the next at once instead of waiting for this process to answer, which is busy now and then for
+ * tens of ms at a time (the embedded database runs on its thread); the cost is at most one job's time at the end.
+ */
+const JOBS_PER_WORKER = 2
+
+/**
  * Run the jobs `next` hands out (until it has none) in the local `workers`, handing each outcome to `record` as it
- * arrives (`record` must not wait for the database: a worker waits for it before its next job); a free worker asks
- * `next` for its next job, so an optimizer can propose it from the outcomes so far (and `next` may wait for one). A
- * worker that dies is replaced (its job runs again in the new one), at most twice per worker.
+ * arrives (`record` must not wait for the database); each worker is sent its next job while it runs one
+ * (`JOBS_PER_WORKER`), asked of `next` then, so an optimizer proposes it from the outcomes so far (and `next` may
+ * wait for one). A worker that dies is replaced (its jobs run again in the new one), at most twice per worker.
  *
  * @since 0.1.0
  */
 export const runInProcesses = <E, R>(
   next: Effect.Effect<Option.Option<JobSpec>, E, R>,
   workers: Workers,
-  record: (spec: JobSpec, outcome: JobOutcome, worker: string) => Effect.Effect<void, E, R>
+  record: (spec: JobSpec, outcome: EncodedOutcome, worker: string) => Effect.Effect<void, E, R>
 ): Effect.Effect<void, E | BacktestError, R> =>
   Effect.gen(function* () {
     // Jobs of a worker that died, run first by the next free one.
     const retry = yield* Queue.unbounded<JobSpec>()
     const take = Effect.flatMap(Queue.poll(retry), (again) => (Option.isSome(again) ? Effect.succeed(again) : next))
-    const serve = (child: ChildProcess) =>
+    // A worker's lanes: each sends a job, waits for its outcome and takes the next; the worker runs them in turn.
+    const lane = (child: ChildProcess, name: string) =>
       Effect.gen(function* () {
-        const name = `local-${child.pid}`
         while (true) {
           const job = yield* take
           if (Option.isNone(job)) return
-          const outcome = yield* request(child, job.value).pipe(Effect.tapError(() => Queue.offer(retry, job.value)))
+          // A job whose worker died, or whose other lane saw it die first (interrupting this one), runs again.
+          const outcome = yield* request(child, job.value).pipe(Effect.onError(() => Queue.offer(retry, job.value)))
           yield* record(job.value, outcome, name)
         }
       })
+    const serve = (child: ChildProcess) =>
+      Effect.all(
+        Array.from({ length: JOBS_PER_WORKER }, () => lane(child, `local-${child.pid}`)),
+        { concurrency: "unbounded", discard: true }
+      )
     const slot = (child: ChildProcess, restarts: number): Effect.Effect<void, E | BacktestError, R> =>
       serve(child).pipe(
         Effect.catchIf(
@@ -185,7 +192,7 @@ export const runOne = (
   spec: JobSpec,
   onProgress: (done: number, total: number) => void
 ): Effect.Effect<JobOutcome, BacktestError> =>
-  Effect.scoped(Effect.flatMap(spawnWorker, (child) => request(child, spec, onProgress)))
+  Effect.scoped(Effect.flatMap(spawnWorker, (child) => Effect.map(request(child, spec, onProgress), fromWire)))
 
 /**
  * The worker side: run each job the parent sends and answer with its outcome, until the parent goes.

@@ -26,10 +26,18 @@ export interface EncodedRun extends Omit<BacktestRun, "report"> {
 }
 
 /**
+ * A run whose report's curve is in its stored binary form already (as a sweep's local workers send it): stored as
+ * it is, never decoded and encoded again.
+ */
+export interface RunWithEncodedCurve extends Omit<BacktestRun, "report"> {
+  readonly report?: Omit<BacktestReport, "equity"> & { readonly equity: Uint8Array }
+}
+
+/**
  * A short id from what the run is (strategy, version, parameters, settings, data, code) and when it was made: the
  * same run recorded twice at once collides.
  */
-export const runId = (run: BacktestRun): string =>
+export const runId = (run: BacktestRun | RunWithEncodedCurve): string =>
   createHash("sha256")
     .update(
       JSON.stringify([
@@ -81,16 +89,20 @@ const toColumns = (trades: ReadonlyArray<TradeRow>): TradeColumns => {
 }
 
 /**
- * The run with its id, its trades as columns and its curve encoded; throws a `RangeError` for a curve that is not
- * exact integers.
+ * The run with its id, its trades as columns and its curve encoded (unless it is already); throws a `RangeError`
+ * for a curve that is not exact integers.
  */
-export const encodeRun = (run: BacktestRun): EncodedRun => {
+export const encodeRun = (run: BacktestRun | RunWithEncodedCurve): EncodedRun => {
   const { report, ...rest } = run
   return {
     ...rest,
     id: runId(run),
     ...(report !== undefined && {
-      report: { ...report, trades: toColumns(report.trades), equity: encodeEquity(report.equity) }
+      report: {
+        ...report,
+        trades: toColumns(report.trades),
+        equity: report.equity instanceof Uint8Array ? report.equity : encodeEquity(report.equity)
+      }
     })
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { checkEquity, decodeEquity, encodeEquity } from "./equitySeries"
+import { checkEquity, compactEquity, decodeEquity, encodeEquity } from "./equitySeries"
 
 const MAX = Number.MAX_SAFE_INTEGER
 
@@ -45,12 +45,14 @@ describe("equitySeries", () => {
     fc.assert(
       fc.property(curves, ({ ts, equity }) => {
         const bytes = encodeEquity({ ts: Float64Array.from(ts), equity: Float64Array.from(equity) })
-        expect(() => checkEquity(bytes)).not.toThrow()
-        expect(decodeEquity(bytes)).toEqual({
-          ts: Float64Array.from(ts),
-          equity: Float64Array.from(equity),
-          drawdownPct: drawdown(equity)
-        })
+        for (const form of [bytes, compactEquity(bytes)]) {
+          expect(() => checkEquity(form)).not.toThrow()
+          expect(decodeEquity(form)).toEqual({
+            ts: Float64Array.from(ts),
+            equity: Float64Array.from(equity),
+            drawdownPct: drawdown(equity)
+          })
+        }
       }),
       { seed: 20_260_601, numRuns: 2_000 }
     )
@@ -64,6 +66,10 @@ describe("equitySeries", () => {
     // Header and the first two samples aside: one byte per timestamp, one per move of equity.
     expect(bytes.length).toBeLessThan(2 * n + 32)
     expect(decodeEquity(bytes).equity).toEqual(equity)
+    // Deflated, the repeated bytes of regular bars and a cycle of moves take almost nothing.
+    const compact = compactEquity(bytes)
+    expect(compact.length).toBeLessThan(bytes.length / 10)
+    expect(decodeEquity(compact).equity).toEqual(equity)
   })
 
   it("refuses values that are not safe integers, naming the first", () => {
@@ -78,7 +84,8 @@ describe("equitySeries", () => {
     const bytes = encodeEquity({ ts: [1_000, 2_000, 3_000], equity: [5, -5, 2 ** 40] })
     const bad: ReadonlyArray<readonly [Uint8Array, RegExp]> = [
       [new Uint8Array(0), /no bytes/],
-      [Uint8Array.of(2, ...bytes.subarray(1)), /unknown version 2/],
+      [Uint8Array.of(3, ...bytes.subarray(1)), /unknown version 3/],
+      [compactEquity(bytes).subarray(0, 4), /deflated samples are corrupt/],
       [bytes.subarray(0, bytes.length - 1), /truncated/],
       [Uint8Array.of(...bytes, 0), /1 bytes after the samples/],
       [Uint8Array.of(1, 100, 0, 0), /100 samples cannot fit/],

@@ -5,10 +5,16 @@
  * varint of its delta of deltas (regular bars cost one byte each), then every equity as the zigzag varint of its
  * delta from the previous one (the first from 0). Drawdown is not stored: it follows from the running peak.
  * Values are exact integers within ±(2^53 − 1); a delta beyond that range takes a slower BigInt path.
+ *
+ * The deflated form (`compactEquity`): a version byte (2), then what follows version 1's byte, deflated (raw). A
+ * long curve is mostly zero bytes (regular bars, flat periods): a 50,000-minute-bar curve of 124 kB deflates to
+ * 26 kB, and the embedded database's work to store it is mostly per byte received.
  */
+import { deflateRawSync, inflateRawSync } from "node:zlib"
 import { drawdownFromPeak, type EquityCurve } from "../../report/Report"
 
 const VERSION = 1
+const DEFLATED = 2
 const MAX = Number.MAX_SAFE_INTEGER
 const BIG_MAX = BigInt(MAX)
 /** Longest varint written: the zigzag of a delta of deltas of safe integers is below 2^56, 8 groups of 7 bits. */
@@ -191,9 +197,38 @@ export const emptyCurve = (): EquityCurve => ({
   drawdownPct: new Float64Array(0)
 })
 
+/**
+ * The deflated form of a curve's bytes (version 2): smaller to send and to store, for about 2 ms of CPU per
+ * 100 kB where it is made (level 1: the higher levels gain a percent for twice the time).
+ */
+export const compactEquity = (bytes: Uint8Array): Uint8Array => {
+  if (bytes[0] !== VERSION) return bytes
+  const deflated = deflateRawSync(bytes.subarray(1), { level: 1 })
+  const out = new Uint8Array(1 + deflated.length)
+  out[0] = DEFLATED
+  out.set(deflated, 1)
+  return out
+}
+
+/** Version 1's bytes of a curve in either form. */
+const inflated = (bytes: Uint8Array): Uint8Array => {
+  if (bytes[0] !== DEFLATED) return bytes
+  let body: Uint8Array
+  try {
+    body = inflateRawSync(bytes.subarray(1))
+  } catch (e) {
+    throw new RangeError(`equity curve: the deflated samples are corrupt (${e instanceof Error ? e.message : e})`)
+  }
+  const out = new Uint8Array(1 + body.length)
+  out[0] = VERSION
+  out.set(body, 1)
+  return out
+}
+
 /** Reads the bytes through, into the curve's columns when `keep` (else into nothing: a check). */
-const scan = (bytes: Uint8Array, keep: boolean): EquityCurve => {
-  if (bytes.length === 0) throw new RangeError("equity curve: no bytes")
+const scan = (stored: Uint8Array, keep: boolean): EquityCurve => {
+  if (stored.length === 0) throw new RangeError("equity curve: no bytes")
+  const bytes = inflated(stored)
   if (bytes[0] !== VERSION) throw new RangeError(`equity curve: unknown version ${bytes[0]}`)
   const r = new Reader(bytes)
   r.pos = 1
