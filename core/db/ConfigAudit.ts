@@ -4,6 +4,8 @@
  * recorded `pending` with the request id it is sent under before it is sent, and settled with the service's answer:
  * so no change is applied unaudited, and one whose answer was lost stays visibly pending. Any earlier version of a
  * subject is its state `before` one of its changes; a revert is a change of its own that names the one it reverts.
+ * A scope's risk limits have at most one pending change per session (`beginExclusive`, migration 0012): the
+ * compare-and-set of two panels on one database.
  *
  * @since 0.1.0
  */
@@ -70,6 +72,17 @@ export interface NewChange {
 export interface ConfigAuditService {
   /** Record a change as pending, before it is sent. */
   readonly begin: (change: NewChange) => Effect.Effect<ConfigChange, DatabaseError>
+  /**
+   * Record a change of a scope's risk limits as pending unless one of the same subject is pending already (sent by
+   * another panel, unanswered): then `Busy`, with that one (none if it was settled in between), and nothing recorded.
+   */
+  readonly beginExclusive: (
+    change: NewChange
+  ) => Effect.Effect<
+    | { readonly _tag: "Begun"; readonly change: ConfigChange }
+    | { readonly _tag: "Busy"; readonly pending: ConfigChange | undefined },
+    DatabaseError
+  >
   /** Record the service's answer. */
   readonly settle: (
     id: number,
@@ -106,22 +119,42 @@ export const make: Effect.Effect<ConfigAuditService, never, SqlClient.SqlClient>
   const rows = (read: Effect.Effect<ReadonlyArray<unknown>, unknown>, message: string) =>
     read.pipe(Effect.flatMap(decodeRows), query(message))
 
+  const row = (change: NewChange) =>
+    sql.insert({
+      session_id: change.sessionId,
+      actor: change.actor,
+      action: change.action,
+      subject: change.subject,
+      ts: change.ts,
+      before: JSON.stringify(change.before ?? null),
+      after: JSON.stringify(change.after ?? null),
+      request_id: change.requestId,
+      outcome: "pending",
+      reverts: change.reverts ?? null
+    })
+
   const begin: ConfigAuditService["begin"] = (change) =>
-    rows(
-      sql`INSERT INTO audit_log ${sql.insert({
-        session_id: change.sessionId,
-        actor: change.actor,
-        action: change.action,
-        subject: change.subject,
-        ts: change.ts,
-        before: JSON.stringify(change.before ?? null),
-        after: JSON.stringify(change.after ?? null),
-        request_id: change.requestId,
-        outcome: "pending",
-        reverts: change.reverts ?? null
-      })} RETURNING ${columns}`,
-      `cannot audit ${change.action}`
-    ).pipe(Effect.map((inserted) => inserted[0]!))
+    rows(sql`INSERT INTO audit_log ${row(change)} RETURNING ${columns}`, `cannot audit ${change.action}`).pipe(
+      Effect.map((inserted) => inserted[0]!)
+    )
+
+  const beginExclusive: ConfigAuditService["beginExclusive"] = (change) =>
+    Effect.gen(function* () {
+      // The arbiter is the partial unique index of migration 0012: its predicate, repeated, names it.
+      const [begun] = yield* rows(
+        sql`INSERT INTO audit_log ${row(change)}
+          ON CONFLICT (session_id, subject) WHERE outcome = 'pending' AND subject LIKE 'risk-limits:%' DO NOTHING
+          RETURNING ${columns}`,
+        `cannot audit ${change.action}`
+      )
+      if (begun !== undefined) return { _tag: "Begun" as const, change: begun }
+      const [pending] = yield* rows(
+        sql`SELECT ${columns} FROM audit_log WHERE session_id = ${change.sessionId} AND subject = ${change.subject}
+          AND outcome = 'pending' ORDER BY id DESC LIMIT 1`,
+        `cannot read the pending change of ${change.subject}`
+      )
+      return { _tag: "Busy" as const, pending }
+    })
 
   const settle: ConfigAuditService["settle"] = (id, outcome, message) =>
     sql`UPDATE audit_log SET outcome = ${outcome}, message = ${message ?? null} WHERE id = ${id}`.pipe(
@@ -147,7 +180,7 @@ export const make: Effect.Effect<ConfigAuditService, never, SqlClient.SqlClient>
       "cannot read the pending changes"
     )
 
-  return { begin, settle, history, find, pending }
+  return { begin, beginExclusive, settle, history, find, pending }
 })
 
 /**

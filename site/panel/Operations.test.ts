@@ -1,9 +1,11 @@
 /**
  * The Control Panel's operations as an app (`app.request`, no browser) over the embedded database and a real
  * Accounts Service on a local socket: two operators editing the same limits (the second gets a conflict naming the
- * first's change, and nothing of theirs is sent), a change left pending by a panel that stopped settled by the next
- * one (resent under its request id), the backtests an earlier panel launched listed from the database (the one it left
- * running failed), and the cancel control shown only to those who may cancel.
+ * first's change, and nothing of theirs is sent), on one panel and on two panels sharing the database (a change
+ * another panel has in flight refuses one more; the same form sent to both at once goes through once), a change left
+ * pending by a panel that stopped settled by the next one (resent under its request id), the backtests an earlier
+ * panel launched listed from the database (the ones whose panel stopped beating failed, another live panel's left
+ * running), and the cancel control shown only to those who may cancel.
  */
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, layer, it as plain } from "@effect/vitest"
@@ -151,9 +153,9 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Control
               await panel.request("http://localhost/risk/edit?scope=Account:ACC-1", { headers: { cookie: who.cookie } })
             ).text()
           )
-        const submit = (who: { cookie: string; csrf: string }, form: string, maxOrderQuantity: string) =>
+        const submit = (who: { cookie: string; csrf: string }, form: string, maxOrderQuantity: string, to = panel) =>
           Effect.promise(async () =>
-            panel.request("http://localhost/risk/limits", {
+            to.request("http://localhost/risk/limits", {
               method: "POST",
               headers: { "content-type": "application/x-www-form-urlencoded", cookie: who.cookie },
               body: new URLSearchParams({
@@ -181,6 +183,47 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Control
         // Opened again, oscar's form carries the limits as they are now, and his change goes through.
         expect((yield* submit(oscar, yield* editForm(oscar), "9")).status).toBe(303)
         expect(yield* limitsOf).toEqual({ maxOrderQuantity: 9 })
+        const messageOf = (response: Response) =>
+          Effect.promise(async () => /id="message">([^<]*)</.exec(await response.text())?.[1] ?? "")
+
+        // Another panel on this database has a change of these limits in flight: oscar's is refused until it is
+        // answered, naming it, and nothing of his is sent or audited.
+        const inFlight = yield* audit.begin({
+          sessionId: SESSION,
+          actor: "ada",
+          action: "risk-limits.set",
+          subject: "risk-limits:Account:ACC-1",
+          ts: 2,
+          before: { maxOrderQuantity: 9 },
+          after: { maxOrderQuantity: 11 },
+          requestId: "panel:in-flight"
+        })
+        const busy = yield* submit(oscar, yield* editForm(oscar), "10")
+        expect(busy.status).toBe(409)
+        expect(yield* messageOf(busy)).toBe(
+          `the limits of Account:ACC-1 have a change in flight (change ${inFlight.id} by ada): nothing was sent; open the form again once it is answered`
+        )
+        expect(yield* limitsOf).toEqual({ maxOrderQuantity: 9 })
+        yield* audit.settle(inFlight.id, "refused", "not sent")
+
+        // Two panels on this database, the same form sent to each at once: one change goes through, the other is
+        // refused as stale or in flight, whichever it met.
+        const second = (yield* Panel.make({ chartLibrary, clientAddress: () => "test" })) as unknown as Hono<never>
+        const olgaThere = yield* Effect.promise(() => signIn(second, "olga"))
+        const form = yield* editForm(olga)
+        const [here, there] = yield* Effect.all([submit(olga, form, "12"), submit(olgaThere, form, "13", second)], {
+          concurrency: 2
+        })
+        expect([here.status, there.status].sort()).toEqual([303, 409])
+        const loser = here.status === 409 ? here : there
+        expect(yield* messageOf(loser)).toMatch(
+          /^the limits of Account:ACC-1 (changed since the form was opened|have a change in flight) \(change \d+ by olga/
+        )
+        expect(yield* limitsOf).toEqual({ maxOrderQuantity: here.status === 303 ? 12 : 13 })
+        const applied = (yield* audit.history(SESSION, 20)).filter(
+          (c) => c.subject === "risk-limits:Account:ACC-1" && c.outcome === "applied"
+        )
+        expect(applied[0]?.after).toEqual({ maxOrderQuantity: here.status === 303 ? 12 : 13 })
       }),
     120_000
   )

@@ -12,7 +12,7 @@
  */
 import { Clock, Duration, Effect, Fiber, Option, Schema, type Scope } from "effect"
 import type { Context, Hono } from "hono"
-import { ConfigAudit, type NewChange } from "../../../core/db/ConfigAudit"
+import { ConfigAudit, type ConfigChange, type NewChange } from "../../../core/db/ConfigAudit"
 import type { Role } from "../../../core/db/PanelUsers"
 import type { CancelOrder, SetRiskLimits, SetTradingHalt } from "../../../core/domain/Commands"
 import { type RiskLimits, RiskLimits as RiskLimitsSchema, type RiskScope } from "../../../core/domain/Risk"
@@ -100,6 +100,23 @@ export const register = (
     const viewerOf = (c: Context<PanelEnv>): Viewer => c.get("viewer")
     const canAct = (viewer: Viewer) => viewer.roles.some((role) => OPERATIONS.includes(role))
 
+    /** `change` as the audit records it: by the signed-in user, now, under a fresh request id. */
+    const newChange = (
+      c: Context<PanelEnv>,
+      live: LiveSessionService,
+      change: Omit<NewChange, "sessionId" | "actor" | "ts" | "requestId">
+    ) =>
+      Effect.map(
+        nowMicros,
+        (ts): NewChange => ({
+          ...change,
+          sessionId: live.id,
+          actor: viewerOf(c).name,
+          ts,
+          requestId: `panel:${randomToken()}`
+        })
+      )
+
     /** Audit `change`, send `input` under its request id, settle the audit with the answer; answer the page. */
     const apply = (
       c: Context<PanelEnv>,
@@ -109,15 +126,21 @@ export const register = (
       back: string
     ) =>
       Effect.gen(function* () {
+        const recorded = yield* (yield* ConfigAudit).begin(yield* newChange(c, live, change))
+        return yield* send(c, live, recorded, input, back)
+      })
+
+    /** Send the audited change `recorded` as `input`, settle its audit with the answer; answer the page. */
+    const send = (
+      c: Context<PanelEnv>,
+      live: LiveSessionService,
+      recorded: ConfigChange,
+      input: CancelOrder | SetRiskLimits | SetTradingHalt,
+      back: string
+    ) =>
+      Effect.gen(function* () {
         const audit = yield* ConfigAudit
-        const requestId = `panel:${randomToken()}`
-        const recorded = yield* audit.begin({
-          ...change,
-          sessionId: live.id,
-          actor: viewerOf(c).name,
-          ts: yield* nowMicros,
-          requestId
-        })
+        const requestId = recorded.requestId
         const answering = yield* live.send({ ...input, requestId }).pipe(
           Effect.map((outcome) => ({ _tag: "Answered" as const, outcome })),
           Effect.catchAll((error) => Effect.succeed({ _tag: "Failed" as const, error })),
@@ -158,8 +181,10 @@ export const register = (
     const limitsLock = yield* Effect.makeSemaphore(1)
 
     /**
-     * Set `scope`'s limits if they are still `expected` (the version the form was filled with): a change made by
-     * someone else since is a 409 naming it, and nothing is sent.
+     * Set `scope`'s limits if they are still `expected` (the version the form was filled with; a revert expects them
+     * as they are): a change made by someone else since is a 409 naming it, and nothing is sent. Across panels on one
+     * database, the change claims the scope by its pending audit row (`beginExclusive`) and reads the limits again
+     * once it holds it: a change another panel has in flight, or applied in between, is a 409 too.
      */
     const setLimits = (
       c: Context<PanelEnv>,
@@ -170,29 +195,52 @@ export const register = (
       reverts?: number
     ) =>
       Effect.gen(function* () {
-        const controls = yield* Effect.catchAll(live.riskControls, unavailable)
-        const before = controlOf(controls, scope)?.limits ?? {}
-        if (expected !== undefined && limitsVersion(before) !== expected) {
-          const [latest] = (yield* (yield* ConfigAudit).history(live.id, CHANGES_SHOWN)).filter(
+        const audit = yield* ConfigAudit
+        const limitsNow = Effect.map(
+          Effect.catchAll(live.riskControls, unavailable),
+          (controls) => controlOf(controls, scope)?.limits ?? {}
+        )
+        const stale = Effect.gen(function* () {
+          const [latest] = (yield* audit.history(live.id, CHANGES_SHOWN)).filter(
             (change) => change.subject === limitsSubject(scope)
           )
-          return yield* new PanelRequestError({
+          return new PanelRequestError({
             status: 409,
             message: `the limits of ${scopeKey(scope)} changed since the form was opened${
               latest === undefined ? "" : ` (change ${latest.id} by ${latest.actor}, ${latest.outcome})`
             }: nothing was sent; open the form again to edit them as they are now`
           })
-        }
-        return yield* apply(
-          c,
-          live,
-          {
+        })
+        const before = yield* limitsNow
+        const version = expected ?? limitsVersion(before)
+        if (limitsVersion(before) !== version) return yield* Effect.flatMap(stale, Effect.fail)
+        const claim = yield* audit.beginExclusive(
+          yield* newChange(c, live, {
             action: reverts === undefined ? "risk-limits.set" : "risk-limits.revert",
             subject: limitsSubject(scope),
             before,
             after: limits,
             ...(reverts === undefined ? {} : { reverts })
-          },
+          })
+        )
+        if (claim._tag === "Busy") {
+          const other = claim.pending
+          return yield* new PanelRequestError({
+            status: 409,
+            message: `the limits of ${scopeKey(scope)} have a change in flight${
+              other === undefined ? "" : ` (change ${other.id} by ${other.actor})`
+            }: nothing was sent; open the form again once it is answered`
+          })
+        }
+        // Held: no other panel sends a change of these limits now. Read again what an earlier one may have applied.
+        if (limitsVersion(yield* limitsNow) !== version) {
+          yield* audit.settle(claim.change.id, "refused", "not sent: the limits changed before it was sent")
+          return yield* Effect.flatMap(stale, Effect.fail)
+        }
+        return yield* send(
+          c,
+          live,
+          claim.change,
           { _tag: "SetRiskLimits", scope, limits, ts: STAMPED_BY_SERVICE },
           "/risk"
         )
