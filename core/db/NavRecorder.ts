@@ -4,16 +4,17 @@
  * every period the accounts were live — not only the periods a Control Panel was open.
  *
  * What it stores, at the Accounts Service's time (the feed's time in a replayed session):
- * - the end of each hour: of the samples taken in an hour (every `everyMs`), the last one is stored once the
- *   service's time has passed into a later hour; and the latest one at least every `flushMs` of wall time, so that a
- *   long hour is not missing from the portal while it lasts;
+ * - the end of each hour: of the samples taken in an hour, the last one is stored once the service's time has passed
+ *   into a later hour; and the latest one at least every `flushMs` of wall time, so that a long hour is not missing
+ *   from the portal while it lasts. It samples every `everyMs`, and every `fastEveryMs` while the service's time
+ *   passes an hour between two samples (a replay), so that a fast replay leaves few hours unsampled;
  * - every deposit and withdrawal, from the account events replayed from the first one the service retains (one
  *   stored before is stored once), each followed by a sample;
  * - the latest sample when the recorder stops (the session ends).
  *
  * The NAV between two samples is not known here: the engine marks positions with each price, and marks are not
  * events. While the service does not run, nothing changes the NAV, so the portal carries the last one forward. A
- * replay faster than `everyMs` per hour of its time leaves hours unsampled: their change lands in the next sample.
+ * replay faster than `fastEveryMs` per hour of its time leaves hours unsampled: their change lands in the next sample.
  *
  * @since 0.1.0
  */
@@ -41,6 +42,8 @@ export interface NavSource<E> {
 export interface NavRecorderOptions {
   /** How often the service is sampled (default 1 s). */
   readonly everyMs?: number
+  /** How often while its time passes an hour between two samples (default 50 ms). */
+  readonly fastEveryMs?: number
   /** The latest sample is stored at least this often (default 60 s). */
   readonly flushMs?: number
 }
@@ -75,6 +78,9 @@ export const start = <E extends { readonly message: string }>(
 ): Effect.Effect<NavRecorder, never, Scope.Scope> =>
   Effect.gen(function* () {
     const everyMs = options.everyMs ?? 1_000
+    const fastEveryMs = options.fastEveryMs ?? 50
+    /** Whether the latest sample found the service's time in a later hour than the one before (a replay runs). */
+    let fast = false
     const flushMs = options.flushMs ?? 60_000
     const work = yield* Queue.unbounded<Work>()
     const decimals = new Map<string, number>()
@@ -96,12 +102,14 @@ export const start = <E extends { readonly message: string }>(
         const values = yield* source.values()
         const now = yield* Clock.currentTimeMillis
         for (const [code, digits] of Object.entries(values.decimals)) decimals.set(code, digits)
+        fast = false
         for (const a of values.accounts) {
           // Time 0: the service has had no input yet, so there is no history to start.
           if (a.ts === 0) continue
           const before = pending.get(a.accountId)
           // The last sample of an hour the service's time has left is that hour's end.
           if (before !== undefined && Math.floor(before.ts / HOUR_US) !== Math.floor(a.ts / HOUR_US)) {
+            fast = true
             yield* store(a.accountId)
           }
           pending.set(a.accountId, {
@@ -147,8 +155,17 @@ export const start = <E extends { readonly message: string }>(
     )
     // Released after the loop below stops (scopes close in reverse): the session's last NAV is stored.
     yield* Effect.addFinalizer(() => logged(sample(true)))
+    // One sample at a time: the next is asked for once the last is stored, so a slow database does not pile them up.
+    const requestSample = Effect.async<void>((resume) => {
+      Queue.unsafeOffer(work, { _tag: "Sample", done: () => resume(Effect.void) })
+    })
     yield* Effect.forkScoped(
-      Effect.forever(Effect.zipRight(Queue.offer(work, { _tag: "Sample" }), Effect.sleep(everyMs)))
+      Effect.forever(
+        Effect.zipRight(
+          requestSample,
+          Effect.suspend(() => Effect.sleep(fast ? fastEveryMs : everyMs))
+        )
+      )
     )
     yield* Effect.forkScoped(
       Effect.forever(
@@ -162,9 +179,5 @@ export const start = <E extends { readonly message: string }>(
         )
       )
     )
-    return {
-      sample: Effect.async<void>((resume) => {
-        Queue.unsafeOffer(work, { _tag: "Sample", done: () => resume(Effect.void) })
-      })
-    }
+    return { sample: requestSample }
   })
