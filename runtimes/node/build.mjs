@@ -72,6 +72,19 @@ const pluginCodeHash = async (dir) => {
   return hash.digest("hex")
 }
 
+/** What esbuild makes a CommonJS module's exports: a copy of its `__export` getters, each read through another. */
+const TO_COMMONJS = /module\.exports=__toCommonJS\((\w+)\)/g
+
+/**
+ * A chunk exports its own getters, one per name, rather than esbuild's copy of them, whose one shared getter read
+ * behind every import from another chunk was megamorphic: 8 % of a 1M-bar backtest's profile.
+ */
+const directExports = (code) => {
+  const found = code.match(TO_COMMONJS)?.length ?? 0
+  if (found > 1) throw new Error(`a chunk sets module.exports ${found} times`)
+  return code.replace(TO_COMMONJS, (_, exports) => `module.exports=__defProp(${exports},"__esModule",{value:!0})`)
+}
+
 /** How long a chunk of an older build is kept: as long as a process started from that build may still load it. */
 const OLD_CHUNK_MS = 24 * 3_600_000
 
@@ -139,7 +152,7 @@ export const build = async () => {
       minifySyntax: true,
       logLevel: "error"
     })
-    await writeFile(file.path, script.code)
+    await writeFile(file.path, directExports(script.code))
   }
   await keepOldChunks(dist, staging)
   await rename(dist, retired).catch(() => undefined)
