@@ -6,7 +6,7 @@
  * before, and in batches of 64 as `meridian sweep` records them now. Figures: CPU ms per result of this process (the
  * embedded database runs in it), the median of 3 rounds alternating the two ways. Prints one JSON line.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeContext } from "@effect/platform-node"
@@ -14,49 +14,32 @@ import { Effect, Layer } from "effect"
 import * as Database from "../core/db/Database"
 import * as Sweeps from "../core/db/Sweeps"
 import { jobResult } from "../core/research/JobRunner"
-import { type JobSpec, staticDataVersion } from "../core/research/ResearchJob"
+import type { JobSpec } from "../core/research/ResearchJob"
 import * as StaticDataSet from "../core/staticdata/StaticDataSet"
 import { runJob } from "../runtimes/cli/ResearchJobRunner"
-import { barsCsv } from "./internal/barsCsv"
+import { benchData, benchSpec } from "./internal/sweepJobs"
 
 const JOBS = Number(process.env.MERIDIAN_BENCH_SWEEP_RECORD_JOBS ?? 128)
 const BATCH = 64
 const ROUNDS = 3
 const BARS = Number(process.env.MERIDIAN_BENCH_SWEEP_BARS ?? 5105)
-const daily = BARS === 5105
 const dir = mkdtempSync(join(tmpdir(), "meridian-bench-sweep-record-"))
-const data = daily
-  ? join(process.cwd(), "node_modules", "vega-datasets", "data", "sp500-2000.csv")
-  : join(dir, "bars.csv")
-if (!daily) writeFileSync(data, barsCsv(BARS, 7).text)
+const { file: data, daily } = benchData(BARS, dir)
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
 const round = (x: number) => Math.round(x * 10) / 10
 
 const program = Effect.gen(function* () {
   const set = yield* StaticDataSet.loadShipped
-  const spec = (sweepId: string, i: number): JobSpec => ({
-    jobId: `${sweepId}-${i}`,
-    sweepId,
-    strategy: "sma-cross",
-    strategyVersion: "0.1.0",
-    params: daily
-      ? { fast: String(2 + (i % 40)), slow: String(60 + 30 * Math.floor(i / 40)) }
-      : { fast: String(10 * (2 + (i % 40))), slow: String(600 + 300 * Math.floor(i / 40)) },
-    data: [data],
-    instruments: ["SPX.SIM"],
-    historyDir: ".meridian/history",
-    staticData: { version: staticDataVersion(set) },
-    settings: {
-      cash: "100000",
-      currency: "USD",
-      tickSize: "0.01",
-      lotSize: "1",
-      accountKind: "cash",
-      closeAtEnd: false,
-      periodsPerYear: 252,
-      venue: { barFill: "next-open", commission: "0", latencyUs: 0, seed: 1 }
-    }
-  })
+  const spec = (sweepId: string, i: number): JobSpec =>
+    benchSpec(
+      set,
+      data,
+      sweepId,
+      `${sweepId}-${i}`,
+      daily
+        ? { fast: String(2 + (i % 40)), slow: String(60 + 30 * Math.floor(i / 40)) }
+        : { fast: String(10 * (2 + (i % 40))), slow: String(600 + 300 * Math.floor(i / 40)) }
+    )
   // The outcomes once: the jobs' runs, recorded again under each round's sweep.
   const outcomes = yield* Effect.forEach(
     Array.from({ length: JOBS }, (_, i) => spec("template", i)),

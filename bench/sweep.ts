@@ -11,18 +11,20 @@
  * CPU milliseconds per job: of the loop, and of a sweep (its process and its workers together) from the difference
  * between a sweep of all the jobs and a sweep of the first third of them, i.e. without the fixed costs of starting
  * (about 4-5 s of CPU, which other load varies by a second or more: hence a difference over many jobs), with the
- * recording of every result. Prints one JSON line.
+ * recording of every result; that CPU split between the sweep process and its workers (`internal/cpuAtExit.cjs`),
+ * and from it the speed-up 2 workers can reach on 2 otherwise idle cores, `2w / (w + s)` for a worker's CPU `w` and
+ * the sweep process's `s` per job (each job costs both; with 1 worker the sweep process has the other core to
+ * itself), and the overhead of a worker's CPU per job over the loop's. Prints one JSON line.
  */
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeContext } from "@effect/platform-node"
 import { Effect } from "effect"
-import { staticDataVersion } from "../core/research/ResearchJob"
 import * as StaticDataSet from "../core/staticdata/StaticDataSet"
 import { runJob } from "../runtimes/cli/ResearchJobRunner"
-import { barsCsv } from "./internal/barsCsv"
+import { benchData, benchSpec } from "./internal/sweepJobs"
 
 const JOBS = Number(process.env.MERIDIAN_BENCH_SWEEP_JOBS ?? 120)
 const BARS = Number(process.env.MERIDIAN_BENCH_SWEEP_BARS ?? 50_000)
@@ -30,11 +32,7 @@ const dir = mkdtempSync(join(tmpdir(), "meridian-bench-sweep-"))
 const { DATABASE_URL: _, MERIDIAN_CLUSTER: __, ...env } = process.env
 const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits
 
-const daily = BARS === 5105
-const data = daily
-  ? join(process.cwd(), "node_modules", "vega-datasets", "data", "sp500-2000.csv")
-  : join(dir, "bars.csv")
-if (!daily) writeFileSync(data, barsCsv(BARS, 7).text)
+const { file: data, daily } = benchData(BARS, dir)
 // fast × 4 slow lengths: JOBS jobs, all valid (fast < slow); on minute bars, lengths of hours.
 const fasts = Array.from({ length: Math.ceil(JOBS / 4) }, (_, i) => String(daily ? i + 2 : 10 * (i + 2)))
 const slows = daily ? ["60", "90", "120", "150"] : ["600", "900", "1200", "1500"]
@@ -45,12 +43,33 @@ const childrenCpuMs = (): number => {
   return (Number(fields[13]) + Number(fields[14])) * 10
 }
 
-/** One `meridian sweep` of the first `count` grid sets: its run phase's jobs per second, and its CPU ms in all. */
-const sweep = (processes: number, count: number, db: string): { jobsPerS: number; cpuMs: number } => {
+/** CPU ms of the sweep process and of its workers, as `internal/cpuAtExit.cjs` logged them in `log`. */
+const splitCpu = (log: string): { sweepMs: number; workersMs: number } => {
+  const lines = existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []
+  const of = (role: string) =>
+    lines.reduce((ms, line) => {
+      const [, who, cpu] = line.split(" ")
+      return who === role ? ms + Number(cpu) : ms
+    }, 0)
+  return { sweepMs: of("sweep"), workersMs: of("worker") }
+}
+
+/**
+ * One `meridian sweep` of the first `count` grid sets: its run phase's jobs per second, its CPU ms in all and that
+ * CPU split between the sweep process and its workers.
+ */
+const sweep = (
+  processes: number,
+  count: number,
+  db: string
+): { jobsPerS: number; cpuMs: number; sweepMs: number; workersMs: number } => {
   const before = childrenCpuMs()
+  const log = join(dir, `cpu-${processes}-${count}.log`)
   const result = spawnSync(
     process.execPath,
     [
+      "--require",
+      join(import.meta.dirname, "internal", "cpuAtExit.cjs"),
       "runtimes/node/bin/meridian.mjs",
       "sweep",
       "--strategy",
@@ -68,12 +87,12 @@ const sweep = (processes: number, count: number, db: string): { jobsPerS: number
       "--db-dir",
       join(dir, db)
     ],
-    { encoding: "utf8", env }
+    { encoding: "utf8", env: { ...env, MERIDIAN_BENCH_CPU_LOG: log } }
   )
   if (result.status !== 0) throw new Error(`meridian sweep failed: ${result.stderr}`)
   const m = /^(\d+) completed, 0 failed in ([\d.]+) s/m.exec(result.stdout)
   if (m === null) throw new Error(`no summary in:\n${result.stdout}`)
-  return { jobsPerS: Number(m[1]) / Number(m[2]), cpuMs: childrenCpuMs() - before }
+  return { jobsPerS: Number(m[1]) / Number(m[2]), cpuMs: childrenCpuMs() - before, ...splitCpu(log) }
 }
 
 /** Jobs per second and CPU ms per job of the same jobs in a plain loop in this process (after one to warm up). */
@@ -81,27 +100,7 @@ const loop = Effect.gen(function* () {
   const set = yield* StaticDataSet.loadShipped
   const loadSet = () => Effect.succeed(set)
   const specs = fasts.flatMap((fast) =>
-    slows.map((slow) => ({
-      jobId: `${fast}-${slow}`,
-      sweepId: "bench",
-      strategy: "sma-cross",
-      strategyVersion: "0.1.0",
-      params: { fast, slow },
-      data: [data],
-      instruments: ["SPX.SIM"],
-      historyDir: ".meridian/history",
-      staticData: { version: staticDataVersion(set) },
-      settings: {
-        cash: "100000",
-        currency: "USD",
-        tickSize: "0.01",
-        lotSize: "1",
-        accountKind: "cash" as const,
-        closeAtEnd: false,
-        periodsPerYear: 252,
-        venue: { barFill: "next-open" as const, commission: "0", latencyUs: 0, seed: 1 }
-      }
-    }))
+    slows.map((slow) => benchSpec(set, data, "bench", `${fast}-${slow}`, { fast, slow }))
   )
   yield* runJob(specs[0]!, loadSet)
   const cpu = process.cpuUsage()
@@ -127,7 +126,10 @@ try {
   const some = sweep(1, third, "db")
   const w1 = sweep(1, jobs, "db")
   const w2 = sweep(2, jobs, "db")
-  const sweepCpuPerJob = (w1.cpuMs - some.cpuMs) / (jobs - third)
+  const perJob = (ms: (s: typeof w1) => number) => (ms(w1) - ms(some)) / (jobs - third)
+  const sweepCpuPerJob = perJob((s) => s.cpuMs)
+  const processCpuPerJob = perJob((s) => s.sweepMs)
+  const workerCpuPerJob = perJob((s) => s.workersMs)
   console.log(
     JSON.stringify({
       bench: "sweep",
@@ -141,7 +143,11 @@ try {
       loop_cpu_ms_per_job: round(plain.cpuMsPerJob, 1),
       sweep_cpu_ms_per_job: round(sweepCpuPerJob, 1),
       cpu_overhead_per_job_pct: round((sweepCpuPerJob / plain.cpuMsPerJob - 1) * 100, 1),
-      sweep_fixed_cpu_ms: round(some.cpuMs - third * sweepCpuPerJob, 0)
+      sweep_fixed_cpu_ms: round(some.cpuMs - third * sweepCpuPerJob, 0),
+      sweep_process_cpu_ms_per_job: round(processCpuPerJob, 1),
+      worker_cpu_ms_per_job: round(workerCpuPerJob, 1),
+      worker_cpu_overhead_pct: round((workerCpuPerJob / plain.cpuMsPerJob - 1) * 100, 1),
+      speedup_from_cpu: round(Math.min(2, (2 * workerCpuPerJob) / (workerCpuPerJob + processCpuPerJob)), 2)
     })
   )
 } finally {
