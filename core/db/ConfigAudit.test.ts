@@ -6,20 +6,23 @@ import * as Database from "./Database"
 
 const TestLayer = ConfigAudit.layer.pipe(Layer.provideMerge(Database.layerEmbedded()))
 
+/** olga sets the limits of account ACC-1 in session s1. */
+const limitsChange = {
+  sessionId: "s1",
+  actor: "olga",
+  action: "risk-limits.set",
+  subject: "risk-limits:Account:ACC-1",
+  ts: 1,
+  before: {},
+  after: { maxOrderQuantity: 5 },
+  requestId: "audit:a"
+}
+
 layer(TestLayer, { timeout: "60 seconds" })("ConfigAudit on the embedded database", (it) => {
   it.effect("records a change pending, settles it, and lists a session's changes newest first", () =>
     Effect.gen(function* () {
       const audit = yield* ConfigAudit.ConfigAudit
-      const change = {
-        sessionId: "s1",
-        actor: "olga",
-        action: "risk-limits.set",
-        subject: "risk-limits:Account:ACC-1",
-        ts: 1_700_000_000_000_000,
-        before: {},
-        after: { maxOrderQuantity: 5 },
-        requestId: "audit:a"
-      }
+      const change = { ...limitsChange, ts: 1_700_000_000_000_000 }
       const first = yield* audit.begin(change)
       expect(first).toMatchObject({ ...change, outcome: "pending", message: null, reverts: null })
       yield* audit.settle(first.id, "applied")
@@ -53,16 +56,7 @@ const exclusiveSuite = (name: string, database: Layer.Layer<Database.Database, D
     it.effect("lets one pending change of a scope's limits in at a time; other subjects and sessions are free", () =>
       Effect.gen(function* () {
         const audit = yield* ConfigAudit.ConfigAudit
-        const change = {
-          sessionId: "x1",
-          actor: "olga",
-          action: "risk-limits.set",
-          subject: "risk-limits:Account:ACC-1",
-          ts: 1,
-          before: {},
-          after: { maxOrderQuantity: 5 },
-          requestId: "x:a"
-        }
+        const change = { ...limitsChange, sessionId: "x1", requestId: "x:a" }
         const first = yield* audit.beginExclusive(change)
         expect(first._tag).toBe("Begun")
         const id = first._tag === "Begun" ? first.change.id : 0
