@@ -5,10 +5,12 @@
  * service accounts` (every order through pre-trade risk and the fsync'd journal before it goes to the venue), each
  * in its own process (Node, or Bun with `--bun`). The latency of quote k is the time from its publication to the
  * arrival of the k-th venue command, both read on this process's clock. Quotes go out one at a time, every
- * `GAP_MS`, so the figure is latency, not queueing. One JSON line: p50, p99, p99.9 in µs.
+ * `GAP_MS`, so the figure is latency, not queueing. One JSON line: p50, p99, p99.9 in µs, with the machine's load
+ * and the disk's fsync time measured right after the run in the Accounts Service's folder (`fsync_p50_us`: a
+ * small append and its fdatasync), the floor under each order's journal commit.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { writeFileSync } from "node:fs"
+import { closeSync, fdatasyncSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Redacted } from "effect"
 import * as Protocol from "../core/protocol/Protocol"
@@ -74,6 +76,36 @@ const startStrategies = (marketDataPort: number) =>
 const percentile = (sorted: Float64Array, p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
 
+/** The p50 and p99 of `count` appends of 100 bytes each followed by its fdatasync, in `folder` (µs). */
+const fsyncTimes = (folder: string, count = 200) => {
+  const file = join(folder, "fsync-probe")
+  const fd = openSync(file, "a")
+  const bytes = new Uint8Array(100)
+  const times = new Float64Array(count)
+  try {
+    for (let i = 0; i < count; i++) {
+      const at = performance.now()
+      writeSync(fd, bytes)
+      fdatasyncSync(fd)
+      times[i] = performance.now() - at
+    }
+  } finally {
+    closeSync(fd)
+    rmSync(file, { force: true })
+  }
+  times.sort()
+  return { p50: Math.round(percentile(times, 0.5) * 1000), p99: Math.round(percentile(times, 0.99) * 1000) }
+}
+
+/** The machine's load average over the last minute, where `/proc` has it: every figure depends on it. */
+const loadAverage = (): { load?: number } => {
+  try {
+    return { load: Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]) }
+  } catch {
+    return {}
+  }
+}
+
 const program = Effect.scoped(
   Effect.gen(function* () {
     const feed = StreamSource.memory({ retain: WARMUP + SAMPLES })
@@ -130,6 +162,7 @@ const program = Effect.scoped(
 
 try {
   const sorted = await Effect.runPromise(program)
+  const fsync = fsyncTimes(dir)
   console.log(
     JSON.stringify({
       bench: "tick-to-order",
@@ -139,7 +172,10 @@ try {
       gap_ms: GAP_MS,
       p50_us: Math.round(percentile(sorted, 0.5) * 1000),
       p99_us: Math.round(percentile(sorted, 0.99) * 1000),
-      p999_us: Math.round(percentile(sorted, 0.999) * 1000)
+      p999_us: Math.round(percentile(sorted, 0.999) * 1000),
+      fsync_p50_us: fsync.p50,
+      fsync_p99_us: fsync.p99,
+      ...loadAverage()
     })
   )
 } finally {
