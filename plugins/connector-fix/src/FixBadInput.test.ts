@@ -1,15 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import type { ExecutionReport } from "@meridian/core/domain/Commands"
-import { makeSpecs } from "@meridian/core/domain/InstrumentSpec"
 import type { Order } from "@meridian/core/domain/Order"
-import { Duration, Effect, Redacted } from "effect"
-import { AAPL, currencies } from "../../../test/fixtures/instruments"
-import { brokerScoped, eventually } from "../test/brokerProcess"
+import { Duration, Effect } from "effect"
+import { eventually } from "../test/brokerProcess"
 import { crashOrder, T0 } from "../test/connectorProcess"
-import * as FixExecution from "./FixExecution"
+import { loggedOn } from "../test/loggedOn"
 
 const SECRET = "s3cret-never-logged"
 const REPORT = "37=X1|11=nobody|17=BAD1|150=0|39=0|55=AAPL|207=XNAS|54=1|151=10|14=0|6=0"
@@ -19,26 +13,7 @@ describe("FIX connector: bad venue input", () => {
     "garbage, a wrong CheckSum or BodyLength, an unknown tag and a report for no order are logged, counted and rejected; the session goes on",
     () =>
       Effect.gen(function* () {
-        const dir = mkdtempSync(join(tmpdir(), "meridian-fix-bad-"))
-        yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
-        const broker = yield* brokerScoped(["--password-env", "FIX_SIM_PASSWORD"], { FIX_SIM_PASSWORD: SECRET })
-        const lines: Array<string> = []
-        const fix = yield* FixExecution.make(
-          {
-            host: "127.0.0.1",
-            port: broker.fixPort,
-            senderCompId: "BADIN",
-            targetCompId: "BROKER",
-            password: Redacted.make(SECRET),
-            heartbeatSeconds: 30,
-            storeFile: join(dir, "store.jsonl")
-          },
-          makeSpecs([AAPL], currencies),
-          { log: (line) => lines.push(line) }
-        )
-        const reports: Array<ExecutionReport> = []
-        yield* fix.execution.reports((r) => reports.push(r))
-        yield* eventually(() => (fix.stats().loggedOn ? true : undefined), Duration.seconds(30))
+        const { broker, fix, lines, reports } = yield* loggedOn("BADIN", SECRET)
 
         const inject = (body: Record<string, unknown>) =>
           Effect.promise(() => broker.inject({ session: "BADIN", ...body }))

@@ -10,7 +10,7 @@
 import type { ExecutionCommand, ExecutionReport } from "@meridian/core/domain/Commands"
 import type { InstrumentSpecs } from "@meridian/core/domain/InstrumentSpec"
 import type { Order } from "@meridian/core/domain/Order"
-import { timestamp } from "@meridian/core/domain/Units"
+import { timestamp, timestampFromDate } from "@meridian/core/domain/Units"
 import type { VenueState } from "@meridian/core/live/execution/VenueState"
 import { Execution, type ExecutionService } from "@meridian/core/services/Execution"
 import { Duration, Effect, Layer, Redacted, type Scope } from "effect"
@@ -58,6 +58,9 @@ export interface FixOptions {
 }
 
 /** What the reconciliation compares of one execution. */
+/** OrdStatus of an order that is done: filled, canceled, rejected, expired. */
+const DONE = new Set(["2", "4", "8", "C"])
+
 const digest = (view: MsgView): string => [150, 39, 32, 31, 14, 151].map((tag) => view.getString(tag) ?? "").join("|")
 
 const openJournal = (file: string) =>
@@ -250,6 +253,33 @@ export const make = (
       journal.received(seq, execId)
     }
 
+    /**
+     * OrderCancelReject (9): the cancel or replace is refused and the order lives on. It goes to the Accounts Service
+     * as `VenueRejected`, which for an order with a cancel or replace in flight is the rejection of that request
+     * (the order stays working); the message says which request. One about an order already done (OrdStatus
+     * filled, canceled, rejected, expired: too late) is only counted: that order's own reports tell its end.
+     */
+    const onCancelReject = (view: MsgView, seq: number) => {
+      counts.cancelRejects++
+      const request = view.getString(434) === "2" ? "replace" : "cancel"
+      const reason = view.getString(58) ?? `CxlRejReason ${view.getString(102) ?? "?"}`
+      log(`fix ${config.senderCompId}: ${request} ${view.getString(11)} refused: ${reason}`)
+      const orderId = journal.clOrdIds.get(view.getString(41) ?? "") ?? journal.clOrdIds.get(view.getString(11) ?? "")
+      const entry = orderId === undefined ? undefined : journal.orders.get(orderId)
+      // TransactTime is optional in an OrderCancelReject: without it, when it arrived.
+      const at = view.getTyped(60)
+      if (entry !== undefined && !DONE.has(view.getString(39) ?? "")) {
+        emit({
+          _tag: "VenueRejected",
+          accountId: entry.order.accountId,
+          orderId: entry.order.orderId,
+          ts: timestampFromDate(at instanceof Date ? at : new Date()),
+          message: `${request} refused by the venue: ${reason}`
+        })
+      }
+      journal.received(seq, undefined)
+    }
+
     const main = yield* keepSession(
       { ...config, host: config.host },
       journal,
@@ -280,11 +310,7 @@ export const make = (
               queries.onTrade(view)
               return journal.received(seq, undefined)
             case "9":
-              counts.cancelRejects++
-              log(
-                `fix ${config.senderCompId}: cancel/replace ${view.getString(11)} refused: ${view.getString(58) ?? `CxlRejReason ${view.getString(102)}`}`
-              )
-              return journal.received(seq, undefined)
+              return onCancelReject(view, seq)
             case "j":
               counts.businessRejects++
               log(`fix ${config.senderCompId}: business reject of ${view.getString(372)}: ${view.getString(58) ?? ""}`)

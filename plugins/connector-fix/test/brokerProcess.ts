@@ -78,18 +78,21 @@ export const startBroker = async (
     record: async () => (await (await fetch(`${base}/record`)).json()) as BrokerRecord,
     inject: (body) => post("/inject", body),
     stderr: () => err,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve()
-        const kill = setTimeout(() => child.kill("SIGKILL"), 3_000)
-        child.once("exit", () => {
-          clearTimeout(kill)
-          resolve()
-        })
-        child.kill("SIGTERM")
-      })
+    stop: () => stopChild(child)
   }
 }
+
+/** SIGTERM, then SIGKILL after 3 s; resolves once the process is gone. */
+export const stopChild = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    const kill = setTimeout(() => child.kill("SIGKILL"), 3_000)
+    child.once("exit", () => {
+      clearTimeout(kill)
+      resolve()
+    })
+    child.kill("SIGTERM")
+  })
 
 /** The simulator for the length of a scope. */
 export const brokerScoped = (args?: ReadonlyArray<string>, env?: Record<string, string>) =>
