@@ -13,6 +13,8 @@ import * as BacktestRuns from "../../core/db/BacktestRuns"
 import { databaseLayer } from "../../core/db/ChosenDatabase"
 import * as ConfigAudit from "../../core/db/ConfigAudit"
 import { type DatabaseChoice, serverUrl } from "../../core/db/DatabaseChoice"
+import * as NavHistory from "../../core/db/NavHistory"
+import * as NavRecorder from "../../core/db/NavRecorder"
 import * as PanelBacktests from "../../core/db/PanelBacktests"
 import * as PanelUsers from "../../core/db/PanelUsers"
 import { Outcome } from "../../core/live/accounts/AccountsShard"
@@ -24,7 +26,7 @@ import { AccountsRequestError, LiveSession, type LiveSessionService } from "../.
 import * as Panel from "../../site/panel/Panel"
 import { Research, type ResearchService } from "../../site/panel/Research"
 import { SessionStrategies } from "../../site/panel/SessionStrategies"
-import { AccountsDesk } from "../../site/portal/AccountsDesk"
+import { AccountsDesk, type AccountsDeskService } from "../../site/portal/AccountsDesk"
 import { loadChartLibrary, type ReportPageError } from "../../site/report/ReportPage"
 import { nodeTransport } from "../node/NodeTransport"
 import { research, sessionPaths, sessionStrategies } from "./PanelResearch"
@@ -121,6 +123,8 @@ export interface Served {
   readonly portal: Option.Option<string>
   /** The backtest port of the panel: `meridian up --panel` runs its demo's backtest through it. */
   readonly research: ResearchService
+  /** The session's Accounts Service, as the portal reaches it (none without a session). */
+  readonly desk: Option.Option<AccountsDeskService>
 }
 
 /**
@@ -178,14 +182,17 @@ export const servePanel = (
     const portal = yield* PortalHandlers.serve({ host: o.portalHost, port: o.portalPort, chartLibrary, quiet }).pipe(
       Effect.provideService(AccountsDesk, desk)
     )
-    return { panel, portal, research: lab }
+    return { panel, portal, research: lab, desk }
   })
 
 export const serve = (o: DatabaseChoice & Addresses & { readonly session: Option.Option<string> }) =>
   Effect.scoped(
     Effect.gen(function* () {
       const folder = yield* chosenSession(o.session)
-      yield* servePanel(o, folder)
+      const served = yield* servePanel(o, folder)
+      // The session's process records its NAV history; so does a panel attached to it, for an Accounts Service
+      // started without `meridian up` (the same rows: a sample is keyed by its time, a flow by its sequence).
+      if (Option.isSome(served.desk)) yield* NavRecorder.start(served.desk.value, yield* NavHistory.NavHistory)
       return yield* Effect.never
     })
   ).pipe(Effect.provide(databaseServices(o)))

@@ -3,8 +3,8 @@
  * be exposed to investors while the Control Panel stays on an internal address, and in the panel's process, which
  * holds the central database (the embedded one is one process's) and the session's Accounts Service connection. The
  * NAV history it shows is recorded by the session's own process (`meridian up`, `NavRecorder`), open panel or not;
- * the panel records it too while attached to a session, for an Accounts Service started without `meridian up`
- * (both write the same rows: a sample is keyed by its time, a flow by its event's sequence).
+ * `meridian panel` attached to a session records it too (`PanelHandlers.serve`), for an Accounts Service started
+ * without `meridian up` (both write the same rows: a sample is keyed by its time, a flow by its event's sequence).
  *
  * @since 0.1.0
  */
@@ -14,7 +14,6 @@ import { Console, Effect, Layer, Option, type Scope } from "effect"
 import * as CashRequests from "../../core/db/CashRequests"
 import * as Investors from "../../core/db/Investors"
 import * as NavHistory from "../../core/db/NavHistory"
-import * as NavRecorder from "../../core/db/NavRecorder"
 import type { PanelUsers } from "../../core/db/PanelUsers"
 import * as Peer from "../../core/live/Peer"
 import { KEY_ENV } from "../../core/live/session/SessionPlan"
@@ -64,7 +63,7 @@ export const listen = (fetch: (request: Request) => Response | Promise<Response>
   })
 
 /**
- * Serve the portal, and record the NAV history of the session it is attached to, until the scope closes; its URL, or none when its port is taken. `quiet`
+ * Serve the portal until the scope closes; its URL, or none when its port is taken. `quiet`
  * leaves printing the URL to the caller.
  */
 export const serve = (o: {
@@ -87,9 +86,7 @@ export const serve = (o: {
       return Option.none()
     }
     const url = `http://${o.host}:${listening.right}/`
-    const desk = yield* AccountsDesk
-    if (Option.isSome(desk)) yield* NavRecorder.start(desk.value, yield* NavHistory.NavHistory)
-    const live = Option.isSome(desk)
+    const live = Option.isSome(yield* AccountsDesk)
     if (o.quiet !== true) {
       yield* Console.log(`Client Portal on ${url} (investors${live ? "" : "; no session: recorded history only"})`)
     }
