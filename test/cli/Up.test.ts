@@ -1,9 +1,9 @@
 /**
  * `meridian up` and `meridian status` as a newcomer runs them: real processes in a fresh folder. The demo session
- * trades and ends by itself with its summary; a session run with `--processes --stay` is reported up by `status`,
- * stops cleanly on SIGTERM, and is then reported down; `up --panel` (what `npm start` runs) serves the Control Panel
- * with its demo login, which signs in over HTTP, shows the demo's account live and its backtest's report, keeps
- * serving after the replay and exits 0 on SIGINT; a second start reuses the login.
+ * trades and ends by itself with its summary; `up --panel` (what `npm start` runs) serves the Control Panel with its
+ * demo login, which signs in over HTTP, shows the demo's account live and its backtest's report, keeps serving after
+ * the replay and exits 0 on SIGINT; a second start, with each service in a process of its own (`--processes`),
+ * reuses the login, is reported up by `status`, stops cleanly on SIGTERM, and is then reported down.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
@@ -92,41 +92,7 @@ describe("meridian up (real processes)", () => {
     expect(statSync(join(dir, "keys.json")).mode & 0o077).toBe(0)
   }, 180_000)
 
-  it("with --processes --stay: status reports each service up, SIGTERM stops them all, then status says down", async () => {
-    const cwd = freshFolder()
-    const child = spawn(process.execPath, [bin, "up", "--processes", "--stay"], {
-      cwd,
-      env,
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    children.push(child)
-    let output = ""
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()))
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()))
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-    // Wait for the first fill: every service is up and trading.
-    while (!/ {2}fill {6}/.test(output)) {
-      if (child.exitCode !== null) throw new Error(output)
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-    const up = await meridian(cwd, "status")
-    expect(up.code, up.stderr).toBe(0)
-    for (const service of ["accounts", "market-data", "execution", "strategies"]) {
-      expect(up.stdout).toMatch(new RegExp(`^${service} +up +tcp://127\\.0\\.0\\.1:\\d+ +${service}-1 `, "m"))
-    }
-    expect(up.stdout).toMatch(/serves +market-data at \d+/)
-    expect(up.stdout).toMatch(/serves +events\/0 at \d+/)
-    expect(up.stdout).toMatch(/peer +market-data connected: market-data at \d+ \(lag \d+\)/)
-    // The Execution Service reconciled with its venue on start, and the paper venue agreed.
-    expect(up.stdout).toMatch(/^ {2}reconciled agreed at \S+$/m)
-
-    child.kill("SIGTERM")
-    expect(await exited).toBe(0)
-    const down = await meridian(cwd, "status")
-    expect(down.stdout.match(/ down /g)).toHaveLength(4)
-  }, 180_000)
-
-  it("with --panel: the Control Panel and its demo login, the demo live and reported, serving until SIGINT", async () => {
+  it("with --panel: the Control Panel and its demo login, the demo live and reported, serving until SIGINT; started again with --processes, the login kept, status reports each service up, SIGTERM stops them all, then status says down", async () => {
     const cwd = freshFolder()
     const first = background(cwd, "up", "--panel", "--port", "0", "--portal-port", "0")
     const [, url, password] = await first.awaitLine(/Control Panel {2}(http:\/\/\S+\/) {2}login demo, password: (\S+)/)
@@ -151,12 +117,28 @@ describe("meridian up (real processes)", () => {
     first.child.kill("SIGINT")
     expect(await first.exited).toBe(0)
 
-    // A second start finds the login: nothing created, the password not printed again, and it still signs in.
-    const second = background(cwd, "up", "--panel", "--port", "0", "--portal-port", "0")
+    // A second start finds the login: nothing created, the password not printed again, and it still signs in. It
+    // runs each service in a process of its own (one session start for both checks: each is most of this test).
+    const second = background(cwd, "up", "--panel", "--processes", "--port", "0", "--portal-port", "0")
     const [, again] = await second.awaitLine(/Control Panel {2}(http:\/\/\S+\/) {2}login demo \(password kept in \S+\)/)
     expect(second.output()).not.toContain(password!)
     expect(await signIn(again!, "demo", password!)).not.toBe("")
+    // Once the first fill is printed every service is up and trading: status reports each up, with what it serves.
+    await second.awaitLine(/ {2}fill {6}/)
+    const up = await meridian(cwd, "status")
+    expect(up.code, up.stderr).toBe(0)
+    for (const service of ["accounts", "market-data", "execution", "strategies"]) {
+      expect(up.stdout).toMatch(new RegExp(`^${service} +up +tcp://127\\.0\\.0\\.1:\\d+ +${service}-1 `, "m"))
+    }
+    expect(up.stdout).toMatch(/serves +market-data at \d+/)
+    expect(up.stdout).toMatch(/serves +events\/0 at \d+/)
+    expect(up.stdout).toMatch(/peer +market-data connected: market-data at \d+ \(lag \d+\)/)
+    // The Execution Service reconciled with its venue on start, and the paper venue agreed.
+    expect(up.stdout).toMatch(/^ {2}reconciled agreed at \S+$/m)
+    // SIGTERM stops them all, and status then says so.
     second.child.kill("SIGTERM")
     expect(await second.exited).toBe(0)
-  }, 300_000)
+    const down = await meridian(cwd, "status")
+    expect(down.stdout.match(/ down /g)).toHaveLength(4)
+  }, 420_000)
 })
