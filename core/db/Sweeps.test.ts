@@ -4,6 +4,7 @@ import { Effect, Layer } from "effect"
 import { serverLayer, serverRequired, serverSource } from "../../test/support/db/testServer"
 import * as BacktestRuns from "./BacktestRuns"
 import * as Database from "./Database"
+import { compactEquity, encodeEquity } from "./internal/equitySeries"
 import { sampleReport, sampleRun, syntheticRun } from "./internal/sampleRuns"
 import * as Sweeps from "./Sweeps"
 
@@ -83,24 +84,31 @@ const suite = (it: Vitest.MethodsNonLive<Env, true>) => {
     })
   )
 
-  it.effect("stores a batch of runs, each with its own trades and curve, as each stored alone", () =>
-    Effect.gen(function* () {
-      const sweeps = yield* Sweeps.Sweeps
-      const runs = yield* BacktestRuns.BacktestRuns
-      yield* sweeps.submit(sweep("s2", 4))
-      const batch = [0, 3, 0, 40].map((trades, i) =>
-        syntheticRun({ samples: 500 * (i + 1), trades, seed: i + 1, createdAt: 100 + i })
-      )
-      const results = batch.map(
-        (run, i): Sweeps.JobResult => ({ _tag: "Completed", jobId: `s2-job-${i}`, worker: "a", run })
-      )
-      expect(yield* sweeps.record(results)).toEqual([true, true, true, true])
-      const jobs = yield* sweeps.jobs("s2")
-      for (const [i, job] of jobs.entries()) {
-        expect(job.status).toBe("completed")
-        expect(yield* runs.show(job.runId!)).toStrictEqual({ id: job.runId, ...batch[i] })
-      }
-    })
+  it.effect(
+    "stores a batch of runs, each with its own trades and curve (sent encoded or not), as each stored alone",
+    () =>
+      Effect.gen(function* () {
+        const sweeps = yield* Sweeps.Sweeps
+        const runs = yield* BacktestRuns.BacktestRuns
+        yield* sweeps.submit(sweep("s2", 4))
+        const batch = [0, 3, 0, 40].map((trades, i) =>
+          syntheticRun({ samples: 500 * (i + 1), trades, seed: i + 1, createdAt: 100 + i })
+        )
+        // The last two arrive as a local worker sends them: the curve's bytes, deflated.
+        const results = batch.map((run, i): Sweeps.JobResult => {
+          const sent =
+            i < 2 || run.report === undefined
+              ? run
+              : { ...run, report: { ...run.report, equity: compactEquity(encodeEquity(run.report.equity)) } }
+          return { _tag: "Completed", jobId: `s2-job-${i}`, worker: "a", run: sent }
+        })
+        expect(yield* sweeps.record(results)).toEqual([true, true, true, true])
+        const jobs = yield* sweeps.jobs("s2")
+        for (const [i, job] of jobs.entries()) {
+          expect(job.status).toBe("completed")
+          expect(yield* runs.show(job.runId!)).toStrictEqual({ id: job.runId, ...batch[i] })
+        }
+      })
   )
 }
 
