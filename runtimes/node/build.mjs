@@ -28,7 +28,10 @@ const external = [
   "@node-rs/crc32",
   "ccxt",
   "esbuild",
-  "jspurefix"
+  "jspurefix",
+  // jspurefix's tsyringe needs this polyfill loaded before it. A chunk requires its external packages at its top, in
+  // import order, ahead of the bundled modules it initialises on first use: bundled, the polyfill came too late.
+  "reflect-metadata"
 ]
 
 /**
