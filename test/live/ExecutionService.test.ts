@@ -27,9 +27,11 @@ import {
   quote,
   SIM,
   SIM_REMOTE,
-  startExecution
+  seededAccounts,
+  startExecution,
+  submitMarket
 } from "./executionProcess"
-import { cleanUp, client, configure, follow, KEYS, type runtimes, start } from "./serviceProcess"
+import { cleanUp, follow, type runtimes } from "./serviceProcess"
 
 afterAll(() => {
   cleanUpExecution()
@@ -51,31 +53,9 @@ const session = (
 ): Effect.Effect<Session, unknown, Scope.Scope> =>
   Effect.gen(function* () {
     const marketData = yield* fakeMarketData
-    const { file } = configure("ACC-1", { clock: "feed" })
-    const service = yield* Effect.promise(() => start("node", file))
-    const accounts = yield* client(service.port, "strategies", KEYS.MERIDIAN_TEST_KEY_STRATEGIES)
-    expect(
-      yield* accounts.call({
-        _tag: "Deposit",
-        accountId: "ACC-1",
-        currency: "USD",
-        amount: 100_000_000,
-        reference: "seed",
-        ts: 0
-      })
-    ).toMatchObject({ _tag: "Accepted" })
-    const config = configureExecution(service.port, marketData.port, lockstep, connector)
+    const { port, accounts } = yield* seededAccounts
+    const config = configureExecution(port, marketData.port, lockstep, connector)
     return { marketData, accounts, config, start: () => startExecution(runtime, config) }
-  })
-
-/** Submit until accepted: the first market order waits for the first mark to reach the account. */
-const submitMarket = (accounts: Client, id: string, side: "buy" | "sell", quantity: number) =>
-  Effect.gen(function* () {
-    for (let attempt = 0; ; attempt++) {
-      const outcome = (yield* accounts.call(marketOrder(`${id}-${attempt}`, side, quantity))) as { _tag: string }
-      if (outcome._tag === "Accepted" || attempt === 300) return outcome
-      yield* Effect.sleep(Duration.millis(100))
-    }
   })
 
 /** Every account event up to the Accounts Service's watermark now. */

@@ -21,11 +21,12 @@ import {
   EXECUTION_KEYS,
   fakeMarketData,
   kill,
-  marketOrder,
   quote,
-  startExecution
+  seededAccounts,
+  startExecution,
+  submitMarket
 } from "./executionProcess"
-import { cleanUp, client, configure, follow, KEYS, start } from "./serviceProcess"
+import { cleanUp, follow } from "./serviceProcess"
 
 afterAll(() => {
   cleanUpExecution()
@@ -45,23 +46,8 @@ const session = (
 > =>
   Effect.gen(function* () {
     const marketData = yield* fakeMarketData
-    const { file } = configure("ACC-1", { clock: "feed" })
-    const service = yield* Effect.acquireRelease(
-      Effect.promise(() => start("node", file)),
-      (s) => Effect.promise(() => kill(s.child))
-    )
-    const accounts = yield* client(service.port, "strategies", KEYS.MERIDIAN_TEST_KEY_STRATEGIES)
-    expect(
-      yield* accounts.call({
-        _tag: "Deposit",
-        accountId: "ACC-1",
-        currency: "USD",
-        amount: 100_000_000,
-        reference: "seed",
-        ts: 0
-      })
-    ).toMatchObject({ _tag: "Accepted" })
-    const config = configureExecution(service.port, marketData.port, false, connector)
+    const { port, accounts } = yield* seededAccounts
+    const config = configureExecution(port, marketData.port, false, connector)
     const execution = yield* Effect.acquireRelease(
       Effect.promise(() => startExecution("node", config, env)),
       (e) => Effect.promise(() => kill(e.child))
@@ -90,16 +76,6 @@ const ccxtConnector = (fake: FakeBinance.FakeBinance) => ({
   }
 })
 const CCXT_ENV = { MERIDIAN_TEST_BINANCE_KEY: FakeBinance.API_KEY, MERIDIAN_TEST_BINANCE_SECRET: FakeBinance.SECRET }
-
-/** Submit until accepted (the first market order waits for the first mark), at most 300 times. */
-const submitMarket = (accounts: Client, quantity: number) =>
-  Effect.gen(function* () {
-    for (let attempt = 0; ; attempt++) {
-      const outcome = (yield* accounts.call(marketOrder(`v-${attempt}`, "buy", quantity))) as { _tag: string }
-      if (outcome._tag === "Accepted" || attempt === 300) return outcome
-      yield* Effect.sleep(Duration.millis(100))
-    }
-  })
 
 /** The account's fills once its position changed (bounded). */
 const bookedFills = (accounts: Client) =>
@@ -141,7 +117,7 @@ describe("meridian service execution on real venue connectors", () => {
           }
           const { accounts, cli, publish } = yield* session(fix, { MERIDIAN_TEST_FIX_PASSWORD: FIX_PASSWORD })
           publish(1)
-          expect(yield* submitMarket(accounts, 10)).toMatchObject({ _tag: "Accepted" })
+          expect(yield* submitMarket(accounts, "v", "buy", 10)).toMatchObject({ _tag: "Accepted" })
           expect(yield* bookedFills(accounts)).toEqual([{ quantity: 10, price: q.askPrice }])
           const record = yield* Effect.promise(() => broker.record())
           expect(record.orders).toMatchObject([{ session: "MERIDIAN" }])
@@ -162,7 +138,7 @@ describe("meridian service execution on real venue connectors", () => {
           yield* fake.setMarket("AAPL", (q.bidPrice / 100).toFixed(2), (q.askPrice / 100).toFixed(2))
           const { accounts, cli, publish } = yield* session(ccxtConnector(fake), CCXT_ENV)
           publish(1)
-          expect(yield* submitMarket(accounts, 10)).toMatchObject({ _tag: "Accepted" })
+          expect(yield* submitMarket(accounts, "v", "buy", 10)).toMatchObject({ _tag: "Accepted" })
           expect(yield* bookedFills(accounts)).toEqual([{ quantity: 10, price: q.askPrice }])
           expect([...fake.orders.values()]).toMatchObject([{ symbol: "AAPL", side: "BUY", origQty: "10" }])
           // Reconciliation on start asked the venue (openOrders, account): no order, and the venue account's

@@ -7,12 +7,13 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Redacted } from "effect"
+import { Duration, Effect, Redacted, type Scope } from "effect"
+import type { Client } from "../../core/protocol/Protocol"
 import { serve } from "../../core/protocol/Protocol"
 import { memory } from "../../core/protocol/StreamSource"
 import { tcp } from "../../core/protocol/Transport"
 import { nodeTransport } from "../../runtimes/node/NodeTransport"
-import { KEYS, runtimes } from "./serviceProcess"
+import { client, configure, KEYS, runtimes, start } from "./serviceProcess"
 
 const root = join(import.meta.dirname, "..", "..")
 export const EXECUTION_KEYS = { ...KEYS, MERIDIAN_TEST_KEY_CLI: "cli-key" }
@@ -195,3 +196,39 @@ export const marketOrder = (clientOrderId: string, side: "buy" | "sell", quantit
     postOnly: false
   }
 })
+
+/**
+ * An Accounts Service (Node, on the feed's clock) holding ACC-1 with 1,000,000.00 USD deposited, killed when the
+ * scope closes, and a strategies client of it.
+ */
+export const seededAccounts: Effect.Effect<{ readonly port: number; readonly accounts: Client }, unknown, Scope.Scope> =
+  Effect.gen(function* () {
+    const { file } = configure("ACC-1", { clock: "feed" })
+    const service = yield* Effect.acquireRelease(
+      Effect.promise(() => start("node", file)),
+      (s) => Effect.promise(() => kill(s.child))
+    )
+    const accounts = yield* client(service.port, "strategies", KEYS.MERIDIAN_TEST_KEY_STRATEGIES)
+    const deposit = {
+      _tag: "Deposit",
+      accountId: "ACC-1",
+      currency: "USD",
+      amount: 100_000_000,
+      reference: "seed",
+      ts: 0
+    }
+    const outcome = (yield* accounts.call(deposit)) as { readonly _tag: string }
+    if (outcome._tag !== "Accepted")
+      return yield* Effect.fail(new Error(`the seed deposit: ${JSON.stringify(outcome)}`))
+    return { port: service.port, accounts }
+  })
+
+/** Submit a market order of ACC-1 until accepted (the first waits for the first mark to reach the account), 300 tries. */
+export const submitMarket = (accounts: Client, id: string, side: "buy" | "sell", quantity: number) =>
+  Effect.gen(function* () {
+    for (let attempt = 0; ; attempt++) {
+      const outcome = (yield* accounts.call(marketOrder(`${id}-${attempt}`, side, quantity))) as { _tag: string }
+      if (outcome._tag === "Accepted" || attempt === 300) return outcome
+      yield* Effect.sleep(Duration.millis(100))
+    }
+  })

@@ -38,30 +38,25 @@ export interface DepthSnapshot {
   readonly E?: number
 }
 
+/** An order as the venue takes it: its market id, and amount and price as the venue's decimal strings. */
+export interface OrderRequest {
+  readonly symbol: string
+  readonly type: "limit" | "market"
+  readonly side: "buy" | "sell"
+  readonly amount: string
+  readonly price: string | undefined
+  readonly params: Readonly<Record<string, string | boolean>>
+}
+
 export interface CcxtClient {
   readonly exchange: CcxtConfig["exchange"]
   /** `GET exchangeInfo` through ccxt's `loadMarkets`: the venue's markets by market id. */
   readonly exchangeInfo: Effect.Effect<ReadonlyMap<string, NonNullable<Market>>, CcxtError>
   readonly depth: (symbol: string, limit: number) => Effect.Effect<DepthSnapshot, CcxtError>
-  readonly newOrder: (request: {
-    readonly symbol: string
-    readonly type: "limit" | "market"
-    readonly side: "buy" | "sell"
-    readonly amount: string
-    readonly price: string | undefined
-    readonly params: Readonly<Record<string, string | boolean>>
-  }) => Effect.Effect<Order, CcxtError>
+  readonly newOrder: (request: OrderRequest) => Effect.Effect<Order, CcxtError>
   readonly cancelOrder: (symbol: string, clientOrderId: string) => Effect.Effect<Order, CcxtError>
   /** Spot: `POST /api/v3/order/cancelReplace` (a new order id); futures: `PUT /fapi/v1/order` (same order). */
-  readonly editOrder: (request: {
-    readonly symbol: string
-    readonly venueOrderId: string
-    readonly type: "limit" | "market"
-    readonly side: "buy" | "sell"
-    readonly amount: string
-    readonly price: string | undefined
-    readonly params: Readonly<Record<string, string | boolean>>
-  }) => Effect.Effect<Order, CcxtError>
+  readonly editOrder: (request: OrderRequest & { readonly venueOrderId: string }) => Effect.Effect<Order, CcxtError>
   readonly order: (symbol: string, clientOrderId: string) => Effect.Effect<Order, CcxtError>
   readonly orderById: (symbol: string, venueOrderId: string) => Effect.Effect<Order, CcxtError>
   readonly openOrders: (symbol: string) => Effect.Effect<ReadonlyArray<Order>, CcxtError>
@@ -199,6 +194,10 @@ export const make = (config: CcxtConfig): Effect.Effect<CcxtClient, never, Scope
     /** ccxt's unified symbol of a market id (`BTCUSDT` → `BTC/USDT` or `BTC/USDT:USDT`). */
     const unified = (symbol: string): string => exchange.safeMarket(symbol).symbol ?? symbol
 
+    /** ccxt's amount, price and params of an order request (its numbers print as the venue's decimals). */
+    const sized = (r: OrderRequest) =>
+      [Number(r.amount), r.price === undefined ? undefined : Number(r.price), { ...r.params }] as const
+
     const exchangeInfo = call(() => exchange.loadMarkets()).pipe(
       Effect.map((markets) => {
         const byId = new Map<string, NonNullable<Market>>()
@@ -216,31 +215,10 @@ export const make = (config: CcxtConfig): Effect.Effect<CcxtClient, never, Scope
             ? exchange.fapiPublicGetDepth({ symbol, limit })
             : exchange.publicGetDepth({ symbol, limit })
         ).pipe(Effect.map((raw) => raw as unknown as DepthSnapshot)),
-      newOrder: (r) =>
-        call(() =>
-          exchange.createOrder(
-            unified(r.symbol),
-            r.type,
-            r.side,
-            Number(r.amount),
-            r.price === undefined ? undefined : Number(r.price),
-            { ...r.params }
-          )
-        ),
+      newOrder: (r) => call(() => exchange.createOrder(unified(r.symbol), r.type, r.side, ...sized(r))),
       cancelOrder: (symbol, clientOrderId) =>
         call(() => exchange.cancelOrder("", unified(symbol), { origClientOrderId: clientOrderId })),
-      editOrder: (r) =>
-        call(() =>
-          exchange.editOrder(
-            r.venueOrderId,
-            unified(r.symbol),
-            r.type,
-            r.side,
-            Number(r.amount),
-            r.price === undefined ? undefined : Number(r.price),
-            { ...r.params }
-          )
-        ),
+      editOrder: (r) => call(() => exchange.editOrder(r.venueOrderId, unified(r.symbol), r.type, r.side, ...sized(r))),
       order: (symbol, clientOrderId) =>
         call(() => exchange.fetchOrder("", unified(symbol), { origClientOrderId: clientOrderId })),
       orderById: (symbol, venueOrderId) => call(() => exchange.fetchOrder(venueOrderId, unified(symbol))),

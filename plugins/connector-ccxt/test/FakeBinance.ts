@@ -163,30 +163,34 @@ export const make = (
       x: string,
       extra: { lastQty?: string; lastPrice?: string; tradeId?: number; cancelId?: string } = {}
     ) => {
+      // The order fields both venues name alike; spot pads its zeros to eight decimals and marks "no trade" -1.
+      const zero = kind === "spot" ? "0.00000000" : "0"
+      const order = {
+        s: o.symbol,
+        S: o.side,
+        q: o.origQty,
+        p: o.price,
+        x,
+        X: o.status,
+        i: o.orderId,
+        l: extra.lastQty ?? zero,
+        z: o.executedQty,
+        L: extra.lastPrice ?? zero,
+        n: extra.tradeId === undefined ? "0" : commission(o).n,
+        T: now(),
+        t: extra.tradeId ?? (kind === "spot" ? -1 : 0),
+        m: false
+      }
       if (kind === "spot") {
-        const template = fixture("spot/executionReport.json")
         return JSON.stringify({
-          ...template,
+          ...fixture("spot/executionReport.json"),
+          ...order,
           E: now(),
-          s: o.symbol,
           c: x === "CANCELED" ? (extra.cancelId ?? "web_cancel") : o.clientOrderId,
           C: x === "CANCELED" ? o.clientOrderId : "",
-          S: o.side,
           o: o.type,
           f: o.timeInForce,
-          q: o.origQty,
-          p: o.price,
-          x,
-          X: o.status,
-          i: o.orderId,
-          l: extra.lastQty ?? "0.00000000",
-          z: o.executedQty,
-          L: extra.lastPrice ?? "0.00000000",
-          n: extra.tradeId === undefined ? "0" : commission(o).n,
-          N: extra.tradeId === undefined ? null : commission(o).N,
-          T: now(),
-          t: extra.tradeId ?? -1,
-          m: false
+          N: extra.tradeId === undefined ? null : commission(o).N
         })
       }
       const template = fixture("usdm/ORDER_TRADE_UPDATE.json")
@@ -194,25 +198,7 @@ export const make = (
         ...template,
         E: now(),
         T: now(),
-        o: {
-          ...(template.o as object),
-          s: o.symbol,
-          c: o.clientOrderId,
-          S: o.side,
-          q: o.origQty,
-          p: o.price,
-          x,
-          X: o.status,
-          i: o.orderId,
-          l: extra.lastQty ?? "0",
-          z: o.executedQty,
-          L: extra.lastPrice ?? "0",
-          N: commission(o).N,
-          n: extra.tradeId === undefined ? "0" : commission(o).n,
-          T: now(),
-          t: extra.tradeId ?? 0,
-          m: false
-        }
+        o: { ...(template.o as object), ...order, c: o.clientOrderId, N: commission(o).N }
       })
     }
 
@@ -232,20 +218,24 @@ export const make = (
     }
 
     const orderAnswer = (o: FakeOrder, fill: ReturnType<typeof tryFill>) => {
+      // The fields both venues' order answers share.
+      const order = {
+        symbol: o.symbol,
+        orderId: o.orderId,
+        clientOrderId: o.clientOrderId,
+        price: o.price,
+        origQty: o.origQty,
+        executedQty: o.executedQty,
+        status: o.status,
+        timeInForce: o.timeInForce,
+        type: o.type,
+        side: o.side
+      }
       if (kind === "spot") {
         return {
           ...fixture("spot/order-full.json"),
-          symbol: o.symbol,
-          orderId: o.orderId,
-          clientOrderId: o.clientOrderId,
+          ...order,
           transactTime: now(),
-          price: o.price,
-          origQty: o.origQty,
-          executedQty: o.executedQty,
-          status: o.status,
-          timeInForce: o.timeInForce,
-          type: o.type,
-          side: o.side,
           workingTime: now(),
           fills:
             fill === undefined
@@ -261,21 +251,7 @@ export const make = (
                 ]
         }
       }
-      return {
-        ...fixture("usdm/order.json"),
-        symbol: o.symbol,
-        orderId: o.orderId,
-        clientOrderId: o.clientOrderId,
-        price: o.price,
-        origQty: o.origQty,
-        executedQty: o.executedQty,
-        status: o.status,
-        timeInForce: o.timeInForce,
-        type: o.type,
-        origType: o.type,
-        side: o.side,
-        updateTime: now()
-      }
+      return { ...fixture("usdm/order.json"), ...order, origType: o.type, updateTime: now() }
     }
 
     const afterNew = (o: FakeOrder, fill: ReturnType<typeof tryFill>) =>
