@@ -153,8 +153,9 @@ export const start = <E extends { readonly message: string }>(
       ),
       (stop) => Effect.sync(stop)
     )
-    // Released after the loop below stops (scopes close in reverse): the session's last NAV is stored.
-    yield* Effect.addFinalizer(() => logged(sample(true)))
+    // Released after the loop below stops (scopes close in reverse): the session's last NAV is stored, unless the
+    // service is already gone (a panel outliving its session), which must not hold up the shutdown.
+    yield* Effect.addFinalizer(() => logged(Effect.timeout(sample(true), "2 seconds")))
     // One sample at a time: the next is asked for once the last is stored, so a slow database does not pile them up.
     const requestSample = Effect.async<void>((resume) => {
       Queue.unsafeOffer(work, { _tag: "Sample", done: () => resume(Effect.void) })
