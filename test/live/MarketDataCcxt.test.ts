@@ -4,13 +4,12 @@
  * the book's snapshot, the venue's trades and book changes as domain events; a lost book update makes the service
  * resync from a fresh snapshot; what it published is recorded, and a replay of the recording publishes it again.
  */
-import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Duration, Effect } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import type { MarketDataEvent } from "../../core/domain/MarketData"
 import * as FakeBinance from "../../plugins/connector-ccxt/test/FakeBinance"
-import { cleanUp, client, configure, follow, start, tempDir } from "./marketDataProcess"
+import { cleanUp, client, configure, configureSource, follow, start } from "./marketDataProcess"
 import { stop } from "./serviceProcess"
 
 afterAll(cleanUp)
@@ -18,33 +17,20 @@ afterAll(cleanUp)
 const BTC = "BTCUSDT.BINANCE"
 
 /** A Market Data Service configuration on the fake venue's `BTCUSDT`, recording into `recorded/`. */
-const configureCcxt = (fake: FakeBinance.FakeBinance) => {
-  const dir = tempDir()
-  const file = join(dir, "market-data.json")
-  writeFileSync(
-    file,
-    JSON.stringify({
-      listen: { host: "127.0.0.1", port: 0 },
-      instance: "test",
-      keys: { strategies: { env: "MERIDIAN_TEST_KEY_STRATEGIES" }, cli: { env: "MERIDIAN_TEST_KEY_CLI" } },
-      journalDir: "journal",
-      source: {
-        ccxt: {
-          exchange: "binance",
-          venue: "BINANCE",
-          symbols: ["BTCUSDT"],
-          urls: { rest: fake.restUrl, ws: fake.wsUrl },
-          reconnect: { initialMs: 50, maxMs: 400 },
-          depth: 100
-        }
-      },
-      record: "recorded",
-      recordEvery: { events: 1, ms: 50 },
-      metrics: { host: "127.0.0.1", port: 0 }
-    })
+const configureCcxt = (fake: FakeBinance.FakeBinance) =>
+  configureSource(
+    {
+      ccxt: {
+        exchange: "binance",
+        venue: "BINANCE",
+        symbols: ["BTCUSDT"],
+        urls: { rest: fake.restUrl, ws: fake.wsUrl },
+        reconnect: { initialMs: 50, maxMs: 400 },
+        depth: 100
+      }
+    },
+    { record: "recorded", recordEvery: { events: 1, ms: 50 }, metrics: { host: "127.0.0.1", port: 0 } }
   )
-  return { file, dir }
-}
 
 type Published = ReadonlyArray<{ readonly seq: number; readonly event: MarketDataEvent }>
 

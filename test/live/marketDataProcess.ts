@@ -120,7 +120,10 @@ export const configure = (
   pace: unknown,
   extra: Record<string, unknown> = {},
   replay: Record<string, unknown> = {}
-) => {
+) => configureSource({ replay: { history, instruments: INSTRUMENTS, pace, ...replay } }, extra)
+
+/** A configuration of the service on `source` (`{ replay: … }` or `{ ccxt: … }`), plus `extra` fields. */
+export const configureSource = (source: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
   const dir = tempDir()
   const file = join(dir, "market-data.json")
   writeFileSync(
@@ -134,7 +137,7 @@ export const configure = (
         cli: { env: "MERIDIAN_TEST_KEY_CLI" }
       },
       journalDir: "journal",
-      source: { replay: { history, instruments: INSTRUMENTS, pace, ...replay } },
+      source,
       ...extra
     })
   )
