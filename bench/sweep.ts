@@ -11,10 +11,11 @@
  * CPU milliseconds per job: of the loop, and of a sweep (its process and its workers together) from the difference
  * between a sweep of all the jobs and a sweep of the first third of them, i.e. without the fixed costs of starting
  * (about 4-5 s of CPU, which other load varies by a second or more: hence a difference over many jobs), with the
- * recording of every result; that CPU split between the sweep process and its workers (`internal/cpuAtExit.cjs`),
- * and from it the speed-up 2 workers can reach on 2 otherwise idle cores, `2w / (w + s)` for a worker's CPU `w` and
- * the sweep process's `s` per job (each job costs both; with 1 worker the sweep process has the other core to
- * itself), and the overhead of a worker's CPU per job over the loop's. Prints one JSON line.
+ * recording of every result; the CPU of the sweep process and of its workers from their first job on
+ * (`internal/cpuAtExit.cjs`), per job from the same difference, and from it the speed-up 2 workers can reach on 2
+ * otherwise idle cores, `2w / (w + s)` for a worker's CPU `w` and the sweep process's `s` per job (each job costs
+ * both; with 1 worker the sweep process has the other core to itself), and the overhead of a worker's CPU per job
+ * over the loop's. Prints one JSON line.
  */
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
@@ -43,13 +44,16 @@ const childrenCpuMs = (): number => {
   return (Number(fields[13]) + Number(fields[14])) * 10
 }
 
-/** CPU ms of the sweep process and of its workers, as `internal/cpuAtExit.cjs` logged them in `log`. */
+/**
+ * CPU ms of the sweep process and of its workers from their first job on, as `internal/cpuAtExit.cjs` logged them
+ * in `log`.
+ */
 const splitCpu = (log: string): { sweepMs: number; workersMs: number } => {
   const lines = existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []
   const of = (role: string) =>
     lines.reduce((ms, line) => {
-      const [, who, cpu] = line.split(" ")
-      return who === role ? ms + Number(cpu) : ms
+      const [, who, , sinceFirstJob] = line.split(" ")
+      return who === role ? ms + Number(sinceFirstJob) : ms
     }, 0)
   return { sweepMs: of("sweep"), workersMs: of("worker") }
 }
