@@ -26,8 +26,11 @@ import { nodeTransport } from "../node/NodeTransport"
 import { runOne } from "./LocalWorkers"
 import { addressOf, type SessionFolder } from "./SessionFolder"
 
-/** How long the panel waits for the Strategies Service's answer. */
-const ANSWER_TIMEOUT = Duration.seconds(10)
+/**
+ * How long the panel waits for the Strategies Service's answer. A deployment loads the strategy's package first, which
+ * took over 10 s on a loaded 2-core machine; a shorter wait would report a deployment that still happens as refused.
+ */
+const ANSWER_SECONDS = 30
 
 /** Where the backtests' data and static data are: the session's, else the data folder's and the shipped set. */
 export interface ResearchPaths {
@@ -176,8 +179,9 @@ export const sessionStrategies = (
     const ask = (body: unknown) =>
       peer.call(body).pipe(
         Effect.timeoutFail({
-          duration: ANSWER_TIMEOUT,
-          onTimeout: () => new DeploymentRefused({ message: "the Strategies Service did not answer in 10 s" })
+          duration: Duration.seconds(ANSWER_SECONDS),
+          onTimeout: () =>
+            new DeploymentRefused({ message: `the Strategies Service did not answer in ${ANSWER_SECONDS} s` })
         }),
         Effect.catchTag("RemoteError", (e) => Effect.fail(new DeploymentRefused({ message: message(e.error) })))
       )
