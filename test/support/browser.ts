@@ -4,6 +4,7 @@
  */
 import { existsSync } from "node:fs"
 import { Config, Effect, Option } from "effect"
+import type { Page } from "playwright-core"
 
 /** The Chromium binary, or why there is none. */
 export const chromiumPath = (): { readonly path: string } | { readonly why: string } => {
@@ -20,3 +21,21 @@ export const chromiumPath = (): { readonly path: string } | { readonly why: stri
 /** Whether the browser suites must run (CI sets `MERIDIAN_TEST_BROWSER_REQUIRED=1`): then they fail instead. */
 export const browserRequired = (): boolean =>
   Effect.runSync(Config.boolean("MERIDIAN_TEST_BROWSER_REQUIRED").pipe(Config.withDefault(false), Effect.orDie))
+
+/**
+ * Pixels of the `#chart` canvases that are neither transparent nor the white background: a drawn chart has thousands.
+ * Browser code as text: the project's types have no DOM.
+ */
+export const drawnPixels = (page: Page): Promise<number> =>
+  page.evaluate(`(() => {
+    let drawn = 0
+    for (const canvas of document.querySelectorAll("#chart canvas")) {
+      if (canvas.width === 0 || canvas.height === 0) continue
+      const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data
+      for (let i = 0; i < data.length; i += 4) {
+        const white = data[i] > 245 && data[i + 1] > 245 && data[i + 2] > 245
+        if (data[i + 3] > 0 && !white) drawn++
+      }
+    }
+    return drawn
+  })()`)

@@ -23,7 +23,7 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { type Browser, chromium, type Page } from "playwright-core"
 import { MAX_FAILED_LOGINS } from "../../../site/panel/Panel"
-import { browserRequired, chromiumPath } from "../../support/browser"
+import { browserRequired, chromiumPath, drawnPixels } from "../../support/browser"
 import { meridian, type Started, start, stop } from "./panelProcess"
 import { addUsers } from "./panelUsers"
 
@@ -69,18 +69,6 @@ const sessionFile = {
   ],
   connector: { sim: { barFill: "next-open", commission: "0.001" } }
 }
-
-/** The chart's pixels that are neither transparent nor the white background. */
-const drawnPixels = (page: Page): Promise<number> =>
-  page.evaluate(`(() => {
-    let drawn = 0
-    for (const canvas of document.querySelectorAll("#chart canvas")) {
-      if (canvas.width === 0 || canvas.height === 0) continue
-      const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data
-      for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && !(data[i] > 245 && data[i + 1] > 245 && data[i + 2] > 245)) drawn++
-    }
-    return drawn
-  })()`)
 
 const source = chromiumPath()
 

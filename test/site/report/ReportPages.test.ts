@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { type Browser, chromium, type Page } from "playwright-core"
-import { browserRequired, chromiumPath } from "../../support/browser"
+import { browserRequired, chromiumPath, drawnPixels } from "../../support/browser"
 
 const run = promisify(execFile)
 /** Runs go into the embedded database of `--db-dir`, whatever the environment names. */
@@ -59,24 +59,6 @@ const open = async (browser: Browser, file: string): Promise<Opened> => {
   await page.waitForSelector("#chart[data-ready]")
   return { page, blocked, errors }
 }
-
-/**
- * Pixels of the chart's canvases that are neither transparent nor the white background. Browser code as text: the
- * project's types have no DOM.
- */
-const drawnPixels = (page: Page): Promise<number> =>
-  page.evaluate(`(() => {
-    let drawn = 0
-    for (const canvas of document.querySelectorAll("#chart canvas")) {
-      if (canvas.width === 0 || canvas.height === 0) continue
-      const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data
-      for (let i = 0; i < data.length; i += 4) {
-        const white = data[i] > 245 && data[i + 1] > 245 && data[i + 2] > 245
-        if (data[i + 3] > 0 && !white) drawn++
-      }
-    }
-    return drawn
-  })()`)
 
 const statCell = (page: Page, key: string, column = 1) =>
   page
