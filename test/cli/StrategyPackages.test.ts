@@ -25,9 +25,12 @@ interface Outcome {
   readonly stderr: string
 }
 
+/** How long one process may take: a run that loads a plugin took over 30 s on a loaded 2-core machine. */
+const PROCESS_MS = 90_000
+
 /** `meridian args` in a real process, from `cwd`. */
 const meridianIn = (cwd: string, ...args: Array<string>): Promise<Outcome> =>
-  exec(process.execPath, [bin, ...args], { timeout: 30_000, env, cwd }).then(
+  exec(process.execPath, [bin, ...args], { timeout: PROCESS_MS, env, cwd }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: Outcome) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr })
   )
@@ -38,7 +41,7 @@ const elsewhere = (prefix: string) => mkdtempSync(join(tmpdir(), `meridian-${pre
 const backtest = (cwd: string, strategy: string, ...args: Array<string>) =>
   meridianIn(cwd, "backtest", "--strategy", strategy, "--data", sp500Path, "--no-store", ...args)
 
-describe("strategies outside the checkout (a real process)", () => {
+describe("strategies outside the checkout (a real process)", { timeout: 240_000 }, () => {
   it("scaffolds a strategy package that backtests from its folder and passes its own test", async () => {
     const repo = elsewhere("quant")
     const dir = join(repo, "buy-the-dip")
@@ -61,7 +64,7 @@ describe("strategies outside the checkout (a real process)", () => {
     const test = await exec(process.execPath, [join(project, "node_modules", "vitest", "vitest.mjs"), "run"], {
       cwd: dir,
       env: plainEnv,
-      timeout: 30_000
+      timeout: PROCESS_MS
     })
     expect(test.stdout).toMatch(/Tests {2}3 passed/)
   })
