@@ -2,7 +2,8 @@
  * The headless browser of the browser tests: Debian's Chromium (`apt-get install chromium`), driven by
  * playwright-core through its `executablePath`; no browser is downloaded. `MERIDIAN_CHROMIUM` names another binary.
  */
-import { existsSync } from "node:fs"
+import { existsSync, mkdirSync } from "node:fs"
+import { join } from "node:path"
 import { Config, Effect, Option } from "effect"
 import type { Page } from "playwright-core"
 
@@ -39,3 +40,19 @@ export const drawnPixels = (page: Page): Promise<number> =>
     }
     return drawn
   })()`)
+
+/**
+ * Where a browser suite keeps its screenshots, made if missing: `test-artifacts/screenshots/<suite>` in the checkout
+ * (ignored by git, kept after the run for a person or CI to collect), or under `MERIDIAN_TEST_ARTIFACTS`.
+ */
+export const screenshotsDir = (suite: string): string => {
+  const root = Effect.runSync(
+    Config.string("MERIDIAN_TEST_ARTIFACTS").pipe(
+      Config.withDefault(join(import.meta.dirname, "..", "..", "test-artifacts")),
+      Effect.orDie
+    )
+  )
+  const dir = join(root, "screenshots", suite)
+  mkdirSync(dir, { recursive: true })
+  return dir
+}

@@ -15,19 +15,19 @@
  *
  * The session replays one day of minute bars, stamped from now on, at 240× (about 100 s), so the clock of the
  * session's orders and that of its data agree; its own strategy trades on them once, early. Screenshots go to
- * `$TMPDIR/meridian-panel/`. Generous timeouts and no timing assertion: the machine is busy.
+ * `test-artifacts/screenshots/panel/`. Generous timeouts and no timing assertion: the machine is busy.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { type Browser, chromium, type Page } from "playwright-core"
 import { MAX_FAILED_LOGINS } from "../../../site/panel/Panel"
-import { browserRequired, chromiumPath, drawnPixels } from "../../support/browser"
+import { browserRequired, chromiumPath, drawnPixels, screenshotsDir } from "../../support/browser"
 import { meridian, type Started, start, stop } from "./panelProcess"
 import { addUsers } from "./panelUsers"
 
-const screenshots = join(tmpdir(), "meridian-panel")
+const screenshots = screenshotsDir("panel")
 const PAGE_TIMEOUT_MS = 60_000
 const PASSWORD = "correct horse battery"
 const BARS = 390
@@ -86,7 +86,6 @@ if ("why" in source) {
     let runId = ""
 
     beforeAll(async () => {
-      mkdirSync(screenshots, { recursive: true })
       writeFileSync(join(dir, "bars.csv"), barsCsv())
       writeFileSync(join(dir, "WAVE.csv"), waveCsv())
       writeFileSync(join(dir, "session.json"), JSON.stringify(sessionFile))

@@ -2,7 +2,7 @@
  * The Client Portal and the Control Panel in Chromium over a running Accounts Service (`meridian service accounts`
  * with an investor's account, in a session folder `meridian panel` opens): an investor requests a deposit and a
  * withdrawal in the portal, an operator approves each on the panel's cash-request page, and the investor sees both
- * done and the cash that is left. Screenshots go to `$TMPDIR/meridian-portal/`. Generous timeouts, no timing
+ * done and the cash that is left. Screenshots go to `test-artifacts/screenshots/portal/`. Generous timeouts, no timing
  * assertion: the machine is busy.
  */
 import { type ChildProcess, spawn } from "node:child_process"
@@ -12,11 +12,11 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { type Browser, chromium, type Page } from "playwright-core"
 import { freePort } from "../../../runtimes/cli/FreePort"
-import { browserRequired, chromiumPath } from "../../support/browser"
+import { browserRequired, chromiumPath, screenshotsDir } from "../../support/browser"
 import { meridian, type Started, start, stop } from "../panel/panelProcess"
 import { addUsers } from "../panel/panelUsers"
 
-const screenshots = join(tmpdir(), "meridian-portal")
+const screenshots = screenshotsDir("portal")
 const PASSWORD = "correct horse battery"
 const KEY = "portal-flow-key-0123456789"
 const source = chromiumPath()
@@ -36,7 +36,6 @@ if ("why" in source) {
     let portalUrl = ""
 
     beforeAll(async () => {
-      mkdirSync(screenshots, { recursive: true })
       // A session folder whose only running service is its Accounts Service: what the portal and cash requests need.
       const session = join(dir, ".meridian", "sessions", "20260101-000000")
       mkdirSync(session, { recursive: true })

@@ -1,16 +1,16 @@
 /**
  * The report pages in a real browser: `meridian backtest --html`, `runs show --html` and `runs compare --html` write
  * files that Chromium opens with every network request blocked, draws without a console error, and shows the run's
- * statistics and fills. Screenshots go to `$TMPDIR/meridian-report-pages/` for a person to look at.
+ * statistics and fills. Screenshots go to `test-artifacts/screenshots/report/` for a person to look at.
  */
 import { execFile } from "node:child_process"
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { type Browser, chromium, type Page } from "playwright-core"
-import { browserRequired, chromiumPath, drawnPixels } from "../../support/browser"
+import { browserRequired, chromiumPath, drawnPixels, screenshotsDir } from "../../support/browser"
 
 const run = promisify(execFile)
 /** Runs go into the embedded database of `--db-dir`, whatever the environment names. */
@@ -22,7 +22,7 @@ const meridian = async (...args: Array<string>) => {
   return stdout
 }
 
-const screenshots = join(tmpdir(), "meridian-report-pages")
+const screenshots = screenshotsDir("report")
 const PAGE_TIMEOUT_MS = 15_000
 
 /** A statistic's value as the terminal table prints it, e.g. `Return [%]`. */
@@ -81,7 +81,6 @@ if ("why" in source) {
     const runs: Array<{ id: string; stdout: string; html: string }> = []
 
     beforeAll(async () => {
-      mkdirSync(screenshots, { recursive: true })
       // 300 daily bars of a wave (period 40 days) around 100: the averages cross often.
       const bars = Array.from({ length: 300 }, (_, i) => {
         const close = (100 + 10 * Math.sin((2 * Math.PI * i) / 40) + i / 20).toFixed(2)
