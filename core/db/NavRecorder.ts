@@ -4,23 +4,23 @@
  * every period the accounts were live — not only the periods a Control Panel was open.
  *
  * What it stores, at the Accounts Service's time (the feed's time in a replayed session):
- * - the end of each hour: of the samples taken in an hour, the last one is stored once the service's time has passed
- *   into a later hour; and the latest one at least every `flushMs` of wall time, so that a long hour is not missing
- *   from the portal while it lasts. It samples every `everyMs`, and every `fastEveryMs` while the service's time
- *   passes an hour between two samples (a replay), so that a fast replay leaves few hours unsampled;
+ * - the service's NAV marks (`NavMarks`, from the first one it retains): each account's NAV at the end of every
+ *   hour of the service's clock in which it changed, and just after each deposit or withdrawal. The service derives
+ *   them from its inputs, so they are exact however fast a replay runs;
  * - every deposit and withdrawal, from the account events replayed from the first one the service retains (one
- *   stored before is stored once), each followed by a sample;
- * - the latest sample when the recorder stops (the session ends).
+ *   stored before is stored once);
+ * - the latest NAV, sampled every `everyMs`: stored when an account is first seen, at least every `flushMs` of wall
+ *   time (so that the hour under way shows in the portal while it lasts, before its mark), and when the recorder
+ *   stops (the session ends), which the hour the last input fell in ends with.
  *
- * The NAV between two samples is not known here: the engine marks positions with each price, and marks are not
- * events. While the service does not run, nothing changes the NAV, so the portal carries the last one forward. A
- * replay faster than `fastEveryMs` per hour of its time leaves hours unsampled: their change lands in the next sample.
+ * While the service does not run, nothing changes the NAV, so the portal carries the last one forward.
  *
  * @since 0.1.0
  */
 import { Clock, Effect, Option, Queue, Schema, type Scope } from "effect"
 import { CashChanged } from "../domain/Events"
 import type { AccountValues } from "../live/accounts/AccountValues"
+import { NavMark } from "../live/accounts/NavMarks"
 import type { NavHistoryService, NavSample } from "./NavHistory"
 
 /**
@@ -33,6 +33,8 @@ export interface NavSource<E> {
   readonly values: () => Effect.Effect<AccountValues, E>
   /** Follow the account events from the first one retained; returns the function that stops. */
   readonly followEvents: (onEvent: (seq: number, event: unknown) => void) => () => void
+  /** Follow the NAV marks from the first one retained; returns the function that stops. */
+  readonly followNavs: (onMark: (seq: number, mark: unknown) => void) => () => void
 }
 
 /**
@@ -42,8 +44,6 @@ export interface NavSource<E> {
 export interface NavRecorderOptions {
   /** How often the service is sampled (default 1 s). */
   readonly everyMs?: number
-  /** How often while its time passes an hour between two samples (default 50 ms). */
-  readonly fastEveryMs?: number
   /** The latest sample is stored at least this often (default 60 s). */
   readonly flushMs?: number
 }
@@ -57,12 +57,13 @@ export interface NavRecorder {
   readonly sample: Effect.Effect<void>
 }
 
-const HOUR_US = 3_600_000_000
 const decodeCash = Schema.decodeUnknownOption(CashChanged)
+const decodeMark = Schema.decodeUnknownOption(NavMark)
 
 type Work =
   | { readonly _tag: "Sample"; readonly done?: () => void }
   | { readonly _tag: "Flow"; readonly event: typeof CashChanged.Type }
+  | { readonly _tag: "Mark"; readonly mark: NavMark }
 
 /**
  * Start recording into `history` from `source` until the scope closes (then the latest samples are stored). A failed
@@ -78,9 +79,6 @@ export const start = <E extends { readonly message: string }>(
 ): Effect.Effect<NavRecorder, never, Scope.Scope> =>
   Effect.gen(function* () {
     const everyMs = options.everyMs ?? 1_000
-    const fastEveryMs = options.fastEveryMs ?? 50
-    /** Whether the latest sample found the service's time in a later hour than the one before (a replay runs). */
-    let fast = false
     const flushMs = options.flushMs ?? 60_000
     const work = yield* Queue.unbounded<Work>()
     const decimals = new Map<string, number>()
@@ -102,16 +100,9 @@ export const start = <E extends { readonly message: string }>(
         const values = yield* source.values()
         const now = yield* Clock.currentTimeMillis
         for (const [code, digits] of Object.entries(values.decimals)) decimals.set(code, digits)
-        fast = false
         for (const a of values.accounts) {
           // Time 0: the service has had no input yet, so there is no history to start.
           if (a.ts === 0) continue
-          const before = pending.get(a.accountId)
-          // The last sample of an hour the service's time has left is that hour's end.
-          if (before !== undefined && Math.floor(before.ts / HOUR_US) !== Math.floor(a.ts / HOUR_US)) {
-            fast = true
-            yield* store(a.accountId)
-          }
           pending.set(a.accountId, {
             ts: a.ts,
             nav: a.nav,
@@ -133,8 +124,12 @@ export const start = <E extends { readonly message: string }>(
           currency: event.currency,
           decimals: decimals.get(event.currency) ?? 2
         })
-        // The NAV just after the flow, so that the flow is netted from the interval it falls in.
-        yield* sample(true)
+      })
+
+    const mark = (m: NavMark) =>
+      Effect.suspend(() => {
+        decimals.set(m.currency, m.decimals)
+        return history.recordSample(m.accountId, { ts: m.ts, nav: m.nav, currency: m.currency, decimals: m.decimals })
       })
 
     const logged = <A, R>(effect: Effect.Effect<A, E | { readonly message: string }, R>) =>
@@ -153,6 +148,15 @@ export const start = <E extends { readonly message: string }>(
       ),
       (stop) => Effect.sync(stop)
     )
+    yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        source.followNavs((_, value) => {
+          const decoded = decodeMark(value)
+          if (Option.isSome(decoded)) Queue.unsafeOffer(work, { _tag: "Mark", mark: decoded.value })
+        })
+      ),
+      (stop) => Effect.sync(stop)
+    )
     // Released after the loop below stops (scopes close in reverse): the session's last NAV is stored, unless the
     // service is already gone (a panel outliving its session), which must not hold up the shutdown.
     yield* Effect.addFinalizer(() => logged(Effect.timeout(sample(true), "2 seconds")))
@@ -160,14 +164,7 @@ export const start = <E extends { readonly message: string }>(
     const requestSample = Effect.async<void>((resume) => {
       Queue.unsafeOffer(work, { _tag: "Sample", done: () => resume(Effect.void) })
     })
-    yield* Effect.forkScoped(
-      Effect.forever(
-        Effect.zipRight(
-          requestSample,
-          Effect.suspend(() => Effect.sleep(fast ? fastEveryMs : everyMs))
-        )
-      )
-    )
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(requestSample, Effect.sleep(everyMs))))
     yield* Effect.forkScoped(
       Effect.forever(
         Effect.flatMap(Queue.take(work), (item) =>
@@ -176,7 +173,7 @@ export const start = <E extends { readonly message: string }>(
                 logged(sample(false)),
                 Effect.sync(() => item.done?.())
               )
-            : logged(flow(item.event))
+            : logged(item._tag === "Flow" ? flow(item.event) : mark(item.mark))
         )
       )
     )

@@ -1,7 +1,7 @@
 /**
  * The port through which the Client Portal and the Control Panel's cash-request page reach a running session's
- * Accounts Service: account values (`AccountValues`), approved cash movements (`CashMovement`) and the account
- * events. `none` when no session runs: pages then show the stored history, and cash cannot move.
+ * Accounts Service: account values (`AccountValues`), approved cash movements (`CashMovement`), the account
+ * events and the NAV marks (`NavMarks`). `none` when no session runs: pages then show the stored history, and cash cannot move.
  *
  * @since 0.1.0
  */
@@ -33,6 +33,8 @@ export interface AccountsDeskService {
   readonly moveCash: (movement: ApprovedMovement) => Effect.Effect<Outcome, AccountsDeskError>
   /** Follow shard 0's account events from the first retained one; returns the function that stops. */
   readonly followEvents: (onEvent: (seq: number, event: unknown) => void) => () => void
+  /** Follow shard 0's NAV marks (`NavMarks`) from the first retained one; returns the function that stops. */
+  readonly followNavs: (onMark: (seq: number, mark: unknown) => void) => () => void
 }
 
 /**
@@ -75,7 +77,8 @@ export const fromPeer = (peer: Peer): AccountsDeskService => {
     values: (accountIds) =>
       ask({ _tag: "AccountValues", ...(accountIds === undefined ? {} : { accountIds }) }, AccountValues),
     moveCash: (movement) => ask(cashMovementInput(movement), Outcome),
-    followEvents: (onEvent) => peer.subscribe("events/0", 0, onEvent).unsubscribe
+    followEvents: (onEvent) => peer.subscribe("events/0", 0, onEvent).unsubscribe,
+    followNavs: (onMark) => peer.subscribe("navs/0", 0, onMark).unsubscribe
   }
 }
 

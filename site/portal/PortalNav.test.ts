@@ -1,7 +1,8 @@
 /**
  * An investor's NAV history as the session's process records it (`NavRecorder`) from a real Accounts Service on a
- * local socket, over five months of the service's (feed) time — a deposit, a buy, marks, a second deposit, a month
- * with nothing, a withdrawal — into the central database (embedded, and a real PostgreSQL server where there is
+ * local socket, over five months of the service's (feed) time sent back to back as a replay sends it — a deposit, a
+ * buy, marks (two within an hour, one just before a month's end), a second deposit, a month with nothing, a
+ * withdrawal, hours in which nothing moves — into the central database (embedded, and a real PostgreSQL server where there is
  * one), and the portal's figures (returns by month and since inception, drawdown, NAV) against values computed here
  * from the same steps by hand.
  */
@@ -16,6 +17,7 @@ import * as NavHistory from "../../core/db/NavHistory"
 import * as NavRecorder from "../../core/db/NavRecorder"
 import * as PanelUsers from "../../core/db/PanelUsers"
 import type { Outcome } from "../../core/live/accounts/AccountsShard"
+import { HOUR_US } from "../../core/live/accounts/NavMarks"
 import type { ShardInput } from "../../core/live/accounts/ShardInput"
 import { AAPL } from "../../test/fixtures/instruments"
 import { serverLayer, serverRequired, serverSource } from "../../test/support/db/testServer"
@@ -56,24 +58,17 @@ const suite = (name: string, database: Layer.Layer<Database.Database, Database.D
         const cash = (kind: "Deposit" | "Withdraw", amount: number, ts: number) =>
           send({ _tag: kind, accountId: ACC, currency: "USD", amount, reference: kind, requestId: `${kind}-${ts}`, ts })
         const mark = (price: number, ts: number) => send({ _tag: "Mark", instrumentId: AAPL.id, price, ts })
-        const flowsStored = (n: number) =>
-          Effect.repeat(history.history(ACC), { until: (h) => h.flows.length === n }).pipe(
-            Effect.timeout("20 seconds"),
-            Effect.orDie
-          )
 
         // The recorder as `meridian up` runs it, stopped (its last sample stored) once the session's steps are done.
+        // Its polling is left out (one sample a minute): the inputs go in back to back, as in a replay, and every
+        // sample but the last (the recorder's at its stop) is one of the service's NAV marks.
         yield* Effect.scoped(
           Effect.gen(function* () {
-            const recorder = yield* NavRecorder.start(fromPeer(peer), history, { everyMs: 60_000 })
-            const step = (effect: Effect.Effect<Outcome>) =>
-              Effect.flatMap(effect, (outcome) => {
-                expect(outcome._tag).toBe("Accepted")
-                return recorder.sample
-              })
-            yield* step(cash("Deposit", 1_000_000, at("2026-01-05T15:00:00Z")))
-            yield* flowsStored(1)
-            yield* step(mark(15_000, at("2026-01-05T15:10:00Z")))
+            yield* NavRecorder.start(fromPeer(peer), history, { everyMs: 60_000 })
+            const accepted = (effect: Effect.Effect<Outcome>) =>
+              Effect.map(effect, (outcome) => expect(outcome._tag).toBe("Accepted"))
+            yield* accepted(cash("Deposit", 1_000_000, at("2026-01-05T15:00:00Z"))) // 10,000.00
+            yield* accepted(mark(15_000, at("2026-01-05T15:10:00Z")))
             const buy = yield* send({
               _tag: "SubmitOrder",
               ts: at("2026-01-05T15:20:00Z"),
@@ -95,7 +90,7 @@ const suite = (name: string, database: Layer.Layer<Database.Database, Database.D
             const report = { accountId: ACC, orderId, ts: at("2026-01-05T15:20:01Z") }
             yield* send({ _tag: "VenueAccepted", ...report, venueOrderId: "v-1" })
             // 10 at 150.00: cash 8,500.00, the position 1,500.00, the NAV still 10,000.00.
-            yield* step(
+            yield* accepted(
               send({
                 _tag: "VenueFilled",
                 ...report,
@@ -107,36 +102,50 @@ const suite = (name: string, database: Layer.Layer<Database.Database, Database.D
                 liquidity: "taker"
               })
             )
-            yield* step(mark(16_000, at("2026-01-30T15:00:00Z"))) // 10,100.00
-            yield* step(cash("Deposit", 100_000, at("2026-02-10T15:00:00Z"))) // 11,100.00
-            yield* flowsStored(2)
-            yield* step(mark(15_000, at("2026-02-27T15:00:00Z"))) // 11,000.00
-            yield* step(mark(17_000, at("2026-03-31T15:00:00Z"))) // 11,200.00
+            yield* accepted(mark(15_500, at("2026-01-05T16:30:00Z"))) // 10,050.00
+            yield* accepted(mark(15_200, at("2026-01-05T16:45:00Z"))) // 10,020.00: the hour's end
+            yield* accepted(mark(16_000, at("2026-01-30T15:00:00Z"))) // 10,100.00
+            yield* accepted(cash("Deposit", 100_000, at("2026-02-10T15:00:00Z"))) // 11,100.00
+            yield* accepted(mark(15_000, at("2026-02-27T15:00:00Z"))) // 11,000.00
+            yield* accepted(mark(17_000, at("2026-03-31T15:00:00Z"))) // 11,200.00
+            yield* accepted(mark(16_800, at("2026-03-31T23:30:00Z"))) // 11,180.00: March's end
             // April: the session did not run.
-            yield* step(cash("Withdraw", 20_000, at("2026-05-05T15:00:00Z"))) // 11,000.00
-            yield* flowsStored(3)
-            yield* step(mark(16_500, at("2026-05-29T15:00:00Z"))) // 10,950.00
+            yield* accepted(cash("Withdraw", 20_000, at("2026-05-05T15:00:00Z"))) // 10,980.00
+            yield* accepted(mark(16_500, at("2026-05-29T15:00:00Z"))) // 10,950.00
+            // Hours in which the NAV stays put: no mark.
+            for (const hour of ["16", "17", "18", "19", "20"]) {
+              yield* accepted(mark(16_500, at(`2026-05-29T${hour}:00:00Z`)))
+            }
+            // Every mark stored (one per hour) and every flow, before the recorder stops.
+            yield* Effect.repeat(history.history(ACC), {
+              until: (h) => h.samples.length === 9 && h.flows.length === 3
+            }).pipe(Effect.timeout("20 seconds"), Effect.orDie)
           })
         )
 
-        // Stored: the end of each hour the service's time passed through, and the NAV after each flow.
+        // Stored: each account's NAV at the end of each hour in which it changed, just after each flow, and at
+        // the stop. None of those hours was sampled by polling.
+        const hourEnd = (iso: string) => at(iso) + HOUR_US - 1
         const recorded = yield* history.history(ACC)
-        expect(recorded.samples.map((s) => [new Date(s.ts / 1000).toISOString(), s.nav])).toEqual([
-          ["2026-01-05T15:20:01.000Z", 1_000_000],
-          ["2026-01-30T15:00:00.000Z", 1_010_000],
-          ["2026-02-10T15:00:00.000Z", 1_110_000],
-          ["2026-02-27T15:00:00.000Z", 1_100_000],
-          ["2026-03-31T15:00:00.000Z", 1_120_000],
-          ["2026-05-05T15:00:00.000Z", 1_100_000],
-          ["2026-05-29T15:00:00.000Z", 1_095_000]
+        expect(recorded.samples.map((s) => [s.ts, s.nav])).toEqual([
+          [at("2026-01-05T15:00:00Z"), 1_000_000],
+          [hourEnd("2026-01-05T16:00:00Z"), 1_002_000],
+          [hourEnd("2026-01-30T15:00:00Z"), 1_010_000],
+          [at("2026-02-10T15:00:00Z"), 1_110_000],
+          [hourEnd("2026-02-27T15:00:00Z"), 1_100_000],
+          [hourEnd("2026-03-31T15:00:00Z"), 1_120_000],
+          [hourEnd("2026-03-31T23:00:00Z"), 1_118_000],
+          [at("2026-05-05T15:00:00Z"), 1_098_000],
+          [hourEnd("2026-05-29T15:00:00Z"), 1_095_000],
+          [at("2026-05-29T20:00:00Z"), 1_095_000]
         ])
         expect(recorded.flows.map((f) => f.amount)).toEqual([1_000_000, 100_000, -20_000])
 
         // The figures by hand: each interval's gain net of its flow over the NAV it started from plus the flow.
         const jan = 10_000 / 1_000_000
         const feb = (1 + 0 / 1_110_000) * (1 - 10_000 / 1_110_000) - 1
-        const mar = 20_000 / 1_100_000
-        const may = (1 + (1_100_000 - 1_120_000 + 20_000) / 1_100_000) * (1 - 5_000 / 1_100_000) - 1
+        const mar = (1 + 20_000 / 1_100_000) * (1 - 2_000 / 1_120_000) - 1
+        const may = (1 + (1_098_000 - 1_118_000 + 20_000) / 1_098_000) * (1 - 3_000 / 1_098_000) - 1
         const inception = (1 + jan) * (1 + feb) * (1 + mar) * (1 + may) - 1
         const drawdown = (10_000 / 1_110_000) * 100
         const pct = (r: number) => `${(r * 100).toFixed(2)}%`

@@ -13,8 +13,9 @@
  * - `{ _tag: "Status" }` is answered with the service's `ServiceStatus`.
  * - A command may carry its sender's journal tail (`senderTail`, see `SenderTails`), journaled with it;
  *   `{ _tag: "SenderTail", sender, after }` is answered at once with the sender's records after `after`.
- * - Topics: `events/<shard>` (account events) and `executions/<shard>` (venue commands for the Execution
- *   Service), numbered from 1 per shard and resumable from any sequence the shard retains.
+ * - Topics: `events/<shard>` (account events), `executions/<shard>` (venue commands for the Execution
+ *   Service) and `navs/<shard>` (each account's NAV at the hour ends of the service's clock and after each cash
+ *   movement, `NavMarks`), numbered from 1 per shard and resumable from any sequence the shard retains.
  *
  * @since 0.1.0
  */
@@ -125,6 +126,7 @@ export const serveAccounts = (
     shards.forEach((shard, i) => {
       topics.set(`events/${i}`, streamOf<AccountEvent>(shard.events))
       topics.set(`executions/${i}`, streamOf(shard.executions))
+      topics.set(`navs/${i}`, streamOf(shard.navs))
     })
     const onOutcome = options.onOutcome
     // One function for every answer: the session and the request id travel with the input, not in a closure.

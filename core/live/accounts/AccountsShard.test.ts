@@ -10,6 +10,7 @@ import type { AccountEvent } from "../../domain/Events"
 import type { AccountId, ClientOrderId, CurrencyCode, OrderId, TradeId, VenueOrderId } from "../../domain/Ids"
 import type { Lots, Minor, Ticks, Timestamp } from "../../domain/Units"
 import { AccountsShard, type Outcome } from "./AccountsShard"
+import { HOUR_US } from "./NavMarks"
 import type { ShardInput } from "./ShardInput"
 
 const dirs: Array<string> = []
@@ -282,5 +283,64 @@ describe("AccountsShard", () => {
         })
       )
     })
+  )
+
+  it.effect(
+    "marks the NAV at the end of each hour of its clock in which it changed and after each cash movement, once durable, and the same after a restart from a snapshot",
+    () =>
+      Effect.gen(function* () {
+        const dir = tempDir()
+        const feed = (input: ShardInput) => input.ts
+        const H = HOUR_US
+        const T0 = 490_000 * H
+        const at = (input: ShardInput, t: number) => ({ ...input, ts: t as Timestamp })
+        const price = (ticks: number, t: number): ShardInput => ({ ...mark, price: ticks as Ticks, ts: t as Timestamp })
+        const navs = (shard: AccountsShard) => (shard.navs.read(1, 100) ?? []).map((m) => [m.ts, m.nav])
+        const before = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const shard = yield* shardIn(dir, feed)
+            shard.handle(at(deposit, T0 + 10))
+            // Held with the input's own results until the journal made it durable.
+            expect(shard.navs.last).toBe(0)
+            const [order] = yield* send(shard, [at(buy("c1", 10), T0 + 30)])
+            const orderId = (order as Extract<Outcome, { _tag: "Accepted" }>).orderIds[0]!
+            yield* send(shard, [
+              {
+                _tag: "VenueAccepted",
+                accountId: ACC,
+                orderId: orderId as OrderId,
+                venueOrderId: "v1" as VenueOrderId,
+                ts
+              },
+              at(filled(orderId, 10), T0 + 40),
+              price(16_000, T0 + H + 5), // 10,100.00
+              price(15_500, T0 + H + 100) // 10,050.00: the hour's end
+            ])
+            yield* shard.snapshot
+            yield* send(shard, [
+              price(15_500, T0 + 3 * H), // an idle hour passed: one mark, of the hour that changed
+              price(15_500, T0 + 4 * H), // nothing changed in the hour before: no mark
+              at({ ...deposit, _tag: "Withdraw", amount: 5_000 as Minor }, T0 + 4 * H + 1) // 10,000.00
+            ])
+            expect(navs(shard)).toEqual([
+              [T0 + 10, 1_000_000],
+              [T0 + 2 * H - 1, 1_005_000],
+              [T0 + 4 * H + 1, 1_000_000]
+            ])
+            return shard.navs.read(1, 100)
+          })
+        )
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            const shard = yield* shardIn(dir, feed)
+            expect(shard.recovered.snapshot?.seq).toBeGreaterThan(0)
+            expect(shard.recovered.snapshotProblems).toEqual([])
+            expect(shard.navs.read(1, 100)).toEqual(before)
+            // The hour of the last input before the restart ends when the next one comes.
+            yield* send(shard, [price(16_500, T0 + 4 * H + 2), price(16_500, T0 + 5 * H)])
+            expect(navs(shard).slice(3)).toEqual([[T0 + 5 * H - 1, 1_010_000]])
+          })
+        )
+      })
   )
 })

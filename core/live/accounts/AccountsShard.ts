@@ -6,7 +6,7 @@
  * venue commands it made are held until the journal's group commit made it durable, and only then go out, in
  * journal order. So nothing is acknowledged, published or sent to a venue that a crash could take back, and
  * recovery (a replay of the journal through a fresh engine) rebuilds exactly the state and the events that went
- * out, sequence numbers included.
+ * out, sequence numbers included — the NAV marks derived from the inputs (`NavMarks`) as well.
  *
  * A client order id is idempotent across restarts: a submission whose id the shard already holds is answered with
  * the first one's outcome (once durable) and never journaled or applied again.
@@ -34,6 +34,7 @@ import { EventLog } from "./EventLog"
 import { capture, type GraphContext, type GraphImage, graphContext, restoreInto } from "./internal/objectGraph"
 import { OutcomeWindow } from "./internal/outcomeWindow"
 import { type Append, WalCodec } from "./internal/walCodec"
+import { type NavMark, NavMarker, type NavMarkerImage } from "./NavMarks"
 import { type SenderTail, SenderTails, type SenderTailsImage } from "./SenderTails"
 import type { ShardInput } from "./ShardInput"
 
@@ -90,7 +91,7 @@ export interface SnapshotOptions {
 
 const SNAPSHOT_DEFAULTS = { everyInputs: 250_000, everyBytes: 64 * 1024 * 1024, events: 16_384 }
 /** Changes whenever what a snapshot holds changes: a snapshot of another version is refused (full replay). */
-const SNAPSHOT_VERSION = 5
+const SNAPSHOT_VERSION = 6
 // Records (key lists sent once per shape) halve a snapshot and its decoding time: it is mostly events and outcomes.
 const snapshotPackr = new Packr({ useRecords: true })
 
@@ -109,6 +110,8 @@ interface ShardImage {
   readonly outcomes: ReadonlyArray<unknown>
   readonly events: { readonly first: number; readonly items: ReadonlyArray<AccountEvent> }
   readonly executions: { readonly first: number; readonly items: ReadonlyArray<ExecutionCommand> }
+  readonly navs: { readonly first: number; readonly items: ReadonlyArray<NavMark> }
+  readonly navMarker: NavMarkerImage
   readonly senderTails: SenderTailsImage
   readonly engine: GraphImage
 }
@@ -129,6 +132,8 @@ export class AccountsShard {
   readonly events: EventLog<AccountEvent>
   /** Venue commands that went out, for the Execution Service. */
   readonly executions: EventLog<ExecutionCommand>
+  /** Each account's NAV at the hour ends of the shard's clock and after each cash movement (`NavMarks`). */
+  readonly navs: EventLog<NavMark>
   private readonly engine: AccountsEngine
   private readonly specs: InstrumentSpecs
   private readonly codec = new WalCodec()
@@ -148,12 +153,15 @@ export class AccountsShard {
   private readonly heldAt: Array<number> = []
   private readonly heldEvents: Array<number> = []
   private readonly heldExecutions: Array<number> = []
+  private readonly heldNavs: Array<number> = []
   private readonly outcomes: OutcomeWindow
   /** The journal tails the commands carried (`SenderTails`), each sender's latest. */
   readonly senderTails = new SenderTails()
   /** What the engine emitted for the held inputs (and, during `apply`, the current one), in order. */
   private readonly collectedEvents: Array<AccountEvent> = []
   private readonly collectedExecutions: Array<ExecutionCommand> = []
+  private readonly collectedNavs: Array<NavMark> = []
+  private readonly navMarker: NavMarker
   private journal!: Journal
   /** The latest stamp, recovered ones included: after a restart, time goes on from the journal's, never back. */
   private stamp = 0
@@ -187,6 +195,13 @@ export class AccountsShard {
     const retain = options.retainEvents ?? 1_000_000
     this.events = new EventLog(retain)
     this.executions = new EventLog(retain)
+    this.navs = new EventLog(retain)
+    this.navMarker = new NavMarker(
+      options.accounts,
+      new Map(options.currencies.map((c) => [c.code, c.decimals])),
+      (accountId) => this.engine.portfolio(accountId).equity(),
+      (mark) => this.collectedNavs.push(mark)
+    )
     // Ids the engine still refuses as duplicates are answered from here; the engine's window is 16 384 per account.
     this.outcomes = new OutcomeWindow(
       options.accounts.map((account) => account.id),
@@ -243,6 +258,8 @@ export class AccountsShard {
       outcomes: this.outcomes.image(),
       events: tailOf(this.events, this.collectedEvents, keep),
       executions: tailOf(this.executions, this.collectedExecutions, keep),
+      navs: tailOf(this.navs, this.collectedNavs, keep),
+      navMarker: this.navMarker.image(),
       senderTails: this.senderTails.image(),
       engine: capture(this.engine, this.graph)
     }
@@ -364,6 +381,8 @@ export class AccountsShard {
     this.outcomes.restore(image.outcomes)
     this.events.restore(image.events.first, image.events.items)
     this.executions.restore(image.executions.first, image.executions.items)
+    this.navs.restore(image.navs.first, image.navs.items)
+    this.navMarker.restore(image.navMarker)
     this.senderTails.restore(image.senderTails)
     this.appended = seq
     return undefined
@@ -378,8 +397,10 @@ export class AccountsShard {
     // What a replay regenerates had gone out before the crash: subscribers resume from it.
     for (const event of this.collectedEvents) this.events.push(event)
     for (const command of this.collectedExecutions) this.executions.push(command)
+    for (const mark of this.collectedNavs) this.navs.push(mark)
     this.collectedEvents.length = 0
     this.collectedExecutions.length = 0
+    this.collectedNavs.length = 0
   }
 
   /** The outcome to answer a resend of `input` with, if it is one. */
@@ -406,6 +427,8 @@ export class AccountsShard {
     if (tail !== undefined) this.senderTails.note(tail)
     const refusals = this.engine.refusals
     const firstEvent = this.collectedEvents.length
+    // The hour the last input fell in is over if this one is past it: valued before this one changes anything.
+    this.navMarker.before(input.ts)
     if (input._tag === "Mark") {
       const spec = this.specs.byId.get(input.instrumentId)
       if (spec === undefined) {
@@ -431,6 +454,9 @@ export class AccountsShard {
         ? { _tag: "Accepted", seq, orderIds }
         : { _tag: "Refused", seq, reason: refusal.reason, message: refusal.message }
     this.remember(input, outcome)
+    if ((input._tag === "Deposit" || input._tag === "Withdraw") && outcome._tag === "Accepted") {
+      this.navMarker.afterCash(input.accountId, input.ts)
+    }
     return outcome
   }
 
@@ -444,6 +470,7 @@ export class AccountsShard {
     this.heldAt.push(answer === undefined ? 0 : performance.now())
     this.heldEvents.push(this.collectedEvents.length)
     this.heldExecutions.push(this.collectedExecutions.length)
+    this.heldNavs.push(this.collectedNavs.length)
   }
 
   /** Send out, in journal order, everything the journal has made durable: each input's events, then its answer. */
@@ -456,21 +483,26 @@ export class AccountsShard {
     const executions = this.collectedExecutions
     let event = 0
     let execution = 0
+    let nav = 0
+    const navs = this.collectedNavs
     const now = performance.now()
     for (let i = 0; i < done; i++) {
       // Venue commands first: their subscriber's socket is written first, ahead of the (larger) events and answer.
       for (const end = this.heldExecutions[i]!; execution < end; execution++)
         this.executions.push(executions[execution]!)
       for (const end = this.heldEvents[i]!; event < end; event++) this.events.push(events[event]!)
+      for (const end = this.heldNavs[i]!; nav < end; nav++) this.navs.push(navs[nav]!)
       this.heldAnswer[i]?.(this.heldOutcome[i]!, this.heldTo[i], this.heldId[i]!, now - this.heldAt[i]!)
     }
     // What stays held counts its events from the first one left.
     for (let i = done; i < seqs.length; i++) {
       this.heldEvents[i]! -= event
       this.heldExecutions[i]! -= execution
+      this.heldNavs[i]! -= nav
     }
     events.splice(0, event)
     executions.splice(0, execution)
+    navs.splice(0, nav)
     seqs.splice(0, done)
     this.heldOutcome.splice(0, done)
     this.heldAnswer.splice(0, done)
@@ -479,6 +511,7 @@ export class AccountsShard {
     this.heldAt.splice(0, done)
     this.heldEvents.splice(0, done)
     this.heldExecutions.splice(0, done)
+    this.heldNavs.splice(0, done)
   }
 }
 
