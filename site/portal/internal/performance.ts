@@ -27,8 +27,8 @@ export interface Performance {
   readonly maxDrawdownPct: number
   /**
    * Per year (ascending), the twelve monthly returns and the year's. A month before the first sample or after the
-   * last is undefined; one between them without a sample is 0: the session records while the accounts run, so no
-   * sample means nothing changed the NAV (its change, were there one, lands in the month of the next sample).
+   * last is undefined; one between them without a sample is 0: the Accounts Service marks the NAV at the end of
+   * every hour in which it changed (`NavMarks`), so no sample means nothing changed it.
    */
   readonly monthly: ReadonlyArray<{
     readonly year: number
