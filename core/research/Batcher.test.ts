@@ -13,15 +13,6 @@ const kept = (maxSize: number) =>
     return { batches, batcher }
   })
 
-/**
- * Runs `body` on a TestClock of its own, in hand rather than looked up in the fiber's default services: with workers
- * that keep modules between files (isolate: false), CI once saw the ambient clock of `it.scoped` be the live one.
- */
-const onTestClock = <A, E, R>(body: (clock: TestClock.TestClock) => Effect.Effect<A, E, R>) =>
-  Effect.flatMap(TestClock.TestClock, (clock) => body(clock).pipe(Effect.withClock(clock))).pipe(
-    Effect.provide(TestClock.defaultTestClock)
-  )
-
 describe("Batcher", () => {
   it.scoped("handles a batch once it is full, without waiting", () =>
     Effect.gen(function* () {
@@ -33,43 +24,39 @@ describe("Batcher", () => {
   )
 
   it.scoped("handles a batch that is not full once its first item waited maxWait", () =>
-    onTestClock((clock) =>
-      Effect.gen(function* () {
-        const { batches, batcher } = yield* kept(10)
-        yield* batcher.offer(1)
-        yield* clock.adjust("100 millis")
-        yield* batcher.offer(2)
-        expect(batches).toEqual([])
-        yield* clock.adjust("100 millis")
-        expect(batches).toEqual([[1, 2]])
-        yield* batcher.offer(3)
-        yield* clock.adjust("199 millis")
-        expect(batches).toEqual([[1, 2]])
-        yield* clock.adjust("1 millis")
-        expect(batches).toEqual([[1, 2], [3]])
-      })
-    )
+    Effect.gen(function* () {
+      const { batches, batcher } = yield* kept(10)
+      yield* batcher.offer(1)
+      yield* TestClock.adjust("100 millis")
+      yield* batcher.offer(2)
+      expect(batches).toEqual([])
+      yield* TestClock.adjust("100 millis")
+      expect(batches).toEqual([[1, 2]])
+      yield* batcher.offer(3)
+      yield* TestClock.adjust("199 millis")
+      expect(batches).toEqual([[1, 2]])
+      yield* TestClock.adjust("1 millis")
+      expect(batches).toEqual([[1, 2], [3]])
+    })
   )
 
   it.scoped("handles what waits when closed, and fails as a batch's handling failed", () =>
-    onTestClock((clock) =>
-      Effect.gen(function* () {
-        const { batches, batcher } = yield* kept(10)
-        yield* batcher.offer(1)
-        yield* batcher.offer(2)
-        yield* batcher.close
-        expect(batches).toEqual([[1, 2]])
-        const failing = yield* Batcher.make((_: ReadonlyArray<number>) => Effect.fail("refused" as const), {
-          maxSize: 10,
-          maxWait: "200 millis"
-        })
-        yield* failing.offer(1)
-        const failed = yield* Effect.fork(Effect.flip(failing.failure))
-        yield* clock.adjust("200 millis")
-        expect(yield* Fiber.join(failed)).toBe("refused")
-        const closed = yield* Effect.fork(failing.close)
-        expect(yield* Fiber.join(closed).pipe(Effect.flip)).toBe("refused")
+    Effect.gen(function* () {
+      const { batches, batcher } = yield* kept(10)
+      yield* batcher.offer(1)
+      yield* batcher.offer(2)
+      yield* batcher.close
+      expect(batches).toEqual([[1, 2]])
+      const failing = yield* Batcher.make((_: ReadonlyArray<number>) => Effect.fail("refused" as const), {
+        maxSize: 10,
+        maxWait: "200 millis"
       })
-    )
+      yield* failing.offer(1)
+      const failed = yield* Effect.fork(Effect.flip(failing.failure))
+      yield* TestClock.adjust("200 millis")
+      expect(yield* Fiber.join(failed)).toBe("refused")
+      const closed = yield* Effect.fork(failing.close)
+      expect(yield* Fiber.join(closed).pipe(Effect.flip)).toBe("refused")
+    })
   )
 })
