@@ -48,6 +48,25 @@ layer(TestLayer, { timeout: "60 seconds" })("ConfigAudit on the embedded databas
       expect((yield* Effect.flip(audit.begin(change)))._tag).toBe("DatabaseError")
     })
   )
+
+  it.effect("orders by the change's number, not by its digits: change 10 is newer than change 9", () =>
+    Effect.gen(function* () {
+      const audit = yield* ConfigAudit.ConfigAudit
+      const begun = yield* Effect.forEach(
+        Array.from({ length: 12 }, (_, i) => i),
+        (i) =>
+          audit.begin({
+            ...limitsChange,
+            sessionId: "s-many",
+            subject: "trading:Account:ACC-1",
+            requestId: `many:${i}`
+          })
+      )
+      const ids = begun.map((c) => c.id)
+      expect((yield* audit.history("s-many", 20)).map((c) => c.id)).toEqual([...ids].reverse())
+      expect((yield* audit.pending("s-many")).map((c) => c.id)).toEqual(ids)
+    })
+  )
 })
 
 /** Two panels on one database: one pending change of a scope's limits at a time, whoever sends it. */

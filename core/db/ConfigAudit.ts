@@ -113,6 +113,7 @@ const decodeRows = Schema.decodeUnknown(Schema.Array(ConfigChange))
 export const make: Effect.Effect<ConfigAuditService, never, SqlClient.SqlClient> = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const query = (message: string) => Effect.mapError(toDatabaseError("Query", message))
+  // The output's "id" is text: an ORDER BY must name `audit_log.id`, or PostgreSQL sorts by the alias, "10" before "9".
   const columns = sql`id::text AS "id", session_id AS "sessionId", actor, action, subject, ts::text AS "ts", before,
     after, request_id AS "requestId", outcome, message, reverts::text AS "reverts"`
   // A row the table's own constraints let in always decodes; a failure here is a bug, not bad input.
@@ -150,7 +151,7 @@ export const make: Effect.Effect<ConfigAuditService, never, SqlClient.SqlClient>
       if (begun !== undefined) return { _tag: "Begun" as const, change: begun }
       const [pending] = yield* rows(
         sql`SELECT ${columns} FROM audit_log WHERE session_id = ${change.sessionId} AND subject = ${change.subject}
-          AND outcome = 'pending' ORDER BY id DESC LIMIT 1`,
+          AND outcome = 'pending' ORDER BY audit_log.id DESC LIMIT 1`,
         `cannot read the pending change of ${change.subject}`
       )
       return { _tag: "Busy" as const, pending }
@@ -164,7 +165,7 @@ export const make: Effect.Effect<ConfigAuditService, never, SqlClient.SqlClient>
 
   const history: ConfigAuditService["history"] = (sessionId, limit) =>
     rows(
-      sql`SELECT ${columns} FROM audit_log WHERE session_id = ${sessionId} ORDER BY id DESC LIMIT ${limit}`,
+      sql`SELECT ${columns} FROM audit_log WHERE session_id = ${sessionId} ORDER BY audit_log.id DESC LIMIT ${limit}`,
       "cannot read the configuration audit"
     )
 
@@ -176,7 +177,7 @@ export const make: Effect.Effect<ConfigAuditService, never, SqlClient.SqlClient>
 
   const pending: ConfigAuditService["pending"] = (sessionId) =>
     rows(
-      sql`SELECT ${columns} FROM audit_log WHERE session_id = ${sessionId} AND outcome = 'pending' ORDER BY id`,
+      sql`SELECT ${columns} FROM audit_log WHERE session_id = ${sessionId} AND outcome = 'pending' ORDER BY audit_log.id`,
       "cannot read the pending changes"
     )
 
