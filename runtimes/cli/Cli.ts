@@ -11,7 +11,7 @@ import { plugin } from "../../registry/src/Cli"
 import { backtest, demo } from "./BacktestCommand"
 import { databaseOptions } from "./DatabaseOptions"
 import { data } from "./DataCommand"
-import { docText, plainHelp, requestedHelp, stripAnsi } from "./HelpText"
+import { docText, helpLayout, plainHelp, requestedHelp, stripAnsi } from "./HelpText"
 import { lazy } from "./lazy"
 import { newCommand } from "./NewCommand"
 import { panel, user } from "./PanelCommand"
@@ -75,7 +75,8 @@ export const command = Command.make("meridian").pipe(
   Command.transformHandler((effect) => Effect.flatMap(ProcessConsole, (console) => Effect.withConsole(effect, console)))
 )
 
-const app = { name: "meridian", version: packageJson.version }
+/** The name and version help prints. */
+export const app = { name: "meridian", version: packageJson.version }
 const runCommand = Command.run(command, app)
 
 /** Errors a user can mend, by tag: each prints one line. */
@@ -104,15 +105,9 @@ const isUserError = (error: unknown): error is { readonly message: string } =>
  * is made plain (no generic type lines, wrapped to the terminal, no colour codes when piped).
  */
 const parserConsole = (console: Console.Console, help: boolean): Console.Console => {
-  const tty = process.stdout.isTTY === true && process.env.NO_COLOR === undefined
+  const layout = helpLayout()
   const plain = (arg: unknown) =>
-    typeof arg !== "string"
-      ? arg
-      : help
-        ? plainHelp(arg, { width: Math.min(process.stdout.columns ?? 80, 100), color: tty })
-        : tty
-          ? arg
-          : stripAnsi(arg)
+    typeof arg !== "string" ? arg : help ? plainHelp(arg, layout) : layout.color ? arg : stripAnsi(arg)
   return { ...console, log: (...args) => console.log(...args.map(plain)), error: () => Effect.void }
 }
 

@@ -8,6 +8,7 @@
 import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises"
+import { createRequire } from "node:module"
 import { dirname, join, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import * as esbuild from "esbuild"
@@ -107,6 +108,34 @@ const keepOldChunks = async (dist, staging) => {
 }
 
 /**
+ * What `meridian --help` prints without loading the bundle (see bin/meridian.mjs): the help text as the command line
+ * renders it (`help.txt`, made by running runtimes/node/help.ts bundled on its own) and the code that fits it to the
+ * terminal (`plain-help.cjs`). Loading the bundle's first chunk and Effect was most of that start: 0.34 s of it.
+ */
+const writeHelp = async (staging, hashes) => {
+  const options = { bundle: true, format: "cjs", platform: "node", target: "node20", logLevel: "error" }
+  await esbuild.build({
+    ...options,
+    entryPoints: [join(root, "runtimes", "cli", "PlainHelp.ts")],
+    outfile: join(staging, "plain-help.cjs"),
+    minify: true,
+    legalComments: "none"
+  })
+  const snapshot = join(staging, "help-snapshot.cjs")
+  await esbuild.build({
+    ...options,
+    entryPoints: [join(here, "help.ts")],
+    outfile: snapshot,
+    external,
+    plugins: [sourceUrls],
+    define: { MERIDIAN_BUNDLED_CODE_HASHES: JSON.stringify(hashes) }
+  })
+  const { topLevelHelp } = createRequire(import.meta.url)(snapshot)
+  await writeFile(join(staging, "help.txt"), await topLevelHelp())
+  await rm(snapshot)
+}
+
+/**
  * Build the bundle and warm its code cache; resolves once both are written. The bundle is written in a folder of its
  * own and swapped in, so that a `meridian` started meanwhile (another test run) reads a whole bundle, old or new.
  */
@@ -157,6 +186,7 @@ export const build = async () => {
     })
     await writeFile(file.path, directExports(script.code))
   }
+  await writeHelp(staging, hashes)
   await keepOldChunks(dist, staging)
   await rename(dist, retired).catch(() => undefined)
   await rename(staging, dist)

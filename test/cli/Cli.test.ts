@@ -40,6 +40,19 @@ describe("meridian CLI (a real process)", { timeout: 240_000 }, () => {
     expect(existsSync(join(home, ".meridian", "db", "inbox", `${id}.run`))).toBe(true)
   })
 
+  it("prints meridian --help without loading the bundle, as the command line itself renders it", async () => {
+    // bin/meridian.mjs answers a lone --help or -h from the text the build stored; with --verbose the bundle answers.
+    const [stored, short, rendered] = await Promise.all([
+      meridian("--help"),
+      meridian("-h"),
+      meridian("--help", "--verbose")
+    ])
+    expect(rendered.code).toBe(0)
+    expect(rendered.stdout).toMatch(/^meridian\n\nmeridian \d+\.\d+\.\d+\n\nUSAGE\n/)
+    expect(stored).toEqual(rendered)
+    expect(short).toEqual(rendered)
+  })
+
   it("backtests a CSV file and writes the report", async () => {
     const out = mkdtempSync(join(tmpdir(), "meridian-out-"))
     const result = await meridian(

@@ -5,7 +5,7 @@
 // (another Node version, a new bundle) is replaced the same way; a folder that cannot be written only costs the
 // speed-up. The scripts are CommonJS, loaded here rather than by Node's loader because only a script compiled here
 // (vm.Script) can be given a cache; a chunk is loaded when the code that imports it first runs.
-import { accessSync, constants, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { accessSync, constants, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -28,8 +28,11 @@ const writable = (() => {
 /** Scripts compiled without a usable cache: each gets one written at exit. */
 const uncached = []
 process.once("exit", () => {
-  for (const { file, script } of uncached) {
+  for (const { file, inode, script } of uncached) {
     try {
+      // A build swapped in meanwhile (meridian.cjs keeps its name): this script's cache would pass V8's check of the
+      // new one whenever the two have the same length, and run stale code.
+      if (statSync(file).ino !== inode) continue
       const temporary = `${file}.cache.${process.pid}`
       writeFileSync(temporary, script.createCachedData())
       renameSync(temporary, `${file}.cache`)
@@ -49,17 +52,26 @@ const requireFromBundle = (id) => (id.startsWith("./") ? load(join(dist, id)) : 
 const load = (file) => {
   const known = loaded.get(file)
   if (known !== undefined) return known.exports
+  const inode = statSync(file).ino
   const cacheFile = `${file}.cache`
   const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined
   const script = new vm.Script(
     `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "utf8")}\n})`,
     { filename: file, cachedData }
   )
-  if ((cachedData === undefined || script.cachedDataRejected) && writable) uncached.push({ file, script })
+  if ((cachedData === undefined || script.cachedDataRejected) && writable) uncached.push({ file, inode, script })
   const module = { exports: {} }
   loaded.set(file, module)
   script.runInThisContext()(module.exports, requireFromBundle, module, file, dist)
   return module.exports
 }
 
-load(bundle)
+/** `meridian --help` from the text the build stored: the bundle and Effect need not load for it. */
+const helpText = join(dist, "help.txt")
+const args = process.argv.slice(2)
+if (args.length === 1 && (args[0] === "--help" || args[0] === "-h") && existsSync(helpText)) {
+  const { helpLayout, plainHelp } = load(join(dist, "plain-help.cjs"))
+  process.stdout.write(`${plainHelp(readFileSync(helpText, "utf8"), helpLayout())}\n`)
+} else {
+  load(bundle)
+}

@@ -66,7 +66,7 @@ ${a.openOrders.map(
   (
     o
   ) => html`<tr data-order="${o.orderId}"><td>${o.orderId}</td><td>${o.instrumentId}</td><td>${o.side}</td>${cell(o.quantity)}${cell(o.filledQuantity)}<td>${o.status}</td>
-<td>${canCancel ? html`<a class="cancel" href="/orders/cancel?account=${encodeURIComponent(a.accountId)}&amp;order=${encodeURIComponent(o.clientOrderId)}">cancel…</a>` : ""}</td></tr>`
+<td>${canCancel ? html`<a class="cancel" href="/orders/cancel?account=${encodeURIComponent(a.accountId)}&amp;order=${encodeURIComponent(o.clientOrderId)}">cancel&hellip;</a>` : ""}</td></tr>`
 )}</tbody></table>
 <h3>Fills (latest first)</h3><table class="fills"><thead><tr><th>time</th><th>order</th><th>instrument</th><th>side</th><th>quantity</th><th>price</th><th>fee</th></tr></thead><tbody>
 ${a.fills.map((f) => html`<tr><td>${isoTime(f.ts)}</td><td>${f.orderId}</td><td>${f.instrumentId}</td><td>${f.side}</td>${cell(f.quantity)}${cell(f.price)}${cell(f.fee)}</tr>`)}</tbody></table></section>`
