@@ -5,9 +5,13 @@
  * service accounts` (every order through pre-trade risk and the fsync'd journal before it goes to the venue), each
  * in its own process (Node, or Bun with `--bun`). The latency of quote k is the time from its publication to the
  * arrival of the k-th venue command, both read on this process's clock. Quotes go out one at a time, every
- * `GAP_MS`, so the figure is latency, not queueing. One JSON line: p50, p99, p99.9 in µs, with the machine's load
- * and the disk's fsync time measured right after the run in the Accounts Service's folder (`fsync_p50_us`: a
- * small append and its fdatasync), the floor under each order's journal commit.
+ * `GAP_MS` (`--gap=`, default 10 ms: 100 quotes a second), so the figure is latency, not queueing: at a 2 ms gap
+ * the three processes' CPU per quote (about 2 ms together on this loaded 2-core machine) nearly fills the gap and
+ * quotes queue behind each other, which is throughput, `bench/accounts-service`'s subject; 100 a second is a busy
+ * instrument's conflated quote rate as one strategy sees it. One JSON line: p50, p99, p99.9 in µs, with the
+ * machine's load, each process's CPU per quote (`cpu_us_per_quote`, user + system, where `/proc` has it) and the
+ * disk's fsync time measured right after the run in the Accounts Service's folder (`fsync_p50_us`: a small append
+ * and its fdatasync), the floor under each order's journal commit.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { closeSync, fdatasyncSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs"
@@ -21,8 +25,9 @@ import { cleanUp, client, configure, KEYS, runtimes, start as startAccounts } fr
 
 const WARMUP = 500
 const SAMPLES = Number(process.argv.find((a) => a.startsWith("--samples="))?.slice(10) ?? 5_000)
-const GAP_MS = Number(process.argv.find((a) => a.startsWith("--gap="))?.slice(6) ?? 2)
-const bun = process.argv.includes("--bun")
+const GAP_MS = Number(process.argv.find((a) => a.startsWith("--gap="))?.slice(6) ?? 10)
+// The services' runtime: `--bun`, or MERIDIAN_RUNTIME=bun as the test matrix sets it (this process stays on Node).
+const bun = process.argv.includes("--bun") || process.env.MERIDIAN_RUNTIME === "bun"
 const runtime = bun ? "bun" : "node"
 const root = join(import.meta.dirname, "..")
 
@@ -63,10 +68,19 @@ const startStrategies = (marketDataPort: number) =>
       stdio: ["ignore", "pipe", "pipe"]
     })
     children.push(child)
+    // Read until it listens, then only drain: the service logs a line per order into this pipe, and a full pipe
+    // blocks its writes (stdout is synchronous on Linux). Scanning all of it per chunk, as this did, cost this
+    // process more CPU per quote than the services spent on it (1.5 ms at gap 2) and stalled the service behind it.
     let output = ""
+    let listening = false
     const onData = (chunk: Buffer) => {
+      if (listening) return
       output += chunk.toString()
-      if (output.includes('"strategies service listening"')) resolve()
+      if (output.includes('"strategies service listening"')) {
+        listening = true
+        output = ""
+        resolve()
+      }
     }
     child.stdout!.on("data", onData)
     child.stderr!.on("data", onData)
@@ -95,6 +109,16 @@ const fsyncTimes = (folder: string, count = 200) => {
   }
   times.sort()
   return { p50: Math.round(percentile(times, 0.5) * 1000), p99: Math.round(percentile(times, 0.99) * 1000) }
+}
+
+/** CPU time (user + system, ms) of process `pid` so far, where `/proc` has it (in ticks of 1/100 s). */
+const cpuMs = (pid: number | undefined): number | undefined => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+  } catch {
+    return undefined
+  }
 }
 
 /** The machine's load average over the last minute, where `/proc` has it: every figure depends on it. */
@@ -131,6 +155,9 @@ const program = Effect.scoped(
     })
 
     const total = WARMUP + SAMPLES
+    const services = { accounts: accounts.child.pid, strategies: children[0]?.pid }
+    const cpuBefore = Object.values(services).map(cpuMs)
+    const benchBefore = process.cpuUsage()
     const published = new Float64Array(total)
     const latency = new Float64Array(SAMPLES)
     let arrived = 0
@@ -156,12 +183,19 @@ const program = Effect.scoped(
       }
       publish()
     })
-    return latency.sort()
+    const cpuAfter = Object.values(services).map(cpuMs)
+    const bench = process.cpuUsage(benchBefore)
+    const perQuote: Record<string, number> = { bench: Math.round((bench.user + bench.system) / total) }
+    Object.keys(services).forEach((name, i) => {
+      const [before, after] = [cpuBefore[i], cpuAfter[i]]
+      if (before !== undefined && after !== undefined) perQuote[name] = Math.round(((after - before) * 1000) / total)
+    })
+    return { sorted: latency.sort(), perQuote }
   })
 )
 
 try {
-  const sorted = await Effect.runPromise(program)
+  const { sorted, perQuote } = await Effect.runPromise(program)
   const fsync = fsyncTimes(dir)
   console.log(
     JSON.stringify({
@@ -173,6 +207,7 @@ try {
       p50_us: Math.round(percentile(sorted, 0.5) * 1000),
       p99_us: Math.round(percentile(sorted, 0.99) * 1000),
       p999_us: Math.round(percentile(sorted, 0.999) * 1000),
+      cpu_us_per_quote: perQuote,
       fsync_p50_us: fsync.p50,
       fsync_p99_us: fsync.p99,
       ...loadAverage()
