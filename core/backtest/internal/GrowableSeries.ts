@@ -27,10 +27,6 @@ export class GrowableSeries<A extends Storage = Float64Array> {
     this.data[this.size++] = value
   }
 
-  last(): number | undefined {
-    return this.size === 0 ? undefined : this.data[this.size - 1]
-  }
-
   /** Replace the last value (a later sample at the same time). */
   setLast(value: number): void {
     this.data[this.size - 1] = value

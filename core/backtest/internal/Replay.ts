@@ -90,6 +90,8 @@ export class Replay {
   /** 1 for an instrument the book marks at its mid: one with no quotes, trades or bars in the run. */
   private readonly bookMarks: Uint8Array
   private nextSample = Number.NEGATIVE_INFINITY
+  /** Time of the last equity sample (NaN before the first): a field, where reading the series' last boxed it. */
+  private lastSampleTs = Number.NaN
   private processed = 0
   // One reusable event object per kind (see MarketData: handlers copy what they keep).
   private readonly quote: QuoteEvent = newQuoteEvent()
@@ -350,12 +352,13 @@ export class Replay {
     const equity = this.portfolio.equity()
     let exposed = 0
     for (let i = 0; i < this.ids.length; i++) if (this.portfolio.positionQuantity(i) !== 0) exposed = 1
-    if (this.equityTs.last() === ts) {
+    if (this.lastSampleTs === ts) {
       this.equity.setLast(equity)
       this.exposed.setLast(exposed)
       this.benchmarkPrice.setLast(this.lastPrice[0]!)
     } else {
       this.equityTs.push(ts)
+      this.lastSampleTs = ts
       this.equity.push(equity)
       this.exposed.push(exposed)
       this.benchmarkPrice.push(this.lastPrice[0]!)

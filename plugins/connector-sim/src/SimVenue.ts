@@ -66,6 +66,9 @@ interface PendingBarFill {
   readonly liquidity: "maker" | "taker"
 }
 
+/** Bar fills in the order the bar's path reaches them (their `step`). */
+const byStep = (a: PendingBarFill, b: PendingBarFill): number => a.step - b.step
+
 /** The close of the session holding `ts`, or of the next one; the next UTC midnight around the clock. */
 const closingAuction = (spec: InstrumentSpec, ts: number): number =>
   sessionClose(spec.instrument, ts) ?? nextUtcMidnight(ts)
@@ -249,8 +252,9 @@ export class SimVenue {
         if (fill !== undefined) fills.push({ order: o, ...fill })
         else if (o.kind === "limit") o.resting = true
       }
-      // Report in path order: the adverse extreme's fills come first (the sort is stable).
-      fills.sort((a, b) => a.step - b.step)
+      // Report in path order: the adverse extreme's fills come first (the sort is stable). Most bars fill nothing:
+      // sorting them anyway cost an allocation per bar.
+      if (fills.length > 1) fills.sort(byStep)
       for (const { order, price, liquidity } of fills) {
         // An OCO leg reached earlier on the path may have canceled this one.
         if (order.done) continue
