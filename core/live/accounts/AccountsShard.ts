@@ -444,14 +444,17 @@ export class AccountsShard {
       this.engine.mark(spec.index, input.price, input.ts)
     } else this.engine.handle(input)
     const refusal = this.engine.refusals === refusals ? undefined : this.engine.lastRefusal
-    const orderIds: Array<OrderId> = []
+    // Kept for resends (`OutcomeWindow`): an array of the ids' own length, not one that grew to 17 slots by `push`.
+    let orderIds: Array<OrderId> | undefined
     for (let i = firstEvent; i < this.collectedEvents.length; i++) {
       const event = this.collectedEvents[i]!
-      if (event._tag === "OrderSubmitted") orderIds.push(event.order.orderId)
+      if (event._tag !== "OrderSubmitted") continue
+      if (orderIds === undefined) orderIds = [event.order.orderId]
+      else orderIds.push(event.order.orderId)
     }
     const outcome: Outcome =
-      refusal === undefined || orderIds.length > 0
-        ? { _tag: "Accepted", seq, orderIds }
+      refusal === undefined || orderIds !== undefined
+        ? { _tag: "Accepted", seq, orderIds: orderIds ?? NO_ORDERS }
         : { _tag: "Refused", seq, reason: refusal.reason, message: refusal.message }
     this.remember(input, outcome)
     if ((input._tag === "Deposit" || input._tag === "Withdraw") && outcome._tag === "Accepted") {
@@ -514,5 +517,8 @@ export class AccountsShard {
     this.heldNavs.splice(0, done)
   }
 }
+
+/** The order ids of an input accepted without creating any (a deposit, a cancel): one array for all, never changed. */
+const NO_ORDERS: ReadonlyArray<OrderId> = []
 
 const messageOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))

@@ -65,6 +65,18 @@ const optional = (o: Fields, key: string, valid: (v: unknown) => boolean): boole
 
 const isRecord = (v: unknown): v is Fields => typeof v === "object" && v !== null && !Array.isArray(v)
 
+/** A request with a strategy and a limit price and none of the other optional fields. */
+const plainLimit = (r: Fields): boolean =>
+  r.strategyId !== undefined &&
+  r.limitPrice !== undefined &&
+  r.stopPrice === undefined &&
+  r.trailingOffset === undefined &&
+  r.limitOffset === undefined &&
+  r.expireAt === undefined &&
+  r.displayQuantity === undefined &&
+  r.notionalLimit === undefined &&
+  r.fundsShare === undefined
+
 /**
  * The request if every field and every rule between fields (those of `OrderRequest`) holds, with the fields in
  * the schema's order; else undefined.
@@ -113,6 +125,22 @@ const orderRequest = (r: Fields): Fields | undefined => {
     (r.displayQuantity !== undefined && (r.displayQuantity as number) > (r.quantity as number))
   ) {
     return undefined
+  }
+  if (plainLimit(r)) {
+    // The common limit order as one literal (fields added one by one go to a second, growing allocation).
+    return {
+      clientOrderId: r.clientOrderId,
+      accountId: intern(r.accountId as string),
+      strategyId: intern(r.strategyId as string),
+      instrumentId: intern(r.instrumentId),
+      side,
+      type,
+      quantity: r.quantity,
+      limitPrice: r.limitPrice,
+      timeInForce,
+      reduceOnly: r.reduceOnly,
+      postOnly: r.postOnly
+    }
   }
   const out: Fields = { clientOrderId: r.clientOrderId, accountId: intern(r.accountId as string) }
   if (r.strategyId !== undefined) out.strategyId = intern(r.strategyId as string)
