@@ -68,6 +68,40 @@ const passwordFrom = (env: Option.Option<string>) =>
     onSome: (name) => Config.string(name).pipe(Effect.mapError(() => new UserError({ message: `${name} is not set` })))
   })
 
+/**
+ * Store a user with its password's hash and an investor's accounts, audited as added by the CLI, in one transaction.
+ * The browser tests store their users with it too, so their database holds what `meridian user add` leaves.
+ */
+export const storeUser = (user: {
+  readonly name: string
+  readonly role: PanelUsers.Role
+  readonly accounts: ReadonlyArray<AccountId>
+  readonly passwordHash: string
+}) =>
+  Effect.gen(function* () {
+    const users = yield* PanelUsers.PanelUsers
+    const investors = yield* Investors.Investors
+    const sql = yield* SqlClient.SqlClient
+    const { name, role, accounts } = user
+    const now = (yield* Clock.currentTimeMillis) * 1000
+    yield* sql
+      .withTransaction(
+        Effect.all([
+          users.add({ name, role, passwordHash: user.passwordHash, now }),
+          investors.bind(name, accounts),
+          users.audit({
+            actor: "cli",
+            action: "user.add",
+            subject: `user:${name}`,
+            ts: now,
+            before: null,
+            after: { name, role, ...(accounts.length === 0 ? {} : { accounts }) }
+          })
+        ])
+      )
+      .pipe(Effect.catchTag("SqlError", (e) => Effect.fail(toDatabaseError("Query", `cannot add user ${name}`)(e))))
+  })
+
 export const add = (
   o: DatabaseChoice & {
     readonly name: string
@@ -94,26 +128,7 @@ export const add = (
     if (Redacted.value(password).length < MIN_PASSWORD) {
       return yield* new UserError({ message: `the password must have at least ${MIN_PASSWORD} characters` })
     }
-    const passwordHash = yield* Password.hash(password)
-    const users = yield* PanelUsers.PanelUsers
-    const investors = yield* Investors.Investors
-    const sql = yield* SqlClient.SqlClient
-    yield* sql
-      .withTransaction(
-        Effect.zipRight(
-          users.add({ name, role: o.role, passwordHash, now: (yield* Clock.currentTimeMillis) * 1000 }),
-          investors.bind(name, accounts)
-        )
-      )
-      .pipe(Effect.catchTag("SqlError", (e) => Effect.fail(toDatabaseError("Query", `cannot add user ${name}`)(e))))
-    yield* users.audit({
-      actor: "cli",
-      action: "user.add",
-      subject: `user:${name}`,
-      ts: (yield* Clock.currentTimeMillis) * 1000,
-      before: null,
-      after: { name, role: o.role, ...(accounts.length === 0 ? {} : { accounts }) }
-    })
+    yield* storeUser({ name, role: o.role, accounts, passwordHash: yield* Password.hash(password) })
     yield* Console.log(`user ${name} added (${o.role}${accounts.length === 0 ? "" : `: ${accounts.join(", ")}`})`)
   }).pipe(Effect.provide(Layer.provideMerge(Layer.merge(PanelUsers.layer, Investors.layer), databaseLayer(o))))
 

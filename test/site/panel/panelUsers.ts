@@ -1,22 +1,24 @@
 /**
  * The users of a browser test, stored in the embedded database of its folder as `meridian user add` stores them
- * (an argon2id hash, one role, an investor's accounts), but in this process and with one opening of the database:
+ * (an argon2id hash, one role, an investor's accounts, audited), but in this process and with one opening of the database:
  * a `meridian user add` process per user costs five seconds of CPU each (the bundle, the database opened and
  * migrated), most of a browser test's set-up. One user of each test still goes through the real command.
  */
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import { Clock, Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted } from "effect"
 import * as Database from "../../../core/db/Database"
 import * as Investors from "../../../core/db/Investors"
 import * as PanelUsers from "../../../core/db/PanelUsers"
+import type { AccountId } from "../../../core/domain/Ids"
+import { storeUser } from "../../../runtimes/cli/UserHandlers"
 import * as Password from "../../../site/panel/Password"
 
 export interface User {
   readonly name: string
   readonly role: PanelUsers.Role
   /** An investor's accounts. */
-  readonly accounts?: ReadonlyArray<string>
+  readonly accounts?: ReadonlyArray<AccountId>
 }
 
 /** Add `users`, all with `password`, to the embedded database of `cwd` (`.meridian/db`, as the commands default). */
@@ -25,17 +27,9 @@ export const addUsers = (cwd: string, password: string, users: ReadonlyArray<Use
   // PGlite makes only the last folder.
   mkdirSync(join(cwd, ".meridian"), { recursive: true })
   return Effect.gen(function* () {
-    const panelUsers = yield* PanelUsers.PanelUsers
-    const investors = yield* Investors.Investors
     const passwordHash = yield* Password.hash(Redacted.make(password))
     for (const user of users) {
-      yield* panelUsers.add({
-        name: user.name,
-        role: user.role,
-        passwordHash,
-        now: (yield* Clock.currentTimeMillis) * 1000
-      })
-      yield* investors.bind(user.name, user.accounts ?? [])
+      yield* storeUser({ name: user.name, role: user.role, accounts: user.accounts ?? [], passwordHash })
     }
   }).pipe(
     Effect.provide(
