@@ -17,7 +17,7 @@ import {
   cleanUpSessions,
   fillsOf,
   finalState,
-  published,
+  publishedWatch,
   type RunningSession,
   type SessionFiles,
   sessionFiles,
@@ -39,7 +39,8 @@ const run = (
   kill: (files: SessionFiles) => (session: RunningSession) => Effect.Effect<void>
 ) =>
   Effect.gen(function* () {
-    const files = yield* sessionFiles({ _tag: "Embedded" }, BARS)
+    // The kills' claims are read from the account's event stream: no projection (tested by the session test).
+    const files = yield* sessionFiles({ _tag: "None" }, BARS)
     const session = yield* startSession(runtime, files)
     yield* kill(files)(session)
     yield* untilSettled(files)
@@ -61,16 +62,17 @@ const randomKills =
       const targets: Array<number> = []
       for (const _ of order) targets.push(yield* Random.nextIntBetween(2, BARS - 40))
       targets.sort((a, b) => a - b)
+      const published = yield* publishedWatch(files)
       for (const [k, service] of order.entries()) {
         for (;;) {
-          const at = yield* published(files)
+          const at = yield* published
           if (at >= targets[k]!) break
           yield* Effect.sleep(Duration.millis(20))
         }
-        kills.push({ service, at: yield* published(files) })
+        kills.push({ service, at: yield* published })
         yield* Effect.promise(() => session.restart(service))
       }
-    })
+    }).pipe(Effect.scoped)
 
 const summary = (events: ReadonlyArray<AccountEvent>) => ({
   orders: events.flatMap((e) => (e._tag === "OrderSubmitted" ? [e.order.clientOrderId] : [])),

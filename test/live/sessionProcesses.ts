@@ -9,7 +9,7 @@ import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeContext } from "@effect/platform-node"
-import { Duration, Effect, Logger, LogLevel, type Scope } from "effect"
+import { Duration, Effect, ExecutionStrategy, Exit, Logger, LogLevel, Scope } from "effect"
 import { BarBuilder } from "../../core/data/Columns"
 import type { AccountEvent } from "../../core/domain/Events"
 import type { InstrumentId } from "../../core/domain/Ids"
@@ -69,6 +69,11 @@ const writeHistory = (dir: string, count: number) =>
 
 /** Where the Accounts Service projects its events. */
 export type Projection = { readonly _tag: "Embedded" } | { readonly _tag: "Server"; readonly url: string }
+/**
+ * A session's projection, or none: a test that reads only the account's event stream need not pay for a database
+ * (an embedded one costs its Accounts Service 3-7 s of CPU to open, and a write per event).
+ */
+export type SessionProjection = Projection | { readonly _tag: "None" }
 
 export interface SessionFiles {
   readonly dir: string
@@ -91,7 +96,7 @@ export const cleanUpSessions = (): void => {
 }
 
 /** A new session folder: `bars` bars of history, static data, the four configurations and the keys' environment. */
-export const sessionFiles = (projection: Projection, bars = BARS) =>
+export const sessionFiles = (projection: SessionProjection, bars = BARS) =>
   Effect.gen(function* () {
     const dir = mkdtempSync(join(tmpdir(), "meridian-session-"))
     dirs.push(dir)
@@ -118,11 +123,18 @@ export const sessionFiles = (projection: Projection, bars = BARS) =>
       connector: { sim: { barFill: "next-open", commission: "0.001" } }
     })
     const database =
-      projection._tag === "Embedded" ? { embedded: "db" } : { url: { env: "MERIDIAN_TEST_SESSION_DATABASE_URL" } }
+      projection._tag === "None"
+        ? {}
+        : {
+            database:
+              projection._tag === "Embedded"
+                ? { embedded: "db" }
+                : { url: { env: "MERIDIAN_TEST_SESSION_DATABASE_URL" } }
+          }
     const files = {} as Record<ServiceName, string>
     for (const service of SERVICES) {
       files[service] = join(dir, `${service}.json`)
-      const config = service === "accounts" ? { ...configs.accounts, database } : configs[service]
+      const config = service === "accounts" ? { ...configs.accounts, ...database } : configs[service]
       writeFileSync(files[service], JSON.stringify(config, null, 2))
     }
     const env: Record<string, string> = {
@@ -206,12 +218,32 @@ export const deposit = (accounts: Client) =>
 
 const status = (client: Client) => Effect.map(client.call({ _tag: "Status" }), (s) => s as ServiceStatus)
 
-/** The last event the Market Data Service published, or 0 while it does not answer (it may be restarting). */
-export const published = (files: SessionFiles) =>
-  Effect.scoped(Effect.flatMap(cliClient(files, "market-data"), status)).pipe(
-    Effect.map((s) => s.streams.find((stream) => stream.topic === "market-data")?.lastSeq ?? 0),
-    Effect.orElseSucceed(() => 0)
-  )
+/**
+ * How to ask for the last event the Market Data Service published (0 while it does not answer: it may be
+ * restarting), through one connection kept while it stays open and made again once the service restarted: polled
+ * every few milliseconds, a connection per poll cost a handshake and a log line on each side each time.
+ */
+export const publishedWatch = (files: SessionFiles): Effect.Effect<Effect.Effect<number>, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const outer = yield* Effect.scope
+    let current: { readonly client: Client; readonly scope: Scope.CloseableScope } | undefined
+    const connected = Effect.gen(function* () {
+      if (current?.client.isOpen()) return current.client
+      if (current !== undefined) yield* Scope.close(current.scope, Exit.void)
+      current = undefined
+      const scope = yield* Scope.fork(outer, ExecutionStrategy.sequential)
+      const client = yield* cliClient(files, "market-data").pipe(
+        Scope.extend(scope),
+        Effect.tapError(() => Scope.close(scope, Exit.void))
+      )
+      current = { client, scope }
+      return client
+    })
+    return Effect.flatMap(connected, status).pipe(
+      Effect.map((s) => s.streams.find((stream) => stream.topic === "market-data")?.lastSeq ?? 0),
+      Effect.orElseSucceed(() => 0)
+    )
+  })
 
 /** How far the Strategies Service processed the market data (its `market-data/settled` follower). */
 const strategiesProcessed = (s: ServiceStatus): number =>
