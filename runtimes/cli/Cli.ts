@@ -12,6 +12,7 @@ import { backtest, demo } from "./BacktestCommand"
 import { databaseOptions } from "./DatabaseOptions"
 import { data } from "./DataCommand"
 import { docText, helpLayout, plainHelp, requestedHelp, stripAnsi } from "./HelpText"
+import { infoLine } from "./Info"
 import { lazy } from "./lazy"
 import { newCommand } from "./NewCommand"
 import { panel, user } from "./PanelCommand"
@@ -40,12 +41,9 @@ const staticData = Command.make("static").pipe(
   Command.withSubcommands([staticLoad])
 )
 
-const info = Command.make("info", {}, () =>
-  Effect.sync(() => {
-    const bun = (globalThis as { Bun?: { version: string } }).Bun
-    return bun === undefined ? `node ${process.versions.node}` : `bun ${bun.version}`
-  }).pipe(Effect.flatMap((runtime) => Console.log(`meridian ${packageJson.version} on ${runtime}`)))
-).pipe(Command.withDescription("Print the version and the runtime"))
+const info = Command.make("info", {}, () => Effect.flatMap(Effect.sync(infoLine), Console.log)).pipe(
+  Command.withDescription("Print the version and the runtime")
+)
 
 /** The console of the process: the parser prints through a quieter one, a command's own work through this one. */
 class ProcessConsole extends Context.Tag("@meridian/cli/ProcessConsole")<ProcessConsole, Console.Console>() {}

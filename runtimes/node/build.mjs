@@ -108,16 +108,17 @@ const keepOldChunks = async (dist, staging) => {
 }
 
 /**
- * What `meridian --help` prints without loading the bundle (see bin/meridian.mjs): the help text as the command line
- * renders it (`help.txt`, made by running runtimes/node/help.ts bundled on its own) and the code that fits it to the
- * terminal (`plain-help.cjs`). Loading the bundle's first chunk and Effect was most of that start: 0.34 s of it.
+ * What bin/meridian.mjs answers without loading the bundle: `meridian --help` from the help text as the command line
+ * renders it (`help.txt`, made by running runtimes/node/help.ts bundled on its own), and `meridian info`, with the
+ * few KB of runtimes/node/quick.ts (`quick.cjs`). Loading the bundle's first chunk and Effect was most of those starts
+ * (0.33-0.34 s).
  */
-const writeHelp = async (staging, hashes) => {
+const writeQuick = async (staging, hashes) => {
   const options = { bundle: true, format: "cjs", platform: "node", target: "node20", logLevel: "error" }
   await esbuild.build({
     ...options,
-    entryPoints: [join(root, "runtimes", "cli", "PlainHelp.ts")],
-    outfile: join(staging, "plain-help.cjs"),
+    entryPoints: [join(here, "quick.ts")],
+    outfile: join(staging, "quick.cjs"),
     minify: true,
     legalComments: "none"
   })
@@ -186,7 +187,7 @@ export const build = async () => {
     })
     await writeFile(file.path, directExports(script.code))
   }
-  await writeHelp(staging, hashes)
+  await writeQuick(staging, hashes)
   await keepOldChunks(dist, staging)
   await rename(dist, retired).catch(() => undefined)
   await rename(staging, dist)

@@ -7,6 +7,7 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
+import packageJson from "../../package.json" with { type: "json" }
 import { runSimBacktest } from "../../runtimes/cli/SimBacktest"
 import { sp500Path } from "../backtest/support"
 import { buyOnceSource } from "../fixtures/strategyFiles"
@@ -40,17 +41,26 @@ describe("meridian CLI (a real process)", { timeout: 240_000 }, () => {
     expect(existsSync(join(home, ".meridian", "db", "inbox", `${id}.run`))).toBe(true)
   })
 
-  it("prints meridian --help without loading the bundle, as the command line itself renders it", async () => {
-    // bin/meridian.mjs answers a lone --help or -h from the text the build stored; with --verbose the bundle answers.
-    const [stored, short, rendered] = await Promise.all([
+  it("answers --help and info without loading the bundle, as the command line itself does", async () => {
+    // bin/meridian.mjs answers a lone --help, -h or info itself (help from the text the build stored); with
+    // --verbose the bundle answers.
+    const [stored, short, rendered, quickInfo, info] = await Promise.all([
       meridian("--help"),
       meridian("-h"),
-      meridian("--help", "--verbose")
+      meridian("--help", "--verbose"),
+      meridian("info"),
+      meridian("info", "--verbose")
     ])
     expect(rendered.code).toBe(0)
     expect(rendered.stdout).toMatch(/^meridian\n\nmeridian \d+\.\d+\.\d+\n\nUSAGE\n/)
     expect(stored).toEqual(rendered)
     expect(short).toEqual(rendered)
+    expect(info).toEqual({
+      code: 0,
+      stdout: `meridian ${packageJson.version} on node ${process.versions.node}\n`,
+      stderr: ""
+    })
+    expect(quickInfo).toEqual(info)
   })
 
   it("backtests a CSV file and writes the report", async () => {

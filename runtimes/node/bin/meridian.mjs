@@ -66,12 +66,19 @@ const load = (file) => {
   return module.exports
 }
 
-/** `meridian --help` from the text the build stored: the bundle and Effect need not load for it. */
+/**
+ * What the build's quick.cjs answers without the bundle and Effect: `meridian --help` (from the text the build
+ * stored) and `meridian info`.
+ */
+const quick = join(dist, "quick.cjs")
 const helpText = join(dist, "help.txt")
 const args = process.argv.slice(2)
-if (args.length === 1 && (args[0] === "--help" || args[0] === "-h") && existsSync(helpText)) {
-  const { helpLayout, plainHelp } = load(join(dist, "plain-help.cjs"))
+const lone = args.length === 1 ? args[0] : undefined
+if ((lone === "--help" || lone === "-h") && existsSync(quick) && existsSync(helpText)) {
+  const { helpLayout, plainHelp } = load(quick)
   process.stdout.write(`${plainHelp(readFileSync(helpText, "utf8"), helpLayout())}\n`)
+} else if (lone === "info" && existsSync(quick)) {
+  process.stdout.write(`${load(quick).infoLine()}\n`)
 } else {
   load(bundle)
 }
