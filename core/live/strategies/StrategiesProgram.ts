@@ -19,6 +19,7 @@ import { addressOf, fromEnv, keysFromEnv, loadJsonConfig, tracingLayer } from ".
 import { coreVersion, isStatusRequest, peerStatus, type ServiceStatus, sessionsOf } from "../ServiceStatus"
 import { isDeploymentRequest } from "./Deployments"
 import { Deployer } from "./internal/deployer"
+import { withinBudget } from "./internal/lineBudget"
 import { appendLostTail, TailingJournal } from "./internal/tailingJournal"
 import { StrategiesConfig } from "./StrategiesConfig"
 import { type HostStrategy, StrategiesHost } from "./StrategiesHost"
@@ -49,6 +50,9 @@ export interface StrategiesRuntime {
 }
 
 const configError = (message: string) => new StrategiesConfigError({ message })
+
+/** The orders, fills and PnL lines logged a second at most (past them, a count; see `lineBudget`). */
+const LOG_LINES_PER_SECOND = 50
 
 /** Read and decode the configuration file; every problem is named, on one line. */
 export const loadConfig = (file: string) => loadJsonConfig(file, StrategiesConfig, configError)
@@ -157,8 +161,9 @@ export const serveStrategies = (
     })
     const effectRuntime = yield* Effect.runtime<never>()
     const clock = yield* Effect.clock
-    const log = (message: string, fields: Readonly<Record<string, unknown>>) =>
+    const log = withinBudget(LOG_LINES_PER_SECOND, (message, fields) =>
       Runtime.runSync(effectRuntime)(Effect.logInfo(message).pipe(Effect.annotateLogs(fields)))
+    )
     const host = new StrategiesHost({
       specs,
       fx: new FxRates(),
@@ -186,6 +191,8 @@ export const serveStrategies = (
     // What the commands sent before a crash carried and the crash took from the journal, back in it first.
     payloads.push(...(yield* appendLostTail(journal, config.instance, accountsPeer.call)))
     const tailing = new TailingJournal(journal)
+    // Before the journal closes (finalizers run last first): what the strategies' own finalizers journal goes too.
+    yield* Effect.addFinalizer(() => Effect.sync(tailing.flush))
     const session: StrategiesSession = new StrategiesSession({
       host,
       journal: tailing,

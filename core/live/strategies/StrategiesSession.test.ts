@@ -298,7 +298,9 @@ describe("StrategiesSession", () => {
         expect(sent.length).toBeGreaterThan(0)
         expect(sent).toEqual(orders.slice(0, sent.length))
 
-        // The crash takes every record; the restart gets them back from the Accounts Service and replays them.
+        // The crash takes every record (those still held too); the restart gets them back from the Accounts Service
+        // and replays them.
+        crashed.journal.flush()
         const durable: Array<Uint8Array> = []
         const mended = yield* appendLostTail(
           { append: (payload) => durable.push(payload), durable: () => durable.length, sync: Effect.void },

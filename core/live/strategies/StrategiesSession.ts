@@ -65,6 +65,7 @@ export interface SessionOptions {
 
 const decodeMarket = Schema.decodeUnknownEither(MarketDataEvent)
 const decodeAccount = Schema.decodeUnknownEither(AccountEvent)
+type DecodedMarket = ReturnType<typeof decodeMarket>
 
 interface Held {
   /** The journal record whose delivery made the command. */
@@ -209,16 +210,16 @@ export class StrategiesSession {
     return this.input({ ...input, ts: this.now() } as Control)
   }
 
-  /** Journal `input`, then deliver it; its journal record. */
-  private input(input: Input): number {
+  /** Journal `input`, then deliver it (a market event's `decoded` form, when it has it); its journal record. */
+  private input(input: Input, decoded?: DecodedMarket): number {
     const record = this.options.journal.append(encodeInput(input))
     this.record = record
-    this.apply(input)
+    this.apply(input, decoded)
     this.record = 0
     return record
   }
 
-  private apply(input: Input): void {
+  private apply(input: Input, decodedMarket?: DecodedMarket): void {
     const host = this.options.host
     switch (input.k) {
       case "S":
@@ -226,7 +227,7 @@ export class StrategiesSession {
         break
       case "m": {
         host.advance(input.ts)
-        const decoded = decodeMarket(input.v)
+        const decoded = decodedMarket ?? decodeMarket(input.v)
         if (Either.isRight(decoded)) host.market(decoded.right)
         else this.options.log("market data event skipped", { seq: input.seq, error: decoded.left.message })
         this.lastMarket = input.seq
@@ -356,7 +357,7 @@ export class StrategiesSession {
       const start = this.options.clock === "feed" && Either.isRight(decoded) ? Math.min(decoded.right.ts, ts) : ts
       this.input({ k: "S", ts: start })
     }
-    this.input({ k: "m", ts, seq, v: value })
+    this.input({ k: "m", ts, seq, v: value }, decoded)
   }
 
   /** A lockstep step is done once its event was delivered and every command sent was answered. */
