@@ -15,7 +15,10 @@
  * (`internal/cpuAtExit.cjs`), per job from the same difference, and from it the speed-up 2 workers can reach on 2
  * otherwise idle cores, `2w / (w + s)` for a worker's CPU `w` and the sweep process's `s` per job (each job costs
  * both; with 1 worker the sweep process has the other core to itself), and the overhead of a worker's CPU per job
- * over the loop's. Prints one JSON line.
+ * over the loop's. With 2 workers, what their main threads did besides running, in % of their wall time from their
+ * first job to their last answer: waiting for a CPU (`workers_2_runnable_pct`: other load, or the sweep's own
+ * processes and threads outnumbering the cores) and blocked (`workers_2_blocked_pct`: waiting on something, such as
+ * the sweep process handing out the next job). Prints one JSON line.
  */
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
@@ -46,16 +49,26 @@ const childrenCpuMs = (): number => {
 
 /**
  * CPU ms of the sweep process and of its workers from their first job on, as `internal/cpuAtExit.cjs` logged them
- * in `log`.
+ * in `log`; and the share of the workers' main threads' wall time (from their first job to their last answer) spent
+ * waiting for a CPU and blocked (waiting on something else: the next job, the sweep process), in %.
  */
-const splitCpu = (log: string): { sweepMs: number; workersMs: number } => {
+const splitCpu = (
+  log: string
+): { sweepMs: number; workersMs: number; workersRunnablePct: number; workersBlockedPct: number } => {
   const lines = existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []
-  const of = (role: string) =>
+  const of = (role: string, field: number) =>
     lines.reduce((ms, line) => {
-      const [, who, , sinceFirstJob] = line.split(" ")
-      return who === role ? ms + Number(sinceFirstJob) : ms
+      const fields = line.split(" ")
+      return fields[1] === role ? ms + Number(fields[field]) : ms
     }, 0)
-  return { sweepMs: of("sweep"), workersMs: of("worker") }
+  const wall = of("worker", 4)
+  const pct = (ms: number) => (wall > 0 ? (ms / wall) * 100 : Number.NaN)
+  return {
+    sweepMs: of("sweep", 3),
+    workersMs: of("worker", 3),
+    workersRunnablePct: pct(of("worker", 5)),
+    workersBlockedPct: pct(of("worker", 6))
+  }
 }
 
 /**
@@ -66,7 +79,7 @@ const sweep = (
   processes: number,
   count: number,
   db: string
-): { jobsPerS: number; cpuMs: number; sweepMs: number; workersMs: number } => {
+): { jobsPerS: number; cpuMs: number } & ReturnType<typeof splitCpu> => {
   const before = childrenCpuMs()
   const log = join(dir, `cpu-${processes}-${count}.log`)
   const result = spawnSync(
@@ -151,7 +164,9 @@ try {
       sweep_process_cpu_ms_per_job: round(processCpuPerJob, 1),
       worker_cpu_ms_per_job: round(workerCpuPerJob, 1),
       worker_cpu_overhead_pct: round((workerCpuPerJob / plain.cpuMsPerJob - 1) * 100, 1),
-      speedup_from_cpu: round(Math.min(2, (2 * workerCpuPerJob) / (workerCpuPerJob + processCpuPerJob)), 2)
+      speedup_from_cpu: round(Math.min(2, (2 * workerCpuPerJob) / (workerCpuPerJob + processCpuPerJob)), 2),
+      workers_2_runnable_pct: round(w2.workersRunnablePct, 1),
+      workers_2_blocked_pct: round(w2.workersBlockedPct, 1)
     })
   )
 } finally {
