@@ -182,8 +182,16 @@ const lastPrices = (data: ReadonlyArray<Columns>, specs: InstrumentSpecs) => {
   const books = data.filter((columns) => columns.kind === "book")
   for (const columns of data) {
     if (columns.kind === "book") continue
-    for (let r = columns.length - 1; r >= 0; r--) {
-      const id = specs.list[columns.instrument[r]!]?.instrument.id
+    // A source is in time order: only its last row of each instrument can be the latest. The scan from the end
+    // stops once every instrument has had its row (at the first row for a file of one instrument).
+    const seen = new Uint8Array(specs.list.length)
+    let left = specs.list.length
+    for (let r = columns.length - 1; r >= 0 && left > 0; r--) {
+      const index = columns.instrument[r]!
+      if (index >= seen.length || seen[index] === 1) continue
+      seen[index] = 1
+      left--
+      const id = specs.list[index]?.instrument.id
       if (id === undefined || (marks.get(id)?.ts ?? -1) >= columns.ts[r]!) continue
       const ts = columns.ts[r]!
       switch (columns.kind) {
