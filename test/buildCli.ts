@@ -10,9 +10,9 @@ import { join } from "node:path"
 import { build, bundle } from "../runtimes/node/build.mjs"
 
 const root = join(import.meta.dirname, "..")
-/** What the bundle is built from: our sources, the build script, and the installed packages (npm rewrites its lock). */
+/** What the bundle is built from: our sources, the build script, and the installed packages (as locked). */
 const SOURCES = ["core", "runtimes", "plugins", "registry", "site"]
-const FILES = ["package.json", "package-lock.json", "tsconfig.json", join("node_modules", ".package-lock.json")]
+const FILES = ["package.json", "package-lock.json", "tsconfig.json"]
 /** Not bundled: the bundle itself, installed packages (their lock stands for them), tests, run-time folders. */
 const SKIPPED = new Set(["node_modules", "dist", "out", ".meridian"])
 
