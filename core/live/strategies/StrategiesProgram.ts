@@ -191,8 +191,9 @@ export const serveStrategies = (
     // What the commands sent before a crash carried and the crash took from the journal, back in it first.
     payloads.push(...(yield* appendLostTail(journal, config.instance, accountsPeer.call)))
     const tailing = new TailingJournal(journal)
-    // Before the journal closes (finalizers run last first): what the strategies' own finalizers journal goes too.
-    yield* Effect.addFinalizer(() => Effect.sync(tailing.flush))
+    // Before the journal closes (finalizers run last first): what the strategies' own finalizers journal goes too,
+    // and so does what arrives until the peers close.
+    yield* Effect.addFinalizer(() => Effect.sync(tailing.close))
     const session: StrategiesSession = new StrategiesSession({
       host,
       journal: tailing,

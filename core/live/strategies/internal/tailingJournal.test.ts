@@ -55,6 +55,16 @@ describe("TailingJournal", () => {
     expect(inner.records.length).toBe(MAX_TAIL_RECORDS + 1)
   })
 
+  it("once closing, hands the journal what it holds and every later record at once", () => {
+    const inner = journal()
+    const tailing = new TailingJournal(inner.port)
+    tailing.append(record(1))
+    tailing.close()
+    expect(inner.records).toEqual([record(1)])
+    tailing.append(record(2))
+    expect(inner.records).toEqual([record(1), record(2)])
+  })
+
   it("hands the journal what it holds after a while without more", async () => {
     const inner = journal()
     const tailing = new TailingJournal(inner.port)

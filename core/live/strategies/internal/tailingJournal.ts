@@ -35,6 +35,8 @@ export class TailingJournal {
   private first: number
   private held = 0
   private timer: ReturnType<typeof setTimeout> | undefined
+  /** Shutting down: records go to the journal at once, so no timer outlives it. */
+  private closing = false
 
   constructor(private readonly journal: Pick<Journal, "append" | "durable" | "onDurable">) {
     this.first = journal.durable() + 1
@@ -46,7 +48,7 @@ export class TailingJournal {
     const seq = this.first + this.pending.length
     this.pending.push(payload)
     this.pendingBytes += payload.length
-    if (++this.held >= HOLD_RECORDS) this.flush()
+    if (++this.held >= HOLD_RECORDS || this.closing) this.flush()
     else this.timer ??= setTimeout(this.flush, HOLD_MS)
     return seq
   }
@@ -57,6 +59,12 @@ export class TailingJournal {
     this.timer = undefined
     for (let i = this.pending.length - this.held; i < this.pending.length; i++) this.journal.append(this.pending[i]!)
     this.held = 0
+  }
+
+  /** Before the journal closes: what is held goes to it, and so does every later record, at once. */
+  readonly close = (): void => {
+    this.closing = true
+    this.flush()
   }
 
   readonly durable = (): number => this.journal.durable()
