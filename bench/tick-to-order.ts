@@ -11,7 +11,8 @@
  * instrument's conflated quote rate as one strategy sees it. One JSON line: p50, p99, p99.9 in µs, with the
  * machine's load, each process's CPU per quote (`cpu_us_per_quote`, user + system, where `/proc` has it) and the
  * disk's fsync time measured right after the run in the Accounts Service's folder (`fsync_p50_us`: a small append
- * and its fdatasync), the floor under each order's journal commit.
+ * and its fdatasync), the floor under each order's journal commit, and the floor under the whole path (`floor_*_us`,
+ * `internal/bareChain.ts`): the same hops and fdatasync through bare `node:net` relays, at the same gap.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { closeSync, fdatasyncSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs"
@@ -22,6 +23,7 @@ import * as StreamSource from "../core/protocol/StreamSource"
 import { tcp } from "../core/protocol/Transport"
 import { nodeTransport } from "../runtimes/node/NodeTransport"
 import { cleanUp, client, configure, KEYS, runtimes, start as startAccounts } from "../test/live/serviceProcess"
+import { bareChain } from "./internal/bareChain"
 
 const WARMUP = 500
 const SAMPLES = Number(process.argv.find((a) => a.startsWith("--samples="))?.slice(10) ?? 5_000)
@@ -197,6 +199,7 @@ const program = Effect.scoped(
 try {
   const { sorted, perQuote } = await Effect.runPromise(program)
   const fsync = fsyncTimes(dir)
+  const floor = await bareChain(Math.min(SAMPLES, 2_000), GAP_MS, dir)
   console.log(
     JSON.stringify({
       bench: "tick-to-order",
@@ -210,6 +213,9 @@ try {
       cpu_us_per_quote: perQuote,
       fsync_p50_us: fsync.p50,
       fsync_p99_us: fsync.p99,
+      floor_p50_us: Math.round(percentile(floor, 0.5) * 1000),
+      floor_p99_us: Math.round(percentile(floor, 0.99) * 1000),
+      floor_p999_us: Math.round(percentile(floor, 0.999) * 1000),
       ...loadAverage()
     })
   )
