@@ -7,9 +7,9 @@
  * share the machine's cores with the service, so a client costing as much per order as the service would halve
  * what the service can show — and the machine's load. One JSON line.
  */
-import { readFileSync } from "node:fs"
 import { Effect } from "effect"
 import { cleanUp, client, configure, KEYS, start as startService } from "../test/live/serviceProcess"
+import { loadAverage, processCpuMs } from "./internal/procStats"
 
 const CLIENTS = 4
 const IN_FLIGHT = 256
@@ -18,29 +18,6 @@ const bun = process.argv.includes("--bun")
 const { file } = configure("ACC-1")
 const service = await startService(bun ? "bun" : "node", file)
 const { port } = service
-
-/**
- * The service process's CPU time so far (user + system, all threads, µs) where `/proc` has it (Linux): other work on
- * the machine cuts orders per second far more than it moves CPU per order, so compare runs by this.
- */
-const serviceCpuUs = (): number | undefined => {
-  try {
-    const fields = readFileSync(`/proc/${service.child.pid}/stat`, "utf8").split(") ")[1]!.split(" ")
-    // utime and stime, in clock ticks of 1/100 s.
-    return (Number(fields[11]) + Number(fields[12])) * 10_000
-  } catch {
-    return undefined
-  }
-}
-
-/** The machine's load average over the last minute, where `/proc` has it: every figure depends on it. */
-const loadAverage = (): { load?: number } => {
-  try {
-    return { load: Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]) }
-  } catch {
-    return {}
-  }
-}
 
 const ts = 0
 const limits = {
@@ -75,7 +52,7 @@ const program = Effect.scoped(
     let answered = 0
     let accepted = 0
     const start = performance.now()
-    const cpuBefore = serviceCpuUs()
+    const cpuBefore = processCpuMs(service.child.pid)
     const clientCpuBefore = process.cpuUsage()
     yield* Effect.async<void>((resume) => {
       const sendOne = (session: (typeof clients)[number]) => {
@@ -110,9 +87,9 @@ const program = Effect.scoped(
       for (const session of clients) for (let k = 0; k < IN_FLIGHT; k++) sendOne(session)
     })
     const seconds = (performance.now() - start) / 1000
-    const cpuAfter = serviceCpuUs()
+    const cpuAfter = processCpuMs(service.child.pid)
     const clientCpu = process.cpuUsage(clientCpuBefore)
-    const cpuUs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore
+    const cpuUs = cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) * 1000
     if (accepted !== ORDERS) throw new Error(`${ORDERS - accepted} orders were not accepted`)
     const sorted = latencies.sort()
     return {

@@ -15,7 +15,7 @@
  * `internal/bareChain.ts`): the same hops and fdatasync through bare `node:net` relays, at the same gap.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { closeSync, fdatasyncSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs"
+import { closeSync, fdatasyncSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Redacted } from "effect"
 import * as Protocol from "../core/protocol/Protocol"
@@ -24,6 +24,7 @@ import { tcp } from "../core/protocol/Transport"
 import { nodeTransport } from "../runtimes/node/NodeTransport"
 import { cleanUp, client, configure, KEYS, runtimes, start as startAccounts } from "../test/live/serviceProcess"
 import { bareChain } from "./internal/bareChain"
+import { loadAverage, processCpuMs } from "./internal/procStats"
 
 const WARMUP = 500
 const SAMPLES = Number(process.argv.find((a) => a.startsWith("--samples="))?.slice(10) ?? 5_000)
@@ -113,25 +114,6 @@ const fsyncTimes = (folder: string, count = 200) => {
   return { p50: Math.round(percentile(times, 0.5) * 1000), p99: Math.round(percentile(times, 0.99) * 1000) }
 }
 
-/** CPU time (user + system, ms) of process `pid` so far, where `/proc` has it (in ticks of 1/100 s). */
-const cpuMs = (pid: number | undefined): number | undefined => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
-  } catch {
-    return undefined
-  }
-}
-
-/** The machine's load average over the last minute, where `/proc` has it: every figure depends on it. */
-const loadAverage = (): { load?: number } => {
-  try {
-    return { load: Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]) }
-  } catch {
-    return {}
-  }
-}
-
 const program = Effect.scoped(
   Effect.gen(function* () {
     const feed = StreamSource.memory({ retain: WARMUP + SAMPLES })
@@ -158,7 +140,7 @@ const program = Effect.scoped(
 
     const total = WARMUP + SAMPLES
     const services = { accounts: accounts.child.pid, strategies: children[0]?.pid }
-    const cpuBefore = Object.values(services).map(cpuMs)
+    const cpuBefore = Object.values(services).map(processCpuMs)
     const benchBefore = process.cpuUsage()
     const published = new Float64Array(total)
     const latency = new Float64Array(SAMPLES)
@@ -185,7 +167,7 @@ const program = Effect.scoped(
       }
       publish()
     })
-    const cpuAfter = Object.values(services).map(cpuMs)
+    const cpuAfter = Object.values(services).map(processCpuMs)
     const bench = process.cpuUsage(benchBefore)
     const perQuote: Record<string, number> = { bench: Math.round((bench.user + bench.system) / total) }
     Object.keys(services).forEach((name, i) => {
