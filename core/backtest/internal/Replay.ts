@@ -18,7 +18,7 @@ import type { BarEvent, QuoteEvent, TradeEvent } from "../../services/MarketData
 import type { ReplayScheduler } from "../ReplayScheduler"
 import type { SimulatedClock } from "../SimulatedClock"
 import type { SimulatedVenue } from "../SimulatedVenue"
-import { GrowableSeries } from "./GrowableSeries"
+import { EquitySeries } from "./EquitySeries"
 import type { HandlerTables } from "./Ports"
 
 const DEFAULT_SAMPLE_US = 60_000_000
@@ -76,10 +76,7 @@ export class Replay {
   private readonly rejectionReasons = new Map<string, number>()
   /** The first message of each rejection reason: what the report shows as its sample. */
   private readonly rejectionSamples = new Map<string, string>()
-  private readonly equityTs: GrowableSeries
-  private readonly equity: GrowableSeries
-  private readonly exposed: GrowableSeries<Uint8Array>
-  private readonly benchmarkPrice: GrowableSeries
+  private readonly curve: EquitySeries
   private readonly lastPrice: Float64Array
   private readonly ids: ReadonlyArray<InstrumentId>
   private readonly sampleUs: number
@@ -107,13 +104,7 @@ export class Replay {
     this.books = options.specs.list.map(() => undefined)
     this.snapshotTs = new Float64Array(options.specs.list.length).fill(Number.NaN)
     this.bookMarks = bookMarked(options.data, options.specs.list.length)
-    // Sized for the samples the data can give, so that a long run never copies its curve to grow it.
-    const samples = expectedSamples(options.data, this.sampleUs)
-    this.equityTs = new GrowableSeries(samples)
-    this.equity = new GrowableSeries(samples)
-    // 0 or 1 a sample: a byte each (a million bars: 1 MB of fresh memory, not 8).
-    this.exposed = new GrowableSeries(samples, (length) => new Uint8Array(length))
-    this.benchmarkPrice = new GrowableSeries(samples)
+    this.curve = new EquitySeries(expectedSamples(options.data, this.sampleUs))
   }
 
   attach(engine: AccountsEngine, venue: SimulatedVenue): void {
@@ -208,8 +199,8 @@ export class Replay {
 
   result() {
     return {
-      equity: { ts: this.equityTs.values(), equity: this.equity.values(), exposed: this.exposed.values() },
-      benchmark: { ts: this.equityTs.values(), price: this.benchmarkPrice.values() },
+      equity: { ts: this.curve.ts, equity: this.curve.equity, exposed: this.curve.exposed },
+      benchmark: { ts: this.curve.ts, price: this.curve.price },
       fills: this.fills,
       events: this.processed,
       orders: this.orders,
@@ -353,15 +344,10 @@ export class Replay {
     let exposed = 0
     for (let i = 0; i < this.ids.length; i++) if (this.portfolio.positionQuantity(i) !== 0) exposed = 1
     if (this.lastSampleTs === ts) {
-      this.equity.setLast(equity)
-      this.exposed.setLast(exposed)
-      this.benchmarkPrice.setLast(this.lastPrice[0]!)
+      this.curve.setLast(equity, exposed, this.lastPrice[0]!)
     } else {
-      this.equityTs.push(ts)
+      this.curve.push(ts, equity, exposed, this.lastPrice[0]!)
       this.lastSampleTs = ts
-      this.equity.push(equity)
-      this.exposed.push(exposed)
-      this.benchmarkPrice.push(this.lastPrice[0]!)
     }
     this.nextSample = everyEvent ? ts : ts + this.sampleUs
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { FastCheck as fc } from "effect"
+import { Either, FastCheck as fc } from "effect"
 import * as Decimal from "../../domain/Decimal"
-import { minorUnits, numberText } from "./format"
+import { incrementUnits, minorUnits, numberText } from "./format"
 
 describe("minorUnits", () => {
   it("prints minor units as Decimal.fromUnits does", () => {
@@ -11,6 +11,25 @@ describe("minorUnits", () => {
       fc.property(fc.maxSafeInteger(), fc.integer({ min: 0, max: 18 }), (units, decimals) => {
         expect(minorUnits(decimals)(units)).toBe(Decimal.fromUnits(units, Decimal.minorIncrement(decimals)))
       }),
+      { numRuns: 500 }
+    )
+  })
+})
+
+describe("incrementUnits", () => {
+  it("prints units of any increment as Decimal.fromUnits does, past 2^53 too", () => {
+    const quarter = Decimal.increment("0.25").pipe(Either.getOrThrow)
+    expect([-3, 0, 5, 2 ** 52].map(incrementUnits(quarter))).toEqual(["-0.75", "0.00", "1.25", "1125899906842624.00"])
+    fc.assert(
+      fc.property(
+        fc.maxSafeInteger(),
+        fc.bigInt({ min: 1n, max: 2n ** 60n }),
+        fc.integer({ min: 0, max: 18 }),
+        (units, mantissa, scale) => {
+          const inc = { text: "", mantissa, scale }
+          expect(incrementUnits(inc)(units)).toBe(Decimal.fromUnits(units, inc))
+        }
+      ),
       { numRuns: 500 }
     )
   })

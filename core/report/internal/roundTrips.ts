@@ -72,7 +72,8 @@ export const roundTrips = (
   readonly open: ReadonlyArray<RoundTrip>
   readonly fees: number
 } => {
-  const lastFill = new Map<InstrumentId, Mark>()
+  // Each instrument's last fill, as its mark when it has none: the fill itself, not a new object per fill.
+  const lastFill = new Map<InstrumentId, Fill>()
   const open = new Map<InstrumentId, OpenTrade>()
   const trades: Array<RoundTrip> = []
   let fees = 0
@@ -83,12 +84,13 @@ export const roundTrips = (
       throw new RangeError(`report: ${fill.instrumentId} is quoted in ${spec.currency.code}, not in ${currency}`)
     }
     fees = add(fees, fill.fee)
-    lastFill.set(fill.instrumentId, { ts: fill.ts, price: fill.price })
+    lastFill.set(fill.instrumentId, fill)
     const sign = fill.side === "buy" ? 1 : -1
     let lots: number = fill.quantity
     let fee: number = fill.fee
-    const current = open.get(fill.instrumentId)
-    if (current !== undefined && Math.sign(current.position) !== sign) {
+    let trade = open.get(fill.instrumentId)
+    if (trade !== undefined && Math.sign(trade.position) !== sign) {
+      const current = trade
       const closing = Math.min(lots, Math.abs(current.position))
       const closingFee = closing === lots ? fee : mulDivRound(fee, closing, 1, lots)
       current.exitPriceLots = add(current.exitPriceLots, mul(fill.price, closing))
@@ -98,12 +100,12 @@ export const roundTrips = (
       if (current.position === 0) {
         trades.push(closeTrade(spec, current, fill.ts))
         open.delete(fill.instrumentId)
+        trade = undefined
       }
       lots -= closing
       fee -= closingFee
     }
     if (lots === 0) continue
-    let trade = open.get(fill.instrumentId)
     if (trade === undefined) {
       trade = { ...EMPTY, side: sign > 0 ? "long" : "short", entryTs: fill.ts }
       open.set(fill.instrumentId, trade)

@@ -1,15 +1,18 @@
 /** Round trips as report rows: prices and money as decimal strings. */
-import * as Decimal from "../../domain/Decimal"
 import { increments } from "../../domain/Instrument"
 import type { InstrumentSpec } from "../../domain/InstrumentSpec"
 import { mulDivRound } from "../../domain/SafeInt"
-import { minorUnits } from "./format"
+import { incrementUnits, minorUnits } from "./format"
 import type { TradeRow } from "./model"
 import type { RoundTrip } from "./roundTrips"
 import { tradeDurationDays, tradeReturnPct } from "./tradeStats"
 
 interface Formats {
-  readonly tick: Decimal.Increment
+  /** A price in ticks. */
+  readonly tick: (units: number) => string
+  /** A price in ticks with `EXTRA_PRICE_DIGITS` more digits. */
+  readonly fine: (units: number) => string
+  readonly tickScale: number
   readonly money: (units: number) => string
 }
 
@@ -19,7 +22,13 @@ export const tradeRows = (trades: ReadonlyArray<RoundTrip>): Array<TradeRow> => 
   return trades.map((trade) => {
     let format = formats.get(trade.spec)
     if (format === undefined) {
-      format = { tick: increments(trade.spec.instrument).tick, money: minorUnits(trade.spec.currency.decimals) }
+      const tick = increments(trade.spec.instrument).tick
+      format = {
+        tick: incrementUnits(tick),
+        fine: incrementUnits({ ...tick, scale: tick.scale + EXTRA_PRICE_DIGITS }),
+        tickScale: tick.scale,
+        money: minorUnits(trade.spec.currency.decimals)
+      }
       formats.set(trade.spec, format)
     }
     return {
@@ -28,8 +37,8 @@ export const tradeRows = (trades: ReadonlyArray<RoundTrip>): Array<TradeRow> => 
       quantity: trade.quantity,
       entryTs: trade.entryTs,
       exitTs: trade.exitTs,
-      entryPrice: averagePrice(trade.entryPriceLots, trade.quantity, format.tick),
-      exitPrice: averagePrice(trade.exitPriceLots, trade.quantity, format.tick),
+      entryPrice: averagePrice(trade.entryPriceLots, trade.quantity, format),
+      exitPrice: averagePrice(trade.exitPriceLots, trade.quantity, format),
       pnl: format.money(trade.pnl),
       pnlMinor: trade.pnl,
       returnPct: tradeReturnPct(trade),
@@ -43,12 +52,11 @@ export const tradeRows = (trades: ReadonlyArray<RoundTrip>): Array<TradeRow> => 
 const EXTRA_PRICE_DIGITS = 4
 
 /** The lot-weighted average price `priceLots / lots` ticks as a decimal, trailing zeros beyond the tick trimmed. */
-const averagePrice = (priceLots: number, lots: number, tick: Decimal.Increment): string => {
-  if (priceLots % lots === 0) return Decimal.fromUnits(priceLots / lots, tick)
-  const fine = { ...tick, scale: tick.scale + EXTRA_PRICE_DIGITS }
-  const text = Decimal.fromUnits(mulDivRound(priceLots, 10 ** EXTRA_PRICE_DIGITS, 1, lots), fine)
+const averagePrice = (priceLots: number, lots: number, format: Formats): string => {
+  if (priceLots % lots === 0) return format.tick(priceLots / lots)
+  const text = format.fine(mulDivRound(priceLots, 10 ** EXTRA_PRICE_DIGITS, 1, lots))
   const point = text.indexOf(".")
   let end = text.length
-  while (end > point + 1 + tick.scale && text[end - 1] === "0") end--
+  while (end > point + 1 + format.tickScale && text[end - 1] === "0") end--
   return text.slice(0, end)
 }
