@@ -32,10 +32,10 @@ export const startEmbedded = (
             Effect.sync(() => owned._tag === "Owned" && owned.release())
           )
     if (ownership?._tag === "Served") return { host: "127.0.0.1", port: ownership.port }
-    const { options, created } = creation(dataDir)
     const db = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: async () => {
+          const { options, created } = await creation(dataDir)
           const db = await PGlite.create(options)
           await created(db)
           return db

@@ -19,13 +19,19 @@ afterAll(() => rmSync(root, { recursive: true, force: true }))
 const cache = join(root, "cache")
 const copies = () => readdirSync(cache).filter((name) => name.endsWith(".tar.gz"))
 
-/** Create the database at `dataDir` as the embedded layer does; run `use` on it; close it. */
+/**
+ * Create the database at `dataDir` as the embedded layer does; run `use` on it; close it. `from`: the form of the
+ * kept copy it started from (the tarball loaded, or the folder form copied into `dataDir`), if any.
+ */
 const open = async <A>(dataDir: string | undefined, use: (db: PGlite) => Promise<A>) => {
-  const { options, created } = creation(dataDir, cache)
+  const held = dataDir !== undefined && existsSync(join(dataDir, "PG_VERSION"))
+  const { options, created } = await creation(dataDir, cache)
+  const copied = !held && dataDir !== undefined && existsSync(join(dataDir, "PG_VERSION"))
   const db = await PGlite.create(options)
   try {
     await created(db)
-    return { loaded: options.loadDataDir !== undefined, result: await use(db) }
+    const from = options.loadDataDir !== undefined ? "tarball" : copied ? "folder" : undefined
+    return { from, result: await use(db) }
   } finally {
     await db.close()
   }
@@ -42,20 +48,24 @@ describe("the kept copy of a new embedded database", () => {
       await db.exec("CREATE TABLE t (x int); INSERT INTO t VALUES (1), (2)")
       return count(db)
     })
-    expect(first).toEqual({ loaded: false, result: 2 })
+    expect(first).toEqual({ from: undefined, result: 2 })
     expect(copies()).toHaveLength(1)
     const copy = join(cache, copies()[0]!)
     const kept = readFileSync(copy)
 
-    // The next new one, on disk or in memory, loads the copy: initdb's state, without the first one's data.
+    // The next new one, in a folder or in memory, starts from the copy: initdb's state, without the first one's data.
+    // In a folder, from the folder form, made from the tarball by the first that needs it.
     const second = await open(join(root, "b"), async (db) => {
       expect((await db.query("SELECT to_regclass('t') AS t")).rows).toEqual([{ t: null }])
       await db.exec("CREATE TABLE t (x int); INSERT INTO t VALUES (7)")
       return count(db)
     })
-    expect(second).toEqual({ loaded: true, result: 1 })
-    // An in-memory one too. It stays open: below, it stands for a new database fresh from initdb.
-    const memory = creation(undefined, cache)
+    expect(second).toEqual({ from: "folder", result: 1 })
+    expect(existsSync(join(copy.replace(/\.tar\.gz$/, ""), "PG_VERSION"))).toBe(true)
+    const third = await open(join(root, "b2"), async (db) => (await db.query("SELECT to_regclass('t') AS t")).rows)
+    expect(third).toEqual({ from: "folder", result: [{ t: null }] })
+    // An in-memory one loads the tarball. It stays open: below, it stands for a new database fresh from initdb.
+    const memory = await creation(undefined, cache)
     expect(memory.options.loadDataDir).toBeDefined()
     const fresh = await PGlite.create(memory.options)
     try {
@@ -63,7 +73,7 @@ describe("the kept copy of a new embedded database", () => {
 
       // A database loaded from the copy is a database of its own: reopened, it has what was written to it, and
       // (holding data) it is opened as it is and never kept as the copy.
-      expect(await open(join(root, "b"), count)).toEqual({ loaded: false, result: 1 })
+      expect(await open(join(root, "b"), count)).toEqual({ from: undefined, result: 1 })
       expect(readFileSync(copy).equals(kept)).toBe(true)
 
       // A folder that holds files before its database (a backtest's run inbox) is never kept: PGlite's dump is the
@@ -71,22 +81,23 @@ describe("the kept copy of a new embedded database", () => {
       const elsewhere = join(root, "other-cache")
       mkdirSync(join(root, "e", "inbox"), { recursive: true })
       writeFileSync(join(root, "e", "inbox", "0123456789ab.run"), "a run")
-      await creation(join(root, "e"), elsewhere).created(fresh)
+      await (await creation(join(root, "e"), elsewhere)).created(fresh)
       expect(existsSync(elsewhere)).toBe(false)
 
       // A damaged copy is not loaded: the new database gets none (PGlite runs initdb), and the new instance's state
       // replaces the copy. The open in-memory database is such an instance: a second initdb here would only repeat
       // PGlite's own work, four fifths of this test's time.
       truncateSync(copy, 1000)
-      const damaged = creation(join(root, "c"), cache)
+      const damaged = await creation(join(root, "c"), cache)
       expect(damaged.options.loadDataDir).toBeUndefined()
+      expect(existsSync(join(root, "c", "PG_VERSION"))).toBe(false)
       await damaged.created(fresh)
     } finally {
       await fresh.close()
     }
     expect(readFileSync(copy).length).toBeGreaterThan(1000)
     expect(await open(join(root, "d"), async (db) => (await db.query("SELECT 1 AS one")).rows)).toEqual({
-      loaded: true,
+      from: "folder",
       result: [{ one: 1 }]
     })
   })
