@@ -12,7 +12,8 @@
  * machine's load, each process's CPU per quote (`cpu_us_per_quote`, user + system, where `/proc` has it) and the
  * disk's fsync time measured right after the run in the Accounts Service's folder (`fsync_p50_us`: a small append
  * and its fdatasync), the floor under each order's journal commit, and the floor under the whole path (`floor_*_us`,
- * `internal/bareChain.ts`): the same hops and fdatasync through bare `node:net` relays, at the same gap.
+ * `internal/bareChain.ts`): the same hops and fdatasync through bare `node:net` relays, at the same gap, with each
+ * relay's CPU per message beside the services' (`floor_cpu_us_per_quote`).
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { closeSync, fdatasyncSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs"
@@ -181,7 +182,7 @@ const program = Effect.scoped(
 try {
   const { sorted, perQuote } = await Effect.runPromise(program)
   const fsync = fsyncTimes(dir)
-  const floor = await bareChain(Math.min(SAMPLES, 2_000), GAP_MS, dir)
+  const { latencies: floor, cpuUsPerMessage: floorCpu } = await bareChain(Math.min(SAMPLES, 2_000), GAP_MS, dir)
   console.log(
     JSON.stringify({
       bench: "tick-to-order",
@@ -198,6 +199,7 @@ try {
       floor_p50_us: Math.round(percentile(floor, 0.5) * 1000),
       floor_p99_us: Math.round(percentile(floor, 0.99) * 1000),
       floor_p999_us: Math.round(percentile(floor, 0.999) * 1000),
+      floor_cpu_us_per_quote: floorCpu,
       ...loadAverage()
     })
   )
