@@ -1,16 +1,18 @@
 /**
  * Backtest throughput: 1,000,000 seeded quotes over 2 instruments through the full engine (SMA-crossover strategy
  * on each, risk checks, matching, portfolio), the same data through a bare loop that only reads it, and 1,000,000
- * bars. Prints one JSON line.
+ * bars. Then the replay as `meridian backtest` runs it in `bench/cli-backtest` (1,000,000 bars of one instrument, SMA
+ * 10/30 long-short sized at all of equity, margin: ~78,000 orders, four times the bars above make), and the same
+ * bars with a strategy that subscribes to nothing: the replay's own floor, per bar. Prints one JSON line.
  */
 import { Effect, Schema } from "effect"
-import { run } from "../core/backtest/Backtest"
+import { type BacktestConfig, run } from "../core/backtest/Backtest"
 import type { Columns } from "../core/data/Columns"
 import { generateBars, generateQuotes } from "../core/data/Generate"
 import { mergeByTime } from "../core/data/Merge"
 import { Instrument } from "../core/domain/Instrument"
 import type { BarPeriod } from "../core/domain/MarketData"
-import { fixedLatency, noSlippage, notionalFractionFee, SimVenue } from "../plugins/connector-sim/src/index"
+import { fixedLatency, noFees, noSlippage, notionalFractionFee, SimVenue } from "../plugins/connector-sim/src/index"
 import smaCross from "../plugins/strategy-sma-cross/src/index"
 import { AAPL, currencies } from "../test/fixtures/instruments"
 
@@ -99,6 +101,39 @@ const bars = generateBars({
 })
 const [barResult, barSeconds] = timed(() => backtest(bars))
 
+// One instrument, as the CLI's run: each order costs the engine and the venue far more than a bar costs the replay.
+const cliBars = generateBars({
+  instruments: 1,
+  count: COUNT,
+  seed: 11,
+  startTs: 1_420_070_400_000_000,
+  period: "1m" as BarPeriod,
+  startPrice: 10_000
+})
+const replayAlone = (strategy: BacktestConfig["strategy"]) =>
+  run({
+    instruments: [AAPL],
+    currencies,
+    data: [cliBars],
+    strategyId: "bench",
+    strategy,
+    account: { id: "bench", kind: "margin", baseCurrency: "USD", deposit: 10_000_000 },
+    venue: (specs, report, funds) =>
+      new SimVenue({
+        specs,
+        barFill: "next-open",
+        latency: fixedLatency(0),
+        fees: noFees,
+        slippage: noSlippage,
+        seed: 1,
+        report,
+        funds
+      })
+  }).pipe(Effect.runSync)
+const cliParams = Schema.decodeUnknownSync(smaCross.params)({ instrument: AAPL.id, mode: "long-short" })
+const [cliResult, cliSeconds] = timed(() => replayAlone(smaCross.program(cliParams)))
+const [, floorSeconds] = timed(() => replayAlone(Effect.void))
+
 const round = (n: number) => Math.round(n)
 console.log(
   JSON.stringify({
@@ -109,6 +144,9 @@ console.log(
     engine_vs_bare_ratio: Math.round((bareSeconds / quoteSeconds) * 1000) / 1000,
     bar_events_per_s: round(COUNT / barSeconds),
     bar_fills: barResult.fills.length,
+    cli_bar_events_per_s: round(COUNT / cliSeconds),
+    cli_bar_orders: cliResult.orders,
+    replay_floor_bar_events_per_s: round(COUNT / floorSeconds),
     peak_rss_mb: round(peakRssMb)
   })
 )
