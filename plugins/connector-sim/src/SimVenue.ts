@@ -225,7 +225,8 @@ export class SimVenue {
     let capacity = limit === undefined ? Number.POSITIVE_INFINITY : Math.floor(volume * limit)
     if (m.mode === BARS) {
       const fills = this.barFills
-      fills.length = 0
+      // Mostly empty already: setting `length` is a runtime call even then, ~25 ms over a million bars.
+      if (fills.length > 0) fills.length = 0
       for (const o of m.working) {
         if (o.done) continue
         if (o.kind === "market-on-open") {
