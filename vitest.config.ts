@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ["{core,plugins,runtimes,registry,site,test}/**/*.test.ts"],
     exclude: ["**/node_modules/**"],
-    globalSetup: ["test/buildCli.ts"],
+    globalSetup: ["test/buildCli.ts", "test/postgresCluster.ts"],
     setupFiles: ["test/support/effectVitestMethods.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
