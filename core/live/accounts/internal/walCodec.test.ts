@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Arbitrary, FastCheck as fc, Schema } from "effect"
 import { ShardInput } from "../ShardInput"
 import { decodeHotInput } from "./fastInput"
-import { SUBMIT } from "./submitRecord"
+import { ACCEPTED, FILLED, SUBMIT } from "./hotRecords"
 import { WalCodec } from "./walCodec"
 
 /** Equal values with their keys in the same order. */
@@ -71,6 +71,29 @@ describe("WalCodec", () => {
     same(replay(records)[0], plain)
   })
 
+  it("writes the venue's accept and fill as records of their own, and reads them back", () => {
+    const reports = [
+      { _tag: "VenueAccepted", accountId: "ACC-1", orderId: "O1", ts: 1_700_000_000_000_001, venueOrderId: "v-9" },
+      {
+        _tag: "VenueFilled",
+        accountId: "ACC-1",
+        orderId: "O1",
+        ts: 1_700_000_000_000_002,
+        tradeId: "t-1",
+        quantity: 3,
+        price: -15_000,
+        fee: -12,
+        feeCurrency: "USD",
+        liquidity: "taker"
+      }
+    ]
+    const records = journal(new WalCodec(), reports)
+    expect(records.map((record) => record[0])).toEqual([ACCEPTED, FILLED])
+    const back = replay(records)
+    same(back[0], reports[0])
+    same(back[1], reports[1])
+  })
+
   it("reads a record of each submission's account, strategy and instrument as one string each", () => {
     const second = { ...plain, request: { ...plain.request, clientOrderId: "c-2" } }
     const [a, b] = replay(journal(new WalCodec(), [plain, second])) as Array<typeof plain>
@@ -99,6 +122,7 @@ describe("WalCodec", () => {
 
   it("refuses a cut submission record", () => {
     const [record] = journal(new WalCodec(), [plain])
-    expect(() => new WalCodec().decode(record!.subarray(0, record!.length - 1))).toThrow("malformed submission")
+    expect(() => new WalCodec().decode(record!.subarray(0, record!.length - 1))).toThrow("malformed")
+    expect(() => new WalCodec().decode(record!.subarray(0, 10))).toThrow("malformed")
   })
 })

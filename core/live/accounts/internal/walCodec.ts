@@ -4,13 +4,13 @@
  * is journaled, as a record of its own, before the first input that uses it; recovery loads the structures as it
  * meets them and hands them to the encoder for the inputs that follow.
  *
- * The first byte of a record says which it is: an input, the structures so far, or the common submission written by
- * hand (`submitRecord`). A kind this code does not know (a journal written by a later version) stops recovery with a
+ * The first byte of a record says which it is: an input, the structures so far, or one of the hot inputs (the common
+ * submission, the venue's accept and fill) written by hand (`hotRecords`). A kind this code does not know (a journal written by a later version) stops recovery with a
  * message rather than being read as something else.
  */
 import { Packr, RESERVE_START_SPACE, RESET_BUFFER_MODE, REUSE_BUFFER_MODE } from "msgpackr"
 import type { ShardInput } from "../ShardInput"
-import { encodeSubmit, MAX_SUBMIT_BYTES, SUBMIT, SubmitReader } from "./submitRecord"
+import { ACCEPTED, encodeHot, FILLED, HotReader, MAX_HOT_BYTES, SUBMIT } from "./hotRecords"
 
 const INPUT = 0
 const STRUCTURES = 1
@@ -47,16 +47,16 @@ export class WalCodec {
   private saved: Array<Uint8Array> = []
   private packr = this.encoder([])
   private readonly unpackr = new Packr({ ...options, getStructures: () => this.structures })
-  private readonly submitBytes = new Uint8Array(MAX_SUBMIT_BYTES)
-  private readonly submitView = new DataView(this.submitBytes.buffer)
-  private readonly submits = new SubmitReader()
+  private readonly hotBytes = new Uint8Array(MAX_HOT_BYTES)
+  private readonly hotView = new DataView(this.hotBytes.buffer)
+  private readonly hot = new HotReader()
 
   /** Hand `input`'s records to `append`: the structures it adds, if any, then the input itself. Returns the bytes. */
   encode(input: ShardInput, append: Append): number {
-    const submit = encodeSubmit(input, this.submitBytes, this.submitView)
-    if (submit > 0) {
-      append(this.submitBytes, 0, submit)
-      return submit
+    const hot = encodeHot(input, this.hotBytes, this.hotView)
+    if (hot > 0) {
+      append(this.hotBytes, 0, hot)
+      return hot
     }
     const packed = this.packr.pack(input, IN_PLACE) as Packed
     // A pack that saved structures returns a view of the record instead (the reserved byte first).
@@ -78,7 +78,7 @@ export class WalCodec {
   /** The input in a record; undefined for a record of structures, which it loads for the records after it. */
   decode(record: Uint8Array): ShardInput | undefined {
     const kind = record[0]
-    if (kind === SUBMIT) return this.submits.read(record)
+    if (kind === SUBMIT || kind === ACCEPTED || kind === FILLED) return this.hot.read(record)
     const body = record.subarray(1)
     if (kind === INPUT) return this.unpackr.unpack(body) as ShardInput
     if (kind !== STRUCTURES) throw new RangeError(`a journal record of kind ${kind}, which this version cannot read`)
