@@ -20,6 +20,7 @@ import { coreVersion, isStatusRequest, peerStatus, type ServiceStatus, sessionsO
 import { isDeploymentRequest } from "./Deployments"
 import { Deployer } from "./internal/deployer"
 import { withinBudget } from "./internal/lineBudget"
+import { runtimeLog } from "./internal/runtimeLog"
 import { appendLostTail, TailingJournal } from "./internal/tailingJournal"
 import { StrategiesConfig } from "./StrategiesConfig"
 import { type HostStrategy, StrategiesHost } from "./StrategiesHost"
@@ -161,8 +162,9 @@ export const serveStrategies = (
     })
     const effectRuntime = yield* Effect.runtime<never>()
     const clock = yield* Effect.clock
-    const log = withinBudget(LOG_LINES_PER_SECOND, (message, fields) =>
-      Runtime.runSync(effectRuntime)(Effect.logInfo(message).pipe(Effect.annotateLogs(fields)))
+    const log = withinBudget(
+      LOG_LINES_PER_SECOND,
+      runtimeLog(effectRuntime, yield* Effect.fiberId, () => clock.unsafeCurrentTimeMillis())
     )
     const host = new StrategiesHost({
       specs,
