@@ -9,7 +9,7 @@ import type { FileSystem } from "@effect/platform"
 import { Path } from "@effect/platform"
 import { Effect, Either, Schema } from "effect"
 import type { Columns } from "../data/Columns"
-import { readMarketDataCsv } from "../data/Csv"
+import { type BarCsvOptions, type CsvError, readMarketDataCsv } from "../data/Csv"
 import { lineChunks } from "../data/LineChunks"
 import { finalBooks } from "../data/OrderBook"
 import type { BacktestRun } from "../db/BacktestRuns"
@@ -85,7 +85,17 @@ export interface BacktestJob {
   }
   /** Progress of the replay (events replayed, total). */
   readonly onProgress?: ((replayed: number, total: number) => void) | undefined
+  /**
+   * Reads a `--data` file into columns, which the job only reads (a worker's jobs may share one file's columns);
+   * by default the file is read piece by piece and parsed at each run.
+   */
+  readonly readCsv?: ReadCsv | undefined
 }
+
+/** What reads a CSV file of market data: `readMarketDataCsv` over the file's bytes, or a cache of what it read. */
+export type ReadCsv = (file: string, options: BarCsvOptions) => Either.Either<Columns, CsvError>
+
+const readCsvFile: ReadCsv = (file, options) => readMarketDataCsv(lineChunks(file), options)
 
 export interface BacktestOutcome {
   readonly table: string
@@ -107,10 +117,10 @@ const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]
 const parseValue = (text: string): unknown =>
   /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text === "true" ? true : text === "false" ? false : text
 
-/** A CSV file's bars, quotes or trades (whichever its header says) of `spec`, read piece by piece. */
-const readColumns = (file: string, spec: InstrumentSpec, timezone: string | undefined) =>
+/** A CSV file's bars, quotes or trades (whichever its header says) of `spec`, as `read` reads it. */
+const readColumns = (read: ReadCsv, file: string, spec: InstrumentSpec, timezone: string | undefined) =>
   Effect.try({
-    try: () => readMarketDataCsv(lineChunks(file), { file, spec, timezone: timezone ?? spec.instrument.timezone }),
+    try: () => read(file, { file, spec, timezone: timezone ?? spec.instrument.timezone }),
     catch: (e) => configError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`)
   }).pipe(Effect.flatMap(Either.mapLeft((e) => configError(e.message))))
 
@@ -270,7 +280,7 @@ export const runBacktestJob = (job: BacktestJob, loaded: JobStrategy, venue: Job
     const indexOf = (id: string) => specs.byId.get(id as InstrumentId)!.index
     const data = (yield* Effect.forEach(sources, (source) =>
       source.kind === "file"
-        ? readColumns(source.file, specs.list[indexOf(source.id)]!, job.timezone).pipe(
+        ? readColumns(job.readCsv ?? readCsvFile, source.file, specs.list[indexOf(source.id)]!, job.timezone).pipe(
             Effect.map((columns) => [inRange(columns, job.from, job.to)])
           )
         : // The history (and DuckDB with it) loads only for a backtest that replays it.
