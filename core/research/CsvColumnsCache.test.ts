@@ -4,8 +4,9 @@ import { join } from "node:path"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import { AAPL, currencies, ES } from "../../test/fixtures/instruments"
+import type { ReadCsv } from "../backtest/BacktestJob"
 import { makeSpecs } from "../domain/InstrumentSpec"
-import { cachedCsvReader, type ReadCsvFile, readCsvFile } from "./CsvColumnsCache"
+import { cachedCsvReader, readCsvFile } from "./CsvColumnsCache"
 
 const specs = makeSpecs([AAPL, ES], currencies)
 const [aapl, es] = [specs.list[0]!, specs.list[1]!]
@@ -26,14 +27,14 @@ const barsFile = (name: string, n: number): string => {
 /** The real reader, counting its calls by file. */
 const counting = () => {
   const calls: Array<string> = []
-  const read: ReadCsvFile = (file, options) => {
+  const read: ReadCsv = (file, options) => {
     calls.push(file)
     return readCsvFile(file, options)
   }
   return { calls, read }
 }
 
-const columnsOf = (result: ReturnType<ReadCsvFile>) => Either.getOrThrow(result)
+const columnsOf = (result: ReturnType<ReadCsv>) => Either.getOrThrow(result)
 
 describe("CsvColumnsCache", () => {
   it("reads a file once for the same options, handing out the same columns, equal to a fresh read", () => {

@@ -14,24 +14,17 @@
  */
 import { statSync } from "node:fs"
 import { Either } from "effect"
+import type { ReadCsv } from "../backtest/BacktestJob"
 import type { Columns } from "../data/Columns"
-import { type BarCsvOptions, type CsvError, readMarketDataCsv } from "../data/Csv"
+import { type BarCsvOptions, readMarketDataCsv } from "../data/Csv"
 import { lineChunks } from "../data/LineChunks"
 
 /**
- * Reads a CSV file of bars, quotes, trades or book rows, whichever its header says; throws what `node:fs` throws.
- *
- * @since 0.1.0
- * @category models
- */
-export type ReadCsvFile = (file: string, options: BarCsvOptions) => Either.Either<Columns, CsvError>
-
-/**
- * The file read piece by piece and parsed, every time.
+ * The file read piece by piece and parsed, every time (what a backtest job does without a reader of its own).
  *
  * @since 0.1.0
  */
-export const readCsvFile: ReadCsvFile = (file, options) => readMarketDataCsv(lineChunks(file), options)
+export const readCsvFile: ReadCsv = (file, options) => readMarketDataCsv(lineChunks(file), options)
 
 /**
  * What a worker keeps by default: the columns of a 1,000,000-bar file are about 57 MB.
@@ -73,7 +66,7 @@ const keyOf = (file: string, options: BarCsvOptions): string => {
  * @since 0.1.0
  * @category constructors
  */
-export const cachedCsvReader = (read: ReadCsvFile = readCsvFile, maxBytes = DEFAULT_MAX_BYTES): ReadCsvFile => {
+export const cachedCsvReader = (read: ReadCsv = readCsvFile, maxBytes = DEFAULT_MAX_BYTES): ReadCsv => {
   // In order of use, the least recent first (a Map iterates in insertion order).
   const entries = new Map<string, { readonly columns: Columns; readonly bytes: number }>()
   let held = 0
