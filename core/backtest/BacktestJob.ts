@@ -95,7 +95,12 @@ export interface BacktestJob {
 /** What reads a CSV file of market data: `readMarketDataCsv` over the file's bytes, or a cache of what it read. */
 export type ReadCsv = (file: string, options: BarCsvOptions) => Either.Either<Columns, CsvError>
 
-const readCsvFile: ReadCsv = (file, options) => readMarketDataCsv(lineChunks(file), options)
+/**
+ * The file read piece by piece and parsed, every time: what a job reads with when it names no reader.
+ *
+ * @since 0.1.0
+ */
+export const readCsvFile: ReadCsv = (file, options) => readMarketDataCsv(lineChunks(file), options)
 
 export interface BacktestOutcome {
   readonly table: string

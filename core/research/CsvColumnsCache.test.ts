@@ -4,9 +4,9 @@ import { join } from "node:path"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import { AAPL, currencies, ES } from "../../test/fixtures/instruments"
-import type { ReadCsv } from "../backtest/BacktestJob"
+import { type ReadCsv, readCsvFile } from "../backtest/BacktestJob"
 import { makeSpecs } from "../domain/InstrumentSpec"
-import { cachedCsvReader, readCsvFile } from "./CsvColumnsCache"
+import { cachedCsvReader } from "./CsvColumnsCache"
 
 const specs = makeSpecs([AAPL, ES], currencies)
 const [aapl, es] = [specs.list[0]!, specs.list[1]!]

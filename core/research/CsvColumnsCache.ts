@@ -14,17 +14,9 @@
  */
 import { statSync } from "node:fs"
 import { Either } from "effect"
-import type { ReadCsv } from "../backtest/BacktestJob"
+import { type ReadCsv, readCsvFile } from "../backtest/BacktestJob"
 import type { Columns } from "../data/Columns"
-import { type BarCsvOptions, readMarketDataCsv } from "../data/Csv"
-import { lineChunks } from "../data/LineChunks"
-
-/**
- * The file read piece by piece and parsed, every time (what a backtest job does without a reader of its own).
- *
- * @since 0.1.0
- */
-export const readCsvFile: ReadCsv = (file, options) => readMarketDataCsv(lineChunks(file), options)
+import type { BarCsvOptions } from "../data/Csv"
 
 /**
  * What a worker keeps by default: the columns of a 1,000,000-bar file are about 57 MB.

@@ -1,9 +1,7 @@
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import type { BacktestJob, ReadCsv } from "../../core/backtest/BacktestJob"
-import { readMarketDataCsv } from "../../core/data/Csv"
-import { lineChunks } from "../../core/data/LineChunks"
+import { type BacktestJob, type ReadCsv, readCsvFile } from "../../core/backtest/BacktestJob"
 import * as StaticDataSet from "../../core/staticdata/StaticDataSet"
 import { runSimBacktest } from "../../runtimes/cli/SimBacktest"
 import { sp500Path } from "./support"
@@ -31,7 +29,7 @@ describe("a backtest job's CSV reader", () => {
       const calls: Array<{ readonly file: string; readonly instrument: string }> = []
       const readCsv: ReadCsv = (file, options) => {
         calls.push({ file, instrument: options.spec.instrument.id })
-        return readMarketDataCsv(lineChunks(file), options)
+        return readCsvFile(file, options)
       }
       const plain = yield* backtest(job)
       const read = yield* backtest({ ...job, readCsv })
