@@ -65,8 +65,26 @@ const optional = (o: Fields, key: string, valid: (v: unknown) => boolean): boole
 
 const isRecord = (v: unknown): v is Fields => typeof v === "object" && v !== null && !Array.isArray(v)
 
-/** A request with a strategy and a limit price and none of the other optional fields. */
-const plainLimit = (r: Fields): boolean =>
+/** An order request's optional fields, as far as telling the common limit order apart reads them. */
+interface Optionals {
+  readonly strategyId?: unknown
+  readonly limitPrice?: unknown
+  readonly stopPrice?: unknown
+  readonly trailingOffset?: unknown
+  readonly limitOffset?: unknown
+  readonly expireAt?: unknown
+  readonly displayQuantity?: unknown
+  readonly notionalLimit?: unknown
+  readonly fundsShare?: unknown
+}
+
+/**
+ * A request with a strategy and a limit price and none of the other optional fields: the shape built as one literal
+ * here, and journaled as a record of its own (`hotRecords`).
+ */
+export const plainLimit = <R extends Optionals>(
+  r: R
+): r is R & { readonly strategyId: NonNullable<R["strategyId"]>; readonly limitPrice: NonNullable<R["limitPrice"]> } =>
   r.strategyId !== undefined &&
   r.limitPrice !== undefined &&
   r.stopPrice === undefined &&

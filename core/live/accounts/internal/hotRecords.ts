@@ -17,6 +17,7 @@
  * it: the same fields in the same order.
  */
 import type { ShardInput } from "../ShardInput"
+import { plainLimit } from "./fastInput"
 
 /** The first byte of each kind of record (`walCodec` uses 0 and 1). */
 export const SUBMIT = 2
@@ -54,21 +55,7 @@ const writeAscii = (bytes: Uint8Array, at: number, s: string): number => {
 
 const submit = (input: Submit, bytes: Uint8Array, view: DataView): number => {
   const r = input.request
-  const { strategyId, limitPrice } = r
-  if (
-    r.type !== "limit" ||
-    strategyId === undefined ||
-    limitPrice === undefined ||
-    r.stopPrice !== undefined ||
-    r.trailingOffset !== undefined ||
-    r.limitOffset !== undefined ||
-    r.expireAt !== undefined ||
-    r.displayQuantity !== undefined ||
-    r.notionalLimit !== undefined ||
-    r.fundsShare !== undefined
-  ) {
-    return 0
-  }
+  if (r.type !== "limit" || !plainLimit(r)) return 0
   const tif = TIME_IN_FORCE.indexOf(r.timeInForce as (typeof TIME_IN_FORCE)[number])
   if (tif < 0) return 0
   bytes[0] = SUBMIT
@@ -76,9 +63,9 @@ const submit = (input: Submit, bytes: Uint8Array, view: DataView): number => {
   bytes[2] = tif
   view.setFloat64(3, input.ts, true)
   view.setFloat64(11, r.quantity, true)
-  view.setFloat64(19, limitPrice, true)
+  view.setFloat64(19, r.limitPrice, true)
   const at = writeAscii(bytes, SUBMIT_HEADER, r.clientOrderId)
-  return writeAscii(bytes, writeAscii(bytes, writeAscii(bytes, at, r.accountId), strategyId), r.instrumentId)
+  return writeAscii(bytes, writeAscii(bytes, writeAscii(bytes, at, r.accountId), r.strategyId), r.instrumentId)
 }
 
 const accepted = (input: Accepted, bytes: Uint8Array, view: DataView): number => {
