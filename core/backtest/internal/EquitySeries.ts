@@ -56,17 +56,15 @@ export class EquitySeries {
 
   private grow(): void {
     const length = Math.max(16, this.tsData.length * 2)
-    const ts = new Float64Array(length)
-    ts.set(this.tsData)
-    this.tsData = ts
-    const equity = new Float64Array(length)
-    equity.set(this.equityData)
-    this.equityData = equity
-    const exposed = new Uint8Array(length)
-    exposed.set(this.exposedData)
-    this.exposedData = exposed
-    const price = new Float64Array(length)
-    price.set(this.priceData)
-    this.priceData = price
+    this.tsData = widened(this.tsData, new Float64Array(length))
+    this.equityData = widened(this.equityData, new Float64Array(length))
+    this.exposedData = widened(this.exposedData, new Uint8Array(length))
+    this.priceData = widened(this.priceData, new Float64Array(length))
   }
+}
+
+/** `next` holding `data` at its start. */
+const widened = <A extends Float64Array | Uint8Array>(data: A, next: A): A => {
+  next.set(data)
+  return next
 }
