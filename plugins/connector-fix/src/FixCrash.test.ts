@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import type { ExecutionReport } from "@meridian/core/domain/Commands"
 import { Duration, Effect } from "effect"
-import { brokerScoped, eventually, stopChild } from "../test/brokerProcess"
+import { brokerScoped, eventually, stopChild, whileProgressing } from "../test/brokerProcess"
 import { T0 } from "../test/connectorProcess"
 
 const COUNT = 300
@@ -63,16 +63,25 @@ describe("FIX connector: kill -9 mid-session under load, then restart", () => {
         yield* Effect.promise(() => broker.quote("AAPL.XNAS", T0 + 10_000, "149.40", "149.50", "1000000"))
         yield* connector(broker.fixPort, dir)
 
-        const record = yield* eventually(async () => {
-          const r = await broker.record()
-          const fills = r.executions.filter((e) => e.session === CLIENT && e.execType === "F")
-          const delivered = new Set(
-            reports(dir).flatMap((x) => (x._tag === "VenueFilled" ? [x.tradeId as string] : []))
-          )
-          return r.orders.length === COUNT && fills.length === COUNT && fills.every((f) => delivered.has(f.execId))
-            ? r
-            : undefined
-        }, Duration.seconds(120))
+        // Until every order reached the broker, filled, and each fill reached the connector's owner.
+        yield* whileProgressing(
+          async () => {
+            const r = await broker.record()
+            const fills = r.executions.filter((e) => e.session === CLIENT && e.execType === "F")
+            const delivered = new Set(
+              reports(dir).flatMap((x) => (x._tag === "VenueFilled" ? [x.tradeId as string] : []))
+            )
+            return {
+              orders: r.orders.length,
+              fills: fills.length,
+              delivered: fills.filter((f) => delivered.has(f.execId)).length
+            }
+          },
+          (p) => p.orders === COUNT && p.fills === COUNT && p.delivered === COUNT,
+          // Covers the restarted process's start on a loaded machine, before its first report.
+          Duration.seconds(90)
+        )
+        const record = yield* Effect.promise(() => broker.record())
 
         // Every order reached the broker once: none twice, none lost.
         expect(record.orders.filter((o) => o.session === CLIENT)).toHaveLength(COUNT)

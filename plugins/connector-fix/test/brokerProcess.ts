@@ -104,6 +104,26 @@ export const brokerScoped = (args?: ReadonlyArray<string>, env?: Record<string, 
 /** Ticks of a 0.01 tick as the decimal a quote carries. */
 export const cents = (ticks: number): string => Decimal.fromUnits(ticks, { text: "0.01", mantissa: 1n, scale: 2 })
 
+/**
+ * Polls `progress` every 20 ms until `done` holds of it, for as long as it keeps changing: a slow machine only makes
+ * the wait longer, a stuck session fails it once nothing changed for `stall`, naming where it stood.
+ */
+export const whileProgressing = <A>(progress: () => Promise<A>, done: (a: A) => boolean, stall: Duration.Duration) =>
+  Effect.gen(function* () {
+    let last = ""
+    let changedAt = Date.now()
+    for (;;) {
+      const value = yield* Effect.promise(progress)
+      if (done(value)) return value
+      const now = JSON.stringify(value)
+      if (now !== last) [last, changedAt] = [now, Date.now()]
+      else if (Date.now() - changedAt > Duration.toMillis(stall)) {
+        return yield* Effect.die(new Error(`no progress for ${Duration.format(stall)}: ${now}`))
+      }
+      yield* Effect.sleep(Duration.millis(20))
+    }
+  })
+
 /** Polls `check` every 20 ms until it holds, for at most `timeout`. */
 export const eventually = <A>(check: () => Promise<A | undefined> | A | undefined, timeout = Duration.seconds(30)) =>
   Effect.gen(function* () {
