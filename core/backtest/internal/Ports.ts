@@ -7,7 +7,7 @@ import type { AccountEvent } from "../../domain/Events"
 import type { AccountId, ClientOrderId, CurrencyCode, InstrumentId, StrategyId } from "../../domain/Ids"
 import type { InstrumentSpecs } from "../../domain/InstrumentSpec"
 import type { OrderRequest } from "../../domain/Order"
-import type { Timestamp } from "../../domain/Units"
+import type { Lots, Ticks, Timestamp } from "../../domain/Units"
 import type { AccountsEngine } from "../../engine/accounts/AccountsEngine"
 import type { AccountsService, OrderInput } from "../../services/Accounts"
 import {
@@ -43,20 +43,34 @@ export const makeAccounts = (options: {
   const { engine, specs, accountId, strategyId, clock, tables } = options
   let next = 0
   const now = () => clock.now as Timestamp
-  // Object.assign rather than a spread followed by more fields: V8 gives each such literal fresh hidden classes
-  // from orders of several shapes, which cost ~7 µs an order (25 times an assign) on a long run.
-  const request = (order: OrderInput): OrderRequest =>
-    Object.assign(
-      {},
-      order as Omit<OrderRequest, "accountId" | "clientOrderId" | "strategyId" | "reduceOnly" | "postOnly">,
-      {
-        accountId,
-        strategyId,
-        clientOrderId: `${strategyId}-${++next}` as ClientOrderId,
-        reduceOnly: order.reduceOnly ?? false,
-        postOnly: order.postOnly ?? false
-      }
-    )
+  // One literal of one shape with every required field, then the optional fields the order has: the engine reads
+  // requests of one hidden class, where Object.assign of the strategy's literals of several shapes went through a
+  // generic copy (~0.6 µs an order) and made the engine's reads of them polymorphic.
+  const request = (order: OrderInput): OrderRequest => {
+    const r: { -readonly [K in keyof OrderRequest]: OrderRequest[K] } = {
+      clientOrderId: `${strategyId}-${++next}` as ClientOrderId,
+      accountId,
+      strategyId,
+      instrumentId: order.instrumentId as InstrumentId,
+      side: order.side,
+      type: order.type,
+      quantity: order.quantity as Lots,
+      timeInForce: order.timeInForce,
+      reduceOnly: order.reduceOnly ?? false,
+      postOnly: order.postOnly ?? false
+    }
+    if (order.limitPrice !== undefined) r.limitPrice = order.limitPrice as Ticks
+    if (order.stopPrice !== undefined) r.stopPrice = order.stopPrice as Ticks
+    if (order.trailingOffset !== undefined)
+      r.trailingOffset = order.trailingOffset as NonNullable<OrderRequest["trailingOffset"]>
+    if (order.limitOffset !== undefined) r.limitOffset = order.limitOffset as NonNullable<OrderRequest["limitOffset"]>
+    if (order.expireAt !== undefined) r.expireAt = order.expireAt as Timestamp
+    if (order.displayQuantity !== undefined) r.displayQuantity = order.displayQuantity as Lots
+    if (order.notionalLimit !== undefined)
+      r.notionalLimit = order.notionalLimit as NonNullable<OrderRequest["notionalLimit"]>
+    if (order.fundsShare !== undefined) r.fundsShare = order.fundsShare as NonNullable<OrderRequest["fundsShare"]>
+    return r
+  }
   const indexOf = (instrumentId: InstrumentId): number => specs.byId.get(instrumentId)?.index ?? -1
   return {
     accountId,

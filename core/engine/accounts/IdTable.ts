@@ -153,18 +153,24 @@ export class IdTable<V> {
   private grow(): void {
     const { hashes, keys, values } = this
     const capacity = hashes.length * 2
-    this.hashes = new Int32Array(capacity)
-    this.keys = new Array<string | undefined>(capacity).fill(undefined)
-    this.values = new Array<V | undefined>(capacity).fill(undefined)
-    this.mask = capacity - 1
-    this.missedId = undefined
+    const mask = capacity - 1
+    const newHashes = new Int32Array(capacity)
+    const newKeys = new Array<string | undefined>(capacity).fill(undefined)
+    const newValues = new Array<V | undefined>(capacity).fill(undefined)
     for (let i = 0; i < hashes.length; i++) {
       const hash = hashes[i] as number
       if (hash === 0) continue
-      const slot = -1 - this.slotOf(keys[i] as string, hash)
-      this.hashes[slot] = hash
-      this.keys[slot] = keys[i]
-      this.values[slot] = values[i]
+      // Every id is distinct: its slot is the first empty one of its run, found from the hashes alone.
+      let slot = hash & mask
+      while (newHashes[slot] !== 0) slot = (slot + 1) & mask
+      newHashes[slot] = hash
+      newKeys[slot] = keys[i]
+      newValues[slot] = values[i]
     }
+    this.hashes = newHashes
+    this.keys = newKeys
+    this.values = newValues
+    this.mask = mask
+    this.missedId = undefined
   }
 }

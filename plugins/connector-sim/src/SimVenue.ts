@@ -12,7 +12,8 @@ import { type InstrumentSpec, type InstrumentSpecs, notional } from "@meridian/c
 import { hasLimitPrice, hasTriggerPrice, isAuction, type Order } from "@meridian/core/domain/Order"
 import { mulDivRound } from "@meridian/core/domain/SafeInt"
 import { nextUtcMidnight, sessionClose, sessionOpen } from "@meridian/core/domain/Session"
-import { lots, MICROS_PER_DAY, minor, ticks, timestamp } from "@meridian/core/domain/Units"
+import { lots, MICROS_PER_DAY, minor, type Timestamp, ticks, timestamp } from "@meridian/core/domain/Units"
+import { BarFills } from "./internal/BarFills"
 import { walkBar } from "./internal/barPath"
 import { available, BARS, BOOK, bestPrice, type Market, makeMarket, QUOTES, TRADES } from "./internal/Market"
 import { OcoGroups } from "./internal/OcoGroups"
@@ -54,21 +55,6 @@ export interface SimVenueOptions {
   readonly funds?: (order: Order) => number
 }
 
-interface PendingCommand {
-  readonly at: number
-  readonly command: ExecutionCommand
-}
-
-interface PendingBarFill {
-  readonly order: WorkingOrder
-  readonly step: number
-  readonly price: number
-  readonly liquidity: "maker" | "taker"
-}
-
-/** Bar fills in the order the bar's path reaches them (their `step`). */
-const byStep = (a: PendingBarFill, b: PendingBarFill): number => a.step - b.step
-
 /** The close of the session holding `ts`, or of the next one; the next UTC midnight around the clock. */
 const closingAuction = (spec: InstrumentSpec, ts: number): number =>
   sessionClose(spec.instrument, ts) ?? nextUtcMidnight(ts)
@@ -90,7 +76,9 @@ export class SimVenue {
   private readonly markets: Array<Market>
   private readonly orders = new Map<OrderId, WorkingOrder>()
   private readonly groups = new OcoGroups()
-  private pending: Array<PendingCommand> = []
+  /** Commands in flight and their arrival times, in arrival order (two arrays: no wrapper object per command). */
+  private readonly pending: Array<ExecutionCommand> = []
+  private readonly pendingAt: Array<number> = []
   private pendingHead = 0
   /** Commands travel one ordered session: none overtakes an earlier one. */
   private lastArrival = 0
@@ -100,7 +88,7 @@ export class SimVenue {
   private tradeSeq = 0
   private readonly latencyRng: Rng
   private readonly slippageRng: Rng
-  private readonly barFills: Array<PendingBarFill> = []
+  private readonly barFills = new BarFills()
   /** `onBook`'s scratch: each working order's level size before the update, -1 for an order not resting. */
   private readonly levelsBefore: Array<number> = []
 
@@ -116,7 +104,8 @@ export class SimVenue {
   execute(command: ExecutionCommand): void {
     const at = Math.max(command.ts + this.options.latency.delay(this.latencyRng), this.lastArrival)
     this.lastArrival = at
-    this.pending.push({ at, command })
+    this.pending.push(command)
+    this.pendingAt.push(at)
   }
 
   /**
@@ -124,21 +113,24 @@ export class SimVenue {
    * bar mode, the closing auctions of market-on-close orders.
    */
   advanceTo(ts: number): void {
+    const pending = this.pending
     for (;;) {
-      const next = this.pending[this.pendingHead]
-      const arrival = next !== undefined && next.at <= ts ? next.at : Number.POSITIVE_INFINITY
+      const head = this.pendingHead
+      const arrival =
+        head < pending.length && this.pendingAt[head]! <= ts ? this.pendingAt[head]! : Number.POSITIVE_INFINITY
       const expiry = this.nextExpiry <= ts ? this.nextExpiry : Number.POSITIVE_INFINITY
       if (arrival === Number.POSITIVE_INFINITY && expiry === Number.POSITIVE_INFINITY) break
       if (expiry <= arrival) {
         this.expire(expiry)
       } else {
-        this.pendingHead++
+        this.pendingHead = head + 1
         this.now = Math.max(this.now, arrival)
-        this.arrive(next!.command)
+        this.arrive(pending[head]!)
       }
     }
-    if (this.pendingHead > 0 && this.pendingHead === this.pending.length) {
-      this.pending = []
+    if (this.pendingHead > 0 && this.pendingHead === pending.length) {
+      pending.length = 0
+      this.pendingAt.length = 0
       this.pendingHead = 0
     }
     if (ts > this.now) this.now = ts
@@ -225,24 +217,22 @@ export class SimVenue {
     let capacity = limit === undefined ? Number.POSITIVE_INFINITY : Math.floor(volume * limit)
     if (m.mode === BARS) {
       const fills = this.barFills
-      // Mostly empty already: setting `length` is a runtime call even then, ~25 ms over a million bars.
-      if (fills.length > 0) fills.length = 0
+      fills.clear()
       for (const o of m.working) {
         if (o.done) continue
         if (o.kind === "market-on-open") {
           // The first bar opening at or after its arrival that reaches the session open: its open is the auction's.
-          if (ts >= o.arrivedAt && end > o.auctionAt) fills.push({ order: o, step: 0, price: open, liquidity: "taker" })
+          if (ts >= o.arrivedAt && end > o.auctionAt) fills.add(o, 0, open, "taker")
           continue
         }
         if (o.kind === "market-on-close") {
-          const fill = this.closeOnBar(m, o, ts, end, close)
-          if (fill !== undefined) fills.push(fill)
+          this.closeOnBar(m, o, ts, end, close)
           continue
         }
         if (o.kind === "market" || o.kind === "market-to-limit") {
           const atClose = this.options.barFill === "close"
           if (atClose ? end <= o.arrivedAt : ts < o.arrivedAt) continue
-          fills.push({ order: o, step: atClose ? 3 : 0, price: atClose ? close : open, liquidity: "taker" })
+          fills.add(o, atClose ? 3 : 0, atClose ? close : open, "taker")
           o.hadBar = true
           continue
         }
@@ -250,15 +240,16 @@ export class SimVenue {
         if (ts < o.arrivedAt) continue
         o.hadBar = true
         const fill = walkBar(o, open, high, low, close)
-        if (fill !== undefined) fills.push({ order: o, ...fill })
+        if (fill !== undefined) fills.add(o, fill.step, fill.price, fill.liquidity)
         else if (o.kind === "limit") o.resting = true
       }
-      // Report in path order: the adverse extreme's fills come first (the sort is stable). Most bars fill nothing:
-      // sorting them anyway cost an allocation per bar.
-      if (fills.length > 1) fills.sort(byStep)
-      for (const { order, price, liquidity } of fills) {
+      // Report in path order: the adverse extreme's fills come first.
+      if (fills.length > 1) fills.sortBySteps()
+      for (let k = 0; k < fills.length; k++) {
+        const order = fills.orders[k]!
         // An OCO leg reached earlier on the path may have canceled this one.
         if (order.done) continue
+        const price = fills.prices[k]!
         if (isAuctionOrder(order)) {
           capacity -= this.auction(order, price, capacity)
           continue
@@ -267,7 +258,7 @@ export class SimVenue {
         if (order.order.timeInForce === "FOK" && quantity < leaves(order)) continue
         if (quantity > 0) {
           capacity -= quantity
-          this.fill(order, price, quantity, liquidity)
+          this.fill(order, price, quantity, fills.liquidity[k]!)
         }
       }
       for (const o of m.working) {
@@ -286,12 +277,15 @@ export class SimVenue {
    * close. A bar opening after that close means the session's last bar was the previous one: it fills at that close
    * if the bar came after the order; else the session passed without data and the order waits for the next close.
    */
-  private closeOnBar(m: Market, o: WorkingOrder, ts: number, end: number, close: number): PendingBarFill | undefined {
+  private closeOnBar(m: Market, o: WorkingOrder, ts: number, end: number, close: number): void {
     if (ts >= o.auctionAt) {
-      if (m.barEnd > o.arrivedAt) return { order: o, step: -1, price: m.barClose, liquidity: "taker" }
+      if (m.barEnd > o.arrivedAt) {
+        this.barFills.add(o, -1, m.barClose, "taker")
+        return
+      }
       o.auctionAt = closingAuction(o.spec, ts)
     }
-    return end >= o.auctionAt ? { order: o, step: 3, price: close, liquidity: "taker" } : undefined
+    if (end >= o.auctionAt) this.barFills.add(o, 3, close, "taker")
   }
 
   /** An L2 change: `action` 0 set, 1 delete, 2 clear; `side` 0 bid, 1 ask. */
@@ -362,7 +356,7 @@ export class SimVenue {
         // A cancel for an order that already finished has nothing left to do: its last report said so.
         const o = this.orders.get(command.orderId)
         if (o === undefined) return
-        this.emit({ _tag: "VenueCanceled", ...this.header(o.order) })
+        this.canceled(o.order)
         this.finish(o)
         this.sweep(this.marketOf(o))
         return
@@ -411,7 +405,13 @@ export class SimVenue {
         : order.type === "market-on-close"
           ? closingAuction(spec, this.now)
           : Number.POSITIVE_INFINITY
-    this.emit({ _tag: "VenueAccepted", ...this.header(order), venueOrderId: `SIM-${++this.orderSeq}` as VenueOrderId })
+    this.emit({
+      _tag: "VenueAccepted",
+      accountId: order.accountId,
+      orderId: order.orderId,
+      ts: this.ts(),
+      venueOrderId: `SIM-${++this.orderSeq}` as VenueOrderId
+    })
     const o = makeWorkingOrder(order, spec, this.now, expiresAt, auctionAt)
     this.orders.set(order.orderId, o)
     m.working.push(o)
@@ -453,7 +453,7 @@ export class SimVenue {
     if (o === undefined) return
     const m = this.marketOf(o)
     if (command.quantity <= o.filled) {
-      this.emit({ _tag: "VenueCanceled", ...this.header(o.order) })
+      this.canceled(o.order)
       this.finish(o)
       this.sweep(m)
       return
@@ -626,7 +626,7 @@ export class SimVenue {
     if (left !== undefined) quantity = this.affordable(o, left, price, quantity, liquidity)
     if (quantity === 0) {
       // The budget is spent: the rest of the order is canceled.
-      this.emit({ _tag: "VenueCanceled", ...this.header(o.order) })
+      this.canceled(o.order)
       this.finish(o)
       return
     }
@@ -635,7 +635,9 @@ export class SimVenue {
     o.spent += notional(spec, price, quantity) + fee
     this.emit({
       _tag: "VenueFilled",
-      ...this.header(o.order),
+      accountId: o.order.accountId,
+      orderId: o.order.orderId,
+      ts: this.ts(),
       tradeId: `SIM-T${++this.tradeSeq}` as TradeId,
       quantity: lots(quantity),
       price: ticks(price),
@@ -644,7 +646,7 @@ export class SimVenue {
       liquidity
     })
     if (quantity < wanted && leaves(o) > 0) {
-      this.emit({ _tag: "VenueCanceled", ...this.header(o.order) })
+      this.canceled(o.order)
       this.finish(o)
       return
     }
@@ -729,7 +731,7 @@ export class SimVenue {
       if (leg === o) continue
       const quantity = leg.quantity - filled
       if (quantity <= leg.filled) {
-        this.emit({ _tag: "VenueCanceled", ...this.header(leg.order) })
+        this.canceled(leg.order)
         this.finish(leg)
         continue
       }
@@ -742,7 +744,7 @@ export class SimVenue {
   /** IOC and FOK: whatever did not fill now is canceled. */
   private cancelImmediate(o: WorkingOrder): void {
     if (o.done) return
-    this.emit({ _tag: "VenueCanceled", ...this.header(o.order) })
+    this.canceled(o.order)
     this.finish(o)
   }
 
@@ -760,7 +762,7 @@ export class SimVenue {
           if (o.auctionAt > at && o.auctionAt < next) next = o.auctionAt
         } else if (o.kind === "market-on-close" && o.auctionAt < next) next = o.auctionAt
         if (o.expiresAt <= at) {
-          this.emit({ _tag: "VenueExpired", ...this.header(o.order) })
+          this.emit({ _tag: "VenueExpired", accountId: o.order.accountId, orderId: o.order.orderId, ts: this.ts() })
           this.finish(o)
         } else if (o.expiresAt < next) next = o.expiresAt
       }
@@ -784,7 +786,7 @@ export class SimVenue {
   }
 
   private reject(order: Order, message: string): void {
-    this.emit({ _tag: "VenueRejected", ...this.header(order), message })
+    this.emit({ _tag: "VenueRejected", accountId: order.accountId, orderId: order.orderId, ts: this.ts(), message })
   }
 
   private finish(o: WorkingOrder): void {
@@ -794,9 +796,16 @@ export class SimVenue {
     this.marketOf(o).dirty = true
   }
 
+  /** Drop finished orders from the market's working list, in place: a new array per finished order was garbage. */
   private sweep(m: Market): void {
     if (!m.dirty) return
-    m.working = m.working.filter((o) => !o.done)
+    const working = m.working
+    let kept = 0
+    for (let k = 0; k < working.length; k++) {
+      const o = working[k]!
+      if (!o.done) working[kept++] = o
+    }
+    working.length = kept
     m.dirty = false
   }
 
@@ -808,15 +817,24 @@ export class SimVenue {
     const type = o.order.type
     this.emit({
       _tag: "VenueReplaced",
-      ...this.header(o.order),
+      accountId: o.order.accountId,
+      orderId: o.order.orderId,
+      ts: this.ts(),
       quantity: lots(o.quantity),
       ...(o.limit !== undefined ? { limitPrice: ticks(o.limit) } : {}),
       ...(hasTriggerPrice(type) && o.stop !== undefined ? { stopPrice: ticks(o.stop) } : {})
     })
   }
 
-  private header(order: Order) {
-    return { accountId: order.accountId, orderId: order.orderId, ts: timestamp(this.now) }
+  /** The venue's time, as reports carry it. */
+  private ts(): Timestamp {
+    return timestamp(this.now)
+  }
+
+  // Reports are written out field by field: a spread of a shared header made two objects of each, and the spread
+  // is a slow generic copy.
+  private canceled(order: Order): void {
+    this.emit({ _tag: "VenueCanceled", accountId: order.accountId, orderId: order.orderId, ts: this.ts() })
   }
 
   private emit(report: ExecutionReport): void {
