@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config"
+import SlowestFirst from "./test/support/slowestFirst"
 
 export default defineConfig({
   test: {
@@ -15,6 +16,7 @@ export default defineConfig({
     // process-wide state (environment, working directory, module mocks); each starts its own servers and folders. The one
     // shared state found, @effect/vitest's methods on vitest's `it`, is reset before each file (setupFiles).
     isolate: false,
-    minWorkers: 1
+    minWorkers: 1,
+    sequence: { sequencer: SlowestFirst }
   }
 })
