@@ -38,7 +38,7 @@ export const hasStop = (type: OrderType): boolean => hasTriggerPrice(type)
 const applied = (record: OrderRecord, report: ExecutionReport): boolean => {
   switch (report._tag) {
     case "VenueFilled":
-      return record.tradeIds?.includes(report.tradeId) === true
+      return record.tradeId === report.tradeId || record.tradeIds?.includes(report.tradeId) === true
     case "VenueAccepted":
       return (
         record.venueOrderId === report.venueOrderId || (isTerminal(record.status) && record.venueOrderId === undefined)
@@ -173,7 +173,8 @@ export class OrderLifecycle {
     }
     if (record.reservesCash && freed > 0) account.portfolio.release(spec.currency.code, freed)
     record.working = working
-    if (record.tradeIds === undefined) record.tradeIds = [report.tradeId]
+    if (record.tradeId === undefined) record.tradeId = report.tradeId
+    else if (record.tradeIds === undefined) record.tradeIds = [report.tradeId]
     else record.tradeIds.push(report.tradeId)
     record.filledQuantity = lots(record.filledQuantity + quantity)
     record.filledValue = lots(filledValue)

@@ -11,7 +11,7 @@ import type { OrderRequest, OrderSide, OrderType } from "../../domain/Order"
 import { lots, type Timestamp } from "../../domain/Units"
 import type { EventSink, Rejection } from "./EventSink"
 import { type AccountState, OrderRecord, type Route, snapshot } from "./OrderRecord"
-import type { PreTradeRisk } from "./PreTradeRisk"
+import type { Intent, PreTradeRisk } from "./PreTradeRisk"
 import type { RiskScopes } from "./RiskScopes"
 
 type Tag = AccountCommand["_tag"]
@@ -95,6 +95,8 @@ export class OrderPlacement {
   /** `${prefix}${thousands}` for the thousands of the latest order id. */
   private head = ""
   private thousands = 0
+  /** What `check` hands the risk checks. */
+  private readonly intent: { -readonly [K in keyof Intent]: Intent[K] }
 
   constructor(
     private readonly specs: InstrumentSpecs,
@@ -103,7 +105,22 @@ export class OrderPlacement {
     private readonly sink: EventSink,
     private readonly execution: (command: ExecutionCommand) => void,
     private readonly prefix: string
-  ) {}
+  ) {
+    this.intent = {
+      route: undefined as unknown as Route,
+      side: "buy",
+      quantity: 0,
+      leaves: 0,
+      unitPrice: Number.NaN,
+      limitPrice: undefined,
+      stopPrice: undefined,
+      reduceOnly: false,
+      budget: Number.POSITIVE_INFINITY,
+      previous: undefined,
+      earlier: 0,
+      ts: 0
+    }
+  }
 
   /** `${prefix}${seq}`, from a cached head and a three-digit tail: formatting a large number is the slow part. */
   private idOf(seq: number): OrderId {
@@ -185,38 +202,57 @@ export class OrderPlacement {
   vet(account: AccountState, request: OrderRequest, ts: Timestamp, earlier: number): Rejection | undefined {
     const spec = this.specs.byId.get(request.instrumentId)
     if (spec === undefined) return unknownInstrument(request)
-    return this.check(this.scopes.routeOf(account, spec, request.strategyId), request, ts, earlier)
+    const route = this.scopes.routeOf(account, spec, request.strategyId)
+    return this.check(route, request, this.unitPriceOf(route, request), this.budgetOf(route, request), ts, earlier)
   }
 
   /** Create the order record and count it everywhere; `vet` passed it. */
   commit(account: AccountState, request: OrderRequest, ts: Timestamp): OrderRecord {
     const spec = this.specs.byId.get(request.instrumentId) as InstrumentSpec
-    return this.create(this.scopes.routeOf(account, spec, request.strategyId), request, ts)
+    const route = this.scopes.routeOf(account, spec, request.strategyId)
+    return this.create(route, request, this.unitPriceOf(route, request), this.budgetOf(route, request), ts)
   }
 
-  /** `vet` and `commit` of a single order, finding its instrument and scopes once: its record, or why not. */
+  /**
+   * `vet` and `commit` of a single order, finding its instrument and scopes and pricing it once (the checks change
+   * nothing): its record, or why not.
+   */
   place(account: AccountState, request: OrderRequest, ts: Timestamp): OrderRecord | Rejection {
     const spec = this.specs.byId.get(request.instrumentId)
     if (spec === undefined) return unknownInstrument(request)
     const route = this.scopes.routeOf(account, spec, request.strategyId)
-    return this.check(route, request, ts, 0) ?? this.create(route, request, ts)
+    const unitPrice = this.unitPriceOf(route, request)
+    const budget = this.budgetOf(route, request)
+    return this.check(route, request, unitPrice, budget, ts, 0) ?? this.create(route, request, unitPrice, budget, ts)
   }
 
-  private check(route: Route, request: OrderRequest, ts: Timestamp, earlier: number): Rejection | undefined {
-    return this.risk.check({
-      route,
-      side: request.side,
-      quantity: request.quantity,
-      leaves: request.quantity,
-      unitPrice: priceOf(request, this.risk.valuation(route.spec.index)),
-      limitPrice: request.limitPrice,
-      stopPrice: request.stopPrice,
-      reduceOnly: request.reduceOnly,
-      budget: this.budgetOf(route, request),
-      previous: undefined,
-      earlier,
-      ts
-    })
+  /** The price a new order's notional is counted at (`priceOf`), NaN if it has none. */
+  private unitPriceOf(route: Route, request: OrderRequest): number {
+    return priceOf(request, this.risk.valuation(route.spec.index))
+  }
+
+  private check(
+    route: Route,
+    request: OrderRequest,
+    unitPrice: number,
+    budget: number,
+    ts: Timestamp,
+    earlier: number
+  ): Rejection | undefined {
+    // The checks read the intent and keep nothing of it: one object, refilled for each new order.
+    const intent = this.intent
+    intent.route = route
+    intent.side = request.side
+    intent.quantity = request.quantity
+    intent.leaves = request.quantity
+    intent.unitPrice = unitPrice
+    intent.limitPrice = request.limitPrice
+    intent.stopPrice = request.stopPrice
+    intent.reduceOnly = request.reduceOnly
+    intent.budget = budget
+    intent.earlier = earlier
+    intent.ts = ts
+    return this.risk.check(intent)
   }
 
   /**
@@ -230,10 +266,8 @@ export class OrderPlacement {
     return Math.min(limit, Math.floor((this.risk.funds(route, undefined) * share) / 10_000))
   }
 
-  private create(route: Route, request: OrderRequest, ts: Timestamp): OrderRecord {
+  private create(route: Route, request: OrderRequest, unitPrice: number, budget: number, ts: Timestamp): OrderRecord {
     const { account, spec } = route
-    const unitPrice = priceOf(request, this.risk.valuation(spec.index))
-    const budget = this.budgetOf(route, request)
     const working = Number.isNaN(unitPrice) ? 0 : Math.min(notional(spec, unitPrice, request.quantity), budget)
     const seq = this.nextOrder++
     const record = new OrderRecord(request, this.idOf(seq), seq, route, unitPrice, working, ts, budget)

@@ -128,7 +128,11 @@ export class OrderRecord {
   /** Σ price × quantity of the fills, tick-lots. */
   filledValue: Order["filledValue"] = lots(0)
   venueOrderId: VenueOrderId | undefined = undefined
-  /** The venue's trade ids of the fills booked, so that a report sent again is not booked twice. */
+  /**
+   * The venue's trade ids of the fills booked, so that a report sent again is not booked twice: the first here, the
+   * others in `tradeIds` (most orders fill once: no array for them).
+   */
+  tradeId: TradeId | undefined = undefined
   tradeIds: Array<TradeId> | undefined = undefined
   updatedAt: Timestamp
   /** Index in `AccountState.open`, -1 once closed. */

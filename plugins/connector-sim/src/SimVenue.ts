@@ -76,10 +76,14 @@ export class SimVenue {
   private readonly markets: Array<Market>
   private readonly orders = new Map<OrderId, WorkingOrder>()
   private readonly groups = new OcoGroups()
-  /** Commands in flight and their arrival times, in arrival order (two arrays: no wrapper object per command). */
-  private readonly pending: Array<ExecutionCommand> = []
+  /**
+   * Commands in flight, `pendingHead` until `pendingEnd`, and their arrival times, in arrival order: two arrays reused
+   * as they empty, so that a command costs no wrapper object and no new backing store.
+   */
+  private readonly pending: Array<ExecutionCommand | undefined> = []
   private readonly pendingAt: Array<number> = []
   private pendingHead = 0
+  private pendingEnd = 0
   /** Commands travel one ordered session: none overtakes an earlier one. */
   private lastArrival = 0
   private nextExpiry = Number.POSITIVE_INFINITY
@@ -104,8 +108,9 @@ export class SimVenue {
   execute(command: ExecutionCommand): void {
     const at = Math.max(command.ts + this.options.latency.delay(this.latencyRng), this.lastArrival)
     this.lastArrival = at
-    this.pending.push(command)
-    this.pendingAt.push(at)
+    this.pending[this.pendingEnd] = command
+    this.pendingAt[this.pendingEnd] = at
+    this.pendingEnd++
   }
 
   /**
@@ -116,23 +121,21 @@ export class SimVenue {
     const pending = this.pending
     for (;;) {
       const head = this.pendingHead
-      const arrival =
-        head < pending.length && this.pendingAt[head]! <= ts ? this.pendingAt[head]! : Number.POSITIVE_INFINITY
+      const at = head < this.pendingEnd ? this.pendingAt[head]! : Number.POSITIVE_INFINITY
+      const arrival = at <= ts ? at : Number.POSITIVE_INFINITY
       const expiry = this.nextExpiry <= ts ? this.nextExpiry : Number.POSITIVE_INFINITY
       if (arrival === Number.POSITIVE_INFINITY && expiry === Number.POSITIVE_INFINITY) break
       if (expiry <= arrival) {
         this.expire(expiry)
       } else {
+        const command = pending[head]!
+        pending[head] = undefined
         this.pendingHead = head + 1
         this.now = Math.max(this.now, arrival)
-        this.arrive(pending[head]!)
+        this.arrive(command)
       }
     }
-    if (this.pendingHead > 0 && this.pendingHead === pending.length) {
-      pending.length = 0
-      this.pendingAt.length = 0
-      this.pendingHead = 0
-    }
+    if (this.pendingHead === this.pendingEnd) this.pendingHead = this.pendingEnd = 0
     if (ts > this.now) this.now = ts
   }
 
