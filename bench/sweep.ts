@@ -2,12 +2,16 @@
  * Sweep throughput: the same grid of SMA-crossover backtests run by `meridian sweep` in 1 and in 2 local worker
  * processes on the embedded database, against the same jobs run in a plain loop in this process (no processes, no
  * database). Each job replays `MERIDIAN_BENCH_SWEEP_BARS` seeded one-minute bars (default 50,000, about a quarter
- * of a year of a 24-hour market: a job of a few hundred ms, as research jobs are; `5105` replays the S&P 500's daily
- * bars of 2000-2010 instead, a job of about 25 ms); `MERIDIAN_BENCH_SWEEP_JOBS` sets the number of jobs (default 120).
+ * of a year of a 24-hour market: about 25 ms of a worker's CPU once it parsed the file; `5105` replays the S&P 500's
+ * daily bars of 2000-2010 instead); `MERIDIAN_BENCH_SWEEP_JOBS` sets the number of jobs (default 120).
  *
  * Figures: jobs per second of the loop and of each sweep's run phase (from submission to the last result recorded;
  * the processes start and the embedded database opens before it), the speed-up of 2 workers over 1 and the wall-time
- * overhead of 1 worker over the loop — both depend on the machine being otherwise idle — and, robust to other load,
+ * overhead of 1 worker over the loop — both depend on the machine being otherwise idle; the same for the jobs after
+ * the first third (`later_*`: from the moment the first third had finished to the last answer of a worker, and in
+ * the loop the same jobs). A fresh worker's first jobs run in code V8 has not optimized yet (a minute-bar job's first
+ * takes about ten times the CPU of a later one): a fixed cost per worker, which weighs most in a run phase of a few
+ * seconds, while a longer sweep runs at the later rate. And, robust to other load,
  * CPU milliseconds per job: of the loop, and of a sweep (its process and its workers together) from the difference
  * between a sweep of all the jobs and a sweep of the first third of them, i.e. without the fixed costs of starting
  * (about 4-5 s of CPU, which other load varies by a second or more: hence a difference over many jobs), with the
@@ -55,7 +59,13 @@ const childrenCpuMs = (): number => {
  */
 const splitCpu = (
   log: string
-): { sweepMs: number; workersMs: number; workersRunnablePct: number; workersBlockedPct: number } => {
+): {
+  replyMs: ReadonlyArray<number>
+  sweepMs: number
+  workersMs: number
+  workersRunnablePct: number
+  workersBlockedPct: number
+} => {
   const lines = existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : []
   const of = (role: string, field: number) =>
     lines.reduce((ms, line) => {
@@ -64,7 +74,9 @@ const splitCpu = (
     }, 0)
   const wall = of("worker", 4)
   const pct = (ms: number) => (wall > 0 ? (ms / wall) * 100 : Number.NaN)
+  const replies = lines.find((line) => line.split(" ")[1] === "replies")
   return {
+    replyMs: replies === undefined ? [] : replies.split(" ").slice(2).map(Number),
     sweepMs: of("sweep", 3),
     workersMs: of("worker", 3),
     workersRunnablePct: pct(of("worker", 5)),
@@ -76,11 +88,20 @@ const splitCpu = (
  * One `meridian sweep` of the first `count` grid sets: its run phase's jobs per second, its CPU ms in all and that
  * CPU split between the sweep process and its workers.
  */
+/**
+ * Jobs per second from the first third of `doneMs` (when each job finished, ms, in order) on: the rate of a run's later
+ * jobs, its workers started and past their first jobs' JIT warm-up (up to a few hundred ms a job in a fresh process).
+ */
+const laterJobsPerS = (doneMs: ReadonlyArray<number>): number => {
+  const from = Math.ceil(doneMs.length / 3) - 1
+  return (doneMs.length - 1 - from) / ((doneMs.at(-1)! - doneMs[from]!) / 1000)
+}
+
 const sweep = (
   processes: number,
   count: number,
   db: string
-): { jobsPerS: number; cpuMs: number } & ReturnType<typeof splitCpu> => {
+): { jobsPerS: number; laterJobsPerS: number; cpuMs: number } & ReturnType<typeof splitCpu> => {
   const before = childrenCpuMs()
   const log = join(dir, `cpu-${processes}-${count}.log`)
   const result = spawnSync(
@@ -110,7 +131,13 @@ const sweep = (
   if (result.status !== 0) throw new Error(`meridian sweep failed: ${result.stderr}`)
   const m = /^(\d+) completed, 0 failed in ([\d.]+) s/m.exec(result.stdout)
   if (m === null) throw new Error(`no summary in:\n${result.stdout}`)
-  return { jobsPerS: Number(m[1]) / Number(m[2]), cpuMs: childrenCpuMs() - before, ...splitCpu(log) }
+  const split = splitCpu(log)
+  return {
+    jobsPerS: Number(m[1]) / Number(m[2]),
+    laterJobsPerS: laterJobsPerS(split.replyMs),
+    cpuMs: childrenCpuMs() - before,
+    ...split
+  }
 }
 
 /**
@@ -127,13 +154,16 @@ const loop = Effect.gen(function* () {
   yield* runJob(specs[0]!, loadSet, undefined, readCsv)
   const cpu = process.cpuUsage()
   const start = performance.now()
+  const doneMs: Array<number> = []
   for (const spec of specs) {
     const outcome = yield* runJob(spec, loadSet, undefined, readCsv)
     if (outcome._tag !== "Completed") throw new Error(outcome.error)
+    doneMs.push(performance.now())
   }
   const used = process.cpuUsage(cpu)
   return {
     jobsPerS: specs.length / ((performance.now() - start) / 1000),
+    laterJobsPerS: laterJobsPerS(doneMs),
     cpuMsPerJob: (used.user + used.system) / 1000 / specs.length
   }
 }).pipe(Effect.provide(NodeContext.layer))
@@ -162,6 +192,11 @@ try {
       workers_2_jobs_per_s: round(w2.jobsPerS, 2),
       speedup: round(w2.jobsPerS / w1.jobsPerS, 2),
       overhead_per_job_pct: round((plain.jobsPerS / w1.jobsPerS - 1) * 100, 1),
+      later_loop_jobs_per_s: round(plain.laterJobsPerS, 2),
+      later_workers_1_jobs_per_s: round(w1.laterJobsPerS, 2),
+      later_workers_2_jobs_per_s: round(w2.laterJobsPerS, 2),
+      later_speedup: round(w2.laterJobsPerS / w1.laterJobsPerS, 2),
+      later_overhead_per_job_pct: round((plain.laterJobsPerS / w1.laterJobsPerS - 1) * 100, 1),
       loop_cpu_ms_per_job: round(plain.cpuMsPerJob, 1),
       sweep_cpu_ms_per_job: round(sweepCpuPerJob, 1),
       cpu_overhead_per_job_pct: round((sweepCpuPerJob / plain.cpuMsPerJob - 1) * 100, 1),

@@ -5,7 +5,9 @@
 // load varies by a second or more): it counts from the sweep's first job sent, and from a worker's first job
 // received. The last three are of the process's main thread, from its first job to its last message (a worker's last
 // answer, the last answer the sweep received), out of /proc's schedstat: its wall time, how long it waited for a CPU
-// and how long it was blocked (neither running nor runnable: waiting on something, such as its next job).
+// and how long it was blocked (neither running nor runnable: waiting on something, such as its next job). The sweep
+// process also appends `<pid> replies <ms> <ms> ...`: when each of its workers' answers arrived (performance.now()),
+// from which bench/sweep takes the rate of the sweep's later jobs, without the workers' start and warm-up.
 const childProcess = require("node:child_process")
 const { appendFileSync, readFileSync } = require("node:fs")
 
@@ -31,6 +33,7 @@ if (log !== undefined) {
   const lastMessage = () => {
     last = sched()
   }
+  const replies = []
   if (role === "worker") {
     process.once("message", mark)
     // The worker's `process.send` is read when it starts serving, after this preload.
@@ -49,7 +52,10 @@ if (log !== undefined) {
         mark()
         return send(...message)
       }
-      child.on("message", lastMessage)
+      child.on("message", (message) => {
+        lastMessage()
+        if (typeof message === "object" && message !== null && "outcome" in message) replies.push(performance.now())
+      })
       return child
     }
   }
@@ -66,5 +72,7 @@ if (log !== undefined) {
           ]
     const main = [wall, runnable, blocked].map((x) => x.toFixed(1)).join(" ")
     appendFileSync(log, `${process.pid} ${role} ${ms(process.cpuUsage())} ${since} ${main}\n`)
+    if (replies.length > 0)
+      appendFileSync(log, `${process.pid} replies ${replies.map((t) => t.toFixed(1)).join(" ")}\n`)
   })
 }
