@@ -210,8 +210,14 @@ describe("meridian service execution", () => {
     (runtime) =>
       Effect.runPromise(
         Effect.gen(function* () {
-          const { events: uninterrupted } = yield* Effect.scoped(lockstepRun(runtime, {}))
-          const run = yield* Effect.scoped(lockstepRun(runtime, { 3: 0, 6: 30, 10: 5, 14: 60, 17: 0, 25: 15 }))
+          // Two sessions of their own, side by side: in lockstep each mostly waits for its services' turns.
+          const [{ events: uninterrupted }, run] = yield* Effect.all(
+            [
+              Effect.scoped(lockstepRun(runtime, {})),
+              Effect.scoped(lockstepRun(runtime, { 3: 0, 6: 30, 10: 5, 14: 60, 17: 0, 25: 15 }))
+            ],
+            { concurrency: "unbounded" }
+          )
           const killed = run.events
           // Each restart sent the Accounts Service the reports of its journal again; it booked none twice.
           expect(run.resent).toBeGreaterThan(0)
