@@ -218,6 +218,17 @@ export class TradeBuilder {
   }
 }
 
+/** The arrays a `BarBuilder` writes rows into, each of the same capacity. */
+export interface BarArrays {
+  readonly ts: Float64Array
+  readonly instrument: Uint32Array
+  readonly open: Float64Array
+  readonly high: Float64Array
+  readonly low: Float64Array
+  readonly close: Float64Array
+  readonly volume: Float64Array
+}
+
 /** Collects bars row by row, doubling its arrays as needed; `build` hands out views of them. */
 export class BarBuilder {
   private n = 0
@@ -277,6 +288,31 @@ export class BarBuilder {
     this.low[i] = low
     this.close[i] = close
     this.volume[i] = volume
+  }
+
+  /**
+   * The arrays, with room for `rows` rows past `length`: for a reader that writes rows straight into them (all
+   * but `periodUs`, which `build`'s caller fills), then sets `length`.
+   */
+  room(rows: number): BarArrays {
+    if (this.n + rows > this.ts.length) {
+      const size = Math.max(this.n + rows, this.n * 2)
+      this.ts = grow64(this.ts, size)
+      this.instrument = grow32(this.instrument, size)
+      this.periodUs = grow64(this.periodUs, size)
+      this.open = grow64(this.open, size)
+      this.high = grow64(this.high, size)
+      this.low = grow64(this.low, size)
+      this.close = grow64(this.close, size)
+      this.volume = grow64(this.volume, size)
+    }
+    const { ts, instrument, open, high, low, close, volume } = this
+    return { ts, instrument, open, high, low, close, volume }
+  }
+
+  /** After writing rows into `room`'s arrays: how many rows there are now. */
+  set length(n: number) {
+    this.n = n
   }
 
   /**

@@ -29,6 +29,7 @@ import {
 import { BookCsvSettings, readBookRows } from "./internal/bookRows"
 import { ByteFields, type FieldKind } from "./internal/byteFields"
 import {
+  type BulkReader,
   type CsvBytes,
   type CsvInput,
   chunked,
@@ -45,6 +46,7 @@ import {
 export type { CsvBytes, CsvInput }
 
 import { FieldParser, type Grid } from "./internal/fieldParser"
+import { FIRST_ROWS, type PlainBarScan, plainBarScan, scanPlainBars } from "./internal/plainBars"
 import { TimestampParser } from "./internal/timestampParser"
 
 /** A CSV file that cannot be read. `line` is 1-based (the header is line 1); 0 means the options are wrong. */
@@ -87,6 +89,12 @@ interface ColumnSpec {
 type ColumnIndexes<C> = { readonly [K in keyof C]: number }
 
 type RowReader = (row: Row, line: number) => Problem | undefined
+
+/** The grids of a file's prices and sizes. */
+interface Grids {
+  readonly prices: Grid
+  readonly sizes: Grid
+}
 
 const TIME = ["timestamp", "datetime", "ts", "time", "date"]
 
@@ -161,7 +169,8 @@ const scanColumns = <C extends Record<string, ColumnSpec>>(
   chunks: Iterable<Uint8Array>,
   options: TickCsvOptions,
   columns: C,
-  rowReader: (parser: FieldParser, at: ColumnIndexes<C>) => RowReader
+  rowReader: (parser: FieldParser, at: ColumnIndexes<C>) => RowReader,
+  bulkReader?: (at: ColumnIndexes<C>, width: number, grids: Grids, zone: Zone | undefined) => BulkReader | undefined
 ): Problem | undefined =>
   scanRows(chunks, (header) => {
     const at: Record<string, number> = {}
@@ -178,7 +187,11 @@ const scanColumns = <C extends Record<string, ColumnSpec>>(
     const prices: Grid = { increment: tick, rounding: options.rounding ?? "half-even" }
     const sizes: Grid = { increment: lot, rounding: options.rounding ?? "exact" }
     const parser = new FieldParser(header, prices, sizes, new TimestampParser(zone))
-    return { plain: new ByteFields(kinds, prices, sizes), onRow: rowReader(parser, at as ColumnIndexes<C>) }
+    return {
+      plain: new ByteFields(kinds, prices, sizes),
+      onRow: rowReader(parser, at as ColumnIndexes<C>),
+      bulk: bulkReader?.(at as ColumnIndexes<C>, header.length, { prices, sizes }, zone)
+    }
   })
 
 const backwards = (parser: FieldParser, row: Row, column: number, line: number) =>
@@ -229,6 +242,54 @@ const periodOfGap = (gapUs: number): BarPeriod | undefined => {
 }
 
 /**
+ * The bulk reader of a bar file's plain rows: `scan` writes them into `builder`'s arrays, taking the previous bar
+ * and the smallest gap from the row-by-row reader's state and giving them back.
+ */
+const bulkBars = (
+  scan: PlainBarScan,
+  builder: BarBuilder,
+  last: { ts: number; wall: number },
+  gaps: { get(): { minGap: number; minGapLine: number }; set(minGap: number, minGapLine: number): void }
+): BulkReader => ({
+  get line() {
+    return scan.line
+  },
+  read(bytes, start, line) {
+    const { minGap, minGapLine } = gaps.get()
+    scan.line = line
+    scan.lastTs = last.ts
+    scan.lastWall = last.wall
+    scan.minGap = minGap
+    scan.minGapLine = minGapLine
+    let at = start
+    for (;;) {
+      const arrays = builder.room(ROOM_ROWS)
+      const before = builder.length
+      const maxRows = before === 0 ? FIRST_ROWS : Number.POSITIVE_INFINITY
+      scan.n = before
+      scan.ts = arrays.ts
+      scan.instruments = arrays.instrument
+      scan.opens = arrays.open
+      scan.highs = arrays.high
+      scan.lows = arrays.low
+      scan.closes = arrays.close
+      scan.volumes = arrays.volume
+      at = scanPlainBars(bytes, at, scan, maxRows)
+      builder.length = scan.n
+      // Stopped for room or after its first rows: go on; else at a row it does not take, or at the end.
+      if (at >= bytes.length || (scan.n < scan.ts.length && scan.n - before < maxRows)) break
+    }
+    last.ts = scan.lastTs
+    last.wall = scan.lastWall
+    gaps.set(scan.minGap, scan.minGapLine)
+    return at
+  }
+})
+
+/** Rows a builder makes room for at least, when the bulk reader fills its arrays. */
+const ROOM_ROWS = 4096
+
+/**
  * Reads OHLCV bars of `options.spec` from a file's text or its UTF-8 bytes; header names are case-insensitive, extra
  * columns ignored, `Volume` optional. Bar times must increase, and with `options.period` bars must not overlap.
  */
@@ -241,42 +302,63 @@ export const readBarsCsv = (input: CsvInput, options: BarCsvOptions): Either.Eit
   let minGap = Number.POSITIVE_INFINITY
   let minGapLine = 0
 
-  const problem = scanColumns(source.chunks, options, BAR_COLUMNS, (p, at) => (row, line) => {
-    // Bar times strictly increase: a repeated wall-clock hour is the later instant.
-    const ts = p.time(row, at.time, line, last.ts + 1)
-    if (typeof ts !== "number") return ts
-    if (ts === last.ts) return p.problem(line, at.time, `a bar at ${row.text(at.time)} already exists`)
-    if (ts < last.ts) return backwards(p, row, at.time, line)
-    const wall = p.times.wallUs
-    if (builder.length > 0) {
-      // The larger of the two gaps: wall-clock days stay 24 h across DST, instants stay apart in repeated hours.
-      const gap = Math.max(wall - last.wall, ts - last.ts)
-      if (given !== undefined && gap < given) {
-        return p.problem(line, at.time, `bar starts before the previous ${options.period} bar ends`)
+  const problem = scanColumns(
+    source.chunks,
+    options,
+    BAR_COLUMNS,
+    (p, at) => (row, line) => {
+      // Bar times strictly increase: a repeated wall-clock hour is the later instant.
+      const ts = p.time(row, at.time, line, last.ts + 1)
+      if (typeof ts !== "number") return ts
+      if (ts === last.ts) return p.problem(line, at.time, `a bar at ${row.text(at.time)} already exists`)
+      if (ts < last.ts) return backwards(p, row, at.time, line)
+      const wall = p.times.wallUs
+      if (builder.length > 0) {
+        // The larger of the two gaps: wall-clock days stay 24 h across DST, instants stay apart in repeated hours.
+        const gap = Math.max(wall - last.wall, ts - last.ts)
+        if (given !== undefined && gap < given) {
+          return p.problem(line, at.time, `bar starts before the previous ${options.period} bar ends`)
+        }
+        if (gap < minGap) {
+          minGap = gap
+          minGapLine = line
+        }
       }
-      if (gap < minGap) {
-        minGap = gap
-        minGapLine = line
-      }
+      const open = p.price(row, at.open, line)
+      if (typeof open !== "number") return open
+      const high = p.price(row, at.high, line)
+      if (typeof high !== "number") return high
+      const low = p.price(row, at.low, line)
+      if (typeof low !== "number") return low
+      const close = p.price(row, at.close, line)
+      if (typeof close !== "number") return close
+      const volume = at.volume < 0 ? 0 : p.size(row, at.volume, line)
+      if (typeof volume !== "number") return volume
+      if (high < low) return p.problem(line, at.high, `high ${row.text(at.high)} is below low ${row.text(at.low)}`)
+      if (high < open || high < close)
+        return p.problem(line, at.high, `high ${row.text(at.high)} is below open or close`)
+      if (low > open || low > close) return p.problem(line, at.low, `low ${row.text(at.low)} is above open or close`)
+      builder.add(ts, options.spec.index, 0, open, high, low, close, volume)
+      last.ts = ts
+      last.wall = wall
+      return undefined
+    },
+    (at, width, grids, zone) => {
+      // Rows read in UTC with no period to check are read in runs (`scanPlainBars`), sharing the state above: a run
+      // stops before any row it does not take, which the function above then reads.
+      if (zone !== undefined || given !== undefined) return undefined
+      const scan = plainBarScan(at, width, grids, options.spec.index)
+      return scan === undefined
+        ? undefined
+        : bulkBars(scan, builder, last, {
+            get: () => ({ minGap, minGapLine }),
+            set: (gap, gapLine) => {
+              minGap = gap
+              minGapLine = gapLine
+            }
+          })
     }
-    const open = p.price(row, at.open, line)
-    if (typeof open !== "number") return open
-    const high = p.price(row, at.high, line)
-    if (typeof high !== "number") return high
-    const low = p.price(row, at.low, line)
-    if (typeof low !== "number") return low
-    const close = p.price(row, at.close, line)
-    if (typeof close !== "number") return close
-    const volume = at.volume < 0 ? 0 : p.size(row, at.volume, line)
-    if (typeof volume !== "number") return volume
-    if (high < low) return p.problem(line, at.high, `high ${row.text(at.high)} is below low ${row.text(at.low)}`)
-    if (high < open || high < close) return p.problem(line, at.high, `high ${row.text(at.high)} is below open or close`)
-    if (low > open || low > close) return p.problem(line, at.low, `low ${row.text(at.low)} is above open or close`)
-    builder.add(ts, options.spec.index, 0, open, high, low, close, volume)
-    last.ts = ts
-    last.wall = wall
-    return undefined
-  })
+  )
   if (problem !== undefined) return Either.left(errorOf(options.file, problem))
 
   const bars = builder.build()

@@ -337,3 +337,37 @@ describe("the byte and string paths of the CSV readers", () => {
     ).toEqual(mixed)
   })
 })
+
+describe("the bulk reader of plain bars", () => {
+  const options = { file: "bulk.csv", spec: specs[0]! }
+  const made = (lines: ReadonlyArray<string>): File => ({
+    header: "Date,Open,High,Low,Close,Volume",
+    rows: lines.map((line) => line.split(",").map((text) => ({ text, quoted: false }))),
+    newline: "\n",
+    bom: false,
+    trailer: "\n"
+  })
+  /** Minutes after 2020-01-02 10:00 UTC, written as the bulk reader reads them. */
+  const minute = (m: number) => new Date(Date.UTC(2020, 0, 2, 10, m)).toISOString().replace(".000Z", "Z")
+
+  it("hands a row with a UTC offset to the row-by-row reader, whose wall-clock gap it then measures from", () => {
+    // Bars 2 minutes apart, one written at -01:00: the plain bar 1 minute after it is 61 minutes after it on the
+    // wall clock, so the smallest gap, and the period, stay 2 minutes.
+    const lines = [0, 2, 4].map((m) => `${minute(m)},100,101,99,100,1`)
+    lines.push("2020-01-02T09:06:00-01:00,100,101,99,100,1", `${minute(7)},100,101,99,100,1`)
+    const bars = readBarsCsv(render(made(lines), false), options)
+    expect(Either.isRight(bars) && bars.right.periodUs[0]).toBe(120_000_000)
+    expect(readBarsCsv(render(made(lines), true), options)).toEqual(bars)
+  })
+
+  it("grows the columns past their estimate, and stops at a bad row after thousands of good ones", () => {
+    // The first row is long, so the estimate of rows is short of the 5,000 the file holds.
+    const lines = Array.from({ length: 5_000 }, (_, m) => `${minute(m)},100.5,101,99,100,${m === 0 ? 1e12 : 1}`)
+    const bars = readBarsCsv(render(made(lines), false), options)
+    expect(Either.isRight(bars) && bars.right.length).toBe(5_000)
+    expect(readBarsCsv(render(made(lines), true), options)).toEqual(bars)
+    lines[4_321] = `${minute(4_321)},100,99,101,100,1`
+    const bad = readBarsCsv(render(made(lines), false), options)
+    expect(Either.isLeft(bad) && bad.left.message).toBe('bulk.csv line 4323, column "High": high 99 is below low 101')
+  })
+})

@@ -189,10 +189,24 @@ export interface PlainReader {
   read(bytes: Uint8Array, start: number, row: Row): number
 }
 
+/**
+ * Reads a run of rows at once, straight from the bytes, as far as they are plain and pass its checks: the row it
+ * stops before is read row by row, which words any problem.
+ */
+export interface BulkReader {
+  /**
+   * Reads the rows from `start` (a row's first byte; `line` is the last line read) and returns where it stopped;
+   * `line` is then the last line it read.
+   */
+  read(bytes: Uint8Array, start: number, line: number): number
+  readonly line: number
+}
+
 /** How to read the rows of a file, given by its header: plain rows from their bytes, then each row. */
 export interface RowHandler {
   readonly plain: PlainReader
   readonly onRow: (row: Row, line: number) => Problem | undefined
+  readonly bulk?: BulkReader | undefined
 }
 
 const blankBefore = (line: number): Problem => ({ line, message: "blank line before the end of the file" })
@@ -217,6 +231,11 @@ export const scanRows = (
     firstChunk = false
     if (row !== undefined) row.bytes = bytes
     while (start < length) {
+      if (handler?.bulk !== undefined && blankLine === 0) {
+        start = handler.bulk.read(bytes, start, line)
+        line = handler.bulk.line
+        if (start >= length) break
+      }
       line++
       if (handler !== undefined && row !== undefined) {
         const end = handler.plain.read(bytes, start, row)
