@@ -69,19 +69,54 @@ const SOH = String.fromCharCode(1)
 
 /**
  * The application messages sent on one session, by sequence number, and its sequence numbers: what a resend request
- * is answered from. `onSent`/`onSenderSeq` let the connector journal them; the simulator keeps them in memory for the
- * life of its process, across its clients' reconnects.
+ * is answered from, and where the next connection asks the peer to resend from. `onSent` lets the connector journal
+ * them; the simulator keeps them in memory for the life of its process, across its clients' reconnects.
+ *
+ * It counts what arrived itself: on a gap jspurefix moves its expected number past it at once and keeps the resend
+ * it asked for in the connection's own state, so a connection that drops mid-resend would leave the gap behind.
  */
 export class RetainedStore implements IFixSessionStore, IFixMsgStore {
   readonly creationTime = new Date()
   private readonly messages = new Map<number, IFixMsgStoreRecord>()
   senderSeqNum = 1
+  /** The first number not yet received: a new connection asks the peer to resend from here. */
   targetSeqNum = 1
+  /** Numbers received above `targetSeqNum`: the far side of a gap still being resent. */
+  private readonly receivedAbove = new Set<number>()
+  /** After a reset jspurefix names the number the peer goes on from; otherwise its count would jump gaps. */
+  private resetting = false
 
   constructor(
     readonly sessionId: SessionId,
     private readonly hooks: { readonly onSent?: (seq: number, msgType: string, fields: ILooseObject) => void } = {}
   ) {}
+
+  /**
+   * Messages `first` to `last` arrived (more than one for a gap fill); whether any of them is new. A resent message
+   * that is not new has been processed once already.
+   */
+  received(first: number, last = first): boolean {
+    if (last < this.targetSeqNum) return false
+    let fresh = false
+    if (first <= this.targetSeqNum) {
+      fresh = true
+      this.targetSeqNum = last + 1
+      for (const seq of this.receivedAbove) if (seq <= last) this.receivedAbove.delete(seq)
+    } else {
+      for (let seq = first; seq <= last; seq++) {
+        if (!this.receivedAbove.has(seq)) fresh = true
+        this.receivedAbove.add(seq)
+      }
+    }
+    while (this.receivedAbove.delete(this.targetSeqNum)) this.targetSeqNum++
+    return fresh
+  }
+
+  /** Restores what was received from the journal: everything below `next`, and `above`. */
+  restoreReceived(next: number, above: Iterable<number>): void {
+    this.targetSeqNum = next
+    for (const seq of above) this.received(seq)
+  }
 
   /** Restores a message from the journal. */
   restore(seq: number, msgType: string, fields: ILooseObject): void {
@@ -115,6 +150,8 @@ export class RetainedStore implements IFixSessionStore, IFixMsgStore {
     if (value > this.senderSeqNum) this.senderSeqNum = value
   }
   async setTargetSeqNum(value: number): Promise<void> {
+    if (!this.resetting) return
+    this.resetting = false
     this.targetSeqNum = value
   }
   async nextSenderSeqNum(): Promise<number> {
@@ -125,8 +162,10 @@ export class RetainedStore implements IFixSessionStore, IFixMsgStore {
   }
   async reset(): Promise<void> {
     this.messages.clear()
+    this.receivedAbove.clear()
     this.senderSeqNum = 1
     this.targetSeqNum = 1
+    this.resetting = true
   }
   async initialize(): Promise<void> {}
   async flush(): Promise<void> {}
@@ -161,6 +200,12 @@ function cloneOf(this: IFixMsgStoreRecord): IFixMsgStoreRecord {
   return { ...this, clone: cloneOf }
 }
 
+/** An application message a session took and never encoded: it has no sequence number and never reached the wire. */
+export interface UnsentMessage {
+  readonly msgType: string
+  readonly body: ILooseObject
+}
+
 /** What a session tells its owner. */
 export interface PeerEvents {
   readonly onReady: (peer: FixPeer) => void
@@ -168,7 +213,12 @@ export interface PeerEvents {
   readonly onApplication: (peer: FixPeer, msgType: string, view: MsgView) => void
   /** A frame the guard dropped (garbage, wrong BodyLength or CheckSum), or a message the session rejected. */
   readonly onBadInput: (peer: FixPeer, reason: string) => void
-  readonly onStopped: (peer: FixPeer, error: Error | undefined) => void
+  /**
+   * The session ended. `unsent` are the application messages it took (`sendApp` said yes) but never encoded, in the
+   * order they were given: no sequence number, no store entry, no resend would ever carry them. Their owner sends them
+   * again on its next session.
+   */
+  readonly onStopped: (peer: FixPeer, error: Error | undefined, unsent: ReadonlyArray<UnsentMessage>) => void
   /** Acceptors: whether to let the peer in. */
   readonly onLogon?: (peer: FixPeer, senderCompId: string, password: string) => boolean
   /** Before each message goes out, with the sequence number it will carry (a retransmission keeps its own). */
@@ -179,6 +229,13 @@ export interface PeerEvents {
 
 /** One FIX session over one connection at a time. */
 export class FixPeer extends AsciiSession {
+  /**
+   * Application messages taken but not yet encoded. jspurefix numbers a message when its encoder gets to it, behind a
+   * stream piped to the socket: when the connection dies first, the stream stalls with them inside.
+   */
+  private readonly unencoded = new Set<UnsentMessage>()
+  private ended = false
+
   constructor(
     config: IJsFixConfig,
     private readonly events: PeerEvents
@@ -195,10 +252,16 @@ export class FixPeer extends AsciiSession {
    * out again with PossDupFlag=Y and OrigSendingTime, the rest gap-filled.
    */
   protected override onResendRequest(view: MsgView): void {
-    const store = this.sessionStore as unknown as RetainedStore
+    const store = this.retained
+    // A ResendRequest that shows a gap skips onSessionMsg.
+    store.received(view.getTyped(34) as number)
     this.store = store
     this.resender = new FixMsgAsciiStoreResend(store, this.config)
     super.onResendRequest(view)
+  }
+
+  private get retained(): RetainedStore {
+    return this.sessionStore as unknown as RetainedStore
   }
 
   /** The counterparty's SenderCompID once logged on. */
@@ -213,23 +276,33 @@ export class FixPeer extends AsciiSession {
 
   /** Sends an application message; `false` when the session cannot send now. */
   sendApp(msgType: string, body: ILooseObject): boolean {
-    if (!this.transport) return false
+    if (!this.transport || this.ended) return false
     this.send(msgType, body)
     return true
   }
 
   protected override send(msgType: string, obj: ILooseObject, callback: SendCallback | null = null): void {
-    // jspurefix rejects a message that fails its checks (unknown tag, missing field, ...) with a session Reject.
-    if (msgType === "3") this.events.onBadInput(this, `rejected message ${obj.RefSeqNum}: ${obj.Text}`)
+    // jspurefix rejects a message that fails its checks (unknown tag, missing field, ...) with a session Reject: that
+    // message arrived, and is done with.
+    if (msgType === "3") {
+      this.retained.received(obj.RefSeqNum as number)
+      this.events.onBadInput(this, `rejected message ${obj.RefSeqNum}: ${obj.Text}`)
+    }
     this.events.onBeforeSend?.(this.nextSeqNum)
     const header = obj.StandardHeader as { PossDupFlag?: boolean } | undefined
     if (ADMIN.has(msgType) || header?.PossDupFlag === true) {
       super.send(msgType, obj, callback)
       return
     }
+    const message: UnsentMessage = { msgType, body: obj }
+    this.unencoded.add(message)
     super.send(msgType, obj, (error, result) => {
+      // Encoded after the session ended, into a connection already closed: its owner has it back (onStopped) and
+      // sends it again; the number this copy used is gap-filled if the peer asks for it.
+      if (!this.unencoded.delete(message)) return
       const seq = (result.header as { MsgSeqNum?: number } | null)?.MsgSeqNum
-      if (error === null && seq !== undefined) (this.sessionStore as unknown as RetainedStore).sent(seq, msgType, obj)
+      if (error === null && seq !== undefined) this.retained.sent(seq, msgType, obj)
+      else if (error !== null) this.sessionLogger.warning(`could not send a ${msgType} message: ${error.message}`)
       callback?.(error, result)
     })
   }
@@ -307,11 +380,15 @@ export class FixPeer extends AsciiSession {
   }
 
   protected override onApplicationMsg(msgType: string, view: MsgView): void {
+    // A resend (PossDupFlag) of a message already processed, asked for again after a connection dropped mid-resend.
+    if (!this.retained.received(view.getTyped(34) as number)) return
     this.events.onApplication(this, msgType, view)
   }
   protected override onDecoded(): void {}
   protected override onEncoded(): void {}
   protected override onLogon(view: MsgView, _user: string, password: string): boolean {
+    // A Logon that shows a gap skips onSessionMsg.
+    this.retained.received(view.getTyped(34) as number)
     if (this.events.onLogon === undefined) return true
     return this.events.onLogon(this, view.getString(49) ?? "", password ?? "")
   }
@@ -319,9 +396,20 @@ export class FixPeer extends AsciiSession {
     this.events.onReady(this)
   }
   protected override onStopped(error?: Error): void {
-    this.events.onStopped(this, error)
+    this.ended = true
+    const unsent = [...this.unencoded]
+    this.unencoded.clear()
+    this.events.onStopped(this, error, unsent)
   }
   protected override onSessionMsg(msgType: string, view: MsgView): void {
+    const seq = view.getTyped(34) as number
+    if (msgType === "4") {
+      // SequenceReset: a gap fill covers up to NewSeqNo; a reset skips everything before it.
+      const last = (view.getTyped(36) as number) - 1
+      this.retained.received(view.getTyped(123) === true ? seq : Math.min(seq, this.retained.targetSeqNum), last)
+    } else {
+      this.retained.received(seq)
+    }
     if (msgType === "3") {
       this.events.onBadInput(this, `the peer rejected our message ${view.getString(45)}: ${view.getString(58) ?? ""}`)
     }

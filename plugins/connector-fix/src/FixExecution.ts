@@ -15,7 +15,15 @@ import type { VenueState } from "@meridian/core/live/execution/VenueState"
 import { Execution, type ExecutionService } from "@meridian/core/services/Execution"
 import { Duration, Effect, Layer, Redacted, type Scope } from "effect"
 import { type DropCopyConfig, type FixConfig, FixError } from "./FixConfig"
-import { type Engine, type FixPeer, type MsgView, RetainedStore, SessionId, start } from "./FixEngine"
+import {
+  type Engine,
+  type FixPeer,
+  type MsgView,
+  RetainedStore,
+  SessionId,
+  start,
+  type UnsentMessage
+} from "./FixEngine"
 import * as FixInstruments from "./FixInstruments"
 import * as FixVenueState from "./FixVenueState"
 import { newOrderSingle, orderCancelReplaceRequest, orderCancelRequest, unsupported } from "./internal/fixOrder"
@@ -91,7 +99,7 @@ const keepSession = (
     readonly onReady: (peer: FixPeer) => void
     readonly onApplication: (peer: FixPeer, msgType: string, view: MsgView) => void
     readonly onBadInput: (reason: string) => void
-    readonly onDown: () => void
+    readonly onDown: (unsent: ReadonlyArray<UnsentMessage>) => void
   },
   log: (line: string) => void
 ) =>
@@ -102,7 +110,8 @@ const keepSession = (
     for (const m of journal.lastSent) store.restore(m.seq, m.type, m.fields)
     journal.lastSent = []
     store.senderSeqNum = journal.nextSenderSeq
-    store.targetSeqNum = journal.lastReceived + 1
+    store.restoreReceived(journal.nextReceived, journal.receivedAbove)
+    journal.expected = () => store.targetSeqNum
     let closed = false
     let engine: Engine | undefined
     let peer: FixPeer | undefined
@@ -128,9 +137,9 @@ const keepSession = (
           },
           onApplication: handlers.onApplication,
           onBadInput: (_, reason) => handlers.onBadInput(reason),
-          onStopped: () => {
+          onStopped: (_, __, unsent) => {
             peer = undefined
-            handlers.onDown()
+            handlers.onDown(unsent)
           }
         },
         (level, message) => log(`fix ${description.senderCompId}->${description.targetCompId} ${level}: ${message}`)
@@ -176,6 +185,8 @@ export const make = (
     }
     /** Commands that came while the session was down, sent in order once it is up. */
     const waiting: Array<ExecutionCommand> = []
+    /** Messages the last session took and never encoded (never on the wire): first out on the next session. */
+    const unsent: Array<UnsentMessage> = []
     const mainExecs = new Map<string, string>()
 
     const reject = (order: Order, ts: number, message: string): void =>
@@ -296,6 +307,7 @@ export const make = (
             )
           }
           journal.unconfirmed.clear()
+          for (const m of unsent.splice(0)) peer.sendApp(m.msgType, m.body)
           for (const command of waiting.splice(0)) send(peer, command)
         },
         onApplication: (_, msgType, view) => {
@@ -321,7 +333,7 @@ export const make = (
           }
         },
         onBadInput: bad,
-        onDown: () => {}
+        onDown: (taken) => unsent.push(...taken)
       },
       log
     )

@@ -7,13 +7,20 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { ExecutionReport } from "@meridian/core/domain/Commands"
 import { makeSpecs } from "@meridian/core/domain/InstrumentSpec"
-import { Duration, Effect, Redacted } from "effect"
+import { Duration, Effect, Redacted, type Scope } from "effect"
 import { AAPL, currencies } from "../../../test/fixtures/instruments"
 import * as FixExecution from "../src/FixExecution"
 import { brokerScoped, eventually } from "./brokerProcess"
 
-/** Log on as `senderCompId` with `secret` (the simulator's password); resolves once the session is up. */
-export const loggedOn = (senderCompId: string, secret: string) =>
+/**
+ * Log on as `senderCompId` with `secret` (the simulator's password); resolves once the session is up. `route` gives
+ * the port to connect to for the simulator's (by default, the simulator's own).
+ */
+export const loggedOn = (
+  senderCompId: string,
+  secret: string,
+  route: (fixPort: number) => Effect.Effect<number, never, Scope.Scope> = Effect.succeed
+) =>
   Effect.gen(function* () {
     const dir = mkdtempSync(join(tmpdir(), "meridian-fix-"))
     yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
@@ -22,7 +29,7 @@ export const loggedOn = (senderCompId: string, secret: string) =>
     const fix = yield* FixExecution.make(
       {
         host: "127.0.0.1",
-        port: broker.fixPort,
+        port: yield* route(broker.fixPort),
         senderCompId,
         targetCompId: "BROKER",
         password: Redacted.make(secret),

@@ -20,7 +20,8 @@ import {
   type FixPeer,
   type MsgView,
   type PeerEvents,
-  RetainedStore
+  RetainedStore,
+  type UnsentMessage
 } from "../../connector-fix/src/FixEngine"
 import * as FixInstruments from "../../connector-fix/src/FixInstruments"
 import { type FeeModel, fixedLatency, noSlippage, SimVenue } from "../../connector-sim/src/index"
@@ -95,8 +96,8 @@ export const make = (options: BrokerOptions) => {
   const instruments = FixInstruments.make(options.specs)
   const stores = new Map<string, RetainedStore>()
   const peers = new Map<string, FixPeer>()
-  /** ExecutionReports for clients that are away, sent when they log on again. */
-  const outbox = new Map<string, Array<Record<string, unknown>>>()
+  /** Messages for clients that are away, sent when they log on again. */
+  const outbox = new Map<string, Array<UnsentMessage>>()
   const byKey = new Map<string, Working>()
   /** session → ClOrdID (any of an order's chain) → order. */
   const byClOrdId = new Map<string, Map<string, Working>>()
@@ -557,11 +558,13 @@ export const make = (options: BrokerOptions) => {
     onReady: (peer) => {
       const session = peer.peerCompId
       peers.set(session, peer)
-      for (const m of outbox.get(session)?.splice(0) ?? [])
-        deliver(session, m.msgType as string, m.body as Record<string, unknown>)
+      for (const m of outbox.get(session)?.splice(0) ?? []) deliver(session, m.msgType, m.body)
     },
-    onStopped: (peer) => {
-      if (peers.get(peer.peerCompId) === peer) peers.delete(peer.peerCompId)
+    onStopped: (peer, _, unsent) => {
+      const session = peer.peerCompId
+      if (peers.get(session) === peer) peers.delete(session)
+      // Taken by the session that just ended and never numbered: ahead of whatever waits for the client since.
+      if (unsent.length > 0) outbox.set(session, [...unsent, ...(outbox.get(session) ?? [])])
     },
     onBadInput: (peer, reason) => {
       if (reason.startsWith("the peer rejected")) rejectsReceived.push(`${peer.peerCompId}: ${reason}`)

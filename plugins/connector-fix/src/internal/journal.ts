@@ -9,8 +9,9 @@
  *   finds its order here and is not sent again; an order whose message never reached the store goes out again
  *   once with PossResend=Y, which the venue matches by ClOrdID;
  * - `clordid`: each ClOrdID a cancel or replace used, tied to its order;
- * - `in`: each processed application message from the venue with its ExecID, written after the handler saw it: a
- *   restart asks the venue to resend from the first one not processed, and drops ExecIDs it already delivered.
+ * - `in`: each processed application message from the venue with its ExecID and the first number not yet received
+ *   then, written after the handler saw it: a restart asks the venue to resend from there, drops the messages above
+ *   it that it already processed, and drops ExecIDs it already delivered.
  */
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from "node:fs"
 import type { Order } from "@meridian/core/domain/Order"
@@ -36,7 +37,7 @@ type Entry =
   | { readonly k: "sent"; readonly seq: number; readonly type: string; readonly fields: Fields }
   | ({ readonly k: "order" } & LedgerOrder)
   | { readonly k: "clordid"; readonly clOrdId: string; readonly orderId: string }
-  | { readonly k: "in"; readonly seq: number; readonly execId?: string }
+  | { readonly k: "in"; readonly seq: number; readonly next?: number; readonly execId?: string }
 
 /** How many sequence numbers one `reserve` entry covers: one journal write per block, not per message. */
 const BLOCK = 256
@@ -53,7 +54,11 @@ export class Journal {
   readonly execIds = new Set<string>()
   /** Orders of an earlier run in the ledger with no `sent` message carrying their ClOrdID: maybe never sent. */
   readonly unconfirmed = new Set<string>()
-  lastReceived = 0
+  /** The first number from the venue not yet received, and the processed ones above it (a gap left mid-resend). */
+  nextReceived = 1
+  readonly receivedAbove = new Set<number>()
+  /** Where the session's store stands on receiving: set by the session that owns this journal. */
+  expected: () => number = () => this.nextReceived
 
   constructor(readonly file: string) {
     if (existsSync(file)) this.load(readFileSync(file, "utf8"))
@@ -90,11 +95,14 @@ export class Journal {
           this.current.set(e.orderId, e.clOrdId)
           break
         case "in":
-          this.lastReceived = Math.max(this.lastReceived, e.seq)
+          // Journals written before `next` was recorded count every number below the last processed as received.
+          this.nextReceived = Math.max(this.nextReceived, e.next ?? e.seq + 1)
+          if (e.seq >= this.nextReceived) this.receivedAbove.add(e.seq)
           if (e.execId !== undefined) this.execIds.add(e.execId)
           break
       }
     }
+    for (const seq of this.receivedAbove) if (seq < this.nextReceived) this.receivedAbove.delete(seq)
   }
 
   private write(e: Entry): void {
@@ -132,9 +140,9 @@ export class Journal {
   }
 
   received(seq: number, execId: string | undefined): void {
-    if (seq > this.lastReceived) this.lastReceived = seq
+    const next = this.expected()
     if (execId !== undefined) this.execIds.add(execId)
-    this.write(execId === undefined ? { k: "in", seq } : { k: "in", seq, execId })
+    this.write(execId === undefined ? { k: "in", seq, next } : { k: "in", seq, next, execId })
   }
 
   close(): void {
