@@ -3,22 +3,32 @@
  * enough lines, then killed with SIGKILL.
  */
 import { spawn } from "node:child_process"
-import { join } from "node:path"
+import { mkdirSync, renameSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
 import * as esbuild from "esbuild"
 
-/** Bundle `entry` beside node_modules (so that it finds the native checksum package); returns the bundle's path. */
+/**
+ * Bundle `entry` beside node_modules (so that it finds the native checksum package); returns the bundle's path. The
+ * bundle is swapped in by a rename, never rewritten in place: another run (a worker on another file, a checkout
+ * whose node_modules shares this one's files through hard links) may be starting the previous one at that moment.
+ */
 export const bundleChild = async (entry: string): Promise<string> => {
   const name = entry.split(/[\\/]/).pop()!.replace(/\.ts$/, ".cjs")
   const outfile = join(import.meta.dirname, "..", "node_modules", ".cache", "meridian-test", name)
-  await esbuild.build({
+  const built = await esbuild.build({
     entryPoints: [entry],
     outfile,
     bundle: true,
     platform: "node",
     format: "cjs",
     external: ["@node-rs/crc32"],
-    logLevel: "error"
+    logLevel: "error",
+    write: false
   })
+  const temporary = `${outfile}.${process.pid}`
+  mkdirSync(dirname(outfile), { recursive: true })
+  writeFileSync(temporary, built.outputFiles[0]!.contents)
+  renameSync(temporary, outfile)
   return outfile
 }
 
