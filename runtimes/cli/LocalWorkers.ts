@@ -73,12 +73,22 @@ const workerError = (message: string) => new BacktestError({ reason: "Config", m
  * a worker on every core they take CPU from the other workers, more than they save their own. A plain loop of the
  * bench's minute-bar jobs (load 20, the session at autogroup nice -15): 75 ms of CPU per job of which 42-51 ms on
  * the main thread; with both settings 59-60 ms, 51-52 ms on the main thread.
+ *
+ * The same holds for V8's optimizing compiler, which compiles a hot function on a background thread while the main
+ * thread goes on in the unoptimized code: a fresh worker's first 15-20 jobs are its warm-up, and with no spare core
+ * that thread waits for a CPU, so the worker runs the slow code for longer. Compiled on the main thread instead, a
+ * worker's first 20 minute-bar jobs of a 2-process sweep took 1.20-1.57 s of CPU against 1.30-1.81 s (7 alternating
+ * pairs at load 14-25, both workers' mean lower in each pair; in all 1.34 against 1.56 s); its CPU per job afterwards
+ * did not change within what that load resolves.
  */
 const workerV8Flags = (count: number): ReadonlyArray<string> =>
   // Bun's engine is not V8 (it ignores these).
   "bun" in process.versions
     ? []
-    : ["--max-semi-space-size=32", ...(count >= availableParallelism() ? ["--single-threaded-gc"] : [])]
+    : [
+        "--max-semi-space-size=32",
+        ...(count >= availableParallelism() ? ["--single-threaded-gc", "--no-concurrent-recompilation"] : [])
+      ]
 
 /** A local worker process, ended when the scope closes (and waited for: no process outlives the sweep). */
 const spawnWorker = (v8Flags: ReadonlyArray<string>) =>
