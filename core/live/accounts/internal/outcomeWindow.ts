@@ -11,24 +11,58 @@ import type { Outcome } from "../AccountsShard"
 /** A window's state as a snapshot holds it: keys and outcomes of each generation in the order they came. */
 export type WindowImage = readonly [newer: ReadonlyArray<unknown>, older: ReadonlyArray<unknown>]
 
-/** One generation: the table, and its keys in the order they came (for an image that does not depend on slots). */
+/**
+ * One generation: the table maps each key to its place in arrival order (a small integer, no object). An outcome is
+ * kept as its sequence and, for the common one (accepted with one order), just that order's id — a string the
+ * engine holds anyway — so that remembering a submission leaves no object of its own for the garbage collector to
+ * copy and mark; any other outcome is kept as it is.
+ */
 class Generation {
-  readonly table = new IdTable<Outcome>()
+  readonly table = new IdTable<number>()
   readonly keys: Array<string> = []
+  private readonly seqs: Array<number> = []
+  private readonly details: Array<string | Outcome> = []
+
+  /** The outcome of the key at `place`, as it was remembered. */
+  outcomeAt(place: number): Outcome {
+    const detail = this.details[place]!
+    return typeof detail === "string" ? { _tag: "Accepted", seq: this.seqs[place]!, orderIds: [detail] } : detail
+  }
+
+  get(key: string, hash: number): Outcome | undefined {
+    const place = this.table.get(key, hash)
+    return place === undefined ? undefined : this.outcomeAt(place)
+  }
+
+  /** Remember `outcome` for `key`, which this generation does not hold (its table's last `has` missed it). */
+  add(key: string, outcome: Outcome, hash: number): void {
+    const place = this.keys.length
+    this.table.set(key, place, hash)
+    this.keys.push(key)
+    this.seqs.push(outcome.seq)
+    this.details.push(outcome._tag === "Accepted" && outcome.orderIds.length === 1 ? outcome.orderIds[0]! : outcome)
+  }
 
   set(key: string, outcome: Outcome, hash: number): void {
-    if (!this.table.has(key, hash)) this.keys.push(key)
-    this.table.set(key, outcome, hash)
+    const place = this.table.get(key, hash)
+    if (place === undefined) {
+      this.add(key, outcome, hash)
+      return
+    }
+    this.seqs[place] = outcome.seq
+    this.details[place] = outcome._tag === "Accepted" && outcome.orderIds.length === 1 ? outcome.orderIds[0]! : outcome
   }
 
   clear(): void {
     this.table.clear()
     this.keys.length = 0
+    this.seqs.length = 0
+    this.details.length = 0
   }
 
   image(): Array<unknown> {
     const out: Array<unknown> = []
-    for (const key of this.keys) out.push(key, this.table.get(key))
+    for (let place = 0; place < this.keys.length; place++) out.push(this.keys[place], this.outcomeAt(place))
     return out
   }
 
@@ -48,6 +82,8 @@ class Generations {
   /** The key `get` hashed last: `set` follows `get` with the same key. */
   private lastKey = ""
   private lastHash = idHash("")
+  /** The key `get` found in neither generation last: a `set` of it adds without looking it up again. */
+  private missed: string | undefined = undefined
 
   constructor(private readonly size: number) {}
 
@@ -61,18 +97,25 @@ class Generations {
 
   get(key: string): Outcome | undefined {
     const hash = this.hash(key)
-    return this.newer.table.get(key, hash) ?? this.older.table.get(key, hash)
+    // `has` first: a miss (a fresh id, nearly always) leaves the newer table knowing where `set` puts it.
+    const found = this.newer.table.has(key, hash) ? this.newer.get(key, hash) : this.older.get(key, hash)
+    this.missed = found === undefined ? key : undefined
+    return found
   }
 
   set(key: string, outcome: Outcome): void {
+    let absent = key === this.missed
+    this.missed = undefined
     if (this.newer.keys.length >= this.size) {
       // The older is dropped; its table is cleared and reused, keeping its slots.
       const dropped = this.older
       dropped.clear()
       this.older = this.newer
       this.newer = dropped
+      absent = true
     }
-    this.newer.set(key, outcome, this.hash(key))
+    if (absent) this.newer.add(key, outcome, this.hash(key))
+    else this.newer.set(key, outcome, this.hash(key))
   }
 
   image(): WindowImage {
@@ -80,6 +123,7 @@ class Generations {
   }
 
   restore(image: WindowImage): void {
+    this.missed = undefined
     this.newer.restore(image[0])
     this.older.restore(image[1])
   }
