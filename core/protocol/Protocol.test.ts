@@ -1,11 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Redacted } from "effect"
+import { Packr } from "msgpackr"
 import { nodeTransport } from "../../runtimes/node/NodeTransport"
 import { FrameReader, FrameWriter } from "./internal/frames"
 import * as Protocol from "./Protocol"
 import * as StreamSource from "./StreamSource"
 import { type Connection, tcp } from "./Transport"
 
+const plainPackr = new Packr({ useRecords: false })
 const keys = (service: string) => (service === "strategies" ? Redacted.make("strategies-secret") : undefined)
 const limits = { heartbeatMs: 50, deadAfterMs: 2000 }
 
@@ -19,7 +21,13 @@ const startServer = (stream: StreamSource.MemoryStream) =>
     onRequest: (session, id, body) => {
       const b = body as { op: string; n?: number }
       if (b.op === "double") session.reply(id, { n: (b.n ?? 0) * 2 })
-      else if (b.op === "later") setTimeout(() => session.reply(id, "late"), 5)
+      else if (b.op === "encoded") {
+        // Encoded by the caller as plain msgpack, behind a byte that is not part of it.
+        const body = plainPackr.pack({ n: (b.n ?? 0) * 2, tag: "encoded" })
+        const bytes = new Uint8Array(body.length + 1)
+        bytes.set(body, 1)
+        session.replyEncoded(id, bytes, 1, bytes.length)
+      } else if (b.op === "later") setTimeout(() => session.reply(id, "late"), 5)
       else session.fail(id, { _tag: "Rejected", reason: "UnknownOp", message: b.op })
     },
     onMessage: (_session, body) => {
@@ -66,6 +74,9 @@ describe("Protocol", () => {
       expect(c.server).toEqual({ service: "accounts", instance: "a1" })
       expect(yield* c.call({ op: "double", n: 21 })).toEqual({ n: 42 })
       expect(yield* c.call({ op: "later" })).toBe("late")
+      // An answer the server encoded itself, between packed ones that keep using the session's structures.
+      expect(yield* c.call({ op: "encoded", n: 4 })).toEqual({ n: 8, tag: "encoded" })
+      expect(yield* c.call({ op: "double", n: 5 })).toEqual({ n: 10 })
       const failed = yield* Effect.either(c.call({ op: "nope" }))
       expect(Either.isLeft(failed) && failed.left._tag === "RemoteError" && failed.left.error).toEqual({
         _tag: "Rejected",

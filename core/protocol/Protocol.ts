@@ -76,6 +76,12 @@ export interface Session {
   readonly remote: string
   /** Answer request `id`. */
   readonly reply: (id: number, value: unknown) => void
+  /**
+   * Answer request `id` with `body[start, end)`, a value its caller encoded as plain msgpack (no record structures:
+   * the session's own stay as they are), copied at once. For an answer on the hot path that is cheaper to write by
+   * hand than to pack; the client decodes it like any other.
+   */
+  readonly replyEncoded: (id: number, body: Uint8Array, start: number, end: number) => void
   /** Fail request `id` with `error` (any msgpack value, e.g. a `Schema.TaggedError`'s encoded form). */
   readonly fail: (id: number, error: unknown) => void
   readonly isOpen: () => boolean

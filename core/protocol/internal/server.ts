@@ -90,6 +90,17 @@ class ServerSession implements Session {
     if (this.link.sendWithId(FrameType.Response, id, value)) this.link.checkBound()
   }
 
+  readonly replyEncoded = (id: number, body: Uint8Array, start: number, end: number): void => {
+    const link = this.link
+    if (link.closed) return
+    if (end - start + 13 > link.limits.maxFrameBytes) {
+      link.close("Encode", `a message of ${end - start} bytes exceeds the frame limit of ${link.limits.maxFrameBytes}`)
+      return
+    }
+    link.writer.withId(FrameType.Response, id, body, start, end)
+    link.checkBound()
+  }
+
   readonly fail = (id: number, error: unknown): void => {
     if (this.link.closed) return
     if (this.link.sendWithId(FrameType.Failure, id, error)) this.link.checkBound()
