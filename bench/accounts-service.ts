@@ -1,11 +1,11 @@
 /**
- * The Accounts Service end to end: `meridian service accounts` in its own process (Node, or Bun with `--bun`), four
- * client connections on loopback each keeping 256 orders in flight, every risk limit set on the firm, the account
- * and the instrument, the journal's fsync'd group commit on. Orders alternate buy and sell, priced inside the
- * band; each is answered once durable. Prints orders accepted per second and the answer latency p50/p99 (from the
- * client's send to its answer), the service process's CPU time per order, this (client) process's — the clients
- * share the machine's cores with the service, so a client costing as much per order as the service would halve
- * what the service can show — and the machine's load. One JSON line.
+ * The Accounts Service end to end: `meridian service accounts` in its own process (Node, or Bun with `--bun` or
+ * `MERIDIAN_RUNTIME=bun`), four client connections on loopback each keeping 256 orders in flight, every risk limit
+ * set on the firm, the account and the instrument, the journal's fsync'd group commit on. Orders alternate buy and
+ * sell, priced inside the band; each is answered once durable. Prints orders accepted per second and the answer
+ * latency p50/p99 (from the client's send to its answer), the service process's CPU time per order, this (client)
+ * process's — the clients share the machine's cores with the service, so a client costing as much per order as the
+ * service would halve what the service can show — and the machine's load. One JSON line.
  */
 import { Effect } from "effect"
 import { cleanUp, client, configure, KEYS, start as startService } from "../test/live/serviceProcess"
@@ -14,7 +14,8 @@ import { loadAverage, processCpuMs } from "./internal/procStats"
 const CLIENTS = 4
 const IN_FLIGHT = 256
 const ORDERS = 200_000
-const bun = process.argv.includes("--bun")
+// `--bun` or MERIDIAN_RUNTIME=bun: the service runs on Bun (the clients on whatever runs this file).
+const bun = process.argv.includes("--bun") || process.env.MERIDIAN_RUNTIME === "bun"
 const { file } = configure("ACC-1")
 const service = await startService(bun ? "bun" : "node", file)
 const { port } = service
