@@ -38,7 +38,7 @@ import { coreVersion, isStatusRequest, type ServiceStatus, sessionsOf } from "..
 import { AccountsShard, type Answer, type Outcome, type ShardOptions } from "./AccountsShard"
 import { accountValues, isAccountValuesRequest } from "./AccountValues"
 import type { EventLog } from "./EventLog"
-import { encodeAccepted, MAX_ANSWER_BYTES } from "./internal/answerBytes"
+import { AcceptedAnswers } from "./internal/answerBytes"
 import { decodeHotInput } from "./internal/fastInput"
 import { isRiskControlsRequest, riskControlsOf } from "./RiskControls"
 import { type SenderTail, SenderTailRequest, senderTailOf } from "./SenderTails"
@@ -130,12 +130,11 @@ export const serveAccounts = (
       topics.set(`navs/${i}`, streamOf(shard.navs))
     })
     const onOutcome = options.onOutcome
-    const answerBytes = new Uint8Array(MAX_ANSWER_BYTES)
-    const answerView = new DataView(answerBytes.buffer)
+    const accepted = new AcceptedAnswers()
     // One function for every answer: the session and the request id travel with the input, not in a closure.
     const answer: Answer = (outcome, to, id, elapsedMs) => {
-      const end = encodeAccepted(outcome, answerBytes, answerView)
-      if (end > 0) (to as Session).replyEncoded(id, answerBytes, 0, end)
+      const end = accepted.encode(outcome)
+      if (end > 0) (to as Session).replyEncoded(id, accepted.bytes, 0, end)
       else (to as Session).reply(id, outcome)
       onOutcome?.(outcome, elapsedMs)
     }
