@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { Config, Effect, Option } from "effect"
-import type { Page } from "playwright-core"
+import { type Browser, chromium, type Page } from "playwright-core"
 
 /** The Chromium binary, or why there is none. */
 export const chromiumPath = (): { readonly path: string } | { readonly why: string } => {
@@ -17,6 +17,24 @@ export const chromiumPath = (): { readonly path: string } | { readonly why: stri
   return found === undefined
     ? { why: `no Chromium at ${candidates.join(", ")} (apt-get install chromium, or set MERIDIAN_CHROMIUM)` }
     : { path: found }
+}
+
+/**
+ * Chromium at `executablePath`, started while `setUp` runs: a suite's set-up does not need the browser, and the two
+ * one after the other cost the browser's start-up in wall time. Both are settled before a failure is thrown, and
+ * a browser started for a set-up that failed is closed.
+ */
+export const launchWhile = async (executablePath: string, setUp: () => Promise<unknown>): Promise<Browser> => {
+  const [launched, done] = await Promise.allSettled([
+    chromium.launch({ executablePath, args: ["--no-sandbox"], timeout: 60_000 }),
+    setUp()
+  ])
+  if (done.status === "rejected") {
+    if (launched.status === "fulfilled") await launched.value.close()
+    throw done.reason
+  }
+  if (launched.status === "rejected") throw launched.reason
+  return launched.value
 }
 
 /** Whether the browser suites must run (CI sets `MERIDIAN_TEST_BROWSER_REQUIRED=1`): then they fail instead. */

@@ -10,9 +10,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { type Browser, chromium, type Page } from "playwright-core"
+import type { Browser, Page } from "playwright-core"
 import { freePort } from "../../../runtimes/cli/FreePort"
-import { browserRequired, chromiumPath, screenshotsDir } from "../../support/browser"
+import { browserRequired, chromiumPath, launchWhile, screenshotsDir } from "../../support/browser"
 import { meridian, type Started, start, stop } from "../panel/panelProcess"
 import { addUsers } from "../panel/panelUsers"
 
@@ -36,42 +36,43 @@ if ("why" in source) {
     let portalUrl = ""
 
     beforeAll(async () => {
-      // A session folder whose only running service is its Accounts Service: what the portal and cash requests need.
-      const session = join(dir, ".meridian", "sessions", "20260101-000000")
-      mkdirSync(session, { recursive: true })
-      writeFileSync(join(session, "keys.json"), JSON.stringify({ MERIDIAN_KEY_CLI: KEY }), { mode: 0o600 })
-      writeFileSync(
-        join(session, "accounts.json"),
-        JSON.stringify({
-          listen: { host: "127.0.0.1", port: await freePort() },
-          instance: "accounts-1",
-          keys: { cli: { env: "MERIDIAN_KEY_CLI" } },
-          journalDir: "journal",
-          shards: [{ accounts: [{ id: "INV-1", name: "Ivy's fund", kind: "cash", baseCurrency: "USD" }] }]
+      browser = await launchWhile(source.path, async () => {
+        // A session folder whose only running service is its Accounts Service: what the portal and cash requests need.
+        const session = join(dir, ".meridian", "sessions", "20260101-000000")
+        mkdirSync(session, { recursive: true })
+        writeFileSync(join(session, "keys.json"), JSON.stringify({ MERIDIAN_KEY_CLI: KEY }), { mode: 0o600 })
+        writeFileSync(
+          join(session, "accounts.json"),
+          JSON.stringify({
+            listen: { host: "127.0.0.1", port: await freePort() },
+            instance: "accounts-1",
+            keys: { cli: { env: "MERIDIAN_KEY_CLI" } },
+            journalDir: "journal",
+            shards: [{ accounts: [{ id: "INV-1", name: "Ivy's fund", kind: "cash", baseCurrency: "USD" }] }]
+          })
+        )
+        // The panel reads the other services' configurations too: none of them runs here.
+        writeFileSync(join(session, "market-data.json"), JSON.stringify({ source: {} }))
+        const nowhere = { listen: { host: "127.0.0.1", port: await freePort() } }
+        writeFileSync(join(session, "strategies.json"), JSON.stringify(nowhere))
+        writeFileSync(join(session, "execution.json"), JSON.stringify(nowhere))
+        const bin = join(process.cwd(), "runtimes", "node", "bin", "meridian.mjs")
+        accounts = spawn(process.execPath, [bin, "service", "accounts", "--config", join(session, "accounts.json")], {
+          cwd: dir,
+          env: { ...process.env, MERIDIAN_KEY_CLI: KEY },
+          stdio: "ignore"
         })
-      )
-      // The panel reads the other services' configurations too: none of them runs here.
-      writeFileSync(join(session, "market-data.json"), JSON.stringify({ source: {} }))
-      const nowhere = { listen: { host: "127.0.0.1", port: await freePort() } }
-      writeFileSync(join(session, "strategies.json"), JSON.stringify(nowhere))
-      writeFileSync(join(session, "execution.json"), JSON.stringify(nowhere))
-      const bin = join(process.cwd(), "runtimes", "node", "bin", "meridian.mjs")
-      accounts = spawn(process.execPath, [bin, "service", "accounts", "--config", join(session, "accounts.json")], {
-        cwd: dir,
-        env: { ...process.env, MERIDIAN_KEY_CLI: KEY },
-        stdio: "ignore"
+        // The investor through the real `meridian user add`; the operator in this process (see panelUsers.ts).
+        await meridian(dir, ["user", "add", "ivy", "--role", "investor", "--account", "INV-1"], `${PASSWORD}\n`)
+        await addUsers(dir, PASSWORD, [{ name: "olga", role: "operator" }])
+        panel = await start(
+          dir,
+          ["panel", "--port", "0", "--portal-port", "0", "--session", "20260101-000000"],
+          /Client Portal on (http:\/\/\S+\/)/
+        )
+        portalUrl = panel.url
+        panelUrl = /Control Panel on (http:\/\/\S+\/)/.exec(panel.output())?.[1] ?? ""
       })
-      // The investor through the real `meridian user add`; the operator in this process (see panelUsers.ts).
-      await meridian(dir, ["user", "add", "ivy", "--role", "investor", "--account", "INV-1"], `${PASSWORD}\n`)
-      await addUsers(dir, PASSWORD, [{ name: "olga", role: "operator" }])
-      panel = await start(
-        dir,
-        ["panel", "--port", "0", "--portal-port", "0", "--session", "20260101-000000"],
-        /Client Portal on (http:\/\/\S+\/)/
-      )
-      portalUrl = panel.url
-      panelUrl = /Control Panel on (http:\/\/\S+\/)/.exec(panel.output())?.[1] ?? ""
-      browser = await chromium.launch({ executablePath: source.path, args: ["--no-sandbox"], timeout: 60_000 })
     }, 300_000)
 
     afterAll(async () => {

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { type Browser, chromium, type Page } from "playwright-core"
-import { browserRequired, chromiumPath, drawnPixels, screenshotsDir } from "../../support/browser"
+import type { Browser, Page } from "playwright-core"
+import { browserRequired, chromiumPath, drawnPixels, launchWhile, screenshotsDir } from "../../support/browser"
 
 const run = promisify(execFile)
 /** Runs go into the embedded database of `--db-dir`, whatever the environment names. */
@@ -81,39 +81,40 @@ if ("why" in source) {
     const runs: Array<{ id: string; stdout: string; html: string }> = []
 
     beforeAll(async () => {
-      // 300 daily bars of a wave (period 40 days) around 100: the averages cross often.
-      const bars = Array.from({ length: 300 }, (_, i) => {
-        const close = (100 + 10 * Math.sin((2 * Math.PI * i) / 40) + i / 20).toFixed(2)
-        const day = new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10)
-        return `${day},${close},${close},${close},${close},1000\n`
+      browser = await launchWhile(source.path, async () => {
+        // 300 daily bars of a wave (period 40 days) around 100: the averages cross often.
+        const bars = Array.from({ length: 300 }, (_, i) => {
+          const close = (100 + 10 * Math.sin((2 * Math.PI * i) / 40) + i / 20).toFixed(2)
+          const day = new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10)
+          return `${day},${close},${close},${close},${close},1000\n`
+        })
+        const prices = join(dir, "WAVE.csv")
+        writeFileSync(prices, `Date,Open,High,Low,Close,Volume\n${bars.join("")}`)
+        for (const [fast, slow] of [
+          ["10", "30"],
+          ["5", "20"]
+        ]) {
+          const html = join(dir, `backtest-${fast}-${slow}.html`)
+          const stdout = await meridian(
+            "backtest",
+            "--strategy",
+            "sma-cross",
+            "--data",
+            prices,
+            "--db-dir",
+            dbDir,
+            "--param",
+            `fast=${fast}`,
+            "--param",
+            `slow=${slow}`,
+            "--html",
+            html
+          )
+          const id = /run ([0-9a-f]{12}) stored\n/.exec(stdout)?.[1]
+          expect(id).toBeDefined()
+          runs.push({ id: id!, stdout, html })
+        }
       })
-      const prices = join(dir, "WAVE.csv")
-      writeFileSync(prices, `Date,Open,High,Low,Close,Volume\n${bars.join("")}`)
-      for (const [fast, slow] of [
-        ["10", "30"],
-        ["5", "20"]
-      ]) {
-        const html = join(dir, `backtest-${fast}-${slow}.html`)
-        const stdout = await meridian(
-          "backtest",
-          "--strategy",
-          "sma-cross",
-          "--data",
-          prices,
-          "--db-dir",
-          dbDir,
-          "--param",
-          `fast=${fast}`,
-          "--param",
-          `slow=${slow}`,
-          "--html",
-          html
-        )
-        const id = /run ([0-9a-f]{12}) stored\n/.exec(stdout)?.[1]
-        expect(id).toBeDefined()
-        runs.push({ id: id!, stdout, html })
-      }
-      browser = await chromium.launch({ executablePath: source.path, args: ["--no-sandbox"], timeout: 30_000 })
     }, 120_000)
 
     afterAll(async () => {
