@@ -3,7 +3,8 @@
  * on each, risk checks, matching, portfolio), the same data through a bare loop that only reads it, and 1,000,000
  * bars. Then the replay as `meridian backtest` runs it in `bench/cli-backtest` (1,000,000 bars of one instrument, SMA
  * 10/30 long-short sized at all of equity, margin: ~78,000 orders, four times the bars above make), and the same
- * bars with a strategy that subscribes to nothing: the replay's own floor, per bar. Prints one JSON line.
+ * bars with a strategy that subscribes to nothing: the replay's own floor, per bar; and, in CPU time, what an order of
+ * that run costs beyond the floor (`cli_order_cpu_us`). Prints one JSON line.
  */
 import { Effect, Schema } from "effect"
 import { type BacktestConfig, run } from "../core/backtest/Backtest"
@@ -51,6 +52,14 @@ const timed = <A>(f: () => A): [A, number] => {
   const start = performance.now()
   const value = f()
   return [value, (performance.now() - start) / 1000]
+}
+
+/** CPU seconds (user + system, the GC's threads included) of `f`: steadier than wall time on a loaded machine. */
+const cpuTimed = <A>(f: () => A): [A, number] => {
+  const start = process.cpuUsage()
+  const value = f()
+  const used = process.cpuUsage(start)
+  return [value, (used.user + used.system) / 1e6]
 }
 
 /** The floor: merge and read every column of every event, nothing else. */
@@ -133,6 +142,9 @@ const replayAlone = (strategy: BacktestConfig["strategy"]) =>
 const cliParams = Schema.decodeUnknownSync(smaCross.params)({ instrument: AAPL.id, mode: "long-short" })
 const [cliResult, cliSeconds] = timed(() => replayAlone(smaCross.program(cliParams)))
 const [, floorSeconds] = timed(() => replayAlone(Effect.void))
+// What an order costs the engine, the venue and the replay around them: the CLI's run less the floor, per order.
+const [, cliCpu] = cpuTimed(() => replayAlone(smaCross.program(cliParams)))
+const [, floorCpu] = cpuTimed(() => replayAlone(Effect.void))
 
 const round = (n: number) => Math.round(n)
 console.log(
@@ -147,6 +159,7 @@ console.log(
     cli_bar_events_per_s: round(COUNT / cliSeconds),
     cli_bar_orders: cliResult.orders,
     replay_floor_bar_events_per_s: round(COUNT / floorSeconds),
+    cli_order_cpu_us: Math.round(((cliCpu - floorCpu) / cliResult.orders) * 1e7) / 10,
     peak_rss_mb: round(peakRssMb)
   })
 )
