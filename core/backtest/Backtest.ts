@@ -29,7 +29,7 @@ import { MarketData, type MarketDataError } from "../services/MarketData"
 import type { FxRate } from "../services/StaticData"
 import type { StrategyRequirements } from "../strategy/Strategy"
 import { makeAccounts, makeHandlerTables, makeMarketData } from "./internal/Ports"
-import { Replay } from "./internal/Replay"
+import { type ArrivingRows, Replay } from "./internal/Replay"
 import { ReplayScheduler } from "./ReplayScheduler"
 import { SimulatedClock } from "./SimulatedClock"
 import type { MakeSimulatedVenue } from "./SimulatedVenue"
@@ -60,6 +60,11 @@ export interface BacktestConfig {
   readonly equitySampleUs?: number
   /** Called with the events replayed and their total every `PROGRESS_EVERY` events and at the end. */
   readonly onProgress?: ((replayed: number, total: number) => void) | undefined
+  /**
+   * With one source whose rows are still being read (a `BarStream`): the replay waits for them as it goes. The
+   * source's `length` is then its capacity; its first row must be there.
+   */
+  readonly arriving?: ArrivingRows | undefined
   /** Called with each account event as the engine makes it: what `meridian parity` compares with a session's. */
   readonly onAccountEvent?: ((event: AccountEvent) => void) | undefined
 }
@@ -111,7 +116,8 @@ export const run = (config: BacktestConfig): Effect.Effect<BacktestResult, Backt
       tables,
       accountId,
       equitySampleUs: config.equitySampleUs,
-      onProgress: config.onProgress
+      onProgress: config.onProgress,
+      arriving: config.arriving
     })
     const engine = yield* Effect.try({
       try: () =>

@@ -8,6 +8,7 @@
 import type { FileSystem } from "@effect/platform"
 import { Path } from "@effect/platform"
 import { Effect, Either, Schema } from "effect"
+import { BarStream } from "../data/BarStream"
 import type { Columns } from "../data/Columns"
 import { type BarCsvOptions, type CsvError, readMarketDataCsv } from "../data/Csv"
 import { lineChunks } from "../data/LineChunks"
@@ -36,7 +37,7 @@ import { StaticData } from "../services/StaticData"
 import { resolveInstrument } from "../staticdata/ResolveInstrument"
 import { decodeParams } from "../strategy/Params"
 import type { AnyStrategy } from "../strategy/Strategy"
-import { BacktestError, run as runBacktest } from "./Backtest"
+import { BacktestError, type BacktestResult, run as runBacktest } from "./Backtest"
 import type { MakeSimulatedVenue } from "./SimulatedVenue"
 
 /** The strategy a job runs, as its loader found it: the strategy, and what the run records of its code. */
@@ -252,6 +253,18 @@ const dailyZone = (data: ReadonlyArray<Columns>, zone: string): string | undefin
     ? zone
     : undefined
 
+/**
+ * A worker reading `file`'s bars for the replay, when it holds bars the bulk scan reads (see `BarStream.start`);
+ * undefined otherwise, or when the file cannot be opened (the usual read then says why).
+ */
+const startStream = (file: string, spec: InstrumentSpec, timezone: string | undefined): BarStream | undefined => {
+  try {
+    return BarStream.start(file, { file, spec, timezone: timezone ?? spec.instrument.timezone })
+  } catch {
+    return undefined
+  }
+}
+
 /** Runs `job` with the strategy its loader found, on the venue the caller made from `job.venue`. */
 export const runBacktestJob = (job: BacktestJob, loaded: JobStrategy, venue: JobVenue) =>
   Effect.gen(function* () {
@@ -283,36 +296,66 @@ export const runBacktestJob = (job: BacktestJob, loaded: JobStrategy, venue: Job
       catch: (e) => configError(e instanceof Error ? e.message : String(e))
     })
     const indexOf = (id: string) => specs.byId.get(id as InstrumentId)!.index
-    const data = (yield* Effect.forEach(sources, (source) =>
-      source.kind === "file"
-        ? readColumns(job.readCsv ?? readCsvFile, source.file, specs.list[indexOf(source.id)]!, job.timezone).pipe(
-            Effect.map((columns) => [inRange(columns, job.from, job.to)])
-          )
-        : // The history (and DuckDB with it) loads only for a backtest that replays it.
-          Effect.promise(() => import("../history/History")).pipe(
-            Effect.flatMap((history) => history.loadCatalogData(job.historyDir, source.ids, job.from, job.to)),
-            Effect.mapError((e) => configError(`history ${job.historyDir}: ${e.message}`)),
-            // The history indexes instruments by their place in `source.ids`; the run by its own list.
-            Effect.map((sets) => sets.map((columns) => reindex(columns, source.ids.map(indexOf))))
-          )
-    )).flat()
-    if (data.every((columns) => columns.length === 0)) return yield* configError("no market data in the given range")
     const currency = specs.currencies.get(instruments[0]!.quoteCurrency)!
-    const deposit = yield* Either.mapLeft(Decimal.toUnits(job.cash, Decimal.minorIncrement(currency.decimals)), (e) =>
-      configError(`--cash ${job.cash}: ${e.message}`)
-    )
-    if (deposit <= 0) return yield* configError(`--cash ${job.cash}: the initial deposit must be positive`)
-    const result = yield* runBacktest({
-      instruments,
-      currencies,
-      fxRates: staticData.fxRates(data[0]?.ts[0]),
-      data,
-      strategyId: strategy.id,
-      strategy: strategy.program(params),
-      account: { id: "backtest", kind: job.accountKind, baseCurrency: currency.code, deposit },
-      venue: venue.make,
-      onProgress: job.onProgress
-    })
+    const deposit = Decimal.toUnits(job.cash, Decimal.minorIncrement(currency.decimals))
+    const replay = (data: ReadonlyArray<Columns>, deposit: number, arriving?: BarStream) =>
+      runBacktest({
+        instruments,
+        currencies,
+        fxRates: staticData.fxRates(data[0]?.ts[0]),
+        data,
+        strategyId: strategy.id,
+        strategy: strategy.program(params),
+        account: { id: "backtest", kind: job.accountKind, baseCurrency: currency.code, deposit },
+        venue: venue.make,
+        onProgress: job.onProgress,
+        arriving
+      })
+    const first = sources[0]
+    // One file of bars, read as a whole with the default reader: a worker reads it while the replay runs. A stream
+    // given up (see `BarStream`) is replayed again from the file read the usual way, as is anything else. With a
+    // bad --cash the file is read first, so that a bad file is still the error reported.
+    const stream =
+      sources.length === 1 &&
+      first?.kind === "file" &&
+      job.readCsv === undefined &&
+      job.from === undefined &&
+      job.to === undefined &&
+      Either.isRight(deposit) &&
+      deposit.right > 0
+        ? startStream(first.file, specs.list[indexOf(first.id)]!, job.timezone)
+        : undefined
+    let streamed: { readonly data: ReadonlyArray<Columns>; readonly result: BacktestResult } | undefined
+    if (stream !== undefined && Either.isRight(deposit)) {
+      const attempt =
+        stream.waitFor(0) > 0 ? yield* Effect.either(replay([stream.columns], deposit.right, stream)) : undefined
+      const columns = stream.finish()
+      stream.close()
+      if (attempt !== undefined && columns !== undefined) streamed = { data: [columns], result: yield* attempt }
+    }
+    const { data, result } =
+      streamed ??
+      (yield* Effect.gen(function* () {
+        const data = (yield* Effect.forEach(sources, (source) =>
+          source.kind === "file"
+            ? readColumns(job.readCsv ?? readCsvFile, source.file, specs.list[indexOf(source.id)]!, job.timezone).pipe(
+                Effect.map((columns) => [inRange(columns, job.from, job.to)])
+              )
+            : // The history (and DuckDB with it) loads only for a backtest that replays it.
+              Effect.promise(() => import("../history/History")).pipe(
+                Effect.flatMap((history) => history.loadCatalogData(job.historyDir, source.ids, job.from, job.to)),
+                Effect.mapError((e) => configError(`history ${job.historyDir}: ${e.message}`)),
+                // The history indexes instruments by their place in `source.ids`; the run by its own list.
+                Effect.map((sets) => sets.map((columns) => reindex(columns, source.ids.map(indexOf))))
+              )
+        )).flat()
+        if (data.every((columns) => columns.length === 0)) {
+          return yield* configError("no market data in the given range")
+        }
+        const units = yield* Either.mapLeft(deposit, (e) => configError(`--cash ${job.cash}: ${e.message}`))
+        if (units <= 0) return yield* configError(`--cash ${job.cash}: the initial deposit must be positive`)
+        return { data, result: yield* replay(data, units) }
+      }))
     const firsts = data.filter((columns) => columns.length > 0).map((columns) => columns.ts[0]!)
     const lasts = data.filter((columns) => columns.length > 0).map((columns) => columns.ts[columns.length - 1]!)
     const { marks, exits } = lastPrices(data, result.specs)

@@ -487,3 +487,41 @@ export const readMarketDataCsv = (input: CsvInput, options: BarCsvOptions): Eith
       return readBookCsv(source, options)
   }
 }
+
+/**
+ * How the bulk reader reads a bar file whose first line is `header`, from its first row: undefined unless the file
+ * is bars read in UTC with no period given, its header names every price, and its grids are safe integers. (Any
+ * other file, or any row the scan does not take, is for `readBarsCsv`.)
+ */
+export const plainBarsScanOf = (header: string, options: BarCsvOptions): PlainBarScan | undefined => {
+  if (options.period !== undefined || zoneOf(options) !== undefined || kindOfHeader(header) !== "bar") return undefined
+  const fields = splitFields(header)
+  if (typeof fields === "string") return undefined
+  const at: Record<string, number> = {}
+  for (const [key, column] of Object.entries(BAR_COLUMNS) as Array<[string, ColumnSpec]>) {
+    const index = columnIndex(fields, key, column)
+    if (index < 0 && column.required !== undefined) return undefined
+    at[key] = index
+  }
+  const { lot, tick } = increments(options.spec.instrument)
+  const grids = {
+    prices: { increment: tick, rounding: options.rounding ?? "half-even" },
+    sizes: { increment: lot, rounding: options.rounding ?? "exact" }
+  } satisfies Grids
+  const scan = plainBarScan(at as ColumnIndexes<typeof BAR_COLUMNS>, fields.length, grids, options.spec.index)
+  if (scan === undefined) return undefined
+  // As `readBarsCsv` starts: no bar before the first, whose wall-clock time is 0.
+  scan.lastTs = -1
+  scan.lastWall = 0
+  return scan
+}
+
+/**
+ * The period of bars read by a bulk scan whose smallest gap is `minGap` (`readBarsCsv`'s inference), in µs; undefined
+ * where `readBarsCsv` fails (one bar, a gap that is no period).
+ */
+export const plainBarsPeriodUs = (rows: number, minGap: number): number | undefined => {
+  if (rows < 2) return undefined
+  const period = periodOfGap(minGap)
+  return period === undefined ? undefined : periodMicros(period)
+}

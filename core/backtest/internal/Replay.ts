@@ -34,6 +34,16 @@ export interface ReplayOptions {
   readonly accountId: AccountId
   readonly equitySampleUs: number | undefined
   readonly onProgress: ((replayed: number, total: number) => void) | undefined
+  /** With one source whose rows are still being read: waits for them (see `BacktestConfig.arriving`). */
+  readonly arriving?: ArrivingRows | undefined
+}
+
+/** Rows of a run's one source that arrive while it replays (a `BarStream`). */
+export interface ArrivingRows {
+  /** Waits until more than `row` rows are there or no more will come; returns the rows there. */
+  waitFor(row: number): number
+  /** About the rows to come, for progress. */
+  readonly expectedRows: number
 }
 
 /**
@@ -158,9 +168,12 @@ export class Replay {
     // One source is already in time order: read it directly instead of through a merged timeline.
     const single = data.length === 1 ? data[0] : undefined
     const timeline: Timeline | undefined = single === undefined ? mergeByTime(data) : undefined
-    const length = single?.length ?? timeline?.length ?? 0
+    const arriving = single === undefined ? undefined : this.options.arriving
+    // Rows of a source still being read are replayed as they arrive, up to the last: `ready` moves on.
+    const length = arriving?.expectedRows ?? single?.length ?? timeline?.length ?? 0
+    let ready = arriving === undefined ? length : arriving.waitFor(0)
     let nextTimer = clock.nextTimer()
-    for (let i = 0; i < length; i++) {
+    for (let i = 0; i < ready; i++) {
       const columns = single ?? data[timeline!.source[i]!]!
       const r = single === undefined ? timeline!.row[i]! : i
       // A bar is known at its close; ticks at their own time.
@@ -189,10 +202,11 @@ export class Replay {
       if (ts >= this.nextSample) this.sample(ts, columns.kind === "bar")
       // Handlers may have started timers.
       nextTimer = clock.nextTimer()
-      if ((i & PROGRESS_MASK) === PROGRESS_MASK && onProgress !== undefined) onProgress(i + 1, length)
+      if ((i & PROGRESS_MASK) === PROGRESS_MASK && onProgress !== undefined) onProgress(i + 1, Math.max(length, ready))
+      if (i + 1 === ready && arriving !== undefined) ready = arriving.waitFor(ready)
     }
-    this.processed = length
-    onProgress?.(length, length)
+    this.processed = ready
+    onProgress?.(ready, ready)
     this.fireTimers(clock.now)
     this.sample(clock.now, true)
   }
