@@ -35,7 +35,9 @@ export const CatalogFile = Schema.Struct({
   version: Schema.Literal(1),
   parts: Schema.Array(Part),
   /** Files a compaction replaced, relative to the root: removed once no replay may still read them. */
-  obsolete: Schema.optionalWith(Schema.Array(Schema.String), { exact: true })
+  obsolete: Schema.optionalWith(Schema.Array(Schema.String), { exact: true }),
+  /** Writers' progress committed with their rows (the recorder's last event sequence), by writer id. */
+  marks: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Number }), { exact: true })
 })
 export type CatalogFile = typeof CatalogFile.Type
 

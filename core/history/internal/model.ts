@@ -84,6 +84,17 @@ export interface HistoryStore {
     instruments: ReadonlyArray<InstrumentId>,
     columns: Columns
   ) => Effect.Effect<WriteSummary, HistoryError>
+  /**
+   * Stores each of `batches` (of any kinds; `instrument` columns index `instruments`) and sets writer `mark.id`'s
+   * progress to `mark.value`, in one catalog commit: after a crash either all of it is there or none.
+   */
+  readonly writeMarked: (
+    instruments: ReadonlyArray<InstrumentId>,
+    batches: ReadonlyArray<Columns>,
+    mark: { readonly id: string; readonly value: number }
+  ) => Effect.Effect<WriteSummary, HistoryError>
+  /** Writer `id`'s progress as its last `writeMarked` committed it. */
+  readonly markOf: (id: string) => Effect.Effect<number | undefined>
   /** Reads a CSV file with `core/data/Csv` and writes it; a bad row fails with reason `Csv` and its `line`. */
   readonly importCsv: (options: ImportCsvOptions) => Effect.Effect<WriteSummary, HistoryError>
   /**

@@ -50,6 +50,7 @@ export const makeStore = (
     const partsRef = yield* Ref.make<ReadonlyArray<Part>>(stored.parts)
     /** Files replaced by compactions and not removed yet, relative to the root (kept in the catalog file too). */
     const obsoleteRef = yield* Ref.make<ReadonlyArray<string>>(stored.obsolete ?? [])
+    const marksRef = yield* Ref.make<Readonly<Record<string, number>>>(stored.marks ?? {})
     /** Replays running: while any does, no replaced file is removed (it may be reading one). */
     const replays = yield* Ref.make(0)
     const duckdb: DuckDB = yield* Effect.tryPromise({
@@ -68,19 +69,28 @@ export const makeStore = (
     const lock = yield* Effect.makeSemaphore(1)
 
     /** Writes the catalog file, then the state in memory, uninterrupted: the two never disagree. */
-    const commit = (parts: ReadonlyArray<Part>, obsolete: ReadonlyArray<string>) => {
-      const temp = `${catalogPath}.tmp`
-      const file: CatalogFile = obsolete.length === 0 ? { version: 1, parts } : { version: 1, parts, obsolete }
-      return fs
-        .writeFileString(temp, `${JSON.stringify(file)}\n`)
-        .pipe(
-          Effect.zipRight(fs.rename(temp, catalogPath)),
-          Effect.mapError(ioError(`writing ${catalogPath}`)),
-          Effect.zipRight(Ref.set(partsRef, parts)),
-          Effect.zipRight(Ref.set(obsoleteRef, obsolete)),
-          Effect.uninterruptible
-        )
-    }
+    const commit = (
+      parts: ReadonlyArray<Part>,
+      obsolete: ReadonlyArray<string>,
+      mark?: { readonly id: string; readonly value: number }
+    ) =>
+      Effect.gen(function* () {
+        const current = yield* Ref.get(marksRef)
+        const marks = mark === undefined ? current : { ...current, [mark.id]: mark.value }
+        const file: CatalogFile = {
+          version: 1,
+          parts,
+          ...(obsolete.length === 0 ? {} : { obsolete }),
+          ...(Object.keys(marks).length === 0 ? {} : { marks })
+        }
+        const temp = `${catalogPath}.tmp`
+        yield* fs
+          .writeFileString(temp, `${JSON.stringify(file)}\n`)
+          .pipe(Effect.zipRight(fs.rename(temp, catalogPath)), Effect.mapError(ioError(`writing ${catalogPath}`)))
+        yield* Ref.set(partsRef, parts)
+        yield* Ref.set(obsoleteRef, obsolete)
+        yield* Ref.set(marksRef, marks)
+      }).pipe(Effect.uninterruptible)
 
     /**
      * Removes the replaced files when no replay runs; one that cannot be removed stays listed for the next sweep.
@@ -99,7 +109,10 @@ export const makeStore = (
     yield* lock.withPermits(1)(sweep)
 
     /** Writes each (instrument, columns) after checking all of them: a refusal leaves the dataset as it was. */
-    const writeSources = (sources: ReadonlyArray<readonly [InstrumentId, Columns]>) =>
+    const writeSources = (
+      sources: ReadonlyArray<readonly [InstrumentId, Columns]>,
+      mark?: { readonly id: string; readonly value: number }
+    ) =>
       lock.withPermits(1)(
         Effect.gen(function* () {
           const current = yield* Ref.get(partsRef)
@@ -148,7 +161,9 @@ export const makeStore = (
               rows += end - start
             }
           }
-          if (added.length > 0) yield* commit([...current, ...added], yield* Ref.get(obsoleteRef))
+          if (added.length > 0 || mark !== undefined) {
+            yield* commit([...current, ...added], yield* Ref.get(obsoleteRef), mark)
+          }
           return { rows, parts: added.map(partPath) }
         })
       )
@@ -168,6 +183,18 @@ export const makeStore = (
         onLeft: (message) => Effect.fail(fail("InvalidData", message)),
         onRight: (sources) => writeSources(sources)
       })
+
+    const writeMarked: HistoryStore["writeMarked"] = (instruments, batches, mark) => {
+      const sources: Array<readonly [InstrumentId, Columns]> = []
+      for (const columns of batches) {
+        const split = splitByInstrument(instruments, columns)
+        if (Either.isLeft(split)) return Effect.fail(fail("InvalidData", split.left))
+        sources.push(...split.right)
+      }
+      return writeSources(sources, mark)
+    }
+
+    const markOf: HistoryStore["markOf"] = (id) => Effect.map(Ref.get(marksRef), (marks) => marks[id])
 
     const importCsv = (options: ImportCsvOptions) =>
       Effect.gen(function* () {
@@ -288,7 +315,7 @@ export const makeStore = (
     const load = (query: ReplayQuery) =>
       Stream.runCollect(replay(query)).pipe(Effect.map((chunks) => concatColumns(query.kind, [...chunks])))
 
-    return { root, write, writeMany, importCsv, compact, catalog, replay, load }
+    return { root, write, writeMany, writeMarked, markOf, importCsv, compact, catalog, replay, load }
   })
 
 const readCatalog = (fs: FileSystem.FileSystem, file: string) =>

@@ -3,9 +3,10 @@
  * backtested afterwards (`meridian backtest --history <root> --data catalog:<ids>`).
  *
  * Recording never holds up publishing: `record` only appends to in-memory columns (one set per kind); a fiber
- * writes them with `writeMany` every `everyEvents` events or `everyMs` ms, and the scope's end writes the rest. After
- * each write the sequence of the last event written is stored in `markerFile`, so a restarted service records the
- * journaled events after it (those it published but had not written before a crash) and nothing twice.
+ * writes them every `everyEvents` events or `everyMs` ms, and the scope's end writes the rest. Each write commits
+ * its rows of every kind together with the sequence of the last event in them (the history's mark for this
+ * recorder), so a restarted service records the journaled events after it (those it published but had not written
+ * before a crash) and nothing twice — a `kill -9` between the rows and the mark cannot happen.
  *
  * @since 0.1.0
  */
@@ -29,7 +30,10 @@ import { History, HistoryError, layer as historyLayer } from "../../history/Hist
 export interface RecorderOptions {
   /** Root of the history written into. */
   readonly root: string
-  /** Where the sequence of the last event written is kept. */
+  /**
+   * Names this recorder: the id its progress is marked under in the history (created on its first start; a file
+   * of an earlier version holding `recordedThrough` is read once for where it stood).
+   */
   readonly markerFile: string
   readonly everyEvents: number
   readonly everyMs: number
@@ -129,10 +133,21 @@ export const makeRecorder = (
     const io = (what: string) => (e: { readonly message: string }) =>
       new HistoryError({ reason: "Io", message: `${what}: ${e.message}` })
     const marker = yield* fs.readFileString(options.markerFile).pipe(
-      Effect.map((text) => Number((JSON.parse(text) as { recordedThrough?: unknown }).recordedThrough)),
-      Effect.orElseSucceed(() => 0)
+      Effect.map((text) => JSON.parse(text) as { readonly id?: unknown; readonly recordedThrough?: unknown }),
+      Effect.orElseSucceed(() => ({}) as { readonly id?: unknown; readonly recordedThrough?: unknown })
     )
-    const recordedThrough = Number.isSafeInteger(marker) && marker > 0 ? marker : 0
+    const id = typeof marker.id === "string" ? marker.id : crypto.randomUUID()
+    if (marker.id !== id) {
+      const temp = `${options.markerFile}.tmp`
+      yield* fs
+        .writeFileString(temp, JSON.stringify({ id }))
+        .pipe(
+          Effect.zipRight(fs.rename(temp, options.markerFile)),
+          Effect.mapError(io(`writing ${options.markerFile}`))
+        )
+    }
+    const legacy = Number(marker.recordedThrough)
+    const recordedThrough = (yield* history.markOf(id)) ?? (Number.isSafeInteger(legacy) && legacy > 0 ? legacy : 0)
     let pending = empty([], new Map(), recordedThrough)
     let written = 0
     let wake: (() => void) | undefined
@@ -144,17 +159,10 @@ export const makeRecorder = (
         const batch = pending
         // Instruments keep their indices: a `clear` of one batch marks the rows of the next.
         pending = empty([...batch.ids], batch.snapshotAt, batch.lastSeq)
-        for (const builder of [batch.bars, batch.trades, batch.quotes, batch.books]) {
-          if (builder.length === 0) continue
-          written += (yield* history.writeMany(batch.ids, builder.build())).rows
-        }
-        const temp = `${options.markerFile}.tmp`
-        yield* fs
-          .writeFileString(temp, JSON.stringify({ recordedThrough: batch.lastSeq }))
-          .pipe(
-            Effect.zipRight(fs.rename(temp, options.markerFile)),
-            Effect.mapError(io(`writing ${options.markerFile}`))
-          )
+        const columns = [batch.bars, batch.trades, batch.quotes, batch.books]
+          .filter((builder) => builder.length > 0)
+          .map((builder) => builder.build())
+        written += (yield* history.writeMarked(batch.ids, columns, { id, value: batch.lastSeq })).rows
       }).pipe(Effect.uninterruptible)
     )
     const flushLogged = flush.pipe(
