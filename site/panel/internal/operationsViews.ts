@@ -58,13 +58,25 @@ const changeRow = (change: ConfigChange, controls: RiskControls, viewer: Viewer,
       : ""
   }</td></tr>`
 
-/** The risk page: kill switches, every scope's limits, and the session's audited changes. */
+/**
+ * The risk page: kill switches, every scope's limits, and the session's audited changes. The changes come from the
+ * database: when the Accounts Service cannot be asked (`controls` is why), they are still shown, without reverts.
+ */
 export const riskPage = (
-  controls: RiskControls,
+  controls: RiskControls | string,
   changes: ReadonlyArray<ConfigChange>,
   viewer: Viewer,
   canAct: boolean
 ): Markup => {
+  const changesTable = (
+    known: RiskControls | undefined
+  ) => html`<h2>Changes</h2><table id="changes"><thead><tr><th>#</th><th>when</th><th>who</th><th>action</th><th>subject</th><th>before</th><th>after</th><th>outcome</th><th></th></tr></thead><tbody>
+${changes.map((c) => changeRow(c, known ?? { scopes: [] }, viewer, canAct && known !== undefined))}</tbody></table>
+${changes.length === 0 ? html`<p id="no-change">No change yet.</p>` : ""}`
+  if (typeof controls === "string") {
+    return html`<p id="message">${controls}: its limits and kill switches cannot be shown or changed now.</p>
+${changesTable(undefined)}`
+  }
   const switches = controls.scopes.filter((c) => c.scope._tag === "Firm" || c.scope._tag === "Account")
   return html`<p>Limits in the engine's units: quantities in lots, money in minor units of the scope's currency (the
 firm's and a strategy's: the firm's currency). Each change is sent to the Accounts Service, which journals it before it answers.</p>
@@ -78,9 +90,7 @@ ${
 <input name="scope" placeholder="AccountInstrument:ACC-1:AAPL.XNAS" required></label> <button>Edit</button></form>`
     : ""
 }
-<h2>Changes</h2><table id="changes"><thead><tr><th>#</th><th>when</th><th>who</th><th>action</th><th>subject</th><th>before</th><th>after</th><th>outcome</th><th></th></tr></thead><tbody>
-${changes.map((c) => changeRow(c, controls, viewer, canAct))}</tbody></table>
-${changes.length === 0 ? html`<p id="no-change">No change yet.</p>` : ""}`
+${changesTable(controls)}`
 }
 
 /**

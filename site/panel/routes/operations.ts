@@ -68,10 +68,10 @@ type Answer = Option.Option<
   | { readonly _tag: "Failed"; readonly error: AccountsRequestError }
 >
 
+const cannotAsk = (error: AccountsRequestError) => `the Accounts Service cannot be asked now: ${error.message}`
+
 const unavailable = (error: AccountsRequestError) =>
-  Effect.fail(
-    new PanelRequestError({ status: 404, message: `the Accounts Service cannot be asked now: ${error.message}` })
-  )
+  Effect.fail(new PanelRequestError({ status: 404, message: cannotAsk(error) }))
 
 /** The controls of `scope`, if the service holds any yet. */
 const controlOf = (controls: RiskControls, scope: RiskScope) => {
@@ -290,7 +290,8 @@ export const register = (
       handle((c) =>
         Effect.gen(function* () {
           const live = yield* liveSession
-          const controls = yield* Effect.catchAll(live.riskControls, unavailable)
+          // The audited changes come from the database: shown even when the service does not answer.
+          const controls = yield* Effect.catchAll(live.riskControls, (error) => Effect.succeed(cannotAsk(error)))
           const changes = yield* (yield* ConfigAudit).history(live.id, CHANGES_SHOWN)
           const viewer = viewerOf(c)
           return c.html(page(`Risk: session ${live.id}`, viewer, riskPage(controls, changes, viewer, canAct(viewer))))
