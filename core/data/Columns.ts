@@ -268,17 +268,7 @@ export class BarBuilder {
     close: number,
     volume: number
   ): void {
-    if (this.n === this.ts.length) {
-      const size = this.n * 2
-      this.ts = grow64(this.ts, size)
-      this.instrument = grow32(this.instrument, size)
-      this.periodUs = grow64(this.periodUs, size)
-      this.open = grow64(this.open, size)
-      this.high = grow64(this.high, size)
-      this.low = grow64(this.low, size)
-      this.close = grow64(this.close, size)
-      this.volume = grow64(this.volume, size)
-    }
+    if (this.n === this.ts.length) this.reserve(1)
     const i = this.n++
     this.ts[i] = ts
     this.instrument[i] = instrument
@@ -295,17 +285,7 @@ export class BarBuilder {
    * but `periodUs`, which `build`'s caller fills), then sets `length`.
    */
   room(rows: number): BarArrays {
-    if (this.n + rows > this.ts.length) {
-      const size = Math.max(this.n + rows, this.n * 2)
-      this.ts = grow64(this.ts, size)
-      this.instrument = grow32(this.instrument, size)
-      this.periodUs = grow64(this.periodUs, size)
-      this.open = grow64(this.open, size)
-      this.high = grow64(this.high, size)
-      this.low = grow64(this.low, size)
-      this.close = grow64(this.close, size)
-      this.volume = grow64(this.volume, size)
-    }
+    if (this.n + rows > this.ts.length) this.reserve(rows)
     const { ts, instrument, open, high, low, close, volume } = this
     return { ts, instrument, open, high, low, close, volume }
   }
@@ -313,6 +293,19 @@ export class BarBuilder {
   /** After writing rows into `room`'s arrays: how many rows there are now. */
   set length(n: number) {
     this.n = n
+  }
+
+  /** Grows the arrays to hold `rows` rows past `length`, at least doubling them (amortized O(1) per row). */
+  private reserve(rows: number): void {
+    const size = Math.max(this.n + rows, this.n * 2)
+    this.ts = grow64(this.ts, size)
+    this.instrument = grow32(this.instrument, size)
+    this.periodUs = grow64(this.periodUs, size)
+    this.open = grow64(this.open, size)
+    this.high = grow64(this.high, size)
+    this.low = grow64(this.low, size)
+    this.close = grow64(this.close, size)
+    this.volume = grow64(this.volume, size)
   }
 
   /**

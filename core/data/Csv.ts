@@ -45,7 +45,7 @@ import {
 
 export type { CsvBytes, CsvInput }
 
-import { FieldParser, type Grid } from "./internal/fieldParser"
+import { FieldParser, type Grid, type UnitsField } from "./internal/fieldParser"
 import { FIRST_ROWS, type PlainBarScan, plainBarScan, scanPlainBars } from "./internal/plainBars"
 import { TimestampParser } from "./internal/timestampParser"
 
@@ -306,42 +306,50 @@ export const readBarsCsv = (input: CsvInput, options: BarCsvOptions): Either.Eit
     source.chunks,
     options,
     BAR_COLUMNS,
-    (p, at) => (row, line) => {
-      // Bar times strictly increase: a repeated wall-clock hour is the later instant.
-      const ts = p.time(row, at.time, line, last.ts + 1)
-      if (typeof ts !== "number") return ts
-      if (ts === last.ts) return p.problem(line, at.time, `a bar at ${row.text(at.time)} already exists`)
-      if (ts < last.ts) return backwards(p, row, at.time, line)
-      const wall = p.times.wallUs
-      if (builder.length > 0) {
-        // The larger of the two gaps: wall-clock days stay 24 h across DST, instants stay apart in repeated hours.
-        const gap = Math.max(wall - last.wall, ts - last.ts)
-        if (given !== undefined && gap < given) {
-          return p.problem(line, at.time, `bar starts before the previous ${options.period} bar ends`)
+    (p, at) => {
+      const fields: Array<UnitsField> = [
+        { kind: "price", column: at.open },
+        { kind: "price", column: at.high },
+        { kind: "price", column: at.low },
+        { kind: "price", column: at.close }
+      ]
+      if (at.volume >= 0) fields.push({ kind: "size", column: at.volume })
+      // open, high, low, close, volume (0 when the file has none: never written)
+      const units = new Float64Array(5)
+      return (row, line) => {
+        // Bar times strictly increase: a repeated wall-clock hour is the later instant.
+        const ts = p.time(row, at.time, line, last.ts + 1)
+        if (typeof ts !== "number") return ts
+        if (ts === last.ts) return p.problem(line, at.time, `a bar at ${row.text(at.time)} already exists`)
+        if (ts < last.ts) return backwards(p, row, at.time, line)
+        const wall = p.times.wallUs
+        if (builder.length > 0) {
+          // The larger of the two gaps: wall-clock days stay 24 h across DST, instants stay apart in repeated hours.
+          const gap = Math.max(wall - last.wall, ts - last.ts)
+          if (given !== undefined && gap < given) {
+            return p.problem(line, at.time, `bar starts before the previous ${options.period} bar ends`)
+          }
+          if (gap < minGap) {
+            minGap = gap
+            minGapLine = line
+          }
         }
-        if (gap < minGap) {
-          minGap = gap
-          minGapLine = line
-        }
+        const unread = p.units(row, line, fields, units)
+        if (unread !== undefined) return unread
+        const open = units[0]!
+        const high = units[1]!
+        const low = units[2]!
+        const close = units[3]!
+        const volume = units[4]!
+        if (high < low) return p.problem(line, at.high, `high ${row.text(at.high)} is below low ${row.text(at.low)}`)
+        if (high < open || high < close)
+          return p.problem(line, at.high, `high ${row.text(at.high)} is below open or close`)
+        if (low > open || low > close) return p.problem(line, at.low, `low ${row.text(at.low)} is above open or close`)
+        builder.add(ts, options.spec.index, 0, open, high, low, close, volume)
+        last.ts = ts
+        last.wall = wall
+        return undefined
       }
-      const open = p.price(row, at.open, line)
-      if (typeof open !== "number") return open
-      const high = p.price(row, at.high, line)
-      if (typeof high !== "number") return high
-      const low = p.price(row, at.low, line)
-      if (typeof low !== "number") return low
-      const close = p.price(row, at.close, line)
-      if (typeof close !== "number") return close
-      const volume = at.volume < 0 ? 0 : p.size(row, at.volume, line)
-      if (typeof volume !== "number") return volume
-      if (high < low) return p.problem(line, at.high, `high ${row.text(at.high)} is below low ${row.text(at.low)}`)
-      if (high < open || high < close)
-        return p.problem(line, at.high, `high ${row.text(at.high)} is below open or close`)
-      if (low > open || low > close) return p.problem(line, at.low, `low ${row.text(at.low)} is above open or close`)
-      builder.add(ts, options.spec.index, 0, open, high, low, close, volume)
-      last.ts = ts
-      last.wall = wall
-      return undefined
     },
     (at, width, grids, zone) => {
       // Rows read in UTC with no period to check are read in runs (`scanPlainBars`), sharing the state above: a run
@@ -391,20 +399,27 @@ export const readBarsCsv = (input: CsvInput, options: BarCsvOptions): Either.Eit
 export const readQuotesCsv = (input: CsvInput, options: TickCsvOptions): Either.Either<QuoteColumns, CsvError> => {
   const source = chunked(input)
   const builder = new QuoteBuilder(estimateRows(source))
-  return readTicks(source.chunks, options, QUOTE_COLUMNS, builder, (p, at) => (row, line, ts) => {
-    const bid = p.price(row, at.bid, line)
-    if (typeof bid !== "number") return bid
-    const bidSize = p.size(row, at.bidSize, line)
-    if (typeof bidSize !== "number") return bidSize
-    const ask = p.price(row, at.ask, line)
-    if (typeof ask !== "number") return ask
-    const askSize = p.size(row, at.askSize, line)
-    if (typeof askSize !== "number") return askSize
-    if (bid > ask && bidSize > 0 && askSize > 0) {
-      return p.problem(line, at.bid, `bid ${row.text(at.bid)} is above ask ${row.text(at.ask)}`)
+  return readTicks(source.chunks, options, QUOTE_COLUMNS, builder, (p, at) => {
+    const fields: ReadonlyArray<UnitsField> = [
+      { kind: "price", column: at.bid },
+      { kind: "size", column: at.bidSize },
+      { kind: "price", column: at.ask },
+      { kind: "size", column: at.askSize }
+    ]
+    const units = new Float64Array(fields.length)
+    return (row, line, ts) => {
+      const unread = p.units(row, line, fields, units)
+      if (unread !== undefined) return unread
+      const bid = units[0]!
+      const bidSize = units[1]!
+      const ask = units[2]!
+      const askSize = units[3]!
+      if (bid > ask && bidSize > 0 && askSize > 0) {
+        return p.problem(line, at.bid, `bid ${row.text(at.bid)} is above ask ${row.text(at.ask)}`)
+      }
+      builder.add(ts, options.spec.index, bid, bidSize, ask, askSize)
+      return undefined
     }
-    builder.add(ts, options.spec.index, bid, bidSize, ask, askSize)
-    return undefined
   })
 }
 
@@ -415,16 +430,24 @@ export const readQuotesCsv = (input: CsvInput, options: TickCsvOptions): Either.
 export const readTradesCsv = (input: CsvInput, options: TickCsvOptions): Either.Either<TradeColumns, CsvError> => {
   const source = chunked(input)
   const builder = new TradeBuilder(estimateRows(source))
-  return readTicks(source.chunks, options, TRADE_COLUMNS, builder, (p, at) => (row, line, ts) => {
-    const price = p.price(row, at.price, line)
-    if (typeof price !== "number") return price
-    const size = p.size(row, at.size, line)
-    if (typeof size !== "number") return size
-    if (size === 0) return p.problem(line, at.size, "a trade's size must be positive")
-    const aggressor = at.side < 0 ? AGGRESSOR_NONE : p.side(row, at.side)
-    if (aggressor < 0) return p.problem(line, at.side, `unknown side "${row.text(at.side)}" (buy, sell, b, s or empty)`)
-    builder.add(ts, options.spec.index, price, size, aggressor)
-    return undefined
+  return readTicks(source.chunks, options, TRADE_COLUMNS, builder, (p, at) => {
+    const fields: ReadonlyArray<UnitsField> = [
+      { kind: "price", column: at.price },
+      { kind: "size", column: at.size }
+    ]
+    const units = new Float64Array(fields.length)
+    return (row, line, ts) => {
+      const unread = p.units(row, line, fields, units)
+      if (unread !== undefined) return unread
+      const price = units[0]!
+      const size = units[1]!
+      if (size === 0) return p.problem(line, at.size, "a trade's size must be positive")
+      const aggressor = at.side < 0 ? AGGRESSOR_NONE : p.side(row, at.side)
+      if (aggressor < 0)
+        return p.problem(line, at.side, `unknown side "${row.text(at.side)}" (buy, sell, b, s or empty)`)
+      builder.add(ts, options.spec.index, price, size, aggressor)
+      return undefined
+    }
   })
 }
 

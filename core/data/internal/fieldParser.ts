@@ -24,6 +24,12 @@ export const SIDES: ReadonlyMap<string, number> = new Map([
   ["s", AGGRESSOR_SELL]
 ])
 
+/** A price or a size a row reader needs, and its column. */
+export interface UnitsField {
+  readonly kind: "price" | "size"
+  readonly column: number
+}
+
 /** Prices and sizes repeat row after row; remembering recent conversions skips most BigInt arithmetic. */
 const CACHE_LIMIT = 4_096
 
@@ -45,12 +51,12 @@ export class FieldParser {
 
   /** Ticks of a decimal price. */
   price(row: Row, column: number, line: number): number | Problem {
-    return row.plain ? row.values[column]! : this.units(row, column, line, this.priceGrid, this.prices)
+    return row.plain ? row.values[column]! : this.parse(row, column, line, this.priceGrid, this.prices)
   }
 
   /** Lots of a decimal size, which must not be negative. */
   size(row: Row, column: number, line: number): number | Problem {
-    const units = row.plain ? row.values[column]! : this.units(row, column, line, this.sizeGrid, this.sizes)
+    const units = row.plain ? row.values[column]! : this.parse(row, column, line, this.sizeGrid, this.sizes)
     if (typeof units !== "number" || units >= 0) return units
     return this.problem(line, column, `size ${row.text(column)} is negative`)
   }
@@ -67,12 +73,26 @@ export class FieldParser {
     return Number.isNaN(ts) ? this.problem(line, column, this.times.error) : ts
   }
 
+  /**
+   * Reads `fields` of `row` in order into `out` (`out[i]` the units of `fields[i]`), stopping at the first one that
+   * is not a number: its problem, or undefined when all are read.
+   */
+  units(row: Row, line: number, fields: ReadonlyArray<UnitsField>, out: Float64Array): Problem | undefined {
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i]!
+      const units = field.kind === "price" ? this.price(row, field.column, line) : this.size(row, field.column, line)
+      if (typeof units !== "number") return units
+      out[i] = units
+    }
+    return undefined
+  }
+
   /** The aggressor code of a side, -1 if unknown. */
   side(row: Row, column: number): number {
     return row.plain ? row.values[column]! : (SIDES.get(row.text(column).toLowerCase()) ?? -1)
   }
 
-  private units(row: Row, column: number, line: number, grid: Grid, cache: Map<string, number>): number | Problem {
+  private parse(row: Row, column: number, line: number, grid: Grid, cache: Map<string, number>): number | Problem {
     const text = row.text(column)
     const cached = cache.get(text)
     if (cached !== undefined) return cached

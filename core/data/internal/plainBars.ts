@@ -7,16 +7,20 @@
 
 import type { Grid } from "./fieldParser"
 
-/** A bar file's layout, grids and where the scan is: what `scanPlainBars` reads and advances. */
-export interface PlainBarScan {
-  /** Columns of a row, and where each one `readBarsCsv` reads stands (`volume` -1 when absent). */
-  readonly width: number
+/** Where a bar file's columns stand, as `readBarsCsv` finds them in its header (`volume` -1 when absent). */
+export interface BarLayout {
   readonly time: number
   readonly open: number
   readonly high: number
   readonly low: number
   readonly close: number
   readonly volume: number
+}
+
+/** A bar file's layout, grids and where the scan is: what `scanPlainBars` reads and advances. */
+export interface PlainBarScan extends BarLayout {
+  /** Columns of a row. */
+  readonly width: number
   /** The grid of prices and of sizes: the increment's mantissa (a safe integer) and scale, and its rounding code. */
   readonly priceMantissa: number
   readonly priceScale: number
@@ -276,16 +280,6 @@ export function scanPlainBars(bytes: Uint8Array, start: number, s: PlainBarScan,
   s.minGap = minGap
   s.minGapLine = minGapLine
   return i
-}
-
-/** Where a bar file's columns stand, as `readBarsCsv` finds them in its header. */
-export interface BarLayout {
-  readonly time: number
-  readonly open: number
-  readonly high: number
-  readonly low: number
-  readonly close: number
-  readonly volume: number
 }
 
 const EMPTY64 = new Float64Array(0)
