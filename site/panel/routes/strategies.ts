@@ -9,7 +9,7 @@ import { Effect, Option, Runtime, Schedule, Schema } from "effect"
 import type { Hono } from "hono"
 import { streamSSE } from "hono/streaming"
 import type { Role } from "../../../core/db/PanelUsers"
-import { DeployRequest } from "../../../core/live/strategies/Deployments"
+import { DeploymentRefused, DeployRequest } from "../../../core/live/strategies/Deployments"
 import { errorPage, page } from "../internal/html"
 import { paramFields, paramInputs, readParams } from "../internal/paramsForm"
 import { decode, field, formBody, PanelRequestError } from "../internal/request"
@@ -21,6 +21,13 @@ import { deployForm, deploymentsTable, installedTable, pluginOf } from "./strate
 
 /** How often the deployments' table is asked for, ms. */
 export const DEPLOYMENTS_EVERY_MS = 1_000
+
+/**
+ * How long a page waits for the Strategies Service's list before it renders without it, ms: a busy service (a
+ * session starting, a replay at full speed) answers within its own 30 s, and the page's live stream brings the
+ * table when it does; the installed plugins and the deploy form do not wait for it.
+ */
+export const FIRST_LIST_MS = 2_000
 
 const STAFF: ReadonlyArray<Role> = ["admin", "operator", "quant"]
 const DEPLOYERS: ReadonlyArray<Role> = ["admin", "quant"]
@@ -75,7 +82,18 @@ export const registerStrategies = (app: Hono<PanelEnv>, kit: RouteKit) =>
           const viewer = c.get("viewer")
           const list = yield* installed
           const canDeploy = viewer.roles.some((r) => DEPLOYERS.includes(r)) && Option.isSome(session)
-          const deployments = Option.isSome(session) ? yield* session.value.list.pipe(Effect.either) : undefined
+          const deployments = Option.isSome(session)
+            ? yield* session.value.list.pipe(
+                Effect.timeoutFail({
+                  duration: FIRST_LIST_MS,
+                  onTimeout: () =>
+                    new DeploymentRefused({
+                      message: "the Strategies Service has not answered yet: the table follows when it does"
+                    })
+                }),
+                Effect.either
+              )
+            : undefined
           const live =
             deployments === undefined
               ? '<p id="no-session">No running session: start one with meridian up to deploy strategies.</p>'
@@ -133,7 +151,10 @@ export const registerStrategies = (app: Hono<PanelEnv>, kit: RouteKit) =>
           const chosen = yield* plugin(query.plugin)
           const live = yield* sessionOrFail
           // The session's own instances suggest the account and the instruments.
-          const current = yield* live.list.pipe(Effect.orElseSucceed(() => []))
+          const current = yield* live.list.pipe(
+            Effect.timeout(FIRST_LIST_MS),
+            Effect.orElseSucceed(() => [])
+          )
           return c.html(
             page(
               `Deploy ${chosen.id} ${chosen.version}`,
