@@ -25,6 +25,7 @@ import { tcp } from "../../core/protocol/Transport"
 import { nodeJournalFiles } from "../../runtimes/node/NodeJournalFiles"
 import { nodeTransport } from "../../runtimes/node/NodeTransport"
 import { AAPL, currencies } from "../../test/fixtures/instruments"
+import { Research } from "../panel/Research"
 
 /** The password every test user has. */
 export const PASSWORD = "correct horse battery"
@@ -121,3 +122,13 @@ export const hidden = (page: string, name: string) =>
 
 /** A page shows no stack trace. */
 export const noTrace = (body: string) => expect(body).not.toMatch(/\n\s+at |Error:|\.ts:\d+/)
+
+/** The panel's research port with one installed strategy, `strategy-x@1.0.0`, and no history: no backtest runs. */
+export const oneStrategyResearch = Layer.succeed(Research, {
+  strategies: Effect.succeed([
+    { id: "strategy-x", version: "1.0.0", kind: "strategy" as const, description: "", dir: "/nowhere", params: {} }
+  ]),
+  checkParams: () => Effect.succeed(undefined),
+  history: Effect.succeed([]),
+  run: () => Effect.die("no backtest is launched in this test")
+})

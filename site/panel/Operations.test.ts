@@ -18,14 +18,13 @@ import type { AccountId } from "../../core/domain/Ids"
 import type { Order } from "../../core/domain/Order"
 import { Outcome } from "../../core/live/accounts/AccountsShard"
 import { RiskControls, riskControlsRequest } from "../../core/live/accounts/RiskControls"
-import { accountsService, databaseLayer, hidden, PASSWORD, signIn } from "../internal/siteTest"
+import { accountsService, databaseLayer, hidden, oneStrategyResearch, PASSWORD, signIn } from "../internal/siteTest"
 import { AccountsDesk } from "../portal/AccountsDesk"
 import { loadChartLibrary } from "../report/ReportPage"
 import { accountsView } from "./internal/views"
 import { AccountsRequestError, LiveSession, type LiveSessionService } from "./LiveSession"
 import * as Panel from "./Panel"
 import * as Password from "./Password"
-import { Research } from "./Research"
 import { STALE_MS } from "./routes/backtests"
 
 const SESSION = "20260101-000000"
@@ -54,16 +53,7 @@ const TestLayer = databaseLayer.pipe(
   Layer.merge(SessionLive),
   Layer.merge(Layer.succeed(AccountsDesk, Option.none())),
   // The backtest pages list what the database holds; no backtest is launched here.
-  Layer.merge(
-    Layer.succeed(Research, {
-      strategies: Effect.succeed([
-        { id: "strategy-x", version: "1.0.0", kind: "strategy" as const, description: "", dir: "/nowhere", params: {} }
-      ]),
-      checkParams: () => Effect.succeed(undefined),
-      history: Effect.succeed([]),
-      run: () => Effect.die("no backtest is launched in this test")
-    })
-  ),
+  Layer.merge(oneStrategyResearch),
   Layer.merge(NodeContext.layer)
 )
 

@@ -8,13 +8,12 @@ import { expect, layer } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
 import type { Hono } from "hono"
 import * as PanelUsers from "../../../core/db/PanelUsers"
-import { databaseLayer, PASSWORD, signIn } from "../../internal/siteTest"
+import { databaseLayer, oneStrategyResearch, PASSWORD, signIn } from "../../internal/siteTest"
 import { AccountsDesk } from "../../portal/AccountsDesk"
 import { loadChartLibrary } from "../../report/ReportPage"
 import { LiveSession } from "../LiveSession"
 import * as Panel from "../Panel"
 import * as Password from "../Password"
-import { Research } from "../Research"
 import { SessionStrategies } from "../SessionStrategies"
 
 const PLUGIN = "strategy-x@1.0.0"
@@ -22,16 +21,7 @@ const PLUGIN = "strategy-x@1.0.0"
 const TestLayer = databaseLayer.pipe(
   Layer.merge(Layer.succeed(LiveSession, Option.none())),
   Layer.merge(Layer.succeed(AccountsDesk, Option.none())),
-  Layer.merge(
-    Layer.succeed(Research, {
-      strategies: Effect.succeed([
-        { id: "strategy-x", version: "1.0.0", kind: "strategy" as const, description: "", dir: "/nowhere", params: {} }
-      ]),
-      checkParams: () => Effect.succeed(undefined),
-      history: Effect.succeed([]),
-      run: () => Effect.die("no backtest is launched in this test")
-    })
-  ),
+  Layer.merge(oneStrategyResearch),
   // A session whose Strategies Service never answers.
   Layer.merge(
     Layer.succeed(SessionStrategies, {
