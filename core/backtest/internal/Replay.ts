@@ -77,9 +77,19 @@ export class Replay {
   private engine!: AccountsEngine
   private venue!: SimulatedVenue
   private portfolio!: Portfolio
-  private readonly pending: Array<ExecutionCommand> = []
-  /** Account events not yet delivered to the strategy: they go out once the engine call that made them returns. */
-  private readonly outbox: Array<AccountEvent> = []
+  /**
+   * Venue commands not yet sent: `pending[0]` .. `pending[pendingCount - 1]`. Like the outbox, a queue over an array
+   * that never shrinks: truncating an array frees its backing store and the next push allocates another, at each
+   * engine call that queues anything.
+   */
+  private readonly pending: Array<ExecutionCommand | undefined> = []
+  private pendingCount = 0
+  /**
+   * Account events not yet delivered to the strategy, `outbox[0]` .. `outbox[outboxCount - 1]`: they go out once the
+   * engine call that made them returns. A slot delivered is cleared, so that the queue keeps no event alive.
+   */
+  private readonly outbox: Array<AccountEvent | undefined> = []
+  private outboxCount = 0
   private readonly fills: Array<Fill> = []
   private orders = 0
   private rejections = 0
@@ -124,7 +134,7 @@ export class Replay {
   }
 
   enqueue(command: ExecutionCommand): void {
-    this.pending.push(command)
+    this.pending[this.pendingCount++] = command
   }
 
   onAccountEvent(event: AccountEvent): void {
@@ -135,7 +145,7 @@ export class Replay {
       this.rejectionReasons.set(event.reason, (this.rejectionReasons.get(event.reason) ?? 0) + 1)
       if (!this.rejectionSamples.has(event.reason)) this.rejectionSamples.set(event.reason, event.message)
     }
-    this.outbox.push(event)
+    this.outbox[this.outboxCount++] = event
   }
 
   /**
@@ -146,21 +156,22 @@ export class Replay {
   settle(): void {
     const scheduler = this.options.scheduler
     do {
-      if (this.outbox.length > 0) this.deliver()
-      if (this.pending.length > 0) this.flush()
+      if (this.outboxCount > 0) this.deliver()
+      if (this.pendingCount > 0) this.flush()
       scheduler.drain()
-    } while (this.outbox.length > 0 || this.pending.length > 0)
+    } while (this.outboxCount > 0 || this.pendingCount > 0)
   }
 
   /** Hand queued account events to the handlers; the events their calls make join the end of the queue. */
   private deliver(): void {
     const outbox = this.outbox
     const handlers = this.options.tables.account
-    for (let e = 0; e < outbox.length; e++) {
+    for (let e = 0; e < this.outboxCount; e++) {
       const event = outbox[e]!
+      outbox[e] = undefined
       for (let h = 0; h < handlers.length; h++) handlers[h]!(event)
     }
-    outbox.length = 0
+    this.outboxCount = 0
   }
 
   run(): void {
@@ -239,8 +250,12 @@ export class Replay {
   /** Send queued venue commands; their answers reach the account now, and the strategy at the next delivery. */
   private flush(): void {
     const pending = this.pending
-    for (let i = 0; i < pending.length; i++) this.venue.execute(pending[i]!)
-    pending.length = 0
+    for (let i = 0; i < this.pendingCount; i++) {
+      const command = pending[i]!
+      pending[i] = undefined
+      this.venue.execute(command)
+    }
+    this.pendingCount = 0
     // Commands with no latency arrive now, so their answers reach the strategy before the next event.
     this.venue.advanceTo(this.options.clock.now)
   }
@@ -257,7 +272,7 @@ export class Replay {
     const ask = c.askPrice[r]!
     this.venue.onQuote(index, ts, bid, c.bidSize[r]!, ask, c.askSize[r]!)
     this.mark(index, midPrice(bid, ask), ts)
-    if (this.outbox.length > 0) this.deliver()
+    if (this.outboxCount > 0) this.deliver()
     const handlers = this.options.tables.quote[index]!
     if (handlers.length === 0) return
     const q = this.quote
@@ -276,7 +291,7 @@ export class Replay {
     const price = c.price[r]!
     this.venue.onTrade(index, ts, price, c.size[r]!, c.aggressor[r]! as 0 | 1 | 2)
     this.mark(index, price, ts)
-    if (this.outbox.length > 0) this.deliver()
+    if (this.outboxCount > 0) this.deliver()
     const handlers = this.options.tables.trade[index]!
     if (handlers.length === 0) return
     const t = this.trade
@@ -295,7 +310,7 @@ export class Replay {
     const close = c.close[r]!
     this.venue.onBar(index, openTs, c.periodUs[r]!, c.open[r]!, c.high[r]!, c.low[r]!, close, c.volume[r]!)
     this.mark(index, close, ts)
-    if (this.outbox.length > 0) this.deliver()
+    if (this.outboxCount > 0) this.deliver()
     const handlers = this.options.tables.bar[index]!
     if (handlers.length === 0) return
     const b = this.bar
@@ -346,7 +361,7 @@ export class Replay {
     if (this.bookMarks[index] === 1 && book.bidDepth > 0 && book.askDepth > 0) {
       this.mark(index, midPrice(book.bidPrice(0), book.askPrice(0)), ts)
     }
-    if (this.outbox.length > 0) this.deliver()
+    if (this.outboxCount > 0) this.deliver()
     const handlers = this.options.tables.book[index]!
     for (let h = 0; h < handlers.length; h++) handlers[h]!(book)
     return end - r

@@ -192,8 +192,11 @@ export class OrderRecord {
   }
 }
 
-/** Whether the order has none of the optional fields but its strategy and limit price: the common limit order. */
-const plainLimit = (r: OrderRecord): boolean =>
+/**
+ * Whether the order has none of the optional fields but its strategy and its limit price (if any): the common limit
+ * or market order.
+ */
+const plain = (r: OrderRecord): boolean =>
   r.stopPrice === undefined &&
   r.trailingOffset === undefined &&
   r.limitOffset === undefined &&
@@ -208,7 +211,28 @@ export const snapshot = (r: OrderRecord): Order => {
   // Every order published takes one of these (≈ 200 bytes, kept in the event log): a field added to a literal
   // goes to a second allocation of its own, so the common shape is one literal, its keys in the general order.
   const { strategyId, limitPrice } = r
-  if (strategyId !== undefined && limitPrice !== undefined && plainLimit(r)) {
+  if (strategyId !== undefined && plain(r)) {
+    if (limitPrice === undefined) {
+      // A strategy's market order (every order of a backtest's crossover): the same keys, in the same order.
+      return {
+        clientOrderId: r.clientOrderId,
+        accountId: r.accountId,
+        instrumentId: r.instrumentId,
+        side: r.side,
+        type: r.type,
+        quantity: r.quantity,
+        timeInForce: r.timeInForce,
+        reduceOnly: r.reduceOnly,
+        postOnly: r.postOnly,
+        orderId: r.orderId,
+        status: r.status,
+        filledQuantity: r.filledQuantity,
+        filledValue: r.filledValue,
+        createdAt: r.createdAt,
+        updatedAt: r.updatedAt,
+        strategyId
+      }
+    }
     return {
       clientOrderId: r.clientOrderId,
       accountId: r.accountId,
