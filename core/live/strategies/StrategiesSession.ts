@@ -21,10 +21,10 @@
  */
 import { Either, Schema } from "effect"
 import { AccountEvent } from "../../domain/Events"
-import { MarketDataEvent } from "../../domain/MarketData"
 import { markTime } from "../../engine/portfolio/MarkPrice"
 import type { Journal } from "../../journal/Journal"
 import { type Control, decodeInput, encodeInput, type Input, type Untimed } from "./internal/inputs"
+import { decodeMarketEvent as decodeMarket } from "./internal/marketEvent"
 import type { Tail } from "./internal/tailingJournal"
 import type { AccountsInput } from "./LiveAccounts"
 import type { StrategiesHost } from "./StrategiesHost"
@@ -39,7 +39,8 @@ export interface SessionPeer {
 
 export interface SessionOptions {
   readonly host: StrategiesHost
-  readonly journal: Pick<Journal, "append" | "durable">
+  /** `flush`, when the journal holds records back (`TailingJournal`): hand them to the journal now. */
+  readonly journal: Pick<Journal, "append" | "durable"> & { readonly flush?: () => void }
   /**
    * The journal's records not yet durable, from the first through `seq`, for a command to carry (the Accounts
    * Service journals them with it); undefined when there are too many. Without it, commands wait for the journal.
@@ -63,7 +64,6 @@ export interface SessionOptions {
   readonly requestPrefix: string
 }
 
-const decodeMarket = Schema.decodeUnknownEither(MarketDataEvent)
 const decodeAccount = Schema.decodeUnknownEither(AccountEvent)
 type DecodedMarket = ReturnType<typeof decodeMarket>
 
@@ -207,7 +207,10 @@ export class StrategiesSession {
    * journal record (answer the operator once it is durable).
    */
   control(input: Untimed): number {
-    return this.input({ ...input, ts: this.now() } as Control)
+    const record = this.input({ ...input, ts: this.now() } as Control)
+    // The operator's answer waits for this record to be durable: it goes to the journal now, not after the hold.
+    this.options.journal.flush?.()
+    return record
   }
 
   /** Journal `input`, then deliver it (a market event's `decoded` form, when it has it); its journal record. */

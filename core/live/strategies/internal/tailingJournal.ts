@@ -10,17 +10,24 @@
  * the Accounts Service's fsync, the one on the order's path, queued behind. A crash loses held records as it loses
  * those not yet durable, and recovery is the same: a command carried them; an input that made no command comes
  * again from its stream.
+ *
+ * The hold is long (`HOLD_MS`, about ten quotes' three records each at 100 quotes a second) because each fsync costs
+ * this process a thread-pool round trip and the disk a flush queued beside the Accounts Service's, the one on the
+ * order's path: in bench/tick-to-order a 20 ms hold meant one fsync per two quotes. A command's tail is longer for
+ * it (half a hold more on average, a few KiB), and `MAX_TAIL_RECORDS` leaves room past a hold for an fsync that
+ * stalls: a command waits for the journal only when records pile up behind a slow one. What an operator waits for
+ * (a deployment, a start, a stop) is flushed at once by the session.
  */
 import { Effect, Either, Schema } from "effect"
 import { type Journal, JournalError } from "../../../journal/Journal"
 
 /** The most records, and bytes, a command carries; past either, it waits for the fsync. */
-export const MAX_TAIL_RECORDS = 64
+export const MAX_TAIL_RECORDS = 128
 export const MAX_TAIL_BYTES = 128 * 1024
 
 /** Records held before they go to the journal: at most this many, or this long (well inside the tail's bounds). */
-export const HOLD_RECORDS = 16
-export const HOLD_MS = 20
+export const HOLD_RECORDS = 32
+export const HOLD_MS = 100
 
 export interface Tail {
   readonly first: number
