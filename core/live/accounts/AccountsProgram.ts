@@ -13,6 +13,7 @@ import { addressOf, fromEnv, keysFromEnv, loadJsonConfig, tracingLayer } from ".
 import { AccountsConfig } from "./AccountsConfig"
 import { type AccountsServer, serveAccounts } from "./AccountsServer"
 import type { ShardOptions } from "./AccountsShard"
+import { TurnClock } from "./internal/turnClock"
 import { makeServiceMetrics } from "./ServiceMetrics"
 
 /** A configuration that cannot be read or used: the message names the file and the field. */
@@ -124,10 +125,12 @@ const serveConfig = (configFile: string, config: AccountsConfig, runtime: Accoun
     const journalRoot = path.resolve(base, config.journalDir)
     let clock = 0
     // The service's time, µs, never going back even if the system clock or the feed does: inputs are stamped with it.
+    // The system clock is read once per turn (the time the turn's inputs arrived), each input a µs after the last.
+    const system = new TurnClock(Date.now)
     const now: ShardOptions["now"] =
       config.clock === "feed"
         ? (input) => (clock = Math.max(clock, input.ts))
-        : () => (clock = Math.max(clock + 1, Date.now() * 1000))
+        : () => (clock = Math.max(clock + 1, system.now() * 1000))
     const service: AccountsServer = yield* serveAccounts({
       transport: runtime.transport,
       address: addressOf(config.listen),

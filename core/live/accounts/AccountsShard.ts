@@ -33,6 +33,7 @@ import { type Journal, type JournalError, type JournalOptions, open as openJourn
 import { EventLog } from "./EventLog"
 import { capture, type GraphContext, type GraphImage, graphContext, restoreInto } from "./internal/objectGraph"
 import { OutcomeWindow } from "./internal/outcomeWindow"
+import { TurnClock } from "./internal/turnClock"
 import { type Append, WalCodec } from "./internal/walCodec"
 import { type NavMark, NavMarker, type NavMarkerImage } from "./NavMarks"
 import { type SenderTail, SenderTails, type SenderTailsImage } from "./SenderTails"
@@ -155,6 +156,8 @@ export class AccountsShard {
   private readonly heldExecutions: Array<number> = []
   private readonly heldNavs: Array<number> = []
   private readonly outcomes: OutcomeWindow
+  /** When the inputs of this turn arrived (ms, `performance.now`): what an answer's elapsed time counts from. */
+  private readonly arrival = new TurnClock(() => performance.now())
   /** The journal tails the commands carried (`SenderTails`), each sender's latest. */
   readonly senderTails = new SenderTails()
   /** What the engine emitted for the held inputs (and, during `apply`, the current one), in order. */
@@ -470,7 +473,7 @@ export class AccountsShard {
     this.heldAnswer.push(answer)
     this.heldTo.push(to)
     this.heldId.push(id)
-    this.heldAt.push(answer === undefined ? 0 : performance.now())
+    this.heldAt.push(answer === undefined ? 0 : this.arrival.now())
     this.heldEvents.push(this.collectedEvents.length)
     this.heldExecutions.push(this.collectedExecutions.length)
     this.heldNavs.push(this.collectedNavs.length)
