@@ -2,8 +2,10 @@ import { FileSystem, Path } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { expect, layer } from "@effect/vitest"
 import { Effect, Layer, Logger } from "effect"
+import { Packr } from "msgpackr"
 import * as BacktestRuns from "./BacktestRuns"
 import * as Database from "./Database"
+import { encodeRun } from "./internal/backtestRuns"
 import { sampleReport, sampleRun, syntheticRun } from "./internal/sampleRuns"
 import * as RunInbox from "./RunInbox"
 
@@ -46,6 +48,52 @@ layer(Layer.mergeAll(Layer.provideMerge(BacktestRuns.layer, Database.layerEmbedd
       const failedId = yield* RunInbox.write(dir, failed)
       expect(yield* RunInbox.ingest(dir)).toBe(1)
       expect(yield* runs.show(failedId)).toStrictEqual({ id: failedId, ...failed })
+    })
+  )
+
+  it.scoped("a curve whose steps do not fit int32 deltas, and a run without trades, round-trip exactly", () =>
+    Effect.gen(function* () {
+      const runs = yield* BacktestRuns.BacktestRuns
+      const dir = yield* tempDir
+      const report = sampleReport()
+      const n = report.equity.ts.length
+      // Times a microsecond apart from the first (no common unit) and equity leaping by 2^40 minor units: doubles.
+      const ts = Float64Array.from(report.equity.ts, (t, i) => t + i)
+      const equity = Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 2 ** 40 : -5) + i)
+      const wide = { ...report, equity: { ts, equity, drawdownPct: report.equity.drawdownPct } }
+      const run = sampleRun("inbox-wide", 8, { report: wide })
+      const id = yield* RunInbox.write(dir, run)
+      const empty = sampleRun("inbox-no-trades", 9, { report: { ...report, trades: [] } })
+      const emptyId = yield* RunInbox.write(dir, empty)
+      expect(yield* RunInbox.ingest(dir)).toBe(2)
+      const shown = yield* runs.show(id)
+      expect(shown.report?.equity.ts).toEqual(ts)
+      expect(shown.report?.equity.equity).toEqual(equity)
+      expect(shown.report?.trades).toStrictEqual(report.trades)
+      expect((yield* runs.show(emptyId)).report?.trades).toEqual([])
+    })
+  )
+
+  it.scoped("a file of the first format (trades as arrays, the curve as varints) is still ingested", () =>
+    Effect.gen(function* () {
+      const runs = yield* BacktestRuns.BacktestRuns
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      const dir = yield* tempDir
+      yield* RunInbox.prepare(dir)
+      const run = syntheticRun({ samples: 2_000, trades: 50, seed: 5 })
+      // As format 1 wrote it: the head's length, the msgpack head, the curve's bytes.
+      const { report, ...encoded } = encodeRun(run)
+      const { equity, ...rest } = report!
+      const head = new Packr({ useRecords: true, mapsAsObjects: true, int64AsType: "number" }).pack({
+        format: 1,
+        run: { ...encoded, report: rest }
+      })
+      const length = Buffer.alloc(4)
+      length.writeUInt32BE(head.length)
+      yield* fs.writeFile(path.join(dir, "inbox", `${encoded.id}.run`), Buffer.concat([length, head, equity]))
+      expect(yield* RunInbox.ingest(dir)).toBe(1)
+      expect(yield* runs.show(encoded.id)).toStrictEqual({ id: encoded.id, ...run })
     })
   )
 
