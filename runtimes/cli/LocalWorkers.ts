@@ -67,12 +67,10 @@ const isProgress = (message: unknown, jobId: string): message is { readonly prog
 const workerError = (message: string) => new BacktestError({ reason: "Config", message })
 
 /**
- * V8's settings for a local worker of a sweep of `count` processes. A job allocates most of what it replays and
- * drops it when it ends: a young generation of 32 MB semi-spaces (Node's default is 16 MB) lets more of it die young
- * instead of being promoted and marked. And V8 collects with helper threads, which pay off only on an idle core: with
- * a worker on every core they take CPU from the other workers, more than they save their own. A plain loop of the
- * bench's minute-bar jobs (load 20, the session at autogroup nice -15): 75 ms of CPU per job of which 42-51 ms on
- * the main thread; with both settings 59-60 ms, 51-52 ms on the main thread.
+ * V8's settings for a local worker of a sweep of `count` processes. V8 collects with helper threads, which pay off
+ * only on an idle core: with a worker on every core they take CPU from the other workers, more than they save their
+ * own. A plain loop of the bench's minute-bar jobs (load 20, the session at autogroup nice -15): 75 ms of CPU per job
+ * of which 42-51 ms on the main thread; with this and 32 MB semi-spaces 59-60 ms, 51-52 ms on the main thread.
  *
  * The same holds for V8's optimizing compiler, which compiles a hot function on a background thread while the main
  * thread goes on in the unoptimized code: a fresh worker's first 15-20 jobs are its warm-up, and with no spare core
@@ -80,15 +78,22 @@ const workerError = (message: string) => new BacktestError({ reason: "Config", m
  * worker's first 20 minute-bar jobs of a 2-process sweep took 1.20-1.57 s of CPU against 1.30-1.81 s (7 alternating
  * pairs at load 14-25, both workers' mean lower in each pair; in all 1.34 against 1.56 s); its CPU per job afterwards
  * did not change within what that load resolves.
+ *
+ * Only flags outside the check of V8's code cache: `meridian` starts from its bundle compiled once and cached
+ * (`runtimes/node/bin/meridian.mjs`), and V8 refuses a cache written under other flags. `--max-semi-space-size=32`
+ * is one of them: with it, the workers and the sweep process refused each other's caches (written at exit, beside
+ * the same scripts) and each compiled the bundle again at every start, 0.4-0.6 s of CPU per worker (a worker's CPU
+ * until its first job 0.91-1.24 s against 0.61-0.69 s). Its gain is gone since a worker parses its data once: a
+ * 1-process sweep's worker took 71-87 ms of CPU per minute-bar job without it, 78-91 ms with it (3 alternating pairs,
+ * load 12-15).
  */
 const workerV8Flags = (count: number): ReadonlyArray<string> =>
   // Bun's engine is not V8 (it ignores these).
   "bun" in process.versions
     ? []
-    : [
-        "--max-semi-space-size=32",
-        ...(count >= availableParallelism() ? ["--single-threaded-gc", "--no-concurrent-recompilation"] : [])
-      ]
+    : count >= availableParallelism()
+      ? ["--single-threaded-gc", "--no-concurrent-recompilation"]
+      : []
 
 /** A local worker process, ended when the scope closes (and waited for: no process outlives the sweep). */
 const spawnWorker = (v8Flags: ReadonlyArray<string>) =>

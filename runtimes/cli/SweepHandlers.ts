@@ -155,10 +155,20 @@ const walkForwardWindows = (o: SweepOptions, range: { from: number | undefined; 
  * keeps reaching new ones to the end. In a 120-job sweep of minute-bar jobs with 2 workers those threads took
  * 1.4-1.9 s of CPU (about 13 ms per job, more than the process's own thread), taken from the workers when there is
  * one per core. On the baseline code the compiler threads took 0.17-0.19 s and the process's own thread did not get
- * measurably slower (0.78-0.83 s, 0.78-1.03 s before). The flag holds for WebAssembly compiled from now on in this
- * process, which in a sweep is the embedded database only (its workers are other processes).
+ * measurably slower (0.78-0.83 s, 0.78-1.03 s before). The flag holds for WebAssembly compiled while it is set, which
+ * in a sweep is the embedded database only (its workers are other processes): set for the sweep's scope, since PGlite
+ * compiles functions as they are first called, all through the sweep (cleared once the database had opened, the
+ * process's other threads took 1.6-1.7 s of CPU in a 1-process 40-job sweep against 0.6-0.7 s).
+ *
+ * Cleared when the scope closes, with the flags it implied: V8's flags are part of the check of the code cache that
+ * `meridian` compiles its bundle with (`runtimes/node/bin/meridian.mjs`, written at exit), and a flag left set made
+ * the cache this process wrote unusable by the next one, which compiled the bundle again (about 0.4 s of the sweep
+ * process's CPU before its workers start).
  */
-const keepEmbeddedDatabaseOnBaselineCode = () => setFlagsFromString("--liftoff-only")
+const embeddedDatabaseOnBaselineCode = Effect.acquireRelease(
+  Effect.sync(() => setFlagsFromString("--liftoff-only")),
+  () => Effect.sync(() => setFlagsFromString("--no-liftoff-only --wasm-tier-up --wasm-dynamic-tiering"))
+)
 
 export const sweep = (o: SweepOptions) =>
   Effect.gen(function* () {
@@ -278,7 +288,7 @@ export const sweep = (o: SweepOptions) =>
     yield* Console.log(
       `sweep ${sweepId}: ${source.total} jobs of ${loaded.strategy.id} ${strategyVersion} (${how}${left > 0 ? `, ${left} left out as invalid` : ""}${walk === undefined ? "" : `, in each of ${walk.length} walk-forward windows, and each window's test`}), ${cluster ? "on the cluster" : `in ${processes} local processes`}`
     )
-    if (!cluster && Option.isNone(server)) keepEmbeddedDatabaseOnBaselineCode()
+    if (!cluster && Option.isNone(server)) yield* embeddedDatabaseOnBaselineCode
     // Local workers start now, while the embedded database opens: each takes about a second of CPU to start.
     const workers = yield* Effect.forkScoped(cluster ? Effect.never : startWorkers(processes))
     const bar = progressBar()
