@@ -4,8 +4,11 @@
  * bars. Then the replay as `meridian backtest` runs it in `bench/cli-backtest` (1,000,000 bars of one instrument, SMA
  * 10/30 long-short sized at all of equity, margin: ~78,000 orders, four times the bars above make), and the same
  * bars with a strategy that subscribes to nothing: the replay's own floor, per bar; and, in CPU time, what an order of
- * that run costs beyond the floor (`cli_order_cpu_us`). Prints one JSON line.
+ * that run costs beyond the floor (`cli_order_cpu_us`); and, of one more such run, its young-generation collections and
+ * what they promoted (`cli_scavenges`, `cli_promoted_mb`: steady under load, where CPU times are not). Prints one
+ * JSON line.
  */
+import { GCProfiler, type HeapSpaceStatistics } from "node:v8"
 import { Effect, Schema } from "effect"
 import { type BacktestConfig, run } from "../core/backtest/Backtest"
 import type { Columns } from "../core/data/Columns"
@@ -60,6 +63,23 @@ const cpuTimed = <A>(f: () => A): [A, number] => {
   const value = f()
   const used = process.cpuUsage(start)
   return [value, (used.user + used.system) / 1e6]
+}
+
+/**
+ * The young-generation collections during `f` and the bytes they moved to the old generation: what a run keeps alive
+ * past a collection, as counts that other jobs on the machine do not change (the GC's time does), unlike its CPU time.
+ */
+const gcCounted = <A>(f: () => A): [A, { readonly scavenges: number; readonly promotedMb: number }] => {
+  const profiler = new GCProfiler()
+  profiler.start()
+  const value = f()
+  const old = (stats: { readonly heapSpaceStatistics: ReadonlyArray<HeapSpaceStatistics> }) =>
+    stats.heapSpaceStatistics
+      .filter((space) => space.spaceName === "old_space" || space.spaceName === "large_object_space")
+      .reduce((sum, space) => sum + space.spaceUsedSize, 0)
+  const scavenges = profiler.stop().statistics.filter((gc) => gc.gcType === "Scavenge")
+  const promoted = scavenges.reduce((sum, gc) => sum + Math.max(0, old(gc.afterGC) - old(gc.beforeGC)), 0)
+  return [value, { scavenges: scavenges.length, promotedMb: Math.round(promoted / 1e5) / 10 }]
 }
 
 /** The floor: merge and read every column of every event, nothing else. */
@@ -145,6 +165,9 @@ const [, floorSeconds] = timed(() => replayAlone(Effect.void))
 // What an order costs the engine, the venue and the replay around them: the CLI's run less the floor, per order.
 const [, cliCpu] = cpuTimed(() => replayAlone(smaCross.program(cliParams)))
 const [, floorCpu] = cpuTimed(() => replayAlone(Effect.void))
+// Node's GC profiler (Bun's reports no collections).
+const cliGc =
+  process.versions.bun === undefined ? gcCounted(() => replayAlone(smaCross.program(cliParams)))[1] : undefined
 
 const round = (n: number) => Math.round(n)
 console.log(
@@ -160,6 +183,7 @@ console.log(
     cli_bar_orders: cliResult.orders,
     replay_floor_bar_events_per_s: round(COUNT / floorSeconds),
     cli_order_cpu_us: Math.round(((cliCpu - floorCpu) / cliResult.orders) * 1e7) / 10,
+    ...(cliGc === undefined ? {} : { cli_scavenges: cliGc.scavenges, cli_promoted_mb: cliGc.promotedMb }),
     peak_rss_mb: round(peakRssMb)
   })
 )
