@@ -420,7 +420,11 @@ describe("StrategiesSession", () => {
 const makeDeployService = (
   setup: Effect.Effect.Success<typeof instruments>,
   accounts: SessionPeer,
-  records: Array<Uint8Array>
+  records: Array<Uint8Array>,
+  journal: ConstructorParameters<typeof StrategiesSession>[0]["journal"] = {
+    append: (payload) => records.push(payload),
+    durable: () => records.length
+  }
 ) =>
   Effect.gen(function* () {
     const specs = makeSpecs(setup.instruments, setup.currencies)
@@ -448,7 +452,7 @@ const makeDeployService = (
     })
     const session: StrategiesSession = new StrategiesSession({
       host,
-      journal: { append: (payload) => records.push(payload), durable: () => records.length },
+      journal,
       accounts,
       shards: 1,
       lockstep: true,
@@ -554,6 +558,24 @@ describe("Strategies Service deployments", () => {
       expect(yield* after.ask(deploy)).toBe("id: dep-1 is running: stop it first")
       yield* first.host.close
       yield* after.host.close
+    })
+  )
+
+  it.effect("an operator's input goes to the journal at once, not after the hold", () =>
+    Effect.gen(function* () {
+      const setup = yield* instruments
+      const accounts = fakeAccounts(makeSpecs(setup.instruments, setup.currencies))
+      const journaled: Array<Uint8Array> = []
+      const tailing = new TailingJournal({
+        append: (payload) => journaled.push(payload),
+        durable: () => 0,
+        onDurable: () => undefined
+      })
+      const service = yield* makeDeployService(setup, accounts.peer, [], tailing)
+      // The operator is answered once the record is durable: held back, it would wait for the hold's timer.
+      expect(service.session.control({ k: "h", id: "dep-1" })).toBe(1)
+      expect(journaled.length).toBe(1)
+      tailing.close()
     })
   )
 })
