@@ -290,7 +290,9 @@ export const sweep = (o: SweepOptions) =>
     )
     if (!cluster && Option.isNone(server)) yield* embeddedDatabaseOnBaselineCode
     // Local workers start now, while the embedded database opens: each takes about a second of CPU to start.
-    const workers = yield* Effect.forkScoped(cluster ? Effect.never : startWorkers(processes))
+    // Each warms up on the sweep's first job, when it is known before the sweep starts (a list of sets).
+    const warmUp = sets[0] === undefined ? undefined : specOf(sweepId, range.from, range.to)(sets[0])
+    const workers = yield* Effect.forkScoped(cluster ? Effect.never : startWorkers(processes, warmUp))
     const bar = progressBar()
     const progress = (finished: number) => bar?.(finished, source.total)
 
