@@ -134,7 +134,7 @@ const spawnWorker = (v8Flags: ReadonlyArray<string>, warmUp?: JobSpec) =>
   )
 
 /**
- * Local worker processes, started as soon as a sweep knows it needs them: a process takes about a second of CPU to
+ * Local worker processes, started as soon as a sweep knows it needs them: a process takes about 0.6 s of CPU to
  * start, which overlaps the opening of the embedded database instead of delaying the first jobs.
  *
  * @since 0.1.0

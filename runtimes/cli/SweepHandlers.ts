@@ -289,7 +289,7 @@ export const sweep = (o: SweepOptions) =>
       `sweep ${sweepId}: ${source.total} jobs of ${loaded.strategy.id} ${strategyVersion} (${how}${left > 0 ? `, ${left} left out as invalid` : ""}${walk === undefined ? "" : `, in each of ${walk.length} walk-forward windows, and each window's test`}), ${cluster ? "on the cluster" : `in ${processes} local processes`}`
     )
     if (!cluster && Option.isNone(server)) yield* embeddedDatabaseOnBaselineCode
-    // Local workers start now, while the embedded database opens: each takes about a second of CPU to start.
+    // Local workers start now, while the embedded database opens: each takes about 0.6 s of CPU to start.
     // Each warms up on the sweep's first job, when it is known before the sweep starts (a list of sets).
     const warmUp = sets[0] === undefined ? undefined : specOf(sweepId, range.from, range.to)(sets[0])
     const workers = yield* Effect.forkScoped(cluster ? Effect.never : startWorkers(processes, warmUp))
